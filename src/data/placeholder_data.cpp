@@ -1,0 +1,1 @@
+// data placeholder so the library has a source until the module lands.

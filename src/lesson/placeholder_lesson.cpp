@@ -1,0 +1,1 @@
+// lesson placeholder so the library has a source until the module lands.

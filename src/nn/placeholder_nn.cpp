@@ -1,0 +1,1 @@
+// nn placeholder so the library has a source until the module lands.

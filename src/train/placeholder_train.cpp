@@ -1,0 +1,1 @@
+// train placeholder so the library has a source until the module lands.

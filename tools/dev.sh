@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# cnnlab developer entry point: install missing Debian packages, build, then run the app or the tests.
+#   tools/dev.sh run [ARGS...]   install what is missing, build, open the app (cnnlab ARGS)
+#   tools/dev.sh test            install what is missing, build, run every test
+#   tools/dev.sh build           install what is missing and build only
+#   tools/dev.sh bench [ARGS...] install what is missing (plus the PyTorch peer), build, run bench/run.sh
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+build_dir="${CNNLAB_BUILD_DIR:-$here/build}"
+
+install_missing() {
+  local want=() missing=()
+  mapfile -t want < <(grep -vE '^\s*(#|$)' "$@")
+  for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "cnnlab: installing missing Debian packages: ${missing[*]}"
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build() {
+  cmake -S "$here" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release ${CNNLAB_CMAKE_ARGS:-} >/dev/null
+  cmake --build "$build_dir" -j "$(nproc)"
+}
+
+cmd="${1:-run}"; shift || true
+case "$cmd" in
+  build) install_missing tools/debian-packages.txt; build ;;
+  run)   install_missing tools/debian-packages.txt; build; exec "$build_dir/cnnlab" "$@" ;;
+  test)
+    install_missing tools/debian-packages.txt; build
+    # GUI pixel tests need a display: give them a virtual one when there is none.
+    if [ -z "${DISPLAY:-}" ]; then
+      exec xvfb-run -a -s "-screen 0 1920x1080x24" ctest --test-dir "$build_dir" --output-on-failure -j 2 "$@"
+    fi
+    exec ctest --test-dir "$build_dir" --output-on-failure -j 2 "$@" ;;
+  bench) install_missing tools/debian-packages.txt bench/debian-packages.txt; build; exec bench/run.sh "$build_dir" "$@" ;;
+  *) echo "usage: tools/dev.sh run|test|build|bench [ARGS...]" >&2; exit 2 ;;
+esac
