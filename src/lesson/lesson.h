@@ -1,0 +1,111 @@
+// lesson/lesson.h — a lesson: a small input grid, a chain of ops (conv, max pool, ReLU) and its text, parsed from TOML.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cnnlab {
+
+// A small H×W×C grid of numbers, stored HWC: v[(y * w + x) * c + ch]. Lesson values are
+// usually integers; format_number prints those without decimals.
+struct Grid {
+  int h = 0, w = 0, c = 1;
+  std::vector<double> v;  // (H, W, C)
+
+  Grid() = default;
+  Grid(int h_, int w_, int c_ = 1, double fill = 0.0);
+  double& at(int y, int x, int ch = 0);
+  double at(int y, int x, int ch = 0) const;
+  bool in_bounds(int y, int x) const { return y >= 0 && y < h && x >= 0 && x < w; }
+  bool empty() const { return v.empty(); }
+  // One channel as an H×W grid (c = 1).
+  Grid channel(int ch) const;
+  bool operator==(const Grid&) const = default;
+};
+
+// "3", "-2", "0.5", "1.25": integers without decimals, others with at most 4 decimals.
+std::string format_number(double value);
+// Multi-line text of one channel, numbers right-aligned in columns (for logs, the CLI and tests).
+std::string format_grid(const Grid& g, int ch = 0);
+
+// Valid: no border. Same: enough zeros so that out = ceil(in / stride) (TensorFlow's rule: total
+// padding max((out-1)*S + K - in, 0), the smaller half on top/left, the extra one bottom/right).
+// Explicit: the pads given in the file.
+enum class Padding { Valid, Same, Explicit };
+
+struct ConvOp {
+  std::vector<Grid> kernels;  // one per output channel; each (KH, KW, C_in)
+  std::vector<double> bias;   // one per output channel (zeros when the file has none)
+  bool has_bias = false;      // the file gave a bias: the tape shows the "+ b" stage even if 0
+  int stride = 1;
+  Padding padding = Padding::Valid;
+  int pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;  // resolved (resolve_padding)
+  bool relu = false;          // ReLU folded into this op: each step's result = max(0, sum + b)
+  int kh() const { return kernels.empty() ? 0 : kernels[0].h; }
+  int kw() const { return kernels.empty() ? 0 : kernels[0].w; }
+  int c_out() const { return int(kernels.size()); }
+};
+
+struct PoolOp {
+  int size = 2, stride = 2;  // max pooling, no padding; a window that would cross the edge is dropped
+};
+
+struct ReluOp {};
+
+struct Op {
+  enum class Kind { Conv, Pool, Relu };
+  Kind kind = Kind::Conv;
+  ConvOp conv;  // when kind == Conv
+  PoolOp pool;  // when kind == Pool
+  std::string label;  // short name shown in the UI, e.g. "3×3 conv, stride 1"
+  int source_line = 0;  // line of the op's [[ops]] table in the file (0 if built in code)
+};
+
+// The default tie rule text; a lesson may override it with `tie_rule = "..."`.
+extern const char* const kDefaultTieRule;
+
+struct Lesson {
+  std::string id, title;
+  std::string text;      // explanation beside the view: plain text, paragraphs split by blank lines
+  std::string tie_rule;  // how max pooling picks among equal maxima (first in row-major order)
+  int order = 1000;      // position in the lesson list (then id)
+  Grid input;            // (H, W, C)
+  std::vector<std::string> channel_names;  // one per input channel, e.g. {"R","G","B"}; may be empty
+  std::vector<Op> ops;
+  std::vector<std::optional<Grid>> expected;  // per op: the output the file promises (checked on load)
+  std::string source_path;
+  bool binary_input = false;  // a 0/1 grid: the UI toggles a cell on click
+  bool sandbox = false;       // the UI lets the student edit input and kernel freely
+};
+
+// Parses one lesson file's text. Checks everything (shapes, kernel fits the padded input,
+// stride ≥ 1, channel counts, expected outputs) and resolves padding. Throws
+// cnnlab::UserError(path, reason, hint, line) naming the offending line.
+Lesson parse_lesson(const std::string& toml_text, const std::string& path);
+// Reads the file, then parse_lesson. Throws UserError if unreadable or malformed.
+Lesson load_lesson_file(const std::string& path);
+
+struct LessonLoadResult {
+  std::vector<Lesson> lessons;      // sorted by `order`, then id
+  std::vector<std::string> errors;  // "PATH:LINE: problem (hint: ...)", one per bad file
+};
+// Loads every *.toml in `dir`. Bad files (and duplicate ids) go to `errors`; the rest still load.
+// A missing/unreadable dir gives one error and no lessons.
+LessonLoadResult load_lessons(const std::string& dir);
+
+// Where lessons live: $CNNLAB_LESSONS if set; else the source tree's lessons/ (CNNLAB_LESSON_DIR)
+// if it exists; else <exe dir>/../share/cnnlab/lessons.
+std::string default_lesson_dir();
+
+// The lesson with this id, or nullptr.
+const Lesson* find_lesson(const std::vector<Lesson>& lessons, const std::string& id);
+
+// Fills conv.pad_* for an input of in_h × in_w from conv.padding (Same computes them; Valid
+// zeroes them; Explicit keeps them). Call again after changing the input size in a sandbox.
+void resolve_padding(ConvOp& conv, int in_h, int in_w);
+
+// Re-checks a lesson edited in code (sandbox): resolves padding along the chain and returns ""
+// if it can run, else the first problem ("kernel 5×5 is larger than the padded input 4×4").
+std::string check_lesson(Lesson& lesson);
+
+}  // namespace cnnlab
