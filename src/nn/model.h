@@ -1,0 +1,133 @@
+// nn/model.h — a Keras-like Sequential model over one parameter arena (llm.c): builder, summary,
+// memory estimate, Glorot init, forward/backward and fused Adam over buffers allocated once.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nn/layers.h"
+
+namespace cnnlab {
+
+enum class LayerKind { Input, Conv2D, MaxPool2D, Flatten, Dense };
+const char* layer_kind_name(LayerKind k);  // Keras class name: "InputLayer", "Conv2D", ...
+
+struct LayerInfo {
+  std::string name;  // Keras names: input_1, conv2d, max_pooling2d, conv2d_1, ..., dense_2
+  LayerKind kind = LayerKind::Input;
+  int out_h = 0, out_w = 0, out_c = 0;  // output (H, W, C); flat outputs have h = w = 1
+  bool flat = false;                    // output printed as (None, C)
+  int filters = 0;                      // Conv2D filters / Dense units
+  int kernel_h = 0, kernel_w = 0;       // Conv2D kernel, MaxPool2D pool size
+  int stride_h = 1, stride_w = 1;
+  Padding padding = Padding::Valid;
+  Activation activation = Activation::None;
+  size_t weight_offset = 0, weight_count = 0;  // into the parameter arena (kernel)
+  size_t bias_offset = 0, bias_count = 0;      // (bias)
+  size_t num_params() const { return weight_count + bias_count; }
+  size_t out_size() const { return size_t(out_h) * out_w * out_c; }  // per sample
+};
+
+// A view of one tensor inside an arena, with its Keras shape.
+struct ParamView {
+  float* data = nullptr;
+  std::vector<int> shape;
+  size_t size = 0;
+};
+
+// Bytes needed for one batch size (see Model::estimate_memory).
+struct MemoryEstimate {
+  size_t params = 0, grads = 0, adam = 0;  // adam = m + v
+  size_t activations = 0;                  // layer outputs, argmax, gradient ping-pong, probs
+  size_t scratch = 0;                      // im2col and per-thread partial gradients
+  size_t total() const { return params + grads + adam + activations + scratch; }
+};
+
+class Model {
+ public:
+  Model() = default;
+  Model(int input_h, int input_w, int input_c);  // adds the input layer "input_1"
+  ~Model();
+  Model(Model&&) noexcept;
+  Model& operator=(Model&&) noexcept;
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  // ---- builder (before allocate) ----
+  Model& conv2d(int filters, int kernel, Activation act = Activation::Relu,
+                Padding padding = Padding::Same, int stride = 1);
+  Model& maxpool2d(int pool, int stride = 0 /* = pool */);
+  Model& flatten();
+  Model& dense(int units, Activation act = Activation::Relu);  // Softmax only on the last layer
+
+  // ---- description ----
+  const std::vector<LayerInfo>& layers() const { return layers_; }  // [0] is the input layer
+  size_t num_params() const { return num_params_; }
+  std::string summary_table() const;  // Keras (TF 2.9+) model.summary() text, byte for byte
+  MemoryEstimate estimate_memory(int batch) const;
+  int input_h() const { return layers_.empty() ? 0 : layers_[0].out_h; }
+  int input_w() const { return layers_.empty() ? 0 : layers_[0].out_w; }
+  int input_c() const { return layers_.empty() ? 0 : layers_[0].out_c; }
+  int num_classes() const;  // units of the last Dense layer
+  std::string preset_name;  // set by build_preset; saved in checkpoints
+
+  // ---- memory ----
+  // Allocates (once) params, grads, Adam m, v and every activation/scratch buffer for batches
+  // up to max_batch, touching every page in parallel. Params are zero until init/load.
+  void allocate(int max_batch);
+  bool allocated() const { return max_batch_ > 0; }
+  int max_batch() const { return max_batch_; }
+  void init(uint64_t seed);  // Glorot-uniform kernels, zero biases, one Rng, layers in order
+
+  // ---- compute (x: (N, H, W, C), y: (N) labels, probs_out: (N, classes), nullable) ----
+  // forward + backward (grads overwritten) + Adam; returns the mean loss.
+  float train_step(const float* x, const int* y, int n, float* probs_out = nullptr);
+  // Inference; returns the mean loss if y is given, else 0.
+  float forward(const float* x, int n, float* probs_out = nullptr, const int* y = nullptr);
+  float forward_backward(const float* x, const int* y, int n, float* probs_out = nullptr);
+  void adam_update();  // one Adam step on the current grads (increments adam_step())
+  AdamConfig adam;     // settable hyperparameters
+  int64_t adam_step() const { return adam_t_; }
+  void reset_adam();   // zero m, v and the step counter
+
+  // ---- views for the UI, snapshots and serialization ----
+  float* params() { return params_; }
+  const float* params() const { return params_; }
+  float* grads() { return grads_; }
+  const float* grads() const { return grads_; }
+  ParamView layer_weights(int layer);  // kernel of a Conv2D/Dense layer (Keras shape)
+  ParamView layer_bias(int layer);
+  ParamView layer_weight_grads(int layer);
+  ParamView layer_bias_grads(int layer);
+  // Output of `layer` (post-activation; probs for a softmax layer) from the last forward:
+  // (last_batch(), out_h, out_w, out_c). Layer 0 is a copy of the input.
+  const float* activation(int layer) const;
+  int last_batch() const { return last_n_; }
+
+  void set_threads(int n);  // OpenMP and Eigen threads
+  int threads() const { return threads_; }
+
+ private:
+  struct Buffers;  // allocations (defined in model.cpp)
+  std::vector<LayerInfo> layers_;
+  size_t num_params_ = 0;
+  int max_batch_ = 0, last_n_ = 0, threads_ = 0;
+  int64_t adam_t_ = 0;
+  float *params_ = nullptr, *grads_ = nullptr, *m_ = nullptr, *v_ = nullptr;
+  Buffers* buf_ = nullptr;
+
+  void add_layer(LayerInfo info);
+  std::string unique_name(const std::string& base) const;
+  void run_forward(const float* x, int n);
+  void run_backward(const int* y, int n);
+};
+
+// Presets: "course" (the course's flower CNN), "small" (conv 8@5x5, pool, conv 16@3x3, pool,
+// dense 64: trains live at 64x64), "tiny" (conv 4@3x3, pool, dense: for tests).
+Model course_model(int image_size = 299, int num_classes = 5, int dense_units = 1000,
+                   int dense1_units = 100);
+Model build_preset(const std::string& name, int image_size, int num_classes);  // UserError if unknown
+std::vector<std::string> preset_names();
+
+}  // namespace cnnlab

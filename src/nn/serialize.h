@@ -1,0 +1,28 @@
+// nn/serialize.h — models to and from safetensors files (weights in Keras shapes + model config).
+#pragma once
+#include <map>
+#include <string>
+
+#include "nn/model.h"
+
+namespace cnnlab {
+
+// Writes PATH atomically: 8-byte little-endian header length, JSON header
+// {"conv2d/kernel": {"dtype":"F32","shape":[5,5,3,32],"data_offsets":[b,e]}, ...,
+//  "__metadata__": {...}}, then the raw little-endian float32 data. The metadata written is
+// `metadata` plus the model's config: "cnnlab.preset", "cnnlab.input" ("H,W,C"),
+// "cnnlab.num_classes", "cnnlab.layers" (a JSON array as a string). Adam moments are not saved.
+void save_safetensors(const std::string& path, const Model& model,
+                      const std::map<std::string, std::string>& metadata = {});
+
+struct LoadedModel {
+  Model model;  // rebuilt from the config, allocated for max_batch, weights set
+  std::map<std::string, std::string> metadata;  // everything in __metadata__
+};
+// Validates the header, the names, shapes and sizes; any problem is a UserError naming PATH.
+LoadedModel load_safetensors(const std::string& path, int max_batch);
+
+// Tensor names in file order: "conv2d/kernel", "conv2d/bias", ..., "dense_2/bias".
+std::vector<std::string> tensor_names(const Model& model);
+
+}  // namespace cnnlab
