@@ -86,10 +86,6 @@ class Stepper {
   OutputSize output_size(int op) const { return sizes_[op]; }
 
  private:
-  Step conv_step(int op, int y, int x, int c) const;
-  Step pool_step(int op, int y, int x, int c) const;
-  Step relu_step(int op, int y, int x, int c) const;
-
   Grid input_;
   std::vector<Op> ops_;
   std::vector<Grid> outputs_;

@@ -1,0 +1,417 @@
+// lesson/lesson_parse.cpp — TOML lesson file → Lesson, with every problem reported as PATH:LINE, reason and hint.
+//
+// Schema (see lessons/*.toml for worked examples):
+//   id = "course-example-1"        (required; letters, digits, '-', '_')
+//   title = "..."                  (required)
+//   text = """..."""               (required; paragraphs split by blank lines)
+//   order = 1                      (optional; list position)
+//   tie_rule = "..."               (optional)
+//   binary_input = true, sandbox = false           (optional)
+//   input = [[...], ...]           (one channel, H rows of W numbers) or [[[...]], ...] (C channels)
+//   channel_names = ["R","G","B"]  (optional; one per input channel)
+//   [[ops]] type = "conv": kernel = 2-D or 3-D (C_in channels) | kernels = [kernel, ...];
+//           bias = number | [numbers]; stride = 1; padding = "valid" | "same" | N | {top,bottom,left,right};
+//           relu = false; label = "..."; expected = grid
+//   [[ops]] type = "maxpool": size = 2; stride = size; expected = grid
+//   [[ops]] type = "relu": expected = grid
+#include <cmath>
+#include <set>
+
+#include <toml++/toml.h>
+
+#include "core/error.h"
+#include "core/fileio.h"
+#include "lesson/stepper.h"
+
+namespace cnnlab {
+
+namespace {
+
+// [SECTION] helpers ------------------------------------------------------------------------------
+
+struct Parser {
+  std::string path;
+
+  int line_of(const toml::node& n) const { return int(n.source().begin.line); }
+  [[noreturn]] void fail(int line, const std::string& reason, const std::string& hint) const {
+    throw UserError(path, reason, hint, line);
+  }
+
+  static const char* type_name(const toml::node& n) {
+    switch (n.type()) {
+      case toml::node_type::string: return "a string";
+      case toml::node_type::integer: return "an integer";
+      case toml::node_type::floating_point: return "a number";
+      case toml::node_type::boolean: return "true/false";
+      case toml::node_type::array: return "a list";
+      case toml::node_type::table: return "a table";
+      default: return "a date/time";
+    }
+  }
+
+  double number(const toml::node& n, const std::string& what) const {
+    if (auto i = n.as_integer()) return double(i->get());
+    if (auto f = n.as_floating_point()) {
+      if (!std::isfinite(f->get())) fail(line_of(n), what + " must be a finite number", "use plain numbers like 0, 1, -2 or 0.5");
+      return f->get();
+    }
+    fail(line_of(n), what + " must be a number, not " + std::string(type_name(n)),
+         "write numbers without quotes, e.g. [[0, 1], [1, 0]]");
+  }
+
+  int integer(const toml::node& n, const std::string& what) const {
+    if (auto i = n.as_integer()) return int(i->get());
+    fail(line_of(n), what + " must be a whole number, not " + std::string(type_name(n)), "e.g. " + what + " = 1");
+  }
+
+  std::string string_of(const toml::node& n, const std::string& what) const {
+    if (auto s = n.as_string()) return s->get();
+    fail(line_of(n), what + " must be text in quotes, not " + std::string(type_name(n)), "e.g. " + what + " = \"...\"");
+  }
+
+  bool boolean(const toml::node& n, const std::string& what) const {
+    if (auto b = n.as_boolean()) return b->get();
+    fail(line_of(n), what + " must be true or false, not " + std::string(type_name(n)), "e.g. " + what + " = true");
+  }
+
+  const toml::node& require(const toml::table& t, const char* key, const std::string& where) const {
+    const toml::node* n = t.get(key);
+    if (!n) fail(line_of(t) > 0 ? line_of(t) : 1, std::string("missing key '") + key + "'" + where,
+                 std::string("add ") + key + " = ...");
+    return *n;
+  }
+
+  void check_keys(const toml::table& t, const std::set<std::string>& known, const std::string& where) const {
+    for (auto&& [k, v] : t) {
+      if (known.count(std::string(k.str()))) continue;
+      std::string list;
+      for (const std::string& s : known) list += (list.empty() ? "" : ", ") + s;
+      fail(line_of(v), "unknown key '" + std::string(k.str()) + "'" + where, "known keys: " + list);
+    }
+  }
+
+  // A 2-D list of numbers, all rows the same length: (H, W, 1).
+  Grid matrix(const toml::node& n, const std::string& what) const {
+    const toml::array* rows = n.as_array();
+    if (!rows || rows->empty())
+      fail(line_of(n), what + " must be a non-empty list of rows, e.g. [[0, 1], [1, 0]]", "check the brackets");
+    Grid g;
+    for (size_t y = 0; y < rows->size(); ++y) {
+      const toml::node& row_node = *rows->get(y);
+      const toml::array* row = row_node.as_array();
+      std::string row_name = what + " row " + std::to_string(y + 1);
+      if (!row) fail(line_of(row_node), row_name + " must be a list of numbers", "each row looks like [0, 1, 0]");
+      if (y == 0) g = Grid(int(rows->size()), int(row->size()), 1);
+      if (row->empty()) fail(line_of(row_node), row_name + " is empty", "give every row at least one number");
+      if (int(row->size()) != g.w)
+        fail(line_of(row_node), what + " is ragged: row " + std::to_string(y + 1) + " has " + std::to_string(row->size()) +
+                 " numbers but row 1 has " + std::to_string(g.w), "every row needs the same number of values");
+      for (size_t x = 0; x < row->size(); ++x)
+        g.at(int(y), int(x)) = number(*row->get(x), what + " row " + std::to_string(y + 1) + " value " + std::to_string(x + 1));
+    }
+    return g;
+  }
+
+  static bool is_3d(const toml::node& n) {
+    const toml::array* a = n.as_array();
+    if (!a || a->empty() || !a->get(0)->is_array()) return false;
+    const toml::array* b = a->get(0)->as_array();
+    return !b->empty() && b->get(0)->is_array();
+  }
+
+  // A 2-D grid (one channel) or a list of C equally sized 2-D grids: (H, W, C).
+  Grid grid(const toml::node& n, const std::string& what) const {
+    if (!is_3d(n)) return matrix(n, what);
+    const toml::array& chans = *n.as_array();
+    std::vector<Grid> planes;
+    for (size_t c = 0; c < chans.size(); ++c) {
+      planes.push_back(matrix(*chans.get(c), what + " channel " + std::to_string(c + 1)));
+      if (planes[c].h != planes[0].h || planes[c].w != planes[0].w)
+        fail(line_of(*chans.get(c)), what + " channel " + std::to_string(c + 1) + " is " + std::to_string(planes[c].h) + "×" +
+                 std::to_string(planes[c].w) + " but channel 1 is " + std::to_string(planes[0].h) + "×" + std::to_string(planes[0].w),
+             "all channels must have the same size");
+    }
+    Grid g(planes[0].h, planes[0].w, int(planes.size()));
+    for (int c = 0; c < g.c; ++c)
+      for (int y = 0; y < g.h; ++y)
+        for (int x = 0; x < g.w; ++x) g.at(y, x, c) = planes[c].at(y, x);
+    return g;
+  }
+
+  static std::string size_text(int h, int w) { return std::to_string(h) + "×" + std::to_string(w); }
+
+  // [SECTION] ops --------------------------------------------------------------------------------
+
+  void parse_padding(const toml::node& n, ConvOp& cv, const std::string& where) const {
+    if (auto s = n.as_string()) {
+      if (s->get() == "valid") cv.padding = Padding::Valid;
+      else if (s->get() == "same") cv.padding = Padding::Same;
+      else fail(line_of(n), "unknown padding \"" + s->get() + "\"" + where, "use \"valid\", \"same\", a number of zero rings, or {top=1, bottom=1, left=1, right=1}");
+      return;
+    }
+    cv.padding = Padding::Explicit;
+    if (n.is_integer()) {
+      int p = integer(n, "padding");
+      if (p < 0) fail(line_of(n), "padding must be 0 or more" + where, "e.g. padding = 1 adds one ring of zeros");
+      cv.pad_top = cv.pad_bottom = cv.pad_left = cv.pad_right = p;
+      return;
+    }
+    const toml::table* t = n.as_table();
+    if (!t) fail(line_of(n), "padding must be \"valid\", \"same\", a number or a table" + where, "e.g. padding = \"same\"");
+    check_keys(*t, {"top", "bottom", "left", "right"}, " in padding" + where);
+    int* fields[4] = {&cv.pad_top, &cv.pad_bottom, &cv.pad_left, &cv.pad_right};
+    const char* names[4] = {"top", "bottom", "left", "right"};
+    for (int i = 0; i < 4; ++i) {
+      if (const toml::node* v = t->get(names[i])) {
+        *fields[i] = integer(*v, std::string("padding.") + names[i]);
+        if (*fields[i] < 0) fail(line_of(*v), "padding must be 0 or more" + where, "use 0 for no padding on a side");
+      }
+    }
+  }
+
+  ConvOp parse_conv(const toml::table& t, int in_c, const std::string& where) const {
+    check_keys(t, {"type", "label", "kernel", "kernels", "bias", "stride", "padding", "relu", "expected"}, where);
+    ConvOp cv;
+    const toml::node* kn = t.get("kernel");
+    const toml::node* ksn = t.get("kernels");
+    if (!kn && !ksn) fail(line_of(t), "missing key 'kernel'" + where, "add kernel = [[0, 1, 0], [1, 1, 1], [0, 1, 0]]");
+    if (kn && ksn) fail(line_of(*ksn), "give either 'kernel' or 'kernels', not both" + where, "kernels = [k1, k2] makes one output channel per kernel");
+    if (kn) {
+      cv.kernels.push_back(grid(*kn, "kernel"));
+    } else {
+      const toml::array* ks = ksn->as_array();
+      if (!ks || ks->empty()) fail(line_of(*ksn), "kernels must be a non-empty list of kernels" + where, "kernels = [ [[1,0],[0,1]], [[0,1],[1,0]] ]");
+      for (size_t i = 0; i < ks->size(); ++i) {
+        cv.kernels.push_back(grid(*ks->get(i), "kernel " + std::to_string(i + 1)));
+        if (cv.kernels[i].h != cv.kernels[0].h || cv.kernels[i].w != cv.kernels[0].w || cv.kernels[i].c != cv.kernels[0].c)
+          fail(line_of(*ks->get(i)), "kernel " + std::to_string(i + 1) + " has a different shape from kernel 1" + where, "all kernels of one conv have the same size and channels");
+      }
+    }
+    const Grid& k0 = cv.kernels[0];
+    if (k0.c != in_c)
+      fail(line_of(kn ? *kn : *ksn), "the kernel has " + std::to_string(k0.c) + " channel(s) but its input has " + std::to_string(in_c) + where,
+           "a kernel needs one 2-D slice per input channel: write it as a list of " + std::to_string(in_c) + " grids");
+    cv.bias.assign(cv.kernels.size(), 0.0);
+    if (const toml::node* b = t.get("bias")) {
+      cv.has_bias = true;
+      if (const toml::array* bs = b->as_array()) {
+        if (bs->size() != cv.kernels.size())
+          fail(line_of(*b), "bias has " + std::to_string(bs->size()) + " values but there are " + std::to_string(cv.kernels.size()) + " kernels" + where, "one bias per kernel");
+        for (size_t i = 0; i < bs->size(); ++i) cv.bias[i] = number(*bs->get(i), "bias");
+      } else {
+        double v = number(*b, "bias");
+        cv.bias.assign(cv.kernels.size(), v);
+      }
+    }
+    if (const toml::node* s = t.get("stride")) {
+      cv.stride = integer(*s, "stride");
+      if (cv.stride < 1) fail(line_of(*s), "stride must be 1 or more, not " + std::to_string(cv.stride) + where, "stride = 1 moves the window one cell at a time");
+    }
+    if (const toml::node* p = t.get("padding")) parse_padding(*p, cv, where);
+    if (const toml::node* r = t.get("relu")) cv.relu = boolean(*r, "relu");
+    return cv;
+  }
+
+  PoolOp parse_pool(const toml::table& t, const std::string& where) const {
+    check_keys(t, {"type", "label", "size", "stride", "expected"}, where);
+    PoolOp p;
+    if (const toml::node* s = t.get("size")) {
+      p.size = integer(*s, "size");
+      if (p.size < 1) fail(line_of(*s), "pool size must be 1 or more" + where, "size = 2 pools 2×2 windows");
+    }
+    p.stride = p.size;
+    if (const toml::node* s = t.get("stride")) {
+      p.stride = integer(*s, "stride");
+      if (p.stride < 1) fail(line_of(*s), "stride must be 1 or more, not " + std::to_string(p.stride) + where, "stride = 2 moves the window two cells at a time");
+    }
+    return p;
+  }
+
+  static std::string default_label(const Op& op) {
+    if (op.kind == Op::Kind::Relu) return "ReLU";
+    if (op.kind == Op::Kind::Pool)
+      return size_text(op.pool.size, op.pool.size) + " max pool, stride " + std::to_string(op.pool.stride);
+    const ConvOp& c = op.conv;
+    std::string s = c.c_out() > 1 ? std::to_string(c.c_out()) + " kernels " : std::string();
+    s += size_text(c.kh(), c.kw()) + (c.kernels[0].c > 1 ? "×" + std::to_string(c.kernels[0].c) : "") + " conv, stride " + std::to_string(c.stride);
+    s += c.padding == Padding::Same ? ", same" : c.padding == Padding::Valid ? ", valid" : ", padded";
+    if (c.relu) s += ", ReLU";
+    return s;
+  }
+};
+
+// Checks one op against its input shape (resolving padding) and returns its output shape, or a
+// problem. Shared by parse_lesson (which adds the line) and check_lesson.
+struct OpCheck {
+  std::string reason, hint;
+  int h = 0, w = 0, c = 0;
+};
+OpCheck check_op(Op& op, int in_h, int in_w, int in_c) {
+  OpCheck r;
+  if (op.kind == Op::Kind::Relu) { r.h = in_h, r.w = in_w, r.c = in_c; return r; }
+  if (op.kind == Op::Kind::Pool) {
+    if (op.pool.size > in_h || op.pool.size > in_w) {
+      r.reason = "pool window " + Parser::size_text(op.pool.size, op.pool.size) + " is larger than its input " + Parser::size_text(in_h, in_w);
+      r.hint = "use a smaller size or a larger input";
+      return r;
+    }
+    r.h = (in_h - op.pool.size) / op.pool.stride + 1, r.w = (in_w - op.pool.size) / op.pool.stride + 1, r.c = in_c;
+    return r;
+  }
+  ConvOp& cv = op.conv;
+  if (cv.kernels.empty() || cv.kernels[0].c != in_c) {
+    r.reason = "the kernel's channels do not match its input's " + std::to_string(in_c);
+    r.hint = "one 2-D slice per input channel";
+    return r;
+  }
+  resolve_padding(cv, in_h, in_w);
+  int ph = in_h + cv.pad_top + cv.pad_bottom, pw = in_w + cv.pad_left + cv.pad_right;
+  if (cv.kh() > ph || cv.kw() > pw) {
+    r.reason = "kernel " + Parser::size_text(cv.kh(), cv.kw()) + " is larger than the padded input " + Parser::size_text(ph, pw);
+    r.hint = "use a smaller kernel, more padding, or a larger input";
+    return r;
+  }
+  r.h = (ph - cv.kh()) / cv.stride + 1, r.w = (pw - cv.kw()) / cv.stride + 1, r.c = cv.c_out();
+  return r;
+}
+
+std::string grid_as_toml(const Grid& g) {
+  std::string s = g.c > 1 ? "[" : "";
+  for (int c = 0; c < g.c; ++c) {
+    s += (c ? ", [" : "[");
+    for (int y = 0; y < g.h; ++y) {
+      s += (y ? ", [" : "[");
+      for (int x = 0; x < g.w; ++x) s += (x ? ", " : "") + format_number(g.at(y, x, c));
+      s += "]";
+    }
+    s += "]";
+  }
+  return s + (g.c > 1 ? "]" : "");
+}
+
+// The first cell where `want` and `got` differ, described for a teacher.
+std::string first_difference(const Grid& want, const Grid& got) {
+  if (want.h != got.h || want.w != got.w || want.c != got.c)
+    return "it is " + std::to_string(want.h) + "×" + std::to_string(want.w) + "×" + std::to_string(want.c) +
+           " but the output is " + std::to_string(got.h) + "×" + std::to_string(got.w) + "×" + std::to_string(got.c);
+  for (int c = 0; c < got.c; ++c)
+    for (int y = 0; y < got.h; ++y)
+      for (int x = 0; x < got.w; ++x) {
+        double a = want.at(y, x, c), b = got.at(y, x, c);
+        if (std::fabs(a - b) > 1e-9 * std::max(1.0, std::fabs(b)))
+          return "row " + std::to_string(y + 1) + ", column " + std::to_string(x + 1) +
+                 (got.c > 1 ? ", channel " + std::to_string(c + 1) : "") + " says " + format_number(a) +
+                 " but the computation gives " + format_number(b);
+      }
+  return {};
+}
+
+void parse_ops(const Parser& P, const toml::table& root, Lesson& L, std::vector<int>& expected_lines) {
+  const toml::node& ops_node = P.require(root, "ops", "");
+  const toml::array* ops = ops_node.as_array();
+  if (!ops || ops->empty() || !ops->is_array_of_tables())
+    P.fail(P.line_of(ops_node), "'ops' must be one or more [[ops]] tables", "start each op with a line [[ops]] and a type = \"conv\"");
+  int h = L.input.h, w = L.input.w, c = L.input.c;
+  for (size_t i = 0; i < ops->size(); ++i) {
+    const toml::table& t = *ops->get(i)->as_table();
+    std::string where = " in op " + std::to_string(i + 1);
+    std::string type = P.string_of(P.require(t, "type", where), "type");
+    Op op;
+    op.source_line = P.line_of(t);
+    if (type == "conv") op.kind = Op::Kind::Conv, op.conv = P.parse_conv(t, c, where);
+    else if (type == "maxpool") op.kind = Op::Kind::Pool, op.pool = P.parse_pool(t, where);
+    else if (type == "relu") { op.kind = Op::Kind::Relu; P.check_keys(t, {"type", "label", "expected"}, where); }
+    else P.fail(P.line_of(*t.get("type")), "unknown op type \"" + type + "\"" + where, "use \"conv\", \"maxpool\" or \"relu\"");
+    OpCheck r = check_op(op, h, w, c);
+    if (!r.reason.empty()) P.fail(op.source_line, r.reason + where, r.hint);
+    h = r.h, w = r.w, c = r.c;
+    op.label = t.get("label") ? P.string_of(*t.get("label"), "label") : Parser::default_label(op);
+    const toml::node* e = t.get("expected");
+    L.expected.push_back(e ? std::optional<Grid>(P.grid(*e, "expected")) : std::nullopt);
+    expected_lines.push_back(e ? P.line_of(*e) : 0);
+    L.ops.push_back(std::move(op));
+  }
+}
+
+void parse_header(const Parser& P, const toml::table& root, Lesson& L) {
+  P.check_keys(root, {"id", "order", "title", "text", "tie_rule", "input", "channel_names", "binary_input", "sandbox", "ops"}, "");
+  L.id = P.string_of(P.require(root, "id", ""), "id");
+  if (L.id.empty() || L.id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != std::string::npos)
+    P.fail(P.line_of(*root.get("id")), "id \"" + L.id + "\" must be letters, digits, '-' or '_'", "e.g. id = \"stride-two\"");
+  L.title = P.string_of(P.require(root, "title", ""), "title");
+  L.text = P.string_of(P.require(root, "text", ""), "text");
+  while (!L.text.empty() && (L.text.back() == '\n' || L.text.back() == ' ')) L.text.pop_back();
+  if (const toml::node* n = root.get("order")) L.order = P.integer(*n, "order");
+  L.tie_rule = root.get("tie_rule") ? P.string_of(*root.get("tie_rule"), "tie_rule") : kDefaultTieRule;
+  if (const toml::node* n = root.get("binary_input")) L.binary_input = P.boolean(*n, "binary_input");
+  if (const toml::node* n = root.get("sandbox")) L.sandbox = P.boolean(*n, "sandbox");
+  const toml::node& in = P.require(root, "input", "");
+  L.input = P.grid(in, "input");
+  if (L.binary_input)
+    for (double v : L.input.v)
+      if (v != 0.0 && v != 1.0) P.fail(P.line_of(in), "binary_input is true but the input holds " + format_number(v), "use only 0 and 1, or set binary_input = false");
+  if (const toml::node* n = root.get("channel_names")) {
+    const toml::array* a = n->as_array();
+    if (!a || int(a->size()) != L.input.c)
+      P.fail(P.line_of(*n), "channel_names needs one name per input channel (" + std::to_string(L.input.c) + ")", "e.g. channel_names = [\"R\", \"G\", \"B\"]");
+    for (size_t i = 0; i < a->size(); ++i) L.channel_names.push_back(P.string_of(*a->get(i), "channel_names"));
+  }
+}
+
+}  // namespace
+
+// [SECTION] public -------------------------------------------------------------------------------
+
+void resolve_padding(ConvOp& cv, int in_h, int in_w) {
+  if (cv.padding == Padding::Valid) {
+    cv.pad_top = cv.pad_bottom = cv.pad_left = cv.pad_right = 0;
+  } else if (cv.padding == Padding::Same) {
+    auto total = [&](int in, int k) {
+      int out = (in + cv.stride - 1) / cv.stride;  // ceil(in / S)
+      return std::max((out - 1) * cv.stride + k - in, 0);
+    };
+    int th = total(in_h, cv.kh()), tw = total(in_w, cv.kw());
+    cv.pad_top = th / 2, cv.pad_bottom = th - th / 2;
+    cv.pad_left = tw / 2, cv.pad_right = tw - tw / 2;
+  }
+}
+
+std::string check_lesson(Lesson& lesson) {
+  if (lesson.input.empty()) return "the input is empty";
+  int h = lesson.input.h, w = lesson.input.w, c = lesson.input.c;
+  for (size_t i = 0; i < lesson.ops.size(); ++i) {
+    OpCheck r = check_op(lesson.ops[i], h, w, c);
+    if (!r.reason.empty()) return "op " + std::to_string(i + 1) + ": " + r.reason;
+    h = r.h, w = r.w, c = r.c;
+  }
+  return {};
+}
+
+Lesson parse_lesson(const std::string& toml_text, const std::string& path) {
+  Parser P{path};
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, path);
+  } catch (const toml::parse_error& e) {
+    throw UserError(path, "TOML syntax error: " + std::string(e.description()),
+                    "check quotes, brackets and commas near this line", int(e.source().begin.line));
+  }
+  Lesson L;
+  L.source_path = path;
+  parse_header(P, root, L);
+  std::vector<int> expected_lines;
+  parse_ops(P, root, L, expected_lines);
+  std::vector<Grid> outs = run_chain(L);
+  for (size_t i = 0; i < outs.size(); ++i) {
+    if (!L.expected[i]) continue;
+    std::string diff = first_difference(*L.expected[i], outs[i]);
+    if (!diff.empty())
+      P.fail(expected_lines[i], "expected output of op " + std::to_string(i + 1) + " does not match: " + diff,
+             "the computed output is " + grid_as_toml(outs[i]));
+  }
+  return L;
+}
+
+Lesson load_lesson_file(const std::string& path) { return parse_lesson(read_file_text(path), path); }
+
+}  // namespace cnnlab
