@@ -20,9 +20,13 @@ class UserError : public std::runtime_error {
   static std::string format(const std::string& path, const std::string& reason,
                             const std::string& hint, int line) {
     std::string s;
-    if (!path.empty()) s += path + (line > 0 ? ":" + std::to_string(line) : std::string()) + ": ";
-    s += reason;
-    if (!hint.empty()) s += " (hint: " + hint + ")";
+    if (!path.empty()) {
+      s.append(path);
+      if (line > 0) s.append(":").append(std::to_string(line));
+      s.append(": ");
+    }
+    s.append(reason);
+    if (!hint.empty()) s.append(" (hint: ").append(hint).append(")");
     return s;
   }
 

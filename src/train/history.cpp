@@ -1,0 +1,65 @@
+// train/history.cpp — History ⇄ Keras CSVLogger text.
+#include "train/history.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/fileio.h"
+
+namespace cnnlab {
+
+namespace {
+std::string number(double v) {
+  if (std::isnan(v)) return "nan";
+  char buf[40];
+  // Keras logs float32 metrics converted to Python floats: repr() of the widened value.
+  std::snprintf(buf, sizeof buf, "%.17g", double(float(v)));
+  return buf;
+}
+}  // namespace
+
+std::string History::to_csv() const {
+  std::string s = "epoch,accuracy,loss,val_accuracy,val_loss\n";
+  for (const EpochRecord& e : epochs) {
+    s += std::to_string(e.epoch) + "," + number(e.accuracy) + "," + number(e.loss) + "," +
+         number(e.val_accuracy) + "," + number(e.val_loss) + "\n";
+  }
+  return s;
+}
+
+History History::from_csv(const std::string& text, const std::string& path) {
+  History h;
+  std::istringstream in(text);
+  std::string line;
+  int line_no = 0;
+  if (!std::getline(in, line) || line.rfind("epoch,accuracy,loss,val_accuracy,val_loss", 0) != 0)
+    throw UserError(path, "not a cnnlab/Keras CSVLogger history file",
+                    "expected the header epoch,accuracy,loss,val_accuracy,val_loss", 1);
+  line_no = 1;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty() || line == "\r") continue;
+    EpochRecord e;
+    double f[4];
+    char* p = line.data();
+    char* end = nullptr;
+    e.epoch = int(std::strtol(p, &end, 10));
+    bool ok = end != p && *end == ',';
+    for (int i = 0; ok && i < 4; ++i) {
+      p = end + 1;
+      f[i] = std::strtod(p, &end);
+      ok = end != p && (i == 3 ? (*end == 0 || *end == '\r') : *end == ',');
+    }
+    if (!ok) throw UserError(path, "malformed row: '" + line + "'", "expected 5 numbers", line_no);
+    e.accuracy = f[0], e.loss = f[1], e.val_accuracy = f[2], e.val_loss = f[3];
+    h.epochs.push_back(e);
+  }
+  return h;
+}
+
+void History::write_csv(const std::string& path) const { write_file_atomic(path, to_csv()); }
+
+}  // namespace cnnlab

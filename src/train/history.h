@@ -1,0 +1,29 @@
+// train/history.h — per-epoch metrics (Keras History) and their CSV form (Keras CSVLogger columns).
+#pragma once
+#include <string>
+#include <vector>
+
+namespace cnnlab {
+
+struct EpochRecord {
+  int epoch = 0;  // 0-based, as Keras's CSVLogger writes it; logs show epoch + 1
+  double loss = 0, accuracy = 0;
+  double val_loss = 0, val_accuracy = 0;  // NaN when there is no validation split
+  double seconds = 0;                     // wall time of the epoch (train + validation)
+  int samples = 0;                        // training samples seen in the epoch
+};
+
+struct History {
+  std::vector<EpochRecord> epochs;
+
+  // "epoch,accuracy,loss,val_accuracy,val_loss\n0,0.51,1.33,0.42,1.41\n..." — CSVLogger's
+  // column order (sorted keys) and number format (Python repr of the float, 17 significant digits
+  // trimmed: we print %.17g of the float32 value widened to double, as Keras does).
+  std::string to_csv() const;
+  // Parses what to_csv writes (for the GUI's "load history" and tests). Throws UserError(path,...).
+  static History from_csv(const std::string& text, const std::string& path_for_errors);
+  // Writes atomically (temp file + rename).
+  void write_csv(const std::string& path) const;
+};
+
+}  // namespace cnnlab

@@ -1,1 +1,0 @@
-// train placeholder so the library has a source until the module lands.

@@ -1,0 +1,113 @@
+// train/setup.cpp — settings checks, the memory plan, checkpoint metadata.
+#include "train/setup.h"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "core/error.h"
+#include "core/sysinfo.h"
+
+namespace cnnlab {
+
+void validate_settings(const RunSettings& s) {
+  auto bad = [](const char* opt, const std::string& why, const std::string& hint = {}) {
+    throw UserError(opt, why, hint);
+  };
+  if (s.epochs < 1) bad("--epochs", "must be at least 1");
+  if (s.batch_size < 1) bad("--batch-size", "must be at least 1");
+  if (s.batch_size > 4096) bad("--batch-size", "is larger than 4096", "the course uses 32");
+  if (!(s.learning_rate > 0) || !std::isfinite(s.learning_rate) || s.learning_rate > 10)
+    bad("--learning-rate", "must be a positive number (at most 10)", "Keras's Adam default is 0.001");
+  if (!(s.test_size > 0 && s.test_size < 1))
+    bad("--test-size", "must be between 0 and 1 (exclusive)", "the course uses 0.2");
+  if (!(s.validation_split >= 0 && s.validation_split < 1))
+    bad("--validation-split", "must be in [0, 1)", "the course uses 0.1");
+  if (s.image_size < 8 || s.image_size > 2048)
+    bad("--image-size", "must be between 8 and 2048 pixels", "the course uses 299");
+  if (s.threads < 1 || s.threads > 256) bad("--threads", "must be between 1 and 256");
+}
+
+MemoryPlan plan_memory(const Model& model, int batch_size, size_t num_images) {
+  MemoryPlan p;
+  p.model = model.estimate_memory(batch_size);
+  size_t per_image = size_t(model.input_h()) * model.input_w() * model.input_c();
+  p.data_bytes = num_images * per_image;  // uint8
+  p.batch_bytes = size_t(batch_size) * (per_image * sizeof(float) + sizeof(int) +
+                                        size_t(model.num_classes()) * sizeof(float));
+  p.available = available_memory_bytes();
+  return p;
+}
+
+std::string MemoryPlan::describe() const {
+  std::string s = "parameters " + format_bytes(double(model.params)) + ", gradients " +
+                  format_bytes(double(model.grads)) + ", Adam moments " +
+                  format_bytes(double(model.adam)) + ", activations " +
+                  format_bytes(double(model.activations + model.scratch + batch_bytes)) +
+                  ", images " + format_bytes(double(data_bytes)) + " = " +
+                  format_bytes(double(total()));
+  if (available) s += " (" + format_bytes(double(available)) + " available)";
+  return s;
+}
+
+std::string MemoryPlan::advice() const {
+  return "this run needs " + format_bytes(double(total())) + " but only " +
+         format_bytes(double(available)) +
+         " is available; use a smaller --image-size (e.g. 128 or 64: the first dense layer "
+         "shrinks with the square of it), a smaller --batch-size, or a smaller model "
+         "(--model small)";
+}
+
+std::map<std::string, std::string> checkpoint_metadata(const std::vector<std::string>& names,
+                                                       const Scaling& sc, const RunSettings& s,
+                                                       int epochs_completed) {
+  std::string classes;
+  for (size_t i = 0; i < names.size(); ++i) classes += (i ? "\n" : "") + names[i];
+  char buf[64];
+  std::map<std::string, std::string> m;
+  m["cnnlab.class_names"] = classes;  // one per line, label order
+  std::snprintf(buf, sizeof buf, "%.9g", double(sc.mean));
+  m["cnnlab.scaling_mean"] = buf;
+  std::snprintf(buf, sizeof buf, "%.9g", double(sc.std));
+  m["cnnlab.scaling_std"] = buf;
+  m["cnnlab.epochs_completed"] = std::to_string(epochs_completed);
+  m["cnnlab.seed"] = std::to_string(s.seed);
+  m["cnnlab.batch_size"] = std::to_string(s.batch_size);
+  std::snprintf(buf, sizeof buf, "%.9g", double(s.learning_rate));
+  m["cnnlab.learning_rate"] = buf;
+  return m;
+}
+
+CheckpointInfo read_checkpoint_info(const std::map<std::string, std::string>& meta,
+                                    const std::string& path, int num_classes) {
+  auto get = [&](const char* key) -> const std::string& {
+    auto it = meta.find(key);
+    if (it == meta.end())
+      throw UserError(path, std::string("checkpoint metadata lacks '") + key + "'",
+                      "was this file written by `cnnlab train --save`?");
+    return it->second;
+  };
+  CheckpointInfo info;
+  const std::string& names = get("cnnlab.class_names");
+  size_t start = 0;
+  while (start <= names.size()) {
+    size_t end = names.find('\n', start);
+    if (end == std::string::npos) end = names.size();
+    info.class_names.push_back(names.substr(start, end - start));
+    start = end + 1;
+  }
+  if (int(info.class_names.size()) != num_classes)
+    throw UserError(path, "checkpoint lists " + std::to_string(info.class_names.size()) +
+                              " class names but the model has " + std::to_string(num_classes) +
+                              " outputs");
+  char* end = nullptr;
+  const std::string& mean = get("cnnlab.scaling_mean");
+  info.scaling.mean = std::strtof(mean.c_str(), &end);
+  const std::string& sd = get("cnnlab.scaling_std");
+  info.scaling.std = std::strtof(sd.c_str(), &end);
+  if (!(info.scaling.std > 0)) throw UserError(path, "checkpoint has a non-positive scaling std");
+  auto it = meta.find("cnnlab.epochs_completed");
+  if (it != meta.end()) info.epochs_completed = std::atoi(it->second.c_str());
+  return info;
+}
+
+}  // namespace cnnlab

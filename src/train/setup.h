@@ -1,0 +1,56 @@
+// train/setup.h — turning user settings into a run: validation of settings, the memory plan checked
+// before anything big is allocated, and checkpoint metadata. Shared by the CLI and the GUI.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "data/split.h"
+#include "nn/model.h"
+
+namespace cnnlab {
+
+struct RunSettings {
+  std::string data_dir;
+  std::string preset = "course";
+  int image_size = 299;
+  int epochs = 25;
+  int batch_size = 32;
+  float learning_rate = 0.001f;
+  uint64_t seed = 42;
+  double test_size = 0.2;
+  double validation_split = 0.1;
+  int threads = 2;
+};
+
+// Throws UserError naming the setting (e.g. "--batch-size") and why it is impossible.
+void validate_settings(const RunSettings& s);
+
+// Memory the run needs, estimated before allocating (model state, one batch's activations and
+// scratch, the decoded dataset, the trainer's batch buffers) against what the machine has.
+struct MemoryPlan {
+  MemoryEstimate model;
+  size_t data_bytes = 0, batch_bytes = 0;
+  size_t available = 0;  // 0 = unknown
+  size_t total() const { return model.total() + data_bytes + batch_bytes; }
+  bool fits() const { return available == 0 || total() <= available; }
+  std::string describe() const;  // one line: "parameters 1.40 GB, gradients …, total 6.2 GB of 22 GB available"
+  std::string advice() const;    // what to change when it does not fit
+};
+MemoryPlan plan_memory(const Model& model, int batch_size, size_t num_images);
+
+// Checkpoint metadata: class names, scaling, image size and the settings that made it.
+std::map<std::string, std::string> checkpoint_metadata(const std::vector<std::string>& class_names,
+                                                       const Scaling& scaling,
+                                                       const RunSettings& settings,
+                                                       int epochs_completed);
+struct CheckpointInfo {
+  std::vector<std::string> class_names;
+  Scaling scaling;
+  int epochs_completed = 0;
+};
+// Reads what checkpoint_metadata wrote; UserError(path, ...) if a key is missing or malformed.
+CheckpointInfo read_checkpoint_info(const std::map<std::string, std::string>& meta,
+                                    const std::string& path, int num_classes);
+
+}  // namespace cnnlab

@@ -1,0 +1,160 @@
+// train/trainer.cpp — Keras fit() semantics: per-epoch shuffle, sample-weighted running metrics,
+// validation at the end of each epoch, stop after the current batch, NaN/inf detection.
+#include "train/trainer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/check.h"
+
+namespace cnnlab {
+
+int argmax_row(const float* p, int n) {
+  int best = 0;
+  for (int i = 1; i < n; ++i)
+    if (p[i] > p[best]) best = i;
+  return best;
+}
+
+Trainer::Trainer(Model& model, const Dataset& data, Split split, Scaling scaling, TrainConfig cfg)
+    : model_(model), data_(data), split_(std::move(split)), scaling_(scaling), cfg_(cfg),
+      shuffle_rng_(cfg.seed, 0x5eed) {
+  CNNLAB_ASSERT(model_.allocated() && model_.max_batch() >= cfg_.batch_size,
+                "model must be allocated for the batch size");
+  CNNLAB_ASSERT(model_.input_h() == data_.height && model_.input_w() == data_.width &&
+                    model_.input_c() == data_.channels,
+                "model input shape must match the dataset's image size");
+  model_.adam.lr = cfg_.learning_rate;
+  size_t per = size_t(data_.height) * data_.width * data_.channels;
+  x_.resize(per * cfg_.batch_size);
+  y_.resize(cfg_.batch_size);
+  probs_.resize(size_t(model_.num_classes()) * cfg_.batch_size);
+}
+
+void Trainer::begin_epoch() {
+  order_ = split_.train;
+  shuffle_rng_.shuffle(order_);
+  cursor_ = 0;
+  batch_index_ = 0;
+  loss_sum_ = correct_ = train_seconds_ = 0;
+  epoch_open_ = true;
+  epoch_start_ = std::chrono::steady_clock::now();
+}
+
+BatchProgress Trainer::train_batch(bool* non_finite) {
+  CNNLAB_ASSERT(epoch_open_ && !epoch_batches_done(), "begin_epoch() first");
+  auto t0 = std::chrono::steady_clock::now();
+  int n = std::min(cfg_.batch_size, int(order_.size()) - cursor_);
+  make_batch(data_, order_.data() + cursor_, n, scaling_, x_.data(), y_.data());
+  float loss = model_.train_step(x_.data(), y_.data(), n, probs_.data());
+  int classes = model_.num_classes();
+  int correct = 0;
+  for (int i = 0; i < n; ++i) correct += argmax_row(&probs_[size_t(i) * classes], classes) == y_[i];
+  cursor_ += n;
+  ++batch_index_;
+  loss_sum_ += double(loss) * n;
+  correct_ += correct;
+  train_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (non_finite) *non_finite = !std::isfinite(loss);
+
+  BatchProgress p;
+  p.epoch = epoch_;
+  p.batch = batch_index_;
+  int total = int(order_.size());
+  p.num_batches = (total + cfg_.batch_size - 1) / cfg_.batch_size;
+  p.samples_done = cursor_;
+  p.samples_total = total;
+  p.loss = loss_sum_ / cursor_;
+  p.accuracy = correct_ / cursor_;
+  p.batch_loss = loss;
+  p.elapsed_s = train_seconds_;
+  return p;
+}
+
+EpochRecord Trainer::end_epoch() {
+  CNNLAB_ASSERT(epoch_open_, "begin_epoch() first");
+  EpochRecord r;
+  r.epoch = epoch_;
+  r.samples = cursor_;
+  r.loss = cursor_ ? loss_sum_ / cursor_ : NAN;
+  r.accuracy = cursor_ ? correct_ / cursor_ : NAN;
+  if (!split_.val.empty()) {
+    EvalResult v = evaluate(split_.val);
+    r.val_loss = v.loss;
+    r.val_accuracy = v.accuracy;
+  } else {
+    r.val_loss = r.val_accuracy = NAN;
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start_).count();
+  history_.epochs.push_back(r);
+  ++epoch_;
+  epoch_open_ = false;
+  return r;
+}
+
+TrainOutcome Trainer::fit(const TrainCallbacks& cb, const std::atomic<bool>& stop) {
+  TrainOutcome out;
+  while (epoch_ < cfg_.epochs) {
+    if (!epoch_open_) begin_epoch();
+    while (!epoch_batches_done()) {
+      bool bad = false;
+      BatchProgress p = train_batch(&bad);
+      if (cb.on_batch) cb.on_batch(p);
+      if (bad) {
+        out.reason = StopReason::NonFinite;
+        out.message = "loss became " + std::string(std::isnan(p.batch_loss) ? "NaN" : "infinite") +
+                      " at epoch " + std::to_string(epoch_ + 1) + ", batch " +
+                      std::to_string(p.batch) + "/" + std::to_string(p.num_batches) +
+                      " (try a smaller --learning-rate)";
+        out.epochs_completed = epoch_;
+        return out;
+      }
+      if (stop.load()) {
+        out.reason = StopReason::Stopped;
+        out.message = "stopped by the user during epoch " + std::to_string(epoch_ + 1) +
+                      " after batch " + std::to_string(p.batch) + "/" +
+                      std::to_string(p.num_batches);
+        out.epochs_completed = epoch_;
+        return out;
+      }
+    }
+    EpochRecord r = end_epoch();
+    if (cb.on_epoch) cb.on_epoch(r);
+    if (stop.load() && epoch_ < cfg_.epochs) {
+      out.reason = StopReason::Stopped;
+      out.message = "stopped by the user after epoch " + std::to_string(epoch_);
+      out.epochs_completed = epoch_;
+      return out;
+    }
+  }
+  out.epochs_completed = epoch_;
+  return out;
+}
+
+EvalResult Trainer::evaluate(const std::vector<int>& indices, const std::atomic<bool>* stop) {
+  EvalResult r;
+  int classes = model_.num_classes();
+  r.confusion.assign(size_t(classes) * classes, 0);
+  r.predicted.reserve(indices.size());
+  double loss_sum = 0;
+  int correct = 0;
+  for (size_t at = 0; at < indices.size(); at += size_t(cfg_.batch_size)) {
+    if (stop && stop->load()) break;
+    int n = int(std::min(indices.size() - at, size_t(cfg_.batch_size)));
+    make_batch(data_, indices.data() + at, n, scaling_, x_.data(), y_.data());
+    float loss = model_.forward(x_.data(), n, probs_.data(), y_.data());
+    loss_sum += double(loss) * n;
+    for (int i = 0; i < n; ++i) {
+      int p = argmax_row(&probs_[size_t(i) * classes], classes);
+      r.predicted.push_back(p);
+      r.confusion[size_t(y_[i]) * classes + p]++;
+      correct += p == y_[i];
+    }
+    r.count += n;
+  }
+  r.loss = r.count ? loss_sum / r.count : NAN;
+  r.accuracy = r.count ? double(correct) / r.count : NAN;
+  return r;
+}
+
+}  // namespace cnnlab

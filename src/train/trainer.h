@@ -1,0 +1,102 @@
+// train/trainer.h — the training loop over a Model and a Dataset split: batch-by-batch (for the GUI's
+// worker thread) or a whole fit (for the CLI). Never prints; reports through return values/callbacks.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/rng.h"
+#include "data/dataset.h"
+#include "data/split.h"
+#include "nn/model.h"
+#include "train/history.h"
+
+namespace cnnlab {
+
+struct TrainConfig {
+  int epochs = 25;
+  int batch_size = 32;
+  float learning_rate = 0.001f;
+  uint64_t seed = 42;  // init and per-epoch shuffles
+};
+
+// Where an epoch stands after a batch (Keras progress-bar numbers).
+struct BatchProgress {
+  int epoch = 0;                 // 0-based
+  int batch = 0;                 // 1-based index of the batch just trained
+  int num_batches = 0;
+  int samples_done = 0, samples_total = 0;
+  double loss = 0, accuracy = 0; // running means over the epoch so far (sample-weighted)
+  double batch_loss = 0;         // this batch's mean loss
+  double elapsed_s = 0;          // since the epoch began (training time only)
+};
+
+struct EvalResult {
+  double loss = 0, accuracy = 0;
+  int count = 0;
+  std::vector<int> predicted;    // per evaluated index, argmax class
+  std::vector<int> confusion;    // classes × classes, row = true label, column = predicted
+};
+
+enum class StopReason { Completed, Stopped, NonFinite };
+
+struct TrainOutcome {
+  StopReason reason = StopReason::Completed;
+  std::string message;           // for Stopped / NonFinite: what happened and where
+  int epochs_completed = 0;
+};
+
+struct TrainCallbacks {
+  std::function<void(const BatchProgress&)> on_batch;
+  std::function<void(const EpochRecord&)> on_epoch;
+};
+
+class Trainer {
+ public:
+  // The model must be allocated for at least cfg.batch_size and initialised (or loaded).
+  Trainer(Model& model, const Dataset& data, Split split, Scaling scaling, TrainConfig cfg);
+
+  // ---- step API (the GUI worker drives this) ----
+  void begin_epoch();                   // shuffles the training indices (seeded), resets running sums
+  bool epoch_started() const { return epoch_open_; }
+  bool epoch_batches_done() const { return cursor_ >= int(split_.train.size()); }
+  // Trains the next batch. If the loss is not finite, returns with `non_finite` set.
+  BatchProgress train_batch(bool* non_finite = nullptr);
+  EpochRecord end_epoch();              // validation pass, appends to history, advances epoch()
+
+  // ---- whole run (the CLI): stops after the current batch when `stop` becomes true ----
+  TrainOutcome fit(const TrainCallbacks& cb, const std::atomic<bool>& stop);
+
+  // Loss, accuracy and confusion matrix over `indices` (inference, in batches).
+  EvalResult evaluate(const std::vector<int>& indices, const std::atomic<bool>* stop = nullptr);
+
+  const History& history() const { return history_; }
+  int epoch() const { return epoch_; }  // epochs completed
+  const Split& split() const { return split_; }
+  const Scaling& scaling() const { return scaling_; }
+  const TrainConfig& config() const { return cfg_; }
+  Model& model() { return model_; }
+  const Dataset& data() const { return data_; }
+
+ private:
+  Model& model_;
+  const Dataset& data_;
+  Split split_;
+  Scaling scaling_;
+  TrainConfig cfg_;
+  History history_;
+  Rng shuffle_rng_;
+  std::vector<int> order_;              // this epoch's training order
+  std::vector<float> x_, probs_;        // (batch, H, W, C), (batch, classes)
+  std::vector<int> y_;
+  int epoch_ = 0, cursor_ = 0, batch_index_ = 0;
+  bool epoch_open_ = false;
+  double loss_sum_ = 0, correct_ = 0, train_seconds_ = 0;
+  std::chrono::steady_clock::time_point epoch_start_;
+};
+
+int argmax_row(const float* p, int n);
+
+}  // namespace cnnlab
