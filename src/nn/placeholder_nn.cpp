@@ -1,1 +1,0 @@
-// nn placeholder so the library has a source until the module lands.
