@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -114,9 +115,10 @@ class Model {
   size_t num_params_ = 0;
   int max_batch_ = 0, last_n_ = 0, threads_ = 0;
   int64_t adam_t_ = 0;
-  float *params_ = nullptr, *grads_ = nullptr, *m_ = nullptr, *v_ = nullptr;
-  Buffers* buf_ = nullptr;
+  float *params_ = nullptr, *grads_ = nullptr;  // point into buf_
+  std::unique_ptr<Buffers> buf_;
 
+  void swap(Model& o) noexcept;
   void add_layer(LayerInfo info);
   std::string unique_name(const std::string& base) const;
   void run_forward(const float* x, int n);

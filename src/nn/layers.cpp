@@ -1,0 +1,362 @@
+// nn/layers.cpp — conv2d (blocked im2col + Eigen GEMM), maxpool2d, dense, relu, softmax+xent, Adam.
+//
+// [SECTION] helpers and shape arithmetic
+// [SECTION] conv2d
+// [SECTION] maxpool2d
+// [SECTION] dense
+// [SECTION] relu, softmax + cross-entropy
+// [SECTION] adam
+#include "nn/layers.h"
+
+#include <omp.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "core/check.h"
+
+namespace cnnlab {
+
+// =================================================================================================
+// [SECTION] helpers and shape arithmetic
+// =================================================================================================
+using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MapMat = Eigen::Map<RowMat>;
+using CMapMat = Eigen::Map<const RowMat>;
+using MapVec = Eigen::Map<Eigen::RowVectorXf>;
+using CMapVec = Eigen::Map<const Eigen::RowVectorXf>;
+
+// Conv im2col works on blocks of output pixels so that the column block, the GEMM result and the
+// bias/ReLU pass stay in L2. 2048 rows x K=288 floats = 2.3 MB for conv2.
+constexpr int kConvBlockRows = 1024;
+
+const char* padding_name(Padding p) { return p == Padding::Same ? "same" : "valid"; }
+
+const char* activation_name(Activation a) {
+  switch (a) {
+    case Activation::None: return "linear";
+    case Activation::Relu: return "relu";
+    case Activation::Softmax: return "softmax";
+  }
+  return "?";
+}
+
+int conv_out_size(int in, int k, int stride, Padding p) {
+  CNNLAB_ASSERT(in > 0 && k > 0 && stride > 0, "conv sizes must be positive");
+  if (p == Padding::Same) return (in + stride - 1) / stride;  // ceil(I/S)
+  return in >= k ? (in - k) / stride + 1 : 0;                 // floor((I-K)/S)+1
+}
+
+int conv_pad_before(int in, int k, int stride, Padding p) {
+  if (p == Padding::Valid) return 0;
+  int out = conv_out_size(in, k, stride, p);
+  int total = std::max((out - 1) * stride + k - in, 0);
+  return total / 2;  // the extra pixel of an odd total goes bottom/right (TF)
+}
+
+ConvShape make_conv_shape(int n, int in_h, int in_w, int in_c, int out_c, int kh, int kw,
+                          int stride, Padding padding, Activation act) {
+  CNNLAB_ASSERT(n >= 0 && in_c > 0 && out_c > 0, "bad conv shape");
+  CNNLAB_ASSERT(act == Activation::None || act == Activation::Relu,
+                "conv2d fuses only linear or relu activations");
+  ConvShape s;
+  s.n = n, s.in_h = in_h, s.in_w = in_w, s.in_c = in_c, s.out_c = out_c, s.kh = kh, s.kw = kw;
+  s.stride_h = s.stride_w = stride;
+  s.padding = padding;
+  s.act = act;
+  s.out_h = conv_out_size(in_h, kh, stride, padding);
+  s.out_w = conv_out_size(in_w, kw, stride, padding);
+  s.pad_top = conv_pad_before(in_h, kh, stride, padding);
+  s.pad_left = conv_pad_before(in_w, kw, stride, padding);
+  CNNLAB_ASSERT(s.out_h > 0 && s.out_w > 0, "conv input smaller than its kernel");
+  return s;
+}
+
+static int block_rows(const ConvShape& s) { return std::min(kConvBlockRows, s.out_h * s.out_w); }
+
+// =================================================================================================
+// [SECTION] conv2d
+// =================================================================================================
+size_t conv2d_forward_scratch(const ConvShape& s, int threads) {
+  return size_t(threads) * block_rows(s) * s.k();
+}
+
+// Per thread: column block, its gradient, a partial d_w (K, Cout) and d_b (Cout).
+static size_t conv_backward_per_thread(const ConvShape& s) {
+  return 2 * size_t(block_rows(s)) * s.k() + size_t(s.k()) * s.out_c + s.out_c;
+}
+
+size_t conv2d_backward_scratch(const ConvShape& s, int threads) {
+  return size_t(threads) * conv_backward_per_thread(s);
+}
+
+// col (rows, K) for output pixels [p0, p0+rows) of one sample; K ordered (kh, kw, cin) like the
+// kernel, so each (kh) row of a patch is one contiguous run of up to KW*Cin input floats.
+static void im2col_block(float* col, const float* in, const ConvShape& s, int p0, int rows) {
+  const int K = s.k(), C = s.in_c;
+  for (int r = 0; r < rows; ++r) {
+    const int p = p0 + r, oh = p / s.out_w, ow = p % s.out_w;
+    const int ih0 = oh * s.stride_h - s.pad_top, iw0 = ow * s.stride_w - s.pad_left;
+    const int kw_lo = std::max(0, -iw0), kw_hi = std::min(s.kw, s.in_w - iw0);
+    float* dst = col + size_t(r) * K;
+    for (int i = 0; i < s.kh; ++i, dst += s.kw * C) {
+      const int ih = ih0 + i;
+      if (ih < 0 || ih >= s.in_h || kw_lo >= kw_hi) {
+        std::memset(dst, 0, sizeof(float) * s.kw * C);
+        continue;
+      }
+      if (kw_lo > 0) std::memset(dst, 0, sizeof(float) * kw_lo * C);
+      const float* src = in + (size_t(ih) * s.in_w + iw0 + kw_lo) * C;
+      std::memcpy(dst + kw_lo * C, src, sizeof(float) * (kw_hi - kw_lo) * C);
+      if (kw_hi < s.kw) std::memset(dst + kw_hi * C, 0, sizeof(float) * (s.kw - kw_hi) * C);
+    }
+  }
+}
+
+// d_in += scatter of dcol (rows, K) for output pixels [p0, p0+rows): the adjoint of im2col_block.
+static void col2im_block_add(float* d_in, const float* dcol, const ConvShape& s, int p0, int rows) {
+  const int K = s.k(), C = s.in_c;
+  for (int r = 0; r < rows; ++r) {
+    const int p = p0 + r, oh = p / s.out_w, ow = p % s.out_w;
+    const int ih0 = oh * s.stride_h - s.pad_top, iw0 = ow * s.stride_w - s.pad_left;
+    const int kw_lo = std::max(0, -iw0), kw_hi = std::min(s.kw, s.in_w - iw0);
+    const float* src = dcol + size_t(r) * K;
+    for (int i = 0; i < s.kh; ++i, src += s.kw * C) {
+      const int ih = ih0 + i;
+      if (ih < 0 || ih >= s.in_h || kw_lo >= kw_hi) continue;
+      float* dst = d_in + (size_t(ih) * s.in_w + iw0 + kw_lo) * C;
+      const float* sp = src + kw_lo * C;
+      const int len = (kw_hi - kw_lo) * C;
+#pragma omp simd
+      for (int j = 0; j < len; ++j) dst[j] += sp[j];
+    }
+  }
+}
+
+static void bias_act_rows(float* out, const float* b, int rows, int cols, bool relu) {
+  for (int r = 0; r < rows; ++r) {
+    float* o = out + size_t(r) * cols;
+    if (relu) {
+#pragma omp simd
+      for (int c = 0; c < cols; ++c) o[c] = std::max(o[c] + b[c], 0.0f);
+    } else {
+#pragma omp simd
+      for (int c = 0; c < cols; ++c) o[c] += b[c];
+    }
+  }
+}
+
+void conv2d_forward(float* out, const float* in, const float* w, const float* b,
+                    const ConvShape& s, Scratch scratch) {
+  const int K = s.k(), HW = s.out_h * s.out_w, B = block_rows(s);
+  const size_t per_thread = size_t(B) * K;
+  const int nblocks = (HW + B - 1) / B;
+  const int threads = int(std::min<size_t>(omp_get_max_threads(), scratch.floats / per_thread));
+  CNNLAB_ASSERT(threads >= 1, "conv2d_forward: scratch too small");
+  const bool relu = s.act == Activation::Relu;
+  CMapMat W(w, K, s.out_c);  // (K, Cout)
+  const long items = long(s.n) * nblocks;
+  // Parallel over (sample, block) items: no reductions, so small batches use every thread too.
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (long item = 0; item < items; ++item) {
+    float* col = scratch.data + per_thread * omp_get_thread_num();
+    const int i = int(item / nblocks), p0 = int(item % nblocks) * B, rows = std::min(B, HW - p0);
+    const float* x = in + size_t(i) * s.in_h * s.in_w * s.in_c;  // (H, W, Cin)
+    float* y = out + (size_t(i) * HW + p0) * s.out_c;             // (rows, Cout)
+    im2col_block(col, x, s, p0, rows);
+    MapMat Y(y, rows, s.out_c);
+    Y.noalias() = CMapMat(col, rows, K) * W;
+    bias_act_rows(y, b, rows, s.out_c, relu);
+  }
+}
+
+void conv2d_backward(float* d_in, float* d_w, float* d_b, const float* d_out, const float* in,
+                     const float* w, const ConvShape& s, Scratch scratch) {
+  const int K = s.k(), HW = s.out_h * s.out_w, B = block_rows(s), Cout = s.out_c;
+  const size_t per_thread = conv_backward_per_thread(s);
+  const int threads = std::max(1, int(std::min<size_t>({size_t(omp_get_max_threads()),
+                                                        scratch.floats / per_thread,
+                                                        size_t(std::max(s.n, 1))})));
+  CNNLAB_ASSERT(scratch.floats >= per_thread, "conv2d_backward: scratch too small");
+  const size_t in_size = size_t(s.in_h) * s.in_w * s.in_c;
+  CMapMat W(w, K, Cout);
+  // Parallel over samples: a sample's d_in is written by one thread (col2im blocks overlap).
+  // Each thread sums its samples' d_w in its own buffer; the fixed-order reduction below keeps
+  // results deterministic for a given thread count.
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    float* col = scratch.data + per_thread * t;
+    float* dcol = col + size_t(B) * K;
+    float* dw_t = dcol + size_t(B) * K;
+    float* db_t = dw_t + size_t(K) * Cout;
+    MapMat dW(dw_t, K, Cout);
+    MapVec dB(db_t, Cout);
+    dW.setZero();
+    dB.setZero();
+#pragma omp for schedule(static)
+    for (int i = 0; i < s.n; ++i) {
+      const float* x = in + i * in_size;
+      float* dx = d_in ? d_in + i * in_size : nullptr;
+      if (dx) std::memset(dx, 0, sizeof(float) * in_size);
+      for (int p0 = 0; p0 < HW; p0 += B) {
+        const int rows = std::min(B, HW - p0);
+        CMapMat dY(d_out + (size_t(i) * HW + p0) * Cout, rows, Cout);
+        im2col_block(col, x, s, p0, rows);
+        dW.noalias() += CMapMat(col, rows, K).transpose() * dY;
+        dB.noalias() += dY.colwise().sum();
+        if (dx) {
+          MapMat(dcol, rows, K).noalias() = dY * W.transpose();
+          col2im_block_add(dx, dcol, s, p0, rows);
+        }
+      }
+    }
+  }
+  // Reduce the per-thread partials in thread order.
+  MapMat dW(d_w, K, Cout);
+  MapVec dB(d_b, Cout);
+  dW = MapMat(scratch.data + 2 * size_t(B) * K, K, Cout);
+  dB = MapVec(scratch.data + 2 * size_t(B) * K + size_t(K) * Cout, Cout);
+  for (int t = 1; t < threads; ++t) {
+    float* base = scratch.data + per_thread * t + 2 * size_t(B) * K;
+    dW += MapMat(base, K, Cout);
+    dB += MapVec(base + size_t(K) * Cout, Cout);
+  }
+}
+
+// =================================================================================================
+// [SECTION] maxpool2d
+// =================================================================================================
+PoolShape make_pool_shape(int n, int in_h, int in_w, int c, int pool, int stride) {
+  if (stride <= 0) stride = pool;
+  CNNLAB_ASSERT(pool > 0 && c > 0, "bad pool shape");
+  PoolShape s;
+  s.n = n, s.in_h = in_h, s.in_w = in_w, s.c = c;
+  s.pool_h = s.pool_w = pool;
+  s.stride_h = s.stride_w = stride;
+  s.out_h = conv_out_size(in_h, pool, stride, Padding::Valid);
+  s.out_w = conv_out_size(in_w, pool, stride, Padding::Valid);
+  CNNLAB_ASSERT(s.out_h > 0 && s.out_w > 0, "pool input smaller than the pool");
+  return s;
+}
+
+void maxpool2d_forward(float* out, int32_t* argmax, const float* in, const PoolShape& s) {
+  const int C = s.c;
+  const size_t in_size = size_t(s.in_h) * s.in_w * C, out_size = size_t(s.out_h) * s.out_w * C;
+  const long rows = long(s.n) * s.out_h;
+#pragma omp parallel for schedule(static)
+  for (long row = 0; row < rows; ++row) {
+    const int i = int(row / s.out_h), oh = int(row % s.out_h);
+    const float* x = in + i * in_size;
+    for (int ow = 0; ow < s.out_w; ++ow) {
+      const size_t o = i * out_size + (size_t(oh) * s.out_w + ow) * C;
+      float* y = out + o;
+      int32_t* am = argmax + o;
+      const int ih0 = oh * s.stride_h, iw0 = ow * s.stride_w;
+      const int32_t first = (ih0 * s.in_w + iw0) * C;
+      for (int c = 0; c < C; ++c) y[c] = x[first + c], am[c] = first + c;
+      for (int a = 0; a < s.pool_h; ++a)
+        for (int bq = 0; bq < s.pool_w; ++bq) {
+          const int32_t base = ((ih0 + a) * s.in_w + iw0 + bq) * C;
+          for (int c = 0; c < C; ++c)
+            if (x[base + c] > y[c]) y[c] = x[base + c], am[c] = base + c;  // first max wins
+        }
+    }
+  }
+}
+
+void maxpool2d_backward(float* d_in, const float* d_out, const int32_t* argmax, const PoolShape& s) {
+  const size_t in_size = size_t(s.in_h) * s.in_w * s.c, out_size = size_t(s.out_h) * s.out_w * s.c;
+#pragma omp parallel for schedule(static)
+  for (int i = 0; i < s.n; ++i) {
+    float* dx = d_in + i * in_size;
+    std::memset(dx, 0, sizeof(float) * in_size);
+    const float* dy = d_out + i * out_size;
+    const int32_t* am = argmax + i * out_size;
+    for (size_t o = 0; o < out_size; ++o) dx[am[o]] += dy[o];  // += : windows may overlap
+  }
+}
+
+// =================================================================================================
+// [SECTION] dense
+// =================================================================================================
+void dense_forward(float* out, const float* in, const float* w, const float* b, const DenseShape& s) {
+  CNNLAB_ASSERT(s.act == Activation::None || s.act == Activation::Relu,
+                "dense fuses only linear or relu (softmax is softmax_xent_forward)");
+  MapMat Y(out, s.n, s.out);  // (N, Out)
+  Y.noalias() = CMapMat(in, s.n, s.in) * CMapMat(w, s.in, s.out);
+  bias_act_rows(out, b, s.n, s.out, s.act == Activation::Relu);
+}
+
+void dense_backward(float* d_in, float* d_w, float* d_b, const float* d_out, const float* in,
+                    const float* w, const DenseShape& s) {
+  CMapMat dY(d_out, s.n, s.out);  // (N, Out)
+  MapMat(d_w, s.in, s.out).noalias() = CMapMat(in, s.n, s.in).transpose() * dY;
+  MapVec(d_b, s.out).noalias() = dY.colwise().sum();
+  if (d_in) MapMat(d_in, s.n, s.in).noalias() = dY * CMapMat(w, s.in, s.out).transpose();
+}
+
+// =================================================================================================
+// [SECTION] relu, softmax + cross-entropy
+// =================================================================================================
+void relu_forward(float* out, const float* in, size_t count) {
+#pragma omp parallel for simd schedule(static) if (count > (1u << 16))
+  for (size_t i = 0; i < count; ++i) out[i] = std::max(in[i], 0.0f);
+}
+
+void relu_backward(float* d_x, const float* d_y, const float* y, size_t count) {
+#pragma omp parallel for simd schedule(static) if (count > (1u << 16))
+  for (size_t i = 0; i < count; ++i) d_x[i] = y[i] > 0.0f ? d_y[i] : 0.0f;
+}
+
+float softmax_xent_forward(float* probs, const float* logits, const int* labels, int n, int classes) {
+  double loss = 0.0;
+  for (int i = 0; i < n; ++i) {
+    const float* z = logits + size_t(i) * classes;
+    float* p = probs + size_t(i) * classes;
+    float mx = z[0];
+    for (int k = 1; k < classes; ++k) mx = std::max(mx, z[k]);
+    double sum = 0.0;
+    for (int k = 0; k < classes; ++k) sum += std::exp(double(z[k] - mx));
+    for (int k = 0; k < classes; ++k) p[k] = float(std::exp(double(z[k] - mx)) / sum);
+    if (labels) {
+      CNNLAB_ASSERT(labels[i] >= 0 && labels[i] < classes, "label out of range");
+      loss += std::log(sum) - double(z[labels[i]] - mx);  // -log softmax, log-sum-exp form
+    }
+  }
+  return n > 0 ? float(loss / n) : 0.0f;
+}
+
+void softmax_xent_backward(float* d_logits, const float* probs, const int* labels, int n, int classes) {
+  const float inv_n = 1.0f / float(n);
+  for (int i = 0; i < n; ++i) {
+    for (int k = 0; k < classes; ++k) {
+      const size_t j = size_t(i) * classes + k;
+      d_logits[j] = (probs[j] - (k == labels[i] ? 1.0f : 0.0f)) * inv_n;
+    }
+  }
+}
+
+// =================================================================================================
+// [SECTION] adam
+// =================================================================================================
+void adam_update(float* w, const float* g, float* m, float* v, size_t count, const AdamConfig& c,
+                 int64_t t) {
+  CNNLAB_ASSERT(t >= 1, "adam step counts from 1");
+  const double b1t = std::pow(double(c.beta1), double(t)), b2t = std::pow(double(c.beta2), double(t));
+  const float lr_t = float(double(c.lr) * std::sqrt(1.0 - b2t) / (1.0 - b1t));
+  const float b1 = c.beta1, b2 = c.beta2, eps = c.eps, a1 = 1.0f - b1, a2 = 1.0f - b2;
+#pragma omp parallel for simd schedule(static) if (count > (1u << 16))
+  for (size_t i = 0; i < count; ++i) {
+    const float gi = g[i];
+    const float mi = b1 * m[i] + a1 * gi;
+    const float vi = b2 * v[i] + a2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    w[i] -= lr_t * mi / (std::sqrt(vi) + eps);
+  }
+}
+
+}  // namespace cnnlab

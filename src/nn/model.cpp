@@ -1,0 +1,573 @@
+// nn/model.cpp — Sequential model: builder, Keras summary, memory plan, init, forward/backward, Adam.
+//
+// [SECTION] buffers (allocated once)
+// [SECTION] builder
+// [SECTION] summary and memory estimate
+// [SECTION] allocate and init
+// [SECTION] forward / backward / step
+// [SECTION] views
+// [SECTION] presets
+#include "nn/model.h"
+
+#include <omp.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "core/check.h"
+#include "core/error.h"
+#include "core/rng.h"
+
+namespace cnnlab {
+
+// =================================================================================================
+// [SECTION] buffers (allocated once)
+// =================================================================================================
+namespace {
+
+// 64-byte aligned, zero-filled with every page touched by the OpenMP threads (first touch is
+// 5-7x slower than rewriting an existing buffer, so it happens here, once).
+template <class T>
+T* alloc_touched(size_t count) {
+  if (count == 0) return nullptr;
+  size_t bytes = (count * sizeof(T) + 63) / 64 * 64;
+  void* p = std::aligned_alloc(64, bytes);
+  CNNLAB_ASSERT(p != nullptr, "out of memory");
+  char* c = static_cast<char*>(p);
+  const long chunks = long((bytes + (1 << 20) - 1) >> 20);
+#pragma omp parallel for schedule(static)
+  for (long k = 0; k < chunks; ++k) {
+    size_t b = size_t(k) << 20, e = std::min(bytes, b + (size_t(1) << 20));
+    std::memset(c + b, 0, e - b);
+  }
+  return static_cast<T*>(p);
+}
+
+struct FreeDeleter {
+  void operator()(void* p) const { std::free(p); }
+};
+template <class T>
+using Owned = std::unique_ptr<T, FreeDeleter>;
+
+}  // namespace
+
+struct Model::Buffers {
+  Owned<float> params, grads, m, v;
+  Owned<float> input;                      // (N, H, W, C) copy of the last input
+  std::vector<Owned<float>> outs;          // per layer output (flatten aliases its input)
+  std::vector<float*> act;                 // per layer output pointer
+  std::vector<Owned<int32_t>> argmax;      // per maxpool layer
+  Owned<float> logits;                     // (N, classes) before softmax
+  Owned<float> grad_a, grad_b;             // gradient ping-pong, max layer output each
+  Owned<float> scratch;                    // conv scratch (max over conv layers)
+  size_t scratch_floats = 0;
+};
+
+// Per-sample floats of the gradient ping-pong and the conv scratch for `threads`.
+struct Plan {
+  size_t grad_floats = 0;  // per sample
+  size_t scratch_floats = 0;
+};
+
+static Plan make_plan(const std::vector<LayerInfo>& L, int threads) {
+  Plan p;
+  for (size_t i = 1; i < L.size(); ++i) {
+    p.grad_floats = std::max(p.grad_floats, L[i].out_size());
+    if (L[i].kind == LayerKind::Conv2D) {
+      const LayerInfo& in = L[i - 1];
+      ConvShape s = make_conv_shape(1, in.out_h, in.out_w, in.out_c, L[i].filters, L[i].kernel_h,
+                                    L[i].kernel_w, L[i].stride_h, L[i].padding);
+      p.scratch_floats = std::max({p.scratch_floats, conv2d_forward_scratch(s, threads),
+                                   conv2d_backward_scratch(s, threads)});
+    }
+  }
+  return p;
+}
+
+// =================================================================================================
+// [SECTION] builder
+// =================================================================================================
+const char* layer_kind_name(LayerKind k) {
+  switch (k) {
+    case LayerKind::Input: return "InputLayer";
+    case LayerKind::Conv2D: return "Conv2D";
+    case LayerKind::MaxPool2D: return "MaxPooling2D";
+    case LayerKind::Flatten: return "Flatten";
+    case LayerKind::Dense: return "Dense";
+  }
+  return "?";
+}
+
+static const char* base_name(LayerKind k) {
+  switch (k) {
+    case LayerKind::Input: return "input";
+    case LayerKind::Conv2D: return "conv2d";
+    case LayerKind::MaxPool2D: return "max_pooling2d";
+    case LayerKind::Flatten: return "flatten";
+    case LayerKind::Dense: return "dense";
+  }
+  return "?";
+}
+
+Model::Model(int input_h, int input_w, int input_c) {
+  CNNLAB_ASSERT(input_h > 0 && input_w > 0 && input_c > 0, "input shape must be positive");
+  threads_ = omp_get_max_threads();
+  LayerInfo in;
+  in.name = "input_1";  // Keras numbers the input from 1
+  in.kind = LayerKind::Input;
+  in.out_h = input_h, in.out_w = input_w, in.out_c = input_c;
+  layers_.push_back(in);
+}
+
+Model::~Model() = default;
+Model::Model(Model&& o) noexcept { swap(o); }
+Model& Model::operator=(Model&& o) noexcept {
+  if (this != &o) {
+    Model tmp(std::move(o));
+    swap(tmp);
+  }
+  return *this;
+}
+
+void Model::swap(Model& o) noexcept {
+  std::swap(preset_name, o.preset_name);
+  std::swap(adam, o.adam);
+  std::swap(layers_, o.layers_);
+  std::swap(num_params_, o.num_params_);
+  std::swap(max_batch_, o.max_batch_);
+  std::swap(last_n_, o.last_n_);
+  std::swap(threads_, o.threads_);
+  std::swap(adam_t_, o.adam_t_);
+  std::swap(params_, o.params_);
+  std::swap(grads_, o.grads_);
+  std::swap(buf_, o.buf_);
+}
+
+std::string Model::unique_name(const std::string& base) const {
+  int count = 0;
+  for (const LayerInfo& l : layers_)
+    if (base_name(l.kind) == base) ++count;
+  return count == 0 ? base : base + "_" + std::to_string(count);
+}
+
+void Model::add_layer(LayerInfo info) {
+  CNNLAB_ASSERT(!layers_.empty(), "construct the model with its input shape first");
+  CNNLAB_ASSERT(!allocated(), "add layers before allocate()");
+  CNNLAB_ASSERT(layers_.back().activation != Activation::Softmax, "softmax must be the last layer");
+  info.name = unique_name(base_name(info.kind));
+  info.weight_offset = num_params_;
+  info.bias_offset = num_params_ + info.weight_count;
+  num_params_ += info.weight_count + info.bias_count;
+  layers_.push_back(std::move(info));
+}
+
+Model& Model::conv2d(int filters, int kernel, Activation act, Padding padding, int stride) {
+  const LayerInfo& in = layers_.back();
+  CNNLAB_ASSERT(!in.flat, "conv2d needs an (H, W, C) input");
+  CNNLAB_ASSERT(act != Activation::Softmax, "conv2d: softmax is for the last dense layer");
+  ConvShape s = make_conv_shape(1, in.out_h, in.out_w, in.out_c, filters, kernel, kernel, stride,
+                                padding, act);
+  LayerInfo l;
+  l.kind = LayerKind::Conv2D;
+  l.out_h = s.out_h, l.out_w = s.out_w, l.out_c = filters;
+  l.filters = filters, l.kernel_h = l.kernel_w = kernel, l.stride_h = l.stride_w = stride;
+  l.padding = padding, l.activation = act;
+  l.weight_count = size_t(kernel) * kernel * in.out_c * filters;
+  l.bias_count = size_t(filters);
+  add_layer(l);
+  return *this;
+}
+
+Model& Model::maxpool2d(int pool, int stride) {
+  const LayerInfo& in = layers_.back();
+  CNNLAB_ASSERT(!in.flat, "maxpool2d needs an (H, W, C) input");
+  PoolShape s = make_pool_shape(1, in.out_h, in.out_w, in.out_c, pool, stride);
+  LayerInfo l;
+  l.kind = LayerKind::MaxPool2D;
+  l.out_h = s.out_h, l.out_w = s.out_w, l.out_c = in.out_c;
+  l.kernel_h = l.kernel_w = pool, l.stride_h = l.stride_w = s.stride_h;
+  add_layer(l);
+  return *this;
+}
+
+Model& Model::flatten() {
+  LayerInfo l;
+  l.kind = LayerKind::Flatten;
+  l.out_h = l.out_w = 1, l.out_c = int(layers_.back().out_size());
+  l.flat = true;
+  add_layer(l);
+  return *this;
+}
+
+Model& Model::dense(int units, Activation act) {
+  const LayerInfo& in = layers_.back();
+  CNNLAB_ASSERT(in.flat, "dense needs a flat input: add flatten() first");
+  CNNLAB_ASSERT(units > 0, "dense units must be positive");
+  LayerInfo l;
+  l.kind = LayerKind::Dense;
+  l.out_h = l.out_w = 1, l.out_c = units, l.flat = true;
+  l.filters = units, l.activation = act;
+  l.weight_count = in.out_size() * size_t(units);
+  l.bias_count = size_t(units);
+  add_layer(l);
+  return *this;
+}
+
+int Model::num_classes() const {
+  for (size_t i = layers_.size(); i-- > 1;)
+    if (layers_[i].kind == LayerKind::Dense) return layers_[i].filters;
+  return 0;
+}
+
+// =================================================================================================
+// [SECTION] summary and memory estimate
+// =================================================================================================
+static std::string with_commas(size_t v) {
+  std::string s = std::to_string(v), out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i > 0 && (s.size() - i) % 3 == 0) out += ',';
+    out += s[i];
+  }
+  return out;
+}
+
+// Keras's print_row (TF 2.9+): each cell is cut to its column width minus two spaces and the rest
+// wraps onto continuation lines; a cell that overflows pushes the next one right.
+static void print_row(std::string& out, std::vector<std::string> cells, const int* positions) {
+  const int ncols = int(cells.size());
+  auto any_left = [&] {
+    for (auto& c : cells)
+      if (!c.empty()) return true;
+    return false;
+  };
+  while (any_left()) {
+    std::string line;
+    for (int col = 0; col < ncols; ++col) {
+      const int start = col > 0 ? positions[col - 1] : 0, end = positions[col];
+      const int space = col != ncols - 1 ? 2 : 0;
+      const size_t cutoff = size_t(end - start - space);
+      std::string fit = cells[col].substr(0, cutoff);
+      if (col == 0) line += ' ';
+      line += fit + std::string(size_t(space), ' ');
+      cells[col] = cells[col].size() > cutoff ? cells[col].substr(cutoff) : std::string();
+      if (int(line.size()) < positions[col]) line += std::string(positions[col] - line.size(), ' ');
+    }
+    out += line + "\n";
+  }
+}
+
+std::string Model::summary_table() const {
+  constexpr int kLine = 65;
+  const int positions[3] = {29, 55, 65};  // int(65 * [.45, .85, 1.])
+  std::string out = "Model: \"sequential\"\n" + std::string(kLine, '_') + "\n";
+  print_row(out, {"Layer (type)", "Output Shape", "Param #"}, positions);
+  out += std::string(kLine, '=') + "\n";
+  for (size_t i = 1; i < layers_.size(); ++i) {
+    const LayerInfo& l = layers_[i];
+    std::string shape = l.flat ? "(None, " + std::to_string(l.out_c) + ")"
+                               : "(None, " + std::to_string(l.out_h) + ", " +
+                                     std::to_string(l.out_w) + ", " + std::to_string(l.out_c) + ")";
+    print_row(out, {l.name + " (" + layer_kind_name(l.kind) + ")", shape,
+                    std::to_string(l.num_params())}, positions);
+    out += std::string(kLine, ' ') + "\n";
+  }
+  out += std::string(kLine, '=') + "\n";
+  out += "Total params: " + with_commas(num_params_) + "\n";
+  out += "Trainable params: " + with_commas(num_params_) + "\n";
+  out += "Non-trainable params: 0\n";
+  out += std::string(kLine, '_') + "\n";
+  return out;
+}
+
+MemoryEstimate Model::estimate_memory(int batch) const {
+  MemoryEstimate e;
+  const size_t f = sizeof(float), N = size_t(batch);
+  e.params = e.grads = num_params_ * f;
+  e.adam = 2 * num_params_ * f;
+  Plan p = make_plan(layers_, threads_ > 0 ? threads_ : 1);
+  size_t act = layers_.empty() ? 0 : layers_[0].out_size();  // input copy
+  for (size_t i = 1; i < layers_.size(); ++i) {
+    const LayerInfo& l = layers_[i];
+    if (l.kind == LayerKind::Flatten) continue;
+    act += l.out_size();
+    if (l.kind == LayerKind::MaxPool2D) act += l.out_size();  // int32 argmax
+    if (l.activation == Activation::Softmax) act += l.out_size();  // logits
+  }
+  e.activations = (act + 2 * p.grad_floats) * N * f;
+  e.scratch = p.scratch_floats * f;
+  return e;
+}
+
+// =================================================================================================
+// [SECTION] allocate and init
+// =================================================================================================
+void Model::allocate(int max_batch) {
+  CNNLAB_ASSERT(!allocated(), "allocate() runs once");
+  CNNLAB_ASSERT(max_batch > 0, "max_batch must be positive");
+  CNNLAB_ASSERT(layers_.size() >= 2 && layers_.back().kind == LayerKind::Dense &&
+                    layers_.back().activation == Activation::Softmax,
+                "the model must end in a softmax dense layer (its loss is cross-entropy)");
+  omp_set_num_threads(threads_);
+  buf_ = std::make_unique<Buffers>();
+  Buffers& B = *buf_;
+  const size_t N = size_t(max_batch);
+  B.params.reset(alloc_touched<float>(num_params_));
+  B.grads.reset(alloc_touched<float>(num_params_));
+  B.m.reset(alloc_touched<float>(num_params_));
+  B.v.reset(alloc_touched<float>(num_params_));
+  params_ = B.params.get(), grads_ = B.grads.get();
+  B.input.reset(alloc_touched<float>(N * layers_[0].out_size()));
+  B.outs.resize(layers_.size());
+  B.act.assign(layers_.size(), nullptr);
+  B.argmax.resize(layers_.size());
+  B.act[0] = B.input.get();
+  for (size_t i = 1; i < layers_.size(); ++i) {
+    const LayerInfo& l = layers_[i];
+    if (l.kind == LayerKind::Flatten) {
+      B.act[i] = B.act[i - 1];  // NHWC flattens in place
+      continue;
+    }
+    B.outs[i].reset(alloc_touched<float>(N * l.out_size()));
+    B.act[i] = B.outs[i].get();
+    if (l.kind == LayerKind::MaxPool2D) B.argmax[i].reset(alloc_touched<int32_t>(N * l.out_size()));
+  }
+  B.logits.reset(alloc_touched<float>(N * layers_.back().out_size()));
+  Plan p = make_plan(layers_, threads_);
+  B.grad_a.reset(alloc_touched<float>(N * p.grad_floats));
+  B.grad_b.reset(alloc_touched<float>(N * p.grad_floats));
+  B.scratch_floats = p.scratch_floats;
+  B.scratch.reset(alloc_touched<float>(p.scratch_floats));
+  max_batch_ = max_batch;
+}
+
+void Model::init(uint64_t seed) {
+  CNNLAB_ASSERT(allocated(), "init() after allocate()");
+  Rng rng(seed);
+  for (size_t i = 1; i < layers_.size(); ++i) {
+    const LayerInfo& l = layers_[i];
+    if (l.weight_count == 0) continue;
+    // Glorot uniform: conv fan_in = KH*KW*Cin, fan_out = KH*KW*Cout; dense fan_in = In, fan_out = Out.
+    const double fan_in = double(l.weight_count / size_t(l.filters));
+    const double fan_out =
+        double(l.filters) * (l.kind == LayerKind::Conv2D ? l.kernel_h * l.kernel_w : 1);
+    const float limit = float(std::sqrt(6.0 / (fan_in + fan_out)));
+    float* w = params_ + l.weight_offset;
+    for (size_t k = 0; k < l.weight_count; ++k) w[k] = rng.uniform(-limit, limit);
+    std::fill(params_ + l.bias_offset, params_ + l.bias_offset + l.bias_count, 0.0f);
+  }
+  reset_adam();
+}
+
+void Model::reset_adam() {
+  CNNLAB_ASSERT(allocated(), "reset_adam() after allocate()");
+  std::memset(buf_->m.get(), 0, num_params_ * sizeof(float));
+  std::memset(buf_->v.get(), 0, num_params_ * sizeof(float));
+  adam_t_ = 0;
+}
+
+void Model::set_threads(int n) {
+  CNNLAB_ASSERT(n >= 1, "threads must be >= 1");
+  threads_ = n;
+  omp_set_num_threads(n);
+  Eigen::setNbThreads(n);
+}
+
+// =================================================================================================
+// [SECTION] forward / backward / step
+// =================================================================================================
+void Model::run_forward(const float* x, int n) {
+  CNNLAB_ASSERT(allocated(), "allocate() before running the model");
+  CNNLAB_ASSERT(n >= 1 && n <= max_batch_, "batch larger than allocate()'s max_batch");
+  omp_set_num_threads(threads_);  // OpenMP's thread count is per calling thread
+  Eigen::setNbThreads(threads_);
+  Buffers& B = *buf_;
+  std::memcpy(B.act[0], x, sizeof(float) * n * layers_[0].out_size());
+  for (size_t i = 1; i < layers_.size(); ++i) {
+    const LayerInfo& l = layers_[i];
+    const LayerInfo& in = layers_[i - 1];
+    const float* w = params_ + l.weight_offset;
+    const float* b = params_ + l.bias_offset;
+    switch (l.kind) {
+      case LayerKind::Conv2D: {
+        ConvShape s = make_conv_shape(n, in.out_h, in.out_w, in.out_c, l.filters, l.kernel_h,
+                                      l.kernel_w, l.stride_h, l.padding, l.activation);
+        conv2d_forward(B.act[i], B.act[i - 1], w, b, s, {B.scratch.get(), B.scratch_floats});
+        break;
+      }
+      case LayerKind::MaxPool2D: {
+        PoolShape s = make_pool_shape(n, in.out_h, in.out_w, in.out_c, l.kernel_h, l.stride_h);
+        maxpool2d_forward(B.act[i], B.argmax[i].get(), B.act[i - 1], s);
+        break;
+      }
+      case LayerKind::Flatten:
+      case LayerKind::Input: break;
+      case LayerKind::Dense: {
+        const bool softmax = l.activation == Activation::Softmax;
+        DenseShape s{n, int(in.out_size()), l.filters, softmax ? Activation::None : l.activation};
+        dense_forward(softmax ? B.logits.get() : B.act[i], B.act[i - 1], w, b, s);
+        break;
+      }
+    }
+  }
+  last_n_ = n;
+}
+
+// Gradients of the loss (mean cross-entropy over n labels) for every parameter; grads overwritten.
+void Model::run_backward(const int* y, int n) {
+  Buffers& B = *buf_;
+  const size_t L = layers_.size() - 1;
+  size_t first = 1;  // the first layer with parameters: nothing below it needs a gradient
+  while (first < L && layers_[first].weight_count == 0) ++first;
+  float* g = B.grad_a.get();   // gradient w.r.t. the current layer's output
+  float* g2 = B.grad_b.get();  // gradient w.r.t. its input
+  softmax_xent_backward(g, B.act[L], y, n, num_classes());  // w.r.t. the logits
+  for (size_t i = L; i >= first; --i) {
+    const LayerInfo& l = layers_[i];
+    const LayerInfo& in = layers_[i - 1];
+    float* d_in = i == first ? nullptr : g2;
+    float* dw = grads_ + l.weight_offset;
+    float* db = grads_ + l.bias_offset;
+    const float* w = params_ + l.weight_offset;
+    if (l.activation == Activation::Relu) relu_backward(g, g, B.act[i], size_t(n) * l.out_size());
+    switch (l.kind) {
+      case LayerKind::Conv2D: {
+        ConvShape s = make_conv_shape(n, in.out_h, in.out_w, in.out_c, l.filters, l.kernel_h,
+                                      l.kernel_w, l.stride_h, l.padding, l.activation);
+        conv2d_backward(d_in, dw, db, g, B.act[i - 1], w, s, {B.scratch.get(), B.scratch_floats});
+        break;
+      }
+      case LayerKind::MaxPool2D: {
+        PoolShape s = make_pool_shape(n, in.out_h, in.out_w, in.out_c, l.kernel_h, l.stride_h);
+        if (d_in) maxpool2d_backward(d_in, g, B.argmax[i].get(), s);
+        break;
+      }
+      case LayerKind::Dense: {
+        DenseShape s{n, int(in.out_size()), l.filters, Activation::None};
+        dense_backward(d_in, dw, db, g, B.act[i - 1], w, s);
+        break;
+      }
+      case LayerKind::Flatten:
+      case LayerKind::Input: continue;  // the gradient passes through unchanged
+    }
+    std::swap(g, g2);
+  }
+}
+
+float Model::forward(const float* x, int n, float* probs_out, const int* y) {
+  CNNLAB_ASSERT(allocated(), "allocate() before forward()");
+  const int classes = num_classes();
+  const size_t in_size = layers_[0].out_size();
+  double loss_sum = 0.0;
+  // Batches larger than max_batch run in chunks; activation() then shows the last chunk.
+  for (int start = 0; start < n; start += max_batch_) {
+    const int m = std::min(max_batch_, n - start);
+    run_forward(x + size_t(start) * in_size, m);
+    const size_t L = layers_.size() - 1;
+    float loss = softmax_xent_forward(buf_->act[L], buf_->logits.get(), y ? y + start : nullptr, m,
+                                      classes);
+    loss_sum += double(loss) * m;
+    if (probs_out)
+      std::memcpy(probs_out + size_t(start) * classes, buf_->act[L], sizeof(float) * m * classes);
+  }
+  return y && n > 0 ? float(loss_sum / n) : 0.0f;
+}
+
+float Model::forward_backward(const float* x, const int* y, int n, float* probs_out) {
+  CNNLAB_ASSERT(y != nullptr, "forward_backward needs labels");
+  CNNLAB_ASSERT(n <= max_batch_, "batch larger than allocate()'s max_batch");
+  float loss = forward(x, n, probs_out, y);
+  run_backward(y, n);
+  return loss;
+}
+
+void Model::adam_update() {
+  CNNLAB_ASSERT(allocated(), "allocate() before adam_update()");
+  omp_set_num_threads(threads_);
+  ++adam_t_;
+  cnnlab::adam_update(params_, grads_, buf_->m.get(), buf_->v.get(), num_params_, adam, adam_t_);
+}
+
+float Model::train_step(const float* x, const int* y, int n, float* probs_out) {
+  float loss = forward_backward(x, y, n, probs_out);
+  adam_update();
+  return loss;
+}
+
+// =================================================================================================
+// [SECTION] views
+// =================================================================================================
+static std::vector<int> kernel_shape(const std::vector<LayerInfo>& L, int i) {
+  const LayerInfo& l = L[size_t(i)];
+  if (l.kind == LayerKind::Conv2D) return {l.kernel_h, l.kernel_w, L[size_t(i) - 1].out_c, l.filters};
+  return {int(L[size_t(i) - 1].out_size()), l.filters};
+}
+
+static ParamView view(float* arena, const std::vector<LayerInfo>& L, int i, bool bias) {
+  CNNLAB_ASSERT(i >= 1 && size_t(i) < L.size() && L[size_t(i)].weight_count > 0,
+                "layer has no parameters");
+  CNNLAB_ASSERT(arena != nullptr, "allocate() before taking parameter views");
+  const LayerInfo& l = L[size_t(i)];
+  ParamView v;
+  v.data = arena + (bias ? l.bias_offset : l.weight_offset);
+  v.shape = bias ? std::vector<int>{l.filters} : kernel_shape(L, i);
+  v.size = bias ? l.bias_count : l.weight_count;
+  return v;
+}
+
+ParamView Model::layer_weights(int layer) { return view(params_, layers_, layer, false); }
+ParamView Model::layer_bias(int layer) { return view(params_, layers_, layer, true); }
+ParamView Model::layer_weight_grads(int layer) { return view(grads_, layers_, layer, false); }
+ParamView Model::layer_bias_grads(int layer) { return view(grads_, layers_, layer, true); }
+
+const float* Model::activation(int layer) const {
+  CNNLAB_ASSERT(allocated() && layer >= 0 && size_t(layer) < layers_.size(), "bad layer index");
+  return buf_->act[size_t(layer)];
+}
+
+// =================================================================================================
+// [SECTION] presets
+// =================================================================================================
+Model course_model(int image_size, int num_classes, int dense_units, int dense1_units) {
+  Model m(image_size, image_size, 3);
+  m.conv2d(32, 5, Activation::Relu, Padding::Same);
+  m.maxpool2d(2);
+  m.conv2d(64, 3, Activation::Relu, Padding::Same);
+  m.maxpool2d(2);
+  m.flatten();
+  m.dense(dense_units, Activation::Relu);
+  m.dense(dense1_units, Activation::Relu);
+  m.dense(num_classes, Activation::Softmax);
+  m.preset_name = "course";
+  return m;
+}
+
+std::vector<std::string> preset_names() { return {"course", "small", "tiny"}; }
+
+Model build_preset(const std::string& name, int image_size, int num_classes) {
+  if (image_size < 8 || num_classes < 2)
+    throw UserError("", "model '" + name + "' needs image size >= 8 and >= 2 classes",
+                    "got image size " + std::to_string(image_size) + ", " +
+                        std::to_string(num_classes) + " classes");
+  if (name == "course") return course_model(image_size, num_classes);
+  Model m(image_size, image_size, 3);
+  if (name == "small") {
+    m.conv2d(8, 5, Activation::Relu, Padding::Same).maxpool2d(2);
+    m.conv2d(16, 3, Activation::Relu, Padding::Same).maxpool2d(2);
+    m.flatten().dense(64, Activation::Relu).dense(num_classes, Activation::Softmax);
+  } else if (name == "tiny") {
+    m.conv2d(4, 3, Activation::Relu, Padding::Same).maxpool2d(2);
+    m.flatten().dense(num_classes, Activation::Softmax);
+  } else {
+    std::string known;
+    for (auto& p : preset_names()) known += (known.empty() ? "" : ", ") + p;
+    throw UserError("", "unknown model preset '" + name + "'", "known presets: " + known);
+  }
+  m.preset_name = name;
+  return m;
+}
+
+}  // namespace cnnlab

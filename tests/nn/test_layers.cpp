@@ -1,0 +1,303 @@
+// tests/nn/test_layers.cpp — layer golden values (the course's 6x6 examples), padding arithmetic,
+// central-difference gradient checks for every layer and the loss, and exact Adam steps.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <functional>
+#include <vector>
+
+#include "core/rng.h"
+#include "nn/layers.h"
+
+using namespace cnnlab;
+
+namespace {
+
+std::vector<float> random_vec(size_t n, uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
+  Rng rng(seed);
+  std::vector<float> v(n);
+  for (float& x : v) x = rng.uniform(lo, hi);
+  return v;
+}
+
+double dot(const std::vector<float>& a, const std::vector<float>& b) {
+  double s = 0;
+  for (size_t i = 0; i < a.size(); ++i) s += double(a[i]) * b[i];
+  return s;
+}
+
+// Central differences of loss() w.r.t. every element of p, against `analytic`.
+// |num - ana| <= atol + rtol |ana| for every element.
+void check_grad(const char* what, std::vector<float>& p, const std::vector<float>& analytic,
+                const std::function<double()>& loss, float eps, double atol = 2e-3,
+                double rtol = 1e-2) {
+  REQUIRE(p.size() == analytic.size());
+  int bad = 0;
+  for (size_t i = 0; i < p.size(); ++i) {
+    const float keep = p[i];
+    p[i] = keep + eps;
+    const double lp = loss();
+    p[i] = keep - eps;
+    const double lm = loss();
+    p[i] = keep;
+    const double num = (lp - lm) / (2.0 * double(eps));
+    if (std::abs(num - analytic[i]) > atol + rtol * std::abs(analytic[i])) {
+      if (bad++ < 5) MESSAGE(what << "[" << i << "]: numeric " << num << " analytic " << analytic[i]);
+    }
+  }
+  CHECK_MESSAGE(bad == 0, what << ": " << bad << " of " << p.size() << " gradients off");
+}
+
+}  // namespace
+
+// -------------------------------------------------------------------------------------------------
+TEST_CASE("padding arithmetic follows Keras (same: ceil(I/S), extra pixel bottom/right)") {
+  // valid: floor((I-K)/S)+1
+  CHECK(conv_out_size(6, 3, 1, Padding::Valid) == 4);
+  CHECK(conv_out_size(7, 3, 2, Padding::Valid) == 3);  // floor(4/2)+1
+  CHECK(conv_out_size(8, 3, 2, Padding::Valid) == 3);  // floor(5/2)+1
+  CHECK(conv_pad_before(8, 3, 2, Padding::Valid) == 0);
+  // same, stride 1: out = I, pad_total = K-1
+  CHECK(conv_out_size(299, 5, 1, Padding::Same) == 299);
+  CHECK(conv_pad_before(299, 5, 1, Padding::Same) == 2);
+  // same, stride 2, even I=8, K=3: out = 4, pad_total = max(3*2+3-8, 0) = 1 -> top 0, bottom 1
+  CHECK(conv_out_size(8, 3, 2, Padding::Same) == 4);
+  CHECK(conv_pad_before(8, 3, 2, Padding::Same) == 0);
+  // same, stride 2, odd I=7, K=3: out = 4, pad_total = 3*2+3-7 = 2 -> top 1, bottom 1
+  CHECK(conv_out_size(7, 3, 2, Padding::Same) == 4);
+  CHECK(conv_pad_before(7, 3, 2, Padding::Same) == 1);
+  // same, stride 2, even I=8, K=4: out = 4, pad_total = 6+4-8 = 2 -> top 1
+  CHECK(conv_pad_before(8, 4, 2, Padding::Same) == 1);
+  // same, stride 2, I=9, K=5: out = 5, pad_total = 8+5-9 = 4 -> top 2
+  CHECK(conv_out_size(9, 5, 2, Padding::Same) == 5);
+  CHECK(conv_pad_before(9, 5, 2, Padding::Same) == 2);
+  // same, stride 3 > K: I=10, K=2: out = 4, pad_total = max(9+2-10, 0) = 1 -> top 0
+  CHECK(conv_pad_before(10, 2, 3, Padding::Same) == 0);
+  // pool: valid floor, 299 -> 149 -> 74
+  CHECK(make_pool_shape(1, 299, 299, 1, 2).out_h == 149);
+  CHECK(make_pool_shape(1, 149, 149, 1, 2).out_h == 74);
+  CHECK(make_pool_shape(1, 7, 7, 1, 3, 2).out_h == 3);
+}
+
+// The course's two worked examples. Arithmetic of two cells (kernel = anti-diagonal, so a cell is
+// x[r][c+2] + x[r+1][c+1] + x[r+2][c]):
+//   A conv[1][1] = A[1][3] + A[2][2] + A[3][1] = 1 + 1 + 1 = 3
+//   B conv[2][2] = B[2][4] + B[3][3] + B[4][2] = 1 + 1 + 1 = 3
+// and pool A[0][0] = max(1, 1, 1, 3) = 3.
+TEST_CASE("course 6x6 worked examples: anti-diagonal conv (valid) then 2x2 max pool") {
+  const std::vector<float> A = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 1, 1, 0, 0, 1,
+                                0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0};
+  const std::vector<float> B = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 1, 0,
+                                0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  const std::vector<float> kernel = {0, 0, 1, 0, 1, 0, 1, 0, 0};  // (3, 3, 1, 1)
+  const float bias = 0.0f;
+  const std::vector<float> convA = {1, 1, 2, 0, 1, 3, 0, 0, 2, 0, 0, 3, 0, 0, 3, 0};
+  const std::vector<float> convB = {1, 1, 1, 1, 0, 1, 1, 2, 1, 1, 3, 0, 0, 2, 0, 0};
+  const std::vector<float> poolA = {3, 2, 2, 3}, poolB = {1, 2, 2, 3};
+
+  // Both images as one batch of 2.
+  std::vector<float> x(A);
+  x.insert(x.end(), B.begin(), B.end());
+  ConvShape cs = make_conv_shape(2, 6, 6, 1, 1, 3, 3, 1, Padding::Valid);
+  REQUIRE(cs.out_h == 4);
+  std::vector<float> scratch(conv2d_forward_scratch(cs, 8)), conv(2 * 16);
+  conv2d_forward(conv.data(), x.data(), kernel.data(), &bias, cs, {scratch.data(), scratch.size()});
+  CHECK(std::vector<float>(conv.begin(), conv.begin() + 16) == convA);
+  CHECK(std::vector<float>(conv.begin() + 16, conv.end()) == convB);
+
+  PoolShape ps = make_pool_shape(2, 4, 4, 1, 2);
+  std::vector<float> pool(8);
+  std::vector<int32_t> argmax(8);
+  maxpool2d_forward(pool.data(), argmax.data(), conv.data(), ps);
+  CHECK(std::vector<float>(pool.begin(), pool.begin() + 4) == poolA);
+  CHECK(std::vector<float>(pool.begin() + 4, pool.end()) == poolB);
+  CHECK(argmax[0] == 1 * 4 + 1);  // A's 3 sits at conv (1, 1)
+}
+
+TEST_CASE("conv2d same padding with stride 2: hand values on a 4x4 ramp") {
+  // x[r][c] = 4r + c (0..15), kernel 3x3 of ones, stride 2, same: out 2x2, pad_total =
+  // max(1*2+3-4, 0) = 1 -> top/left 0, bottom/right 1. out[0][0] = sum of x[0..2][0..2] =
+  // (0+1+2)+(4+5+6)+(8+9+10) = 45; out[1][1] = x[2..3][2..3] (rest padding) = 10+11+14+15 = 50.
+  std::vector<float> x(16), w(9, 1.0f), out(4);
+  for (int i = 0; i < 16; ++i) x[size_t(i)] = float(i);
+  const float b = 0.5f;
+  ConvShape cs = make_conv_shape(1, 4, 4, 1, 1, 3, 3, 2, Padding::Same);
+  std::vector<float> scratch(conv2d_forward_scratch(cs, 8));
+  conv2d_forward(out.data(), x.data(), w.data(), &b, cs, {scratch.data(), scratch.size()});
+  // out[0][1] = x[0..2][2..3] = 2+3+6+7+10+11 = 39; out[1][0] = x[2..3][0..2] = 8+9+10+12+13+14 = 66
+  CHECK(out == std::vector<float>{45.5f, 39.5f, 66.5f, 50.5f});
+}
+
+// -------------------------------------------------------------------------------------------------
+struct ConvCase {
+  int n, h, w, cin, cout, k, stride;
+  Padding pad;
+};
+
+TEST_CASE("conv2d gradients match central differences (stride 1/2, same/valid, odd sizes)") {
+  const ConvCase cases[] = {{2, 5, 5, 2, 3, 3, 1, Padding::Same},  {1, 7, 6, 3, 2, 3, 2, Padding::Same},
+                            {2, 6, 7, 2, 2, 3, 2, Padding::Valid}, {1, 5, 5, 1, 2, 5, 1, Padding::Same},
+                            {3, 4, 4, 2, 1, 2, 2, Padding::Same},  {1, 9, 8, 1, 2, 4, 3, Padding::Valid}};
+  uint64_t seed = 1;
+  for (const ConvCase& c : cases) {
+    ConvShape s = make_conv_shape(c.n, c.h, c.w, c.cin, c.cout, c.k, c.k, c.stride, c.pad);
+    const int h = c.h, w_ = c.w, k = c.k, stride = c.stride, same = c.pad == Padding::Same;
+    CAPTURE(h);
+    CAPTURE(w_);
+    CAPTURE(k);
+    CAPTURE(stride);
+    CAPTURE(same);
+    auto x = random_vec(size_t(c.n) * c.h * c.w * c.cin, seed++);
+    auto w = random_vec(size_t(c.k) * c.k * c.cin * c.cout, seed++);
+    auto b = random_vec(size_t(c.cout), seed++);
+    const size_t out_n = size_t(c.n) * s.out_h * s.out_w * c.cout;
+    auto r = random_vec(out_n, seed++);  // loss = sum(out * r), so d_out = r
+    std::vector<float> out(out_n), scratch(std::max(conv2d_forward_scratch(s, 8),
+                                                    conv2d_backward_scratch(s, 8)));
+    auto loss = [&] {
+      conv2d_forward(out.data(), x.data(), w.data(), b.data(), s, {scratch.data(), scratch.size()});
+      return dot(out, r);
+    };
+    std::vector<float> dx(x.size()), dw(w.size()), db(b.size());
+    conv2d_backward(dx.data(), dw.data(), db.data(), r.data(), x.data(), w.data(), s,
+                    {scratch.data(), scratch.size()});
+    check_grad("conv d_x", x, dx, loss, 0.05f);  // linear in each input: differences are exact
+    check_grad("conv d_w", w, dw, loss, 0.05f);
+    check_grad("conv d_b", b, db, loss, 0.05f);
+    // d_in == nullptr skips the input gradient but still gives the same d_w.
+    std::vector<float> dw2(w.size()), db2(b.size());
+    conv2d_backward(nullptr, dw2.data(), db2.data(), r.data(), x.data(), w.data(), s,
+                    {scratch.data(), scratch.size()});
+    CHECK(dw2 == dw);
+    CHECK(db2 == db);
+  }
+}
+
+TEST_CASE("conv2d fused ReLU equals conv then relu_forward") {
+  ConvShape s = make_conv_shape(2, 6, 5, 2, 3, 3, 3, 1, Padding::Same, Activation::Relu);
+  ConvShape lin = s;
+  lin.act = Activation::None;
+  auto x = random_vec(2 * 6 * 5 * 2, 11), w = random_vec(3 * 3 * 2 * 3, 12), b = random_vec(3, 13);
+  std::vector<float> a(2 * 6 * 5 * 3), c(a.size()), scratch(conv2d_forward_scratch(s, 8));
+  conv2d_forward(a.data(), x.data(), w.data(), b.data(), s, {scratch.data(), scratch.size()});
+  conv2d_forward(c.data(), x.data(), w.data(), b.data(), lin, {scratch.data(), scratch.size()});
+  relu_forward(c.data(), c.data(), c.size());
+  CHECK(a == c);
+}
+
+TEST_CASE("maxpool2d gradients: tiling and non-tiling pools, overlapping windows") {
+  struct P {
+    int n, h, w, c, pool, stride;
+  } cases[] = {{2, 4, 4, 3, 2, 2}, {1, 5, 7, 2, 2, 2}, {2, 7, 7, 1, 3, 2}, {1, 6, 5, 2, 3, 3}};
+  uint64_t seed = 100;
+  for (const P& c : cases) {
+    PoolShape s = make_pool_shape(c.n, c.h, c.w, c.c, c.pool, c.stride);
+    auto x = random_vec(size_t(c.n) * c.h * c.w * c.c, seed++);  // distinct values: no ties
+    const size_t out_n = size_t(c.n) * s.out_h * s.out_w * c.c;
+    auto r = random_vec(out_n, seed++);
+    std::vector<float> out(out_n), dx(x.size());
+    std::vector<int32_t> am(out_n);
+    auto loss = [&] {
+      maxpool2d_forward(out.data(), am.data(), x.data(), s);
+      return dot(out, r);
+    };
+    loss();
+    maxpool2d_backward(dx.data(), r.data(), am.data(), s);
+    check_grad("maxpool d_x", x, dx, loss, 1e-3f);
+  }
+}
+
+TEST_CASE("dense gradients and fused ReLU") {
+  const int n = 3, in = 7, out = 4;
+  auto x = random_vec(n * in, 200), w = random_vec(in * out, 201), b = random_vec(out, 202);
+  auto r = random_vec(n * out, 203);
+  std::vector<float> y(n * out);
+  DenseShape s{n, in, out, Activation::None};
+  auto loss = [&] {
+    dense_forward(y.data(), x.data(), w.data(), b.data(), s);
+    return dot(y, r);
+  };
+  std::vector<float> dx(x.size()), dw(w.size()), db(b.size());
+  dense_backward(dx.data(), dw.data(), db.data(), r.data(), x.data(), w.data(), s);
+  check_grad("dense d_x", x, dx, loss, 0.05f);
+  check_grad("dense d_w", w, dw, loss, 0.05f);
+  check_grad("dense d_b", b, db, loss, 0.05f);
+  // y[0][0] by hand: b0 + sum_k x[0][k] w[k][0]
+  loss();
+  double y00 = b[0];
+  for (int k = 0; k < in; ++k) y00 += double(x[size_t(k)]) * w[size_t(k) * out];
+  CHECK(y[0] == doctest::Approx(y00).epsilon(1e-5));
+  std::vector<float> yr(y.size());
+  DenseShape sr = s;
+  sr.act = Activation::Relu;
+  dense_forward(yr.data(), x.data(), w.data(), b.data(), sr);
+  for (size_t i = 0; i < y.size(); ++i) CHECK(yr[i] == std::max(y[i], 0.0f));
+}
+
+TEST_CASE("relu backward uses the stored output") {
+  std::vector<float> y = {0.0f, 2.0f, 0.0f, 0.5f}, dy = {1, 2, 3, 4}, dx(4);
+  relu_backward(dx.data(), dy.data(), y.data(), 4);
+  CHECK(dx == std::vector<float>{0, 2, 0, 4});
+  std::vector<float> in = {-1.0f, 3.0f, 0.0f, -0.0f}, out(4);
+  relu_forward(out.data(), in.data(), 4);
+  CHECK(out == std::vector<float>{0, 3, 0, 0});
+}
+
+TEST_CASE("softmax cross-entropy: hand values, stability, gradient") {
+  // logits (0, ln 3): probs (1/4, 3/4); label 1 -> loss -ln(3/4) = 0.28768207
+  std::vector<float> z = {0.0f, std::log(3.0f)}, p(2);
+  int label = 1;
+  float loss = softmax_xent_forward(p.data(), z.data(), &label, 1, 2);
+  CHECK(p[0] == doctest::Approx(0.25).epsilon(1e-6));
+  CHECK(loss == doctest::Approx(0.28768207).epsilon(1e-6));
+  // Huge logits stay finite (max subtracted): (1000, 0) -> loss for label 1 = 1000.
+  std::vector<float> big = {1000.0f, 0.0f};
+  loss = softmax_xent_forward(p.data(), big.data(), &label, 1, 2);
+  CHECK(std::isfinite(loss));
+  CHECK(loss == doctest::Approx(1000.0).epsilon(1e-6));
+  CHECK(p[0] == 1.0f);
+
+  const int n = 3, k = 4;
+  auto logits = random_vec(n * k, 300, -2.0f, 2.0f);
+  std::vector<int> labels = {2, 0, 3};
+  std::vector<float> probs(n * k), d(n * k);
+  softmax_xent_forward(probs.data(), logits.data(), labels.data(), n, k);
+  softmax_xent_backward(d.data(), probs.data(), labels.data(), n, k);
+  auto f = [&] { return double(softmax_xent_forward(probs.data(), logits.data(), labels.data(), n, k)); };
+  check_grad("xent d_logits", logits, d, f, 1e-2f, 2e-4, 1e-2);
+}
+
+// -------------------------------------------------------------------------------------------------
+TEST_CASE("adam: degenerate hyperparameters give an exact sign step") {
+  // beta1 = beta2 = 0: m = g, v = g^2, lr_t = lr * sqrt(1-0)/(1-0) = lr, so w -= lr * g/|g| (eps 0).
+  AdamConfig c;
+  c.lr = 0.25f, c.beta1 = 0.0f, c.beta2 = 0.0f, c.eps = 0.0f;
+  std::vector<float> w = {1.0f, 1.0f, -3.0f}, g = {0.5f, -2.0f, 0.125f}, m(3), v(3);
+  adam_update(w.data(), g.data(), m.data(), v.data(), 3, c, 1);
+  CHECK(w == std::vector<float>{0.75f, 1.25f, -3.25f});
+  adam_update(w.data(), g.data(), m.data(), v.data(), 3, c, 2);  // t plays no part when betas are 0
+  CHECK(w == std::vector<float>{0.5f, 1.5f, -3.5f});
+}
+
+TEST_CASE("adam: Keras defaults, two steps against hand-computed values") {
+  AdamConfig c;  // lr 1e-3, b1 .9, b2 .999, eps 1e-7
+  std::vector<float> w = {1.0f}, g = {0.1f}, m(1), v(1);
+  adam_update(w.data(), g.data(), m.data(), v.data(), 1, c, 1);
+  // t=1: m = 0.01, v = 0.001 * 0.01 = 1e-5, lr_t = 1e-3 * sqrt(0.001) / 0.1 = 3.16227766e-4
+  // step = 3.16227766e-4 * 0.01 / (sqrt(1e-5) + 1e-7) = 3.16227766e-6 / 3.16237766e-3
+  //      = 9.9996838e-4  ->  w = 0.99900003
+  CHECK(m[0] == doctest::Approx(0.01).epsilon(1e-6));
+  CHECK(v[0] == doctest::Approx(1e-5).epsilon(1e-6));
+  CHECK(w[0] == doctest::Approx(1.0 - 9.9996838e-4).epsilon(1e-7));
+  g[0] = -0.2f;
+  adam_update(w.data(), g.data(), m.data(), v.data(), 1, c, 2);
+  // t=2: m = 0.009 - 0.02 = -0.011, v = 0.999e-5 + 0.001*0.04 = 4.999e-5,
+  // lr_t = 1e-3 sqrt(1-0.998001)/(1-0.81) = 1e-3 * 0.04471018/0.19 = 2.3531674e-4
+  // step = 2.3531674e-4 * -0.011 / (7.0703607e-3 + 1e-7) = -3.6609e-4
+  CHECK(m[0] == doctest::Approx(-0.011).epsilon(1e-5));
+  CHECK(v[0] == doctest::Approx(4.999e-5).epsilon(1e-5));
+  const double lr2 = 1e-3 * std::sqrt(1 - 0.999 * 0.999) / (1 - 0.81);
+  const double step2 = lr2 * -0.011 / (std::sqrt(4.999e-5) + 1e-7);
+  CHECK(step2 == doctest::Approx(-3.6609e-4).epsilon(1e-3));
+  CHECK(w[0] == doctest::Approx(1.0 - 9.9996838e-4 - step2).epsilon(1e-6));
+}
