@@ -79,9 +79,9 @@ EpochRecord Trainer::end_epoch() {
   r.loss = cursor_ ? loss_sum_ / cursor_ : NAN;
   r.accuracy = cursor_ ? correct_ / cursor_ : NAN;
   if (!split_.val.empty()) {
-    EvalResult v = evaluate(split_.val);
-    r.val_loss = v.loss;
-    r.val_accuracy = v.accuracy;
+    last_val_ = evaluate(split_.val);
+    r.val_loss = last_val_.loss;
+    r.val_accuracy = last_val_.accuracy;
   } else {
     r.val_loss = r.val_accuracy = NAN;
   }
@@ -136,6 +136,7 @@ EvalResult Trainer::evaluate(const std::vector<int>& indices, const std::atomic<
   int classes = model_.num_classes();
   r.confusion.assign(size_t(classes) * classes, 0);
   r.predicted.reserve(indices.size());
+  r.probs.reserve(indices.size() * size_t(classes));
   double loss_sum = 0;
   int correct = 0;
   for (size_t at = 0; at < indices.size(); at += size_t(cfg_.batch_size)) {
@@ -144,6 +145,7 @@ EvalResult Trainer::evaluate(const std::vector<int>& indices, const std::atomic<
     make_batch(data_, indices.data() + at, n, scaling_, x_.data(), y_.data());
     float loss = model_.forward(x_.data(), n, probs_.data(), y_.data());
     loss_sum += double(loss) * n;
+    r.probs.insert(r.probs.end(), probs_.begin(), probs_.begin() + size_t(n) * classes);
     for (int i = 0; i < n; ++i) {
       int p = argmax_row(&probs_[size_t(i) * classes], classes);
       r.predicted.push_back(p);

@@ -38,6 +38,7 @@ struct EvalResult {
   int count = 0;
   std::vector<int> predicted;    // per evaluated index, argmax class
   std::vector<int> confusion;    // classes × classes, row = true label, column = predicted
+  std::vector<float> probs;      // (count, classes) softmax outputs
 };
 
 enum class StopReason { Completed, Stopped, NonFinite };
@@ -73,6 +74,7 @@ class Trainer {
   EvalResult evaluate(const std::vector<int>& indices, const std::atomic<bool>* stop = nullptr);
 
   const History& history() const { return history_; }
+  const EvalResult& last_val_eval() const { return last_val_; }  // from the latest end_epoch()
   int epoch() const { return epoch_; }  // epochs completed
   const Split& split() const { return split_; }
   const Scaling& scaling() const { return scaling_; }
@@ -87,6 +89,7 @@ class Trainer {
   Scaling scaling_;
   TrainConfig cfg_;
   History history_;
+  EvalResult last_val_;
   Rng shuffle_rng_;
   std::vector<int> order_;              // this epoch's training order
   std::vector<float> x_, probs_;        // (batch, H, W, C), (batch, classes)

@@ -1,0 +1,453 @@
+// train/worker.cpp — the worker thread: a command queue (condition variable, no polling), the
+// trainer driven batch by batch, snapshots published under a short lock.
+// [SECTION] state  [SECTION] thread loop  [SECTION] commands  [SECTION] snapshots
+#include "train/worker.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "core/error.h"
+#include "nn/serialize.h"
+#include "train/trainer.h"
+
+namespace cnnlab {
+
+const char* run_state_name(RunState s) {
+  switch (s) {
+    case RunState::Empty: return "no data";
+    case RunState::Loading: return "loading";
+    case RunState::Ready: return "ready";
+    case RunState::Training: return "training";
+    case RunState::Paused: return "paused";
+    case RunState::Done: return "done";
+    case RunState::Error: return "error";
+  }
+  return "?";
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] state
+//-----------------------------------------------------------------------------
+using Clock = std::chrono::steady_clock;
+
+struct TrainingWorker::Impl {
+  // Shared with the UI thread.
+  std::mutex q_mutex;
+  std::condition_variable q_cv;
+  std::deque<Command> queue;
+  mutable std::mutex snap_mutex;
+  mutable std::condition_variable snap_cv;
+  SnapshotPtr snap = std::make_shared<const Snapshot>();
+  std::atomic<bool> quit{false};
+  std::atomic<bool> interrupt{false};  // set by Pause/Stop/Quit while a batch runs
+  std::thread thread;
+
+  // Worker-thread only.
+  enum class Mode { Idle, Run, UntilBatch, UntilEpoch } mode = Mode::Idle;
+  Snapshot cur;  // the working copy; published as a fresh immutable copy
+  std::shared_ptr<Dataset> data;
+  std::unique_ptr<Model> model;
+  std::unique_ptr<Trainer> trainer;
+  int refresh = 1, since_publish = 0;
+  std::vector<float> probe_x;
+
+  void run();
+  void handle(const Command& c);
+  void train_one();
+  void publish();
+  void set_error(const std::string& msg);
+  void do_load(const RunSettings& s);
+  void reset_model();
+  void capture_weights(std::vector<TensorCopy>& out);
+  void capture_probe();
+  void finish_epoch();
+  void fill_eval(SplitEval& e, const std::string& name, const std::vector<int>& idx, const EvalResult& r);
+};
+
+TrainingWorker::TrainingWorker() : impl_(std::make_unique<Impl>()) {
+  impl_->thread = std::thread([this] { impl_->run(); });
+}
+
+TrainingWorker::~TrainingWorker() {
+  impl_->quit.store(true);
+  impl_->interrupt.store(true);
+  {
+    std::lock_guard<std::mutex> lock(impl_->q_mutex);
+    impl_->queue.push_back(Command{Command::Quit});
+  }
+  impl_->q_cv.notify_one();
+  impl_->thread.join();
+}
+
+void TrainingWorker::send(Command c) {
+  if (c.kind == Command::Pause || c.kind == Command::Stop || c.kind == Command::Quit)
+    impl_->interrupt.store(true);
+  {
+    std::lock_guard<std::mutex> lock(impl_->q_mutex);
+    impl_->queue.push_back(std::move(c));
+  }
+  impl_->q_cv.notify_one();
+}
+
+SnapshotPtr TrainingWorker::latest() const {
+  std::lock_guard<std::mutex> lock(impl_->snap_mutex);
+  return impl_->snap;
+}
+
+SnapshotPtr TrainingWorker::wait_until(const std::function<bool(const Snapshot&)>& pred,
+                                       double timeout_s) const {
+  std::unique_lock<std::mutex> lock(impl_->snap_mutex);
+  impl_->snap_cv.wait_for(lock, std::chrono::duration<double>(timeout_s),
+                          [&] { return pred(*impl_->snap); });
+  return impl_->snap;
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] thread loop
+//-----------------------------------------------------------------------------
+void TrainingWorker::Impl::run() {
+  while (!quit.load()) {
+    Command c;
+    bool have = false;
+    {
+      std::unique_lock<std::mutex> lock(q_mutex);
+      if (mode == Mode::Idle) q_cv.wait(lock, [&] { return !queue.empty(); });
+      if (!queue.empty()) {
+        c = std::move(queue.front());
+        queue.pop_front();
+        have = true;
+      }
+    }
+    if (have) {
+      if (c.kind == Command::Quit) break;
+      try {
+        handle(c);
+      } catch (const UserError& e) {
+        set_error(e.what());
+      } catch (const std::bad_alloc&) {
+        set_error("out of memory: choose a smaller image size or model");
+      }
+      continue;  // drain commands before training further
+    }
+    if (mode != Mode::Idle && trainer) {
+      try {
+        train_one();
+      } catch (const UserError& e) {
+        set_error(e.what());
+      }
+    }
+  }
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] commands
+//-----------------------------------------------------------------------------
+void TrainingWorker::Impl::set_error(const std::string& msg) {
+  mode = Mode::Idle;
+  cur.error = msg;
+  if (!trainer) cur.state = RunState::Error;
+  cur.status = "Error: " + msg;
+  publish();
+}
+
+void TrainingWorker::Impl::handle(const Command& c) {
+  interrupt.store(false);
+  cur.error.clear();
+  bool need_model = c.kind != Command::Load && c.kind != Command::SetRefresh;
+  if (need_model && !trainer) {
+    cur.status = "Load a dataset first";
+    publish();
+    return;
+  }
+  switch (c.kind) {
+    case Command::Load: do_load(c.settings); break;
+    case Command::Start:
+    case Command::Resume:
+      if (trainer->epoch() >= cur.epochs) {
+        cur.status = "All " + std::to_string(cur.epochs) + " epochs are done: raise Epochs or Reset";
+        cur.state = RunState::Done;
+      } else {
+        mode = Mode::Run;
+        cur.state = RunState::Training;
+        cur.status = "Training";
+      }
+      publish();
+      break;
+    case Command::OneBatch:
+      if (trainer->epoch() < cur.epochs) mode = Mode::UntilBatch, cur.state = RunState::Training;
+      break;
+    case Command::OneEpoch:
+      if (trainer->epoch() < cur.epochs) mode = Mode::UntilEpoch, cur.state = RunState::Training;
+      break;
+    case Command::Pause:
+      mode = Mode::Idle;
+      cur.state = RunState::Paused;
+      cur.status = "Paused in epoch " + std::to_string(trainer->epoch() + 1);
+      capture_probe();
+      publish();
+      break;
+    case Command::Stop:
+      mode = Mode::Idle;
+      cur.state = RunState::Done;
+      cur.status = "Stopped after " + std::to_string(trainer->epoch()) + " epoch(s) and " +
+                   std::to_string(cur.batch) + " batch(es): weights and history kept";
+      capture_probe();
+      publish();
+      break;
+    case Command::Reset: reset_model(); break;
+    case Command::SetProbe:
+      if (c.index >= 0 && size_t(c.index) < data->size()) cur.probe_index = c.index;
+      capture_probe();
+      publish();
+      break;
+    case Command::Evaluate: {
+      cur.status = "Evaluating the test split";
+      publish();
+      EvalResult r = trainer->evaluate(cur.split.test, &interrupt);
+      fill_eval(cur.test_eval, "test", cur.split.test, r);
+      char buf[128];
+      std::snprintf(buf, sizeof buf, "Test-loss: %.4f, Test-accuracy: %.4f", r.loss, r.accuracy);
+      cur.status = buf;
+      publish();
+      break;
+    }
+    case Command::SaveCheckpoint:
+      save_safetensors(c.path, *model,
+                       checkpoint_metadata(cur.class_names, cur.scaling, cur.settings, trainer->epoch()));
+      cur.status = "Saved " + c.path;
+      publish();
+      break;
+    case Command::LoadCheckpoint: {
+      LoadedModel lm = load_safetensors(c.path, 1);
+      if (lm.model.num_params() != model->num_params() || lm.model.input_h() != model->input_h() ||
+          lm.model.num_classes() != model->num_classes())
+        throw UserError(c.path, "its model does not match the loaded settings (" +
+                                    std::to_string(lm.model.num_params()) + " vs " +
+                                    std::to_string(model->num_params()) + " parameters)",
+                        "choose the same model preset and image size, then load again");
+      std::copy(lm.model.params(), lm.model.params() + lm.model.num_params(), model->params());
+      model->reset_adam();
+      capture_weights(cur.conv_kernels);
+      capture_probe();
+      cur.status = "Loaded weights from " + c.path;
+      publish();
+      break;
+    }
+    case Command::SetRefresh: refresh = std::max(1, c.index); break;
+    case Command::Quit: break;
+  }
+}
+
+void TrainingWorker::Impl::do_load(const RunSettings& s) {
+  validate_settings(s);
+  mode = Mode::Idle;
+  trainer.reset();
+  model.reset();
+  cur = Snapshot{};
+  cur.settings = s;
+  cur.state = RunState::Loading;
+  cur.status = "Loading " + s.data_dir;
+  publish();
+
+  LoadOptions opt;
+  opt.image_size = s.image_size;
+  opt.threads = s.threads;
+  opt.cancel = &quit;
+  Clock::time_point last = Clock::now();
+  opt.progress = [&](size_t done, size_t total) {
+    if (Clock::now() - last < std::chrono::milliseconds(100) && done < total) return;
+    last = Clock::now();
+    cur.status = "Loading images " + std::to_string(done) + "/" + std::to_string(total);
+    publish();
+  };
+  LoadReport report;
+  data = std::make_shared<Dataset>(load_image_folder(s.data_dir, opt, &report));
+  cur.data = data;
+  cur.class_names = data->class_names;
+  cur.split = make_split(*data, s.test_size, s.validation_split, uint32_t(s.seed));
+  if (cur.split.train.empty()) throw UserError("test size", "leaves no training images");
+  cur.scaling = compute_scaling(*data, cur.split.train);
+
+  auto m = std::make_unique<Model>(build_preset(s.preset, s.image_size, int(data->class_names.size())));
+  cur.summary = m->summary_table();
+  cur.num_params = m->num_params();
+  for (const LayerInfo& l : m->layers())
+    if (l.num_params()) cur.layer_params.push_back({l.name, l.num_params()});
+  cur.memory = plan_memory(*m, s.batch_size, data->size());
+  if (!cur.memory.fits()) throw UserError(s.preset + " @ " + std::to_string(s.image_size) + "px", cur.memory.advice());
+  cur.status = "Allocating " + std::to_string(cur.num_params) + " parameters";
+  publish();
+  m->set_threads(s.threads);
+  m->allocate(s.batch_size);
+  model = std::move(m);
+  cur.epochs = s.epochs;
+  if (!cur.split.test.empty()) cur.probe_index = cur.split.test.front();
+  reset_model();
+
+  // Honest about time: one timed training-sized step (forward + backward, no update).
+  size_t per = size_t(s.image_size) * s.image_size * 3;
+  std::vector<float> x(per * s.batch_size);
+  std::vector<int> y(s.batch_size);
+  int n = int(std::min<size_t>(size_t(s.batch_size), cur.split.train.size()));
+  make_batch(*data, cur.split.train.data(), n, cur.scaling, x.data(), y.data());
+  auto t0 = Clock::now();
+  model->forward_backward(x.data(), y.data(), n);
+  double step = std::chrono::duration<double>(Clock::now() - t0).count();
+  double batches = std::ceil(double(cur.split.train.size()) / s.batch_size);
+  // Adam adds about as much again for big dense layers; validation is forward only (~1/3).
+  cur.estimated_epoch_s = step * 1.3 * batches + step / 3 * std::ceil(double(cur.split.val.size()) / s.batch_size);
+  cur.state = RunState::Ready;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "Ready: %zu images, %zu train / %zu val / %zu test%s",
+                data->size(), cur.split.train.size(), cur.split.val.size(), cur.split.test.size(),
+                report.skipped.empty() ? "" : (", " + std::to_string(report.skipped.size()) + " file(s) skipped").c_str());
+  cur.status = buf;
+  capture_probe();
+  publish();
+}
+
+void TrainingWorker::Impl::reset_model() {
+  mode = Mode::Idle;
+  model->init(cur.settings.seed);
+  model->reset_adam();
+  TrainConfig cfg{cur.settings.epochs, cur.settings.batch_size, cur.settings.learning_rate, cur.settings.seed};
+  trainer = std::make_unique<Trainer>(*model, *data, cur.split, cur.scaling, cfg);
+  cur.history = History{};
+  cur.batch_losses.clear();
+  cur.batch_epoch.clear();
+  cur.epoch = cur.batch = cur.samples_done = 0;
+  cur.num_batches = int((cur.split.train.size() + cfg.batch_size - 1) / cfg.batch_size);
+  cur.samples_total = int(cur.split.train.size());
+  cur.val_eval = SplitEval{};
+  cur.test_eval = SplitEval{};
+  capture_weights(cur.conv_kernels);
+  cur.conv_kernels_init = cur.conv_kernels;
+  cur.state = RunState::Ready;
+  cur.status = "Weights initialised (seed " + std::to_string(cur.settings.seed) + ")";
+  capture_probe();
+  publish();
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] training
+//-----------------------------------------------------------------------------
+void TrainingWorker::Impl::train_one() {
+  if (!trainer->epoch_started()) trainer->begin_epoch();
+  bool bad = false;
+  BatchProgress p = trainer->train_batch(&bad);
+  cur.batch = p.batch;
+  cur.num_batches = p.num_batches;
+  cur.samples_done = p.samples_done;
+  cur.samples_total = p.samples_total;
+  cur.running_loss = p.loss;
+  cur.running_accuracy = p.accuracy;
+  cur.samples_per_s = p.elapsed_s > 0 ? p.samples_done / p.elapsed_s : 0;
+  if (cur.samples_per_s > 0) {
+    cur.eta_epoch_s = (p.samples_total - p.samples_done) / cur.samples_per_s;
+    cur.eta_run_s = cur.eta_epoch_s + double(cur.epochs - trainer->epoch() - 1) * p.samples_total / cur.samples_per_s;
+  }
+  cur.batch_losses.push_back(float(p.batch_loss));
+  cur.batch_epoch.push_back(float(trainer->epoch() + double(p.samples_done) / p.samples_total));
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "Epoch %d/%d, batch %d/%d — loss %.4f, accuracy %.4f",
+                trainer->epoch() + 1, cur.epochs, p.batch, p.num_batches, p.loss, p.accuracy);
+  cur.status = buf;
+  if (bad) {
+    mode = Mode::Idle;
+    cur.state = RunState::Paused;
+    cur.error = "loss became " + std::string(std::isnan(p.batch_loss) ? "NaN" : "infinite") +
+                " at epoch " + std::to_string(trainer->epoch() + 1) + ", batch " +
+                std::to_string(p.batch) + ": try a smaller learning rate, then Reset";
+    cur.status = "Error: " + cur.error;
+    publish();
+    return;
+  }
+  bool epoch_end = trainer->epoch_batches_done();
+  if (epoch_end) finish_epoch();
+  if (mode == Mode::UntilBatch || (mode == Mode::UntilEpoch && epoch_end)) {
+    mode = Mode::Idle;
+    if (cur.state == RunState::Training) cur.state = RunState::Paused;
+  }
+  if (interrupt.load() && mode != Mode::Idle) return;  // a Pause/Stop is queued: handle it first
+  if (++since_publish >= refresh || mode == Mode::Idle || epoch_end) {
+    capture_weights(cur.conv_kernels);
+    capture_probe();
+    publish();
+  }
+}
+
+void TrainingWorker::Impl::finish_epoch() {
+  EpochRecord r = trainer->end_epoch();
+  cur.history = trainer->history();
+  cur.epoch = trainer->epoch();
+  fill_eval(cur.val_eval, "validation", cur.split.val, trainer->last_val_eval());
+  if (trainer->epoch() >= cur.epochs) {
+    mode = Mode::Idle;
+    EvalResult t = trainer->evaluate(cur.split.test);
+    fill_eval(cur.test_eval, "test", cur.split.test, t);
+    cur.state = RunState::Done;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "Done: %d epochs. Test-loss: %.4f, Test-accuracy: %.4f",
+                  cur.epochs, t.loss, t.accuracy);
+    cur.status = buf;
+  }
+  (void)r;
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] snapshots
+//-----------------------------------------------------------------------------
+void TrainingWorker::Impl::fill_eval(SplitEval& e, const std::string& name,
+                                     const std::vector<int>& idx, const EvalResult& r) {
+  e.split = name;
+  e.epoch = trainer->epoch();
+  e.loss = r.loss;
+  e.accuracy = r.accuracy;
+  e.indices.assign(idx.begin(), idx.begin() + r.count);
+  e.predicted = r.predicted;
+  e.probs = r.probs;
+  e.confusion = r.confusion;
+}
+
+void TrainingWorker::Impl::capture_weights(std::vector<TensorCopy>& out) {
+  out.clear();
+  for (size_t i = 0; i < model->layers().size(); ++i) {
+    if (model->layers()[i].kind != LayerKind::Conv2D) continue;
+    ParamView w = model->layer_weights(int(i));
+    out.push_back({model->layers()[i].name, w.shape, std::vector<float>(w.data, w.data + w.size)});
+  }
+  ++cur.weights_version;
+}
+
+void TrainingWorker::Impl::capture_probe() {
+  if (!model || !data || cur.probe_index < 0) return;
+  size_t per = size_t(data->height) * data->width * data->channels;
+  probe_x.resize(per);
+  int label = 0;
+  make_batch(*data, &cur.probe_index, 1, cur.scaling, probe_x.data(), &label);
+  cur.probe_probs.assign(size_t(model->num_classes()), 0.f);
+  model->forward(probe_x.data(), 1, cur.probe_probs.data());
+  cur.activations.clear();
+  const auto& L = model->layers();
+  for (size_t i = 1; i < L.size(); ++i) {
+    if (L[i].kind == LayerKind::Flatten) continue;
+    const float* a = model->activation(int(i));
+    TensorCopy t{L[i].name, L[i].flat ? std::vector<int>{L[i].out_c} : std::vector<int>{L[i].out_h, L[i].out_w, L[i].out_c},
+                 std::vector<float>(a, a + L[i].out_size())};
+    cur.activations.push_back(std::move(t));
+  }
+  ++cur.activations_version;
+}
+
+void TrainingWorker::Impl::publish() {
+  since_publish = 0;
+  ++cur.version;
+  auto s = std::make_shared<const Snapshot>(cur);
+  {
+    std::lock_guard<std::mutex> lock(snap_mutex);
+    snap = std::move(s);
+  }
+  snap_cv.notify_all();
+}
+
+}  // namespace cnnlab

@@ -1,0 +1,55 @@
+// train/worker.h — the training worker thread: takes commands through a queue, trains batch by batch,
+// publishes immutable snapshots. The UI never waits on it: it reads latest() and sends commands.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "train/snapshot.h"
+
+namespace cnnlab {
+
+struct Command {
+  enum Kind {
+    Load,         // settings → load dataset, build + allocate + init the model (state Ready)
+    Start,        // train until `epochs` are done (or Pause/Stop)
+    Pause,        // stop after the current batch; Start/Resume continues
+    Resume,
+    OneBatch,     // train exactly one batch, then pause
+    OneEpoch,     // train to the end of the current epoch, then pause
+    Stop,         // stop after the current batch; keeps weights and history (like Pause, but final)
+    Reset,        // re-initialise the weights with the seed, clear history (data stays loaded)
+    SetProbe,     // probe image = `index` (a dataset index); recomputes its activations
+    Evaluate,     // evaluate the test split now
+    SaveCheckpoint,   // `path`: safetensors, atomically
+    LoadCheckpoint,   // `path`: weights (model must match the loaded settings' architecture)
+    SetRefresh,   // publish a snapshot every `index` batches (>= 1)
+    Quit
+  } kind;
+  RunSettings settings;  // Load
+  std::string path;      // Save/LoadCheckpoint
+  int index = 0;         // SetProbe / SetRefresh
+};
+
+class TrainingWorker {
+ public:
+  TrainingWorker();   // starts the thread (idle, state Empty)
+  ~TrainingWorker();  // stops training after the current batch and joins
+
+  void send(Command c);                         // never blocks on training
+  SnapshotPtr latest() const;                   // the newest snapshot (never null)
+  // Blocks until pred(latest()) holds or `timeout_s` passes; returns the last snapshot seen.
+  // For tests and the headless screenshot path (no sleeps as synchronisation).
+  SnapshotPtr wait_until(const std::function<bool(const Snapshot&)>& pred, double timeout_s) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cnnlab
