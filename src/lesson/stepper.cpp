@@ -100,6 +100,14 @@ OutputSize describe_output_size(const Lesson& lesson, int op_index) {
     o.text = o.rows.formula;
   else
     o.text = "rows: " + o.rows.formula + "\ncols: " + o.cols.formula;
+  if (!o.rows.fits && !o.cols.fits && o.rows.dropped == o.cols.dropped && o.rows.stride == o.cols.stride &&
+      !o.rows.dropped.empty()) {
+    // Square case, one sentence: "row 5 and column 5 are never covered".
+    const auto& d = o.rows.dropped;
+    o.text += "\nStride " + std::to_string(o.rows.stride) + " does not fit evenly: " + (d.size() == 1 ? "row " : "rows ") +
+              join_list(d) + " and " + (d.size() == 1 ? "column " : "columns ") + join_list(d) + " are never covered by a window.";
+    return o;
+  }
   for (const std::string& note : {axis_note(o.rows, "row", "rows"), axis_note(o.cols, "column", "columns")})
     if (!note.empty()) o.text += "\n" + note;
   return o;
@@ -132,8 +140,9 @@ Step make_conv_step(const Grid& in, const ConvOp& cv, int y, int x, int co, bool
   s.win_y = y * cv.stride - cv.pad_top, s.win_x = x * cv.stride - cv.pad_left;
   s.win_h = k.h, s.win_w = k.w;
   s.cells.reserve(size_t(k.h) * k.w * k.c);
-  std::string products;
+  std::string products, channel_sums;
   for (int c = 0; c < k.c; ++c) {
+    double before = s.sum;
     if (tape && k.c > 1) products += c == 0 ? "(" : ") + (";
     for (int ky = 0; ky < k.h; ++ky)
       for (int kx = 0; kx < k.w; ++kx) {
@@ -150,6 +159,7 @@ Step make_conv_step(const Grid& in, const ConvOp& cv, int y, int x, int co, bool
         }
         s.cells.push_back(w);
       }
+    if (tape) channel_sums += (c ? " + " : "") + factor(s.sum - before);
   }
   s.bias = cv.bias[co];
   s.pre_activation = s.sum + s.bias;
@@ -157,7 +167,7 @@ Step make_conv_step(const Grid& in, const ConvOp& cv, int y, int x, int co, bool
   s.result = cv.relu ? std::max(0.0, s.pre_activation) : s.pre_activation;
   if (tape) {
     if (k.c > 1) products += ")";
-    s.tape = products + " = " + format_number(s.sum);
+    s.tape = products + " = " + (k.c > 1 ? channel_sums + " = " : "") + format_number(s.sum);
     if (cv.has_bias)
       s.tape += "\n" + format_number(s.sum) + " + " + factor(s.bias) + " = " + format_number(s.pre_activation);
     if (cv.relu) s.tape += "\nReLU(" + format_number(s.pre_activation) + ") = " + format_number(s.result);

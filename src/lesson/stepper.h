@@ -56,7 +56,7 @@ struct Step {
   bool relu = false;          // ReLU applied in this step (folded conv ReLU or a ReLU op)
   int argmax_cell = -1;       // pool: index into cells of the max — ties: the FIRST in row-major order
   // The arithmetic, one stage per line ('\n'):
-  //   conv:  "0×1 + 0×0 + 1×0 + … = 1"   (all products; C>1: one parenthesised group per channel)
+  //   conv:  "0×1 + 0×0 + 1×0 + … = 1"   (all products; C>1: "(…) + (…) + (…) = 1 + 4 + 1 = 6")
   //          "1 + (-1) = 0"              (only when the op has a bias)
   //          "ReLU(0) = 0"               (only when relu)
   //   pool:  "max(1, 1, 1, 3) = 3"
