@@ -5,6 +5,7 @@
 #include <stb_image_resize.h>
 #include <stb_image_write.h>
 
+#include <filesystem>
 #include <string>
 
 #include "core/check.h"
@@ -48,6 +49,13 @@ bool jpeg_is_truncated(const uint8_t* d, size_t n) {
     }
   }
   return true;
+}
+
+// stb_image also zero-pads a short BMP; its header's bfSize (bytes 2..5) says how long it must be.
+bool bmp_is_truncated(const uint8_t* d, size_t n) {
+  if (n < 14 || d[0] != 'B' || d[1] != 'M') return false;
+  size_t declared = size_t(d[2]) | (size_t(d[3]) << 8) | (size_t(d[4]) << 16) | (size_t(d[5]) << 24);
+  return declared > n;  // 0 (allowed by some writers) never counts as truncated
 }
 
 // The container format by signature ("" if unknown): names a file stb_image rejects by what it is.
@@ -98,6 +106,8 @@ Image decode_image_memory(const uint8_t* data, size_t size, const std::string& n
                     "shrink the image or remove it");
   if (jpeg_is_truncated(data, size))
     throw UserError(name, "cannot decode image: JPEG data ends early (truncated or corrupt file)");
+  if (bmp_is_truncated(data, size))
+    throw UserError(name, "cannot decode image: BMP file is shorter than its header says (truncated)");
   int w2 = 0, h2 = 0, n2 = 0;
   uint8_t* px = stbi_load_from_memory(data, int(size), &w2, &h2, &n2, 3);  // force RGB
   if (!px) throw UserError(name, explain_stb_failure(stbi_failure_reason()));
@@ -111,6 +121,13 @@ Image decode_image_memory(const uint8_t* data, size_t size, const std::string& n
 }
 
 Image decode_image_file(const std::string& path) {
+  // Refuse before reading: a stray video or disk image in a class folder must not fill memory.
+  std::error_code ec;
+  uintmax_t file_size = std::filesystem::file_size(path, ec);
+  if (!ec && file_size > kMaxImageFileBytes)
+    throw UserError(path, "file too large to be an image (" + std::to_string(file_size >> 20) +
+                              " MiB; limit " + std::to_string(kMaxImageFileBytes >> 20) + " MiB)",
+                    "remove it from the dataset folder");
   std::vector<uint8_t> bytes = read_file_bytes(path);  // throws UserError(path, reason)
   return decode_image_memory(bytes.data(), bytes.size(), path);
 }

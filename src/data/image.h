@@ -16,6 +16,7 @@ struct Image {
 // Largest image the loader agrees to decode (checked with stbi_info before decoding).
 inline constexpr int kMaxImageSide = 16384;
 inline constexpr long long kMaxImagePixels = 100'000'000;  // 100 MP
+inline constexpr size_t kMaxImageFileBytes = size_t(512) << 20;  // files are not read past this
 
 // Decodes PNG/JPEG/BMP/GIF/TGA/PNM/... and always returns RGB (gray→RGB, alpha dropped).
 // Throws UserError(path, reason) on any problem: missing, empty, not an image, truncated, too large.

@@ -147,6 +147,21 @@ TEST_CASE("decode errors name the path and the reason") {
   CHECK(msg.find(dir / "cut.jpg") != std::string::npos);
   CHECK(msg.find("JPEG data ends early") != std::string::npos);
 
+  // Truncated BMP: stb_image would zero-fill the missing rows.
+  std::vector<uint8_t> bmp = encode(solid_image(16, 16, {9, 9, 9}), "bmp");
+  bmp.resize(bmp.size() - 100);
+  write_bytes(dir / "cut.bmp", bmp);
+  msg = error_of([&] { decode_image_file(dir / "cut.bmp"); });
+  CHECK(msg.find(dir / "cut.bmp") != std::string::npos);
+  CHECK(msg.find("BMP file is shorter than its header says") != std::string::npos);
+
+  // A corrupt header of a known format says which format.
+  std::vector<uint8_t> png_head = encode(pattern_rgb(), "png");
+  png_head.resize(20);  // signature + part of IHDR
+  write_bytes(dir / "head.png", png_head);
+  msg = error_of([&] { decode_image_file(dir / "head.png"); });
+  CHECK(msg.find("PNG header is corrupt or truncated") != std::string::npos);
+
   // Too large: checked from the header before any pixel is decoded.
   write_bytes(dir / "wide.png", fake_png_header(20000, 10));
   msg = error_of([&] { decode_image_file(dir / "wide.png"); });
@@ -155,6 +170,16 @@ TEST_CASE("decode errors name the path and the reason") {
   write_bytes(dir / "big.png", fake_png_header(12000, 9000));  // 108 MP, sides under the limit
   msg = error_of([&] { decode_image_file(dir / "big.png"); });
   CHECK(msg.find("image too large to decode: 12000x9000") != std::string::npos);
+}
+
+TEST_CASE("a huge file is refused before it is read") {
+  TempDir dir("hugefile");
+  const std::string path = dir / "movie.jpg";
+  write_bytes(path, {0xFF, 0xD8, 0xFF});
+  std::filesystem::resize_file(path, kMaxImageFileBytes + 1);  // sparse: no disk used
+  std::string msg = error_of([&] { decode_image_file(path); });
+  CHECK(msg.find(path) != std::string::npos);
+  CHECK(msg.find("file too large to be an image (512 MiB") != std::string::npos);
 }
 
 TEST_CASE("write_png reports an unwritable path") {
