@@ -123,6 +123,7 @@ Model::Model(int input_h, int input_w, int input_c) {
   layers_.push_back(in);
 }
 
+Model::Model() = default;
 Model::~Model() = default;
 Model::Model(Model&& o) noexcept { swap(o); }
 Model& Model::operator=(Model&& o) noexcept {

@@ -47,7 +47,7 @@ struct MemoryEstimate {
 
 class Model {
  public:
-  Model() = default;
+  Model();  // empty; use Model(h, w, c) or a preset
   Model(int input_h, int input_w, int input_c);  // adds the input layer "input_1"
   ~Model();
   Model(Model&&) noexcept;
