@@ -35,14 +35,14 @@ bool is_hidden(const fs::path& p) {
 
 // ============================================================================ [SECTION] folder scan
 
-// Sorted (byte order) names of the non-hidden subfolders of `dir`.
-std::vector<std::string> list_classes(const std::string& dir) {
+// Sorted (byte order) names of the non-hidden subfolders of `dir`; top-level files go to `skipped`.
+std::vector<std::string> list_classes(const std::string& dir, std::vector<SkippedFile>& skipped) {
   std::error_code ec;
   if (!fs::exists(dir, ec))
     throw UserError(dir, "dataset folder does not exist", kLayoutHint);
   if (!fs::is_directory(dir, ec))
     throw UserError(dir, "is a file, not a dataset folder", kLayoutHint);
-  std::vector<std::string> classes;
+  std::vector<std::string> classes, top_files;
   fs::directory_iterator it(dir, ec), end;
   if (ec) throw UserError(dir, "cannot list folder: " + ec.message());
   for (; it != end; it.increment(ec)) {
@@ -50,12 +50,23 @@ std::vector<std::string> list_classes(const std::string& dir) {
     if (is_hidden(it->path())) continue;
     std::error_code ec2;
     if (it->is_directory(ec2)) classes.push_back(it->path().filename().string());
+    else top_files.push_back(it->path().string());
   }
   std::sort(classes.begin(), classes.end());  // std::string compares as unsigned bytes
+  std::sort(top_files.begin(), top_files.end());
   if (classes.empty()) throw UserError(dir, "no class subfolders found", kLayoutHint);
-  if (classes.size() < 2)
+  if (classes.size() < 2) {
+    // Pointed one level too high (e.g. flowers/ instead of flowers/tiny_FR)? Say so.
+    fs::path inner = fs::path(dir) / classes[0];
+    bool nested = false;
+    for (fs::directory_iterator d(inner, ec), e; !ec && d != e; d.increment(ec))
+      nested = nested || (!is_hidden(d->path()) && d->is_directory(ec));
     throw UserError(dir, "only one class folder ('" + classes[0] + "'); need at least two classes",
-                    kLayoutHint);
+                    nested ? "did you mean " + inner.string() + "? " + kLayoutHint
+                           : std::string(kLayoutHint));
+  }
+  for (auto& f : top_files)
+    skipped.push_back({f, "is not inside a class folder (only DIR/<class>/<file> is read)"});
   return classes;
 }
 
@@ -197,43 +208,31 @@ size_t estimate_dataset_bytes(size_t num_images, int image_size) {
   return num_images * size_t(image_size) * size_t(image_size) * 3;
 }
 
-Dataset load_image_folder(const std::string& dir, const LoadOptions& opt, LoadReport* report) {
-  LoadReport local;
-  LoadReport& rep = report ? *report : local;
-  rep = LoadReport{};
-  if (opt.image_size < 1 || opt.image_size > 4096)
-    throw UserError(dir, "image_size " + std::to_string(opt.image_size) + " is out of range",
-                    "use a size between 1 and 4096, e.g. 299");
-  Dataset ds;
-  ds.root = dir;
-  ds.class_names = list_classes(dir);
-  std::vector<std::string> paths;
-  std::vector<int> labels;
-  for (size_t c = 0; c < ds.class_names.size(); ++c) {
-    std::string class_dir = (fs::path(dir) / ds.class_names[c]).string();
-    for (auto& f : list_class_files(class_dir, rep.skipped)) {
-      paths.push_back((fs::path(class_dir) / f).string());
-      labels.push_back(int(c));
-    }
-  }
-  const int S = opt.image_size;
-  const size_t per_image = size_t(S) * S * 3;
+namespace {
+
+// Pixel storage for every listed file, (N, S, S, 3); a clear error instead of bad_alloc.
+std::vector<uint8_t> allocate_pixels(const std::string& dir, size_t n, int S) {
   std::vector<uint8_t> pixels;
   try {
-    pixels.resize(estimate_dataset_bytes(paths.size(), S));  // (N, S, S, 3), compacted below
+    pixels.resize(estimate_dataset_bytes(n, S));
   } catch (const std::bad_alloc&) {
-    throw UserError(dir, "not enough memory for " + std::to_string(paths.size()) + " images at " +
+    throw UserError(dir, "not enough memory for " + std::to_string(n) + " images at " +
                              std::to_string(S) + "x" + std::to_string(S) + " (" +
-                             std::to_string(estimate_dataset_bytes(paths.size(), S) >> 20) + " MiB)",
+                             std::to_string(estimate_dataset_bytes(n, S) >> 20) + " MiB)",
                     "use a smaller image size or fewer images");
   }
-  std::vector<FileResult> results(paths.size());
-  decode_all(paths, S, pixels.data(), results, opt);
-  if (opt.cancel && opt.cancel->load()) throw UserError(dir, "loading cancelled");
+  return pixels;
+}
 
-  // Compact: drop skipped files, keeping order.
+// Moves the decoded files into `ds` in order (skipped ones go to the report), compacting `pixels`
+// in place; then checks that every class kept at least one image.
+std::vector<FileResult> keep_decoded(Dataset& ds, const std::vector<std::string>& paths,
+                                     const std::vector<int>& labels,
+                                     const std::vector<FileResult>& results,
+                                     std::vector<uint8_t>& pixels, LoadReport& rep) {
+  const size_t per_image = ds.image_bytes();
   std::vector<int> count_per_class(ds.class_names.size(), 0);
-  std::vector<FileResult> kept_results;
+  std::vector<FileResult> kept;
   size_t k = 0;
   for (size_t i = 0; i < paths.size(); ++i) {
     if (!results[i].ok) {
@@ -243,20 +242,49 @@ Dataset load_image_folder(const std::string& dir, const LoadOptions& opt, LoadRe
     if (k != i) std::memmove(pixels.data() + k * per_image, pixels.data() + i * per_image, per_image);
     ds.paths.push_back(paths[i]);
     ds.labels.push_back(labels[i]);
-    kept_results.push_back(results[i]);
-    count_per_class[labels[i]]++;
+    kept.push_back(results[i]);
+    count_per_class[size_t(labels[i])]++;
     ++k;
   }
   pixels.resize(k * per_image);
   for (size_t c = 0; c < ds.class_names.size(); ++c)
     if (count_per_class[c] == 0)
-      throw UserError((fs::path(dir) / ds.class_names[c]).string(),
+      throw UserError((fs::path(ds.root) / ds.class_names[c]).string(),
                       "class folder has no usable images (every file was skipped)",
                       "remove the folder or add images");
-  ds.height = ds.width = S;
+  return kept;
+}
+
+}  // namespace
+
+Dataset load_image_folder(const std::string& dir, const LoadOptions& opt, LoadReport* report) {
+  LoadReport local;
+  LoadReport& rep = report ? *report : local;
+  rep = LoadReport{};
+  if (opt.image_size < 1 || opt.image_size > 4096)
+    throw UserError(dir, "image_size " + std::to_string(opt.image_size) + " is out of range",
+                    "use a size between 1 and 4096, e.g. 299");
+  Dataset ds;
+  ds.root = dir;
+  ds.height = ds.width = opt.image_size;
   ds.channels = 3;
-  ds.pixels = std::move(pixels);
-  ds.duplicate_group = find_duplicates(ds.paths, kept_results, &rep.duplicate_groups);
+  ds.class_names = list_classes(dir, rep.skipped);
+  std::vector<std::string> paths;  // every candidate file, classes sorted, files sorted
+  std::vector<int> labels;
+  for (size_t c = 0; c < ds.class_names.size(); ++c) {
+    std::string class_dir = (fs::path(dir) / ds.class_names[c]).string();
+    for (auto& f : list_class_files(class_dir, rep.skipped)) {
+      paths.push_back((fs::path(class_dir) / f).string());
+      labels.push_back(int(c));
+    }
+  }
+  std::vector<uint8_t> pixels = allocate_pixels(dir, paths.size(), opt.image_size);
+  std::vector<FileResult> results(paths.size());
+  decode_all(paths, opt.image_size, pixels.data(), results, opt);
+  if (opt.cancel && opt.cancel->load()) throw UserError(dir, "loading cancelled");
+  std::vector<FileResult> kept = keep_decoded(ds, paths, labels, results, pixels, rep);
+  ds.pixels = std::move(pixels);  // (N, S, S, 3)
+  ds.duplicate_group = find_duplicates(ds.paths, kept, &rep.duplicate_groups);
   rep.loaded = ds.size();
   return ds;
 }

@@ -45,7 +45,8 @@ TEST_CASE("classes are sorted folder names (byte order); files sorted; hidden na
   write_png(dir.mkdir("C_up") + "/A.png", solid_image(4, 4, {0, 0, 1}));
   write_png(dir.mkdir(".hidden_class") + "/x.png", solid_image(4, 4, {9, 9, 9}));
   write_png(dir / "C_up/.thumb.png", solid_image(4, 4, {9, 9, 9}));
-  write_file_atomic(dir / "README.txt", std::string("not a class"));  // files at the root: ignored
+  write_file_atomic(dir / "README.txt", std::string("not a class"));  // at the root: listed, not read
+  write_file_atomic(dir / ".hidden_file", std::string("ignored"));
 
   LoadReport report;
   Dataset ds = load_image_folder(dir.str(), opts(4), &report);
@@ -58,7 +59,9 @@ TEST_CASE("classes are sorted folder names (byte order); files sorted; hidden na
   CHECK(ds.paths[3] == dir / "b_cls/a.png");
   CHECK(ds.paths[4] == dir / "b_cls/z.png");
   CHECK(report.loaded == 5);
-  CHECK(report.skipped.empty());
+  REQUIRE(report.skipped.size() == 1);
+  CHECK(report.skipped[0].path == dir / "README.txt");
+  CHECK(contains(report.skipped[0].reason, "is not inside a class folder"));
   CHECK(ds.height == 4);
   CHECK(ds.width == 4);
   CHECK(ds.channels == 3);
@@ -128,6 +131,12 @@ TEST_CASE("unusable folders give a UserError with the path, the reason and a hin
   write_png(dir.mkdir("one/daisy") + "/a.png", solid_image(2, 2, {1, 1, 1}));
   msg = error_of([&] { load_image_folder(one, opts(8), nullptr); });
   CHECK(contains(msg, "need at least two classes"));
+  // One level too high: the single "class" holds class folders itself.
+  std::string parent = dir.mkdir("parent");
+  write_png(dir.mkdir("parent/tiny/daisy") + "/a.png", solid_image(2, 2, {1, 1, 1}));
+  write_png(dir.mkdir("parent/tiny/rose") + "/a.png", solid_image(2, 2, {1, 1, 1}));
+  msg = error_of([&] { load_image_folder(parent, opts(8), nullptr); });
+  CHECK(contains(msg, "did you mean " + dir / "parent/tiny" + "?"));
 
   std::string with_empty = dir.mkdir("with_empty");
   write_png(dir.mkdir("with_empty/daisy") + "/a.png", solid_image(2, 2, {1, 1, 1}));
