@@ -57,7 +57,7 @@ struct TrainingWorker::Impl {
   void publish();
   void set_error(const std::string& msg);
   void do_load(const RunSettings& s);
-  void reset_model();
+  void reset_model(bool announce = true);
   void capture_weights(std::vector<TensorCopy>& out);
   void capture_probe();
   void finish_epoch();
@@ -282,7 +282,7 @@ void TrainingWorker::Impl::do_load(const RunSettings& s) {
   model = std::move(m);
   cur.epochs = s.epochs;
   if (!cur.split.test.empty()) cur.probe_index = cur.split.test.front();
-  reset_model();
+  reset_model(false);
 
   // Honest about time: one timed training-sized step (forward + backward, no update).
   size_t per = size_t(s.image_size) * s.image_size * 3;
@@ -306,7 +306,7 @@ void TrainingWorker::Impl::do_load(const RunSettings& s) {
   publish();
 }
 
-void TrainingWorker::Impl::reset_model() {
+void TrainingWorker::Impl::reset_model(bool announce) {
   mode = Mode::Idle;
   model->init(cur.settings.seed);
   model->reset_adam();
@@ -322,6 +322,7 @@ void TrainingWorker::Impl::reset_model() {
   cur.test_eval = SplitEval{};
   capture_weights(cur.conv_kernels);
   cur.conv_kernels_init = cur.conv_kernels;
+  if (!announce) return;  // do_load publishes Ready itself, once the speed estimate is known
   cur.state = RunState::Ready;
   cur.status = "Weights initialised (seed " + std::to_string(cur.settings.seed) + ")";
   capture_probe();
