@@ -95,6 +95,7 @@ int run_lessons(const LessonArgs& a) {
   size_t w = 2;
   for (const Lesson& l : r.lessons) w = std::max(w, l.id.size());
   for (const Lesson& l : r.lessons) std::printf("%-*s  %s\n", int(w), l.id.c_str(), l.title.c_str());
+  std::fflush(stdout);  // keep the list before the errors when both go to one pipe
   for (const std::string& e : r.errors) std::fprintf(stderr, "cnnlab: error: %s\n", e.c_str());
   return r.errors.empty() ? 0 : 1;
 }
