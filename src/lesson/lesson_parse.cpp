@@ -14,6 +14,7 @@
 //           relu = false; label = "..."; expected = grid
 //   [[ops]] type = "maxpool": size = 2; stride = size; expected = grid
 //   [[ops]] type = "relu": expected = grid
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -250,6 +251,11 @@ OpCheck check_op(Op& op, int in_h, int in_w, int in_c) {
   OpCheck r;
   if (op.kind == Op::Kind::Relu) { r.h = in_h, r.w = in_w, r.c = in_c; return r; }
   if (op.kind == Op::Kind::Pool) {
+    if (op.pool.size < 1 || op.pool.stride < 1) {
+      r.reason = "pool size and stride must be 1 or more";
+      r.hint = "size = 2, stride = 2 is the usual choice";
+      return r;
+    }
     if (op.pool.size > in_h || op.pool.size > in_w) {
       r.reason = "pool window " + Parser::size_text(op.pool.size, op.pool.size) + " is larger than its input " + Parser::size_text(in_h, in_w);
       r.hint = "use a smaller size or a larger input";
@@ -262,6 +268,27 @@ OpCheck check_op(Op& op, int in_h, int in_w, int in_c) {
   if (cv.kernels.empty() || cv.kernels[0].c != in_c) {
     r.reason = "the kernel's channels do not match its input's " + std::to_string(in_c);
     r.hint = "one 2-D slice per input channel";
+    return r;
+  }
+  for (const Grid& k : cv.kernels)
+    if (k.h < 1 || k.w < 1 || k.h != cv.kh() || k.w != cv.kw() || k.c != in_c || k.v.size() != size_t(k.h) * k.w * k.c) {
+      r.reason = "all kernels of a conv need the same non-empty shape";
+      r.hint = "resize every kernel together";
+      return r;
+    }
+  if (cv.bias.size() != cv.kernels.size()) {
+    r.reason = "a conv needs one bias per kernel";
+    r.hint = "bias = 0 gives every kernel a zero bias";
+    return r;
+  }
+  if (cv.stride < 1) {
+    r.reason = "stride must be 1 or more, not " + std::to_string(cv.stride);
+    r.hint = "stride = 1 moves the window one cell at a time";
+    return r;
+  }
+  if (std::min({cv.pad_top, cv.pad_left, cv.pad_bottom, cv.pad_right}) < 0) {
+    r.reason = "padding cannot be negative";
+    r.hint = "use 0 for no padding on a side";
     return r;
   }
   resolve_padding(cv, in_h, in_w);

@@ -73,7 +73,7 @@ struct TempDir {
 TEST_CASE("every shipped lesson loads, and its expected outputs match the stepper") {
   LessonLoadResult r = load_lessons(kShippedDir);
   for (const std::string& e : r.errors) FAIL_CHECK(e);
-  REQUIRE(r.lessons.size() >= 7);
+  REQUIRE(r.lessons.size() >= 8);
   for (const Lesson& l : r.lessons) {
     CAPTURE(l.id);
     CHECK_FALSE(l.title.empty());
@@ -97,7 +97,7 @@ TEST_CASE("lesson ids named by code exist, with the features their lessons promi
   LessonLoadResult r = load_lessons(kShippedDir);
   // The app opens course-example-1 first; the others are the lesson set's named topics.
   for (const char* id : {"course-example-1", "course-example-2", "stride-two", "same-padding", "rgb-channels",
-                         "pooling-ties", "sandbox"})
+                         "pooling-ties", "sandbox", "edge-detector"})
     CHECK_MESSAGE(find_lesson(r.lessons, id) != nullptr, id);
   REQUIRE(find_lesson(r.lessons, "course-example-1"));
   CHECK(r.lessons.front().id == "course-example-1");
@@ -114,6 +114,13 @@ TEST_CASE("lesson ids named by code exist, with the features their lessons promi
   REQUIRE(same);
   CHECK(same->ops[0].conv.padding == Padding::Same);
   CHECK(find_lesson(r.lessons, "sandbox")->sandbox);
+  const Lesson* edge = find_lesson(r.lessons, "edge-detector");
+  REQUIRE(edge);
+  CHECK(edge->ops[0].conv.relu);
+  // Output (0,2) sits on the bar's right edge: 3×(-1) + 3×(-1) + 3×(-1) = -9, ReLU → 0.
+  Step s = Stepper(*edge).step(2);
+  CHECK(s.pre_activation == -9);
+  CHECK(s.result == 0);
   CHECK(find_lesson(r.lessons, "no-such-lesson") == nullptr);
 }
 

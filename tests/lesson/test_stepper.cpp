@@ -327,5 +327,17 @@ TEST_CASE("check_lesson reports an edited kernel that no longer fits") {
   CHECK(check_lesson(l) == "op 1: kernel 3×3 is larger than the padded input 2×2");
   l.ops[0].conv.padding = Padding::Same;
   CHECK(check_lesson(l) == "");
+  // Same padding on 2×2 with K=3: one ring of zeros, every window sums the whole input: 1+2+3+4 = 10.
   CHECK(run_chain(l)[0] == grid2d({{10, 10}, {10, 10}}));
+  Lesson bad_stride = l;
+  bad_stride.ops[0].conv.stride = 0;
+  CHECK(check_lesson(bad_stride) == "op 1: stride must be 1 or more, not 0");
+  Lesson bad_bias = l;
+  bad_bias.ops[0].conv.bias.clear();
+  CHECK(check_lesson(bad_bias) == "op 1: a conv needs one bias per kernel");
+  Lesson bad_pool = make_lesson(grid2d({{1, 2}, {3, 4}}), {pool_op()});
+  bad_pool.ops[0].pool.stride = 0;
+  CHECK(check_lesson(bad_pool) == "op 1: pool size and stride must be 1 or more");
+  bad_pool.ops[0].pool = PoolOp{3, 1};
+  CHECK(check_lesson(bad_pool) == "op 1: pool window 3×3 is larger than its input 2×2");
 }
