@@ -1,0 +1,242 @@
+// app/gui_main.cpp — `cnnlab` with no arguments: GLFW window + glad GL 3.3 core + Dear ImGui, laid out
+// like ImGui's example_glfw_opengl3/main.cpp: init, loop, shut down in reverse.
+#define GLFW_INCLUDE_NONE  // GL comes from glad (gfx/gl.h)
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+
+#include <algorithm>
+#include <cfloat>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "app/commands.h"
+#include "app/gui_window.h"
+#include "core/error.h"
+#include "core/fileio.h"
+#include "core/log.h"
+#include "gfx/gl.h"
+#include "gfx/texture.h"
+#include "ui/app.h"
+#include "ui/image_io.h"
+#include "ui/layout_record.h"
+
+namespace cnnlab {
+
+namespace {
+
+void glfw_error(int code, const char* text) { log_error("GLFW error " + std::to_string(code) + ": " + text); }
+
+// Builds one frame: backends, App (shortcuts, play, photo, panels), then draws it into the bound
+// framebuffer of size w × h.
+void render_frame(App& app, int w, int h, bool offscreen) {
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGuiIO& io = ImGui::GetIO();
+  if (offscreen) {  // the hidden window's size and mouse do not matter: the FBO does
+    io.DisplaySize = ImVec2(float(w), float(h));
+    io.DisplayFramebufferScale = ImVec2(1, 1);
+    io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+    for (bool& down : io.MouseDown) down = false;
+  }
+  ImGui::NewFrame();
+  handle_shortcuts(app);
+  advance_play(app.view, io.DeltaTime, app.settings.play_speed);
+  update_photo(app);
+  draw_app(app);
+  ImGui::Render();
+  glViewport(0, 0, w, h);
+  ImVec4 bg = ImGui::ColorConvertU32ToFloat4(app.theme.grid.page_bg);
+  glClearColor(bg.x, bg.y, bg.z, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+}
+
+void rebuild_fonts(App& app) {
+  build_fonts(app.fonts, *ImGui::GetIO().Fonts, app.settings.font_scale);
+  ImGui_ImplOpenGL3_DestroyFontsTexture();
+  ImGui_ImplOpenGL3_CreateFontsTexture();
+  app.theme = apply_theme(app.settings.high_contrast, app.settings.font_scale);
+  app.requests.rebuild_fonts = false;
+}
+
+struct WindowedState {
+  int x = 0, y = 0, w = 0, h = 0;  // position and size before going fullscreen
+};
+
+void toggle_fullscreen(App& app, GLFWwindow* window, WindowedState& saved) {
+  app.requests.toggle_fullscreen = false;
+  if (!app.fullscreen) {
+    GLFWmonitor* monitor = glfwGetPrimaryMonitor();
+    const GLFWvidmode* mode = monitor ? glfwGetVideoMode(monitor) : nullptr;
+    if (!mode) return;
+    glfwGetWindowPos(window, &saved.x, &saved.y);
+    glfwGetWindowSize(window, &saved.w, &saved.h);
+    glfwSetWindowMonitor(window, monitor, 0, 0, mode->width, mode->height, mode->refreshRate);
+  } else {
+    glfwSetWindowMonitor(window, nullptr, saved.x, saved.y, saved.w, saved.h, 0);
+  }
+  app.fullscreen = !app.fullscreen;
+}
+
+// Writes the frame just rendered (bound framebuffer, w × h) to `path`; errors go to the log.
+void save_frame(const std::string& path, int w, int h) {
+  try {
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    write_png_rgba(path, read_pixels(w, h));
+    log_info("wrote " + path);
+  } catch (const std::exception& e) {
+    log_error(std::string("export failed: ") + e.what());
+  }
+}
+
+// "Export all steps": every step of the lesson rendered and written as a numbered PNG.
+void export_all_steps(App& app, int w, int h) {
+  app.requests.export_all_steps = false;
+  LessonView& v = app.view;
+  if (!v.loaded()) return;
+  int saved_step = v.step, saved_hover = v.hover_step;
+  std::string dir = export_dir(app) + "/" + v.lesson.id;
+  for (int k = 0; k < v.num_steps(); ++k) {
+    step_to(v, k);
+    for (int f = 0; f < 2; ++f) render_frame(app, w, h, false);  // second frame: layout settled
+    char name[32];
+    std::snprintf(name, sizeof name, "/step-%03d.png", k + 1);
+    save_frame(dir + name, w, h);
+  }
+  step_to(v, saved_step);
+  v.hover_step = saved_hover;
+}
+
+void apply_start_options(App& app, const WindowOptions& o) {
+  if (!app.view.loaded()) return;
+  if (o.step > 0) {
+    if (o.step > app.view.num_steps()) {
+      throw UserError("", "step " + std::to_string(o.step) + " is past the end: lesson '" +
+                              app.view.lesson.id + "' has " + std::to_string(app.view.num_steps()) + " steps",
+                      "use --step 1.." + std::to_string(app.view.num_steps()));
+    }
+    step_to(app.view, o.step - 1);
+  }
+  if (o.predict) set_predict(app.view, true);
+  if (o.predict && !o.answer.empty()) submit_prediction(app.view, o.answer);
+  app.presentation = o.presentation;
+}
+
+}  // namespace
+
+int run_window(const WindowOptions& o) {
+  glfwSetErrorCallback(glfw_error);
+  if (!glfwInit()) {
+    std::fprintf(stderr, "cnnlab: cannot open a window: no display (hint: run under "
+                         "xvfb-run -a -s \"-screen 0 1920x1080x24\", or use the CLI commands)\n");
+    return 1;
+  }
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+  if (o.offscreen) glfwWindowHint(GLFW_VISIBLE, GLFW_FALSE);
+
+  auto app = std::make_unique<App>();
+  if (o.persist) app->settings = load_settings(settings_path());
+  if (o.font_scale > 0) app->settings.font_scale = std::clamp(o.font_scale, kMinFontScale, kMaxFontScale);
+  if (o.dark) app->settings.high_contrast = false;
+  int win_w = o.offscreen ? 64 : app->settings.window_width;
+  int win_h = o.offscreen ? 64 : app->settings.window_height;
+  GLFWwindow* window = glfwCreateWindow(win_w, win_h, "cnnlab — convolution, step by step", nullptr, nullptr);
+  if (!window) {
+    std::fprintf(stderr, "cnnlab: cannot create an OpenGL 3.3 core window (hint: check the GL driver; "
+                         "under Xvfb install libgl1-mesa-dri)\n");
+    glfwTerminate();
+    return 1;
+  }
+  glfwMakeContextCurrent(window);
+  glfwSwapInterval(o.offscreen ? 0 : 1);
+  if (!load_gl(glfwGetProcAddress)) {
+    std::fprintf(stderr, "cnnlab: OpenGL 3.3 core is not available\n");
+    glfwDestroyWindow(window);
+    glfwTerminate();
+    return 1;
+  }
+  log_info(gl_description());
+
+  // Dear ImGui: context, ini file, backends, fonts, theme.
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  app->imgui_ini = o.persist ? config_dir() + "/imgui.ini" : "";
+  io.IniFilename = o.persist ? app->imgui_ini.c_str() : nullptr;
+  ImGui_ImplGlfw_InitForOpenGL(window, true);
+  ImGui_ImplOpenGL3_Init("#version 330 core");
+  rebuild_fonts(*app);
+
+  int status = 0;
+  auto target = std::make_unique<RenderTarget>();  // offscreen only
+  try {
+    init_photo(*app);
+    app_load_lessons(*app, default_lesson_dir(), o.lesson);
+    if (!o.lesson.empty() && (!app->view.loaded() || app->view.lesson.id != o.lesson)) {
+      throw UserError("", "no lesson with id '" + o.lesson + "'", "`cnnlab lessons` lists them");
+    }
+    apply_start_options(*app, o);
+    if (o.offscreen) {
+      target->ensure(o.width, o.height);
+      app->record_layout = !o.layout_path.empty();
+      for (int f = 0; f < o.frames; ++f) {
+        if (app->requests.rebuild_fonts) rebuild_fonts(*app);
+        target->bind();
+        render_frame(*app, o.width, o.height, true);
+      }
+      target->bind();
+      write_png_rgba(o.out_png, read_pixels(o.width, o.height));
+      RenderTarget::unbind();
+      if (!o.layout_path.empty()) {
+        app->layout.width = o.width;
+        app->layout.height = o.height;
+        write_file_atomic(o.layout_path, format_layout(app->layout));
+      }
+    } else {
+      // Main loop.
+      WindowedState windowed;
+      while (!glfwWindowShouldClose(window) && !app->requests.quit) {
+        glfwPollEvents();
+        if (app->requests.rebuild_fonts) rebuild_fonts(*app);
+        if (app->requests.toggle_fullscreen) toggle_fullscreen(*app, window, windowed);
+        int fb_w = 0, fb_h = 0;
+        glfwGetFramebufferSize(window, &fb_w, &fb_h);
+        render_frame(*app, fb_w, fb_h, false);
+        if (!app->requests.export_png.empty()) {
+          save_frame(app->requests.export_png, fb_w, fb_h);
+          app->requests.export_png.clear();
+        }
+        if (app->requests.export_all_steps) export_all_steps(*app, fb_w, fb_h);
+        glfwSwapBuffers(window);
+      }
+      if (!app->fullscreen) glfwGetWindowSize(window, &app->settings.window_width, &app->settings.window_height);
+      if (o.persist) save_settings(settings_path(), app->settings);
+    }
+  } catch (const UserError& e) {
+    std::fprintf(stderr, "cnnlab: %s\n", e.what());
+    status = 1;
+  }
+
+  // Shut down in reverse: App's GL objects first, then ImGui, then the window.
+  app.reset();
+  target.reset();
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(window);
+  glfwTerminate();
+  return status;
+}
+
+int run_gui() {
+  WindowOptions options;
+  return run_window(options);
+}
+
+}  // namespace cnnlab

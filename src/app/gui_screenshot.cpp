@@ -1,0 +1,56 @@
+// app/gui_screenshot.cpp — `cnnlab screenshot`: render the window offscreen at a lesson step and write a PNG.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "app/commands.h"
+#include "app/gui_window.h"
+
+namespace cnnlab {
+
+namespace {
+
+bool parse_size(const std::string& text, int& w, int& h) {
+  int a = 0, b = 0;
+  char x = 0;
+  if (std::sscanf(text.c_str(), "%d%c%d", &a, &x, &b) != 3 || (x != 'x' && x != 'X')) return false;
+  if (a < 64 || b < 64 || a > 8192 || b > 8192) return false;
+  w = a;
+  h = b;
+  return true;
+}
+
+}  // namespace
+
+void register_gui_commands(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<WindowOptions>();
+  auto size = std::make_shared<std::string>("1920x1080");
+  CLI::App* cmd = app.add_subcommand(
+      "screenshot", "Render the window offscreen at a lesson step and write a PNG (needs a display; "
+                    "use xvfb-run on a headless machine)");
+  cmd->add_option("--lesson", options->lesson, "lesson id (see `cnnlab lessons`); default: the first");
+  cmd->add_option("--step", options->step, "step to show, 1-based (default 1)")->check(CLI::PositiveNumber);
+  cmd->add_option("--out", options->out_png, "PNG file to write")->required();
+  cmd->add_option("--size", *size, "image size WIDTHxHEIGHT")->capture_default_str();
+  cmd->add_option("--font-scale", options->font_scale, "text scale, 0.5 to 4 (default 1)");
+  cmd->add_flag("--predict", options->predict, "predict mode: the current cell waits for an answer");
+  cmd->add_option("--answer", options->answer, "with --predict: submit this answer first");
+  cmd->add_flag("--presentation", options->presentation, "presentation mode: grids, arithmetic, controls");
+  cmd->add_flag("--dark", options->dark, "the dark theme instead of the high-contrast light one");
+  cmd->add_option("--layout", options->layout_path,
+                  "also write the screen rectangles of grid cells, the window and the tape (for tests)");
+  cmd->add_option("--frames", options->frames, "frames rendered before the read-back")->check(CLI::Range(1, 60));
+  cmd->callback([options, size, &exit_code] {
+    if (!parse_size(*size, options->width, options->height)) {
+      std::fprintf(stderr, "cnnlab screenshot: --size must look like 1920x1080 (64 to 8192 each)\n");
+      exit_code = 2;
+      return;
+    }
+    options->offscreen = true;
+    options->persist = false;
+    exit_code = run_window(*options);
+    if (exit_code == 0) std::printf("wrote %s\n", options->out_png.c_str());
+  });
+}
+
+}  // namespace cnnlab

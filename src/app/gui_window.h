@@ -1,0 +1,27 @@
+// app/gui_window.h — the window's frame loop, shared by `cnnlab` (interactive) and `cnnlab screenshot`.
+#pragma once
+#include <string>
+
+namespace cnnlab {
+
+struct WindowOptions {
+  bool offscreen = false;    // hidden window, render `frames` frames into an FBO of width × height
+  int width = 1920, height = 1080;
+  int frames = 4;            // offscreen: frames rendered before the read-back (layout settles)
+  bool persist = true;       // read/write settings and imgui.ini (off for screenshots: reproducible)
+  float font_scale = 0;      // > 0: overrides the settings
+  std::string lesson;        // lesson id to open ("" = last / first)
+  int step = 0;              // 1-based step to show (0 = the lesson's first)
+  bool predict = false;
+  std::string answer;        // predict mode: submit this answer before the shot
+  bool presentation = false;
+  bool dark = false;
+  std::string out_png;       // offscreen: where the PNG goes
+  std::string layout_path;   // offscreen: the layout sidecar (cell rectangles) for pixel tests
+};
+
+// Opens the window (or the offscreen target), runs until closed (or for `frames` frames), shuts
+// down in reverse. Returns the process exit status; prints user errors to stderr.
+int run_window(const WindowOptions& options);
+
+}  // namespace cnnlab

@@ -1,0 +1,117 @@
+// ui/grid_widget.cpp — the numbered-cell grid: backgrounds, hatching, frames, values, hit testing.
+#include "ui/grid_widget.h"
+
+#include <algorithm>
+
+namespace cnnlab {
+
+namespace {
+
+// Value text sized to the cell: as large as the mono font allows, shrunk for long numbers.
+void draw_cell_text(ImDrawList* dl, ImFont* font, ImVec2 p0, float cell, const std::string& text,
+                    uint32_t color, float fill) {
+  if (text.empty() || !font) return;
+  float size = std::min(font->FontSize, cell * fill);
+  ImVec2 extent = font->CalcTextSizeA(size, FLT_MAX, 0, text.c_str());
+  if (extent.x > cell * 0.86f) {
+    size *= cell * 0.86f / extent.x;
+    extent = font->CalcTextSizeA(size, FLT_MAX, 0, text.c_str());
+  }
+  ImVec2 at(p0.x + (cell - extent.x) * 0.5f, p0.y + (cell - extent.y) * 0.5f);
+  dl->AddText(font, size, at, color, text.c_str());
+}
+
+void draw_hatch(ImDrawList* dl, ImVec2 a, ImVec2 b, uint32_t color) {
+  float step = (b.x - a.x) / 4.0f;
+  dl->PushClipRect(a, b, true);
+  for (float d = -(b.y - a.y); d < b.x - a.x; d += step) {
+    dl->AddLine(ImVec2(a.x + d, b.y), ImVec2(a.x + d + (b.y - a.y), a.y), color, 1.0f);
+  }
+  dl->PopClipRect();
+}
+
+void draw_cell(ImDrawList* dl, const CellLook& look, ImVec2 a, float cell, const GridColors& colors,
+               const Fonts& fonts) {
+  ImVec2 b(a.x + cell, a.y + cell);
+  uint32_t bg = colors.cell_bg;
+  if (look.blank || look.hidden) bg = colors.blank_bg;
+  else if (look.in_window) bg = colors.window_bg;
+  else if (look.padding) bg = colors.padding_bg;
+  if (look.is_max && !look.hidden) bg = colors.max_bg;
+  dl->AddRectFilled(a, b, bg);
+  if (look.padding && !look.in_window) draw_hatch(dl, a, b, colors.padding_hatch);
+  dl->AddRect(a, b, colors.cell_border, 0, 0, std::max(1.0f, cell / 60.0f));
+  if (look.hidden) {
+    draw_cell_text(dl, fonts.mono, a, cell, "?", colors.text, 0.5f);
+  } else if (!look.blank) {
+    draw_cell_text(dl, fonts.mono, a, cell, look.text, colors.text, 0.5f);
+  }
+  if (!look.overlay.empty() && fonts.small) {
+    float size = std::min(fonts.small->FontSize, cell * 0.26f);
+    ImVec2 extent = fonts.small->CalcTextSizeA(size, FLT_MAX, 0, look.overlay.c_str());
+    dl->AddText(fonts.small, size, ImVec2(b.x - extent.x - cell * 0.06f, b.y - extent.y - cell * 0.03f),
+                colors.overlay_text, look.overlay.c_str());
+  }
+  if (look.is_max && !look.hidden) {
+    float t = std::max(2.0f, cell / 22.0f);
+    dl->AddRect(ImVec2(a.x + t, a.y + t), ImVec2(b.x - t, b.y - t), colors.max_frame, 0, 0, t);
+    dl->AddRect(ImVec2(a.x + 3 * t, a.y + 3 * t), ImVec2(b.x - 3 * t, b.y - 3 * t), colors.max_frame, 0, 0, 1.0f);
+    if (fonts.small) {
+      float size = std::min(fonts.small->FontSize, cell * 0.24f);
+      dl->AddText(fonts.small, size, ImVec2(a.x + 4 * t, a.y + 3 * t), colors.max_frame, "max");
+    }
+  }
+  if (look.current) {
+    float t = std::max(3.0f, cell / 14.0f);
+    dl->AddRect(ImVec2(a.x + t * 0.5f, a.y + t * 0.5f), ImVec2(b.x - t * 0.5f, b.y - t * 0.5f),
+                colors.current_frame, 0, 0, t);
+  }
+}
+
+}  // namespace
+
+GridHit draw_grid(const char* id, int rows, int cols, float cell, const GridWindow& window,
+                  const GridColors& colors, const Fonts& fonts,
+                  const std::function<CellLook(int, int)>& look, LayoutRecord* layout,
+                  const std::string& name, int pad_top, int pad_left) {
+  GridHit hit;
+  ImVec2 origin = ImGui::GetCursorScreenPos();
+  ImVec2 size(float(cols) * cell, float(rows) * cell);
+  ImGui::InvisibleButton(id, ImVec2(std::max(size.x, 1.0f), std::max(size.y, 1.0f)),
+                         ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
+  if (ImGui::IsItemHovered()) {
+    ImVec2 m = ImGui::GetIO().MousePos;
+    hit.col = std::clamp(int((m.x - origin.x) / cell), 0, cols - 1);
+    hit.row = std::clamp(int((m.y - origin.y) / cell), 0, rows - 1);
+    hit.hovered = true;
+    hit.clicked = ImGui::IsItemClicked(ImGuiMouseButton_Left);
+    hit.right_clicked = ImGui::IsItemClicked(ImGuiMouseButton_Right);
+  }
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  if (layout) layout->grids.push_back({name, origin.x, origin.y, cell, rows, cols, pad_top, pad_left});
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < cols; ++c) {
+      CellLook l = look(r, c);
+      ImVec2 a(origin.x + float(c) * cell, origin.y + float(r) * cell);
+      draw_cell(dl, l, a, cell, colors, fonts);
+      if (layout) {
+        const char* state = l.current ? "current" : l.in_window ? "window" :
+                            (l.blank || l.hidden) ? "blank" : "filled";
+        layout->cells.push_back({name, r, c, state});
+      }
+    }
+  }
+  if (window.h > 0) {
+    float t = std::max(4.0f, cell / 12.0f);
+    ImVec2 a(origin.x + float(window.col) * cell - t * 0.5f, origin.y + float(window.row) * cell - t * 0.5f);
+    ImVec2 b(a.x + float(window.w) * cell + t, a.y + float(window.h) * cell + t);
+    dl->AddRect(a, b, colors.window_frame, 0, 0, t);
+  }
+  if (hit.hovered) {
+    ImVec2 a(origin.x + float(hit.col) * cell, origin.y + float(hit.row) * cell);
+    dl->AddRect(a, ImVec2(a.x + cell, a.y + cell), colors.window_frame, 0, 0, 2.0f);
+  }
+  return hit;
+}
+
+}  // namespace cnnlab

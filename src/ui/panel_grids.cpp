@@ -1,0 +1,229 @@
+// ui/panel_grids.cpp — the stage: input ⊛ kernel = output → pooled output, with the current window
+// framed on its input, kernel weights overlaid, uncomputed cells blank, click-to-edit cells.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "ui/app.h"
+#include "ui/grid_widget.h"
+#include "ui/panels.h"
+
+namespace cnnlab {
+
+namespace {
+
+// One column of the stage: the input, a conv op's kernel(s), or an op's output. Its panes are
+// the channels (for kernels: every (kernel, channel) pair), stacked vertically.
+struct Block {
+  enum Kind { Input, Kernel, Output } kind = Input;
+  int op = -1;  // Kernel: its conv op; Output: the op that produced it
+  int rows = 0, cols = 0, panes = 1;  // rows/cols of one pane, padding included
+  int pad_top = 0, pad_left = 0;
+  std::string title;
+  std::string separator;  // drawn before this block ("⊛", "=", "→")
+};
+
+// The zero border shown around a grid: the padding of the conv op that reads it.
+void consumer_padding(const Stepper& st, int consumer, int& top, int& left, int& bottom, int& right) {
+  top = left = bottom = right = 0;
+  if (consumer >= st.num_ops() || st.op(consumer).kind != Op::Kind::Conv) return;
+  const ConvOp& conv = st.op(consumer).conv;
+  top = conv.pad_top, left = conv.pad_left, bottom = conv.pad_bottom, right = conv.pad_right;
+}
+
+std::string size_text(int h, int w, int c) {
+  std::string s = std::to_string(h) + "×" + std::to_string(w);
+  return c > 1 ? s + "×" + std::to_string(c) : s;
+}
+
+std::vector<Block> make_blocks(const Stepper& st) {
+  std::vector<Block> blocks;
+  int t, l, b, r;
+  const Grid& in = st.input_of(0);
+  consumer_padding(st, 0, t, l, b, r);
+  blocks.push_back({Block::Input, -1, in.h + t + b, in.w + l + r, in.c, t, l,
+                    "Input " + size_text(in.h, in.w, in.c) + (t + b + l + r ? " + zero border" : ""), ""});
+  for (int i = 0; i < st.num_ops(); ++i) {
+    const Op& op = st.op(i);
+    if (op.kind == Op::Kind::Conv) {
+      Block k{Block::Kernel, i, op.conv.kh(), op.conv.kw(), 0, 0, 0, "", "⊛"};
+      k.panes = op.conv.c_out() * (op.conv.kernels.empty() ? 0 : op.conv.kernels[0].c);
+      k.title = "Kernel " + size_text(op.conv.kh(), op.conv.kw(), op.conv.kernels[0].c);
+      if (op.conv.has_bias) k.title += ", b = " + format_number(op.conv.bias[0]);
+      blocks.push_back(k);
+    }
+    const Grid& out = st.outputs()[size_t(i)];
+    consumer_padding(st, i + 1, t, l, b, r);
+    std::string what = op.kind == Op::Kind::Conv ? (op.conv.relu ? "Conv + ReLU " : "Conv output ")
+                     : op.kind == Op::Kind::Pool ? "Max pool " : "ReLU ";
+    blocks.push_back({Block::Output, i, out.h + t + b, out.w + l + r, out.c, t, l,
+                      what + size_text(out.h, out.w, out.c),
+                      op.kind == Op::Kind::Conv ? "=" : "→"});
+  }
+  return blocks;
+}
+
+// Whether all values of a grid are 0 or 1: such grids toggle on click.
+bool is_binary(const Grid& g) {
+  return std::all_of(g.v.begin(), g.v.end(), [](double v) { return v == 0.0 || v == 1.0; });
+}
+
+std::string pane_label(const Lesson& lesson, const Block& b, int pane, int channels) {
+  if (b.kind == Block::Kernel) {
+    int k = pane / channels, c = pane % channels;
+    std::string ch = c < int(lesson.channel_names.size()) && b.op == 0 ? lesson.channel_names[size_t(c)]
+                                                                      : "ch " + std::to_string(c + 1);
+    return (b.panes > channels ? "kernel " + std::to_string(k + 1) + " · " : std::string()) + ch;
+  }
+  if (b.kind == Block::Input && pane < int(lesson.channel_names.size())) return lesson.channel_names[size_t(pane)];
+  return "ch " + std::to_string(pane + 1);
+}
+
+// Everything a pane needs to draw its cells for the shown step.
+struct StageContext {
+  App& app;
+  const Stepper& st;
+  const Step& shown;  // the step whose window is framed (current, or the hovered output cell)
+  int input_block_op;  // the block whose grid is the shown step's input: -1 = Input, else Output op
+};
+
+CellLook source_cell_look(const StageContext& ctx, const Block& b, const Grid& g, int c, int r, int col) {
+  CellLook look;
+  int y = r - b.pad_top, x = col - b.pad_left;
+  bool real = g.in_bounds(y, x);
+  look.padding = !real;
+  if (b.kind == Block::Output) {  // an output grid: blank until computed
+    if (real && !cell_revealed(ctx.app.view, b.op, y, x, c)) {
+      look.blank = true;
+      const LessonView& v = ctx.app.view;
+      look.hidden = v.predict && ctx.st.step_index(b.op, y, x, c) == v.step;
+      look.current = v.step == ctx.st.step_index(b.op, y, x, c) && ctx.shown.op_index == b.op;
+    }
+    if (real && ctx.shown.op_index == b.op && ctx.shown.out_y == y && ctx.shown.out_x == x &&
+        ctx.shown.out_c == c) {
+      look.current = true;
+    }
+  }
+  look.text = real ? format_number(g.at(y, x, c)) : "0";
+  bool is_input = (b.kind == Block::Input && ctx.input_block_op == -1) ||
+                  (b.kind == Block::Output && ctx.input_block_op == b.op);
+  if (!is_input) return look;
+  for (size_t i = 0; i < ctx.shown.cells.size(); ++i) {
+    const WindowCell& wc = ctx.shown.cells[i];
+    if (wc.in_y != y || wc.in_x != x || wc.in_c != c) continue;
+    look.in_window = true;
+    if (ctx.shown.kind == Op::Kind::Conv) look.overlay = "×" + format_number(wc.k_value);
+    if (ctx.shown.kind == Op::Kind::Pool && int(i) == ctx.shown.argmax_cell) look.is_max = true;
+  }
+  return look;
+}
+
+void draw_pane(const StageContext& ctx, const Block& b, int pane, float cell, LayoutRecord* layout) {
+  App& app = ctx.app;
+  const Stepper& st = ctx.st;
+  const Step& s = ctx.shown;
+  std::string id = "##b" + std::to_string(int(b.kind)) + "_" + std::to_string(b.op) + "_" + std::to_string(pane);
+  if (b.kind == Block::Kernel) {
+    const ConvOp& conv = st.op(b.op).conv;
+    int channels = conv.kernels[0].c, k = pane / channels, c = pane % channels;
+    const Grid& kernel = app.view.lesson.ops[size_t(b.op)].conv.kernels[size_t(k)];
+    GridWindow frame;
+    if (s.kind == Op::Kind::Conv && s.op_index == b.op && s.out_c == k) frame = {0, 0, kernel.h, kernel.w};
+    auto look = [&](int r, int col) {
+      CellLook l;
+      l.text = format_number(kernel.at(r, col, c));
+      return l;
+    };
+    std::string name = "kernel" + std::to_string(b.op) + ".k" + std::to_string(k) + ".c" + std::to_string(c);
+    GridHit hit = draw_grid(id.c_str(), kernel.h, kernel.w, cell, frame, app.theme.grid, app.fonts,
+                            look, layout, name, 0, 0);
+    if (hit.clicked || hit.right_clicked) {
+      app.cell_edit = {true, hit.clicked && is_binary(kernel), false, true, b.op, k, hit.row, hit.col,
+                       c, kernel.at(hit.row, hit.col, c)};
+    }
+    return;
+  }
+  const Grid& g = b.kind == Block::Input ? app.view.lesson.input : st.outputs()[size_t(b.op)];
+  GridWindow frame;
+  bool is_input = (b.kind == Block::Input && ctx.input_block_op == -1) ||
+                  (b.kind == Block::Output && ctx.input_block_op == b.op);
+  bool per_channel = s.kind != Op::Kind::Conv;  // pool and ReLU windows stay in one channel
+  if (is_input && (!per_channel || s.out_c == pane)) {
+    frame = {s.win_y + b.pad_top, s.win_x + b.pad_left, s.win_h, s.win_w};
+  }
+  auto look = [&](int r, int col) { return source_cell_look(ctx, b, g, pane, r, col); };
+  std::string name = (b.kind == Block::Input ? std::string("input") : "out" + std::to_string(b.op)) +
+                     ".c" + std::to_string(pane);
+  GridHit hit = draw_grid(id.c_str(), b.rows, b.cols, cell, frame, app.theme.grid, app.fonts, look,
+                          layout, name, b.pad_top, b.pad_left);
+  if (!hit.hovered) return;
+  int y = hit.row - b.pad_top, x = hit.col - b.pad_left;
+  if (!g.in_bounds(y, x)) return;
+  if (b.kind == Block::Output) {
+    if (cell_revealed(app.view, b.op, y, x, pane)) app.view.hover_step = st.step_index(b.op, y, x, pane);
+    return;
+  }
+  if (hit.clicked || hit.right_clicked) {
+    app.cell_edit = {true, hit.clicked && is_binary(g), false, false, 0, 0, y, x, pane, g.at(y, x, pane)};
+  }
+}
+
+float choose_cell_size(const App& app, const std::vector<Block>& blocks, float width, float height,
+                       float separator_w) {
+  const ImGuiStyle& style = ImGui::GetStyle();
+  float line = ImGui::GetTextLineHeightWithSpacing();
+  int total_cols = 0;
+  float cell = app.fonts.mono ? app.fonts.mono->FontSize * 3.0f : 90.0f;  // the largest useful cell
+  for (const Block& b : blocks) {
+    total_cols += b.cols;
+    float labels = line * float(b.panes > 1 ? b.panes : 0) + style.ItemSpacing.y * float(b.panes);
+    float fit_h = (height - line - labels) / float(b.rows * b.panes);
+    cell = std::min(cell, fit_h);
+  }
+  float gaps = float(blocks.size()) * (separator_w + 2.0f * style.ItemSpacing.x);
+  cell = std::min(cell, (width - gaps) / float(std::max(total_cols, 1)));
+  return std::max(cell, 12.0f);
+}
+
+}  // namespace
+
+void draw_grids_panel(App& app, float height) {
+  LessonView& view = app.view;
+  if (!view.loaded()) {
+    ImGui::TextWrapped("No lesson is open. Lesson files live in lessons/ (see the log below).");
+    return;
+  }
+  const Stepper& st = *view.stepper;
+  int shown_index = view.hover_step >= 0 && view.hover_step < st.num_steps() ? view.hover_step : view.step;
+  view.hover_step = -1;  // set again below if the mouse is still over an output cell
+  Step shown = st.step(shown_index);
+  std::vector<Block> blocks = make_blocks(st);
+  float separator_w = app.fonts.mono ? app.fonts.mono->FontSize * 1.2f : 30.0f;
+  float cell = choose_cell_size(app, blocks, ImGui::GetContentRegionAvail().x, height, separator_w);
+  StageContext ctx{app, st, shown, shown.op_index == 0 ? -1 : shown.op_index - 1};
+  LayoutRecord* layout = app.record_layout ? &app.layout : nullptr;
+  float top = ImGui::GetCursorPosY();
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const Block& b = blocks[i];
+    if (i > 0) {
+      ImGui::SameLine();
+      float y = top + ImGui::GetTextLineHeightWithSpacing() + float(b.rows) * cell * 0.5f;
+      ImGui::SetCursorPosY(y - (app.fonts.mono ? app.fonts.mono->FontSize * 0.5f : 8.0f));
+      ImGui::PushFont(app.fonts.mono);
+      ImGui::TextUnformatted(b.separator.c_str());
+      ImGui::PopFont();
+      ImGui::SameLine();
+      ImGui::SetCursorPosY(top);
+    }
+    ImGui::BeginGroup();
+    ImGui::TextUnformatted(b.title.c_str());
+    int channels = b.kind == Block::Kernel ? st.op(b.op).conv.kernels[0].c : b.panes;
+    for (int p = 0; p < b.panes; ++p) {
+      if (b.panes > 1) ImGui::TextUnformatted(pane_label(view.lesson, b, p, channels).c_str());
+      draw_pane(ctx, b, p, cell, layout);
+    }
+    ImGui::EndGroup();
+  }
+}
+
+}  // namespace cnnlab
