@@ -108,7 +108,8 @@ TEST_CASE("lesson ids named by code exist, with the features their lessons promi
   CHECK(rgb->channel_names == std::vector<std::string>{"R", "G", "B"});
   CHECK(rgb->ops[0].conv.has_bias);
   bool has_negative = false;
-  for (double v : run_chain(*rgb)[0].v) has_negative |= v < 0;
+  std::vector<Grid> rgb_out = run_chain(*rgb);
+  for (double v : rgb_out[0].v) has_negative |= v < 0;
   CHECK(has_negative);  // so the ReLU matters
   const Lesson* same = find_lesson(r.lessons, "same-padding");
   REQUIRE(same);
