@@ -185,9 +185,11 @@ void conv2d_backward(float* d_in, float* d_w, float* d_b, const float* d_out, co
   // Parallel over samples: a sample's d_in is written by one thread (col2im blocks overlap).
   // Each thread sums its samples' d_w in its own buffer; the fixed-order reduction below keeps
   // results deterministic for a given thread count.
+  int team = 1;  // the runtime may give fewer threads than asked
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
+    if (t == 0) team = omp_get_num_threads();
     float* col = scratch.data + per_thread * t;
     float* dcol = col + size_t(B) * K;
     float* dw_t = dcol + size_t(B) * K;
@@ -219,7 +221,7 @@ void conv2d_backward(float* d_in, float* d_w, float* d_b, const float* d_out, co
   MapVec dB(d_b, Cout);
   dW = MapMat(scratch.data + 2 * size_t(B) * K, K, Cout);
   dB = MapVec(scratch.data + 2 * size_t(B) * K + size_t(K) * Cout, Cout);
-  for (int t = 1; t < threads; ++t) {
+  for (int t = 1; t < team; ++t) {
     float* base = scratch.data + per_thread * t + 2 * size_t(B) * K;
     dW += MapMat(base, K, Cout);
     dB += MapVec(base + size_t(K) * Cout, Cout);
@@ -282,20 +284,73 @@ void maxpool2d_backward(float* d_in, const float* d_out, const int32_t* argmax, 
 // =================================================================================================
 // [SECTION] dense
 // =================================================================================================
-void dense_forward(float* out, const float* in, const float* w, const float* b, const DenseShape& s) {
+// Threads worth using for a dense layer: ~1M multiply-adds per thread at least.
+static int dense_threads(const DenseShape& s) {
+  const double work = double(s.n) * s.in * s.out;
+  const int by_work = int(std::max(1.0, work / double(1 << 20)));
+  return std::max(1, std::min({omp_get_max_threads(), by_work, s.in / 16}));
+}
+
+// Rows [k0, k1) of the In dimension for thread t of T, aligned to 16 floats.
+static void dense_range(const DenseShape& s, int t, int T, int& k0, int& k1) {
+  const int blocks = (s.in + 15) / 16;
+  k0 = std::min(s.in, int(int64_t(blocks) * t / T) * 16);
+  k1 = std::min(s.in, int(int64_t(blocks) * (t + 1) / T) * 16);
+}
+
+using CStridedMat = Eigen::Map<const RowMat, 0, Eigen::OuterStride<>>;
+using StridedMat = Eigen::Map<RowMat, 0, Eigen::OuterStride<>>;
+
+size_t dense_forward_scratch(const DenseShape& s, int threads) {
+  return threads > 1 ? size_t(threads) * s.n * s.out : 0;
+}
+
+void dense_forward(float* out, const float* in, const float* w, const float* b, const DenseShape& s,
+                   Scratch scratch) {
   CNNLAB_ASSERT(s.act == Activation::None || s.act == Activation::Relu,
                 "dense fuses only linear or relu (softmax is softmax_xent_forward)");
   MapMat Y(out, s.n, s.out);  // (N, Out)
-  Y.noalias() = CMapMat(in, s.n, s.in) * CMapMat(w, s.in, s.out);
+  const size_t part = size_t(s.n) * s.out;
+  const int T = int(std::min<size_t>(dense_threads(s), part ? scratch.floats / part : 0));
+  if (T <= 1) {
+    Y.noalias() = CMapMat(in, s.n, s.in) * CMapMat(w, s.in, s.out);
+  } else {
+    // Split-K: thread t computes in[:, k0:k1] · w[k0:k1, :] into its partial; summed in order.
+#pragma omp parallel for num_threads(T) schedule(static, 1)
+    for (int t = 0; t < T; ++t) {
+      int k0, k1;
+      dense_range(s, t, T, k0, k1);
+      MapMat P(scratch.data + part * t, s.n, s.out);
+      if (k1 > k0)
+        P.noalias() = CStridedMat(in + k0, s.n, k1 - k0, Eigen::OuterStride<>(s.in)) *
+                      CMapMat(w + size_t(k0) * s.out, k1 - k0, s.out);
+      else
+        P.setZero();
+    }
+    Y = MapMat(scratch.data, s.n, s.out);
+    for (int t = 1; t < T; ++t) Y += MapMat(scratch.data + part * t, s.n, s.out);
+  }
   bias_act_rows(out, b, s.n, s.out, s.act == Activation::Relu);
 }
 
 void dense_backward(float* d_in, float* d_w, float* d_b, const float* d_out, const float* in,
                     const float* w, const DenseShape& s) {
   CMapMat dY(d_out, s.n, s.out);  // (N, Out)
-  MapMat(d_w, s.in, s.out).noalias() = CMapMat(in, s.n, s.in).transpose() * dY;
   MapVec(d_b, s.out).noalias() = dY.colwise().sum();
-  if (d_in) MapMat(d_in, s.n, s.in).noalias() = dY * CMapMat(w, s.in, s.out).transpose();
+  const int T = dense_threads(s);
+  // Thread t owns rows [k0, k1) of d_w and columns [k0, k1) of d_in: no reduction needed.
+#pragma omp parallel for num_threads(T) schedule(static, 1) if (T > 1)
+  for (int t = 0; t < T; ++t) {
+    int k0, k1;
+    dense_range(s, t, T, k0, k1);
+    if (k1 > k0) {
+      CStridedMat X(in + k0, s.n, k1 - k0, Eigen::OuterStride<>(s.in));  // (N, k1-k0)
+      CMapMat W(w + size_t(k0) * s.out, k1 - k0, s.out);                 // (k1-k0, Out)
+      if (d_w) MapMat(d_w + size_t(k0) * s.out, k1 - k0, s.out).noalias() = X.transpose() * dY;
+      if (d_in)
+        StridedMat(d_in + k0, s.n, k1 - k0, Eigen::OuterStride<>(s.in)).noalias() = dY * W.transpose();
+    }
+  }
 }
 
 // =================================================================================================

@@ -73,10 +73,15 @@ struct DenseShape {
   int n = 0, in = 0, out = 0;
   Activation act = Activation::None;  // None or Relu fused into forward (Softmax: see below)
 };
-// out (N, Out) = act(in (N, In) · w (In, Out) + b (Out)). Uses Eigen's threads.
-void dense_forward(float* out, const float* in, const float* w, const float* b, const DenseShape& s);
+// Large dense layers split the In dimension over OpenMP threads (each thread streams its own
+// contiguous rows of w; Eigen single-threaded inside, no sync but the final sum). The forward needs
+// scratch for the per-thread partial outputs: dense_forward_scratch floats (0 = run serially).
+size_t dense_forward_scratch(const DenseShape& s, int threads);
+// out (N, Out) = act(in (N, In) · w (In, Out) + b (Out)).
+void dense_forward(float* out, const float* in, const float* w, const float* b, const DenseShape& s,
+                   Scratch scratch = {});
 // d_out w.r.t. the pre-activation output. Writes d_w = inᵀ·d_out, d_b = Σ d_out, and
-// d_in = d_out·wᵀ unless d_in is null.
+// d_in = d_out·wᵀ unless d_in is null. d_w may be null (skip it: see dense_backward_adam).
 void dense_backward(float* d_in, float* d_w, float* d_b, const float* d_out, const float* in,
                     const float* w, const DenseShape& s);
 

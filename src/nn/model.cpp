@@ -63,7 +63,7 @@ struct Model::Buffers {
   std::vector<Owned<int32_t>> argmax;      // per maxpool layer
   Owned<float> logits;                     // (N, classes) before softmax
   Owned<float> grad_a, grad_b;             // gradient ping-pong, max layer output each
-  Owned<float> scratch;                    // conv scratch (max over conv layers)
+  Owned<float> scratch;                    // conv scratch (max over conv layers) and dense partials
   size_t scratch_floats = 0;
 };
 
@@ -71,6 +71,7 @@ struct Model::Buffers {
 struct Plan {
   size_t grad_floats = 0;  // per sample
   size_t scratch_floats = 0;
+  size_t dense_scratch_floats = 0;  // per sample
 };
 
 static Plan make_plan(const std::vector<LayerInfo>& L, int threads) {
@@ -83,6 +84,10 @@ static Plan make_plan(const std::vector<LayerInfo>& L, int threads) {
                                     L[i].kernel_w, L[i].stride_h, L[i].padding);
       p.scratch_floats = std::max({p.scratch_floats, conv2d_forward_scratch(s, threads),
                                    conv2d_backward_scratch(s, threads)});
+    }
+    if (L[i].kind == LayerKind::Dense) {
+      DenseShape s{1, int(L[i - 1].out_size()), L[i].filters, Activation::None};
+      p.dense_scratch_floats = std::max(p.dense_scratch_floats, dense_forward_scratch(s, threads));
     }
   }
   return p;
@@ -143,6 +148,7 @@ void Model::swap(Model& o) noexcept {
   std::swap(last_n_, o.last_n_);
   std::swap(threads_, o.threads_);
   std::swap(adam_t_, o.adam_t_);
+  std::swap(timing_, o.timing_);
   std::swap(params_, o.params_);
   std::swap(grads_, o.grads_);
   std::swap(buf_, o.buf_);
@@ -299,7 +305,7 @@ MemoryEstimate Model::estimate_memory(int batch) const {
     if (l.activation == Activation::Softmax) act += l.out_size();  // logits
   }
   e.activations = (act + 2 * p.grad_floats) * N * f;
-  e.scratch = p.scratch_floats * f;
+  e.scratch = std::max(p.scratch_floats, p.dense_scratch_floats * N) * f;
   return e;
 }
 
@@ -340,8 +346,8 @@ void Model::allocate(int max_batch) {
   Plan p = make_plan(layers_, threads_);
   B.grad_a.reset(alloc_touched<float>(N * p.grad_floats));
   B.grad_b.reset(alloc_touched<float>(N * p.grad_floats));
-  B.scratch_floats = p.scratch_floats;
-  B.scratch.reset(alloc_touched<float>(p.scratch_floats));
+  B.scratch_floats = std::max(p.scratch_floats, p.dense_scratch_floats * N);
+  B.scratch.reset(alloc_touched<float>(B.scratch_floats));
   max_batch_ = max_batch;
 }
 
@@ -374,7 +380,7 @@ void Model::set_threads(int n) {
   CNNLAB_ASSERT(n >= 1, "threads must be >= 1");
   threads_ = n;
   omp_set_num_threads(n);
-  Eigen::setNbThreads(n);
+  Eigen::setNbThreads(1);
 }
 
 // =================================================================================================
@@ -384,14 +390,18 @@ void Model::run_forward(const float* x, int n) {
   CNNLAB_ASSERT(allocated(), "allocate() before running the model");
   CNNLAB_ASSERT(n >= 1 && n <= max_batch_, "batch larger than allocate()'s max_batch");
   omp_set_num_threads(threads_);  // OpenMP's thread count is per calling thread
-  Eigen::setNbThreads(threads_);
+  Eigen::setNbThreads(1);  // we split work ourselves: Eigen's GEMM spin-syncs per depth block
   Buffers& B = *buf_;
+  timing_.forward.assign(layers_.size(), 0.0);
+  double t0 = omp_get_wtime();
   std::memcpy(B.act[0], x, sizeof(float) * n * layers_[0].out_size());
   for (size_t i = 1; i < layers_.size(); ++i) {
     const LayerInfo& l = layers_[i];
     const LayerInfo& in = layers_[i - 1];
     const float* w = params_ + l.weight_offset;
     const float* b = params_ + l.bias_offset;
+    timing_.forward[i - 1] = omp_get_wtime() - t0;
+    t0 = omp_get_wtime();
     switch (l.kind) {
       case LayerKind::Conv2D: {
         ConvShape s = make_conv_shape(n, in.out_h, in.out_w, in.out_c, l.filters, l.kernel_h,
@@ -409,11 +419,13 @@ void Model::run_forward(const float* x, int n) {
       case LayerKind::Dense: {
         const bool softmax = l.activation == Activation::Softmax;
         DenseShape s{n, int(in.out_size()), l.filters, softmax ? Activation::None : l.activation};
-        dense_forward(softmax ? B.logits.get() : B.act[i], B.act[i - 1], w, b, s);
+        dense_forward(softmax ? B.logits.get() : B.act[i], B.act[i - 1], w, b, s,
+                      {B.scratch.get(), B.scratch_floats});
         break;
       }
     }
   }
+  timing_.forward.back() = omp_get_wtime() - t0;
   last_n_ = n;
 }
 
@@ -425,8 +437,10 @@ void Model::run_backward(const int* y, int n) {
   while (first < L && layers_[first].weight_count == 0) ++first;
   float* g = B.grad_a.get();   // gradient w.r.t. the current layer's output
   float* g2 = B.grad_b.get();  // gradient w.r.t. its input
+  timing_.backward.assign(layers_.size(), 0.0);
   softmax_xent_backward(g, B.act[L], y, n, num_classes());  // w.r.t. the logits
   for (size_t i = L; i >= first; --i) {
+    const double t0 = omp_get_wtime();
     const LayerInfo& l = layers_[i];
     const LayerInfo& in = layers_[i - 1];
     float* d_in = i == first ? nullptr : g2;
@@ -454,6 +468,7 @@ void Model::run_backward(const int* y, int n) {
       case LayerKind::Flatten:
       case LayerKind::Input: continue;  // the gradient passes through unchanged
     }
+    timing_.backward[i] = omp_get_wtime() - t0;
     std::swap(g, g2);
   }
 }
@@ -468,9 +483,11 @@ float Model::forward(const float* x, int n, float* probs_out, const int* y) {
     const int m = std::min(max_batch_, n - start);
     run_forward(x + size_t(start) * in_size, m);
     const size_t L = layers_.size() - 1;
+    const double t0 = omp_get_wtime();
     float loss = softmax_xent_forward(buf_->act[L], buf_->logits.get(), y ? y + start : nullptr, m,
                                       classes);
     loss_sum += double(loss) * m;
+    timing_.loss = omp_get_wtime() - t0;
     if (probs_out)
       std::memcpy(probs_out + size_t(start) * classes, buf_->act[L], sizeof(float) * m * classes);
   }
@@ -489,7 +506,9 @@ void Model::adam_update() {
   CNNLAB_ASSERT(allocated(), "allocate() before adam_update()");
   omp_set_num_threads(threads_);
   ++adam_t_;
+  const double t0 = omp_get_wtime();
   cnnlab::adam_update(params_, grads_, buf_->m.get(), buf_->v.get(), num_params_, adam, adam_t_);
+  timing_.adam = omp_get_wtime() - t0;
 }
 
 float Model::train_step(const float* x, const int* y, int n, float* probs_out) {

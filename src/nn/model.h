@@ -37,6 +37,12 @@ struct ParamView {
   size_t size = 0;
 };
 
+// Wall-clock seconds of the last forward/backward per layer (index = layer) and of the last Adam.
+struct StepTiming {
+  std::vector<double> forward, backward;
+  double loss = 0, adam = 0;
+};
+
 // Bytes needed for one batch size (see Model::estimate_memory).
 struct MemoryEstimate {
   size_t params = 0, grads = 0, adam = 0;  // adam = m + v
@@ -106,6 +112,8 @@ class Model {
   const float* activation(int layer) const;
   int last_batch() const { return last_n_; }
 
+  const StepTiming& timing() const { return timing_; }
+
   void set_threads(int n);  // OpenMP and Eigen threads
   int threads() const { return threads_; }
 
@@ -115,6 +123,7 @@ class Model {
   size_t num_params_ = 0;
   int max_batch_ = 0, last_n_ = 0, threads_ = 0;
   int64_t adam_t_ = 0;
+  StepTiming timing_;
   float *params_ = nullptr, *grads_ = nullptr;  // point into buf_
   std::unique_ptr<Buffers> buf_;
 

@@ -301,3 +301,27 @@ TEST_CASE("adam: Keras defaults, two steps against hand-computed values") {
   CHECK(step2 == doctest::Approx(-3.6609e-4).epsilon(1e-3));
   CHECK(w[0] == doctest::Approx(1.0 - 9.9996838e-4 - step2).epsilon(1e-6));
 }
+
+TEST_CASE("dense split over threads (large In) equals the serial product") {
+  // Big enough that dense_threads() splits In when more than one thread is available.
+  const int n = 3, in = 8195, out = 300;  // odd In: the last range is ragged
+  auto x = random_vec(size_t(n) * in, 400), w = random_vec(size_t(in) * out, 401);
+  auto b = random_vec(out, 402), dy = random_vec(size_t(n) * out, 403);
+  DenseShape s{n, in, out, Activation::None};
+  std::vector<float> y_split(size_t(n) * out), y_serial(y_split.size());
+  std::vector<float> scratch(dense_forward_scratch(s, 8));
+  dense_forward(y_split.data(), x.data(), w.data(), b.data(), s, {scratch.data(), scratch.size()});
+  dense_forward(y_serial.data(), x.data(), w.data(), b.data(), s);  // no scratch: serial
+  for (size_t i = 0; i < y_split.size(); ++i) CHECK(y_split[i] == doctest::Approx(y_serial[i]).epsilon(1e-4));
+  // Backward against plain loops in double.
+  std::vector<float> dx(x.size()), dw(w.size()), db(out);
+  dense_backward(dx.data(), dw.data(), db.data(), dy.data(), x.data(), w.data(), s);
+  for (int k : {0, 17, 4096, in - 1}) {
+    double dxk = 0;
+    for (int o = 0; o < out; ++o) dxk += double(dy[size_t(o)]) * w[size_t(k) * out + size_t(o)];
+    CHECK(dx[size_t(k)] == doctest::Approx(dxk).epsilon(1e-4));
+    double dwk = 0;
+    for (int i = 0; i < n; ++i) dwk += double(x[size_t(i) * in + size_t(k)]) * dy[size_t(i) * out + 5];
+    CHECK(dw[size_t(k) * out + 5] == doctest::Approx(dwk).epsilon(1e-4));
+  }
+}

@@ -1,0 +1,87 @@
+// bench/bench_layers.cpp — times the nn engine: train_step of a preset (the course model by default)
+// with the per-layer forward/backward split, Adam, and an epoch estimate (12 steps + 40 val).
+//   bench_layers [--preset course] [--size 299] [--batch 32] [--steps 3] [--threads 2]
+#include <omp.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/rng.h"
+#include "nn/model.h"
+
+using namespace cnnlab;
+
+int main(int argc, char** argv) {
+  std::string preset = "course";
+  int size = 299, batch = 32, steps = 3, threads = 2;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--preset") preset = argv[i + 1];
+    else if (a == "--size") size = std::atoi(argv[i + 1]);
+    else if (a == "--batch") batch = std::atoi(argv[i + 1]);
+    else if (a == "--steps") steps = std::atoi(argv[i + 1]);
+    else if (a == "--threads") threads = std::atoi(argv[i + 1]);
+    else {
+      std::fprintf(stderr, "unknown option %s\n", a.c_str());
+      return 2;
+    }
+  }
+  Model m = build_preset(preset, size, 5);
+  m.set_threads(threads);
+  MemoryEstimate e = m.estimate_memory(batch);
+  std::printf("preset %s %dx%d, batch %d, %d threads, %zu params, estimate %.2f GB\n", preset.c_str(),
+              size, size, batch, threads, m.num_params(), double(e.total()) / 1e9);
+  double t = omp_get_wtime();
+  m.allocate(batch);
+  std::printf("allocate      %.3f s\n", omp_get_wtime() - t);
+  t = omp_get_wtime();
+  m.init(1);
+  std::printf("init          %.3f s\n", omp_get_wtime() - t);
+
+  const size_t in_size = size_t(size) * size * 3;
+  const int val_n = 40;
+  std::vector<float> x(in_size * std::max(batch, val_n));
+  std::vector<int> y(size_t(std::max(batch, val_n)));
+  Rng rng(2);
+  for (float& v : x) v = rng.uniform();
+  for (size_t i = 0; i < y.size(); ++i) y[i] = int(i % 5);
+
+  m.train_step(x.data(), y.data(), batch);  // warm-up
+  const auto& L = m.layers();
+  std::vector<double> fwd(L.size()), bwd(L.size());
+  double adam = 0, total = 0;
+  for (int s = 0; s < steps; ++s) {
+    t = omp_get_wtime();
+    float loss = m.train_step(x.data(), y.data(), batch);
+    const double dt = omp_get_wtime() - t;
+    total += dt;
+    std::printf("step %d        %.3f s  loss %.4f\n", s, dt, double(loss));
+    for (size_t i = 0; i < L.size(); ++i) fwd[i] += m.timing().forward[i], bwd[i] += m.timing().backward[i];
+    adam += m.timing().adam;
+  }
+  std::printf("\nper step (mean of %d)     forward   backward\n", steps);
+  double fsum = 0, bsum = 0;
+  for (size_t i = 0; i < L.size(); ++i) {
+    std::printf("  %-18s %9.3f  %9.3f\n", L[i].name.c_str(), fwd[i] / steps, bwd[i] / steps);
+    fsum += fwd[i] / steps, bsum += bwd[i] / steps;
+  }
+  std::printf("  %-18s %9.3f  %9.3f   adam %.3f   step %.3f s\n", "total", fsum, bsum, adam / steps,
+              total / steps);
+
+  // Epoch estimate as the course runs it: 360 train (11 x 32 + 8) + forward on 40 val samples.
+  if (batch == 32) {
+    t = omp_get_wtime();
+    m.train_step(x.data(), y.data(), 8);
+    const double t8 = omp_get_wtime() - t;
+    std::vector<float> probs(size_t(val_n) * 5);
+    t = omp_get_wtime();
+    m.forward(x.data(), val_n, probs.data(), y.data());
+    const double tval = omp_get_wtime() - t;
+    std::printf("\nstep of 8 %.3f s, forward of 40 %.3f s -> epoch estimate %.1f s\n", t8, tval,
+                11 * total / steps + t8 + tval);
+  }
+  return 0;
+}
