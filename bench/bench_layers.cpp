@@ -51,25 +51,32 @@ int main(int argc, char** argv) {
 
   m.train_step(x.data(), y.data(), batch);  // warm-up
   const auto& L = m.layers();
-  std::vector<double> fwd(L.size()), bwd(L.size());
-  double adam = 0, total = 0;
+  std::vector<double> fwd(L.size()), bwd(L.size()), fcpu(L.size()), bcpu(L.size());
+  double adam = 0, adam_cpu = 0, total = 0;
   for (int s = 0; s < steps; ++s) {
     t = omp_get_wtime();
     float loss = m.train_step(x.data(), y.data(), batch);
     const double dt = omp_get_wtime() - t;
     total += dt;
     std::printf("step %d        %.3f s  loss %.4f\n", s, dt, double(loss));
-    for (size_t i = 0; i < L.size(); ++i) fwd[i] += m.timing().forward[i], bwd[i] += m.timing().backward[i];
-    adam += m.timing().adam;
+    const StepTiming& tm = m.timing();
+    for (size_t i = 0; i < L.size(); ++i) {
+      fwd[i] += tm.forward[i], bwd[i] += tm.backward[i];
+      fcpu[i] += tm.forward_cpu[i], bcpu[i] += tm.backward_cpu[i];
+    }
+    adam += tm.adam, adam_cpu += tm.adam_cpu;
   }
-  std::printf("\nper step (mean of %d)     forward   backward\n", steps);
-  double fsum = 0, bsum = 0;
+  std::printf("\nper step (mean of %d), seconds   wall fwd   wall bwd  |  cpu fwd    cpu bwd\n", steps);
+  double fsum = 0, bsum = 0, fc = 0, bc = 0;
   for (size_t i = 0; i < L.size(); ++i) {
-    std::printf("  %-18s %9.3f  %9.3f\n", L[i].name.c_str(), fwd[i] / steps, bwd[i] / steps);
-    fsum += fwd[i] / steps, bsum += bwd[i] / steps;
+    std::printf("  %-27s %9.3f  %9.3f  | %8.3f  %9.3f\n", L[i].name.c_str(), fwd[i] / steps,
+                bwd[i] / steps, fcpu[i] / steps, bcpu[i] / steps);
+    fsum += fwd[i] / steps, bsum += bwd[i] / steps, fc += fcpu[i] / steps, bc += bcpu[i] / steps;
   }
-  std::printf("  %-18s %9.3f  %9.3f   adam %.3f   step %.3f s\n", "total", fsum, bsum, adam / steps,
-              total / steps);
+  std::printf("  %-27s %9.3f  %9.3f  | %8.3f  %9.3f\n", "total", fsum, bsum, fc, bc);
+  std::printf("  adam (rest of the arena)    %9.3f             | %8.3f\n", adam / steps, adam_cpu / steps);
+  std::printf("  step wall %.3f s; cpu/threads %.3f s\n", total / steps,
+              (fc + bc + adam_cpu / steps) / threads);
 
   // Epoch estimate as the course runs it: 360 train (11 x 32 + 8) + forward on 40 val samples.
   if (batch == 32) {

@@ -397,20 +397,71 @@ void softmax_xent_backward(float* d_logits, const float* probs, const int* label
 // =================================================================================================
 // [SECTION] adam
 // =================================================================================================
-void adam_update(float* w, const float* g, float* m, float* v, size_t count, const AdamConfig& c,
-                 int64_t t) {
+struct AdamScalars {
+  float lr_t, b1, b2, eps, a1, a2;
+};
+
+static AdamScalars adam_scalars(const AdamConfig& c, int64_t t) {
   CNNLAB_ASSERT(t >= 1, "adam step counts from 1");
   const double b1t = std::pow(double(c.beta1), double(t)), b2t = std::pow(double(c.beta2), double(t));
   const float lr_t = float(double(c.lr) * std::sqrt(1.0 - b2t) / (1.0 - b1t));
-  const float b1 = c.beta1, b2 = c.beta2, eps = c.eps, a1 = 1.0f - b1, a2 = 1.0f - b2;
-#pragma omp parallel for simd schedule(static) if (count > (1u << 16))
+  return {lr_t, c.beta1, c.beta2, c.eps, 1.0f - c.beta1, 1.0f - c.beta2};
+}
+
+// The update for one contiguous range (called inside parallel regions or by adam_update).
+static inline void adam_range(float* w, const float* g, float* m, float* v, size_t count,
+                              const AdamScalars& a) {
+#pragma omp simd
   for (size_t i = 0; i < count; ++i) {
     const float gi = g[i];
-    const float mi = b1 * m[i] + a1 * gi;
-    const float vi = b2 * v[i] + a2 * gi * gi;
+    const float mi = a.b1 * m[i] + a.a1 * gi;
+    const float vi = a.b2 * v[i] + a.a2 * gi * gi;
     m[i] = mi;
     v[i] = vi;
-    w[i] -= lr_t * mi / (std::sqrt(vi) + eps);
+    w[i] -= a.lr_t * mi / (std::sqrt(vi) + a.eps);
+  }
+}
+
+void adam_update(float* w, const float* g, float* m, float* v, size_t count, const AdamConfig& c,
+                 int64_t t) {
+  const AdamScalars a = adam_scalars(c, t);
+  constexpr size_t kChunk = size_t(1) << 14;  // 16K floats per task: streams, stays vectorised
+  const long chunks = long((count + kChunk - 1) / kChunk);
+#pragma omp parallel for schedule(static) if (count > (size_t(1) << 16))
+  for (long k = 0; k < chunks; ++k) {
+    const size_t b = size_t(k) * kChunk, e = std::min(count, b + kChunk);
+    adam_range(w + b, g + b, m + b, v + b, e - b, a);
+  }
+}
+
+constexpr int kFusedRows = 128;  // kernel rows per block: 128 x 1000 floats = 512 KB (L2)
+
+size_t dense_backward_adam_scratch(const DenseShape& s, int threads) {
+  return size_t(threads) * kFusedRows * s.out;
+}
+
+void dense_backward_adam(float* d_in, float* d_b, const float* d_out, const float* in, float* w,
+                         float* m, float* v, const DenseShape& s, const AdamConfig& c, int64_t t,
+                         Scratch scratch) {
+  const AdamScalars a = adam_scalars(c, t);
+  const size_t per_thread = size_t(kFusedRows) * s.out;
+  const int T = int(std::min<size_t>(omp_get_max_threads(), scratch.floats / per_thread));
+  CNNLAB_ASSERT(T >= 1, "dense_backward_adam: scratch too small");
+  CMapMat dY(d_out, s.n, s.out);  // (N, Out)
+  MapVec(d_b, s.out).noalias() = dY.colwise().sum();
+  const int blocks = (s.in + kFusedRows - 1) / kFusedRows;
+  // Static contiguous chunks: each thread streams its own half of w, m, v.
+#pragma omp parallel for schedule(static) num_threads(T)
+  for (int blk = 0; blk < blocks; ++blk) {
+    float* g = scratch.data + per_thread * omp_get_thread_num();
+    const int k0 = blk * kFusedRows, rows = std::min(kFusedRows, s.in - k0);
+    const size_t off = size_t(k0) * s.out, count = size_t(rows) * s.out;
+    MapMat W(w + off, rows, s.out);  // (rows, Out)
+    if (d_in)  // before the update: d_in[:, k0:k0+rows] = d_out · W_blockᵀ
+      StridedMat(d_in + k0, s.n, rows, Eigen::OuterStride<>(s.in)).noalias() = dY * W.transpose();
+    MapMat(g, rows, s.out).noalias() =
+        CStridedMat(in + k0, s.n, rows, Eigen::OuterStride<>(s.in)).transpose() * dY;
+    adam_range(w + off, g, m + off, v + off, count, a);
   }
 }
 

@@ -107,4 +107,14 @@ struct AdamConfig {
 void adam_update(float* w, const float* g, float* m, float* v, size_t count, const AdamConfig& c,
                  int64_t t);
 
+// Backward of a large dense layer fused with Adam on its kernel (train_step uses it for the
+// 350464x1000 layer): d_in = d_out·wᵀ with the weights from before the update, d_b = Σ d_out, and
+// per block of kernel rows, g = inᵀ·d_out in cache followed at once by Adam on w, m, v. The kernel
+// gradient never goes to memory (~20 B/param less traffic than backward + adam_update).
+// d_in may be null. Scratch: dense_backward_adam_scratch floats.
+size_t dense_backward_adam_scratch(const DenseShape& s, int threads);
+void dense_backward_adam(float* d_in, float* d_b, const float* d_out, const float* in, float* w,
+                         float* m, float* v, const DenseShape& s, const AdamConfig& c, int64_t t,
+                         Scratch scratch);
+
 }  // namespace cnnlab

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <utility>
 
 #include "core/check.h"
@@ -45,6 +46,12 @@ T* alloc_touched(size_t count) {
     std::memset(c + b, 0, e - b);
   }
   return static_cast<T*>(p);
+}
+
+double cpu_now() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
 struct FreeDeleter {
@@ -88,6 +95,7 @@ static Plan make_plan(const std::vector<LayerInfo>& L, int threads) {
     if (L[i].kind == LayerKind::Dense) {
       DenseShape s{1, int(L[i - 1].out_size()), L[i].filters, Activation::None};
       p.dense_scratch_floats = std::max(p.dense_scratch_floats, dense_forward_scratch(s, threads));
+      p.scratch_floats = std::max(p.scratch_floats, dense_backward_adam_scratch(s, threads));
     }
   }
   return p;
@@ -142,6 +150,7 @@ Model& Model::operator=(Model&& o) noexcept {
 void Model::swap(Model& o) noexcept {
   std::swap(preset_name, o.preset_name);
   std::swap(adam, o.adam);
+  std::swap(fuse_dense_adam, o.fuse_dense_adam);
   std::swap(layers_, o.layers_);
   std::swap(num_params_, o.num_params_);
   std::swap(max_batch_, o.max_batch_);
@@ -393,7 +402,8 @@ void Model::run_forward(const float* x, int n) {
   Eigen::setNbThreads(1);  // we split work ourselves: Eigen's GEMM spin-syncs per depth block
   Buffers& B = *buf_;
   timing_.forward.assign(layers_.size(), 0.0);
-  double t0 = omp_get_wtime();
+  timing_.forward_cpu.assign(layers_.size(), 0.0);
+  double t0 = omp_get_wtime(), c0 = cpu_now();
   std::memcpy(B.act[0], x, sizeof(float) * n * layers_[0].out_size());
   for (size_t i = 1; i < layers_.size(); ++i) {
     const LayerInfo& l = layers_[i];
@@ -401,7 +411,8 @@ void Model::run_forward(const float* x, int n) {
     const float* w = params_ + l.weight_offset;
     const float* b = params_ + l.bias_offset;
     timing_.forward[i - 1] = omp_get_wtime() - t0;
-    t0 = omp_get_wtime();
+    timing_.forward_cpu[i - 1] = cpu_now() - c0;
+    t0 = omp_get_wtime(), c0 = cpu_now();
     switch (l.kind) {
       case LayerKind::Conv2D: {
         ConvShape s = make_conv_shape(n, in.out_h, in.out_w, in.out_c, l.filters, l.kernel_h,
@@ -426,11 +437,19 @@ void Model::run_forward(const float* x, int n) {
     }
   }
   timing_.forward.back() = omp_get_wtime() - t0;
+  timing_.forward_cpu.back() = cpu_now() - c0;
   last_n_ = n;
 }
 
 // Gradients of the loss (mean cross-entropy over n labels) for every parameter; grads overwritten.
-void Model::run_backward(const int* y, int n) {
+constexpr size_t kFuseMinWeights = size_t(1) << 20;
+
+bool Model::fused(const LayerInfo& l) const {
+  return fuse_dense_adam && l.kind == LayerKind::Dense && l.weight_count >= kFuseMinWeights;
+}
+
+// With fuse_adam, fused() dense kernels are updated here (adam_t_ already incremented).
+void Model::run_backward(const int* y, int n, bool fuse_adam) {
   Buffers& B = *buf_;
   const size_t L = layers_.size() - 1;
   size_t first = 1;  // the first layer with parameters: nothing below it needs a gradient
@@ -438,9 +457,10 @@ void Model::run_backward(const int* y, int n) {
   float* g = B.grad_a.get();   // gradient w.r.t. the current layer's output
   float* g2 = B.grad_b.get();  // gradient w.r.t. its input
   timing_.backward.assign(layers_.size(), 0.0);
+  timing_.backward_cpu.assign(layers_.size(), 0.0);
   softmax_xent_backward(g, B.act[L], y, n, num_classes());  // w.r.t. the logits
   for (size_t i = L; i >= first; --i) {
-    const double t0 = omp_get_wtime();
+    const double t0 = omp_get_wtime(), c0 = cpu_now();
     const LayerInfo& l = layers_[i];
     const LayerInfo& in = layers_[i - 1];
     float* d_in = i == first ? nullptr : g2;
@@ -462,13 +482,19 @@ void Model::run_backward(const int* y, int n) {
       }
       case LayerKind::Dense: {
         DenseShape s{n, int(in.out_size()), l.filters, Activation::None};
-        dense_backward(d_in, dw, db, g, B.act[i - 1], w, s);
+        if (fuse_adam && fused(l))
+          dense_backward_adam(d_in, db, g, B.act[i - 1], params_ + l.weight_offset,
+                              B.m.get() + l.weight_offset, B.v.get() + l.weight_offset, s, adam,
+                              adam_t_, {B.scratch.get(), B.scratch_floats});
+        else
+          dense_backward(d_in, dw, db, g, B.act[i - 1], w, s);
         break;
       }
       case LayerKind::Flatten:
       case LayerKind::Input: continue;  // the gradient passes through unchanged
     }
     timing_.backward[i] = omp_get_wtime() - t0;
+    timing_.backward_cpu[i] = cpu_now() - c0;
     std::swap(g, g2);
   }
 }
@@ -498,7 +524,7 @@ float Model::forward_backward(const float* x, const int* y, int n, float* probs_
   CNNLAB_ASSERT(y != nullptr, "forward_backward needs labels");
   CNNLAB_ASSERT(n <= max_batch_, "batch larger than allocate()'s max_batch");
   float loss = forward(x, n, probs_out, y);
-  run_backward(y, n);
+  run_backward(y, n, false);
   return loss;
 }
 
@@ -506,14 +532,32 @@ void Model::adam_update() {
   CNNLAB_ASSERT(allocated(), "allocate() before adam_update()");
   omp_set_num_threads(threads_);
   ++adam_t_;
-  const double t0 = omp_get_wtime();
+  const double t0 = omp_get_wtime(), c0 = cpu_now();
   cnnlab::adam_update(params_, grads_, buf_->m.get(), buf_->v.get(), num_params_, adam, adam_t_);
   timing_.adam = omp_get_wtime() - t0;
+  timing_.adam_cpu = cpu_now() - c0;
 }
 
 float Model::train_step(const float* x, const int* y, int n, float* probs_out) {
-  float loss = forward_backward(x, y, n, probs_out);
-  adam_update();
+  CNNLAB_ASSERT(y != nullptr, "train_step needs labels");
+  CNNLAB_ASSERT(n <= max_batch_, "batch larger than allocate()'s max_batch");
+  float loss = forward(x, n, probs_out, y);
+  ++adam_t_;
+  run_backward(y, n, true);
+  // Adam on everything the backward pass did not already update, in arena order.
+  const double t0 = omp_get_wtime(), c0 = cpu_now();
+  float *m = buf_->m.get(), *v = buf_->v.get();
+  size_t start = 0;
+  for (const LayerInfo& l : layers_) {
+    if (!fused(l)) continue;
+    cnnlab::adam_update(params_ + start, grads_ + start, m + start, v + start,
+                        l.weight_offset - start, adam, adam_t_);
+    start = l.weight_offset + l.weight_count;
+  }
+  cnnlab::adam_update(params_ + start, grads_ + start, m + start, v + start, num_params_ - start,
+                      adam, adam_t_);
+  timing_.adam = omp_get_wtime() - t0;
+  timing_.adam_cpu = cpu_now() - c0;
   return loss;
 }
 

@@ -37,10 +37,11 @@ struct ParamView {
   size_t size = 0;
 };
 
-// Wall-clock seconds of the last forward/backward per layer (index = layer) and of the last Adam.
+// Seconds of the last forward/backward per layer (index = layer) and of the last Adam: wall clock,
+// and process CPU time (all threads; on a busy host CPU/threads is the better estimate of speed).
 struct StepTiming {
-  std::vector<double> forward, backward;
-  double loss = 0, adam = 0;
+  std::vector<double> forward, backward, forward_cpu, backward_cpu;
+  double loss = 0, adam = 0, adam_cpu = 0;
 };
 
 // Bytes needed for one batch size (see Model::estimate_memory).
@@ -88,8 +89,12 @@ class Model {
   void init(uint64_t seed);  // Glorot-uniform kernels, zero biases, one Rng, layers in order
 
   // ---- compute (x: (N, H, W, C), y: (N) labels, probs_out: (N, classes), nullable) ----
-  // forward + backward (grads overwritten) + Adam; returns the mean loss.
+  // forward + backward (grads overwritten) + Adam; returns the mean loss. With fuse_dense_adam
+  // (default), dense kernels of >= 1M weights get their gradient and Adam update fused in cache
+  // (dense_backward_adam), so grads() of those kernels are NOT written by train_step; use
+  // forward_backward + adam_update (same result to rounding) where those gradients are needed.
   float train_step(const float* x, const int* y, int n, float* probs_out = nullptr);
+  bool fuse_dense_adam = true;
   // Inference; returns the mean loss if y is given, else 0.
   float forward(const float* x, int n, float* probs_out = nullptr, const int* y = nullptr);
   float forward_backward(const float* x, const int* y, int n, float* probs_out = nullptr);
@@ -131,7 +136,8 @@ class Model {
   void add_layer(LayerInfo info);
   std::string unique_name(const std::string& base) const;
   void run_forward(const float* x, int n);
-  void run_backward(const int* y, int n);
+  void run_backward(const int* y, int n, bool fuse_adam);
+  bool fused(const LayerInfo& l) const;
 };
 
 // Presets: "course" (the course's flower CNN), "small" (conv 8@5x5, pool, conv 16@3x3, pool,

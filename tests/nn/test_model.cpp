@@ -277,6 +277,31 @@ TEST_CASE("results are deterministic for a given seed and thread count") {
   CHECK(worst < 1e-4);
 }
 
+TEST_CASE("train_step with the fused dense+Adam path equals forward_backward + adam_update") {
+  auto make = [] {
+    Model m(32, 32, 3);  // flatten 16*16*8 = 2048 -> dense 600: 1.2M weights, fused
+    m.conv2d(8, 3).maxpool2d(2).flatten().dense(600).dense(3, Activation::Softmax);
+    m.allocate(4);
+    m.init(21);
+    m.adam.lr = 0.01f;
+    return m;
+  };
+  Model a = make(), b = make();
+  auto x = random_images(4, 32, 32, 3, 31);
+  std::vector<int> y = {0, 1, 2, 1};
+  for (int s = 0; s < 3; ++s) {
+    const float la = a.train_step(x.data(), y.data(), 4);
+    const float lb = b.forward_backward(x.data(), y.data(), 4);
+    b.adam_update();
+    CHECK(la == doctest::Approx(lb).epsilon(1e-5));
+  }
+  CHECK(a.adam_step() == 3);
+  double worst = 0;
+  for (size_t i = 0; i < a.num_params(); ++i)
+    worst = std::max(worst, double(std::abs(a.params()[i] - b.params()[i])));
+  CHECK(worst < 1e-5);
+}
+
 // -------------------------------------------------------------------------------------------------
 TEST_CASE("safetensors round trip keeps weights, config and metadata") {
   Model m = build_preset("small", 20, 4);
