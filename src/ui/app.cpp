@@ -103,42 +103,82 @@ void handle_shortcuts(App& app) {
 
 namespace {
 
-// Grids, the tape and the controls: everything presentation mode keeps.
+// Grids, the tape and the controls: everything presentation mode keeps. The tape is measured
+// and the controls take what they took last frame; the grids get the rest of the height.
 void draw_stage(App& app) {
-  float avail = ImGui::GetContentRegionAvail().y;
-  float controls = ImGui::GetFrameHeightWithSpacing() * (app.view.predict ? 4.5f : 2.5f);
-  float tape = (app.fonts.mono ? app.fonts.mono->FontSize : 30.0f) * 3.2f + ImGui::GetTextLineHeightWithSpacing() * 3.0f;
-  draw_grids_panel(app, std::max(avail - controls - tape, avail * 0.3f));
+  const ImGuiStyle& style = ImGui::GetStyle();
+  ImVec2 avail = ImGui::GetContentRegionAvail();
+  float tape_budget = avail.y * 0.22f;
+  float footer = tape_panel_height(app, avail.x, tape_budget) + app.controls_height + 4.0f * style.ItemSpacing.y;
+  float min_grids = avail.y * 0.45f;
+  draw_grids_panel(app, std::max(avail.y - footer, min_grids));
   ImGui::Separator();
-  draw_tape_panel(app);
+  draw_tape_panel(app, tape_budget);
   ImGui::Separator();
+  float top = ImGui::GetCursorPosY();
   draw_controls_panel(app);
+  app.controls_height = ImGui::GetCursorPosY() - top;
+}
+
+// Photo, edits: the right column in the wide layout, tabs in the compact one.
+void draw_side_tabs(App& app) {
+  if (!ImGui::BeginTabBar("side")) return;
+  if (ImGui::BeginTabItem("Lesson")) {
+    draw_lesson_list_panel(app);
+    ImGui::Separator();
+    draw_explanation_panel(app);
+    ImGui::EndTabItem();
+  }
+  if (ImGui::BeginTabItem("Photo")) {
+    draw_photo_panel(app);
+    ImGui::EndTabItem();
+  }
+  if (ImGui::BeginTabItem("Change")) {
+    draw_edit_panel(app);
+    ImGui::EndTabItem();
+  }
+  if (app.show_log && ImGui::BeginTabItem("Log")) {
+    draw_log_panel(app);
+    ImGui::EndTabItem();
+  }
+  ImGui::EndTabBar();
 }
 
 void draw_lessons_workspace(App& app) {
+  const ImGuiStyle& style = ImGui::GetStyle();
   float width = ImGui::GetContentRegionAvail().x;
   float height = ImGui::GetContentRegionAvail().y;
-  float log_h = app.show_log ? ImGui::GetTextLineHeightWithSpacing() * 5.5f : 0.0f;
-  float side_h = height - log_h - (app.show_log ? ImGui::GetStyle().ItemSpacing.y : 0.0f);
-  float left_w = std::max(width * 0.17f, 200.0f), right_w = std::max(width * 0.22f, 260.0f);
-
-  ImGui::BeginChild("left", ImVec2(left_w, side_h), true);
-  draw_lesson_list_panel(app);
-  ImGui::Separator();
-  draw_explanation_panel(app);
-  ImGui::EndChild();
-  ImGui::SameLine();
-  float centre_w = width - left_w - right_w - 2.0f * ImGui::GetStyle().ItemSpacing.x;
+  float line = ImGui::GetTextLineHeightWithSpacing();
+  // Wide: lessons | stage | photo + edits. Compact (large text on a small screen): stage | tabs.
+  bool compact = width < 60.0f * ImGui::GetFontSize();
+  bool log_strip = app.show_log && !compact;  // compact: the log is a side tab
+  float log_h = log_strip ? std::min(line * 5.5f, height * 0.15f) : 0.0f;
+  float side_h = height - log_h - (log_strip ? style.ItemSpacing.y : 0.0f);
+  float left_w = compact ? 0.0f : std::max(width * 0.16f, 200.0f);
+  float right_w = compact ? width * 0.3f : std::max(width * 0.2f, 260.0f);
+  if (!compact) {
+    ImGui::BeginChild("left", ImVec2(left_w, side_h), true);
+    draw_lesson_list_panel(app);
+    ImGui::Separator();
+    draw_explanation_panel(app);
+    ImGui::EndChild();
+    ImGui::SameLine();
+  }
+  float centre_w = width - left_w - right_w - (compact ? 1.0f : 2.0f) * style.ItemSpacing.x;
   ImGui::BeginChild("stage", ImVec2(centre_w, side_h), true);
   draw_stage(app);
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("right", ImVec2(right_w, side_h), true);
-  draw_photo_panel(app);
-  ImGui::Separator();
-  draw_edit_panel(app);
+  if (compact) {
+    draw_side_tabs(app);
+  } else {
+    draw_photo_panel(app);
+    ImGui::Separator();
+    draw_edit_panel(app);
+  }
   ImGui::EndChild();
-  if (app.show_log) {
+  if (log_strip) {
     ImGui::BeginChild("log", ImVec2(0, log_h), false);
     draw_log_panel(app);
     ImGui::EndChild();

@@ -68,6 +68,7 @@ struct App {
   bool show_log = true;
   bool record_layout = false;  // fill `layout` each frame (screenshots, tests)
   size_t log_seen = 0;         // log entries already scrolled to
+  float controls_height = 0;   // the step controls' height last frame (the grids get the rest)
 
   Fonts fonts;
   Theme theme;

@@ -15,11 +15,19 @@ std::string font_dir() {
 
 namespace {
 
-// Latin, punctuation (… – —), sub/superscripts (₁ ₂), arrows (← → ⇤ ⇥), maths (× − ⊛ ≤),
-// technical (⌊ ⌋), shapes (▶ ◀ ▲ ▼ ●), dingbats (✓ ✗ ❚).
-void fill_ranges(std::vector<ImWchar>& r) {
-  r = {0x0020, 0x024F, 0x2000, 0x206F, 0x2070, 0x209F, 0x2190, 0x21FF, 0x2200, 0x22FF,
-       0x2300, 0x23FF, 0x25A0, 0x25FF, 0x2700, 0x27BF, 0};
+// Latin-1 plus exactly the symbols the lab prints: maths (× − ⊛ ⌊ ⌋ Σ ≤ ≥ ≠), arrows and
+// transport shapes for the buttons, ✓ ✗ for predict feedback, subscripts for P₁ + P₂. A short
+// list keeps the atlas small even at scale 4.
+const char* const kSymbols =
+    "×−⊛⌊⌋⌈⌉Σ≤≥≠≈·…–—‘’“”←→↑↓⇤⇥▶◀▲▼●○■□✓✗❚₀₁₂₃₄₅₆₇₈₉";
+
+void fill_ranges(std::vector<ImWchar>& out, const char* text, bool latin) {
+  ImFontGlyphRangesBuilder builder;
+  if (latin) builder.AddRanges(ImGui::GetIO().Fonts->GetGlyphRangesDefault());  // U+0020–U+00FF
+  builder.AddText(text);
+  ImVector<ImWchar> ranges;
+  builder.BuildRanges(&ranges);
+  out.assign(ranges.begin(), ranges.end());
 }
 
 ImFont* add_font(ImFontAtlas& atlas, const std::string& file, float size_px,
@@ -38,7 +46,7 @@ ImFont* add_font(ImFontAtlas& atlas, const std::string& file, float size_px,
 
 // DejaVu Sans lacks ⌊ ⌋ (U+230A/B); they are merged in from DejaVu Sans Mono. The atlas keeps a
 // pointer to the range array until it is rebuilt, so it lives at namespace scope.
-const ImWchar kFloorRange[] = {0x2300, 0x23FF, 0};
+const ImWchar kFloorRange[] = {0x2308, 0x230B, 0};
 
 void merge_floor_glyphs(ImFontAtlas& atlas, float size_px) {
   std::string path = font_dir() + "/DejaVuSansMono.ttf";
@@ -53,7 +61,8 @@ void merge_floor_glyphs(ImFontAtlas& atlas, float size_px) {
 
 void build_fonts(Fonts& fonts, ImFontAtlas& atlas, float scale) {
   atlas.Clear();
-  fill_ranges(fonts.ranges);
+  fill_ranges(fonts.ranges, kSymbols, true);
+  fill_ranges(fonts.digit_ranges, " 0123456789.-+?−", false);
   const ImWchar* ranges = fonts.ranges.data();
   bool ok = true;
   fonts.body = add_font(atlas, "DejaVuSans.ttf", 18.0f * scale, ranges, ok);
@@ -61,14 +70,16 @@ void build_fonts(Fonts& fonts, ImFontAtlas& atlas, float scale) {
   fonts.heading = add_font(atlas, "DejaVuSans-Bold.ttf", 24.0f * scale, ranges, ok);
   if (fonts.heading) merge_floor_glyphs(atlas, 24.0f * scale);
   fonts.mono = add_font(atlas, "DejaVuSansMono.ttf", 30.0f * scale, ranges, ok);
-  fonts.small = add_font(atlas, "DejaVuSansMono.ttf", 15.0f * scale, ranges, ok);
+  fonts.small = add_font(atlas, "DejaVuSansMono.ttf", 18.0f * scale, ranges, ok);
+  fonts.tape = add_font(atlas, "DejaVuSansMono.ttf", 40.0f * scale, ranges, ok);
+  fonts.digits = add_font(atlas, "DejaVuSansMono.ttf", 80.0f * scale, fonts.digit_ranges.data(), ok);
   fonts.from_ttf = ok;
   if (!ok) {
     atlas.Clear();
     ImFontConfig config;
     config.SizePixels = 13.0f * scale;
     ImFont* fallback = atlas.AddFontDefault(&config);
-    fonts.body = fonts.heading = fonts.mono = fonts.small = fallback;
+    fonts.body = fonts.heading = fonts.mono = fonts.small = fonts.tape = fonts.digits = fallback;
     log_warn("fonts: DejaVu TTFs not found in " + font_dir() +
              " (hint: install fonts-dejavu-core or set CNNLAB_FONT_DIR); using ImGui's bitmap font");
   }

@@ -11,10 +11,13 @@ struct Fonts {
   ImFont* body = nullptr;     // DejaVu Sans, 18 px × scale: menus, text, buttons
   ImFont* heading = nullptr;  // DejaVu Sans Bold, 24 px × scale: titles
   ImFont* mono = nullptr;     // DejaVu Sans Mono, 30 px × scale: grid values, the arithmetic tape
-  ImFont* small = nullptr;    // DejaVu Sans Mono, 15 px × scale: kernel overlay in window cells
+  ImFont* small = nullptr;    // DejaVu Sans Mono, 18 px × scale: kernel overlay in window cells
+  ImFont* tape = nullptr;     // DejaVu Sans Mono, 40 px × scale: the arithmetic tape
+  ImFont* digits = nullptr;   // DejaVu Sans Mono, 80 px × scale, digits and signs only: big cells
   float scale = 0;            // the scale the atlas was built at
   bool from_ttf = false;      // false: the TTFs were missing and ImGui's bitmap font stands in
-  std::vector<ImWchar> ranges;  // glyph ranges; must outlive the atlas build
+  std::vector<ImWchar> ranges;         // glyph ranges; must outlive the atlas
+  std::vector<ImWchar> digit_ranges;
 };
 
 // Where the TTFs are read from: $CNNLAB_FONT_DIR, else Debian's fonts-dejavu-core folder.

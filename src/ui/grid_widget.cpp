@@ -7,10 +7,14 @@ namespace cnnlab {
 
 namespace {
 
-// Value text sized to the cell: as large as the mono font allows, shrunk for long numbers.
-void draw_cell_text(ImDrawList* dl, ImFont* font, ImVec2 p0, float cell, const std::string& text,
+// Value text sized to the cell (half its height), shrunk for long numbers. Big cells use the
+// digits-only font so the numbers stay crisp instead of being stretched.
+void draw_cell_text(ImDrawList* dl, const Fonts& fonts, ImVec2 p0, float cell, const std::string& text,
                     uint32_t color, float fill) {
+  ImFont* font = fonts.mono;
   if (text.empty() || !font) return;
+  bool digits_only = text.find_first_not_of("0123456789.-+?") == std::string::npos;
+  if (fonts.digits && digits_only && cell * fill > font->FontSize) font = fonts.digits;
   float size = std::min(font->FontSize, cell * fill);
   ImVec2 extent = font->CalcTextSizeA(size, FLT_MAX, 0, text.c_str());
   if (extent.x > cell * 0.86f) {
@@ -42,9 +46,9 @@ void draw_cell(ImDrawList* dl, const CellLook& look, ImVec2 a, float cell, const
   if (look.padding && !look.in_window) draw_hatch(dl, a, b, colors.padding_hatch);
   dl->AddRect(a, b, colors.cell_border, 0, 0, std::max(1.0f, cell / 60.0f));
   if (look.hidden) {
-    draw_cell_text(dl, fonts.mono, a, cell, "?", colors.text, 0.5f);
+    draw_cell_text(dl, fonts, a, cell, "?", colors.text, 0.5f);
   } else if (!look.blank) {
-    draw_cell_text(dl, fonts.mono, a, cell, look.text, colors.text, 0.5f);
+    draw_cell_text(dl, fonts, a, cell, look.text, colors.text, 0.5f);
   }
   if (!look.overlay.empty() && fonts.small) {
     float size = std::min(fonts.small->FontSize, cell * 0.26f);

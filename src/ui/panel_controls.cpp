@@ -8,6 +8,15 @@ namespace cnnlab {
 
 namespace {
 
+// Keeps a row of buttons on one line while they fit, wrapping to the next line otherwise.
+bool flow_button(const char* label, bool first) {
+  const ImGuiStyle& style = ImGui::GetStyle();
+  float w = ImGui::CalcTextSize(label, nullptr, true).x + 2.0f * style.FramePadding.x;
+  float right_edge = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  if (!first && ImGui::GetItemRectMax().x + style.ItemSpacing.x + w <= right_edge) ImGui::SameLine();
+  return ImGui::Button(label);
+}
+
 void draw_predict_row(App& app) {
   LessonView& view = app.view;
   const GridColors& colors = app.theme.grid;
@@ -46,17 +55,12 @@ void draw_predict_row(App& app) {
 void draw_controls_panel(App& app) {
   LessonView& view = app.view;
   if (!view.loaded()) return;
-  if (ImGui::Button("⇤ First (Home)")) step_first(view);
-  ImGui::SameLine();
-  if (ImGui::Button("▲ Row up (Shift+←)")) step_prev_row(view);
-  ImGui::SameLine();
-  if (ImGui::Button("◀ Back (←)")) step_prev(view);
-  ImGui::SameLine();
-  if (ImGui::Button("Next ▶ (→)")) step_next(view);
-  ImGui::SameLine();
-  if (ImGui::Button("Row down ▼ (Shift+→)")) step_next_row(view);
-  ImGui::SameLine();
-  if (ImGui::Button("Last ⇥ (End)")) step_last(view);
+  if (flow_button("⇤ First (Home)", true)) step_first(view);
+  if (flow_button("▲ Row up (Shift+←)", false)) step_prev_row(view);
+  if (flow_button("◀ Back (←)", false)) step_prev(view);
+  if (flow_button("Next ▶ (→)", false)) step_next(view);
+  if (flow_button("Row down ▼ (Shift+→)", false)) step_next_row(view);
+  if (flow_button("Last ⇥ (End)", false)) step_last(view);
 
   if (ImGui::Button(view.playing ? "❚❚ Pause (Space)" : "▶ Play (Space)")) {
     view.playing = !view.playing;

@@ -1,6 +1,7 @@
 // ui/panel_grids.cpp — the stage: input ⊛ kernel = output → pooled output, with the current window
 // framed on its input, kernel weights overlaid, uncomputed cells blank, click-to-edit cells.
 #include <algorithm>
+#include <cfloat>
 #include <string>
 #include <vector>
 
@@ -168,20 +169,31 @@ void draw_pane(const StageContext& ctx, const Block& b, int pane, float cell, La
   }
 }
 
+// The cell side that fits every block into width × height, panes stacked vertically (one
+// column per block) or side by side (one row of panes per block). The largest useful cell is
+// 3× the mono font (5× in presentation mode, where the grids have the screen to themselves).
 float choose_cell_size(const App& app, const std::vector<Block>& blocks, float width, float height,
-                       float separator_w) {
+                       float separator_w, bool side_by_side) {
   const ImGuiStyle& style = ImGui::GetStyle();
   float line = ImGui::GetTextLineHeightWithSpacing();
-  int total_cols = 0;
-  float cell = app.fonts.mono ? app.fonts.mono->FontSize * 3.0f : 90.0f;  // the largest useful cell
+  float mono = app.fonts.mono ? app.fonts.mono->FontSize : 30.0f;
+  float cell = mono * (app.presentation ? 5.0f : 3.0f);
+  float total_cols = 0, fixed_w = 0;
   for (const Block& b : blocks) {
-    total_cols += b.cols;
-    float labels = line * float(b.panes > 1 ? b.panes : 0) + style.ItemSpacing.y * float(b.panes);
-    float fit_h = (height - line - labels) / float(b.rows * b.panes);
-    cell = std::min(cell, fit_h);
+    int panes = b.panes;
+    bool labels = panes > 1;
+    if (side_by_side) {
+      total_cols += float(b.cols * panes);
+      fixed_w += style.ItemSpacing.x * float(panes - 1);
+      cell = std::min(cell, (height - line * (labels ? 2.0f : 1.0f) - style.ItemSpacing.y) / float(b.rows));
+    } else {
+      total_cols += float(b.cols);
+      float fixed_h = line + (labels ? line * float(panes) : 0.0f) + style.ItemSpacing.y * float(panes);
+      cell = std::min(cell, (height - fixed_h) / float(b.rows * panes));
+    }
   }
-  float gaps = float(blocks.size()) * (separator_w + 2.0f * style.ItemSpacing.x);
-  cell = std::min(cell, (width - gaps) / float(std::max(total_cols, 1)));
+  fixed_w += float(blocks.size()) * (separator_w + 2.0f * style.ItemSpacing.x);
+  cell = std::min(cell, (width - fixed_w) / std::max(total_cols, 1.0f));
   return std::max(cell, 12.0f);
 }
 
@@ -198,20 +210,29 @@ void draw_grids_panel(App& app, float height) {
   view.hover_step = -1;  // set again below if the mouse is still over an output cell
   Step shown = st.step(shown_index);
   std::vector<Block> blocks = make_blocks(st);
-  float separator_w = app.fonts.mono ? app.fonts.mono->FontSize * 1.2f : 30.0f;
-  float cell = choose_cell_size(app, blocks, ImGui::GetContentRegionAvail().x, height, separator_w);
+  ImFont* sep_font = app.fonts.tape ? app.fonts.tape : ImGui::GetFont();
+  float separator_w = sep_font->FontSize * 0.9f;  // first guess, refined with the cell size
+  float width = ImGui::GetContentRegionAvail().x;
+  float stacked = choose_cell_size(app, blocks, width, height, separator_w, false);
+  float side = choose_cell_size(app, blocks, width, height, separator_w, true);
+  bool side_by_side = side > stacked;
+  float cell = std::max(stacked, side);
+  float sep_size = std::min(sep_font->FontSize, std::max(cell * 0.6f, ImGui::GetFontSize()));
+  separator_w = std::min(separator_w, sep_size * 0.9f);
   StageContext ctx{app, st, shown, shown.op_index == 0 ? -1 : shown.op_index - 1};
   LayoutRecord* layout = app.record_layout ? &app.layout : nullptr;
   float top = ImGui::GetCursorPosY();
   for (size_t i = 0; i < blocks.size(); ++i) {
     const Block& b = blocks[i];
-    if (i > 0) {
+    if (i > 0) {  // "⊛", "=", "→" between blocks, sized with the cells, centred on the first pane
       ImGui::SameLine();
-      float y = top + ImGui::GetTextLineHeightWithSpacing() + float(b.rows) * cell * 0.5f;
-      ImGui::SetCursorPosY(y - (app.fonts.mono ? app.fonts.mono->FontSize * 0.5f : 8.0f));
-      ImGui::PushFont(app.fonts.mono);
-      ImGui::TextUnformatted(b.separator.c_str());
-      ImGui::PopFont();
+      float labels = ImGui::GetTextLineHeightWithSpacing() * (b.panes > 1 ? 2.0f : 1.0f);
+      ImVec2 at = ImGui::GetCursorScreenPos();
+      ImVec2 extent = sep_font->CalcTextSizeA(sep_size, FLT_MAX, 0, b.separator.c_str());
+      float y = at.y + labels + float(b.rows) * cell * 0.5f - extent.y * 0.5f;
+      ImGui::GetWindowDrawList()->AddText(sep_font, sep_size, ImVec2(at.x + (separator_w - extent.x) * 0.5f, y),
+                                          ImGui::GetColorU32(ImGuiCol_Text), b.separator.c_str());
+      ImGui::Dummy(ImVec2(separator_w, 1.0f));
       ImGui::SameLine();
       ImGui::SetCursorPosY(top);
     }
@@ -219,8 +240,11 @@ void draw_grids_panel(App& app, float height) {
     ImGui::TextUnformatted(b.title.c_str());
     int channels = b.kind == Block::Kernel ? st.op(b.op).conv.kernels[0].c : b.panes;
     for (int p = 0; p < b.panes; ++p) {
+      if (side_by_side && p > 0) ImGui::SameLine();
+      ImGui::BeginGroup();
       if (b.panes > 1) ImGui::TextUnformatted(pane_label(view.lesson, b, p, channels).c_str());
       draw_pane(ctx, b, p, cell, layout);
+      ImGui::EndGroup();
     }
     ImGui::EndGroup();
   }

@@ -12,9 +12,12 @@ namespace {
 
 void draw_presets(App& app, int op) {
   ImGui::TextUnformatted("Preset kernels (3×3):");
+  const ImGuiStyle& style = ImGui::GetStyle();
+  float right_edge = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
   for (int i = 0; i < kNumKernelPresets; ++i) {
     const KernelPreset& p = kKernelPresets[i];
-    if (i > 0 && ImGui::GetContentRegionAvail().x > ImGui::CalcTextSize(p.name).x * 1.6f) ImGui::SameLine();
+    float button_w = ImGui::CalcTextSize(p.name).x + 2.0f * style.FramePadding.x;
+    if (i > 0 && ImGui::GetItemRectMax().x + style.ItemSpacing.x + button_w <= right_edge) ImGui::SameLine();
     if (ImGui::Button(p.name)) {
       std::vector<double> values(p.values, p.values + p.k * p.k);
       std::string problem = set_kernel_values(app.view, op, p.k, p.k, values);
@@ -49,8 +52,10 @@ void draw_photo_panel(App& app) {
     ImGui::Image(ImTextureID(intptr_t(photo.filter.output().id())), ImVec2(w, h));
     ImGui::EndGroup();
     PhotoKernel pk = photo_kernel(app.view.lesson, op);
-    ImGui::TextDisabled("%s%s", photo.photo_name.c_str(),
-                        pk.absolute ? " · shown as |response|" : pk.gain != 1 ? " · divided by the kernel's sum" : "");
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
+    ImGui::TextWrapped("%s%s", photo.photo_name.c_str(),
+                       pk.absolute ? " · shown as |response|" : pk.gain != 1 ? " · divided by the kernel's sum" : "");
+    ImGui::PopStyleColor();
   } else {
     ImGui::TextWrapped("(The photo view needs OpenGL; see the log if it failed.)");
   }

@@ -1,5 +1,6 @@
 // ui/panel_tape.cpp — the arithmetic tape in large type and the output-size formula with numbers.
 #include <algorithm>
+#include <cfloat>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -39,45 +40,86 @@ bool has_tie(const Step& s) {
   return n > 1;
 }
 
-}  // namespace
+// What the tape panel shows this frame: the step (current or hovered), its lines, the formula.
+struct TapeContent {
+  std::string header, tie, formula;
+  std::vector<std::string> lines;
+  float scale = 1;  // the tape font shrinks (down to 0.5) so that the tape fits its height budget
+};
 
-void draw_tape_panel(App& app) {
-  LessonView& view = app.view;
-  if (!view.loaded()) return;
+float wrapped_height(ImFont* font, float size, float width, const std::string& text) {
+  if (!font) return 0;
+  return font->CalcTextSizeA(size, FLT_MAX, width, text.c_str()).y;
+}
+
+TapeContent tape_content(const App& app, float width, float budget) {
+  TapeContent t;
+  const LessonView& view = app.view;
   const Stepper& st = *view.stepper;
   // The stage (drawn just before) set hover_step if the mouse is over a computed output cell.
   bool hovering = view.hover_step >= 0 && view.hover_step < st.num_steps();
   int index = hovering ? view.hover_step : view.step;
   Step s = st.step(index);
   bool reveal = hovering || current_revealed(view);
-
   std::string where = std::string(op_name(s.kind)) + ", output cell (row " + std::to_string(s.out_y + 1) +
                       ", col " + std::to_string(s.out_x + 1) + ")";
   if (st.outputs()[size_t(s.op_index)].c > 1) where += ", channel " + std::to_string(s.out_c + 1);
-  if (hovering) ImGui::Text("Under the mouse: %s — step %d of %d", where.c_str(), index + 1, st.num_steps());
-  else ImGui::Text("Step %d of %d: %s", index + 1, st.num_steps(), where.c_str());
-
-  std::vector<std::string> lines = split_lines(s.tape);
-  if (!reveal) lines = hide_results(lines);
-  ImVec2 tape_min = ImGui::GetCursorScreenPos();
-  ImGui::PushFont(app.fonts.mono);
-  for (const std::string& line : lines) ImGui::TextWrapped("%s", line.c_str());
-  ImGui::PopFont();
-  ImVec2 tape_max(tape_min.x + ImGui::GetContentRegionAvail().x, ImGui::GetCursorScreenPos().y);
-  if (app.record_layout) app.layout.rects.push_back({"tape", tape_min.x, tape_min.y, tape_max.x, tape_max.y});
+  std::string n = std::to_string(index + 1) + " of " + std::to_string(st.num_steps());
+  t.header = hovering ? "Under the mouse: " + where + " — step " + n : "Step " + n + ": " + where;
+  t.lines = split_lines(s.tape);
+  if (!reveal) t.lines = hide_results(t.lines);
   if (reveal && has_tie(s)) {
-    ImGui::TextWrapped("Tie: %s", view.lesson.tie_rule.empty() ? kDefaultTieRule : view.lesson.tie_rule.c_str());
+    t.tie = "Tie: " + (view.lesson.tie_rule.empty() ? std::string(kDefaultTieRule) : view.lesson.tie_rule);
   }
+  t.formula = st.output_size(s.op_index).text;
+  ImFont* font = app.fonts.tape;
+  for (t.scale = 1.0f; font && t.scale > 0.5f; t.scale -= 0.1f) {
+    float h = 0;
+    for (const std::string& line : t.lines) h += wrapped_height(font, font->FontSize * t.scale, width, line);
+    if (h <= budget) break;
+  }
+  return t;
+}
 
+}  // namespace
+
+float tape_panel_height(const App& app, float width, float budget) {
+  if (!app.view.loaded()) return 0;
+  TapeContent t = tape_content(app, width, budget);
+  const ImGuiStyle& style = ImGui::GetStyle();
+  float h = ImGui::GetTextLineHeightWithSpacing() + style.ItemSpacing.y * 2.0f;
+  ImFont* tape = app.fonts.tape;
+  for (const std::string& line : t.lines) {
+    h += wrapped_height(tape, tape ? tape->FontSize * t.scale : 0, width, line) + style.ItemSpacing.y;
+  }
+  if (!t.tie.empty()) h += wrapped_height(app.fonts.body, app.fonts.body->FontSize, width, t.tie) + style.ItemSpacing.y;
+  ImFont* heading = app.fonts.heading;
+  h += wrapped_height(heading, heading ? heading->FontSize : 0, width, t.formula) + style.ItemSpacing.y;
+  return h;
+}
+
+void draw_tape_panel(App& app, float budget) {
+  if (!app.view.loaded()) return;
+  float width = ImGui::GetContentRegionAvail().x;
+  TapeContent t = tape_content(app, width, budget);
+  ImGui::TextUnformatted(t.header.c_str());
+  ImVec2 tape_min = ImGui::GetCursorScreenPos();
+  ImGui::PushFont(app.fonts.tape);
+  ImGui::SetWindowFontScale(t.scale);
+  for (const std::string& line : t.lines) ImGui::TextWrapped("%s", line.c_str());
+  ImGui::SetWindowFontScale(1.0f);
+  ImGui::PopFont();
+  ImVec2 tape_max(tape_min.x + width, ImGui::GetCursorScreenPos().y);
+  if (app.record_layout) app.layout.rects.push_back({"tape", tape_min.x, tape_min.y, tape_max.x, tape_max.y});
+  if (!t.tie.empty()) ImGui::TextWrapped("%s", t.tie.c_str());
   ImGui::Spacing();
   ImVec2 formula_min = ImGui::GetCursorScreenPos();
-  OutputSize size = st.output_size(s.op_index);
   ImGui::PushFont(app.fonts.heading);
-  ImGui::TextWrapped("%s", size.text.c_str());
+  ImGui::TextWrapped("%s", t.formula.c_str());
   ImGui::PopFont();
   if (app.record_layout) {
-    app.layout.rects.push_back({"formula", formula_min.x, formula_min.y,
-                                formula_min.x + ImGui::GetContentRegionAvail().x, ImGui::GetCursorScreenPos().y});
+    app.layout.rects.push_back({"formula", formula_min.x, formula_min.y, formula_min.x + width,
+                                ImGui::GetCursorScreenPos().y});
   }
 }
 

@@ -1,0 +1,47 @@
+// ui/training_panels.h — the Training workspace's panels (one file each) and the small widgets they share.
+#pragma once
+#include <imgui.h>
+
+#include <string>
+#include <vector>
+
+#include "gfx/featuremap.h"
+#include "ui/training_state.h"
+
+namespace cnnlab {
+
+struct App;
+
+// Panels: each draws inside the current child window and reads ui.snap, sends commands via ui.
+void draw_train_controls_panel(TrainingUi& ui);     // panel_train_controls.cpp: settings, buttons, progress
+void draw_train_curves_panel(TrainingUi& ui);       // panel_train_curves.cpp: loss / accuracy per epoch
+void draw_train_maps_panel(TrainingUi& ui);         // panel_train_maps.cpp: the probe's feature maps
+void draw_train_filters_panel(TrainingUi& ui);      // panel_train_filters.cpp: conv kernels
+void draw_train_predictions_panel(TrainingUi& ui);  // panel_train_predictions.cpp: probe softmax, gallery
+void draw_train_confusion_panel(TrainingUi& ui);    // panel_train_confusion.cpp: confusion matrix
+void draw_train_model_panel(TrainingUi& ui);        // panel_train_model.cpp: summary, parameter budget
+void draw_train_lesson_panel(TrainingUi& ui);       // panel_train_lesson.cpp: lessons for this view
+
+// The whole Training workspace (training_workspace.cpp): creates app.training on first use.
+void draw_training_workspace(App& app);
+// For `cnnlab screenshot --view training`: load `data_dir` with `preset` at `image_size` (0 = the
+// preset's default), train `batches` batches, then show the Training tab. Throws UserError.
+void start_training_view(App& app, const std::string& data_dir, const std::string& preset, int image_size,
+                         int batches, bool evaluate, const std::string& tab);
+
+// ---- shared widgets (training_widgets.cpp) ----------------------------------------------------------
+// Title line with a "PNG" button (exports this panel); records the panel's rectangle.
+void panel_header(TrainingUi& ui, const char* title, const char* name);
+// An image from a GL texture, or a labelled placeholder box when there is none (headless).
+void texture_image(GLuint id, ImVec2 size, ImVec2 uv0 = ImVec2(0, 0), ImVec2 uv1 = ImVec2(1, 1));
+// A horizontal colour bar with its end labels.
+void colorbar(ColormapKind kind, float lo, float hi, float width);
+ImU32 to_u32(Rgb c, float alpha = 1.0f);
+// "Nice" tick values covering [lo, hi] (1, 2, 5 × 10^k steps), about `count` of them.
+std::vector<double> nice_ticks(double lo, double hi, int count);
+// Class name of `label`, or "class N".
+std::string class_name(const Snapshot& s, int label);
+// Thumbnail of dataset image `index` from the thumbnail atlas (placeholder without GL).
+void thumbnail(const TrainingUi& ui, int index, float side);
+
+}  // namespace cnnlab

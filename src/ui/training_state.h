@@ -1,0 +1,165 @@
+// ui/training_state.h — the Training workspace's state: the worker, the latest snapshot, the settings
+// form, view choices and the GL textures (feature maps, filters, thumbnails) with the versions uploaded.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gfx/featuremap.h"
+#include "gfx/texture.h"
+#include "train/worker.h"
+
+namespace cnnlab {
+
+// A model choice in the form: preset + image size, with its parameter count (computed once).
+struct PresetChoice {
+  std::string preset;
+  int image_size = 0;
+  size_t params = 0;
+  std::string label;  // "course model, 299×299 (350,464,… parameters)"
+};
+std::vector<PresetChoice> default_preset_choices(int num_classes = 5);
+int default_image_size(const std::string& preset);  // course 299, small 64, tiny 32
+
+// What the student types before pressing Load.
+struct TrainingForm {
+  std::string data_dir;
+  std::vector<std::string> recent;  // most recent first, at most 8
+  int choice = 0;                   // index into TrainingUi::presets
+  int epochs = 25, batch_size = 32, seed = 42, threads = 2, refresh = 1;
+  float learning_rate = 0.001f;
+  std::string folder_note;          // why the folder cannot be used ("" = looks fine)
+  bool folder_ok = false;
+};
+
+// Checks a dataset folder without decoding anything: exists, has >= 2 class subfolders with files.
+// Returns "" when it looks usable, else what is wrong and what to try.
+std::string check_data_folder(const std::string& dir);
+// $CNNLAB_DATA, else the default tiny_FR next to the repository, if it exists; else "".
+std::string default_data_dir();
+
+// ---- pure helpers (tested without GL) -------------------------------------------------------------
+
+// Tiles per atlas row for C feature maps: 2 for ≤4, 4 for ≤16, else 8.
+int feature_grid_cols(int channels);
+// (H, W, C) activation → atlas of C tiles, `cols` per row: (rows·H, cols·W), unused tiles = gap.
+std::vector<float> feature_atlas(const TensorCopy& t, int cols);
+// (lo, hi) per channel, or one (lo, hi) over the layer.
+std::vector<std::pair<float, float>> feature_ranges(const TensorCopy& t, bool per_layer);
+// Conv kernel (KH, KW, Cin, Cout) → atlas with Cin rows and Cout columns of KH×KW tiles (a column
+// is one output filter), one gap texel after each tile: ((KH+1)·Cin, (KW+1)·Cout) texels.
+// Values − init when `init` is given.
+std::vector<float> kernel_grid_atlas(const TensorCopy& k, const TensorCopy* init);
+// Max |value| of a kernel (or of its change since init): the symmetric range.
+float kernel_abs_max(const TensorCopy& k, const TensorCopy* init);
+// First-layer RGB kernels (KH, KW, 3, Cout) → RGBA tiles side by side with one gap pixel:
+// ((KH), Cout·(KW+1)) pixels; each kernel scaled by its own max |w| to 0.5 ± 0.5.
+RgbaImage rgb_kernel_tiles(const TensorCopy& k, const TensorCopy* init);
+// Value of channel c at (y, x) of an (H, W, C) activation.
+float activation_at(const TensorCopy& t, int y, int x, int c);
+
+// An (N, H, W, 3) dataset's images `indices` as thumbnails of side `side`, `cols` per row.
+RgbaImage thumbnail_atlas(const Dataset& data, const std::vector<int>& indices, int side, int cols);
+
+// ---- GL side ---------------------------------------------------------------------------------------
+
+struct LayerMapsGl {
+  std::string name;
+  int h = 0, w = 0, c = 0, cols = 1, rows = 1;
+  FloatTexture values;
+  ColorTarget rgba;
+};
+
+struct TrainingGl {
+  bool enabled = false;          // false in the headless smoke test: panels draw placeholders
+  ColormapRenderer colormap;
+  std::vector<std::unique_ptr<LayerMapsGl>> maps;  // one per conv/pool activation of the probe
+  FloatTexture kernel_values;    // second conv layer's kernel grid
+  ColorTarget kernel_rgba;
+  Texture rgb_kernels;           // first conv layer's RGB tiles
+  Texture thumbs;                // every image's thumbnail, dataset order, thumb_cols per row
+  Texture probe;                 // the probe image, full size
+  int thumb_side = 0, thumb_cols = 0;
+  // What is on the GPU now (upload only on change).
+  uint64_t activations_version = UINT64_MAX, weights_version = UINT64_MAX;
+  bool maps_per_layer = false, kernels_delta = false;
+  const void* thumbs_for = nullptr;  // the Dataset the thumbnails were made from
+  int probe_for = -1;
+  int map_uploads = 0, kernel_uploads = 0;  // counters (tests, bench)
+};
+
+// A panel's last drawn rectangle (framebuffer pixels), for pixel tests and panel PNG export.
+struct PanelRect {
+  std::string name;
+  float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+};
+
+struct LessonText {
+  std::string id, title, text;
+};
+
+struct TrainingUi {
+  std::unique_ptr<TrainingWorker> worker;  // null when a test feeds snapshots by hand
+  SnapshotPtr snap = std::make_shared<const Snapshot>();
+  std::vector<PresetChoice> presets = default_preset_choices();
+  TrainingForm form;
+  std::string recent_file;                 // "" = do not remember recent folders
+
+  // View choices.
+  int map_layer = -1;              // -1: every layer; else one activation index
+  bool maps_per_layer = false;     // normalise per layer (else per map)
+  int enlarged = -1;               // channel shown large (of `enlarged_layer`), -1 none
+  int enlarged_layer = 0;
+  bool kernels_delta = false;      // filters: show the change since initialisation
+  bool gallery_mistakes_only = false;
+  int confusion_split = 0;         // 0 validation, 1 test
+  int confusion_row = -1, confusion_col = -1;
+  int lesson = 0;
+  std::vector<LessonText> lessons;
+  std::string checkpoint_path, csv_path;
+  std::string hover_text;          // the value under the cursor (feature maps), for the status line
+  std::string message;             // last UI-side note (export written, error)
+
+  // Requests the frame loop serves after rendering (panel PNG export).
+  std::string export_panel, export_path;
+  std::vector<PanelRect> rects;    // this frame's panel rectangles
+  std::string export_dir;          // where panel PNGs, CSVs and checkpoints go by default
+  bool select_tab = false;         // select the Training workspace tab once (screenshots)
+  std::string force_tab;           // select this tab once (screenshots): "predictions", "confusion", "model", "lesson"
+
+  TrainingGl gl;
+};
+
+// Makes a TrainingUi with a worker, the form pre-filled (default data folder, recent folders read
+// from `recent_file` if non-empty) and the lesson texts loaded from `lesson_dir`/training.
+std::unique_ptr<TrainingUi> make_training_ui(const std::string& lesson_dir, const std::string& recent_file);
+// Compiles the colormap shader (needs a current GL context); errors go to the log.
+void init_training_gl(TrainingUi& ui);
+// Reads the newest snapshot from the worker (a pointer copy: never waits on training).
+void refresh_snapshot(TrainingUi& ui);
+// Uploads what changed since the last call (feature maps, kernels, thumbnails). No-op without GL.
+void update_training_gl(TrainingUi& ui);
+
+// Commands (no-ops without a worker).
+RunSettings form_settings(const TrainingUi& ui);
+void send_load(TrainingUi& ui);        // validates the folder, remembers it, sends Load
+void send_command(TrainingUi& ui, Command::Kind kind, int index = 0, const std::string& path = {});
+void remember_folder(TrainingUi& ui, const std::string& dir);
+
+// Blocking helpers for `cnnlab screenshot` and tests: Load and wait for Ready; then K batches one
+// by one. Return the last snapshot; throw UserError on a worker error or timeout.
+SnapshotPtr load_blocking(TrainingUi& ui, const RunSettings& s, double timeout_s);
+SnapshotPtr train_batches_blocking(TrainingUi& ui, int batches, double timeout_s);
+
+// Loads lessons/training/*.md: first line "# Title", the rest is the text. Sorted by file name.
+std::vector<LessonText> load_training_lessons(const std::string& dir);
+
+// Panel rectangles: record (inside a panel, from the current window) and look up.
+void record_panel_rect(TrainingUi& ui, const std::string& name);
+const PanelRect* find_panel_rect(const TrainingUi& ui, const std::string& name);
+// After the frame is rendered into the bound framebuffer (w × h): writes the requested panel PNG.
+void finish_training_frame(TrainingUi& ui, int width, int height);
+
+}  // namespace cnnlab
