@@ -177,11 +177,13 @@ int run_window(const WindowOptions& o) {
   auto target = std::make_unique<RenderTarget>();  // offscreen only
   try {
     init_photo(*app);
-    app_load_lessons(*app, default_lesson_dir(), o.lesson);
+    app_load_lessons(*app, o.lesson_dir.empty() ? default_lesson_dir() : o.lesson_dir, o.lesson);
     if (!o.lesson.empty() && (!app->view.loaded() || app->view.lesson.id != o.lesson)) {
       throw UserError("", "no lesson with id '" + o.lesson + "'", "`cnnlab lessons` lists them");
     }
     apply_start_options(*app, o);
+    if (o.view == "training")
+      start_training_view(*app, o.train_data, o.train_model, o.train_image_size, o.train_batches, o.train_evaluate, o.train_tab);
     if (o.offscreen) {
       target->ensure(o.width, o.height);
       app->record_layout = !o.layout_path.empty();
@@ -208,6 +210,7 @@ int run_window(const WindowOptions& o) {
         int fb_w = 0, fb_h = 0;
         glfwGetFramebufferSize(window, &fb_w, &fb_h);
         render_frame(*app, fb_w, fb_h, false);
+        finish_training_frame(*app, fb_w, fb_h);  // a panel PNG asked for this frame
         if (!app->requests.export_png.empty()) {
           save_frame(app->requests.export_png, fb_w, fb_h);
           app->requests.export_png.clear();

@@ -29,6 +29,7 @@ void register_gui_commands(CLI::App& app, int& exit_code) {
       "screenshot", "Render the window offscreen at a lesson step and write a PNG (needs a display; "
                     "use xvfb-run on a headless machine)");
   cmd->add_option("--lesson", options->lesson, "lesson id (see `cnnlab lessons`); default: the first");
+  cmd->add_option("--dir", options->lesson_dir, "lesson folder (default: the lessons/ cnnlab ships)");
   cmd->add_option("--step", options->step, "step to show, 1-based (default 1)")->check(CLI::PositiveNumber);
   cmd->add_option("--out", options->out_png, "PNG file to write")->required();
   cmd->add_option("--size", *size, "image size WIDTHxHEIGHT")->capture_default_str();
@@ -40,6 +41,13 @@ void register_gui_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--layout", options->layout_path,
                   "also write the screen rectangles of grid cells, the window and the tape (for tests)");
   cmd->add_option("--frames", options->frames, "frames rendered before the read-back")->check(CLI::Range(1, 60));
+  cmd->add_option("--view", options->view, "lessons (default) or training")->check(CLI::IsMember({"lessons", "training"}));
+  cmd->add_option("--data", options->train_data, "--view training: dataset folder (default: $CNNLAB_DATA or ../shared/flowers/tiny_FR)");
+  cmd->add_option("--model", options->train_model, "--view training: model preset (course, small, tiny)")->capture_default_str();
+  cmd->add_option("--image-size", options->train_image_size, "--view training: image size (default: the preset's)");
+  cmd->add_option("--batches", options->train_batches, "--view training: batches to train before the shot")->check(CLI::Range(0, 100000));
+  cmd->add_flag("--evaluate", options->train_evaluate, "--view training: evaluate the test split before the shot");
+  cmd->add_option("--tab", options->train_tab, "--view training: show this side tab: predictions, confusion, model, lesson");
   cmd->callback([options, size, &exit_code] {
     if (!parse_size(*size, options->width, options->height)) {
       std::fprintf(stderr, "cnnlab screenshot: --size must look like 1920x1080 (64 to 8192 each)\n");

@@ -10,6 +10,7 @@ struct WindowOptions {
   int frames = 4;            // offscreen: frames rendered before the read-back (layout settles)
   bool persist = true;       // read/write settings and imgui.ini (off for screenshots: reproducible)
   float font_scale = 0;      // > 0: overrides the settings
+  std::string lesson_dir;    // "" = default_lesson_dir()
   std::string lesson;        // lesson id to open ("" = last / first)
   int step = 0;              // 1-based step to show (0 = the lesson's first)
   bool predict = false;
@@ -18,6 +19,11 @@ struct WindowOptions {
   bool dark = false;
   std::string out_png;       // offscreen: where the PNG goes
   std::string layout_path;   // offscreen: the layout sidecar (cell rectangles) for pixel tests
+  // --view training: the Training tab after `train_batches` batches (ui/training_view.h).
+  std::string view;          // "" / "lessons", or "training"
+  std::string train_data, train_model = "small", train_tab;
+  int train_image_size = 0, train_batches = 0;
+  bool train_evaluate = false;
 };
 
 // Opens the window (or the offscreen target), runs until closed (or for `frames` frames), shuts

@@ -88,6 +88,8 @@ GridColors dark_grid() {
 
 }  // namespace
 
+GridColors grid_colors(bool high_contrast) { return high_contrast ? light_grid() : dark_grid(); }
+
 Theme apply_theme(bool high_contrast, float scale) {
   ImGuiStyle style;
   if (high_contrast) light_style(style);
@@ -100,7 +102,7 @@ Theme apply_theme(bool high_contrast, float scale) {
   ImGui::GetStyle() = style;
   Theme theme;
   theme.high_contrast = high_contrast;
-  theme.grid = high_contrast ? light_grid() : dark_grid();
+  theme.grid = grid_colors(high_contrast);
   return theme;
 }
 

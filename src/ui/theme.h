@@ -19,6 +19,9 @@ struct Theme {
   GridColors grid{};
 };
 
+// The grid colours of either theme (no ImGui needed: pixel tests use them too).
+GridColors grid_colors(bool high_contrast);
+
 // Sets ImGui's style for `high_contrast` (light, black on white, strong frames) or dark, with all
 // sizes scaled by `scale`. Returns the matching grid colours.
 Theme apply_theme(bool high_contrast, float scale);

@@ -1,0 +1,226 @@
+// tests/app/gui_pixels.cpp — pixel tests: renders the window with `cnnlab screenshot` and checks the PNGs
+// where the layout sidecar says the window, the filled and the blank cells are; scale 2 text is larger.
+#define DOCTEST_CONFIG_IMPLEMENT
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include "core/fileio.h"
+#include "data/image.h"
+#include "ui/layout_record.h"
+#include "ui/theme.h"
+
+namespace cnnlab {
+
+namespace {
+
+struct Shot {
+  Image png;
+  LayoutRecord layout;
+};
+
+// Runs `cnnlab screenshot ARGS` into NAME.png / NAME.txt and loads both.
+Shot take(const std::string& name, const std::string& args) {
+  std::string dir = CNNLAB_PIXELS_OUT;
+  std::filesystem::create_directories(dir);
+  std::string png = dir + "/" + name + ".png", txt = dir + "/" + name + ".txt";
+  std::string cmd = std::string(CNNLAB_EXE) + " screenshot --dir " + CNNLAB_LESSONS_DIR + " --out " + png +
+                    " --layout " + txt + " " + args + " > /dev/null";
+  INFO(cmd);
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  return {decode_image_file(png), parse_layout(read_file_text(txt))};
+}
+
+struct Px {
+  int r, g, b;
+};
+
+Px at(const Image& img, float x, float y) {
+  int ix = int(x), iy = int(y);
+  REQUIRE(ix >= 0);
+  REQUIRE(iy >= 0);
+  REQUIRE(ix < img.width);
+  REQUIRE(iy < img.height);
+  const uint8_t* p = &img.pixels[(size_t(iy) * size_t(img.width) + size_t(ix)) * size_t(img.channels)];
+  return {p[0], p[1], p[2]};
+}
+
+Px unpack(uint32_t c) { return {int(c & 0xff), int((c >> 8) & 0xff), int((c >> 16) & 0xff)}; }
+
+bool near(Px a, Px b, int tol = 6) {
+  return std::abs(a.r - b.r) <= tol && std::abs(a.g - b.g) <= tol && std::abs(a.b - b.b) <= tol;
+}
+
+const LayoutGrid& grid(const LayoutRecord& l, const std::string& name) {
+  for (const LayoutGrid& g : l.grids)
+    if (g.name == name) return g;
+  FAIL("no grid " << name << " in the layout");
+  return l.grids.front();
+}
+
+// A spot in the cell's top-right area: inside every frame line, clear of the value (centre),
+// the kernel overlay (bottom-right) and the "max" tag (top-left).
+Px cell_background(const Shot& s, const LayoutGrid& g, int row, int col) {
+  return at(s.png, g.x0 + (float(col) + 0.8f) * g.cell, g.y0 + (float(row) + 0.2f) * g.cell);
+}
+
+int count_state(const LayoutRecord& l, const std::string& grid, const std::string& state) {
+  int n = 0;
+  for (const LayoutCell& c : l.cells) n += c.grid == grid && c.state == state;
+  return n;
+}
+
+// Height of the first band of dark rows (text ink) inside a rectangle.
+int first_ink_band(const Image& img, const LayoutRect& r) {
+  int top = -1;
+  for (int y = int(r.y0); y < int(r.y1) && y < img.height; ++y) {
+    bool ink = false;
+    for (int x = int(r.x0); x < int(r.x1) && x < img.width && !ink; ++x) {
+      const uint8_t* p = &img.pixels[(size_t(y) * size_t(img.width) + size_t(x)) * 3];
+      ink = p[0] + p[1] + p[2] < 200;
+    }
+    if (ink && top < 0) top = y;
+    if (!ink && top >= 0) return y - top;
+  }
+  return top < 0 ? 0 : int(r.y1) - top;
+}
+
+const LayoutRect& rect(const LayoutRecord& l, const std::string& name) {
+  for (const LayoutRect& r : l.rects)
+    if (r.name == name) return r;
+  FAIL("no rect " << name << " in the layout");
+  return l.rects.front();
+}
+
+GridColors colors() { return grid_colors(true); }  // the light high-contrast theme
+
+}  // namespace
+
+TEST_CASE("pixels: course example 1, step 6 — window over input rows/cols 2–4, five cells filled") {
+  Shot s = take("step6", "--lesson course-example-1 --step 6");
+  CHECK(s.png.width == 1920);
+  CHECK(s.png.height == 1080);
+  // Not blank: many colours, some dark text, mostly light page.
+  std::set<int> distinct;
+  size_t dark = 0;
+  for (size_t i = 0; i + 2 < s.png.pixels.size(); i += 3) {
+    distinct.insert(s.png.pixels[i] << 16 | s.png.pixels[i + 1] << 8 | s.png.pixels[i + 2]);
+    dark += s.png.pixels[i] + s.png.pixels[i + 1] + s.png.pixels[i + 2] < 200;
+  }
+  CHECK(distinct.size() > 50);
+  double dark_fraction = double(dark) / double(s.png.width * s.png.height);
+  CHECK(dark_fraction > 0.005);
+  CHECK(dark_fraction < 0.5);
+
+  GridColors c = colors();
+  const LayoutGrid& in = grid(s.layout, "input.c0");
+  CHECK(in.rows == 6);
+  CHECK(in.cols == 6);
+  // Step 6 computes output (1, 1): its 3×3 window covers input rows 1–3, cols 1–3 (0-based).
+  for (int r = 0; r < 6; ++r) {
+    for (int col = 0; col < 6; ++col) {
+      bool in_window = r >= 1 && r <= 3 && col >= 1 && col <= 3;
+      Px p = cell_background(s, in, r, col);
+      CAPTURE(r);
+      CAPTURE(col);
+      CHECK(near(p, unpack(in_window ? c.window_bg : c.cell_bg)));
+    }
+  }
+  CHECK(count_state(s.layout, "input.c0", "window") == 9);
+  // Output: steps 1–5 filled (row 0 and (1, 0)), step 6 current, the other 10 blank.
+  const LayoutGrid& out = grid(s.layout, "out0.c0");
+  CHECK(out.rows == 4);
+  for (int k = 0; k < 16; ++k) {
+    int r = k / 4, col = k % 4;
+    Px p = cell_background(s, out, r, col);
+    CAPTURE(k);
+    CHECK(near(p, unpack(k <= 5 ? c.cell_bg : c.blank_bg)));
+  }
+  CHECK(count_state(s.layout, "out0.c0", "filled") == 5);
+  CHECK(count_state(s.layout, "out0.c0", "current") == 1);
+  CHECK(count_state(s.layout, "out0.c0", "blank") == 10);
+  // The pooled output is all blank: its first step is 17.
+  CHECK(count_state(s.layout, "out1.c0", "blank") == 4);
+}
+
+TEST_CASE("pixels: a pooling step frames its 2×2 window on the conv output") {
+  Shot s = take("step18", "--lesson course-example-1 --step 18");
+  // Step 18 is pool output (0, 1): window on conv output rows 0–1, cols 2–3.
+  const LayoutGrid& conv = grid(s.layout, "out0.c0");
+  GridColors c = colors();
+  int framed = 0;
+  for (const LayoutCell& cell : s.layout.cells) {
+    if (cell.grid != "out0.c0" || cell.state != "window") continue;
+    ++framed;
+    CHECK(cell.row <= 1);
+    CHECK(cell.col >= 2);
+  }
+  CHECK(framed == 4);
+  CHECK(near(cell_background(s, conv, 0, 0), unpack(c.cell_bg)));   // outside the window
+  CHECK(near(cell_background(s, conv, 1, 3), unpack(c.window_bg)));  // inside, not the max
+  CHECK(count_state(s.layout, "out1.c0", "filled") == 1);
+  CHECK(count_state(s.layout, "out1.c0", "blank") == 2);
+}
+
+TEST_CASE("pixels: same padding shows the zero border around the input") {
+  Shot s = take("same", "--lesson same-padding --step 1");
+  const LayoutGrid& in = grid(s.layout, "input.c0");
+  CHECK(in.rows == 8);
+  CHECK(in.pad_top == 1);
+  CHECK(in.pad_left == 1);
+  // The first window sits on the top-left corner: 5 of its 9 cells are padding, all framed.
+  CHECK(count_state(s.layout, "input.c0", "window") == 9);
+  GridColors c = colors();
+  CHECK(near(cell_background(s, in, 1, 1), unpack(c.window_bg)));
+  CHECK(near(cell_background(s, in, 4, 4), unpack(c.cell_bg)));
+}
+
+TEST_CASE("pixels: predict mode hides the current cell; presentation mode makes the grids bigger") {
+  Shot normal = take("normal", "--lesson course-example-1 --step 6");
+  Shot predict = take("predict", "--lesson course-example-1 --step 6 --predict");
+  Shot answered = take("answered", "--lesson course-example-1 --step 6 --predict --answer 3");
+  GridColors c = colors();
+  const LayoutGrid& out_n = grid(normal.layout, "out0.c0");
+  const LayoutGrid& out_p = grid(predict.layout, "out0.c0");
+  const LayoutGrid& out_a = grid(answered.layout, "out0.c0");
+  CHECK(near(cell_background(normal, out_n, 1, 1), unpack(c.cell_bg)));
+  CHECK(near(cell_background(predict, out_p, 1, 1), unpack(c.blank_bg)));  // "?" on grey
+  CHECK(near(cell_background(answered, out_a, 1, 1), unpack(c.cell_bg)));  // revealed
+  Shot present = take("presentation", "--lesson course-example-1 --step 6 --presentation");
+  CHECK(grid(present.layout, "input.c0").cell > out_n.cell * 1.3f);
+}
+
+TEST_CASE("pixels: font scale 2 draws the arithmetic tape larger than scale 1") {
+  Shot one = take("scale1", "--lesson course-example-1 --step 6 --font-scale 1");
+  Shot two = take("scale2", "--lesson course-example-1 --step 6 --font-scale 2");
+  int h1 = first_ink_band(one.png, rect(one.layout, "tape"));
+  int h2 = first_ink_band(two.png, rect(two.layout, "tape"));
+  CAPTURE(h1);
+  CAPTURE(h2);
+  CHECK(h1 > 10);
+  CHECK(h2 > h1 * 1.5);
+}
+
+TEST_CASE("pixels: a bad lesson id or step is a user error, exit status 1") {
+  std::string base = std::string(CNNLAB_EXE) + " screenshot --dir " + CNNLAB_LESSONS_DIR + " --out " +
+                     CNNLAB_PIXELS_OUT + "/bad.png";
+  CHECK(WEXITSTATUS(std::system((base + " --lesson no-such-lesson 2>/dev/null").c_str())) == 1);
+  CHECK(WEXITSTATUS(std::system((base + " --lesson course-example-1 --step 999 2>/dev/null").c_str())) == 1);
+}
+
+}  // namespace cnnlab
+
+int main(int argc, char** argv) {
+  const char* display = std::getenv("DISPLAY");
+  if (!display || !*display) {
+    std::printf("gui_pixels: no DISPLAY; skipped (run through tools/dev.sh test or xvfb-run)\n");
+    return 77;
+  }
+  doctest::Context context(argc, argv);
+  return context.run();
+}
