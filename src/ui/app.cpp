@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "ui/image_io.h"
 #include "ui/panels.h"
+#include "ui/training_view.h"
 
 namespace cnnlab {
 
@@ -206,7 +207,6 @@ void draw_app(App& app) {
   } else {
     draw_menu_bar(app);
     if (ImGui::BeginTabBar("workspaces")) {
-      // A "Training" tab joins here with the live training issue.
       if (ImGui::BeginTabItem("Lessons")) {
         app.workspace = Workspace::Lessons;
         draw_lessons_workspace(app);
@@ -215,6 +215,12 @@ void draw_app(App& app) {
       ImGui::EndTabBar();
     }
   }
+      bool select = take_training_tab_request(app);
+      if (ImGui::BeginTabItem("Training", nullptr, select ? ImGuiTabItemFlags_SetSelected : 0)) {
+        app.workspace = Workspace::Training;
+        draw_training_workspace(app);  // ui/training_workspace.cpp
+        ImGui::EndTabItem();
+      }
   draw_cell_edit_popup(app);
   ImGui::End();
   ImGui::PopFont();

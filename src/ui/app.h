@@ -13,12 +13,13 @@
 #include "ui/lesson_view.h"
 #include "ui/settings.h"
 #include "ui/theme.h"
+#include "ui/training_view.h"
 
 namespace cnnlab {
 
 // Top-level workspaces, one tab each. A later issue adds Training (curves, feature maps, …)
 // beside Lessons; each workspace draws into the same area below the menu bar.
-enum class Workspace { Lessons };
+enum class Workspace { Lessons, Training };
 
 // Things only the frame loop can do (GLFW, GL read-back), asked for by panels and shortcuts.
 struct AppRequests {
@@ -76,6 +77,7 @@ struct App {
   CellEdit cell_edit;
   LayoutRecord layout;
   AppRequests requests;
+  TrainingUiPtr training;  // the Training tab (ui/training_view.h), made on first use
 };
 
 // Loads every lesson from `lesson_dir` (errors go to the log) and opens `start_id`, else the

@@ -10,8 +10,6 @@
 
 namespace cnnlab {
 
-struct App;
-
 // Panels: each draws inside the current child window and reads ui.snap, sends commands via ui.
 void draw_train_controls_panel(TrainingUi& ui);     // panel_train_controls.cpp: settings, buttons, progress
 void draw_train_curves_panel(TrainingUi& ui);       // panel_train_curves.cpp: loss / accuracy per epoch
@@ -21,13 +19,6 @@ void draw_train_predictions_panel(TrainingUi& ui);  // panel_train_predictions.c
 void draw_train_confusion_panel(TrainingUi& ui);    // panel_train_confusion.cpp: confusion matrix
 void draw_train_model_panel(TrainingUi& ui);        // panel_train_model.cpp: summary, parameter budget
 void draw_train_lesson_panel(TrainingUi& ui);       // panel_train_lesson.cpp: lessons for this view
-
-// The whole Training workspace (training_workspace.cpp): creates app.training on first use.
-void draw_training_workspace(App& app);
-// For `cnnlab screenshot --view training`: load `data_dir` with `preset` at `image_size` (0 = the
-// preset's default), train `batches` batches, then show the Training tab. Throws UserError.
-void start_training_view(App& app, const std::string& data_dir, const std::string& preset, int image_size,
-                         int batches, bool evaluate, const std::string& tab);
 
 // ---- shared widgets (training_widgets.cpp) ----------------------------------------------------------
 // Title line with a "PNG" button (exports this panel); records the panel's rectangle.

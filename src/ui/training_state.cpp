@@ -21,6 +21,7 @@
 #include "core/fileio.h"
 #include "core/log.h"
 #include "ui/image_io.h"
+#include "ui/training_view.h"
 
 namespace cnnlab {
 
@@ -77,6 +78,8 @@ std::string default_data_dir() {
   if (fs::is_directory(fallback, ec)) return fs::weakly_canonical(fallback, ec).string();
   return {};
 }
+
+void TrainingUiDeleter::operator()(TrainingUi* ui) const { delete ui; }
 
 std::unique_ptr<TrainingUi> make_training_ui(const std::string& lesson_dir, const std::string& recent_file) {
   auto ui = std::make_unique<TrainingUi>();

@@ -10,6 +10,7 @@
 #include "gfx/featuremap.h"
 #include "gfx/texture.h"
 #include "train/worker.h"
+#include "ui/training_view.h"
 
 namespace cnnlab {
 
@@ -88,12 +89,6 @@ struct TrainingGl {
   const void* thumbs_for = nullptr;  // the Dataset the thumbnails were made from
   int probe_for = -1;
   int map_uploads = 0, kernel_uploads = 0;  // counters (tests, bench)
-};
-
-// A panel's last drawn rectangle (framebuffer pixels), for pixel tests and panel PNG export.
-struct PanelRect {
-  std::string name;
-  float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
 };
 
 struct LessonText {

@@ -1,0 +1,156 @@
+// gfx/featuremap.cpp — R32F uploads (storage reused), RGBA targets, and the colormap pass over them.
+#include "gfx/featuremap.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/check.h"
+#include "core/error.h"
+
+namespace cnnlab {
+
+// ---- FloatTexture -------------------------------------------------------------------------------
+
+FloatTexture::~FloatTexture() { reset(); }
+
+void FloatTexture::reset() {
+  if (id_) glDeleteTextures(1, &id_);
+  id_ = 0;
+  width_ = height_ = 0;
+}
+
+void FloatTexture::upload(const float* values, int width, int height) {
+  CNNLAB_ASSERT(values && width > 0 && height > 0, "FloatTexture::upload: empty");
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+  glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
+  if (id_ && width == width_ && height == height_) {
+    glBindTexture(GL_TEXTURE_2D, id_);
+    glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, width, height, GL_RED, GL_FLOAT, values);
+  } else {
+    if (!id_) glGenTextures(1, &id_);
+    glBindTexture(GL_TEXTURE_2D, id_);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_R32F, width, height, 0, GL_RED, GL_FLOAT, values);
+    width_ = width;
+    height_ = height;
+    ++allocs_;
+  }
+  ++uploads_;
+}
+
+// ---- ColorTarget --------------------------------------------------------------------------------
+
+ColorTarget::~ColorTarget() { reset(); }
+
+void ColorTarget::reset() {
+  if (fbo_) glDeleteFramebuffers(1, &fbo_);
+  if (tex_) glDeleteTextures(1, &tex_);
+  fbo_ = tex_ = 0;
+  width_ = height_ = 0;
+}
+
+void ColorTarget::ensure(int width, int height, bool nearest) {
+  if (tex_ && width == width_ && height == height_ && nearest == nearest_) return;
+  if (!tex_) glGenTextures(1, &tex_);
+  glBindTexture(GL_TEXTURE_2D, tex_);
+  GLint filter = nearest ? GL_NEAREST : GL_LINEAR;
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, filter);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, filter);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  if (width != width_ || height != height_)
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+  width_ = width;
+  height_ = height;
+  nearest_ = nearest;
+  GLint previous = 0;
+  glGetIntegerv(GL_FRAMEBUFFER_BINDING, &previous);
+  if (!fbo_) glGenFramebuffers(1, &fbo_);
+  glBindFramebuffer(GL_FRAMEBUFFER, fbo_);
+  glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, tex_, 0);
+  GLenum status = glCheckFramebufferStatus(GL_FRAMEBUFFER);
+  glBindFramebuffer(GL_FRAMEBUFFER, GLuint(previous));
+  if (status != GL_FRAMEBUFFER_COMPLETE)
+    throw UserError("", "colour target " + std::to_string(width) + "x" + std::to_string(height) +
+                            " is incomplete (status " + std::to_string(status) + ")",
+                    "the GL driver may limit texture sizes; try a smaller image size");
+}
+
+// ---- ColormapRenderer ---------------------------------------------------------------------------
+
+ColormapRenderer::~ColormapRenderer() {
+  if (vao_) glDeleteVertexArrays(1, &vao_);
+}
+
+void ColormapRenderer::init() {
+  program_.build("fullscreen.vert", load_shader_source("fullscreen.vert"), "featuremap.frag",
+                 load_shader_source("featuremap.frag"));
+  if (!vao_) glGenVertexArrays(1, &vao_);  // core profile: a bound VAO even without attributes
+}
+
+void ColormapRenderer::render(const FloatTexture& src, const ColormapParams& params, ColorTarget& dst,
+                              bool nearest) {
+  CNNLAB_ASSERT(!params.ranges.empty() && params.ranges.size() <= size_t(kMaxColormapRanges),
+                "ColormapRenderer: 1..256 ranges");
+  CNNLAB_ASSERT(params.tile_w > 0 && params.tile_h > 0 && params.cols > 0, "ColormapRenderer: tiles");
+  if (!ready() || !src.id()) return;
+  dst.ensure(src.width(), src.height(), nearest);
+  // Called while ImGui builds its frame, possibly with an offscreen target bound: put it back.
+  GLint previous_fbo = 0, viewport[4] = {};
+  glGetIntegerv(GL_FRAMEBUFFER_BINDING, &previous_fbo);
+  glGetIntegerv(GL_VIEWPORT, viewport);
+  GLboolean blend = glIsEnabled(GL_BLEND), scissor = glIsEnabled(GL_SCISSOR_TEST);
+  glBindFramebuffer(GL_FRAMEBUFFER, dst.fbo());
+  glViewport(0, 0, dst.width(), dst.height());
+  glDisable(GL_BLEND);
+  glDisable(GL_SCISSOR_TEST);
+  glDisable(GL_DEPTH_TEST);
+  glUseProgram(program_.id());
+  glActiveTexture(GL_TEXTURE0);
+  glBindTexture(GL_TEXTURE_2D, src.id());
+  glUniform1i(program_.uniform("u_values"), 0);
+  glUniform2i(program_.uniform("u_tile"), params.tile_w, params.tile_h);
+  glUniform1i(program_.uniform("u_cols"), params.cols);
+  std::vector<float> ranges;
+  for (const auto& r : params.ranges) ranges.insert(ranges.end(), {r.first, r.second});
+  glUniform1i(program_.uniform("u_num_ranges"), GLint(params.ranges.size()));
+  glUniform2fv(program_.uniform("u_ranges"), GLsizei(params.ranges.size()), ranges.data());
+  glUniform1i(program_.uniform("u_kind"), int(params.kind));
+  glUniform3f(program_.uniform("u_gap"), params.gap.r, params.gap.g, params.gap.b);
+  glBindVertexArray(vao_);
+  glDrawArrays(GL_TRIANGLES, 0, 3);
+  glBindVertexArray(0);
+  glUseProgram(0);
+  glBindFramebuffer(GL_FRAMEBUFFER, GLuint(previous_fbo));
+  glViewport(viewport[0], viewport[1], viewport[2], viewport[3]);
+  if (blend) glEnable(GL_BLEND);
+  if (scissor) glEnable(GL_SCISSOR_TEST);
+}
+
+// ---- CPU twins ----------------------------------------------------------------------------------
+
+Rgb viridis(float t) {
+  t = std::clamp(t, 0.0f, 1.0f);
+  // Same polynomial as shaders/featuremap.frag.
+  const float c[7][3] = {{0.2777273272f, 0.0054073445f, 0.3340998053f},
+                         {0.1050930431f, 1.4046135299f, 1.3845901626f},
+                         {-0.3308618287f, 0.2148475595f, 0.0950951630f},
+                         {-4.6342304990f, -5.7991009734f, -19.3324409563f},
+                         {6.2282699363f, 14.1799333668f, 56.6905526007f},
+                         {4.7763849977f, -13.7451453777f, -65.3530326334f},
+                         {-5.4354558559f, 4.6458526122f, 26.3124352496f}};
+  float out[3];
+  for (int k = 0; k < 3; ++k) {
+    float v = c[6][k];
+    for (int i = 5; i >= 0; --i) v = c[i][k] + t * v;
+    out[k] = std::clamp(v, 0.0f, 1.0f);
+  }
+  return {out[0], out[1], out[2]};
+}
+
+Rgb diverging_cb(float t) { return diverging(t); }
+
+}  // namespace cnnlab

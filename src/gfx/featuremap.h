@@ -1,0 +1,91 @@
+// gfx/featuremap.h — float textures (GL_R32F) colour-mapped by shaders/featuremap.frag into RGBA targets:
+// feature maps (viridis) and signed weights (blue–white–orange, symmetric range), reused between uploads.
+#pragma once
+#include <utility>
+#include <vector>
+
+#include "gfx/colormap.h"
+#include "gfx/shader.h"
+
+namespace cnnlab {
+
+// Values below this mark a gap between tiles (drawn in the gap colour, not colour-mapped).
+inline constexpr float kGapValue = -1e30f;
+
+// A single-channel float texture, nearest sampling. Re-uploading the same size reuses the
+// storage (glTexSubImage2D); a new size re-creates it.
+class FloatTexture {
+ public:
+  FloatTexture() = default;
+  ~FloatTexture();
+  FloatTexture(const FloatTexture&) = delete;
+  FloatTexture& operator=(const FloatTexture&) = delete;
+
+  // values: (height, width) row-major, top row first.
+  void upload(const float* values, int width, int height);
+  void reset();
+  GLuint id() const { return id_; }
+  int width() const { return width_; }
+  int height() const { return height_; }
+  int uploads() const { return uploads_; }      // every upload
+  int allocations() const { return allocs_; }   // uploads that (re)created the storage
+
+ private:
+  GLuint id_ = 0;
+  int width_ = 0, height_ = 0, uploads_ = 0, allocs_ = 0;
+};
+
+// An RGBA8 colour target (texture + FBO) that the colormap pass renders into; ImGui shows it.
+class ColorTarget {
+ public:
+  ColorTarget() = default;
+  ~ColorTarget();
+  ColorTarget(const ColorTarget&) = delete;
+  ColorTarget& operator=(const ColorTarget&) = delete;
+
+  // (Re)creates the target only when the size or filtering changes.
+  void ensure(int width, int height, bool nearest);
+  void reset();
+  GLuint texture() const { return tex_; }
+  GLuint fbo() const { return fbo_; }
+  int width() const { return width_; }
+  int height() const { return height_; }
+
+ private:
+  GLuint tex_ = 0, fbo_ = 0;
+  int width_ = 0, height_ = 0;
+  bool nearest_ = false;
+};
+
+enum class ColormapKind { Viridis = 0, Diverging = 1 };
+
+// How values become colours. The source is an atlas of equal tiles (tile_w × tile_h texels,
+// `cols` per row); `ranges` holds one (lo, hi) per tile, or a single range for all tiles.
+// Viridis maps lo..hi to 0..1; Diverging maps -m..m (m = max(|lo|, |hi|)) to blue–white–orange.
+struct ColormapParams {
+  ColormapKind kind = ColormapKind::Viridis;
+  int tile_w = 1, tile_h = 1, cols = 1;
+  std::vector<std::pair<float, float>> ranges{{0.0f, 1.0f}};
+  Rgb gap{1.0f, 1.0f, 1.0f};
+};
+inline constexpr int kMaxColormapRanges = 256;
+
+class ColormapRenderer {
+ public:
+  ~ColormapRenderer();
+  // Compiles shaders/fullscreen.vert + shaders/featuremap.frag; throws UserError on GLSL errors.
+  void init();
+  bool ready() const { return program_.valid(); }
+  // Renders `src` through the colormap into `dst` (resized to the source). Restores FBO 0.
+  void render(const FloatTexture& src, const ColormapParams& params, ColorTarget& dst, bool nearest);
+
+ private:
+  ShaderProgram program_;
+  GLuint vao_ = 0;
+};
+
+// CPU twins of the shader's maps (legends, tests). t in [0, 1] (viridis), [-1, 1] (diverging).
+Rgb viridis(float t);
+Rgb diverging_cb(float t);
+
+}  // namespace cnnlab

@@ -1,0 +1,161 @@
+// ui/panel_train_controls.cpp — the run's settings (folder, model, epochs, batch, rate, seed, threads,
+// refresh), the command buttons, honest progress (samples/s, ETA, estimate, memory) and save/export.
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <algorithm>
+
+#include "core/sysinfo.h"
+#include "train/progress_format.h"
+#include "ui/training_panels.h"
+
+namespace cnnlab {
+
+namespace {
+
+bool busy(RunState s) { return s == RunState::Loading || s == RunState::Training; }
+
+void draw_settings(TrainingUi& ui, const Snapshot& s) {
+  TrainingForm& f = ui.form;
+  ImGui::BeginDisabled(busy(s.state));
+  ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Recent").x - ImGui::GetStyle().ItemSpacing.x * 2 - 10);
+  if (ImGui::InputTextWithHint("##data", "dataset folder: DIR/<class>/<images>", &f.data_dir)) {
+    f.folder_note = check_data_folder(f.data_dir);
+    f.folder_ok = f.folder_note.empty();
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Recent")) ImGui::OpenPopup("recent folders");
+  if (ImGui::BeginPopup("recent folders")) {
+    if (f.recent.empty()) ImGui::TextDisabled("No folders used yet");
+    for (const std::string& d : f.recent)
+      if (ImGui::Selectable(d.c_str())) {
+        f.data_dir = d;
+        f.folder_note = check_data_folder(d);
+        f.folder_ok = f.folder_note.empty();
+      }
+    ImGui::EndPopup();
+  }
+  if (!f.folder_ok) ImGui::TextWrapped("✗ Folder: %s", f.folder_note.c_str());
+
+  ImGui::SetNextItemWidth(-1);
+  const PresetChoice& cur = ui.presets[size_t(std::clamp(f.choice, 0, int(ui.presets.size()) - 1))];
+  if (ImGui::BeginCombo("##model", cur.label.c_str())) {
+    for (int i = 0; i < int(ui.presets.size()); ++i)
+      if (ImGui::Selectable(ui.presets[size_t(i)].label.c_str(), i == f.choice)) f.choice = i;
+    ImGui::EndCombo();
+  }
+  float half = ImGui::GetContentRegionAvail().x * 0.5f - 4;
+  ImGui::PushItemWidth(half * 0.45f);
+  ImGui::InputInt("epochs", &f.epochs, 0);
+  ImGui::SameLine(half + 8);
+  ImGui::InputInt("batch size", &f.batch_size, 0);
+  ImGui::InputFloat("learning rate", &f.learning_rate, 0, 0, "%.5f");
+  ImGui::SameLine(half + 8);
+  ImGui::InputInt("seed", &f.seed, 0);
+  ImGui::InputInt("threads", &f.threads, 0);
+  ImGui::SameLine(half + 8);
+  ImGui::InputInt("refresh", &f.refresh, 0);
+  ImGui::PopItemWidth();
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Publish snapshots every N batches (views update then)");
+  f.epochs = std::clamp(f.epochs, 1, 1000);
+  f.batch_size = std::clamp(f.batch_size, 1, 512);
+  f.learning_rate = std::clamp(f.learning_rate, 1e-6f, 1.0f);
+  f.threads = std::clamp(f.threads, 1, 64);
+  f.refresh = std::clamp(f.refresh, 1, 1000);
+  ImGui::BeginDisabled(!f.folder_ok);
+  if (ImGui::Button(s.state == RunState::Empty || s.state == RunState::Error ? "Load data and build model" : "Reload with these settings"))
+    send_load(ui);
+  ImGui::EndDisabled();
+  ImGui::EndDisabled();
+}
+
+void draw_buttons(TrainingUi& ui, const Snapshot& s) {
+  bool have = s.state != RunState::Empty && s.state != RunState::Loading && !(s.state == RunState::Error && !s.data);
+  ImGui::BeginDisabled(!have);
+  if (s.state == RunState::Training) {
+    if (ImGui::Button("Pause")) send_command(ui, Command::Pause);
+  } else if (ImGui::Button(s.state == RunState::Paused ? "Resume" : "Train")) {
+    send_command(ui, s.state == RunState::Paused ? Command::Resume : Command::Start);
+  }
+  ImGui::SameLine();
+  ImGui::BeginDisabled(s.state == RunState::Training);
+  if (ImGui::Button("One batch")) send_command(ui, Command::OneBatch);
+  ImGui::SameLine();
+  if (ImGui::Button("One epoch")) send_command(ui, Command::OneEpoch);
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  if (ImGui::Button("Stop")) send_command(ui, Command::Stop);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Stop after this batch; keeps the weights and the history");
+  ImGui::SameLine();
+  if (ImGui::Button("Reset")) send_command(ui, Command::Reset);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Re-initialise the weights with the seed and clear the history");
+  ImGui::SameLine();
+  ImGui::BeginDisabled(s.state == RunState::Training);
+  if (ImGui::Button("Evaluate test")) send_command(ui, Command::Evaluate);
+  ImGui::EndDisabled();
+  ImGui::EndDisabled();
+}
+
+void draw_progress(const Snapshot& s) {
+  ImGui::Text("State: %s", run_state_name(s.state));
+  ImGui::TextWrapped("%s", s.status.empty() ? "Choose a dataset folder and a model, then Load." : s.status.c_str());
+  if (!s.error.empty()) ImGui::TextWrapped("✗ %s", s.error.c_str());
+  if (s.samples_total > 0) {
+    char overlay[96];
+    std::snprintf(overlay, sizeof overlay, "epoch %d/%d · batch %d/%d · %d/%d samples", std::min(s.epoch + 1, s.epochs),
+                  s.epochs, s.batch, s.num_batches, s.samples_done, s.samples_total);
+    float epoch_frac = s.samples_total ? float(s.samples_done) / s.samples_total : 0;
+    ImGui::ProgressBar(epoch_frac, ImVec2(-1, 0), overlay);
+    if (s.samples_per_s > 0) {
+      ImGui::Text("%.1f samples/s · ETA epoch %s · ETA run %s", s.samples_per_s, format_duration(s.eta_epoch_s).c_str(),
+                  format_duration(s.eta_run_s).c_str());
+    }
+  }
+  if (s.estimated_epoch_s > 0)
+    ImGui::TextWrapped("Estimate before starting: about %s per epoch on this machine (%d threads).",
+                       format_duration(s.estimated_epoch_s).c_str(), s.settings.threads);
+  if (s.memory.total() > 0) ImGui::TextWrapped("Memory: %s", s.memory.describe().c_str());
+}
+
+void draw_files(TrainingUi& ui, const Snapshot& s) {
+  if (ui.checkpoint_path.empty()) ui.checkpoint_path = ui.export_dir + "/training/checkpoint.safetensors";
+  if (ui.csv_path.empty()) ui.csv_path = ui.export_dir + "/training/history.csv";
+  bool have = s.data != nullptr && s.state != RunState::Loading;
+  ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Save  Load").x - ImGui::GetStyle().FramePadding.x * 4 - 12);
+  ImGui::InputText("##ckpt", &ui.checkpoint_path);
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!have || s.state == RunState::Training);
+  if (ImGui::Button("Save")) send_command(ui, Command::SaveCheckpoint, 0, ui.checkpoint_path);
+  ImGui::SameLine();
+  if (ImGui::Button("Load")) send_command(ui, Command::LoadCheckpoint, 0, ui.checkpoint_path);
+  ImGui::EndDisabled();
+  ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Export CSV").x - ImGui::GetStyle().FramePadding.x * 2 - 8);
+  ImGui::InputText("##csv", &ui.csv_path);
+  ImGui::SameLine();
+  ImGui::BeginDisabled(s.history.epochs.empty());
+  if (ImGui::Button("Export CSV")) {
+    try {
+      s.history.write_csv(ui.csv_path);
+      ui.message = "Wrote " + ui.csv_path;
+    } catch (const std::exception& e) {
+      ui.message = e.what();
+    }
+  }
+  ImGui::EndDisabled();
+  if (!ui.message.empty()) ImGui::TextWrapped("%s", ui.message.c_str());
+}
+
+}  // namespace
+
+void draw_train_controls_panel(TrainingUi& ui) {
+  const Snapshot& s = *ui.snap;
+  panel_header(ui, "Run", "controls");
+  draw_settings(ui, s);
+  ImGui::Separator();
+  draw_buttons(ui, s);
+  draw_progress(s);
+  ImGui::Separator();
+  draw_files(ui, s);
+}
+
+}  // namespace cnnlab

@@ -1,0 +1,48 @@
+// ui/training_view.h — the Training tab as the App sees it. Light on purpose: no nn/train headers, because
+// lesson/lesson.h and nn/layers.h both define cnnlab::Padding and app.h includes the lesson side.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cnnlab {
+
+struct App;
+struct TrainingUi;
+struct TrainingUiDeleter {
+  void operator()(TrainingUi* ui) const;  // defined beside TrainingUi (training_state.cpp)
+};
+using TrainingUiPtr = std::unique_ptr<TrainingUi, TrainingUiDeleter>;
+
+// A panel's rectangle in the last frame (framebuffer pixels), for pixel tests and panel PNG export.
+struct PanelRect {
+  std::string name;  // "controls", "curves", "maps", "filters", "predictions", "confusion", "model", "lesson"
+  float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+};
+
+// ---- for the App (training_hooks.cpp) ---------------------------------------------------------------
+// The whole Training workspace: creates app.training on first use, then draws it.
+void draw_training_workspace(App& app);
+// True once after start_training_view: the frame loop selects the Training tab.
+bool take_training_tab_request(App& app);
+// For `cnnlab screenshot --view training`: load `data_dir` ("" = the default folder) with `preset` at
+// `image_size` (0 = the preset's default), train `batches` batches one by one, optionally evaluate the
+// test split, then show the Training tab with sub-tab `tab` ("" = defaults). Throws UserError.
+void start_training_view(App& app, const std::string& data_dir, const std::string& preset, int image_size,
+                         int batches, bool evaluate, const std::string& tab);
+// After a frame is rendered into the bound framebuffer (w × h): writes a requested panel PNG.
+void finish_training_frame(App& app, int width, int height);
+
+// ---- the same, on TrainingUi alone (training_workspace.cpp) -----------------------------------------
+TrainingUiPtr create_training_ui(const std::string& lesson_dir, const std::string& recent_file);
+// GL set-up on first use (when the window has GL) and the export folder; no ImGui calls.
+void prepare_training(TrainingUi& ui, bool gl_available, const std::string& export_dir);
+// prepare_training, then the snapshot swap, texture uploads and every panel (inside an ImGui frame).
+void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_dir);
+bool take_tab_request(TrainingUi& ui);
+void start_training(TrainingUi& ui, const std::string& data_dir, const std::string& preset, int image_size,
+                    int batches, bool evaluate, const std::string& tab);
+void finish_training_frame(TrainingUi& ui, int width, int height);
+const std::vector<PanelRect>& training_panel_rects(const TrainingUi& ui);
+
+}  // namespace cnnlab
