@@ -1,6 +1,6 @@
 // bench/bench_layers.cpp — times the nn engine: train_step of a preset (the course model by default)
 // with the per-layer forward/backward split, Adam, and an epoch estimate (12 steps + 40 val).
-//   bench_layers [--preset course] [--size 299] [--batch 32] [--steps 3] [--threads 2]
+//   bench_layers [--preset course] [--size 299] [--batch 32] [--steps 3] [--threads 2] [--fuse 1]
 #include <omp.h>
 
 #include <cstdio>
@@ -16,7 +16,7 @@ using namespace cnnlab;
 
 int main(int argc, char** argv) {
   std::string preset = "course";
-  int size = 299, batch = 32, steps = 3, threads = 2;
+  int size = 299, batch = 32, steps = 3, threads = 2, fuse = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--preset") preset = argv[i + 1];
@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     else if (a == "--batch") batch = std::atoi(argv[i + 1]);
     else if (a == "--steps") steps = std::atoi(argv[i + 1]);
     else if (a == "--threads") threads = std::atoi(argv[i + 1]);
+    else if (a == "--fuse") fuse = std::atoi(argv[i + 1]);
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -31,9 +32,10 @@ int main(int argc, char** argv) {
   }
   Model m = build_preset(preset, size, 5);
   m.set_threads(threads);
+  m.fuse_dense_adam = fuse != 0;
   MemoryEstimate e = m.estimate_memory(batch);
-  std::printf("preset %s %dx%d, batch %d, %d threads, %zu params, estimate %.2f GB\n", preset.c_str(),
-              size, size, batch, threads, m.num_params(), double(e.total()) / 1e9);
+  std::printf("preset %s %dx%d, batch %d, %d threads, fused dense+adam %d, %zu params, estimate %.2f GB\n",
+              preset.c_str(), size, size, batch, threads, fuse, m.num_params(), double(e.total()) / 1e9);
   double t = omp_get_wtime();
   m.allocate(batch);
   std::printf("allocate      %.3f s\n", omp_get_wtime() - t);

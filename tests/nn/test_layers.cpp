@@ -327,7 +327,7 @@ TEST_CASE("dense split over threads (large In) equals the serial product") {
 }
 
 TEST_CASE("dense_backward_adam equals dense_backward followed by adam_update") {
-  const int n = 3, in = 300, out = 7;  // 300 rows: two full blocks of 128 and a ragged one
+  const int n = 3, in = 300, out = 7;  // 300 rows: four full blocks of 64 and a ragged one
   auto x = random_vec(size_t(n) * in, 500), w = random_vec(size_t(in) * out, 501);
   auto dy = random_vec(size_t(n) * out, 502);
   auto m0 = random_vec(w.size(), 503, -0.1f, 0.1f), v0 = random_vec(w.size(), 504, 0.0f, 0.1f);
