@@ -109,8 +109,11 @@ namespace {
 void draw_stage(App& app) {
   const ImGuiStyle& style = ImGui::GetStyle();
   ImVec2 avail = ImGui::GetContentRegionAvail();
-  float tape_budget = avail.y * 0.22f;
-  float footer = tape_panel_height(app, avail.x, tape_budget) + app.controls_height + 4.0f * style.ItemSpacing.y;
+  // The footer is sized from the tape's budget (it shrinks to fit), not from this step's tape,
+  // so the grids keep their size and arrangement while stepping.
+  float tape_budget = std::min(avail.y * 0.22f, tape_height_needed(app, avail.x));
+  float footer = tape_budget + 3.0f * ImGui::GetTextLineHeightWithSpacing() + app.controls_height +
+                 6.0f * style.ItemSpacing.y;
   float min_grids = avail.y * 0.45f;
   draw_grids_panel(app, std::max(avail.y - footer, min_grids));
   ImGui::Separator();

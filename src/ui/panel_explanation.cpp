@@ -13,7 +13,8 @@ void draw_explanation_panel(App& app) {
   ImGui::PushFont(app.fonts.heading);
   ImGui::TextWrapped("%s", lesson.title.c_str());
   ImGui::PopFont();
-  // Paragraphs are split by blank lines; single newlines inside a paragraph are kept.
+  // Paragraphs are split by blank lines; a single newline inside a paragraph is the teacher's
+  // editor wrapping the line, so it becomes a space and ImGui re-wraps to the column.
   std::istringstream in(lesson.text);
   std::string line, paragraph;
   auto flush = [&] {
@@ -24,7 +25,7 @@ void draw_explanation_panel(App& app) {
   };
   while (std::getline(in, line)) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) flush();
-    else paragraph += (paragraph.empty() ? "" : "\n") + line;
+    else paragraph += (paragraph.empty() ? "" : " ") + line;
   }
   flush();
   bool has_pool = false;

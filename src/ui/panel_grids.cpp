@@ -217,7 +217,7 @@ void draw_grids_panel(App& app, float height) {
   float side = choose_cell_size(app, blocks, width, height, separator_w, true);
   bool side_by_side = side > stacked;
   float cell = std::max(stacked, side);
-  float sep_size = std::min(sep_font->FontSize, std::max(cell * 0.6f, ImGui::GetFontSize()));
+  float sep_size = std::min(sep_font->FontSize, std::max(cell * 0.8f, ImGui::GetFontSize()));
   separator_w = std::min(separator_w, sep_size * 0.9f);
   StageContext ctx{app, st, shown, shown.op_index == 0 ? -1 : shown.op_index - 1};
   LayoutRecord* layout = app.record_layout ? &app.layout : nullptr;

@@ -1,6 +1,7 @@
 // ui/panel_tape.cpp — the arithmetic tape in large type and the output-size formula with numbers.
 #include <algorithm>
 #include <cfloat>
+#include <cmath>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -83,19 +84,19 @@ TapeContent tape_content(const App& app, float width, float budget) {
 
 }  // namespace
 
-float tape_panel_height(const App& app, float width, float budget) {
-  if (!app.view.loaded()) return 0;
-  TapeContent t = tape_content(app, width, budget);
-  const ImGuiStyle& style = ImGui::GetStyle();
-  float h = ImGui::GetTextLineHeightWithSpacing() + style.ItemSpacing.y * 2.0f;
-  ImFont* tape = app.fonts.tape;
-  for (const std::string& line : t.lines) {
-    h += wrapped_height(tape, tape ? tape->FontSize * t.scale : 0, width, line) + style.ItemSpacing.y;
+float tape_height_needed(const App& app, float width) {
+  ImFont* font = app.fonts.tape;
+  if (!font || width <= 0) return 0;
+  // The tape font is monospaced: a line of n characters is n advances wide. Word wrapping
+  // leaves ragged ends, hence the 0.9.
+  float advance = font->CalcTextSizeA(font->FontSize, FLT_MAX, 0, "0").x;
+  int most_rows = 1;
+  for (const std::vector<int>& lines : app.view.tape_line_chars) {
+    int rows = 0;
+    for (int chars : lines) rows += std::max(1, int(std::ceil(float(chars) * advance / (width * 0.9f))));
+    most_rows = std::max(most_rows, rows);
   }
-  if (!t.tie.empty()) h += wrapped_height(app.fonts.body, app.fonts.body->FontSize, width, t.tie) + style.ItemSpacing.y;
-  ImFont* heading = app.fonts.heading;
-  h += wrapped_height(heading, heading ? heading->FontSize : 0, width, t.formula) + style.ItemSpacing.y;
-  return h;
+  return float(most_rows) * font->FontSize;
 }
 
 void draw_tape_panel(App& app, float budget) {
