@@ -1,0 +1,138 @@
+// tests/app/training_pixels.cpp — the Training tab's pixels: after K batches on a generated dataset the
+// feature-map and filter panels are not blank and sit where the layout says, and the curves have a line.
+#define DOCTEST_CONFIG_IMPLEMENT
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include "core/fileio.h"
+#include "core/rng.h"
+#include "data/image.h"
+#include "ui/layout_record.h"
+
+namespace cnnlab {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Two classes of 32×32 PNGs a small CNN can tell apart: bright discs vs dark diagonal stripes.
+std::string make_dataset() {
+  fs::path dir = fs::path(CNNLAB_PIXELS_OUT) / "data";
+  fs::remove_all(dir);
+  Rng rng(11);
+  for (int c = 0; c < 2; ++c) {
+    fs::path cls = dir / (c == 0 ? "discs" : "stripes");
+    fs::create_directories(cls);
+    for (int i = 0; i < 16; ++i) {
+      Image img{32, 32, 3, std::vector<uint8_t>(32 * 32 * 3)};
+      int cx = 10 + int(rng.below(12)), cy = 10 + int(rng.below(12));
+      for (int y = 0; y < 32; ++y)
+        for (int x = 0; x < 32; ++x) {
+          bool on = c == 0 ? (x - cx) * (x - cx) + (y - cy) * (y - cy) < 60 : ((x + y + i) / 4) % 2 == 0;
+          uint8_t* p = &img.pixels[size_t(y * 32 + x) * 3];
+          p[0] = uint8_t(on ? 220 : 40 + rng.below(30));
+          p[1] = uint8_t(on ? (c == 0 ? 200 : 60) : 40 + rng.below(30));
+          p[2] = uint8_t(on ? (c == 0 ? 40 : 220) : 40 + rng.below(30));
+        }
+      write_png((cls / (std::to_string(i) + ".png")).string(), img);
+    }
+  }
+  return dir.string();
+}
+
+struct Shot {
+  Image png;
+  LayoutRecord layout;
+};
+
+Shot take(const std::string& name, const std::string& args) {
+  std::string dir = CNNLAB_PIXELS_OUT;
+  fs::create_directories(dir);
+  std::string png = dir + "/" + name + ".png", txt = dir + "/" + name + ".txt";
+  std::string cmd = std::string(CNNLAB_EXE) + " screenshot --view training --out " + png + " --layout " + txt + " " +
+                    args + " > /dev/null";
+  INFO(cmd);
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  return {decode_image_file(png), parse_layout(read_file_text(txt))};
+}
+
+const LayoutRect* rect(const Shot& s, const std::string& name) {
+  for (const LayoutRect& r : s.layout.rects)
+    if (r.name == name) return &r;
+  return nullptr;
+}
+
+// Distinct colours (4 bits per channel) and pixels near `target` inside a rectangle.
+struct Stats {
+  size_t colours = 0, near = 0, pixels = 0;
+};
+Stats stats(const Shot& s, const LayoutRect& r, int tr = -1, int tg = -1, int tb = -1, int tol = 40) {
+  std::set<int> colours;
+  Stats st;
+  for (int y = int(r.y0) + 2; y < int(r.y1) - 2; ++y)
+    for (int x = int(r.x0) + 2; x < int(r.x1) - 2; ++x) {
+      const uint8_t* p = &s.png.pixels[(size_t(y) * s.png.width + x) * s.png.channels];
+      colours.insert((p[0] >> 4) << 8 | (p[1] >> 4) << 4 | (p[2] >> 4));
+      if (tr >= 0 && std::abs(p[0] - tr) + std::abs(p[1] - tg) + std::abs(p[2] - tb) < tol) ++st.near;
+      ++st.pixels;
+    }
+  st.colours = colours.size();
+  return st;
+}
+
+}  // namespace
+
+TEST_CASE("training view after K batches: maps and filters drawn where the layout says, curves have lines") {
+  std::string data = make_dataset();
+  Shot s = take("small-4", "--data " + data + " --model small --image-size 32 --batches 4 --size 1920x1080");
+  REQUIRE(s.png.width == 1920);
+  for (const char* n : {"train.controls", "train.curves", "train.maps", "train.filters", "train.predictions", "train.model"})
+    CHECK_MESSAGE(rect(s, n) != nullptr, n);
+  const LayoutRect* maps = rect(s, "train.maps");
+  const LayoutRect* filters = rect(s, "train.filters");
+  const LayoutRect* curves = rect(s, "train.curves");
+  REQUIRE(maps);
+  REQUIRE(filters);
+  REQUIRE(curves);
+  // Feature maps: viridis tiles give many colours; a blank panel has a handful (text, frame, background).
+  Stats m = stats(s, *maps, 68, 1, 84, 60);  // viridis(0), the darkest purple
+  INFO("maps: colours " << m.colours << ", dark purple " << m.near);
+  CHECK(m.colours > 60);
+  CHECK(m.near > 50);
+  // Filters: RGB tiles and the blue–white–orange grid.
+  Stats f = stats(s, *filters);
+  INFO("filters: colours " << f.colours);
+  CHECK(f.colours > 60);
+  // Curves: 4 batches of 1 batch/epoch → 4 epochs: the training line (Okabe–Ito blue) and val (orange).
+  Stats blue = stats(s, *curves, 0, 115, 179), orange = stats(s, *curves, 230, 158, 0);
+  INFO("curves: blue " << blue.near << ", orange " << orange.near);
+  CHECK(blue.near > 100);
+  CHECK(orange.near > 100);
+  // Left of the maps panel is another panel, not maps: the layout is what the pixels show.
+  LayoutRect outside{"", maps->x0 - 200, maps->y0 + 40, maps->x0 - 20, maps->y1 - 40};
+  CHECK(stats(s, outside, 68, 1, 84, 60).near < m.near / 10 + 1);
+}
+
+TEST_CASE("training view: a bad dataset folder is a user error, not a crash") {
+  std::string cmd = std::string(CNNLAB_EXE) + " screenshot --view training --data /nonexistent/cnnlab --out " +
+                    CNNLAB_PIXELS_OUT + "/bad.png 2>/dev/null";
+  CHECK(WEXITSTATUS(std::system(cmd.c_str())) == 1);
+}
+
+}  // namespace cnnlab
+
+int main(int argc, char** argv) {
+  const char* display = std::getenv("DISPLAY");
+  if (!display || !*display) {
+    std::printf("training_pixels: no DISPLAY; skipped (run through tools/dev.sh test or xvfb-run)\n");
+    return 77;
+  }
+  doctest::Context context(argc, argv);
+  return context.run();
+}

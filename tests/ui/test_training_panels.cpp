@@ -1,0 +1,278 @@
+// tests/ui/test_training_panels.cpp — the Training tab without a GPU: every training panel for a few frames
+// against a fake snapshot (ImGui's asserts catch Begin/End mismatches), the atlas helpers with exact
+// values, the shipped training lessons, and the workspace driven by a real worker on a tiny dataset.
+#include <doctest/doctest.h>
+
+#include <imgui.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "core/rng.h"
+#include "data/image.h"
+#include "ui/training_panels.h"
+#include "ui/training_view.h"
+
+namespace cnnlab {
+
+namespace {
+
+struct HeadlessImGui {
+  HeadlessImGui() {
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    io.DisplaySize = ImVec2(1920, 1080);
+    unsigned char* pixels = nullptr;
+    int w = 0, h = 0;
+    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+  }
+  ~HeadlessImGui() { ImGui::DestroyContext(); }
+};
+
+TensorCopy ramp(const std::string& name, std::vector<int> shape, float scale) {
+  size_t n = 1;
+  for (int d : shape) n *= size_t(d);
+  TensorCopy t{name, shape, std::vector<float>(n)};
+  for (size_t i = 0; i < n; ++i) t.values[i] = scale * std::sin(float(i) * 0.37f);
+  return t;
+}
+
+// Two classes, 6 images of 8×8, three epochs that overfit, both evaluations filled.
+std::shared_ptr<Snapshot> fake_snapshot() {
+  auto s = std::make_shared<Snapshot>();
+  auto data = std::make_shared<Dataset>();
+  data->class_names = {"daisy", "rose"};
+  data->height = data->width = 8;
+  for (int i = 0; i < 6; ++i) {
+    data->paths.push_back("/fake/" + data->class_names[size_t(i % 2)] + "/" + std::to_string(i) + ".jpg");
+    data->labels.push_back(i % 2);
+  }
+  data->pixels.assign(6 * 8 * 8 * 3, 128);
+  s->data = data;
+  s->class_names = data->class_names;
+  s->split.train = {0, 1, 2};
+  s->split.val = {3};
+  s->split.test = {4, 5};
+  s->state = RunState::Paused;
+  s->status = "Epoch 3/5, batch 1/2";
+  s->summary = "Model: \"sequential\"\n(fake summary)\n";
+  s->num_params = 1000;
+  s->layer_params = {{"conv2d", 304}, {"conv2d_1", 222}, {"dense", 474}};
+  s->epochs = 5, s->epoch = 3, s->batch = 1, s->num_batches = 2;
+  s->samples_done = 2, s->samples_total = 3, s->samples_per_s = 10, s->eta_epoch_s = 0.1, s->estimated_epoch_s = 0.3;
+  for (int e = 0; e < 3; ++e)
+    s->history.epochs.push_back({e, 1.5 - 0.5 * e, 0.4 + 0.3 * e, 1.6 - 0.1 * e, 0.4 + 0.05 * e, 0.3, 3});
+  for (int b = 0; b < 7; ++b) s->batch_losses.push_back(1.6f - 0.2f * b), s->batch_epoch.push_back(0.5f * (b + 1));
+  s->conv_kernels = {ramp("conv2d", {5, 5, 3, 4}, 0.2f), ramp("conv2d_1", {3, 3, 4, 6}, 0.1f)};
+  s->conv_kernels_init = {ramp("conv2d", {5, 5, 3, 4}, 0.1f), ramp("conv2d_1", {3, 3, 4, 6}, 0.05f)};
+  s->probe_index = 4;
+  s->activations = {ramp("conv2d", {8, 8, 4}, 1), ramp("max_pooling2d", {4, 4, 4}, 1), ramp("dense", {10}, 1),
+                    ramp("dense_1", {2}, 1)};
+  s->probe_probs = {0.3f, 0.7f};
+  s->val_eval = {"validation", 3, 1.0, 0.5, {3}, {0}, {0.6f, 0.4f}, {0, 0, 1, 0}};
+  s->test_eval = {"test", 3, 0.9, 0.5, {4, 5}, {0, 0}, {0.6f, 0.4f, 0.7f, 0.3f}, {1, 0, 1, 0}};
+  return s;
+}
+
+void frame_with(TrainingUi& ui, void (*panel)(TrainingUi&)) {
+  ImGui::GetIO().DeltaTime = 1.0f / 60.0f;
+  ImGui::NewFrame();
+  ImGui::SetNextWindowPos(ImVec2(0, 0));
+  ImGui::SetNextWindowSize(ImVec2(900, 700));
+  ImGui::Begin("panel under test");
+  panel(ui);
+  ImGui::End();
+  ImGui::Render();
+}
+
+void workspace_frame(TrainingUi& ui) {
+  ImGui::GetIO().DeltaTime = 1.0f / 60.0f;
+  ImGui::NewFrame();
+  ImGui::SetNextWindowPos(ImVec2(0, 0));
+  ImGui::SetNextWindowSize(ImGui::GetIO().DisplaySize);
+  ImGui::Begin("workspace");
+  draw_training(ui, false, "/tmp/cnnlab-test-exports");
+  ImGui::End();
+  ImGui::Render();
+}
+
+std::string source(const std::string& rel) { return std::string(CNNLAB_SOURCE_DIR) + "/" + rel; }
+
+}  // namespace
+
+TEST_CASE("training panels: every panel draws a fake snapshot, and an empty one, without GL") {
+  HeadlessImGui imgui;
+  TrainingUi ui;  // no worker: commands are ignored
+  void (*panels[])(TrainingUi&) = {draw_train_controls_panel, draw_train_curves_panel, draw_train_maps_panel,
+                                   draw_train_filters_panel,  draw_train_predictions_panel, draw_train_confusion_panel,
+                                   draw_train_model_panel,    draw_train_lesson_panel};
+  for (auto panel : panels)
+    for (int f = 0; f < 3; ++f) frame_with(ui, panel);  // the empty snapshot
+  ui.snap = fake_snapshot();
+  ui.lessons = load_training_lessons(source("lessons/training"));
+  for (bool delta : {false, true})
+    for (bool per_layer : {false, true})
+      for (int split : {0, 1}) {
+        ui.kernels_delta = delta, ui.maps_per_layer = per_layer, ui.confusion_split = split;
+        ui.confusion_row = 1, ui.confusion_col = 0;
+        for (auto panel : panels)
+          for (int f = 0; f < 2; ++f) frame_with(ui, panel);
+      }
+  ui.enlarged = 2, ui.enlarged_layer = 1;  // one map enlarged
+  frame_with(ui, draw_train_maps_panel);
+  ui.gallery_mistakes_only = true;
+  frame_with(ui, draw_train_predictions_panel);
+  CHECK(find_panel_rect(ui, "maps") != nullptr);
+  CHECK(find_panel_rect(ui, "confusion") != nullptr);
+}
+
+TEST_CASE("training workspace: all panels laid out side by side; tabs switch; PNG export is a request") {
+  HeadlessImGui imgui;
+  TrainingUi ui;
+  ui.snap = fake_snapshot();
+  for (int f = 0; f < 3; ++f) workspace_frame(ui);
+  for (const char* name : {"controls", "curves", "maps", "filters", "predictions", "model"}) {
+    const PanelRect* r = find_panel_rect(ui, name);
+    REQUIRE_MESSAGE(r != nullptr, name);
+    CHECK(r->x1 - r->x0 > 100);
+    CHECK(r->y1 - r->y0 > 100);
+    CHECK(r->x1 <= 1920.5f);
+    CHECK(r->y1 <= 1080.5f);
+  }
+  // Curves above feature maps in the centre; filters in the right column.
+  CHECK(find_panel_rect(ui, "curves")->y1 <= find_panel_rect(ui, "maps")->y0 + 1);
+  CHECK(find_panel_rect(ui, "filters")->x0 > find_panel_rect(ui, "maps")->x1 - 1);
+  CHECK(find_panel_rect(ui, "confusion") == nullptr);  // behind its tab
+  ui.force_tab = "confusion";
+  for (int f = 0; f < 2; ++f) workspace_frame(ui);
+  CHECK(find_panel_rect(ui, "confusion") != nullptr);
+  CHECK(find_panel_rect(ui, "predictions") == nullptr);
+  // Without GL nothing was uploaded.
+  CHECK(ui.gl.map_uploads == 0);
+  CHECK(ui.gl.kernel_uploads == 0);
+}
+
+TEST_CASE("atlases: feature maps tiled channel by channel, ranges per map and per layer") {
+  // (H, W, C) = (2, 2, 3): value = 100·c + 10·y + x. Two columns → 2 rows of tiles; tile 3 is a gap.
+  TensorCopy t{"conv2d", {2, 2, 3}, std::vector<float>(12)};
+  for (int y = 0; y < 2; ++y)
+    for (int x = 0; x < 2; ++x)
+      for (int c = 0; c < 3; ++c) t.values[size_t((y * 2 + x) * 3 + c)] = float(100 * c + 10 * y + x);
+  std::vector<float> a = feature_atlas(t, 2);
+  REQUIRE(a.size() == 16);  // (2 rows · 2, 2 cols · 2)
+  // Row 0 of the atlas: channel 0 (0, 1) then channel 1 (100, 101).
+  CHECK(a[0] == 0);
+  CHECK(a[1] == 1);
+  CHECK(a[2] == 100);
+  CHECK(a[3] == 101);
+  CHECK(a[4] == 10);  // row 1: y = 1
+  CHECK(a[6] == 110);
+  CHECK(a[8] == 200);  // second tile row: channel 2
+  CHECK(a[11] == kGapValue);
+  CHECK(activation_at(t, 1, 0, 2) == 210);
+  auto per_map = feature_ranges(t, false);
+  REQUIRE(per_map.size() == 3);
+  CHECK(per_map[1] == std::pair<float, float>(100, 111));
+  auto per_layer = feature_ranges(t, true);
+  REQUIRE(per_layer.size() == 1);
+  CHECK(per_layer[0] == std::pair<float, float>(0, 211));
+  CHECK(feature_grid_cols(4) == 2);
+  CHECK(feature_grid_cols(16) == 4);
+  CHECK(feature_grid_cols(32) == 8);
+  CHECK(feature_grid_cols(64) == 8);
+}
+
+TEST_CASE("atlases: kernel grid (Cin rows × Cout columns, gaps), change since init, RGB tiles") {
+  // (KH, KW, Cin, Cout) = (1, 2, 2, 2): value = 1000·i + 100·j + 10·ci + co (i = 0).
+  TensorCopy k{"conv2d_1", {1, 2, 2, 2}, std::vector<float>(8)};
+  for (int j = 0; j < 2; ++j)
+    for (int ci = 0; ci < 2; ++ci)
+      for (int co = 0; co < 2; ++co) k.values[size_t((j * 2 + ci) * 2 + co)] = float(100 * j + 10 * ci + co);
+  std::vector<float> g = kernel_grid_atlas(k, nullptr);
+  // Width (KW+1)·Cout = 6, height (KH+1)·Cin = 4.
+  REQUIRE(g.size() == 24);
+  CHECK(g[0] == 0);     // ci 0, co 0, j 0
+  CHECK(g[1] == 100);   // j 1
+  CHECK(g[2] == kGapValue);
+  CHECK(g[3] == 1);     // co 1
+  CHECK(g[6] == kGapValue);  // the gap row under the first tile row
+  CHECK(g[12] == 10);   // ci 1
+  CHECK(kernel_abs_max(k, nullptr) == 111);
+  TensorCopy init = k;
+  for (float& v : init.values) v -= 2;
+  std::vector<float> d = kernel_grid_atlas(k, &init);
+  CHECK(d[0] == 2);
+  CHECK(d[13] == 2);
+  CHECK(kernel_abs_max(k, &init) == 2);
+  // RGB: one 1×1×3 kernel (-1, 0, 0.5): scaled by max |w| = 1 to 0.5 ± 0.5 → 0, 128, 191.
+  TensorCopy rgb{"conv2d", {1, 1, 3, 1}, {-1.0f, 0.0f, 0.5f}};
+  RgbaImage tiles = rgb_kernel_tiles(rgb, nullptr);
+  REQUIRE(tiles.width == 2);
+  CHECK(int(tiles.pixel(0, 0)[0]) == 0);
+  CHECK(int(tiles.pixel(0, 0)[1]) == 128);
+  CHECK(int(tiles.pixel(0, 0)[2]) == 191);
+  CHECK(int(tiles.pixel(1, 0)[3]) == 0);  // gap column transparent
+}
+
+TEST_CASE("widgets and form: ticks, presets with parameter counts, folder checks, lessons") {
+  CHECK(nice_ticks(0, 1, 5) == std::vector<double>{0, 0.2, 0.4, 0.6000000000000001, 0.8, 1});
+  std::vector<double> t = nice_ticks(0, 25, 5);
+  CHECK(t.front() == 0);
+  CHECK(t.back() == 25);
+  CHECK(t.size() == 6);
+  std::vector<PresetChoice> p = default_preset_choices(5);
+  REQUIRE(p.size() == 4);
+  // Course model at 299: 2,432 + 18,496 + 350,465,000 + 100,100 + 505 (Keras summary).
+  CHECK(p[0].params == 350586533u);
+  CHECK(p[0].label.find("350,586,533") != std::string::npos);
+  CHECK(p[1].image_size == 64);
+  CHECK(default_image_size("small") == 64);
+  CHECK(check_data_folder("").size() > 0);
+  CHECK(check_data_folder("/nonexistent/cnnlab") == "no such folder");
+  CHECK(check_data_folder(source("lessons")).find("two class subfolders") != std::string::npos);
+  std::vector<LessonText> lessons = load_training_lessons(source("lessons/training"));
+  REQUIRE(lessons.size() >= 3);
+  CHECK(lessons[0].title == "What is a feature map?");
+  CHECK(lessons[0].text.find("feature map") != std::string::npos);
+}
+
+TEST_CASE("training workspace with a real worker: load, train batches, draw while it runs") {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / "cnnlab_test_training_ui";
+  fs::remove_all(dir);
+  Rng rng(7);
+  for (const char* name : {"bright", "dark"}) {
+    fs::create_directories(dir / name);
+    for (int i = 0; i < 12; ++i) {
+      Image img{12, 12, 3, std::vector<uint8_t>(12 * 12 * 3)};
+      for (auto& v : img.pixels) v = uint8_t(name[0] == 'b' ? 150 + rng.below(100) : rng.below(100));
+      write_png((dir / name / (std::to_string(i) + ".png")).string(), img);
+    }
+  }
+  HeadlessImGui imgui;
+  TrainingUiPtr ui = create_training_ui(source("lessons"), "");
+  CHECK(ui->lessons.size() >= 3);
+  RunSettings s;
+  s.data_dir = dir.string();
+  s.preset = "tiny";
+  s.image_size = 12;
+  s.epochs = 2;
+  s.batch_size = 4;
+  SnapshotPtr snap = load_blocking(*ui, s, 60);
+  CHECK(snap->state == RunState::Ready);
+  snap = train_batches_blocking(*ui, 3, 60);
+  CHECK(snap->batch_losses.size() == 3);
+  CHECK(snap->state == RunState::Paused);
+  send_command(*ui, Command::Start);  // runs on while the UI draws: frames never wait
+  for (int f = 0; f < 5; ++f) workspace_frame(*ui);
+  send_command(*ui, Command::Stop);
+  snap = ui->worker->wait_until([](const Snapshot& x) { return x.state == RunState::Done; }, 60);
+  CHECK(snap->state == RunState::Done);
+  workspace_frame(*ui);
+  CHECK(ui->snap->batch_losses.size() >= 3);
+  ui.reset();
+  fs::remove_all(dir);
+}
+
+}  // namespace cnnlab
