@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,12 @@
 #include "nn/model.h"
 
 using namespace cnnlab;
+
+static double cpu_now() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
 
 int main(int argc, char** argv) {
   std::string preset = "course";
@@ -36,9 +43,9 @@ int main(int argc, char** argv) {
   MemoryEstimate e = m.estimate_memory(batch);
   std::printf("preset %s %dx%d, batch %d, %d threads, fused dense+adam %d, %zu params, estimate %.2f GB\n",
               preset.c_str(), size, size, batch, threads, fuse, m.num_params(), double(e.total()) / 1e9);
-  double t = omp_get_wtime();
+  double t = omp_get_wtime(), c = cpu_now();
   m.allocate(batch);
-  std::printf("allocate      %.3f s\n", omp_get_wtime() - t);
+  std::printf("allocate      %.3f s (cpu %.3f s)\n", omp_get_wtime() - t, cpu_now() - c);
   t = omp_get_wtime();
   m.init(1);
   std::printf("init          %.3f s\n", omp_get_wtime() - t);

@@ -14,6 +14,8 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -30,35 +32,40 @@ namespace cnnlab {
 // =================================================================================================
 namespace {
 
-// 64-byte aligned, zero-filled with every page touched by the OpenMP threads (first touch is
-// 5-7x slower than rewriting an existing buffer, so it happens here, once).
-template <class T>
-T* alloc_touched(size_t count) {
-  if (count == 0) return nullptr;
-  size_t bytes = (count * sizeof(T) + 63) / 64 * 64;
-  void* p = std::aligned_alloc(64, bytes);
-  CNNLAB_ASSERT(p != nullptr, "out of memory");
-  char* c = static_cast<char*>(p);
-  const long chunks = long((bytes + (1 << 20) - 1) >> 20);
-#pragma omp parallel for schedule(static)
-  for (long k = 0; k < chunks; ++k) {
-    size_t b = size_t(k) << 20, e = std::min(bytes, b + (size_t(1) << 20));
-    std::memset(c + b, 0, e - b);
-  }
-  return static_cast<T*>(p);
-}
-
 double cpu_now() {
   timespec ts;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
-struct FreeDeleter {
-  void operator()(void* p) const { std::free(p); }
+// Page-aligned, zero-filled anonymous memory with every page touched by the OpenMP threads (first
+// touch is 5-7x slower than rewriting an existing buffer, so it happens here, once). Large buffers
+// ask for transparent huge pages (THP is "madvise" on Debian): 512x fewer page faults at
+// allocate() and fewer TLB misses when streaming the 1.4 GB dense arrays.
+struct MapDeleter {
+  size_t bytes = 0;
+  void operator()(void* p) const {
+    if (p) munmap(p, bytes);
+  }
 };
 template <class T>
-using Owned = std::unique_ptr<T, FreeDeleter>;
+using Owned = std::unique_ptr<T, MapDeleter>;
+
+template <class T>
+Owned<T> alloc_touched(size_t count) {
+  if (count == 0) return Owned<T>(nullptr, MapDeleter{0});
+  const size_t need = count * sizeof(T);
+  const size_t align = need >= (size_t(8) << 20) ? (size_t(2) << 20) : 4096;  // huge pages if big
+  const size_t bytes = (need + align - 1) / align * align;
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CNNLAB_ASSERT(p != MAP_FAILED, "out of memory (mmap failed)");
+  madvise(p, bytes, MADV_HUGEPAGE);  // a hint: ignored where THP is off
+  volatile char* c = static_cast<char*>(p);
+  const long pages = long(bytes / 4096);
+#pragma omp parallel for schedule(static)
+  for (long k = 0; k < pages; ++k) c[size_t(k) * 4096] = 0;  // mmap memory is already zero
+  return Owned<T>(static_cast<T*>(p), MapDeleter{bytes});
+}
 
 }  // namespace
 
@@ -331,12 +338,12 @@ void Model::allocate(int max_batch) {
   buf_ = std::make_unique<Buffers>();
   Buffers& B = *buf_;
   const size_t N = size_t(max_batch);
-  B.params.reset(alloc_touched<float>(num_params_));
-  B.grads.reset(alloc_touched<float>(num_params_));
-  B.m.reset(alloc_touched<float>(num_params_));
-  B.v.reset(alloc_touched<float>(num_params_));
+  B.params = alloc_touched<float>(num_params_);
+  B.grads = alloc_touched<float>(num_params_);
+  B.m = alloc_touched<float>(num_params_);
+  B.v = alloc_touched<float>(num_params_);
   params_ = B.params.get(), grads_ = B.grads.get();
-  B.input.reset(alloc_touched<float>(N * layers_[0].out_size()));
+  B.input = alloc_touched<float>(N * layers_[0].out_size());
   B.outs.resize(layers_.size());
   B.act.assign(layers_.size(), nullptr);
   B.argmax.resize(layers_.size());
@@ -347,16 +354,16 @@ void Model::allocate(int max_batch) {
       B.act[i] = B.act[i - 1];  // NHWC flattens in place
       continue;
     }
-    B.outs[i].reset(alloc_touched<float>(N * l.out_size()));
+    B.outs[i] = alloc_touched<float>(N * l.out_size());
     B.act[i] = B.outs[i].get();
-    if (l.kind == LayerKind::MaxPool2D) B.argmax[i].reset(alloc_touched<int32_t>(N * l.out_size()));
+    if (l.kind == LayerKind::MaxPool2D) B.argmax[i] = alloc_touched<int32_t>(N * l.out_size());
   }
-  B.logits.reset(alloc_touched<float>(N * layers_.back().out_size()));
+  B.logits = alloc_touched<float>(N * layers_.back().out_size());
   Plan p = make_plan(layers_, threads_);
-  B.grad_a.reset(alloc_touched<float>(N * p.grad_floats));
-  B.grad_b.reset(alloc_touched<float>(N * p.grad_floats));
+  B.grad_a = alloc_touched<float>(N * p.grad_floats);
+  B.grad_b = alloc_touched<float>(N * p.grad_floats);
   B.scratch_floats = std::max(p.scratch_floats, p.dense_scratch_floats * N);
-  B.scratch.reset(alloc_touched<float>(B.scratch_floats));
+  B.scratch = alloc_touched<float>(B.scratch_floats);
   max_batch_ = max_batch;
 }
 
