@@ -110,6 +110,29 @@ void export_all_steps(App& app, int w, int h) {
   v.hover_step = saved_hover;
 }
 
+// "slides/step.png", 7 → "slides/step-007.png".
+std::string numbered_path(const std::string& path, int number) {
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "-%03d", number);
+  std::string p = path;
+  size_t dot = p.rfind('.');
+  size_t slash = p.rfind('/');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) dot = p.size();
+  return p.insert(dot, suffix);
+}
+
+// `cnnlab screenshot --all-steps`: every step rendered offscreen into OUT-001.png, OUT-002.png, ….
+void write_all_steps(App& app, const RenderTarget& target, const WindowOptions& o) {
+  for (int k = 0; k < app.view.num_steps(); ++k) {
+    step_to(app.view, k);
+    for (int f = 0; f < 2; ++f) {  // the second frame sees the first one's measured controls
+      target.bind();
+      render_frame(app, o.width, o.height, true);
+    }
+    write_png_rgba(numbered_path(o.out_png, k + 1), read_pixels(o.width, o.height));
+  }
+}
+
 void apply_start_options(App& app, const WindowOptions& o) {
   if (!app.view.loaded()) return;
   if (o.step > 0) {
@@ -194,6 +217,7 @@ int run_window(const WindowOptions& o) {
       }
       target->bind();
       write_png_rgba(o.out_png, read_pixels(o.width, o.height));
+      if (o.all_steps) write_all_steps(*app, *target, o);
       RenderTarget::unbind();
       if (!o.layout_path.empty()) {
         app->layout.width = o.width;

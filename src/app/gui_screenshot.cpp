@@ -36,6 +36,8 @@ void register_gui_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--font-scale", options->font_scale, "text scale, 0.5 to 4 (default 1)");
   cmd->add_flag("--predict", options->predict, "predict mode: the current cell waits for an answer");
   cmd->add_option("--answer", options->answer, "with --predict: submit this answer first");
+  cmd->add_flag("--all-steps", options->all_steps,
+                "every step of the lesson as a numbered PNG sequence (OUT-001.png, …) for slides");
   cmd->add_flag("--presentation", options->presentation, "presentation mode: grids, arithmetic, controls");
   cmd->add_flag("--dark", options->dark, "the dark theme instead of the high-contrast light one");
   cmd->add_option("--layout", options->layout_path,

@@ -18,6 +18,7 @@ struct WindowOptions {
   bool presentation = false;
   bool dark = false;
   std::string out_png;       // offscreen: where the PNG goes
+  bool all_steps = false;    // offscreen: one PNG per step, OUT with "-001", "-002", … before ".png"
   std::string layout_path;   // offscreen: the layout sidecar (cell rectangles) for pixel tests
   // --view training: the Training tab after `train_batches` batches (ui/training_view.h).
   std::string view;          // "" / "lessons", or "training"

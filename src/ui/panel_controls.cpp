@@ -72,6 +72,10 @@ void draw_controls_panel(App& app) {
   ImGui::SameLine();
   bool predict = view.predict;
   if (ImGui::Checkbox("Predict, then reveal (P)", &predict)) set_predict(view, predict);
+  if (app.presentation) {
+    ImGui::SameLine();
+    if (ImGui::Button("Leave presentation (F5)")) app.presentation = false;
+  }
   if (view.predict) draw_predict_row(app);
 }
 

@@ -70,7 +70,8 @@ TapeContent tape_content(const App& app, float width, float budget) {
   t.lines = split_lines(s.tape);
   if (!reveal) t.lines = hide_results(t.lines);
   if (reveal && has_tie(s)) {
-    t.tie = "Tie: " + (view.lesson.tie_rule.empty() ? std::string(kDefaultTieRule) : view.lesson.tie_rule);
+    t.tie = "This window has a tie. " +
+            (view.lesson.tie_rule.empty() ? std::string(kDefaultTieRule) : view.lesson.tie_rule);
   }
   t.formula = st.output_size(s.op_index).text;
   ImFont* font = app.fonts.tape;

@@ -206,6 +206,21 @@ TEST_CASE("pixels: font scale 2 draws the arithmetic tape larger than scale 1") 
   CHECK(h2 > h1 * 1.5);
 }
 
+TEST_CASE("pixels: --all-steps writes one numbered PNG per step, each different") {
+  std::string dir = std::string(CNNLAB_PIXELS_OUT) + "/all";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string cmd = std::string(CNNLAB_EXE) + " screenshot --dir " + CNNLAB_LESSONS_DIR +
+                    " --lesson pooling-ties --all-steps --size 640x360 --out " + dir + "/ties.png > /dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  // pooling-ties: a 4×4 input pooled 2×2 stride 2 → 4 steps.
+  for (int k = 1; k <= 4; ++k) CHECK(std::filesystem::exists(dir + "/ties-00" + std::to_string(k) + ".png"));
+  CHECK_FALSE(std::filesystem::exists(dir + "/ties-005.png"));
+  Image first = decode_image_file(dir + "/ties-001.png"), last = decode_image_file(dir + "/ties-004.png");
+  CHECK(first.width == 640);
+  CHECK(first.pixels != last.pixels);
+}
+
 TEST_CASE("pixels: a bad lesson id or step is a user error, exit status 1") {
   std::string base = std::string(CNNLAB_EXE) + " screenshot --dir " + CNNLAB_LESSONS_DIR + " --out " +
                      CNNLAB_PIXELS_OUT + "/bad.png";
