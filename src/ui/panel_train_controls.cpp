@@ -102,7 +102,9 @@ void draw_progress(const Snapshot& s) {
   if (!s.error.empty()) ImGui::TextWrapped("✗ %s", s.error.c_str());
   if (s.samples_total > 0) {
     char overlay[96];
-    std::snprintf(overlay, sizeof overlay, "epoch %d/%d · batch %d/%d · %d/%d samples", std::min(s.epoch + 1, s.epochs),
+    bool epoch_done = s.samples_done >= s.samples_total && s.batch > 0;  // shown until the next batch
+    std::snprintf(overlay, sizeof overlay, "epoch %d/%d · batch %d/%d · %d/%d samples",
+                  std::clamp(epoch_done ? s.epoch : s.epoch + 1, 1, std::max(s.epochs, 1)),
                   s.epochs, s.batch, s.num_batches, s.samples_done, s.samples_total);
     float epoch_frac = s.samples_total ? float(s.samples_done) / s.samples_total : 0;
     ImGui::ProgressBar(epoch_frac, ImVec2(-1, 0), overlay);

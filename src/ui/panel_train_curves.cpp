@@ -49,7 +49,7 @@ Plot draw_axes(ImVec2 origin, ImVec2 size, double x1, double y0, double y1, cons
   ImDrawList* dl = ImGui::GetWindowDrawList();
   float th = ImGui::GetTextLineHeight();
   Plot p;
-  p.p0 = ImVec2(origin.x + ImGui::CalcTextSize("0.00").x + th * 1.6f, origin.y + th * 0.6f);
+  p.p0 = ImVec2(origin.x + ImGui::CalcTextSize("0.00").x + th * 1.6f, origin.y + th * 1.5f);
   p.p1 = ImVec2(origin.x + size.x - 8, origin.y + size.y - th * 2.4f);
   p.x0 = 0, p.x1 = x1, p.y0 = y0, p.y1 = y1;
   ImU32 grid = ImGui::GetColorU32(ImGuiCol_Border, 0.45f), axis = ImGui::GetColorU32(ImGuiCol_Text);
@@ -90,11 +90,11 @@ void draw_series(const Plot& p, const Series& s) {
   }
 }
 
-void draw_legend(const Plot& p, const std::vector<const Series*>& series) {
+void draw_legend(const Plot& p, const std::vector<const Series*>& series, bool bottom) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   float th = ImGui::GetTextLineHeight(), w = 0;
   for (const Series* s : series) w = std::max(w, ImGui::CalcTextSize(s->name).x);
-  ImVec2 o(p.p1.x - w - 52, p.p0.y + 6);
+  ImVec2 o(p.p1.x - w - 52, bottom ? p.p1.y - th * series.size() - 8 : p.p0.y + 6);
   dl->AddRectFilled(ImVec2(o.x - 4, o.y - 2), ImVec2(p.p1.x - 4, o.y + th * series.size() + 2),
                     ImGui::GetColorU32(ImGuiCol_WindowBg, 0.9f));
   for (size_t i = 0; i < series.size(); ++i) {
@@ -104,7 +104,7 @@ void draw_legend(const Plot& p, const std::vector<const Series*>& series) {
     if (s.dashed) dashed_polyline(dl, seg, s.color, 2.5f);
     else dl->AddLine(seg[0], seg[1], s.color, 2.5f);
     if (s.square) dl->AddRectFilled(ImVec2(o.x + 13, y - 4), ImVec2(o.x + 21, y + 4), s.color);
-    else if (!s.x.empty() || true) dl->AddCircleFilled(ImVec2(o.x + 17, y), 4.5f, s.color);
+    else dl->AddCircleFilled(ImVec2(o.x + 17, y), 4.5f, s.color);
     dl->AddText(ImVec2(o.x + 42, y - th / 2), ImGui::GetColorU32(ImGuiCol_Text), s.name);
   }
 }
@@ -162,7 +162,7 @@ void draw_train_curves_panel(TrainingUi& ui) {
   float w = (avail.x - ImGui::GetStyle().ItemSpacing.x) / 2, ht = std::max(avail.y, 120.0f);
   ImVec2 o = ImGui::GetCursorScreenPos();
   o.y += ImGui::GetTextLineHeight();
-  Plot pl = draw_axes(o, ImVec2(w, ht - ImGui::GetTextLineHeight()), xmax, 0, std::min(ymax * 1.05, 20.0), "loss");
+  Plot pl = draw_axes(o, ImVec2(w, ht - ImGui::GetTextLineHeight()), xmax, 0, ymax * 1.05, "loss");
   // Batch losses are many points: one thin line, no markers.
   std::vector<ImVec2> pts;
   for (size_t i = 0; i < batch.x.size(); ++i)
@@ -170,13 +170,13 @@ void draw_train_curves_panel(TrainingUi& ui) {
   ImGui::GetWindowDrawList()->AddPolyline(pts.data(), int(pts.size()), batch.color, 0, 1.2f);
   draw_series(pl, loss);
   draw_series(pl, val_loss);
-  draw_legend(pl, {&batch, &loss, &val_loss});
+  draw_legend(pl, {&batch, &loss, &val_loss}, false);  // losses fall: top right stays clear
   ImVec2 o2(o.x + w + ImGui::GetStyle().ItemSpacing.x, o.y);
   Plot pa = draw_axes(o2, ImVec2(w, ht - ImGui::GetTextLineHeight()), xmax, 0, 1, "accuracy");
   draw_gap(pa, acc, val_acc);
   draw_series(pa, acc);
   draw_series(pa, val_acc);
-  draw_legend(pa, {&acc, &val_acc});
+  draw_legend(pa, {&acc, &val_acc}, true);  // accuracies rise: bottom right stays clear
   if (h.epochs.empty()) {
     const char* note = s.batch_losses.empty() ? "No training yet" : "Epoch curves appear after the first epoch";
     ImVec2 ts = ImGui::CalcTextSize(note);

@@ -49,6 +49,19 @@ void probe_row(TrainingUi& ui, const Snapshot& s) {
   ImGui::SameLine();
   ImGui::RadioButton("per layer", &norm, 1);
   ui.maps_per_layer = norm == 1;
+  ImGui::SameLine();
+  ImGui::TextUnformatted("Show:");
+  ImGui::SameLine();
+  std::vector<std::string> names{"all layers"};
+  for (const TensorCopy& t : s.activations)
+    if (t.shape.size() == 3) names.push_back(t.name);
+  ui.map_layer = std::clamp(ui.map_layer, -1, int(names.size()) - 2);
+  ImGui::SetNextItemWidth(ImGui::CalcTextSize("max_pooling2d_1__").x + ImGui::GetFrameHeight());
+  if (ImGui::BeginCombo("##layer", names[size_t(ui.map_layer + 1)].c_str())) {
+    for (int i = 0; i < int(names.size()); ++i)
+      if (ImGui::Selectable(names[size_t(i)].c_str(), i == ui.map_layer + 1)) ui.map_layer = i - 1, ui.enlarged = -1;
+    ImGui::EndCombo();
+  }
   ImGui::EndGroup();
   if (ImGui::BeginPopup("probe picker")) {
     ImGui::TextUnformatted("Test images: click one to probe it");
@@ -162,15 +175,19 @@ void draw_train_maps_panel(TrainingUi& ui) {
     draw_enlarged(ui, s.activations[size_t(maps[size_t(ui.enlarged_layer)])], gl_for(ui.enlarged_layer));
     return;
   }
+  std::vector<int> shown;  // indices into `maps`: every layer side by side, or the chosen one
+  for (int k = 0; k < int(maps.size()); ++k)
+    if (ui.map_layer < 0 || ui.map_layer == k) shown.push_back(k);
   float spacing = ImGui::GetStyle().ItemSpacing.x * 2;
-  float col_w = (avail.x - spacing * (maps.size() - 1)) / maps.size();
+  float col_w = (avail.x - spacing * (shown.size() - 1)) / shown.size();
   float grid_h = avail.y - dense_h - ImGui::GetTextLineHeightWithSpacing();
   ImVec2 top = ImGui::GetCursorScreenPos();
   float bottom = top.y;
-  for (size_t k = 0; k < maps.size(); ++k) {
-    ImGui::SetCursorScreenPos(ImVec2(top.x + k * (col_w + spacing), top.y));
+  for (size_t n = 0; n < shown.size(); ++n) {
+    int k = shown[n];
+    ImGui::SetCursorScreenPos(ImVec2(top.x + n * (col_w + spacing), top.y));
     ImGui::BeginGroup();
-    draw_layer_grid(ui, int(k), s.activations[size_t(maps[k])], gl_for(int(k)), col_w, grid_h);
+    draw_layer_grid(ui, k, s.activations[size_t(maps[size_t(k)])], gl_for(k), col_w, grid_h);
     ImGui::EndGroup();
     bottom = std::max(bottom, ImGui::GetItemRectMax().y);
   }

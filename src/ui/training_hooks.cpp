@@ -26,10 +26,10 @@ void draw_training_workspace(App& app) {
 bool take_training_tab_request(App& app) { return app.training && take_tab_request(*app.training); }
 
 void start_training_view(App& app, const std::string& data_dir, const std::string& preset, int image_size,
-                         int batches, bool evaluate, const std::string& tab) {
+                         int batches, bool evaluate, const std::string& tab, int epochs) {
   TrainingUi& ui = ensure(app);
   prepare_training(ui, app.photo.gl, export_dir(app));
-  start_training(ui, data_dir, preset, image_size, batches, evaluate, tab);
+  start_training(ui, data_dir, preset, image_size, batches, evaluate, tab, epochs);
 }
 
 void finish_training_frame(App& app, int width, int height) {

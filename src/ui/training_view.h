@@ -29,7 +29,7 @@ bool take_training_tab_request(App& app);
 // `image_size` (0 = the preset's default), train `batches` batches one by one, optionally evaluate the
 // test split, then show the Training tab with sub-tab `tab` ("" = defaults). Throws UserError.
 void start_training_view(App& app, const std::string& data_dir, const std::string& preset, int image_size,
-                         int batches, bool evaluate, const std::string& tab);
+                         int batches, bool evaluate, const std::string& tab, int epochs = 0);
 // After a frame is rendered into the bound framebuffer (w × h): writes a requested panel PNG.
 void finish_training_frame(App& app, int width, int height);
 
@@ -41,7 +41,18 @@ void prepare_training(TrainingUi& ui, bool gl_available, const std::string& expo
 void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_dir);
 bool take_tab_request(TrainingUi& ui);
 void start_training(TrainingUi& ui, const std::string& data_dir, const std::string& preset, int image_size,
-                    int batches, bool evaluate, const std::string& tab);
+                    int batches, bool evaluate, const std::string& tab, int epochs = 0);
+
+// For the GUI benchmark (bench/bench_gui.cpp), which sees the App but not the engine headers.
+struct TrainingProgress {
+  bool training = false, done = false;
+  std::vector<double> epoch_seconds;  // wall time per finished epoch (train + validation), as the CLI's
+  std::vector<int> epoch_samples;     // training samples per finished epoch
+  int map_uploads = 0, kernel_uploads = 0;
+  uint64_t snapshots = 0;             // snapshot version
+};
+TrainingProgress training_progress(const TrainingUi& ui);
+void training_run(TrainingUi& ui, int refresh);  // SetRefresh, then Start
 void finish_training_frame(TrainingUi& ui, int width, int height);
 const std::vector<PanelRect>& training_panel_rects(const TrainingUi& ui);
 

@@ -1,6 +1,7 @@
 // ui/training_workspace.cpp — the Training tab's layout: run controls and model/lessons on the left, curves
 // and feature maps in the centre, filters and predictions/confusion on the right; the screenshot start-up.
 #include <algorithm>
+#include <cstdlib>
 #include <utility>
 
 #include "core/error.h"
@@ -48,7 +49,7 @@ void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_
   float centre_w = std::max(W - left_w - right_w - 2 * st.ItemSpacing.x, 200.0f);
 
   ImGui::BeginGroup();
-  panel("train_controls", ImVec2(left_w, H * 0.56f), ui, draw_train_controls_panel);
+  panel("train_controls", ImVec2(left_w, H * 0.6f), ui, draw_train_controls_panel);
   ImGui::BeginChild("train_left_tabs", ImVec2(left_w, 0), false);
   if (ImGui::BeginTabBar("left tabs")) {
     if (ImGui::BeginTabItem("Model", nullptr, tab_flags(ui, "model"))) {
@@ -91,14 +92,21 @@ void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_
 }
 
 void start_training(TrainingUi& ui, const std::string& data_dir, const std::string& preset, int image_size,
-                    int batches, bool evaluate, const std::string& tab) {
+                    int batches, bool evaluate, const std::string& tab, int epochs) {
   RunSettings s = form_settings(ui);
   s.data_dir = data_dir.empty() ? ui.form.data_dir : data_dir;
   s.preset = preset;
   s.image_size = image_size > 0 ? image_size : default_image_size(preset);
-  if (preset != "course") s.batch_size = 32, s.learning_rate = 0.001f;
+  if (epochs > 0) s.epochs = ui.form.epochs = epochs;
+  ui.form.choice = -1;
   for (int i = 0; i < int(ui.presets.size()); ++i)
     if (ui.presets[size_t(i)].preset == s.preset && ui.presets[size_t(i)].image_size == s.image_size) ui.form.choice = i;
+  if (ui.form.choice < 0) {  // not one of the form's choices: add it, so the form shows what runs
+    PresetChoice c{s.preset, s.image_size, build_preset(s.preset, s.image_size, 5).num_params(), ""};
+    c.label = s.preset + " model, " + std::to_string(s.image_size) + "×" + std::to_string(s.image_size);
+    ui.presets.push_back(c);
+    ui.form.choice = int(ui.presets.size()) - 1;
+  }
   const double timeout = 1800;
   load_blocking(ui, s, timeout);
   train_batches_blocking(ui, batches, timeout);
@@ -111,6 +119,28 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
   }
   ui.select_tab = true;
   ui.force_tab = tab;
+  if (tab.rfind("layer", 0) == 0) ui.map_layer = std::atoi(tab.c_str() + 5);  // "layer0": one layer's maps
+}
+
+}  // namespace cnnlab
+
+namespace cnnlab {
+
+TrainingProgress training_progress(const TrainingUi& ui) {
+  SnapshotPtr s = ui.worker ? ui.worker->latest() : ui.snap;
+  TrainingProgress p;
+  p.training = s->state == RunState::Training;
+  p.done = s->state == RunState::Done || s->state == RunState::Error;
+  for (const EpochRecord& r : s->history.epochs) p.epoch_seconds.push_back(r.seconds), p.epoch_samples.push_back(r.samples);
+  p.map_uploads = ui.gl.map_uploads;
+  p.kernel_uploads = ui.gl.kernel_uploads;
+  p.snapshots = s->version;
+  return p;
+}
+
+void training_run(TrainingUi& ui, int refresh) {
+  send_command(ui, Command::SetRefresh, std::max(1, refresh));
+  send_command(ui, Command::Start);
 }
 
 }  // namespace cnnlab
