@@ -154,7 +154,7 @@ void draw_lessons_workspace(App& app) {
   float height = ImGui::GetContentRegionAvail().y;
   float line = ImGui::GetTextLineHeightWithSpacing();
   // Wide: lessons | stage | photo + edits. Compact (large text on a small screen): stage | tabs.
-  bool compact = width < 60.0f * ImGui::GetFontSize();
+  bool compact = width < 75.0f * ImGui::GetFontSize();
   bool log_strip = app.show_log && !compact;  // compact: the log is a side tab
   float log_h = log_strip ? std::min(line * 5.5f, height * 0.15f) : 0.0f;
   float side_h = height - log_h - (log_strip ? style.ItemSpacing.y : 0.0f);

@@ -25,11 +25,14 @@ void draw_cell_text(ImDrawList* dl, const Fonts& fonts, ImVec2 p0, float cell, c
   dl->AddText(font, size, at, color, text.c_str());
 }
 
-void draw_hatch(ImDrawList* dl, ImVec2 a, ImVec2 b, uint32_t color) {
-  float step = (b.x - a.x) / 4.0f;
+// Diagonal lines: "/" for the zero border, "\\" (backwards) for cells a stride never reaches, so
+// the two differ in shape as well as colour.
+void draw_hatch(ImDrawList* dl, ImVec2 a, ImVec2 b, uint32_t color, bool backwards = false) {
+  float step = (b.x - a.x) / 4.0f, h = b.y - a.y;
   dl->PushClipRect(a, b, true);
-  for (float d = -(b.y - a.y); d < b.x - a.x; d += step) {
-    dl->AddLine(ImVec2(a.x + d, b.y), ImVec2(a.x + d + (b.y - a.y), a.y), color, 1.0f);
+  for (float d = -h; d < b.x - a.x; d += step) {
+    if (backwards) dl->AddLine(ImVec2(a.x + d, a.y), ImVec2(a.x + d + h, b.y), color, 1.5f);
+    else dl->AddLine(ImVec2(a.x + d, b.y), ImVec2(a.x + d + h, a.y), color, 1.0f);
   }
   dl->PopClipRect();
 }
@@ -44,6 +47,7 @@ void draw_cell(ImDrawList* dl, const CellLook& look, ImVec2 a, float cell, const
   if (look.is_max && !look.hidden) bg = colors.max_bg;
   dl->AddRectFilled(a, b, bg);
   if (look.padding && !look.in_window) draw_hatch(dl, a, b, colors.padding_hatch);
+  if (look.dropped) draw_hatch(dl, a, b, (colors.max_frame & 0x00FFFFFFu) | 0x70000000u, true);
   dl->AddRect(a, b, colors.cell_border, 0, 0, std::max(1.0f, cell / 60.0f));
   if (look.hidden) {
     draw_cell_text(dl, fonts, a, cell, "?", colors.text, 0.5f);
@@ -100,7 +104,7 @@ GridHit draw_grid(const char* id, int rows, int cols, float cell, const GridWind
       draw_cell(dl, l, a, cell, colors, fonts);
       if (layout) {
         const char* state = l.current ? "current" : l.in_window ? "window" :
-                            (l.blank || l.hidden) ? "blank" : "filled";
+                            (l.blank || l.hidden) ? "blank" : l.dropped ? "dropped" : "filled";
         layout->cells.push_back({name, r, c, state});
       }
     }

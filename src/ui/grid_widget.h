@@ -18,6 +18,7 @@ struct CellLook {
   bool current = false;    // the output cell being computed: thick frame
   bool is_max = false;     // the pool window's max: orange double frame, "max" tag
   bool hidden = false;     // predict mode: "?" until answered
+  bool dropped = false;    // no window of the next op ever covers it (stride does not fit): crossed
   std::string text;        // the value
   std::string overlay;     // small text bottom-right, e.g. the kernel weight "×1"
 };

@@ -86,6 +86,7 @@ struct StageContext {
   const Stepper& st;
   const Step& shown;  // the step whose window is framed (current, or the hovered output cell)
   int input_block_op;  // the block whose grid is the shown step's input: -1 = Input, else Output op
+  std::vector<OutputSize> sizes;  // per op: the output-size formula, with the dropped rows/cols
 };
 
 CellLook source_cell_look(const StageContext& ctx, const Block& b, const Grid& g, int c, int r, int col) {
@@ -93,6 +94,13 @@ CellLook source_cell_look(const StageContext& ctx, const Block& b, const Grid& g
   int y = r - b.pad_top, x = col - b.pad_left;
   bool real = g.in_bounds(y, x);
   look.padding = !real;
+  // Cells the next op's windows never reach (a stride that does not fit): marked, not hidden.
+  int consumer = b.kind == Block::Input ? 0 : b.op + 1;
+  if (real && consumer < ctx.st.num_ops() && ctx.st.op(consumer).kind != Op::Kind::Relu) {
+    const OutputSize& size = ctx.sizes[size_t(consumer)];
+    auto has = [](const std::vector<int>& v, int i) { return std::find(v.begin(), v.end(), i) != v.end(); };
+    look.dropped = has(size.rows.dropped, y) || has(size.cols.dropped, x);
+  }
   if (b.kind == Block::Output) {  // an output grid: blank until computed
     if (real && !cell_revealed(ctx.app.view, b.op, y, x, c)) {
       look.blank = true;
@@ -219,7 +227,8 @@ void draw_grids_panel(App& app, float height) {
   float cell = std::max(stacked, side);
   float sep_size = std::min(sep_font->FontSize, std::max(cell * 0.8f, ImGui::GetFontSize()));
   separator_w = std::min(separator_w, sep_size * 0.9f);
-  StageContext ctx{app, st, shown, shown.op_index == 0 ? -1 : shown.op_index - 1};
+  StageContext ctx{app, st, shown, shown.op_index == 0 ? -1 : shown.op_index - 1, {}};
+  for (int i = 0; i < st.num_ops(); ++i) ctx.sizes.push_back(st.output_size(i));
   LayoutRecord* layout = app.record_layout ? &app.layout : nullptr;
   float top = ImGui::GetCursorPosY();
   for (size_t i = 0; i < blocks.size(); ++i) {
