@@ -65,8 +65,11 @@ PoolShape make_pool_shape(int n, int in_h, int in_w, int c, int pool, int stride
 // out (N, OH, OW, C); argmax (N, OH, OW, C) int32 = index of the max within the sample's input
 // (h*W + w)*C + c, kept for backward.
 void maxpool2d_forward(float* out, int32_t* argmax, const float* in, const PoolShape& s);
-// Writes d_in (N, H, W, C): zero everywhere, plus d_out routed to each window's max.
-void maxpool2d_backward(float* d_in, const float* d_out, const int32_t* argmax, const PoolShape& s);
+// Writes d_in (N, H, W, C): zero everywhere, plus d_out routed to each window's max. If relu_out
+// (N, H, W, C) is given (the pool's input, a ReLU output), the ReLU backward is fused in: gradient
+// passes only where relu_out > 0, saving a pass over d_in.
+void maxpool2d_backward(float* d_in, const float* d_out, const int32_t* argmax, const PoolShape& s,
+                        const float* relu_out = nullptr);
 
 // ---- Dense --------------------------------------------------------------------------------------
 struct DenseShape {

@@ -474,7 +474,10 @@ void Model::run_backward(const int* y, int n, bool fuse_adam) {
     float* dw = grads_ + l.weight_offset;
     float* db = grads_ + l.bias_offset;
     const float* w = params_ + l.weight_offset;
-    if (l.activation == Activation::Relu) relu_backward(g, g, B.act[i], size_t(n) * l.out_size());
+    // A ReLU under a max pool had its backward fused into the pool's backward (below).
+    const bool relu_done = i + 1 <= L && layers_[i + 1].kind == LayerKind::MaxPool2D;
+    if (l.activation == Activation::Relu && !relu_done)
+      relu_backward(g, g, B.act[i], size_t(n) * l.out_size());
     switch (l.kind) {
       case LayerKind::Conv2D: {
         ConvShape s = make_conv_shape(n, in.out_h, in.out_w, in.out_c, l.filters, l.kernel_h,
@@ -484,7 +487,8 @@ void Model::run_backward(const int* y, int n, bool fuse_adam) {
       }
       case LayerKind::MaxPool2D: {
         PoolShape s = make_pool_shape(n, in.out_h, in.out_w, in.out_c, l.kernel_h, l.stride_h);
-        if (d_in) maxpool2d_backward(d_in, g, B.argmax[i].get(), s);
+        const bool relu_below = in.kind != LayerKind::Input && in.activation == Activation::Relu;
+        if (d_in) maxpool2d_backward(d_in, g, B.argmax[i].get(), s, relu_below ? B.act[i - 1] : nullptr);
         break;
       }
       case LayerKind::Dense: {
