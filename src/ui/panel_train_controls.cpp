@@ -89,7 +89,9 @@ void draw_buttons(TrainingUi& ui, const Snapshot& s) {
   ImGui::SameLine();
   if (ImGui::Button("Reset")) send_command(ui, Command::Reset);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Re-initialise the weights with the seed and clear the history");
-  ImGui::SameLine();
+  // Wrap the last button when the column is narrow.
+  float need = ImGui::CalcTextSize("Evaluate test").x + ImGui::GetStyle().FramePadding.x * 2 + ImGui::GetStyle().ItemSpacing.x;
+  if (ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x - ImGui::GetItemRectMax().x > need) ImGui::SameLine();
   ImGui::BeginDisabled(s.state == RunState::Training);
   if (ImGui::Button("Evaluate test")) send_command(ui, Command::Evaluate);
   ImGui::EndDisabled();

@@ -57,7 +57,7 @@ Plot draw_axes(ImVec2 origin, ImVec2 size, double x1, double y0, double y1, cons
   for (double v : nice_ticks(y0, y1, 5)) {
     ImVec2 a = p.map(0, v);
     dl->AddLine(ImVec2(p.p0.x, a.y), ImVec2(p.p1.x, a.y), grid);
-    std::snprintf(buf, sizeof buf, "%.2g", v);
+    std::snprintf(buf, sizeof buf, "%.4g", v);
     ImVec2 ts = ImGui::CalcTextSize(buf);
     dl->AddText(ImVec2(p.p0.x - ts.x - 4, a.y - ts.y / 2), axis, buf);
   }
@@ -90,11 +90,22 @@ void draw_series(const Plot& p, const Series& s) {
   }
 }
 
-void draw_legend(const Plot& p, const std::vector<const Series*>& series, bool bottom) {
+// The legend goes in the right-hand corner (top or bottom) that covers fewer data points.
+void draw_legend(const Plot& p, const std::vector<const Series*>& series) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   float th = ImGui::GetTextLineHeight(), w = 0;
   for (const Series* s : series) w = std::max(w, ImGui::CalcTextSize(s->name).x);
-  ImVec2 o(p.p1.x - w - 52, bottom ? p.p1.y - th * series.size() - 8 : p.p0.y + 6);
+  float x0 = p.p1.x - w - 56, h = th * series.size() + 10;
+  int top = 0, bottom = 0;
+  for (const Series* s : series)
+    for (size_t i = 0; i < s->x.size(); ++i) {
+      if (!std::isfinite(s->y[i])) continue;
+      ImVec2 q = p.map(s->x[i], std::clamp(s->y[i], p.y0, p.y1));
+      if (q.x < x0) continue;
+      top += q.y < p.p0.y + h;
+      bottom += q.y > p.p1.y - h;
+    }
+  ImVec2 o(p.p1.x - w - 52, bottom < top ? p.p1.y - th * series.size() - 8 : p.p0.y + 6);
   dl->AddRectFilled(ImVec2(o.x - 4, o.y - 2), ImVec2(p.p1.x - 4, o.y + th * series.size() + 2),
                     ImGui::GetColorU32(ImGuiCol_WindowBg, 0.9f));
   for (size_t i = 0; i < series.size(); ++i) {
@@ -170,13 +181,13 @@ void draw_train_curves_panel(TrainingUi& ui) {
   ImGui::GetWindowDrawList()->AddPolyline(pts.data(), int(pts.size()), batch.color, 0, 1.2f);
   draw_series(pl, loss);
   draw_series(pl, val_loss);
-  draw_legend(pl, {&batch, &loss, &val_loss}, false);  // losses fall: top right stays clear
+  draw_legend(pl, {&batch, &loss, &val_loss});
   ImVec2 o2(o.x + w + ImGui::GetStyle().ItemSpacing.x, o.y);
   Plot pa = draw_axes(o2, ImVec2(w, ht - ImGui::GetTextLineHeight()), xmax, 0, 1, "accuracy");
   draw_gap(pa, acc, val_acc);
   draw_series(pa, acc);
   draw_series(pa, val_acc);
-  draw_legend(pa, {&acc, &val_acc}, true);  // accuracies rise: bottom right stays clear
+  draw_legend(pa, {&acc, &val_acc});
   if (h.epochs.empty()) {
     const char* note = s.batch_losses.empty() ? "No training yet" : "Epoch curves appear after the first epoch";
     ImVec2 ts = ImGui::CalcTextSize(note);

@@ -54,18 +54,21 @@ void gallery(TrainingUi& ui, const Snapshot& s) {
   ImGui::Text("%s split after epoch %d: %zu images, %d wrong (accuracy %.3f)", e.split.c_str(), e.epoch, e.indices.size(), wrong,
               e.accuracy);
   ImGui::BeginChild("gallery", ImVec2(0, 0), false);
-  float side = 64, cell_w = side + 8, avail = ImGui::GetContentRegionAvail().x;
-  int per_row = std::max(1, int(avail / cell_w)), n = 0;
+  // A fixed grid: each cell is a thumbnail and two caption lines, as wide as the longest label.
+  float side = 64, th = ImGui::GetTextLineHeightWithSpacing();
+  float cell_w = std::max(side, ImGui::CalcTextSize("(sunflower)").x) + ImGui::GetStyle().ItemSpacing.x;
+  float cell_h = side + th * 2 + 4;
+  int per_row = std::max(1, int(ImGui::GetContentRegionAvail().x / cell_w)), n = 0;
+  ImVec2 origin = ImGui::GetCursorScreenPos();
   ImDrawList* dl = ImGui::GetWindowDrawList();
   for (size_t i = 0; i < e.indices.size() && i < e.predicted.size(); ++i) {
     int idx = e.indices[i], truth = s.data->labels[size_t(idx)], pred = e.predicted[i];
     bool ok = pred == truth;
     if (ui.gallery_mistakes_only && ok) continue;
-    if (n % per_row) ImGui::SameLine();
+    ImVec2 p(origin.x + (n % per_row) * cell_w + 2, origin.y + (n / per_row) * cell_h + 2);
     ++n;
+    ImGui::SetCursorScreenPos(p);
     ImGui::PushID(idx);
-    ImGui::BeginGroup();
-    ImVec2 p = ImGui::GetCursorScreenPos();
     thumbnail(ui, idx, side);
     if (ImGui::IsItemClicked()) send_command(ui, Command::SetProbe, idx);
     if (ImGui::IsItemHovered())
@@ -76,13 +79,15 @@ void gallery(TrainingUi& ui, const Snapshot& s) {
       dl->AddRectFilled(ImVec2(p.x, p.y), ImVec2(p.x + 18, p.y + 18), to_u32(okabe_ito::vermillion));
       dl->AddText(ImVec2(p.x + 3, p.y), IM_COL32_WHITE, "✗");
     }
-    std::string pl = class_name(s, pred).substr(0, 9), tl = class_name(s, truth).substr(0, 9);
-    ImGui::TextUnformatted(ok ? ("✓" + pl).c_str() : ("✗" + pl).c_str());
-    if (!ok) ImGui::TextDisabled("(%s)", tl.c_str());
-    else ImGui::TextDisabled(" ");
-    ImGui::EndGroup();
+    ImGui::SetCursorScreenPos(ImVec2(p.x, p.y + side + 2));
+    ImGui::TextUnformatted(((ok ? "✓" : "✗") + class_name(s, pred)).c_str());
+    ImGui::SetCursorScreenPos(ImVec2(p.x, p.y + side + 2 + th));
+    if (!ok) ImGui::TextDisabled("(%s)", class_name(s, truth).c_str());
     ImGui::PopID();
   }
+  int rows = (n + per_row - 1) / per_row;
+  ImGui::SetCursorScreenPos(ImVec2(origin.x, origin.y + rows * cell_h));
+  ImGui::Dummy(ImVec2(1, 1));
   ImGui::EndChild();
 }
 
