@@ -182,26 +182,34 @@ static void gemm_small_cout(float* __restrict out, const float* __restrict col, 
   }
 }
 
-// d_w (K, CO) += colᵀ (K, rows) · d_y (rows, CO), KT kernel rows at a time in registers.
+// d_w[k0 : k0+KT] (KT, CO) += colᵀ · d_y for one tile of kernel rows; KT and CO are compile-time
+// so the KT*CO accumulators stay in registers (a runtime bound inside spills them to the stack).
+template <int CO, int KT>
+static inline void dw_tile(float* __restrict d_w, const float* __restrict col, int rows, int K,
+                           const float* __restrict d_y, int k0) {
+  float acc[KT][CO] = {};
+  for (int r = 0; r < rows; ++r) {
+    const float* d = d_y + size_t(r) * CO;
+    const float* c = col + size_t(r) * K + k0;
+#pragma GCC unroll 24
+    for (int i = 0; i < KT; ++i) {
+      const float ci = c[i];
+#pragma omp simd
+      for (int o = 0; o < CO; ++o) acc[i][o] += ci * d[o];
+    }
+  }
+  for (int i = 0; i < KT; ++i)
+    for (int o = 0; o < CO; ++o) d_w[size_t(k0 + i) * CO + o] += acc[i][o];
+}
+
+// d_w (K, CO) += colᵀ (K, rows) · d_y (rows, CO): full tiles of KT kernel rows, then the tail.
 template <int CO, int KT>
 static void gemm_small_cout_dw(float* __restrict d_w, const float* __restrict col, int rows, int K,
                                const float* __restrict d_y) {
-  for (int k0 = 0; k0 < K; k0 += KT) {
-    const int kt = std::min(KT, K - k0);
-    float acc[KT][CO] = {};
-    for (int r = 0; r < rows; ++r) {
-      const float* d = d_y + size_t(r) * CO;
-      const float* c = col + size_t(r) * K + k0;
-#pragma GCC unroll 24
-      for (int i = 0; i < KT; ++i) {
-        const float ci = i < kt ? c[i] : 0.0f;
-#pragma omp simd
-        for (int o = 0; o < CO; ++o) acc[i][o] += ci * d[o];
-      }
-    }
-    for (int i = 0; i < kt; ++i)
-      for (int o = 0; o < CO; ++o) d_w[size_t(k0 + i) * CO + o] += acc[i][o];
-  }
+  int k0 = 0;
+  for (; k0 + KT <= K; k0 += KT) dw_tile<CO, KT>(d_w, col, rows, K, d_y, k0);
+  for (; k0 + 4 <= K; k0 += 4) dw_tile<CO, 4>(d_w, col, rows, K, d_y, k0);
+  for (; k0 < K; ++k0) dw_tile<CO, 1>(d_w, col, rows, K, d_y, k0);
 }
 
 // out (rows, Cout) = col · w, by the fastest kernel for the shape.
