@@ -103,11 +103,12 @@ int main(int argc, char** argv) {
   training_run(*app->training, 1);
 
   std::vector<double> work_ms, interval_ms, build_ms, raster_ms;
-  const double budget = 1.0 / a.fps;
   Clock::time_point last = Clock::now();
   for (;;) {
+    // The same pacing as gui_main.cpp's loop: wait up to 1/fps for events while training.
+    if (training_running(*app)) glfwWaitEventsTimeout(1.0 / a.fps);
+    else glfwPollEvents();
     Clock::time_point t0 = Clock::now();
-    glfwPollEvents();
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
     ImGui::NewFrame();
@@ -143,8 +144,6 @@ int main(int argc, char** argv) {
       std::printf("RESULT frame_ms=%.2f window_vs_cli=%.3f\n", median(work_ms), cli_s > 0 && win_s > 0 ? cli_s / win_s : 0);
       break;
     }
-    double rest = budget - seconds_since(t0);
-    if (rest > 0) glfwWaitEventsTimeout(rest);
   }
   app.reset();
   ImGui_ImplOpenGL3_Shutdown();

@@ -32,6 +32,8 @@ void start_training_view(App& app, const std::string& data_dir, const std::strin
   start_training(ui, data_dir, preset, image_size, batches, evaluate, tab, epochs);
 }
 
+bool training_running(const App& app) { return app.training && training_running(*app.training); }
+
 void finish_training_frame(App& app, int width, int height) {
   if (app.training) finish_training_frame(*app.training, width, height);
 }

@@ -32,6 +32,8 @@ void start_training_view(App& app, const std::string& data_dir, const std::strin
                          int batches, bool evaluate, const std::string& tab, int epochs = 0);
 // After a frame is rendered into the bound framebuffer (w × h): writes a requested panel PNG.
 void finish_training_frame(App& app, int width, int height);
+// True while the worker is training (the frame loop caps its rate then).
+bool training_running(const App& app);
 
 // ---- the same, on TrainingUi alone (training_workspace.cpp) -----------------------------------------
 TrainingUiPtr create_training_ui(const std::string& lesson_dir, const std::string& recent_file);
@@ -55,5 +57,6 @@ TrainingProgress training_progress(const TrainingUi& ui);
 void training_run(TrainingUi& ui, int refresh);  // SetRefresh, then Start
 void finish_training_frame(TrainingUi& ui, int width, int height);
 const std::vector<PanelRect>& training_panel_rects(const TrainingUi& ui);
+bool training_running(const TrainingUi& ui);
 
 }  // namespace cnnlab

@@ -138,6 +138,10 @@ TrainingProgress training_progress(const TrainingUi& ui) {
   return p;
 }
 
+bool training_running(const TrainingUi& ui) {
+  return ui.worker && ui.worker->latest()->state == RunState::Training;
+}
+
 void training_run(TrainingUi& ui, int refresh) {
   send_command(ui, Command::SetRefresh, std::max(1, refresh));
   send_command(ui, Command::Start);
