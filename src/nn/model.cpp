@@ -306,11 +306,12 @@ std::string Model::summary_table() const {
   return out;
 }
 
-MemoryEstimate Model::estimate_memory(int batch) const {
+MemoryEstimate Model::estimate_memory(int batch, bool for_training) const {
   MemoryEstimate e;
   const size_t f = sizeof(float), N = size_t(batch);
-  e.params = e.grads = num_params_ * f;
-  e.adam = 2 * num_params_ * f;
+  e.params = num_params_ * f;
+  e.grads = for_training ? num_params_ * f : 0;
+  e.adam = for_training ? 2 * num_params_ * f : 0;
   Plan p = make_plan(layers_, threads_ > 0 ? threads_ : 1);
   size_t act = layers_.empty() ? 0 : layers_[0].out_size();  // input copy
   for (size_t i = 1; i < layers_.size(); ++i) {
@@ -320,7 +321,7 @@ MemoryEstimate Model::estimate_memory(int batch) const {
     if (l.kind == LayerKind::MaxPool2D) act += l.out_size();  // int32 argmax
     if (l.activation == Activation::Softmax) act += l.out_size();  // logits
   }
-  e.activations = (act + 2 * p.grad_floats) * N * f;
+  e.activations = (act + (for_training ? 2 * p.grad_floats : 0)) * N * f;
   e.scratch = std::max(p.scratch_floats, p.dense_scratch_floats * N) * f;
   return e;
 }
@@ -328,7 +329,7 @@ MemoryEstimate Model::estimate_memory(int batch) const {
 // =================================================================================================
 // [SECTION] allocate and init
 // =================================================================================================
-void Model::allocate(int max_batch) {
+void Model::allocate(int max_batch, bool for_training) {
   CNNLAB_ASSERT(!allocated(), "allocate() runs once");
   CNNLAB_ASSERT(max_batch > 0, "max_batch must be positive");
   CNNLAB_ASSERT(layers_.size() >= 2 && layers_.back().kind == LayerKind::Dense &&
@@ -339,9 +340,11 @@ void Model::allocate(int max_batch) {
   Buffers& B = *buf_;
   const size_t N = size_t(max_batch);
   B.params = alloc_touched<float>(num_params_);
-  B.grads = alloc_touched<float>(num_params_);
-  B.m = alloc_touched<float>(num_params_);
-  B.v = alloc_touched<float>(num_params_);
+  if (for_training) {
+    B.grads = alloc_touched<float>(num_params_);
+    B.m = alloc_touched<float>(num_params_);
+    B.v = alloc_touched<float>(num_params_);
+  }
   params_ = B.params.get(), grads_ = B.grads.get();
   B.input = alloc_touched<float>(N * layers_[0].out_size());
   B.outs.resize(layers_.size());
@@ -360,8 +363,10 @@ void Model::allocate(int max_batch) {
   }
   B.logits = alloc_touched<float>(N * layers_.back().out_size());
   Plan p = make_plan(layers_, threads_);
-  B.grad_a = alloc_touched<float>(N * p.grad_floats);
-  B.grad_b = alloc_touched<float>(N * p.grad_floats);
+  if (for_training) {
+    B.grad_a = alloc_touched<float>(N * p.grad_floats);
+    B.grad_b = alloc_touched<float>(N * p.grad_floats);
+  }
   B.scratch_floats = std::max(p.scratch_floats, p.dense_scratch_floats * N);
   B.scratch = alloc_touched<float>(B.scratch_floats);
   max_batch_ = max_batch;
@@ -387,8 +392,10 @@ void Model::init(uint64_t seed) {
 
 void Model::reset_adam() {
   CNNLAB_ASSERT(allocated(), "reset_adam() after allocate()");
-  std::memset(buf_->m.get(), 0, num_params_ * sizeof(float));
-  std::memset(buf_->v.get(), 0, num_params_ * sizeof(float));
+  if (trainable()) {
+    std::memset(buf_->m.get(), 0, num_params_ * sizeof(float));
+    std::memset(buf_->v.get(), 0, num_params_ * sizeof(float));
+  }
   adam_t_ = 0;
 }
 
@@ -532,6 +539,7 @@ float Model::forward(const float* x, int n, float* probs_out, const int* y) {
 }
 
 float Model::forward_backward(const float* x, const int* y, int n, float* probs_out) {
+  CNNLAB_ASSERT(trainable(), "forward_backward on a model allocated for inference only");
   CNNLAB_ASSERT(y != nullptr, "forward_backward needs labels");
   CNNLAB_ASSERT(n <= max_batch_, "batch larger than allocate()'s max_batch");
   float loss = forward(x, n, probs_out, y);
@@ -540,7 +548,7 @@ float Model::forward_backward(const float* x, const int* y, int n, float* probs_
 }
 
 void Model::adam_update() {
-  CNNLAB_ASSERT(allocated(), "allocate() before adam_update()");
+  CNNLAB_ASSERT(trainable(), "adam_update on a model allocated for inference only");
   omp_set_num_threads(threads_);
   ++adam_t_;
   const double t0 = omp_get_wtime(), c0 = cpu_now();
@@ -550,6 +558,7 @@ void Model::adam_update() {
 }
 
 float Model::train_step(const float* x, const int* y, int n, float* probs_out) {
+  CNNLAB_ASSERT(trainable(), "train_step on a model allocated for inference only");
   CNNLAB_ASSERT(y != nullptr, "train_step needs labels");
   CNNLAB_ASSERT(n <= max_batch_, "batch larger than allocate()'s max_batch");
   float loss = forward(x, n, probs_out, y);

@@ -73,7 +73,7 @@ class Model {
   const std::vector<LayerInfo>& layers() const { return layers_; }  // [0] is the input layer
   size_t num_params() const { return num_params_; }
   std::string summary_table() const;  // Keras (TF 2.9+) model.summary() text, byte for byte
-  MemoryEstimate estimate_memory(int batch) const;
+  MemoryEstimate estimate_memory(int batch, bool for_training = true) const;
   int input_h() const { return layers_.empty() ? 0 : layers_[0].out_h; }
   int input_w() const { return layers_.empty() ? 0 : layers_[0].out_w; }
   int input_c() const { return layers_.empty() ? 0 : layers_[0].out_c; }
@@ -83,8 +83,11 @@ class Model {
   // ---- memory ----
   // Allocates (once) params, grads, Adam m, v and every activation/scratch buffer for batches
   // up to max_batch, touching every page in parallel. Params are zero until init/load.
-  void allocate(int max_batch);
+  // for_training = false allocates only what forward() needs (no grads, Adam moments or gradient
+  // buffers: 4.2 GB less for the course model); training calls then assert.
+  void allocate(int max_batch, bool for_training = true);
   bool allocated() const { return max_batch_ > 0; }
+  bool trainable() const { return grads_ != nullptr; }
   int max_batch() const { return max_batch_; }
   void init(uint64_t seed);  // Glorot-uniform kernels, zero biases, one Rng, layers in order
 

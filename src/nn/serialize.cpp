@@ -376,91 +376,145 @@ struct FileCloser {
 };
 }  // namespace
 
-LoadedModel load_safetensors(const std::string& path, int max_batch) {
-  const char* hint = "is this a cnnlab .safetensors checkpoint? re-save it from cnnlab";
-  std::unique_ptr<std::FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
-  if (!f) throw UserError(path, std::string("cannot open: ") + std::strerror(errno), "check the path");
-  std::fseek(f.get(), 0, SEEK_END);
-  const long long file_size = ftello(f.get());
-  std::fseek(f.get(), 0, SEEK_SET);
+constexpr const char* kHint = "is this a cnnlab .safetensors checkpoint? re-save it from cnnlab";
+
+// A checkpoint whose header has been read and parsed; the file stays open for the data.
+struct OpenedCheckpoint {
+  std::unique_ptr<std::FILE, FileCloser> f;
+  uint64_t header_len = 0, data_size = 0;
+  Json root;
+  std::map<std::string, std::string> metadata;
+};
+
+static OpenedCheckpoint open_checkpoint(const std::string& path) {
+  OpenedCheckpoint c;
+  c.f.reset(std::fopen(path.c_str(), "rb"));
+  if (!c.f) throw UserError(path, std::string("cannot open: ") + std::strerror(errno), "check the path");
+  std::fseek(c.f.get(), 0, SEEK_END);
+  const long long file_size = ftello(c.f.get());
+  std::fseek(c.f.get(), 0, SEEK_SET);
   uint8_t len[8];
-  if (file_size < 8 || std::fread(len, 1, 8, f.get()) != 8)
-    throw UserError(path, "file too short for a safetensors header (" + std::to_string(file_size) + " bytes)", hint);
+  if (file_size < 8 || std::fread(len, 1, 8, c.f.get()) != 8)
+    throw UserError(path, "file too short for a safetensors header (" + std::to_string(file_size) + " bytes)", kHint);
   uint64_t n = 0;
   for (int i = 0; i < 8; ++i) n |= uint64_t(len[i]) << (8 * i);
   if (n < 2 || n > (uint64_t(100) << 20) || 8 + n > uint64_t(file_size))
     throw UserError(path, "bad header length " + std::to_string(n) + " for a file of " +
-                              std::to_string(file_size) + " bytes (truncated or not safetensors)", hint);
+                              std::to_string(file_size) + " bytes (truncated or not safetensors)", kHint);
   std::string header(n, '\0');
-  if (std::fread(header.data(), 1, n, f.get()) != n) throw UserError(path, "cannot read the header", hint);
-
-  LoadedModel out;
-  Json root;
+  if (std::fread(header.data(), 1, n, c.f.get()) != n) throw UserError(path, "cannot read the header", kHint);
+  c.header_len = n;
+  c.data_size = uint64_t(file_size) - 8 - n;
   try {
-    root = JsonParser(header).parse_document();
+    c.root = JsonParser(header).parse_document();
   } catch (const std::exception& e) {
-    throw UserError(path, std::string("header is not valid JSON: ") + e.what(), hint);
+    throw UserError(path, std::string("header is not valid JSON: ") + e.what(), kHint);
   }
-  if (root.type != Json::Object) throw UserError(path, "header is not a JSON object", hint);
-  if (const Json* md = root.get("__metadata__")) {
-    if (md->type != Json::Object) throw UserError(path, "__metadata__ is not an object", hint);
+  if (c.root.type != Json::Object) throw UserError(path, "header is not a JSON object", kHint);
+  if (const Json* md = c.root.get("__metadata__")) {
+    if (md->type != Json::Object) throw UserError(path, "__metadata__ is not an object", kHint);
     for (auto& [k, v] : md->members) {
-      if (v.type != Json::String) throw UserError(path, "metadata '" + k + "' is not a string", hint);
-      out.metadata[k] = v.text;
+      if (v.type != Json::String) throw UserError(path, "metadata '" + k + "' is not a string", kHint);
+      c.metadata[k] = v.text;
     }
   }
-  if (!out.metadata.count("cnnlab.layers") || !out.metadata.count("cnnlab.input"))
-    throw UserError(path, "no cnnlab model config in the metadata (cnnlab.layers, cnnlab.input)", hint);
-  try {
-    out.model = model_from_config(out.metadata["cnnlab.input"], out.metadata["cnnlab.layers"]);
-  } catch (const std::exception& e) {
-    throw UserError(path, std::string("bad model config: ") + e.what(), hint);
-  }
-  out.model.preset_name = out.metadata.count("cnnlab.preset") ? out.metadata["cnnlab.preset"] : "";
+  return c;
+}
 
-  // Every expected tensor with the right dtype, shape and size; nothing else.
-  const auto entries = tensor_entries(out.model);
-  const uint64_t data_size = uint64_t(file_size) - 8 - n;
+// The model the checkpoint's metadata describes (not allocated).
+static Model checkpoint_model(const std::string& path, const OpenedCheckpoint& c) {
+  auto it_l = c.metadata.find("cnnlab.layers"), it_i = c.metadata.find("cnnlab.input");
+  if (it_l == c.metadata.end() || it_i == c.metadata.end())
+    throw UserError(path, "no cnnlab model config in the metadata (cnnlab.layers, cnnlab.input)", kHint);
+  Model m;
+  try {
+    m = model_from_config(it_i->second, it_l->second);
+  } catch (const std::exception& e) {
+    throw UserError(path, std::string("bad model config: ") + e.what(), kHint);
+  }
+  auto it_p = c.metadata.find("cnnlab.preset");
+  m.preset_name = it_p != c.metadata.end() ? it_p->second : "";
+  return m;
+}
+
+// Checks every tensor the model needs (dtype, shape, size, inside the file) and that there are no
+// others; returns each tensor's [begin, end) within the data section, in tensor_entries order.
+static std::vector<std::pair<uint64_t, uint64_t>> check_tensors(const std::string& path,
+                                                                const OpenedCheckpoint& c,
+                                                                const Model& model) {
+  const auto entries = tensor_entries(model);
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
   for (const TensorEntry& t : entries) {
-    const Json* j = root.get(t.name);
-    if (!j || j->type != Json::Object) throw UserError(path, "missing tensor '" + t.name + "'", hint);
+    const Json* j = c.root.get(t.name);
+    if (!j || j->type != Json::Object) throw UserError(path, "missing tensor '" + t.name + "'", kHint);
     const Json* dt = j->get("dtype");
     if (!dt || dt->type != Json::String || dt->text != "F32")
-      throw UserError(path, "tensor '" + t.name + "' is not F32", hint);
+      throw UserError(path, "tensor '" + t.name + "' is not F32", kHint);
     const Json* sh = j->get("shape");
     std::vector<int> shape;
     if (sh && sh->type == Json::Array)
       for (const Json& d : sh->items) shape.push_back(int(json_uint(d)));
     if (shape != t.shape)
       throw UserError(path, "tensor '" + t.name + "' has shape " + (sh ? shape_json(shape) : "?") +
-                                ", the model needs " + shape_json(t.shape), hint);
+                                ", the model needs " + shape_json(t.shape), kHint);
     const Json* off = j->get("data_offsets");
     long long b = -1, e = -1;
     if (off && off->type == Json::Array && off->items.size() == 2)
       b = json_uint(off->items[0]), e = json_uint(off->items[1]);
     if (b < 0 || e < b || uint64_t(e - b) != t.count * sizeof(float))
-      throw UserError(path, "tensor '" + t.name + "' has bad data_offsets", hint);
-    if (uint64_t(e) > data_size)
-      throw UserError(path, "tensor '" + t.name + "' runs past the end of the file (truncated?)", hint);
+      throw UserError(path, "tensor '" + t.name + "' has bad data_offsets", kHint);
+    if (uint64_t(e) > c.data_size)
+      throw UserError(path, "tensor '" + t.name + "' runs past the end of the file (truncated?)", kHint);
     ranges.emplace_back(uint64_t(b), uint64_t(e));
   }
-  for (auto& [k, v] : root.members)
-    if (k != "__metadata__" && !out.model.layers().empty()) {
-      bool known = false;
-      for (const TensorEntry& t : entries) known = known || t.name == k;
-      if (!known) throw UserError(path, "unexpected tensor '" + k + "' for this model", hint);
-    }
+  for (auto& [k, v] : c.root.members) {
+    if (k == "__metadata__") continue;
+    bool known = false;
+    for (const TensorEntry& t : entries) known = known || t.name == k;
+    if (!known) throw UserError(path, "unexpected tensor '" + k + "' for this model", kHint);
+  }
+  return ranges;
+}
 
-  out.model.allocate(max_batch);
-  float* params = out.model.params();
+static void read_tensors(const std::string& path, OpenedCheckpoint& c, Model& model,
+                         const std::vector<std::pair<uint64_t, uint64_t>>& ranges) {
+  const auto entries = tensor_entries(model);
+  float* params = model.params();
   for (size_t i = 0; i < entries.size(); ++i) {
     const TensorEntry& t = entries[i];
-    if (fseeko(f.get(), off_t(8 + n + ranges[i].first), SEEK_SET) != 0 ||
-        std::fread(params + t.offset, sizeof(float), t.count, f.get()) != t.count)
-      throw UserError(path, "cannot read tensor '" + t.name + "' (truncated?)", hint);
+    if (fseeko(c.f.get(), off_t(8 + c.header_len + ranges[i].first), SEEK_SET) != 0 ||
+        std::fread(params + t.offset, sizeof(float), t.count, c.f.get()) != t.count)
+      throw UserError(path, "cannot read tensor '" + t.name + "' (truncated?)", kHint);
   }
+}
+
+LoadedModel load_safetensors(const std::string& path, int max_batch, bool for_training) {
+  OpenedCheckpoint c = open_checkpoint(path);
+  LoadedModel out;
+  out.model = checkpoint_model(path, c);
+  const auto ranges = check_tensors(path, c, out.model);  // before allocating gigabytes
+  out.model.allocate(max_batch, for_training);
+  read_tensors(path, c, out.model, ranges);
+  out.metadata = std::move(c.metadata);
   return out;
+}
+
+std::map<std::string, std::string> load_safetensors_weights(const std::string& path, Model& model) {
+  CNNLAB_ASSERT(model.allocated(), "load_safetensors_weights: allocate the model first");
+  OpenedCheckpoint c = open_checkpoint(path);
+  Model file_model = checkpoint_model(path, c);
+  auto describe = [](const Model& m) {
+    return std::to_string(m.input_h()) + "x" + std::to_string(m.input_w()) + "x" +
+           std::to_string(m.input_c()) + " " + layers_json(m);
+  };
+  if (describe(file_model) != describe(model))
+    throw UserError(path, "its model (" + describe(file_model) + ", " +
+                              std::to_string(file_model.num_params()) + " parameters) is not this one (" +
+                              describe(model) + ", " + std::to_string(model.num_params()) + " parameters)",
+                    "choose the same model preset, image size and classes, then load again");
+  const auto ranges = check_tensors(path, c, model);
+  read_tensors(path, c, model, ranges);
+  return std::move(c.metadata);
 }
 
 }  // namespace cnnlab

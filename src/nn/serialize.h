@@ -20,7 +20,13 @@ struct LoadedModel {
   std::map<std::string, std::string> metadata;  // everything in __metadata__
 };
 // Validates the header, the names, shapes and sizes; any problem is a UserError naming PATH.
-LoadedModel load_safetensors(const std::string& path, int max_batch);
+// for_training = false allocates for inference only (see Model::allocate).
+LoadedModel load_safetensors(const std::string& path, int max_batch, bool for_training = true);
+
+// Reads PATH's weights straight into an allocated `model` (no second model in memory: the course
+// model's is 1.4 GB). The file's layer stack must equal the model's, else a UserError naming PATH
+// says how they differ. Returns the file's metadata. Adam moments are left as they are.
+std::map<std::string, std::string> load_safetensors_weights(const std::string& path, Model& model);
 
 // Tensor names in file order: "conv2d/kernel", "conv2d/bias", ..., "dense_2/bias".
 std::vector<std::string> tensor_names(const Model& model);

@@ -380,3 +380,41 @@ TEST_CASE("corrupt safetensors files are user errors naming the file") {
   std::filesystem::remove(good);
   std::filesystem::remove(bad);
 }
+
+TEST_CASE("inference-only models and loading weights into an existing model") {
+  Model m = build_preset("small", 20, 4);
+  m.allocate(2);
+  m.init(5);
+  const std::string path = temp_path("weights.safetensors");
+  save_safetensors(path, m, {{"epoch", "3"}});
+  // Inference only: no grads or Adam moments, same predictions.
+  LoadedModel inf = load_safetensors(path, 2, false);
+  CHECK(!inf.model.trainable());
+  CHECK(m.trainable());
+  CHECK(inf.model.estimate_memory(2, false).total() < m.estimate_memory(2).total());
+  auto x = random_images(2, 20, 20, 3, 1);
+  std::vector<float> p1(8), p2(8);
+  m.forward(x.data(), 2, p1.data());
+  inf.model.forward(x.data(), 2, p2.data());
+  CHECK(p1 == p2);
+  // Into an existing model: weights replaced, metadata returned.
+  Model other = build_preset("small", 20, 4);
+  other.allocate(1);
+  other.init(99);
+  auto meta = load_safetensors_weights(path, other);
+  CHECK(meta.at("epoch") == "3");
+  CHECK(std::vector<float>(other.params(), other.params() + other.num_params()) ==
+        std::vector<float>(m.params(), m.params() + m.num_params()));
+  // A different model is refused with both descriptions.
+  Model wrong = build_preset("small", 24, 4);
+  wrong.allocate(1);
+  try {
+    load_safetensors_weights(path, wrong);
+    FAIL("no error for a different model");
+  } catch (const UserError& e) {
+    CHECK(e.path() == path);
+    CHECK(e.reason().find("20x20x3") != std::string::npos);
+    CHECK(e.reason().find("24x24x3") != std::string::npos);
+  }
+  std::filesystem::remove(path);
+}
