@@ -4,6 +4,7 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "core/sysinfo.h"
 #include "train/progress_format.h"
@@ -12,6 +13,13 @@
 namespace cnnlab {
 
 namespace {
+
+// The default paths live in ~/cnnlab-exports/training, which may not exist yet.
+void make_parent_dir(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+}
 
 bool busy(RunState s) { return s == RunState::Loading || s == RunState::Training; }
 
@@ -129,7 +137,10 @@ void draw_files(TrainingUi& ui, const Snapshot& s) {
   ImGui::InputText("##ckpt", &ui.checkpoint_path);
   ImGui::SameLine();
   ImGui::BeginDisabled(!have || s.state == RunState::Training);
-  if (ImGui::Button("Save")) send_command(ui, Command::SaveCheckpoint, 0, ui.checkpoint_path);
+  if (ImGui::Button("Save")) {
+    make_parent_dir(ui.checkpoint_path);
+    send_command(ui, Command::SaveCheckpoint, 0, ui.checkpoint_path);
+  }
   ImGui::SameLine();
   if (ImGui::Button("Load")) send_command(ui, Command::LoadCheckpoint, 0, ui.checkpoint_path);
   ImGui::EndDisabled();
@@ -139,6 +150,7 @@ void draw_files(TrainingUi& ui, const Snapshot& s) {
   ImGui::BeginDisabled(s.history.epochs.empty());
   if (ImGui::Button("Export CSV")) {
     try {
+      make_parent_dir(ui.csv_path);
       s.history.write_csv(ui.csv_path);
       ui.message = "Wrote " + ui.csv_path;
     } catch (const std::exception& e) {
