@@ -164,9 +164,18 @@ void draw_train_curves_panel(TrainingUi& ui) {
     val_acc.x.push_back(x), val_acc.y.push_back(r.val_accuracy);
     ymax = std::max({ymax, r.loss, std::isfinite(r.val_loss) ? r.val_loss : 0.0});
   }
+  // Batch losses set the scale by their 90th percentile: one early spike (the course model's first
+  // batches reach ~100) would otherwise flatten every later curve. Clipped values are said so below.
+  std::vector<float> finite;
   for (size_t i = 0; i < s.batch_losses.size() && i < s.batch_epoch.size(); ++i) {
     batch.x.push_back(s.batch_epoch[i]), batch.y.push_back(s.batch_losses[i]);
-    if (std::isfinite(s.batch_losses[i])) ymax = std::max(ymax, double(s.batch_losses[i]));
+    if (std::isfinite(s.batch_losses[i])) finite.push_back(s.batch_losses[i]);
+  }
+  float batch_max = 0;
+  if (!finite.empty()) {
+    batch_max = *std::max_element(finite.begin(), finite.end());
+    std::nth_element(finite.begin(), finite.begin() + finite.size() * 9 / 10, finite.end());
+    ymax = std::max(ymax, double(finite[finite.size() * 9 / 10]));
   }
   double xmax = std::max({1.0, double(h.epochs.size()), batch.x.empty() ? 0.0 : std::ceil(batch.x.back())});
   ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -182,6 +191,11 @@ void draw_train_curves_panel(TrainingUi& ui) {
   draw_series(pl, loss);
   draw_series(pl, val_loss);
   draw_legend(pl, {&batch, &loss, &val_loss});
+  if (batch_max > pl.y1) {
+    char note[64];
+    std::snprintf(note, sizeof note, "batch loss clipped: peak %.3g", batch_max);
+    ImGui::GetWindowDrawList()->AddText(ImVec2(pl.p0.x + 6, pl.p0.y + 2), ImGui::GetColorU32(ImGuiCol_TextDisabled), note);
+  }
   ImVec2 o2(o.x + w + ImGui::GetStyle().ItemSpacing.x, o.y);
   Plot pa = draw_axes(o2, ImVec2(w, ht - ImGui::GetTextLineHeight()), xmax, 0, 1, "accuracy");
   draw_gap(pa, acc, val_acc);
