@@ -51,8 +51,9 @@ struct MapDeleter {
 template <class T>
 using Owned = std::unique_ptr<T, MapDeleter>;
 
+// `untouched` ranges (in elements) are left to fault in on first use.
 template <class T>
-Owned<T> alloc_touched(size_t count) {
+Owned<T> alloc_touched(size_t count, const std::vector<std::pair<size_t, size_t>>& untouched = {}) {
   if (count == 0) return Owned<T>(nullptr, MapDeleter{0});
   const size_t need = count * sizeof(T);
   const size_t align = need >= (size_t(8) << 20) ? (size_t(2) << 20) : 4096;  // huge pages if big
@@ -63,7 +64,12 @@ Owned<T> alloc_touched(size_t count) {
   volatile char* c = static_cast<char*>(p);
   const long pages = long(bytes / 4096);
 #pragma omp parallel for schedule(static)
-  for (long k = 0; k < pages; ++k) c[size_t(k) * 4096] = 0;  // mmap memory is already zero
+  for (long k = 0; k < pages; ++k) {
+    const size_t byte = size_t(k) * 4096;
+    bool skip = false;
+    for (auto& [b, e] : untouched) skip = skip || (byte >= b * sizeof(T) && byte + 4096 <= e * sizeof(T));
+    if (!skip) c[byte] = 0;  // mmap memory is already zero: a write faults the page in
+  }
   return Owned<T>(static_cast<T*>(p), MapDeleter{bytes});
 }
 
@@ -341,7 +347,12 @@ void Model::allocate(int max_batch, bool for_training) {
   const size_t N = size_t(max_batch);
   B.params = alloc_touched<float>(num_params_);
   if (for_training) {
-    B.grads = alloc_touched<float>(num_params_);
+    // train_step never writes the gradients of fused dense kernels (1.4 GB for the course model):
+    // leave those pages untouched until forward_backward needs them.
+    std::vector<std::pair<size_t, size_t>> lazy;
+    for (const LayerInfo& l : layers_)
+      if (fused(l)) lazy.emplace_back(l.weight_offset, l.weight_offset + l.weight_count);
+    B.grads = alloc_touched<float>(num_params_, lazy);
     B.m = alloc_touched<float>(num_params_);
     B.v = alloc_touched<float>(num_params_);
   }

@@ -83,6 +83,9 @@ class Model {
   // ---- memory ----
   // Allocates (once) params, grads, Adam m, v and every activation/scratch buffer for batches
   // up to max_batch, touching every page in parallel. Params are zero until init/load.
+  // The gradients of kernels that train_step fuses with Adam (fuse_dense_adam) are not touched
+  // here, so a train_step-only run never holds their pages (1.4 GB less RSS for the course model);
+  // forward_backward faults them in on first use. estimate_memory counts them anyway.
   // for_training = false allocates only what forward() needs (no grads, Adam moments or gradient
   // buffers: 4.2 GB less for the course model); training calls then assert.
   void allocate(int max_batch, bool for_training = true);
