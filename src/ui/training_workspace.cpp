@@ -12,8 +12,13 @@ namespace cnnlab {
 
 namespace {
 
+// force_tab is a comma-separated list of view choices (screenshots): tab names and toggles.
+bool has_token(const std::string& list, const std::string& token) {
+  return ("," + list + ",").find("," + token + ",") != std::string::npos;
+}
+
 ImGuiTabItemFlags tab_flags(TrainingUi& ui, const char* id) {
-  return ui.force_tab == id ? ImGuiTabItemFlags_SetSelected : 0;
+  return has_token(ui.force_tab, id) ? ImGuiTabItemFlags_SetSelected : 0;
 }
 
 void panel(const char* id, ImVec2 size, TrainingUi& ui, void (*draw)(TrainingUi&)) {
@@ -119,7 +124,20 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
   }
   ui.select_tab = true;
   ui.force_tab = tab;
-  if (tab.rfind("layer", 0) == 0) ui.map_layer = std::atoi(tab.c_str() + 5);  // "layer0": one layer's maps
+  // Toggles: "delta" (filters since init), "perlayer" (map normalisation), "layerN" (one layer's
+  // maps), "enlargeN" (channel N of the shown layer), "mistakes" (gallery), "test" (confusion split).
+  for (size_t at = 0; at <= tab.size();) {
+    size_t end = tab.find(',', at);
+    std::string t = tab.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    if (t == "delta") ui.kernels_delta = true;
+    if (t == "perlayer") ui.maps_per_layer = true;
+    if (t == "mistakes") ui.gallery_mistakes_only = true;
+    if (t == "test") ui.confusion_split = 1;
+    if (t.rfind("layer", 0) == 0) ui.map_layer = std::atoi(t.c_str() + 5);
+    if (t.rfind("enlarge", 0) == 0) ui.enlarged = std::atoi(t.c_str() + 7), ui.enlarged_layer = std::max(ui.map_layer, 0);
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
 }
 
 }  // namespace cnnlab
