@@ -6,6 +6,8 @@
 // [SECTION] load
 #include "nn/serialize.h"
 
+#include <unistd.h>
+
 #include <bit>
 #include <cstdio>
 #include <cstring>
@@ -255,8 +257,11 @@ static Model model_from_config(const std::string& input, const std::string& laye
   auto shape = [&] { return m.layers().back(); };
   for (const Json& o : arr.items) {
     if (o.type != Json::Object) throw std::runtime_error("cnnlab.layers entries must be objects");
+    if (shape().activation == Activation::Softmax)
+      throw std::runtime_error("softmax is allowed only on the last layer");
     const std::string cls = str(o, "class");
     if (cls == "Conv2D") {
+      if (act(o) == Activation::Softmax) throw std::runtime_error("Conv2D cannot use softmax");
       std::string p = str(o, "padding");
       if (p != "same" && p != "valid") throw std::runtime_error("unknown padding '" + p + "'");
       const int k = num(o, "kernel_size", 1, 64), s = num(o, "strides", 1, 64);
@@ -493,6 +498,13 @@ LoadedModel load_safetensors(const std::string& path, int max_batch, bool for_tr
   LoadedModel out;
   out.model = checkpoint_model(path, c);
   const auto ranges = check_tensors(path, c, out.model);  // before allocating gigabytes
+  const double need = double(out.model.estimate_memory(max_batch, for_training).total());
+  const double have = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+  if (need > have)
+    throw UserError(path, "its model needs " + std::to_string(int(need / 1e9 + 0.5)) +
+                              " GB at batch " + std::to_string(max_batch) + ", this machine has " +
+                              std::to_string(int(have / 1e9 + 0.5)) + " GB",
+                    "use a smaller batch, or load it on a bigger machine");
   out.model.allocate(max_batch, for_training);
   read_tensors(path, c, out.model, ranges);
   out.metadata = std::move(c.metadata);

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <vector>
@@ -376,6 +377,24 @@ TEST_CASE("corrupt safetensors files are user errors naming the file") {
   json[8] = '[';
   expect_error(json, "not valid JSON");
   expect_error(std::string(8, '\0') + "{}", "bad header length");
+  // A config the builder would refuse is a user error, not an abort: the tiny preset's conv made
+  // softmax (so softmax comes before the last layer). Edit the header and fix its length prefix.
+  auto edit_header = [&](const std::string& from, const std::string& to) {
+    uint64_t n = 0;
+    std::memcpy(&n, bytes.data(), 8);
+    std::string header = bytes.substr(8, n);
+    size_t pos = header.find(from);
+    REQUIRE(pos != std::string::npos);
+    header.replace(pos, from.size(), to);
+    uint64_t m = header.size();
+    std::string out(reinterpret_cast<const char*>(&m), 8);
+    return out + header + bytes.substr(8 + n);
+  };
+  const std::string relu = "\\\"activation\\\": \\\"relu\\\"";
+  const std::string softmax = "\\\"activation\\\": \\\"softmax\\\"";
+  expect_error(edit_header(relu, softmax), "Conv2D cannot use softmax");
+  expect_error(edit_header("\\\"class\\\": \\\"Conv2D\\\"", "\\\"class\\\": \\\"Conv3D\\\""),
+               "unknown layer class 'Conv3D'");
   CHECK_THROWS_AS(load_safetensors(temp_path("missing.safetensors"), 1), UserError);
   std::filesystem::remove(good);
   std::filesystem::remove(bad);
