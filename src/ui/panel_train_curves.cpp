@@ -194,7 +194,9 @@ void draw_train_curves_panel(TrainingUi& ui) {
   if (batch_max > pl.y1) {
     char note[64];
     std::snprintf(note, sizeof note, "batch loss clipped: peak %.3g", batch_max);
-    ImGui::GetWindowDrawList()->AddText(ImVec2(pl.p0.x + 6, pl.p0.y + 2), ImGui::GetColorU32(ImGuiCol_TextDisabled), note);
+    // Beside the axis title, above the plot: never under the legend or the lines.
+    ImGui::GetWindowDrawList()->AddText(ImVec2(o.x + ImGui::CalcTextSize("loss").x + 16, o.y - 2),
+                                        ImGui::GetColorU32(ImGuiCol_TextDisabled), note);
   }
   ImVec2 o2(o.x + w + ImGui::GetStyle().ItemSpacing.x, o.y);
   Plot pa = draw_axes(o2, ImVec2(w, ht - ImGui::GetTextLineHeight()), xmax, 0, 1, "accuracy");
