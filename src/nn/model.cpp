@@ -63,7 +63,7 @@ Owned<T> alloc_touched(size_t count, const std::vector<std::pair<size_t, size_t>
   madvise(p, bytes, MADV_HUGEPAGE);  // a hint: ignored where THP is off
   volatile char* c = static_cast<char*>(p);
   const long pages = long(bytes / 4096);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (pages > 4096)
   for (long k = 0; k < pages; ++k) {
     const size_t byte = size_t(k) * 4096;
     bool skip = false;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <unistd.h>
 #include <fstream>
 #include <vector>
 
@@ -67,8 +68,10 @@ Model gradcheck_model() {
   return m;
 }
 
+// Per process, so concurrent runs of the suite (ctest -j, two checkouts) do not share files.
 std::string temp_path(const char* name) {
-  return (std::filesystem::temp_directory_path() / (std::string("cnnlab_test_nn_") + name)).string();
+  return (std::filesystem::temp_directory_path() /
+          ("cnnlab_test_nn_" + std::to_string(getpid()) + "_" + name)).string();
 }
 
 }  // namespace
