@@ -235,7 +235,7 @@ static int run_evaluate(EvalArgs& a) {
   return guarded([&] {
     RunSettings& s = a.s;
     if (s.data_dir.empty()) s.data_dir = default_data_dir();
-    LoadedModel lm = load_safetensors(a.load, s.batch_size);
+    LoadedModel lm = load_safetensors(a.load, s.batch_size, /*for_training=*/false);
     CheckpointInfo info = read_checkpoint_info(lm.metadata, a.load, lm.model.num_classes());
     s.image_size = lm.model.input_h();
     validate_settings(s);
@@ -275,7 +275,7 @@ static int run_evaluate(EvalArgs& a) {
 //-----------------------------------------------------------------------------
 static int run_predict(const std::string& load, const std::vector<std::string>& images, int threads) {
   return guarded([&] {
-    LoadedModel lm = load_safetensors(load, 1);
+    LoadedModel lm = load_safetensors(load, 1, /*for_training=*/false);
     CheckpointInfo info = read_checkpoint_info(lm.metadata, load, lm.model.num_classes());
     lm.model.set_threads(threads);
     int h = lm.model.input_h(), w = lm.model.input_w(), k = lm.model.num_classes();
