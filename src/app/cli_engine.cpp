@@ -304,39 +304,48 @@ static int run_predict(const std::string& load, const std::vector<std::string>& 
 // registration
 //-----------------------------------------------------------------------------
 void register_engine_commands(CLI::App& app, int& exit_code) {
-  static std::string preset = "course";  // CLI11 binds options to storage that outlives parsing
-  static int image_size = 299, classes = 5;
+  // Each command's option storage is owned by its callback (a shared_ptr the parser keeps alive),
+  // so the bound references stay valid without statics.
+  struct SummaryArgs {
+    std::string preset = "course";
+    int image_size = 299, classes = 5;
+  };
+  auto sa = std::make_shared<SummaryArgs>();
   auto* sum = app.add_subcommand("summary", "Print the model's Keras-style summary table");
-  sum->add_option("--model", preset, "Model preset")->capture_default_str();
-  sum->add_option("--image-size", image_size, "Input images are N×N×3")->capture_default_str();
-  sum->add_option("--classes", classes, "Number of output classes")->capture_default_str();
-  sum->callback([&exit_code] { exit_code = run_summary(preset, image_size, classes); });
+  sum->add_option("--model", sa->preset, "Model preset (course, small, tiny)")->capture_default_str();
+  sum->add_option("--image-size", sa->image_size, "Input images are N×N×3")->capture_default_str();
+  sum->add_option("--classes", sa->classes, "Number of output classes")->capture_default_str();
+  sum->callback([sa, &exit_code] { exit_code = run_summary(sa->preset, sa->image_size, sa->classes); });
 
-  static TrainArgs ta;
+  auto ta = std::make_shared<TrainArgs>();
   auto* tr = app.add_subcommand("train", "Train a model on a folder of class subfolders");
-  add_data_options(tr, ta.s);
-  tr->add_option("--model", ta.s.preset, "Model preset (course, small, tiny)")->capture_default_str();
-  tr->add_option("--epochs", ta.s.epochs, "Epochs")->capture_default_str();
-  tr->add_option("--learning-rate", ta.s.learning_rate, "Adam learning rate")->capture_default_str();
-  tr->add_option("--history", ta.history, "Write Keras CSVLogger-style history (epoch,accuracy,loss,val_accuracy,val_loss)");
-  tr->add_option("--save", ta.save, "Write a safetensors checkpoint at the end (or on Ctrl-C)");
-  tr->callback([&exit_code] { exit_code = run_train(ta); });
+  add_data_options(tr, ta->s);
+  tr->add_option("--model", ta->s.preset, "Model preset (course, small, tiny)")->capture_default_str();
+  tr->add_option("--epochs", ta->s.epochs, "Epochs")->capture_default_str();
+  tr->add_option("--learning-rate", ta->s.learning_rate, "Adam learning rate")->capture_default_str();
+  tr->add_option("--history", ta->history,
+                 "Write Keras CSVLogger-style history (epoch,accuracy,loss,val_accuracy,val_loss)");
+  tr->add_option("--save", ta->save, "Write a safetensors checkpoint at the end (or on Ctrl-C)");
+  tr->callback([ta, &exit_code] { exit_code = run_train(*ta); });
 
-  static EvalArgs ea;
+  auto ea = std::make_shared<EvalArgs>();
   auto* ev = app.add_subcommand("evaluate", "Evaluate a checkpoint on a dataset's test split");
-  ev->add_option("--load", ea.load, "Checkpoint (.safetensors) from `cnnlab train --save`")->required();
-  add_data_options(ev, ea.s);
-  ev->add_option("--split", ea.split, "Which split: test, val, train or all")->capture_default_str();
-  ev->callback([&exit_code] { exit_code = run_evaluate(ea); });
+  ev->add_option("--load", ea->load, "Checkpoint (.safetensors) from `cnnlab train --save`")->required();
+  add_data_options(ev, ea->s);
+  ev->add_option("--split", ea->split, "Which split: test, val, train or all")->capture_default_str();
+  ev->callback([ea, &exit_code] { exit_code = run_evaluate(*ea); });
 
-  static std::string load;
-  static std::vector<std::string> images;
-  static int threads = 2;
+  struct PredictArgs {
+    std::string load;
+    std::vector<std::string> images;
+    int threads = 2;
+  };
+  auto pa = std::make_shared<PredictArgs>();
   auto* pr = app.add_subcommand("predict", "Classify images with a checkpoint");
-  pr->add_option("--load", load, "Checkpoint (.safetensors)")->required();
-  pr->add_option("--threads", threads, "CPU threads")->capture_default_str();
-  pr->add_option("images", images, "Image files")->required();
-  pr->callback([&exit_code] { exit_code = run_predict(load, images, threads); });
+  pr->add_option("--load", pa->load, "Checkpoint (.safetensors)")->required();
+  pr->add_option("--threads", pa->threads, "CPU threads")->capture_default_str();
+  pr->add_option("images", pa->images, "Image files")->required();
+  pr->callback([pa, &exit_code] { exit_code = run_predict(pa->load, pa->images, pa->threads); });
 }
 
 }  // namespace cnnlab
