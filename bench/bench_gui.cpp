@@ -1,7 +1,8 @@
 // bench/bench_gui.cpp — the training view's speed: median frame time while the worker trains, and training
 // throughput with the window open vs the headless CLI (`cnnlab train`, same preset and settings), one run.
-// Usage (under a display, e.g. xvfb-run): bench_gui --cnnlab BUILD/cnnlab [--data DIR] [--model small]
-//        [--image-size 64] [--epochs 4] [--fps 30]
+// Usage (under a display, e.g. xvfb-run): bench_gui --cnnlab BUILD/cnnlab [--data DIR] [--model course]
+//        [--image-size 64] [--epochs 4] [--rounds 2]. CLI and window runs alternate (the host is noisy);
+// both sides' epoch times are wall time between epoch ends, epochs 2..E (loading and warm-up left out).
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
 #include <imgui.h>
@@ -48,8 +49,8 @@ std::vector<double> cli_epoch_seconds(const std::string& cmd) {
 }
 
 struct Args {
-  std::string cnnlab, data, model = "small";
-  int image_size = 64, epochs = 4, fps = 30;
+  std::string cnnlab, data, model = "course";
+  int image_size = 64, epochs = 4, fps = 30, rounds = 2;
 };
 
 Args parse(int argc, char** argv) {
@@ -62,9 +63,63 @@ Args parse(int argc, char** argv) {
     else if (k == "--image-size") a.image_size = std::atoi(v.c_str());
     else if (k == "--epochs") a.epochs = std::atoi(v.c_str());
     else if (k == "--fps") a.fps = std::atoi(v.c_str());
+    else if (k == "--rounds") a.rounds = std::atoi(v.c_str());
   }
   if (a.data.empty()) a.data = std::getenv("CNNLAB_DATA") ? std::getenv("CNNLAB_DATA") : CNNLAB_DEFAULT_PHOTO_DIR;
   return a;
+}
+
+struct FrameStats {
+  std::vector<double> work_ms, build_ms, raster_ms;
+  int map_uploads = 0, kernel_uploads = 0;
+  uint64_t snapshots = 0;
+};
+
+// One training run in the window (paced as gui_main.cpp's loop); returns epoch wall times, epochs 2..E.
+std::vector<double> window_round(App& app, GLFWwindow* window, const Args& a, FrameStats& st, int& samples) {
+  start_training_view(app, a.data, a.model, a.image_size, 0, false, "", a.epochs);
+  training_run(*app.training, 1);
+  std::vector<double> ends;
+  Clock::time_point start = Clock::now();
+  for (;;) {
+    bool draw = true;
+    if (training_running(app)) draw = training_wait_for_frame(app);  // input or a new snapshot, <= ~30 fps
+    else glfwPollEvents();
+    TrainingProgress p = training_progress(*app.training);
+    while (ends.size() < p.epoch_seconds.size()) ends.push_back(seconds_since(start));
+    if (p.done) {
+      samples = p.epoch_samples.empty() ? 0 : p.epoch_samples[0];
+      st.map_uploads += p.map_uploads, st.kernel_uploads += p.kernel_uploads, st.snapshots += p.snapshots;
+      break;
+    }
+    if (!draw) continue;
+    Clock::time_point t0 = Clock::now();
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    ImGui::NewFrame();
+    draw_app(app);
+    ImGui::Render();
+    st.build_ms.push_back(seconds_since(t0) * 1e3);
+    int w = 0, h = 0;
+    glfwGetFramebufferSize(window, &w, &h);
+    glViewport(0, 0, w, h);
+    glClearColor(1, 1, 1, 1);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    glfwSwapBuffers(window);
+    glFinish();  // count llvmpipe's rasterising in this frame, not the next
+    st.work_ms.push_back(seconds_since(t0) * 1e3);
+    st.raster_ms.push_back(st.work_ms.back() - st.build_ms.back());
+  }
+  std::vector<double> out;
+  for (size_t i = 1; i < ends.size(); ++i) out.push_back(ends[i] - ends[i - 1]);
+  return out;
+}
+
+double p90(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() * 9 / 10];
 }
 
 }  // namespace
@@ -72,15 +127,9 @@ Args parse(int argc, char** argv) {
 int main(int argc, char** argv) {
   Args a = parse(argc, argv);
   if (a.cnnlab.empty()) {
-    std::fprintf(stderr, "usage: bench_gui --cnnlab BUILD/cnnlab [--data DIR] [--model P] [--image-size N] [--epochs E] [--fps F]\n");
+    std::fprintf(stderr, "usage: bench_gui --cnnlab BUILD/cnnlab [--data DIR] [--model P] [--image-size N] [--epochs E] [--rounds R]\n");
     return 2;
   }
-  // 1. Headless CLI, same settings (batch 32, lr 0.001, seed 42, 2 threads are both sides' defaults).
-  std::string cmd = a.cnnlab + " train --data " + a.data + " --model " + a.model + " --image-size " +
-                    std::to_string(a.image_size) + " --epochs " + std::to_string(a.epochs) + " --threads 2 2>&1";
-  std::vector<double> cli = cli_epoch_seconds(cmd);
-
-  // 2. The window, training the same run; frames capped at `fps` so llvmpipe leaves the cores to training.
   if (!glfwInit()) { std::fprintf(stderr, "bench_gui: no display (use xvfb-run)\n"); return 77; }
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
@@ -99,52 +148,28 @@ int main(int argc, char** argv) {
   build_fonts(app->fonts, *ImGui::GetIO().Fonts, 1.0f);
   app->theme = apply_theme(true, 1.0f);
   init_photo(*app);
-  start_training_view(*app, a.data, a.model, a.image_size, 0, false, "", a.epochs);
-  training_run(*app->training, 1);
 
-  std::vector<double> work_ms, interval_ms, build_ms, raster_ms;
-  Clock::time_point last = Clock::now();
-  for (;;) {
-    // The same pacing as gui_main.cpp's loop: wait up to 1/fps for events while training.
-    if (training_running(*app)) glfwWaitEventsTimeout(1.0 / a.fps);
-    else glfwPollEvents();
-    Clock::time_point t0 = Clock::now();
-    ImGui_ImplOpenGL3_NewFrame();
-    ImGui_ImplGlfw_NewFrame();
-    ImGui::NewFrame();
-    draw_app(*app);
-    ImGui::Render();
-    build_ms.push_back(seconds_since(t0) * 1e3);
-    int w = 0, h = 0;
-    glfwGetFramebufferSize(window, &w, &h);
-    glViewport(0, 0, w, h);
-    glClearColor(1, 1, 1, 1);
-    glClear(GL_COLOR_BUFFER_BIT);
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-    glfwSwapBuffers(window);
-    glFinish();  // count llvmpipe's rasterising in the frame, not in the next one
-    work_ms.push_back(seconds_since(t0) * 1e3);
-    raster_ms.push_back(work_ms.back() - build_ms.back());
-    interval_ms.push_back(std::chrono::duration<double>(t0 - last).count() * 1e3);
-    last = t0;
-    TrainingProgress p = training_progress(*app->training);
-    if (p.done) {
-      std::vector<double> win;
-      for (size_t i = 1; i < p.epoch_seconds.size(); ++i) win.push_back(p.epoch_seconds[i]);
-      int samples = p.epoch_samples.empty() ? 0 : p.epoch_samples[0];
-      double cli_s = median(cli), win_s = median(win);
-      std::printf("model %s @%d, %d epochs of %d samples, epochs 2..%d compared\n", a.model.c_str(), a.image_size,
-                  a.epochs, samples, a.epochs);
-      std::printf("headless CLI: median %.3f s/epoch = %.1f samples/s\n", cli_s, cli_s > 0 ? samples / cli_s : 0);
-      std::printf("window open : median %.3f s/epoch = %.1f samples/s\n", win_s, win_s > 0 ? samples / win_s : 0);
-      std::printf("frames: %zu, median frame work %.2f ms (p90 %.2f ms), median interval %.2f ms; %d map uploads, %d kernel uploads, %llu snapshots\n",
-                  work_ms.size(), median(work_ms), [&] { auto v = work_ms; std::sort(v.begin(), v.end()); return v[v.size() * 9 / 10]; }(),
-                  median(interval_ms), p.map_uploads, p.kernel_uploads, (unsigned long long)p.snapshots);
-      std::printf("of which: median build (ImGui + uploads) %.2f ms, render + swap + glFinish %.2f ms\n", median(build_ms), median(raster_ms));
-      std::printf("RESULT frame_ms=%.2f window_vs_cli=%.3f\n", median(work_ms), cli_s > 0 && win_s > 0 ? cli_s / win_s : 0);
-      break;
-    }
+  // Same settings both sides: batch 32, lr 0.001, seed 42, 2 threads (the defaults of both).
+  std::string cmd = a.cnnlab + " train --data " + a.data + " --model " + a.model + " --image-size " +
+                    std::to_string(a.image_size) + " --epochs " + std::to_string(a.epochs) + " --threads 2 2>&1";
+  std::vector<double> cli, win;
+  FrameStats st;
+  int samples = 0;
+  for (int r = 0; r < a.rounds; ++r) {
+    for (double t : cli_epoch_seconds(cmd)) cli.push_back(t);
+    for (double t : window_round(*app, window, a, st, samples)) win.push_back(t);
+    std::printf("round %d: CLI %.3f s/epoch, window %.3f s/epoch (medians so far)\n", r + 1, median(cli), median(win));
   }
+  double cli_s = median(cli), win_s = median(win);
+  std::printf("model %s @%d, %d epochs of %d samples, epochs 2..%d of %d rounds compared\n", a.model.c_str(),
+              a.image_size, a.epochs, samples, a.epochs, a.rounds);
+  std::printf("headless CLI: median %.3f s/epoch = %.1f samples/s\n", cli_s, cli_s > 0 ? samples / cli_s : 0);
+  std::printf("window open : median %.3f s/epoch = %.1f samples/s\n", win_s, win_s > 0 ? samples / win_s : 0);
+  std::printf("frames drawn: %zu, median frame %.2f ms (p90 %.2f): build (ImGui + uploads) %.2f, render + swap + glFinish %.2f;"
+              " %d map uploads, %d kernel uploads, %llu snapshots\n",
+              st.work_ms.size(), median(st.work_ms), p90(st.work_ms), median(st.build_ms), median(st.raster_ms),
+              st.map_uploads, st.kernel_uploads, (unsigned long long)st.snapshots);
+  std::printf("RESULT frame_ms=%.2f window_vs_cli=%.3f\n", median(st.work_ms), cli_s > 0 && win_s > 0 ? cli_s / win_s : 0);
   app.reset();
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();

@@ -228,10 +228,13 @@ int run_window(const WindowOptions& o) {
       // Main loop.
       WindowedState windowed;
       while (!glfwWindowShouldClose(window) && !app->requests.quit) {
-        // While the worker trains, frames are capped near 30 fps (vsync may be absent, e.g. under Xvfb)
-        // so that drawing leaves the cores to training; input still wakes the loop at once.
-        if (training_running(*app)) glfwWaitEventsTimeout(1.0 / 30.0);
-        else glfwPollEvents();
+        // While the worker trains, frames are drawn only for input or a new snapshot, at most ~30 fps
+        // (vsync may be absent, e.g. under Xvfb), so that drawing leaves the cores to training.
+        if (training_running(*app)) {
+          if (!training_wait_for_frame(*app)) continue;  // nothing new to show: leave the CPU to training
+        } else {
+          glfwPollEvents();
+        }
         if (app->requests.rebuild_fonts) rebuild_fonts(*app);
         if (app->requests.toggle_fullscreen) toggle_fullscreen(*app, window, windowed);
         int fb_w = 0, fb_h = 0;

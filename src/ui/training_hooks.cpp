@@ -34,6 +34,8 @@ void start_training_view(App& app, const std::string& data_dir, const std::strin
 
 bool training_running(const App& app) { return app.training && training_running(*app.training); }
 
+bool training_wait_for_frame(App& app) { return app.training && training_wait_for_frame(*app.training); }
+
 void finish_training_frame(App& app, int width, int height) {
   if (app.training) finish_training_frame(*app.training, width, height);
 }

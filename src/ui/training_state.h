@@ -125,6 +125,11 @@ struct TrainingUi {
   std::string force_tab;           // select this tab once (screenshots): "predictions", "confusion", "model", "lesson"
 
   TrainingGl gl;
+
+  // Frame pacing while training (training_wait_for_frame).
+  double last_frame_s = 0;         // glfwGetTime() of the last frame drawn
+  uint64_t drawn_version = 0;      // snapshot version the last frame showed
+  int settle_frames = 0;           // frames still to draw after input
 };
 
 // Makes a TrainingUi with a worker, the form pre-filled (default data folder, recent folders read

@@ -32,8 +32,12 @@ void start_training_view(App& app, const std::string& data_dir, const std::strin
                          int batches, bool evaluate, const std::string& tab, int epochs = 0);
 // After a frame is rendered into the bound framebuffer (w × h): writes a requested panel PNG.
 void finish_training_frame(App& app, int width, int height);
-// True while the worker is training (the frame loop caps its rate then).
+// True while the worker is training (the frame loop paces itself then).
 bool training_running(const App& app);
+// While training: waits for input for at most a frame (1/30 s) and says whether a frame is due: input
+// arrived (or did in the last few frames, so ImGui settles), a new snapshot was published, or 0.5 s
+// passed. Frames are never closer than 1/30 s. Processes GLFW events.
+bool training_wait_for_frame(App& app);
 
 // ---- the same, on TrainingUi alone (training_workspace.cpp) -----------------------------------------
 TrainingUiPtr create_training_ui(const std::string& lesson_dir, const std::string& recent_file);
@@ -58,5 +62,6 @@ void training_run(TrainingUi& ui, int refresh);  // SetRefresh, then Start
 void finish_training_frame(TrainingUi& ui, int width, int height);
 const std::vector<PanelRect>& training_panel_rects(const TrainingUi& ui);
 bool training_running(const TrainingUi& ui);
+bool training_wait_for_frame(TrainingUi& ui);
 
 }  // namespace cnnlab

@@ -4,6 +4,9 @@
 #include <cstdlib>
 #include <utility>
 
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+
 #include "core/error.h"
 #include "ui/training_panels.h"
 #include "ui/training_view.h"
@@ -158,6 +161,24 @@ TrainingProgress training_progress(const TrainingUi& ui) {
 
 bool training_running(const TrainingUi& ui) {
   return ui.worker && ui.worker->latest()->state == RunState::Training;
+}
+
+bool training_wait_for_frame(TrainingUi& ui) {
+  const double frame = 1.0 / 30.0;
+  double now = glfwGetTime();
+  if (now - ui.last_frame_s < frame) glfwWaitEventsTimeout(frame - (now - ui.last_frame_s));
+  double t0 = glfwGetTime();
+  glfwWaitEventsTimeout(ui.settle_frames > 0 ? 0.0 : frame);
+  double t1 = glfwGetTime();
+  bool input = t1 - t0 < frame * 0.8 && ui.settle_frames == 0;  // woken early: an event arrived
+  if (input) ui.settle_frames = 3;  // ImGui reacts to input over the next frames (hover, popups)
+  uint64_t version = ui.worker ? ui.worker->latest()->version : ui.snap->version;
+  bool due = input || ui.settle_frames > 0 || version != ui.drawn_version || t1 - ui.last_frame_s > 0.5;
+  if (!due) return false;
+  if (ui.settle_frames > 0 && !input) --ui.settle_frames;
+  ui.last_frame_s = t1;
+  ui.drawn_version = version;
+  return true;
 }
 
 void training_run(TrainingUi& ui, int refresh) {
