@@ -162,13 +162,13 @@ static int run_train(TrainArgs& a) {
 
     bool tty = isatty(STDOUT_FILENO);
     std::printf("Train on %zu samples, validate on %zu samples\n", split.train.size(), split.val.size());
-    int shown_epoch = -1;
     TrainCallbacks cb;
+    cb.on_epoch_begin = [&](int epoch) {
+      std::printf("Epoch %d/%d\n", epoch + 1, s.epochs);
+      std::fflush(stdout);
+    };
     cb.on_batch = [&](const BatchProgress& p) {
-      if (p.epoch != shown_epoch) {
-        shown_epoch = p.epoch;
-        if (!tty) std::printf("Epoch %d/%d\n", p.epoch + 1, s.epochs);
-      }
+      // The bar moves within the epoch on a terminal; a log file gets one line per epoch.
       if (tty && p.samples_done < p.samples_total) {
         ProgressLine l{p.samples_done, p.samples_total, p.elapsed_s, p.loss, p.accuracy};
         std::printf("\r%s\033[K", format_progress(l).c_str());
@@ -182,14 +182,6 @@ static int run_train(TrainArgs& a) {
       if (!a.history.empty()) trainer.history().write_csv(a.history);
       std::fflush(stdout);
     };
-    if (tty) {
-      // Interactive: "Epoch N/M" before the bar starts moving.
-      auto inner = cb.on_batch;
-      cb.on_batch = [&, inner](const BatchProgress& p) {
-        if (p.epoch != shown_epoch) std::printf("Epoch %d/%d\n", p.epoch + 1, s.epochs);
-        inner(p);
-      };
-    }
 
     g_stop.store(false);
     struct sigaction sa {};

@@ -95,7 +95,10 @@ EpochRecord Trainer::end_epoch() {
 TrainOutcome Trainer::fit(const TrainCallbacks& cb, const std::atomic<bool>& stop) {
   TrainOutcome out;
   while (epoch_ < cfg_.epochs) {
-    if (!epoch_open_) begin_epoch();
+    if (!epoch_open_) {
+      begin_epoch();
+      if (cb.on_epoch_begin) cb.on_epoch_begin(epoch_);
+    }
     while (!epoch_batches_done()) {
       bool bad = false;
       BatchProgress p = train_batch(&bad);

@@ -50,6 +50,7 @@ struct TrainOutcome {
 };
 
 struct TrainCallbacks {
+  std::function<void(int epoch)> on_epoch_begin;  // 0-based, before its first batch
   std::function<void(const BatchProgress&)> on_batch;
   std::function<void(const EpochRecord&)> on_epoch;
 };
