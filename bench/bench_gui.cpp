@@ -125,6 +125,7 @@ double p90(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines appear as they happen, even through a pipe
   Args a = parse(argc, argv);
   if (a.cnnlab.empty()) {
     std::fprintf(stderr, "usage: bench_gui --cnnlab BUILD/cnnlab [--data DIR] [--model P] [--image-size N] [--epochs E] [--rounds R]\n");
@@ -157,7 +158,12 @@ int main(int argc, char** argv) {
   int samples = 0;
   for (int r = 0; r < a.rounds; ++r) {
     for (double t : cli_epoch_seconds(cmd)) cli.push_back(t);
-    for (double t : window_round(*app, window, a, st, samples)) win.push_back(t);
+    try {
+      for (double t : window_round(*app, window, a, st, samples)) win.push_back(t);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bench_gui: %s\n", e.what());
+      return 1;
+    }
     std::printf("round %d: CLI %.3f s/epoch, window %.3f s/epoch (medians so far)\n", r + 1, median(cli), median(win));
   }
   double cli_s = median(cli), win_s = median(win);

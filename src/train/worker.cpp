@@ -238,7 +238,11 @@ void TrainingWorker::Impl::do_load(const RunSettings& s) {
   mode = Mode::Idle;
   trainer.reset();
   model.reset();
+  // A fresh run, but versions keep counting up: the UI compares them to what it last uploaded, and
+  // waiters compare them to what they last saw.
+  uint64_t version = cur.version, weights_version = cur.weights_version, activations_version = cur.activations_version;
   cur = Snapshot{};
+  cur.version = version, cur.weights_version = weights_version, cur.activations_version = activations_version;
   cur.settings = s;
   cur.state = RunState::Loading;
   cur.status = "Loading " + s.data_dir;

@@ -158,9 +158,10 @@ SnapshotPtr load_blocking(TrainingUi& ui, const RunSettings& s, double timeout_s
   ui.form.data_dir = s.data_dir;
   ui.worker->send({Command::Load, s});
   SnapshotPtr snap = ui.worker->wait_until([&](const Snapshot& x) {
-    return x.version > v && (x.state == RunState::Ready || x.state == RunState::Error);
+    return x.version > v && (x.state == RunState::Ready || x.state == RunState::Error || !x.error.empty());
   }, timeout_s);
-  if (snap->state != RunState::Ready) throw UserError(s.data_dir, snap->error.empty() ? "loading timed out" : snap->error);
+  if (snap->state != RunState::Ready || !snap->error.empty())
+    throw UserError(s.data_dir, snap->error.empty() ? "loading timed out" : snap->error);
   ui.snap = snap;
   return snap;
 }

@@ -271,6 +271,13 @@ TEST_CASE("training workspace with a real worker: load, train batches, draw whil
   CHECK(snap->state == RunState::Done);
   workspace_frame(*ui);
   CHECK(ui->snap->batch_losses.size() >= 3);
+  // Loading again starts a fresh run, but versions keep counting up (uploads and waiters rely on it).
+  uint64_t v = snap->version, av = snap->activations_version, wv = snap->weights_version;
+  snap = load_blocking(*ui, s, 60);
+  CHECK(snap->version > v);
+  CHECK(snap->activations_version > av);
+  CHECK(snap->weights_version > wv);
+  CHECK(snap->batch_losses.empty());
   ui.reset();
   fs::remove_all(dir);
 }
