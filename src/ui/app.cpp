@@ -215,15 +215,15 @@ void draw_app(App& app) {
         draw_lessons_workspace(app);
         ImGui::EndTabItem();
       }
-      ImGui::EndTabBar();
-    }
-  }
       bool select = take_training_tab_request(app);
       if (ImGui::BeginTabItem("Training", nullptr, select ? ImGuiTabItemFlags_SetSelected : 0)) {
         app.workspace = Workspace::Training;
         draw_training_workspace(app);  // ui/training_workspace.cpp
         ImGui::EndTabItem();
       }
+      ImGui::EndTabBar();
+    }
+  }
   draw_cell_edit_popup(app);
   ImGui::End();
   ImGui::PopFont();
