@@ -51,6 +51,7 @@ std::vector<double> cli_epoch_seconds(const std::string& cmd) {
 struct Args {
   std::string cnnlab, data, model = "course";
   int image_size = 64, epochs = 4, fps = 30, rounds = 2;
+  bool draw = true;  // --draw 0: never draw (isolates the worker's snapshot cost from drawing)
 };
 
 Args parse(int argc, char** argv) {
@@ -64,6 +65,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--epochs") a.epochs = std::atoi(v.c_str());
     else if (k == "--fps") a.fps = std::atoi(v.c_str());
     else if (k == "--rounds") a.rounds = std::atoi(v.c_str());
+    else if (k == "--draw") a.draw = v != "0";
   }
   if (a.data.empty()) a.data = std::getenv("CNNLAB_DATA") ? std::getenv("CNNLAB_DATA") : CNNLAB_DEFAULT_PHOTO_DIR;
   return a;
@@ -92,7 +94,7 @@ std::vector<double> window_round(App& app, GLFWwindow* window, const Args& a, Fr
       st.map_uploads += p.map_uploads, st.kernel_uploads += p.kernel_uploads, st.snapshots += p.snapshots;
       break;
     }
-    if (!draw) continue;
+    if (!draw || !a.draw) continue;
     Clock::time_point t0 = Clock::now();
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();

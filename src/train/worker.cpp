@@ -49,6 +49,9 @@ struct TrainingWorker::Impl {
   std::unique_ptr<Model> model;
   std::unique_ptr<Trainer> trainer;
   int refresh = 1, since_publish = 0;
+  // While training, snapshots go out at most 5 times a second: each costs a probe forward pass and
+  // copies, and a window draws each one; short batches (small models) would otherwise lose ~8%.
+  Clock::time_point last_publish{};
   std::vector<float> probe_x;
 
   void run();
@@ -370,7 +373,8 @@ void TrainingWorker::Impl::train_one() {
     if (cur.state == RunState::Training) cur.state = RunState::Paused;
   }
   if (interrupt.load() && mode != Mode::Idle) return;  // a Pause/Stop is queued: handle it first
-  if (++since_publish >= refresh || mode == Mode::Idle || epoch_end) {
+  bool due = ++since_publish >= refresh && Clock::now() - last_publish >= std::chrono::milliseconds(200);
+  if (due || mode == Mode::Idle || epoch_end) {
     capture_weights(cur.conv_kernels);
     capture_probe();
     publish();
@@ -442,6 +446,7 @@ void TrainingWorker::Impl::capture_probe() {
 
 void TrainingWorker::Impl::publish() {
   since_publish = 0;
+  last_publish = Clock::now();
   ++cur.version;
   auto s = std::make_shared<const Snapshot>(cur);
   {
