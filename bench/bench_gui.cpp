@@ -51,7 +51,8 @@ std::vector<double> cli_epoch_seconds(const std::string& cmd) {
 struct Args {
   std::string cnnlab, data, model = "course";
   int image_size = 64, epochs = 4, fps = 30, rounds = 2;
-  bool draw = true;  // --draw 0: never draw (isolates the worker's snapshot cost from drawing)
+  bool draw = true;
+  int width = 1600, height = 900;  // the window's default size (ui/settings.h)  // --draw 0: never draw (isolates the worker's snapshot cost from drawing)
 };
 
 Args parse(int argc, char** argv) {
@@ -66,6 +67,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--fps") a.fps = std::atoi(v.c_str());
     else if (k == "--rounds") a.rounds = std::atoi(v.c_str());
     else if (k == "--draw") a.draw = v != "0";
+    else if (k == "--size") std::sscanf(v.c_str(), "%dx%d", &a.width, &a.height);
   }
   if (a.data.empty()) a.data = std::getenv("CNNLAB_DATA") ? std::getenv("CNNLAB_DATA") : CNNLAB_DEFAULT_PHOTO_DIR;
   return a;
@@ -85,6 +87,7 @@ std::vector<double> window_round(App& app, GLFWwindow* window, const Args& a, Fr
   Clock::time_point start = Clock::now();
   for (;;) {
     bool draw = true;
+  int width = 1600, height = 900;  // the window's default size (ui/settings.h)
     if (training_running(app)) draw = training_wait_for_frame(app);  // input or a new snapshot, <= ~30 fps
     else glfwPollEvents();
     TrainingProgress p = training_progress(*app.training);
@@ -138,7 +141,7 @@ int main(int argc, char** argv) {
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
   glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
   glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
-  GLFWwindow* window = glfwCreateWindow(1600, 900, "cnnlab bench_gui", nullptr, nullptr);
+  GLFWwindow* window = glfwCreateWindow(a.width, a.height, "cnnlab bench_gui", nullptr, nullptr);
   if (!window) return 1;
   glfwMakeContextCurrent(window);
   glfwSwapInterval(0);

@@ -67,6 +67,7 @@ void gallery(TrainingUi& ui, const Snapshot& s) {
     if (ui.gallery_mistakes_only && ok) continue;
     ImVec2 p(origin.x + (n % per_row) * cell_w + 2, origin.y + (n / per_row) * cell_h + 2);
     ++n;
+    if (!ImGui::IsRectVisible(p, ImVec2(p.x + cell_w, p.y + cell_h))) continue;  // scrolled out: skip
     ImGui::SetCursorScreenPos(p);
     ImGui::PushID(idx);
     thumbnail(ui, idx, side);
