@@ -3,6 +3,8 @@
 // [SECTION] state  [SECTION] thread loop  [SECTION] commands  [SECTION] snapshots
 #include "train/worker.h"
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cmath>
 
@@ -67,8 +69,14 @@ struct TrainingWorker::Impl {
   void fill_eval(SplitEval& e, const std::string& name, const std::vector<int>& idx, const EvalResult& r);
 };
 
-TrainingWorker::TrainingWorker() : impl_(std::make_unique<Impl>()) {
-  impl_->thread = std::thread([this] { impl_->run(); });
+TrainingWorker::TrainingWorker() : TrainingWorker(0) {}
+
+TrainingWorker::TrainingWorker(int nice) : impl_(std::make_unique<Impl>()) {
+  impl_->thread = std::thread([this, nice] {
+    // Linux: nice is per thread; 0 = this thread. Failure only means no priority change.
+    if (nice > 0) (void)setpriority(PRIO_PROCESS, 0, nice);
+    impl_->run();
+  });
 }
 
 TrainingWorker::~TrainingWorker() {

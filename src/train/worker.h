@@ -39,6 +39,9 @@ struct Command {
 class TrainingWorker {
  public:
   TrainingWorker();   // starts the thread (idle, state Empty)
+  // As above; `nice` > 0 lowers the training thread's scheduling priority (Linux nice, inherited by
+  // the OpenMP threads it starts), so a window's short frames are not delayed behind training.
+  explicit TrainingWorker(int nice);
   ~TrainingWorker();  // stops training after the current batch and joins
 
   void send(Command c);                         // never blocks on training

@@ -83,7 +83,7 @@ void TrainingUiDeleter::operator()(TrainingUi* ui) const { delete ui; }
 
 std::unique_ptr<TrainingUi> make_training_ui(const std::string& lesson_dir, const std::string& recent_file) {
   auto ui = std::make_unique<TrainingUi>();
-  ui->worker = std::make_unique<TrainingWorker>();
+  ui->worker = std::make_unique<TrainingWorker>(5);  // frames before training: the window stays smooth
   ui->recent_file = recent_file;
   if (!recent_file.empty() && fs::exists(recent_file)) {
     std::ifstream in(recent_file);

@@ -36,7 +36,7 @@ void finish_training_frame(App& app, int width, int height);
 bool training_running(const App& app);
 // While training: waits for input for at most a frame (1/30 s) and says whether a frame is due: input
 // arrived (or did in the last few frames, so ImGui settles), a new snapshot was published (shown at
-// most 5 times a second), or 0.5 s passed. Frames are never closer than 1/30 s. Processes GLFW events.
+// most 2.5 times a second), or 0.5 s passed. Frames are never closer than 1/30 s. Processes GLFW events.
 bool training_wait_for_frame(App& app);
 
 // ---- the same, on TrainingUi alone (training_workspace.cpp) -----------------------------------------
