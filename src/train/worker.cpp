@@ -54,6 +54,8 @@ struct TrainingWorker::Impl {
   // While training, snapshots go out at most 5 times a second: each costs a probe forward pass and
   // copies, and a window draws each one; short batches (small models) would otherwise lose ~8%.
   Clock::time_point last_publish{};
+  Clock::time_point last_probe{};
+  Clock::duration probe_cost{};  // how long the last probe forward pass took
   std::vector<float> probe_x;
 
   void run();
@@ -384,7 +386,10 @@ void TrainingWorker::Impl::train_one() {
   bool due = ++since_publish >= refresh && Clock::now() - last_publish >= std::chrono::milliseconds(200);
   if (due || mode == Mode::Idle || epoch_end) {
     capture_weights(cur.conv_kernels);
-    capture_probe();
+    // The probe's forward pass streams every weight (1.4 GB for the course model's dense layer):
+    // while running, redo it only when it costs under ~3% of the time since the last one.
+    bool running = mode != Mode::Idle && !epoch_end;
+    if (!running || Clock::now() - last_probe >= probe_cost * 30) capture_probe();
     publish();
   }
 }
@@ -434,6 +439,12 @@ void TrainingWorker::Impl::capture_weights(std::vector<TensorCopy>& out) {
 
 void TrainingWorker::Impl::capture_probe() {
   if (!model || !data || cur.probe_index < 0) return;
+  Clock::time_point t0 = Clock::now();
+  struct Timer {  // records the cost however the function returns
+    Impl& self;
+    Clock::time_point t0;
+    ~Timer() { self.last_probe = Clock::now(), self.probe_cost = self.last_probe - t0; }
+  } timer{*this, t0};
   size_t per = size_t(data->height) * data->width * data->channels;
   probe_x.resize(per);
   int label = 0;
