@@ -31,14 +31,15 @@ std::string format_grid(const Grid& g, int ch = 0);
 // Valid: no border. Same: enough zeros so that out = ceil(in / stride) (TensorFlow's rule: total
 // padding max((out-1)*S + K - in, 0), the smaller half on top/left, the extra one bottom/right).
 // Explicit: the pads given in the file.
-enum class Padding { Valid, Same, Explicit };
+// (GridPadding, not Padding: nn/layers.h has cnnlab::Padding for the engine's layers.)
+enum class GridPadding { Valid, Same, Explicit };
 
 struct ConvOp {
   std::vector<Grid> kernels;  // one per output channel; each (KH, KW, C_in)
   std::vector<double> bias;   // one per output channel (zeros when the file has none)
   bool has_bias = false;      // the file gave a bias: the tape shows the "+ b" stage even if 0
   int stride = 1;
-  Padding padding = Padding::Valid;
+  GridPadding padding = GridPadding::Valid;
   int pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;  // resolved (resolve_padding)
   bool relu = false;          // ReLU folded into this op: each step's result = max(0, sum + b)
   int kh() const { return kernels.empty() ? 0 : kernels[0].h; }

@@ -145,12 +145,12 @@ struct Parser {
 
   void parse_padding(const toml::node& n, ConvOp& cv, const std::string& where) const {
     if (auto s = n.as_string()) {
-      if (s->get() == "valid") cv.padding = Padding::Valid;
-      else if (s->get() == "same") cv.padding = Padding::Same;
+      if (s->get() == "valid") cv.padding = GridPadding::Valid;
+      else if (s->get() == "same") cv.padding = GridPadding::Same;
       else fail(line_of(n), "unknown padding \"" + s->get() + "\"" + where, "use \"valid\", \"same\", a number of zero rings, or {top=1, bottom=1, left=1, right=1}");
       return;
     }
-    cv.padding = Padding::Explicit;
+    cv.padding = GridPadding::Explicit;
     if (n.is_integer()) {
       int p = integer(n, "padding");
       if (p < 0) fail(line_of(n), "padding must be 0 or more" + where, "e.g. padding = 1 adds one ring of zeros");
@@ -235,7 +235,7 @@ struct Parser {
     const ConvOp& c = op.conv;
     std::string s = c.c_out() > 1 ? std::to_string(c.c_out()) + " kernels " : std::string();
     s += size_text(c.kh(), c.kw()) + (c.kernels[0].c > 1 ? "×" + std::to_string(c.kernels[0].c) : "") + " conv, stride " + std::to_string(c.stride);
-    s += c.padding == Padding::Same ? ", same" : c.padding == Padding::Valid ? ", valid" : ", padded";
+    s += c.padding == GridPadding::Same ? ", same" : c.padding == GridPadding::Valid ? ", valid" : ", padded";
     if (c.relu) s += ", ReLU";
     return s;
   }
@@ -390,9 +390,9 @@ void parse_header(const Parser& P, const toml::table& root, Lesson& L) {
 // [SECTION] public -------------------------------------------------------------------------------
 
 void resolve_padding(ConvOp& cv, int in_h, int in_w) {
-  if (cv.padding == Padding::Valid) {
+  if (cv.padding == GridPadding::Valid) {
     cv.pad_top = cv.pad_bottom = cv.pad_left = cv.pad_right = 0;
-  } else if (cv.padding == Padding::Same) {
+  } else if (cv.padding == GridPadding::Same) {
     auto total = [&](int in, int k) {
       int out = (in + cv.stride - 1) / cv.stride;  // ceil(in / S)
       return std::max((out - 1) * cv.stride + k - in, 0);

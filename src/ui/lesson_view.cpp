@@ -251,14 +251,14 @@ std::string set_stride(LessonView& view, int op, int stride) {
   return apply_edit(view, std::move(edited));
 }
 
-std::string set_padding(LessonView& view, int op, Padding padding, int pad) {
+std::string set_padding(LessonView& view, int op, GridPadding padding, int pad) {
   if (pad < 0) return "padding cannot be negative";
   Lesson edited = view.lesson;
   CNNLAB_ASSERT(op >= 0 && op < int(edited.ops.size()) && edited.ops[op].kind == Op::Kind::Conv,
                 "set_padding: not a conv op");
   ConvOp& conv = edited.ops[op].conv;
   conv.padding = padding;
-  if (padding == Padding::Explicit) conv.pad_top = conv.pad_left = conv.pad_bottom = conv.pad_right = pad;
+  if (padding == GridPadding::Explicit) conv.pad_top = conv.pad_left = conv.pad_bottom = conv.pad_right = pad;
   return apply_edit(view, std::move(edited));
 }
 

@@ -77,7 +77,7 @@ std::string edit_kernel_cell(LessonView& view, int op, int k, int y, int x, int 
 std::string resize_input(LessonView& view, int h, int w);    // keeps the overlap, zeros elsewhere
 std::string resize_kernel(LessonView& view, int op, int kh, int kw);
 std::string set_stride(LessonView& view, int op, int stride);  // conv or pool op
-std::string set_padding(LessonView& view, int op, Padding padding, int pad);  // pad: Explicit only
+std::string set_padding(LessonView& view, int op, GridPadding padding, int pad);  // pad: Explicit only
 std::string set_kernel_values(LessonView& view, int op, int kh, int kw, const std::vector<double>& values);
 
 // A preset kernel for the photo view and the grids: name and (k, k) values, row-major.

@@ -49,12 +49,12 @@ EditAction draw_conv_fields(LessonView& view, int op_index) {
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10.0f);
   if (ImGui::Combo("padding", &mode, names, 3)) {
     int pad = std::max(conv.pad_top, 1);
-    action = [&view, op_index, mode, pad] { return set_padding(view, op_index, Padding(mode), pad); };
+    action = [&view, op_index, mode, pad] { return set_padding(view, op_index, GridPadding(mode), pad); };
   }
-  if (conv.padding == Padding::Explicit) {
+  if (conv.padding == GridPadding::Explicit) {
     int pad = conv.pad_top;
     if (int_field("P", pad, 0, 4)) {
-      action = [&view, op_index, pad] { return set_padding(view, op_index, Padding::Explicit, pad); };
+      action = [&view, op_index, pad] { return set_padding(view, op_index, GridPadding::Explicit, pad); };
     }
   }
   ImGui::PopID();

@@ -1,5 +1,5 @@
-// ui/training_view.h — the Training tab as the App sees it. Light on purpose: no nn/train headers, because
-// lesson/lesson.h and nn/layers.h both define cnnlab::Padding and app.h includes the lesson side.
+// ui/training_view.h — the Training tab as the App sees it. Light on purpose: keeps nn/train headers (and
+// their build cost) out of app.h, which every panel includes.
 #pragma once
 #include <memory>
 #include <string>

@@ -113,7 +113,7 @@ TEST_CASE("lesson ids named by code exist, with the features their lessons promi
   CHECK(has_negative);  // so the ReLU matters
   const Lesson* same = find_lesson(r.lessons, "same-padding");
   REQUIRE(same);
-  CHECK(same->ops[0].conv.padding == Padding::Same);
+  CHECK(same->ops[0].conv.padding == GridPadding::Same);
   CHECK(find_lesson(r.lessons, "sandbox")->sandbox);
   const Lesson* edge = find_lesson(r.lessons, "edge-detector");
   REQUIRE(edge);

@@ -24,7 +24,7 @@ Grid stack(std::vector<Grid> planes) {
   return g;
 }
 
-Op conv_op(std::vector<Grid> kernels, int stride = 1, Padding pad = Padding::Valid, std::vector<double> bias = {},
+Op conv_op(std::vector<Grid> kernels, int stride = 1, GridPadding pad = GridPadding::Valid, std::vector<double> bias = {},
            bool relu = false) {
   Op op;
   op.kind = Op::Kind::Conv;
@@ -201,7 +201,7 @@ TEST_CASE("describe_axis: formula text, fit and dropped cells") {
 }
 
 TEST_CASE("same padding: zero border flagged, output keeps the size") {
-  Lesson l = make_lesson(kImageA, {conv_op({kDiag}, 1, Padding::Same)});
+  Lesson l = make_lesson(kImageA, {conv_op({kDiag}, 1, GridPadding::Same)});
   CHECK(l.ops[0].conv.pad_top == 1);
   CHECK(l.ops[0].conv.pad_left == 1);
   CHECK(l.ops[0].conv.pad_bottom == 1);
@@ -234,13 +234,13 @@ TEST_CASE("same padding: zero border flagged, output keeps the size") {
 
 TEST_CASE("same padding with an even kernel or stride 2 pads bottom/right more") {
   // 4×4, K=2, S=1: total 1 → top 0, bottom 1.
-  Lesson a = make_lesson(Grid(4, 4, 1, 1.0), {conv_op({grid2d({{1, 1}, {1, 1}})}, 1, Padding::Same)});
+  Lesson a = make_lesson(Grid(4, 4, 1, 1.0), {conv_op({grid2d({{1, 1}, {1, 1}})}, 1, GridPadding::Same)});
   CHECK(a.ops[0].conv.pad_top == 0);
   CHECK(a.ops[0].conv.pad_bottom == 1);
   std::vector<Grid> out = run_chain(a);
   CHECK(out[0] == grid2d({{4, 4, 4, 2}, {4, 4, 4, 2}, {4, 4, 4, 2}, {2, 2, 2, 1}}));
   // 6×6, K=3, S=2: out = ceil(6/2) = 3, total = (3-1)*2 + 3 - 6 = 1 → left 0, right 1.
-  Lesson b = make_lesson(kImageA, {conv_op({kDiag}, 2, Padding::Same)});
+  Lesson b = make_lesson(kImageA, {conv_op({kDiag}, 2, GridPadding::Same)});
   CHECK(b.ops[0].conv.pad_left == 0);
   CHECK(b.ops[0].conv.pad_right == 1);
   OutputSize o = describe_output_size(b, 0);
@@ -274,7 +274,7 @@ TEST_CASE("multi-channel conv: sum over channels, bias per kernel, folded ReLU")
   Grid in = stack({grid2d({{1, 2}, {3, 4}}), grid2d({{0, 1}, {-1, 2}})});
   Grid k0 = stack({grid2d({{1, 0}, {0, 1}}), grid2d({{1, 1}, {1, 1}})});
   Grid k1 = stack({grid2d({{0, 1}, {1, 0}}), grid2d({{0, 0}, {0, -1}})});
-  Lesson l = make_lesson(in, {conv_op({k0, k1}, 1, Padding::Valid, {-10, 1}, true)});
+  Lesson l = make_lesson(in, {conv_op({k0, k1}, 1, GridPadding::Valid, {-10, 1}, true)});
   Stepper st(l);
   REQUIRE(st.num_steps() == 2);
   CHECK(st.outputs()[0].c == 2);
@@ -325,7 +325,7 @@ TEST_CASE("check_lesson reports an edited kernel that no longer fits") {
   Lesson l = make_lesson(grid2d({{1, 2}, {3, 4}}), {conv_op({grid2d({{1}})})});
   l.ops[0].conv.kernels[0] = Grid(3, 3, 1, 1.0);
   CHECK(check_lesson(l) == "op 1: kernel 3×3 is larger than the padded input 2×2");
-  l.ops[0].conv.padding = Padding::Same;
+  l.ops[0].conv.padding = GridPadding::Same;
   CHECK(check_lesson(l) == "");
   // Same padding on 2×2 with K=3: one ring of zeros, every window sums the whole input: 1+2+3+4 = 10.
   CHECK(run_chain(l)[0] == grid2d({{10, 10}, {10, 10}}));

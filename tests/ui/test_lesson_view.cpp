@@ -109,7 +109,7 @@ TEST_CASE("lesson view: edits recompute, impossible edits leave the lesson alone
   CHECK(set_stride(v, 0, 2) == "");
   CHECK(v.num_steps() == 5);
   CHECK(v.step == 4);
-  CHECK(set_padding(v, 0, Padding::Same, 0) == "");
+  CHECK(set_padding(v, 0, GridPadding::Same, 0) == "");
   CHECK(v.stepper->outputs()[0].h == 3);  // ceil(6 / 2)
   CHECK(resize_input(v, 4, 5) == "");
   CHECK(v.lesson.input.h == 4);
