@@ -125,7 +125,8 @@ void draw_progress(const Snapshot& s) {
   }
   if (s.estimated_epoch_s > 0)
     ImGui::TextWrapped("Estimate before starting: about %s per epoch on this machine (%d threads).",
-                       format_duration(s.estimated_epoch_s).c_str(), s.settings.threads);
+                       s.estimated_epoch_s < 1 ? "under a second" : format_duration(s.estimated_epoch_s).c_str(),
+                       s.settings.threads);
   if (s.memory.total() > 0) ImGui::TextWrapped("Memory: %s", s.memory.describe().c_str());
 }
 
