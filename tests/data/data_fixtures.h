@@ -11,9 +11,21 @@
 #include <unistd.h>
 
 #include "core/fileio.h"
+#include "core/error.h"
 #include "data/image.h"
 
 namespace cnnlab::testing {
+
+// The message of the UserError that `f` throws ("" if none).
+template <class F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "";
+}
 
 // A fresh folder under the system temp dir, removed when the object goes away.
 class TempDir {

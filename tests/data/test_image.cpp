@@ -25,16 +25,6 @@ Image pattern_rgb() {
   return img;
 }
 
-// The message of the UserError that `f` throws ("" if none).
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 
