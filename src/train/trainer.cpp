@@ -114,7 +114,7 @@ TrainOutcome Trainer::fit(const TrainCallbacks& cb, const std::atomic<bool>& sto
       }
       if (stop.load()) {
         out.reason = StopReason::Stopped;
-        out.message = "stopped by the user during epoch " + std::to_string(epoch_ + 1) +
+        out.message = "Stopped by the user during epoch " + std::to_string(epoch_ + 1) +
                       " after batch " + std::to_string(p.batch) + "/" +
                       std::to_string(p.num_batches);
         out.epochs_completed = epoch_;
@@ -125,7 +125,7 @@ TrainOutcome Trainer::fit(const TrainCallbacks& cb, const std::atomic<bool>& sto
     if (cb.on_epoch) cb.on_epoch(r);
     if (stop.load() && epoch_ < cfg_.epochs) {
       out.reason = StopReason::Stopped;
-      out.message = "stopped by the user after epoch " + std::to_string(epoch_);
+      out.message = "Stopped by the user after epoch " + std::to_string(epoch_);
       out.epochs_completed = epoch_;
       return out;
     }
