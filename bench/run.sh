@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh — the speed benchmark: cnnlab's course-model epoch vs PyTorch's, same machine, same
 # threads, one run. Usage: bench/run.sh BUILD_DIR [--threads N] [--image-size N]
-# (tools/dev.sh bench builds first and installs the peer's packages.)
-set -euo pipefail
+# (tools/dev.sh bench builds first and installs the peer's packages.) Facts behind it: bench/README.md.
+set -uo pipefail
 build="${1:?usage: bench/run.sh BUILD_DIR [--threads N] [--image-size N]}"; shift
 threads=2; size=299
 while [ $# -gt 0 ]; do
@@ -13,13 +13,33 @@ while [ $# -gt 0 ]; do
   esac
 done
 here="$(cd "$(dirname "$0")" && pwd)"
-echo "== cnnlab ($(nproc) cores, $threads threads) =="
-cnn=$(/usr/bin/time -f "peak_rss_kb=%M" "$build/bench_model" --threads "$threads" --image-size "$size" 2>&1 | tee /dev/stderr | grep '^RESULT' | sed -n 's/.*s_per_epoch=\([0-9.]*\).*/\1/p')
+log="$(mktemp -d)"; trap 'rm -rf "$log"' EXIT
+
+# OpenBLAS 0.3.21 (Debian 12) misdetects these virtual CPUs: name its kernel from the CPU's flags.
+# SkylakeX needs AVX-512 (it dies with SIGILL without it); Zen/Haswell are the AVX2 kernels.
+if grep -qw avx512f /proc/cpuinfo; then coretype=SkylakeX
+elif grep -q AuthenticAMD /proc/cpuinfo && grep -qw avx2 /proc/cpuinfo; then coretype=Zen
+elif grep -qw avx2 /proc/cpuinfo; then coretype=Haswell
+else coretype=""; fi
+
+echo "== cnnlab ($(nproc) cores, $threads threads; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)) =="
+/usr/bin/time -f "peak_rss_kb=%M" "$build/bench_model" --threads "$threads" --image-size "$size" 2>&1 | tee "$log/cnnlab"
+cnn_rc=${PIPESTATUS[0]}
+cnn=$(sed -n 's/^RESULT.*s_per_epoch=\([0-9.]*\).*/\1/p' "$log/cnnlab")
 echo
-echo "== PyTorch peer (Debian python3-torch, OpenBLAS pthread, channels_last, malloc tuned as PERF-NOTES) =="
-# OpenBLAS 0.3.21 misdetects these CPUs; SkylakeX is the kernel PERF-NOTES measured with.
-peer=$(OPENBLAS_CORETYPE=SkylakeX OMP_NUM_THREADS="$threads" \
+echo "== PyTorch peer (Debian python3-torch, OpenBLAS pthread OPENBLAS_CORETYPE=${coretype:-auto}, channels_last, malloc tuned) =="
+OPENBLAS_CORETYPE="$coretype" OMP_NUM_THREADS="$threads" \
   GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736 \
-  /usr/bin/python3 "$here/torch_peer.py" --threads "$threads" --image-size "$size" 2>&1 | tee /dev/stderr | grep '^RESULT' | sed -n 's/.*s_per_epoch=\([0-9.]*\).*/\1/p')
+  /usr/bin/python3 "$here/torch_peer.py" --threads "$threads" --image-size "$size" 2>&1 | tee "$log/peer"
+peer_rc=${PIPESTATUS[0]}
+peer=$(sed -n 's/^RESULT.*s_per_epoch=\([0-9.]*\).*/\1/p' "$log/peer")
 echo
+describe() {  # exit status → words (128+N is signal N)
+  if [ "$1" -gt 128 ]; then echo "killed by signal $(kill -l $(($1 - 128)) 2>/dev/null || echo $(($1 - 128)))"; else echo "exit status $1"; fi
+}
+if [ -z "$cnn" ]; then echo "SUMMARY cnnlab's bench_model failed ($(describe "$cnn_rc")): no ratio" >&2; exit 1; fi
+if [ -z "$peer" ]; then
+  echo "SUMMARY cnnlab $cnn s/epoch; the PyTorch peer failed ($(describe "$peer_rc"), OPENBLAS_CORETYPE=${coretype:-auto}): no ratio" >&2
+  exit 1
+fi
 /usr/bin/python3 -c "c=$cnn; p=$peer; print(f'SUMMARY cnnlab {c:.1f} s/epoch, PyTorch {p:.1f} s/epoch: cnnlab is {p/c:.2f}x the peer\'s speed')"

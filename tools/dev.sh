@@ -11,7 +11,8 @@ build_dir="${CNNLAB_BUILD_DIR:-$here/build}"
 
 install_missing() {
   local want=() missing=()
-  mapfile -t want < <(grep -vE '^\s*(#|$)' "$@")
+  # -h: with several lists grep would prefix each line with its file name.
+  mapfile -t want < <(grep -hvE '^\s*(#|$)' "$@")
   for p in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
