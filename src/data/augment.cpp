@@ -162,21 +162,17 @@ float map_coord(float v, int len, FillMode mode) {
   return std::clamp(v, 0.0f, last);  // nearest, and the reflect edge cases
 }
 
-struct Sampler {
-  const float* in;
-  int h, w, c;
-  float fill;
-  // Pixel (y, x) channel ch, or the fill value outside the image.
-  float read(int y, int x, int ch) const {
-    if (y < 0 || y >= h || x < 0 || x >= w) return fill;
-    return in[(size_t(y) * w + x) * c + ch];
-  }
-};
+// Pixel (y, x) of in (H, W, C), or null outside the image (the read gives fill_value).
+const float* pixel_or_null(const float* in, int h, int w, int c, int y, int x) {
+  if (y < 0 || y >= h || x < 0 || x >= w) return nullptr;
+  return in + (size_t(y) * w + x) * c;
+}
 
-// out (H, W, C) = in resampled through t.
+// out (H, W, C) = in resampled through t. The corners are located once per pixel, then every
+// channel blends them in TF's order: top/bottom rows along x first, then along y.
 void affine_resample(float* out, const float* in, int h, int w, int c, const Affine& t,
                      FillMode mode, Interpolation interp, float fill) {
-  const Sampler s{in, h, w, c, fill};
+  auto read = [fill](const float* p, int ch) { return p ? p[ch] : fill; };
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x) {
       const float fx = float(x), fy = float(y);
@@ -184,16 +180,21 @@ void affine_resample(float* out, const float* in, int h, int w, int c, const Aff
       const float iy = map_coord(t.b0 * fx + t.b1 * fy + t.b2, h, mode);
       float* o = out + (size_t(y) * w + x) * c;
       if (interp == Interpolation::Nearest) {
-        const int ry = int(std::round(iy)), rx = int(std::round(ix));
-        for (int ch = 0; ch < c; ++ch) o[ch] = s.read(ry, rx, ch);
+        const float* p = pixel_or_null(in, h, w, c, int(std::round(iy)), int(std::round(ix)));
+        for (int ch = 0; ch < c; ++ch) o[ch] = read(p, ch);
         continue;
       }
       const float y0 = std::floor(iy), x0 = std::floor(ix), y1 = y0 + 1.0f, x1 = x0 + 1.0f;
       const int yi = int(y0), xi = int(x0);
+      const float* p00 = pixel_or_null(in, h, w, c, yi, xi);
+      const float* p01 = pixel_or_null(in, h, w, c, yi, xi + 1);
+      const float* p10 = pixel_or_null(in, h, w, c, yi + 1, xi);
+      const float* p11 = pixel_or_null(in, h, w, c, yi + 1, xi + 1);
+      const float wl = x1 - ix, wr = ix - x0, wt = y1 - iy, wb = iy - y0;
       for (int ch = 0; ch < c; ++ch) {
-        const float top = (x1 - ix) * s.read(yi, xi, ch) + (ix - x0) * s.read(yi, xi + 1, ch);
-        const float bottom = (x1 - ix) * s.read(yi + 1, xi, ch) + (ix - x0) * s.read(yi + 1, xi + 1, ch);
-        o[ch] = (y1 - iy) * top + (iy - y0) * bottom;
+        const float top = wl * read(p00, ch) + wr * read(p01, ch);
+        const float bottom = wl * read(p10, ch) + wr * read(p11, ch);
+        o[ch] = wt * top + wb * bottom;
       }
     }
 }
