@@ -1,0 +1,83 @@
+// data/augment.h — Keras-style random augmentation of NHWC image batches on the CPU, seeded per batch.
+//
+// The six Keras preprocessing layers against overfitting: RandomFlip, RandomRotation, RandomZoom,
+// RandomTranslation, RandomContrast, RandomBrightness. Like Keras they run only while training
+// (at inference they are the identity: simply do not call augment_batch), draw fresh parameters
+// for every image, and apply in the order given, each geometric layer resampling on its own.
+// Labels are never touched (these functions do not take them): every transform keeps the class.
+//
+// Geometric layers follow TF's ImageProjectiveTransformV3, which Keras's affine_transform calls:
+// output pixel (x, y) reads input (a0 x + a1 y + a2, b0 x + b1 y + b2), the coordinate is mapped
+// back inside by fill_mode, then sampled bilinearly (or nearest).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/rng.h"
+
+namespace cnnlab {
+
+enum class AugmentKind { Flip, Rotation, Zoom, Translation, Contrast, Brightness };
+// Keras fill_mode: reflect (d c b a | a b c d | d c b a), constant (k k | a b c d | k k) with
+// k = fill_value, nearest (a a | a b c d | d d).
+enum class FillMode { Reflect, Constant, Nearest };
+enum class Interpolation { Bilinear, Nearest };
+
+// One layer, holding Keras's own arguments. For each image a value u is drawn uniformly from
+// [lower, upper] (and u2 from [lower2, upper2] for the width where the layer has one):
+//   Flip         mode horizontal / vertical / both; one coin per image, p = 1/2 (Keras 3 flips
+//                both axes together on the same coin in "horizontal_and_vertical").
+//   Rotation     angle = u · 2π (factor as a fraction of a turn); positive = counter-clockwise.
+//   Zoom         height zoom = 1 + u, width zoom = 1 + u2, or = height zoom (aspect kept) when
+//                has_width is false. Positive zooms out, negative zooms in.
+//   Translation  shift down by u · H and right by u2 · W pixels.
+//   Contrast     factor f drawn from [1 - lower, 1 + upper]; per image and channel
+//                x = (x - mean) · f + mean, mean over H and W; clipped to [value_lo, value_hi].
+//   Brightness   x += u · (value_hi - value_lo), the same for all channels; clipped likewise.
+struct AugmentLayer {
+  AugmentKind kind = AugmentKind::Flip;
+  bool horizontal = true, vertical = true;  // Flip only
+  float lower = 0, upper = 0;               // the factor range (height for Zoom/Translation)
+  bool has_width = false;                   // Zoom: width_factor given (Translation: always)
+  float lower2 = 0, upper2 = 0;             // width factor range
+  FillMode fill_mode = FillMode::Reflect;
+  Interpolation interpolation = Interpolation::Bilinear;
+  float fill_value = 0;
+  float value_lo = 0, value_hi = 255;  // Contrast/Brightness value_range
+};
+
+// Keras constructors. A single factor f means the range (-|f|, |f|) (Contrast: lower = upper = f).
+AugmentLayer random_flip(bool horizontal, bool vertical);
+AugmentLayer random_rotation(float lower, float upper);
+AugmentLayer random_zoom(float height_lower, float height_upper);  // width follows height
+AugmentLayer random_zoom(float height_lower, float height_upper, float width_lower,
+                         float width_upper);
+AugmentLayer random_translation(float height_lower, float height_upper, float width_lower,
+                                float width_upper);
+AugmentLayer random_contrast(float lower, float upper);
+AugmentLayer random_brightness(float lower, float upper);
+
+// Keras's argument checks, as a reason a user can read ("" if fine): zoom, translation and
+// brightness factors within [-1, 1], contrast factors within [0, 1], lower <= upper, finite
+// values, value_range low < high. Model/config loaders call it and throw UserError(path, reason).
+std::string augment_layer_problem(const AugmentLayer& layer);
+
+// A batch seed from the run's seed, the epoch and the batch index (SplitMix64 mixing), so every
+// batch of every epoch gets fresh, reproducible parameters.
+uint64_t augment_seed(uint64_t run_seed, int64_t epoch, int64_t batch);
+
+// Augments images (N, H, W, C) in place. Image k draws its parameters from its own generator
+// (Rng(mix(seed), k)), so the result depends on (seed, k) only: not on the thread count, nor on
+// the other images. Parallel over images. The uint8 version computes in float and rounds to the
+// nearest integer in [0, 255] at the end (Keras would output floats).
+void augment_batch(float* images, int n, int h, int w, int c,
+                   const std::vector<AugmentLayer>& layers, uint64_t seed);
+void augment_batch(uint8_t* images, int n, int h, int w, int c,
+                   const std::vector<AugmentLayer>& layers, uint64_t seed);
+
+// One image (H, W, C) in place, parameters drawn from rng in layer order; tmp holds H·W·C floats.
+void augment_image(float* image, float* tmp, int h, int w, int c,
+                   const std::vector<AugmentLayer>& layers, Rng& rng);
+
+}  // namespace cnnlab
