@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # cnnlab developer entry point: install missing Debian packages, build, then run the app or the tests.
 #   tools/dev.sh run [ARGS...]   install what is missing, build, open the app (cnnlab ARGS)
-#   tools/dev.sh test            install what is missing, build, run every test
+#   tools/dev.sh test            install what is missing, build, run every test; then the engine
+#                                under ASan+UBSan with the GUI off, and the format check
+#                                (CNNLAB_QUICK=1: the first build's tests only)
 #   tools/dev.sh build           install what is missing and build only
 #   tools/dev.sh bench [ARGS...] install what is missing (plus the PyTorch peer), build, run bench/run.sh
 set -euo pipefail
@@ -28,17 +30,31 @@ build() {
   cmake --build "$build_dir" -j "$(nproc)"
 }
 
+run_tests() {  # BUILD_DIR [ctest args]: GUI pixel tests get a virtual display when there is none
+  local dir="$1"; shift
+  if [ -z "${DISPLAY:-}" ]; then
+    xvfb-run -a -s "-screen 0 1920x1080x24" ctest --test-dir "$dir" --output-on-failure -j 2 "$@"
+  else
+    ctest --test-dir "$dir" --output-on-failure -j 2 "$@"
+  fi
+}
+
 cmd="${1:-run}"; shift || true
 case "$cmd" in
   build) install_missing tools/debian-packages.txt; build ;;
   run)   install_missing tools/debian-packages.txt; build; exec "$build_dir/cnnlab" "$@" ;;
   test)
     install_missing tools/debian-packages.txt; build
-    # GUI pixel tests need a display: give them a virtual one when there is none.
-    if [ -z "${DISPLAY:-}" ]; then
-      exec xvfb-run -a -s "-screen 0 1920x1080x24" ctest --test-dir "$build_dir" --output-on-failure -j 2 "$@"
-    fi
-    exec ctest --test-dir "$build_dir" --output-on-failure -j 2 "$@" ;;
+    run_tests "$build_dir" "$@"
+    [ "${CNNLAB_QUICK:-0}" = 1 ] && exit 0
+    # The engine alone, as the headless CLI builds it (GUI off: proves nn/data/train/lesson need no
+    # GL, GLFW or ImGui), under AddressSanitizer + UBSan: every engine and CLI test and the fuzz targets.
+    cmake -S "$here" -B "$build_dir-check" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCNNLAB_BUILD_GUI=OFF \
+      -DCNNLAB_SANITIZE=address,undefined ${CNNLAB_CMAKE_ARGS:-} >/dev/null
+    cmake --build "$build_dir-check" -j "$(nproc)"
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run_tests "$build_dir-check" "$@"
+    # One format: .clang-format, checked on every C++ file git tracks.
+    tools/format.sh --check ;;
   bench) install_missing tools/debian-packages.txt bench/debian-packages.txt; build; exec bench/run.sh "$build_dir" "$@" ;;
   *) echo "usage: tools/dev.sh run|test|build|bench [ARGS...]" >&2; exit 2 ;;
 esac
