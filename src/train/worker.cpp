@@ -1,6 +1,6 @@
 // train/worker.cpp — the worker thread: a command queue (condition variable, no polling), the
 // trainer driven batch by batch, snapshots published under a short lock.
-// [SECTION] state  [SECTION] thread loop  [SECTION] commands  [SECTION] snapshots
+// [SECTION] state  [SECTION] thread loop  [SECTION] commands  [SECTION] training  [SECTION] snapshots
 #include "train/worker.h"
 
 #include <sys/resource.h>
@@ -51,12 +51,14 @@ struct TrainingWorker::Impl {
   std::unique_ptr<Model> model;
   std::unique_ptr<Trainer> trainer;
   int refresh = 1, since_publish = 0;
-  // While training, snapshots go out at most 5 times a second: each costs a probe forward pass and
-  // copies, and a window draws each one; short batches (small models) would otherwise lose ~8%.
+  // While training, snapshots go out at most 5 times a second (hooks.min_publish_interval_s): each
+  // costs a probe forward pass and copies, and a window draws each one; short batches (small models)
+  // would otherwise lose ~8%.
   Clock::time_point last_publish{};
   Clock::time_point last_probe{};
   Clock::duration probe_cost{};  // how long the last probe forward pass took
   std::vector<float> probe_x;
+  TestHooks hooks;
 
   void run();
   void handle(const Command& c);
@@ -100,6 +102,11 @@ void TrainingWorker::send(Command c) {
     impl_->queue.push_back(std::move(c));
   }
   impl_->q_cv.notify_one();
+}
+
+void TrainingWorker::set_test_hooks(TestHooks hooks) {
+  std::lock_guard<std::mutex> lock(impl_->q_mutex);  // the worker reads them after taking a command
+  impl_->hooks = std::move(hooks);
 }
 
 SnapshotPtr TrainingWorker::latest() const {
@@ -196,17 +203,24 @@ void TrainingWorker::Impl::handle(const Command& c) {
       mode = Mode::Idle;
       cur.state = RunState::Paused;
       cur.status = "Paused in epoch " + std::to_string(trainer->epoch() + 1);
+      capture_weights(cur.conv_kernels);  // the last batches' publish may have been skipped
       capture_probe();
       publish();
       break;
-    case Command::Stop:
+    case Command::Stop: {
       mode = Mode::Idle;
+      // Stop arriving as the last epoch finishes: the run is complete; keep its Done/test line.
+      if (trainer->epoch() >= cur.epochs && cur.state == RunState::Done) break;
       cur.state = RunState::Done;
+      // cur.batch still counts the finished epoch's batches until the next one begins.
+      int open_batches = trainer->epoch_started() ? cur.batch : 0;
       cur.status = "Stopped after " + std::to_string(trainer->epoch()) + " epoch(s) and " +
-                   std::to_string(cur.batch) + " batch(es): weights and history kept";
+                   std::to_string(open_batches) + " batch(es): weights and history kept";
+      capture_weights(cur.conv_kernels);  // the last batches' publish may have been skipped
       capture_probe();
       publish();
       break;
+    }
     case Command::Reset: reset_model(); break;
     case Command::SetProbe:
       if (c.index >= 0 && size_t(c.index) < data->size()) cur.probe_index = c.index;
@@ -366,6 +380,7 @@ void TrainingWorker::Impl::train_one() {
   std::snprintf(buf, sizeof buf, "Epoch %d/%d, batch %d/%d — loss %.4f, accuracy %.4f",
                 trainer->epoch() + 1, cur.epochs, p.batch, p.num_batches, p.loss, p.accuracy);
   cur.status = buf;
+  if (hooks.after_batch) hooks.after_batch(trainer->epoch(), p.batch, p.num_batches);
   if (bad) {
     mode = Mode::Idle;
     cur.state = RunState::Paused;
@@ -383,7 +398,8 @@ void TrainingWorker::Impl::train_one() {
     if (cur.state == RunState::Training) cur.state = RunState::Paused;
   }
   if (interrupt.load() && mode != Mode::Idle) return;  // a Pause/Stop is queued: handle it first
-  bool due = ++since_publish >= refresh && Clock::now() - last_publish >= std::chrono::milliseconds(200);
+  bool due = ++since_publish >= refresh &&
+             Clock::now() - last_publish >= std::chrono::duration<double>(hooks.min_publish_interval_s);
   if (due || mode == Mode::Idle || epoch_end) {
     capture_weights(cur.conv_kernels);
     // The probe's forward pass streams every weight (1.4 GB for the course model's dense layer):
