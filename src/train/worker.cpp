@@ -230,10 +230,16 @@ void TrainingWorker::Impl::handle(const Command& c) {
     case Command::Evaluate: {
       cur.status = "Evaluating the test split";
       publish();
+      if (hooks.before_evaluate) hooks.before_evaluate();
       EvalResult r = trainer->evaluate(cur.split.test, &interrupt);
-      fill_eval(cur.test_eval, "test", cur.split.test, r);
       char buf[128];
-      std::snprintf(buf, sizeof buf, "Test-loss: %.4f, Test-accuracy: %.4f", r.loss, r.accuracy);
+      if (r.count < int(cur.split.test.size())) {
+        // Paused/stopped part-way: a partial pass is not the test split's score; keep the last one.
+        std::snprintf(buf, sizeof buf, "Evaluation stopped after %d of %zu test images", r.count, cur.split.test.size());
+      } else {
+        fill_eval(cur.test_eval, "test", cur.split.test, r);
+        std::snprintf(buf, sizeof buf, "Test-loss: %.4f, Test-accuracy: %.4f", r.loss, r.accuracy);
+      }
       cur.status = buf;
       publish();
       break;

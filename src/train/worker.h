@@ -56,6 +56,8 @@ class TrainingWorker {
     // Runs on the worker thread after each trained batch, before its epoch is finished (epoch
     // 0-based, batch 1-based). It may send(): the command then arrives exactly at that boundary.
     std::function<void(int epoch, int batch, int num_batches)> after_batch;
+    // Runs on the worker thread as an Evaluate command begins its pass over the test split.
+    std::function<void()> before_evaluate;
     // While training, snapshots go out at most this often (SetRefresh's every-N-batches on top);
     // 0 makes SetRefresh exact.
     double min_publish_interval_s = 0.2;

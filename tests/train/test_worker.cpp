@@ -4,6 +4,7 @@
 // command sent from the after-batch hook arrives exactly at that batch boundary. Never a sleep.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <filesystem>
 
 #include "core/rng.h"
@@ -289,6 +290,30 @@ TEST_CASE("worker: Evaluate scores the test split with the current weights") {
   CHECK(s->test_eval.loss == at_end.loss);
   CHECK(s->test_eval.predicted == at_end.predicted);
   CHECK(s->test_eval.probs == at_end.probs);
+}
+
+TEST_CASE("worker: a Pause during Evaluate keeps the last complete evaluation") {
+  test::TempDir tmp("worker_eval_pause");
+  std::string dir = make_folder(tmp);
+  TrainingWorker w;
+  std::atomic<bool> pause_in_eval{false};
+  TrainingWorker::TestHooks hooks;
+  hooks.before_evaluate = [&] {
+    if (pause_in_eval.load()) w.send({Command::Pause});  // as if clicked while the pass runs
+  };
+  w.set_test_hooks(hooks);
+  SnapshotPtr s = load(w, dir, 1);
+  s = send_and_wait(w, {Command::Evaluate}, "Test-loss: ");
+  const SplitEval complete = s->test_eval;
+  REQUIRE(complete.indices.size() == s->split.test.size());
+
+  pause_in_eval.store(true);
+  s = send_and_wait(w, {Command::Evaluate}, "Paused in epoch 1");  // the hook's Pause follows Evaluate
+  CHECK(s->state == RunState::Paused);
+  // Regression: the interrupted pass (0 images) replaced the test evaluation with an empty, NaN one.
+  CHECK(s->test_eval.indices == complete.indices);
+  CHECK(s->test_eval.loss == complete.loss);
+  CHECK(s->test_eval.confusion == complete.confusion);
 }
 
 TEST_CASE("worker: SaveCheckpoint / LoadCheckpoint round-trip the weights; bad files are errors that keep the run") {
