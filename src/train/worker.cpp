@@ -66,6 +66,8 @@ struct TrainingWorker::Impl {
   void publish();
   void set_error(const std::string& msg);
   void do_load(const RunSettings& s);
+  void stop();
+  void evaluate_test();
   void reset_model(bool announce = true);
   void capture_weights(std::vector<TensorCopy>& out);
   void capture_probe();
@@ -207,43 +209,14 @@ void TrainingWorker::Impl::handle(const Command& c) {
       capture_probe();
       publish();
       break;
-    case Command::Stop: {
-      mode = Mode::Idle;
-      // Stop arriving as the last epoch finishes: the run is complete; keep its Done/test line.
-      if (trainer->epoch() >= cur.epochs && cur.state == RunState::Done) break;
-      cur.state = RunState::Done;
-      // cur.batch still counts the finished epoch's batches until the next one begins.
-      int open_batches = trainer->epoch_started() ? cur.batch : 0;
-      cur.status = "Stopped after " + std::to_string(trainer->epoch()) + " epoch(s) and " +
-                   std::to_string(open_batches) + " batch(es): weights and history kept";
-      capture_weights(cur.conv_kernels);  // the last batches' publish may have been skipped
-      capture_probe();
-      publish();
-      break;
-    }
+    case Command::Stop: stop(); break;
     case Command::Reset: reset_model(); break;
     case Command::SetProbe:
       if (c.index >= 0 && size_t(c.index) < data->size()) cur.probe_index = c.index;
       capture_probe();
       publish();
       break;
-    case Command::Evaluate: {
-      cur.status = "Evaluating the test split";
-      publish();
-      if (hooks.before_evaluate) hooks.before_evaluate();
-      EvalResult r = trainer->evaluate(cur.split.test, &interrupt);
-      char buf[128];
-      if (r.count < int(cur.split.test.size())) {
-        // Paused/stopped part-way: a partial pass is not the test split's score; keep the last one.
-        std::snprintf(buf, sizeof buf, "Evaluation stopped after %d of %zu test images", r.count, cur.split.test.size());
-      } else {
-        fill_eval(cur.test_eval, "test", cur.split.test, r);
-        std::snprintf(buf, sizeof buf, "Test-loss: %.4f, Test-accuracy: %.4f", r.loss, r.accuracy);
-      }
-      cur.status = buf;
-      publish();
-      break;
-    }
+    case Command::Evaluate: evaluate_test(); break;
     case Command::SaveCheckpoint:
       save_safetensors(c.path, *model,
                        checkpoint_metadata(cur.class_names, cur.scaling, cur.settings, trainer->epoch()));
@@ -264,6 +237,37 @@ void TrainingWorker::Impl::handle(const Command& c) {
     case Command::SetRefresh: refresh = std::max(1, c.index); break;
     case Command::Quit: break;
   }
+}
+
+void TrainingWorker::Impl::stop() {
+  mode = Mode::Idle;
+  // Stop arriving as the last epoch finishes: the run is complete; keep its Done/test line.
+  if (trainer->epoch() >= cur.epochs && cur.state == RunState::Done) return;
+  cur.state = RunState::Done;
+  // cur.batch still counts the finished epoch's batches until the next one begins.
+  int open_batches = trainer->epoch_started() ? cur.batch : 0;
+  cur.status = "Stopped after " + std::to_string(trainer->epoch()) + " epoch(s) and " +
+               std::to_string(open_batches) + " batch(es): weights and history kept";
+  capture_weights(cur.conv_kernels);  // the last batches' publish may have been skipped
+  capture_probe();
+  publish();
+}
+
+void TrainingWorker::Impl::evaluate_test() {
+  cur.status = "Evaluating the test split";
+  publish();
+  if (hooks.before_evaluate) hooks.before_evaluate();
+  EvalResult r = trainer->evaluate(cur.split.test, &interrupt);
+  char buf[128];
+  if (r.count < int(cur.split.test.size())) {
+    // Paused/stopped part-way: a partial pass is not the test split's score; keep the last one.
+    std::snprintf(buf, sizeof buf, "Evaluation stopped after %d of %zu test images", r.count, cur.split.test.size());
+  } else {
+    fill_eval(cur.test_eval, "test", cur.split.test, r);
+    std::snprintf(buf, sizeof buf, "Test-loss: %.4f, Test-accuracy: %.4f", r.loss, r.accuracy);
+  }
+  cur.status = buf;
+  publish();
 }
 
 void TrainingWorker::Impl::do_load(const RunSettings& s) {
