@@ -1,6 +1,6 @@
 // train/worker.cpp — the worker thread: a command queue (condition variable, no polling), the
 // trainer driven batch by batch, snapshots published under a short lock.
-// [SECTION] state  [SECTION] thread loop  [SECTION] commands  [SECTION] snapshots
+// [SECTION] state  [SECTION] thread loop  [SECTION] commands  [SECTION] training  [SECTION] snapshots
 #include "train/worker.h"
 
 #include <sys/resource.h>
@@ -51,12 +51,14 @@ struct TrainingWorker::Impl {
   std::unique_ptr<Model> model;
   std::unique_ptr<Trainer> trainer;
   int refresh = 1, since_publish = 0;
-  // While training, snapshots go out at most 5 times a second: each costs a probe forward pass and
-  // copies, and a window draws each one; short batches (small models) would otherwise lose ~8%.
+  // While training, snapshots go out at most 5 times a second (hooks.min_publish_interval_s): each
+  // costs a probe forward pass and copies, and a window draws each one; short batches (small models)
+  // would otherwise lose ~8%.
   Clock::time_point last_publish{};
   Clock::time_point last_probe{};
   Clock::duration probe_cost{};  // how long the last probe forward pass took
   std::vector<float> probe_x;
+  TestHooks hooks;
 
   void run();
   void handle(const Command& c);
@@ -64,6 +66,8 @@ struct TrainingWorker::Impl {
   void publish();
   void set_error(const std::string& msg);
   void do_load(const RunSettings& s);
+  void stop();
+  void evaluate_test();
   void reset_model(bool announce = true);
   void capture_weights(std::vector<TensorCopy>& out);
   void capture_probe();
@@ -100,6 +104,11 @@ void TrainingWorker::send(Command c) {
     impl_->queue.push_back(std::move(c));
   }
   impl_->q_cv.notify_one();
+}
+
+void TrainingWorker::set_test_hooks(TestHooks hooks) {
+  std::lock_guard<std::mutex> lock(impl_->q_mutex);  // the worker reads them after taking a command
+  impl_->hooks = std::move(hooks);
 }
 
 SnapshotPtr TrainingWorker::latest() const {
@@ -196,34 +205,18 @@ void TrainingWorker::Impl::handle(const Command& c) {
       mode = Mode::Idle;
       cur.state = RunState::Paused;
       cur.status = "Paused in epoch " + std::to_string(trainer->epoch() + 1);
+      capture_weights(cur.conv_kernels);  // the last batches' publish may have been skipped
       capture_probe();
       publish();
       break;
-    case Command::Stop:
-      mode = Mode::Idle;
-      cur.state = RunState::Done;
-      cur.status = "Stopped after " + std::to_string(trainer->epoch()) + " epoch(s) and " +
-                   std::to_string(cur.batch) + " batch(es): weights and history kept";
-      capture_probe();
-      publish();
-      break;
+    case Command::Stop: stop(); break;
     case Command::Reset: reset_model(); break;
     case Command::SetProbe:
       if (c.index >= 0 && size_t(c.index) < data->size()) cur.probe_index = c.index;
       capture_probe();
       publish();
       break;
-    case Command::Evaluate: {
-      cur.status = "Evaluating the test split";
-      publish();
-      EvalResult r = trainer->evaluate(cur.split.test, &interrupt);
-      fill_eval(cur.test_eval, "test", cur.split.test, r);
-      char buf[128];
-      std::snprintf(buf, sizeof buf, "Test-loss: %.4f, Test-accuracy: %.4f", r.loss, r.accuracy);
-      cur.status = buf;
-      publish();
-      break;
-    }
+    case Command::Evaluate: evaluate_test(); break;
     case Command::SaveCheckpoint:
       save_safetensors(c.path, *model,
                        checkpoint_metadata(cur.class_names, cur.scaling, cur.settings, trainer->epoch()));
@@ -244,6 +237,37 @@ void TrainingWorker::Impl::handle(const Command& c) {
     case Command::SetRefresh: refresh = std::max(1, c.index); break;
     case Command::Quit: break;
   }
+}
+
+void TrainingWorker::Impl::stop() {
+  mode = Mode::Idle;
+  // Stop arriving as the last epoch finishes: the run is complete; keep its Done/test line.
+  if (trainer->epoch() >= cur.epochs && cur.state == RunState::Done) return;
+  cur.state = RunState::Done;
+  // cur.batch still counts the finished epoch's batches until the next one begins.
+  int open_batches = trainer->epoch_started() ? cur.batch : 0;
+  cur.status = "Stopped after " + std::to_string(trainer->epoch()) + " epoch(s) and " +
+               std::to_string(open_batches) + " batch(es): weights and history kept";
+  capture_weights(cur.conv_kernels);  // the last batches' publish may have been skipped
+  capture_probe();
+  publish();
+}
+
+void TrainingWorker::Impl::evaluate_test() {
+  cur.status = "Evaluating the test split";
+  publish();
+  if (hooks.before_evaluate) hooks.before_evaluate();
+  EvalResult r = trainer->evaluate(cur.split.test, &interrupt);
+  char buf[128];
+  if (r.count < int(cur.split.test.size())) {
+    // Paused/stopped part-way: a partial pass is not the test split's score; keep the last one.
+    std::snprintf(buf, sizeof buf, "Evaluation stopped after %d of %zu test images", r.count, cur.split.test.size());
+  } else {
+    fill_eval(cur.test_eval, "test", cur.split.test, r);
+    std::snprintf(buf, sizeof buf, "Test-loss: %.4f, Test-accuracy: %.4f", r.loss, r.accuracy);
+  }
+  cur.status = buf;
+  publish();
 }
 
 void TrainingWorker::Impl::do_load(const RunSettings& s) {
@@ -366,6 +390,7 @@ void TrainingWorker::Impl::train_one() {
   std::snprintf(buf, sizeof buf, "Epoch %d/%d, batch %d/%d — loss %.4f, accuracy %.4f",
                 trainer->epoch() + 1, cur.epochs, p.batch, p.num_batches, p.loss, p.accuracy);
   cur.status = buf;
+  if (hooks.after_batch) hooks.after_batch(trainer->epoch(), p.batch, p.num_batches);
   if (bad) {
     mode = Mode::Idle;
     cur.state = RunState::Paused;
@@ -383,7 +408,8 @@ void TrainingWorker::Impl::train_one() {
     if (cur.state == RunState::Training) cur.state = RunState::Paused;
   }
   if (interrupt.load() && mode != Mode::Idle) return;  // a Pause/Stop is queued: handle it first
-  bool due = ++since_publish >= refresh && Clock::now() - last_publish >= std::chrono::milliseconds(200);
+  bool due = ++since_publish >= refresh &&
+             Clock::now() - last_publish >= std::chrono::duration<double>(hooks.min_publish_interval_s);
   if (due || mode == Mode::Idle || epoch_end) {
     capture_weights(cur.conv_kernels);
     // The probe's forward pass streams every weight (1.4 GB for the course model's dense layer):

@@ -50,6 +50,20 @@ class TrainingWorker {
   // For tests and the headless screenshot path (no sleeps as synchronisation).
   SnapshotPtr wait_until(const std::function<bool(const Snapshot&)>& pred, double timeout_s) const;
 
+  // For tests: hooks that make races deterministic. Set them before the first send() (the queue's
+  // mutex then orders the write before the worker reads them); never while training runs.
+  struct TestHooks {
+    // Runs on the worker thread after each trained batch, before its epoch is finished (epoch
+    // 0-based, batch 1-based). It may send(): the command then arrives exactly at that boundary.
+    std::function<void(int epoch, int batch, int num_batches)> after_batch;
+    // Runs on the worker thread as an Evaluate command begins its pass over the test split.
+    std::function<void()> before_evaluate;
+    // While training, snapshots go out at most this often (SetRefresh's every-N-batches on top);
+    // 0 makes SetRefresh exact.
+    double min_publish_interval_s = 0.2;
+  };
+  void set_test_hooks(TestHooks hooks);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

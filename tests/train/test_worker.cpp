@@ -1,11 +1,16 @@
-// tests/train/test_worker.cpp — the training worker: load, one batch, start/pause, stop mid-epoch,
-// reset, run to the end; every wait is on a snapshot predicate (condition variable), never a sleep.
+// tests/train/test_worker.cpp — the training worker: load, one batch, start/pause/resume, stop (also
+// exactly at an epoch's end), reset, evaluate, checkpoints, refresh, run to the end. Every wait is on a
+// snapshot predicate (condition variable) and races are made exact with the worker's test hooks: a
+// command sent from the after-batch hook arrives exactly at that batch boundary. Never a sleep.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <filesystem>
 
 #include "core/rng.h"
 #include "data/image.h"
+#include "nn/serialize.h"
+#include "test_tmp.h"
 #include "train/worker.h"
 
 using namespace cnnlab;
@@ -13,10 +18,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Two classes of 12×12 PNGs written to a temp folder: dark vs bright squares, with noise.
-std::string make_folder() {
-  fs::path dir = fs::temp_directory_path() / "cnnlab_test_worker";
-  fs::remove_all(dir);
+// Two classes of 12×12 PNGs written to `dir`: dark vs bright squares, with noise. 48 images: with
+// the default 0.2 test / 0.1 validation split, 34 train (5 batches of 8, the last one 2).
+std::string make_folder(const test::TempDir& tmp) {
+  fs::path dir = tmp.path() / "data";
   Rng rng(5);
   const char* names[] = {"bright", "dark"};
   for (int c = 0; c < 2; ++c) {
@@ -44,16 +49,49 @@ RunSettings settings(const std::string& dir, int epochs) {
 
 const double kTimeout = 60;  // generous: a failure shows as a timeout, not a hang
 
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+SnapshotPtr load(TrainingWorker& w, const std::string& dir, int epochs) {
+  w.send({Command::Load, settings(dir, epochs)});
+  SnapshotPtr s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Ready || s.state == RunState::Error; }, kTimeout);
+  REQUIRE_MESSAGE(s->state == RunState::Ready, s->status);
+  return s;
+}
+
+// Sends `c`, then waits until the status line starts with `status` (the command's answer).
+SnapshotPtr send_and_wait(TrainingWorker& w, Command c, const std::string& status) {
+  w.send(std::move(c));
+  SnapshotPtr s = w.wait_until([&](const Snapshot& s) { return s.status.rfind(status, 0) == 0; }, kTimeout);
+  REQUIRE_MESSAGE(s->status.rfind(status, 0) == 0, "waited for '" << status << "', last status: " << s->status);
+  return s;
+}
+
+// The first conv kernel stored in a checkpoint file (the weights as they really are).
+std::vector<float> checkpoint_conv_kernel(const std::string& path) {
+  LoadedModel lm = load_safetensors(path, 1, false);
+  ParamView k = lm.model.layer_weights(1);
+  return std::vector<float>(k.data, k.data + k.size);
+}
+
+// An uninterrupted run to the end: what every interrupted run must reproduce exactly.
+SnapshotPtr reference_run(const std::string& dir, int epochs) {
+  TrainingWorker w;
+  load(w, dir, epochs);
+  w.send({Command::Start});
+  SnapshotPtr s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done; }, kTimeout);
+  REQUIRE(s->state == RunState::Done);
+  return s;
+}
+
 }  // namespace
 
 TEST_CASE("worker: load, one batch, start, pause, stop, reset, finish") {
-  std::string dir = make_folder();
+  test::TempDir tmp("worker");
+  std::string dir = make_folder(tmp);
   TrainingWorker w;
   CHECK(w.latest()->state == RunState::Empty);
 
-  w.send({Command::Load, settings(dir, 3)});
-  SnapshotPtr s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Ready || s.state == RunState::Error; }, kTimeout);
-  REQUIRE_MESSAGE(s->state == RunState::Ready, s->status);
+  SnapshotPtr s = load(w, dir, 3);
   CHECK(s->class_names == std::vector<std::string>{"bright", "dark"});
   CHECK(s->split.train.size() + s->split.val.size() + s->split.test.size() == 48);
   CHECK(s->data->size() == 48);
@@ -94,6 +132,7 @@ TEST_CASE("worker: load, one batch, start, pause, stop, reset, finish") {
   s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done; }, kTimeout);
   CHECK(s->history.epochs.size() == 1);
   CHECK(s->batch == 1);
+  CHECK(s->status == "Stopped after 1 epoch(s) and 1 batch(es): weights and history kept");
   CHECK(s->conv_kernels[0].values != init);
 
   // Reset: same seed → the same initial weights; history cleared.
@@ -106,7 +145,7 @@ TEST_CASE("worker: load, one batch, start, pause, stop, reset, finish") {
   s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done && s.test_eval.epoch == 3; }, kTimeout);
   CHECK(s->history.epochs.size() == 3);
   CHECK(s->test_eval.indices.size() == s->split.test.size());
-  CHECK(s->status.find("Test-accuracy") != std::string::npos);
+  CHECK(has(s->status, "Test-accuracy"));
 
   // Probe: choose another image; activations recomputed for it.
   int other = s->split.train.front();
@@ -114,7 +153,260 @@ TEST_CASE("worker: load, one batch, start, pause, stop, reset, finish") {
   w.send({Command::SetProbe, {}, {}, other});
   s = w.wait_until([&](const Snapshot& s) { return s.activations_version > v; }, kTimeout);
   CHECK(s->probe_index == other);
-  fs::remove_all(dir);
+}
+
+TEST_CASE("worker: Pause arrives after exactly that batch; the snapshot has the current weights; Resume ends as an uninterrupted run") {
+  test::TempDir tmp("worker_pause");
+  std::string dir = make_folder(tmp);
+  SnapshotPtr ref = reference_run(dir, 2);
+
+  TrainingWorker w;
+  TrainingWorker::TestHooks hooks;
+  hooks.after_batch = [&](int epoch, int batch, int) {
+    if (epoch == 1 && batch == 2) w.send({Command::Pause});  // as if clicked during batch 2 of epoch 2
+  };
+  w.set_test_hooks(hooks);
+  SnapshotPtr s = load(w, dir, 2);
+  const size_t per_epoch = size_t(s->num_batches);
+  REQUIRE(per_epoch == 5);
+  w.send({Command::Start});
+  s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Paused; }, kTimeout);
+  REQUIRE(s->state == RunState::Paused);
+  CHECK(s->status == "Paused in epoch 2");
+  CHECK(s->batch_losses.size() == per_epoch + 2);
+  CHECK(s->batch == 2);
+  CHECK(s->history.epochs.size() == 1);
+
+  // Regression: Pause published the kernels of the last throttled publish, not the weights it paused on.
+  std::string path = tmp / "paused.safetensors";
+  SnapshotPtr saved = send_and_wait(w, {Command::SaveCheckpoint, {}, path}, "Saved ");
+  CHECK(saved->status == "Saved " + path);
+  CHECK(s->conv_kernels[0].values == checkpoint_conv_kernel(path));
+
+  w.send({Command::Resume});
+  s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done; }, kTimeout);
+  REQUIRE(s->state == RunState::Done);
+  CHECK(s->batch_losses == ref->batch_losses);  // same seed, same threads: bit for bit
+  REQUIRE(s->history.epochs.size() == 2);
+  CHECK(s->history.epochs[1].loss == ref->history.epochs[1].loss);
+  CHECK(s->history.epochs[1].val_loss == ref->history.epochs[1].val_loss);
+  CHECK(s->conv_kernels[0].values == ref->conv_kernels[0].values);
+  CHECK(s->test_eval.loss == ref->test_eval.loss);
+}
+
+TEST_CASE("worker: Stop arriving with an epoch's last batch stops after that epoch, with its weights") {
+  test::TempDir tmp("worker_stop_edge");
+  std::string dir = make_folder(tmp);
+  SnapshotPtr ref = reference_run(dir, 3);
+
+  TrainingWorker w;
+  TrainingWorker::TestHooks hooks;
+  hooks.after_batch = [&](int epoch, int batch, int num_batches) {
+    if (epoch == 0 && batch == num_batches) w.send({Command::Stop});  // queued before the epoch finishes
+  };
+  w.set_test_hooks(hooks);
+  SnapshotPtr s = load(w, dir, 3);
+  const size_t per_epoch = size_t(s->num_batches);
+  w.send({Command::Start});
+  s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done; }, kTimeout);
+  REQUIRE(s->state == RunState::Done);
+  // The epoch that was finishing is finished (validation included), and nothing after it ran.
+  CHECK(s->history.epochs.size() == 1);
+  CHECK(s->val_eval.epoch == 1);
+  CHECK(s->batch_losses.size() == per_epoch);
+  CHECK(s->epoch == 1);
+  // Regression: said "1 epoch(s) and 5 batch(es)", counting the finished epoch's batches twice.
+  CHECK(s->status == "Stopped after 1 epoch(s) and 0 batch(es): weights and history kept");
+  // Regression: the epoch-end publish was skipped for the queued Stop, and Stop kept stale kernels.
+  std::string path = tmp / "stopped.safetensors";
+  send_and_wait(w, {Command::SaveCheckpoint, {}, path}, "Saved ");
+  CHECK(s->conv_kernels[0].values == checkpoint_conv_kernel(path));
+  CHECK(s->history.epochs[0].loss == ref->history.epochs[0].loss);
+
+  // Start after Stop continues where it stopped and ends as the uninterrupted run did.
+  w.send({Command::Start});
+  s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done && s.history.epochs.size() == 3; }, kTimeout);
+  REQUIRE(s->history.epochs.size() == 3);
+  CHECK(s->batch_losses == ref->batch_losses);
+  CHECK(s->test_eval.loss == ref->test_eval.loss);
+}
+
+TEST_CASE("worker: Stop arriving with the final epoch's last batch keeps the completed run's result") {
+  test::TempDir tmp("worker_stop_final");
+  std::string dir = make_folder(tmp);
+  TrainingWorker w;
+  int probe = -1;
+  TrainingWorker::TestHooks hooks;
+  hooks.after_batch = [&](int epoch, int batch, int num_batches) {
+    if (epoch == 0 && batch == num_batches) {
+      w.send({Command::Stop});
+      w.send({Command::SetProbe, {}, {}, probe});  // answered after Stop: tells the test Stop was handled
+    }
+  };
+  w.set_test_hooks(hooks);
+  SnapshotPtr s = load(w, dir, 1);
+  probe = s->split.train.front();
+  w.send({Command::Start});
+  s = w.wait_until([&](const Snapshot& s) { return s.probe_index == probe; }, kTimeout);
+  REQUIRE(s->probe_index == probe);
+  CHECK(s->state == RunState::Done);
+  CHECK(s->history.epochs.size() == 1);
+  CHECK(s->test_eval.epoch == 1);
+  // Regression: the Stop that lost the race overwrote "Done: 1 epochs. Test-loss: …" with "Stopped …".
+  CHECK(s->status.rfind("Done: 1 epochs. Test-loss: ", 0) == 0);
+}
+
+TEST_CASE("worker: Evaluate scores the test split with the current weights") {
+  test::TempDir tmp("worker_eval");
+  std::string dir = make_folder(tmp);
+  TrainingWorker w;
+  w.send({Command::Evaluate});
+  SnapshotPtr s = w.wait_until([](const Snapshot& s) { return s.status == "Load a dataset first"; }, kTimeout);
+  CHECK(s->status == "Load a dataset first");
+
+  s = load(w, dir, 1);
+  CHECK(s->test_eval.epoch == -1);
+  s = send_and_wait(w, {Command::Evaluate}, "Test-loss: ");
+  CHECK(s->test_eval.split == "test");
+  CHECK(s->test_eval.epoch == 0);
+  CHECK(s->test_eval.indices == s->split.test);
+  CHECK(s->test_eval.predicted.size() == s->split.test.size());
+  CHECK(s->test_eval.probs.size() == s->split.test.size() * 2);
+  int total = 0;
+  for (int v : s->test_eval.confusion) total += v;
+  CHECK(total == int(s->split.test.size()));
+  char line[128];
+  std::snprintf(line, sizeof line, "Test-loss: %.4f, Test-accuracy: %.4f", s->test_eval.loss, s->test_eval.accuracy);
+  CHECK(s->status == line);
+  const double untrained = s->test_eval.loss;
+
+  // After the run, Evaluate gives exactly the evaluation the run ended with (same weights).
+  w.send({Command::Start});
+  s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done; }, kTimeout);
+  REQUIRE(s->test_eval.epoch == 1);
+  SplitEval at_end = s->test_eval;
+  CHECK(at_end.loss != untrained);
+  s = send_and_wait(w, {Command::Evaluate}, "Test-loss: ");
+  CHECK(s->test_eval.loss == at_end.loss);
+  CHECK(s->test_eval.predicted == at_end.predicted);
+  CHECK(s->test_eval.probs == at_end.probs);
+}
+
+TEST_CASE("worker: a Pause during Evaluate keeps the last complete evaluation") {
+  test::TempDir tmp("worker_eval_pause");
+  std::string dir = make_folder(tmp);
+  TrainingWorker w;
+  std::atomic<bool> pause_in_eval{false};
+  TrainingWorker::TestHooks hooks;
+  hooks.before_evaluate = [&] {
+    if (pause_in_eval.load()) w.send({Command::Pause});  // as if clicked while the pass runs
+  };
+  w.set_test_hooks(hooks);
+  SnapshotPtr s = load(w, dir, 1);
+  s = send_and_wait(w, {Command::Evaluate}, "Test-loss: ");
+  const SplitEval complete = s->test_eval;
+  REQUIRE(complete.indices.size() == s->split.test.size());
+
+  pause_in_eval.store(true);
+  s = send_and_wait(w, {Command::Evaluate}, "Paused in epoch 1");  // the hook's Pause follows Evaluate
+  CHECK(s->state == RunState::Paused);
+  // Regression: the interrupted pass (0 images) replaced the test evaluation with an empty, NaN one.
+  CHECK(s->test_eval.indices == complete.indices);
+  CHECK(s->test_eval.loss == complete.loss);
+  CHECK(s->test_eval.confusion == complete.confusion);
+}
+
+TEST_CASE("worker: SaveCheckpoint / LoadCheckpoint round-trip the weights; bad files are errors that keep the run") {
+  test::TempDir tmp("worker_ckpt");
+  std::string dir = make_folder(tmp);
+  TrainingWorker w;
+  SnapshotPtr s = load(w, dir, 2);
+  const std::vector<float> init = s->conv_kernels[0].values;
+  std::string path = tmp / "init.safetensors";
+  send_and_wait(w, {Command::SaveCheckpoint, {}, path}, "Saved ");
+  CHECK(fs::is_regular_file(path));
+  CHECK(checkpoint_conv_kernel(path) == init);
+
+  w.send({Command::OneBatch});
+  s = w.wait_until([](const Snapshot& s) { return s.batch_losses.size() == 1 && s.state == RunState::Paused; }, kTimeout);
+  REQUIRE(s->conv_kernels[0].values != init);
+  uint64_t wv = s->weights_version;
+  s = send_and_wait(w, {Command::LoadCheckpoint, {}, path}, "Loaded weights from ");
+  CHECK(s->status == "Loaded weights from " + path);
+  CHECK(s->conv_kernels[0].values == init);
+  CHECK(s->weights_version > wv);
+  CHECK(s->batch_losses.size() == 1);  // history is kept: only the weights changed
+
+  // A missing file: an error naming it; the run and its weights stay.
+  std::string missing = tmp / "missing.safetensors";
+  w.send({Command::LoadCheckpoint, {}, missing});
+  s = w.wait_until([&](const Snapshot& s) { return has(s.error, missing); }, kTimeout);
+  CHECK(has(s->error, missing));
+  CHECK(s->state == RunState::Paused);
+  CHECK(s->conv_kernels[0].values == init);
+
+  // Another architecture: refused before any weight changes, naming the file.
+  Model other = build_preset("small", 12, 2);
+  other.allocate(1, false);
+  other.init(7);
+  std::string small = tmp / "small.safetensors";
+  save_safetensors(small, other);
+  w.send({Command::LoadCheckpoint, {}, small});
+  s = w.wait_until([&](const Snapshot& s) { return has(s.error, small); }, kTimeout);
+  CHECK(has(s->error, small));
+  CHECK(s->conv_kernels[0].values == init);
+
+  // Saving into a folder that does not exist: an error naming the path.
+  std::string nowhere = tmp / "no_such_folder/x.safetensors";
+  w.send({Command::SaveCheckpoint, {}, nowhere});
+  s = w.wait_until([&](const Snapshot& s) { return has(s.error, nowhere); }, kTimeout);
+  CHECK(has(s->error, nowhere));
+  CHECK(!fs::exists(nowhere));
+
+  // The worker still trains after all that.
+  w.send({Command::OneBatch});
+  s = w.wait_until([](const Snapshot& s) { return s.batch_losses.size() == 2 && s.state == RunState::Paused; }, kTimeout);
+  CHECK(s->batch_losses.size() == 2);
+  CHECK(s->error.empty());
+}
+
+TEST_CASE("worker: SetRefresh N publishes a training snapshot every N batches (and at the epoch's end)") {
+  test::TempDir tmp("worker_refresh");
+  std::string dir = make_folder(tmp);
+  TrainingWorker w;
+  std::vector<uint64_t> seen_version;    // the newest snapshot's version as each batch finishes
+  std::vector<size_t> seen_losses;       // and how many batch losses it showed
+  TrainingWorker::TestHooks hooks;
+  hooks.min_publish_interval_s = 0;      // no time throttle: the count alone decides
+  hooks.after_batch = [&](int, int, int) {
+    SnapshotPtr s = w.latest();
+    seen_version.push_back(s->version);
+    seen_losses.push_back(s->batch_losses.size());
+  };
+  w.set_test_hooks(hooks);
+  w.send({Command::SetRefresh, {}, {}, 2});  // allowed before Load
+  SnapshotPtr s = load(w, dir, 1);
+  REQUIRE(s->num_batches == 5);
+  w.send({Command::Start});
+  s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done; }, kTimeout);
+  REQUIRE(seen_version.size() == 5);
+  // Start publishes "Training" (0 losses); then batches 2 and 4 publish; batch 5 ends the epoch.
+  CHECK(seen_losses == std::vector<size_t>{0, 0, 2, 2, 4});
+  CHECK(seen_version[1] == seen_version[0]);
+  CHECK(seen_version[2] == seen_version[1] + 1);
+  CHECK(seen_version[3] == seen_version[2]);
+  CHECK(seen_version[4] == seen_version[3] + 1);
+  CHECK(s->batch_losses.size() == 5);
+
+  // SetRefresh 0 means every batch (clamped to 1).
+  seen_version.clear();
+  seen_losses.clear();
+  w.send({Command::SetRefresh, {}, {}, 0});
+  w.send({Command::Reset});
+  s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Ready && s.batch_losses.empty(); }, kTimeout);
+  w.send({Command::Start});
+  s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done; }, kTimeout);
+  CHECK(seen_losses == std::vector<size_t>{0, 1, 2, 3, 4});
 }
 
 TEST_CASE("worker: a bad folder is an error in the snapshot, and the worker keeps going") {
@@ -122,7 +414,7 @@ TEST_CASE("worker: a bad folder is an error in the snapshot, and the worker keep
   w.send({Command::Load, settings("/nonexistent/cnnlab/data", 1)});
   SnapshotPtr s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Error; }, kTimeout);
   REQUIRE(s->state == RunState::Error);
-  CHECK(s->error.find("/nonexistent/cnnlab/data") != std::string::npos);
+  CHECK(has(s->error, "/nonexistent/cnnlab/data"));
   // Commands that need a model are answered, not crashed on.
   w.send({Command::Start});
   s = w.wait_until([](const Snapshot& s) { return s.status == "Load a dataset first"; }, kTimeout);

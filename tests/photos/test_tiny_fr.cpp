@@ -1,7 +1,7 @@
-// tests/data/test_tiny_fr.cpp — the course's real tiny_FR photos (skipped when the folder is absent).
+// tests/photos/test_tiny_fr.cpp — the course's real tiny_FR photos: count, class order, duplicates, split
+// (the executable exits 77, ctest's "skipped", when the photos are absent).
 #include <doctest/doctest.h>
 
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <set>
@@ -9,23 +9,12 @@
 
 #include "data/dataset.h"
 #include "data/split.h"
+#include "photo_dir.h"
 
 using namespace cnnlab;
 
-namespace {
-// CNNLAB_DATA overrides the compiled-in default (../shared/flowers/tiny_FR).
-std::string tiny_fr_dir() {
-  if (const char* env = std::getenv("CNNLAB_DATA"); env && *env) return env;
-  return CNNLAB_DEFAULT_DATA;
-}
-}  // namespace
-
 TEST_CASE("tiny_FR at 32x32: 500 photos, 5 classes in order, 2 duplicate pairs kept together") {
-  std::string dir = tiny_fr_dir();
-  if (!std::filesystem::is_directory(dir)) {
-    MESSAGE("tiny_FR not found at " << dir << " (set CNNLAB_DATA); skipping");
-    return;
-  }
+  std::string dir = test::photo_dir();
   LoadOptions o;
   o.image_size = 32;
   LoadReport report;
