@@ -1,6 +1,7 @@
 // tests/lesson/test_stepper.cpp — golden values for the stepper: course examples, step order, tapes, stride, padding, channels, ties.
 #include <doctest/doctest.h>
 
+#include "core/padding.h"
 #include "lesson/lesson.h"
 #include "lesson/stepper.h"
 
@@ -377,4 +378,23 @@ TEST_CASE("check_lesson refuses an edit whose output overflows to inf") {
   l.ops[0].conv.kernels[0].at(0, 0) = 1e200;  // 1e400 overflows a double
   CHECK(check_lesson(l) ==
         "op 1: row 2, column 1 is inf (the numbers are too large: use smaller input, kernel and bias values)");
+}
+
+TEST_CASE("same_padding (core/padding.h, shared with nn): TensorFlow's split, no int overflow") {
+  // in 6, K 3, S 1: out 6, total (6−1)·1 + 3 − 6 = 2 → 1 before, 1 after.
+  CHECK(same_padding(6, 3, 1).before == 1);
+  CHECK(same_padding(6, 3, 1).after == 1);
+  // in 6, K 4, S 1: total 3 → the extra zero goes after: 1, 2.
+  CHECK(same_padding(6, 4, 1).before == 1);
+  CHECK(same_padding(6, 4, 1).after == 2);
+  // in 6, K 3, S 2: out 3, total (3−1)·2 + 3 − 6 = 1 → 0, 1.
+  CHECK(same_padding(6, 3, 2).before == 0);
+  CHECK(same_padding(6, 3, 2).after == 1);
+  // in 5, K 1, S 2: out 3, total 4 + 1 − 5 = 0.
+  CHECK(same_padding(5, 1, 2).after == 0);
+  CHECK(same_out_size(5, 2) == 3);
+  // Near 2³¹ the 32-bit sum in + S − 1 used to overflow.
+  CHECK(same_out_size(2147483647, 2) == 1073741824);
+  CHECK(same_out_size(2147483647, 2147483647) == 1);
+  CHECK(same_padding(2147483647, 3, 2147483647).after == 0);
 }
