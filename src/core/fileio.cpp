@@ -60,16 +60,17 @@ std::vector<uint8_t> read_file_bytes(const std::string& path, uint64_t max_bytes
   struct stat st;
   std::vector<uint8_t> bytes;
   try {
-    if (::fstat(fd, &st) != 0) throw UserError(path, std::string("cannot open: ") + std::strerror(errno));
+    if (::fstat(fd, &st) != 0)
+      throw UserError(path, std::string("cannot open: ") + std::strerror(errno));
     check_stat(path, st, max_bytes);
-    const uint64_t over = max_bytes == UINT64_MAX ? max_bytes : max_bytes + 1;  // first byte too many
+    const uint64_t over = max_bytes == UINT64_MAX ? max_bytes : max_bytes + 1;  // one byte too many
     bytes.resize(size_t(st.st_size) + 1);  // one spare byte notices a file that grew
     size_t got = 0;
     for (;;) {
       if (got == bytes.size()) {
         if (got > max_bytes)
-          throw UserError(path, "file too large: it grew past the limit of " + size_text(max_bytes) +
-                                    " while being read");
+          throw UserError(path, "file too large: it grew past the limit of " +
+                                    size_text(max_bytes) + " while being read");
         uint64_t grown = uint64_t(bytes.size()) * 2;
         bytes.resize(size_t(grown < over ? grown : over));
       }

@@ -1,4 +1,4 @@
-// core/padding.h — "same" padding arithmetic (TensorFlow/Keras rule), one copy for nn layers and lesson grids.
+// core/padding.h — "same" padding arithmetic (TensorFlow's rule), shared by nn layers and lessons.
 #pragma once
 #include <algorithm>
 

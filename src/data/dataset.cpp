@@ -119,7 +119,9 @@ class DecodeBudget {
   void acquire(long long pixels) {
     std::unique_lock<std::mutex> lock(mutex_);
     const uint64_t ticket = next_ticket_++;
-    changed_.wait(lock, [&] { return serving_ == ticket && (in_use_ == 0 || in_use_ + pixels <= limit_); });
+    changed_.wait(lock, [&] {
+      return serving_ == ticket && (in_use_ == 0 || in_use_ + pixels <= limit_);
+    });
     ++serving_;
     in_use_ += pixels;
     peak_ = std::max(peak_, in_use_);
@@ -153,7 +155,8 @@ struct BudgetHold {
 
 // Decodes file i into slot i of `pixels` ((N, S, S, 3)). The header is checked before the budget
 // is asked, so an image over the per-image limits never waits or allocates.
-void decode_one(const std::string& path, int size, uint8_t* slot, FileResult& r, DecodeBudget& budget) {
+void decode_one(const std::string& path, int size, uint8_t* slot, FileResult& r,
+                DecodeBudget& budget) {
   try {
     std::vector<uint8_t> bytes = read_image_bytes(path);
     r.bytes = bytes.size();

@@ -33,7 +33,7 @@ struct LoadReport {
   size_t loaded = 0;
   std::vector<SkippedFile> skipped;  // every file that was not loaded, with why
   size_t duplicate_groups = 0;       // number of sets of byte-identical files
-  long long peak_decode_pixels = 0;  // most pixels being decoded at once (≤ the budget, or one image)
+  long long peak_decode_pixels = 0;  // most pixels decoded at once (≤ the budget, or one image)
 };
 
 struct LoadOptions {

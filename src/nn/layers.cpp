@@ -53,7 +53,7 @@ int conv_out_size(int in, int k, int stride, Padding p) {
 
 int conv_pad_before(int in, int k, int stride, Padding p) {
   if (p == Padding::Valid) return 0;
-  return same_padding(in, k, stride).before;  // the extra pixel of an odd total goes bottom/right (TF)
+  return same_padding(in, k, stride).before;  // an odd total's extra pixel goes bottom/right (TF)
 }
 
 ConvShape make_conv_shape(int n, int in_h, int in_w, int in_c, int out_c, int kh, int kw,

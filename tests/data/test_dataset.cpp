@@ -215,7 +215,7 @@ TEST_CASE("1 and 2 threads give the same pixels; progress ends at total; cancel 
   CHECK(contains(error_of([&] { load_image_folder(dir.str(), c2, nullptr); }), "cancelled"));
 }
 
-TEST_CASE("a FIFO, a link to /dev/zero, an oversized file and a folder are skipped unread, with a reason") {
+TEST_CASE("a FIFO, a link to /dev/zero, a huge file and a folder are skipped unread, with a reason") {
   // Before: the FIFO hung the loader, /dev/zero filled memory, a 3 GB file was read whole.
   TempDir dir("special");
   write_png(dir.mkdir("cat") + "/good.png", solid_image(8, 8, {10, 10, 10}));
@@ -240,8 +240,10 @@ TEST_CASE("a FIFO, a link to /dev/zero, an oversized file and a folder are skipp
   CHECK(reason_for(dir / "cat/pipe.png") == "is a FIFO (named pipe), not a regular file");
   CHECK(reason_for(dir / "cat/zero.png") == "is a character device, not a regular file");
   CHECK(reason_for(dir / "cat/dangling.png") == "cannot open: No such file or directory");
-  CHECK(reason_for(dir / "cat/movie.jpg") == "file too large to be an image (512 MiB; limit 512 MiB)");
-  CHECK(reason_for(dir / "cat/folder.png") == "is a folder inside a class folder; nested folders are not read");
+  CHECK(reason_for(dir / "cat/movie.jpg") ==
+        "file too large to be an image (512 MiB; limit 512 MiB)");
+  CHECK(reason_for(dir / "cat/folder.png") ==
+        "is a folder inside a class folder; nested folders are not read");
   CHECK(contains(reason_for(dir / "top_pipe"), "is not inside a class folder"));
 }
 
@@ -251,7 +253,8 @@ void write_squares(const TempDir& dir, int per_class, int side) {
   for (int c = 0; c < 2; ++c) {
     std::string cls = dir.mkdir("c" + std::to_string(c));
     for (int i = 0; i < per_class; ++i)
-      write_png(cls + "/" + std::to_string(i) + ".png", solid_image(side, side, {uint8_t(i), uint8_t(c), 7}));
+      write_png(cls + "/" + std::to_string(i) + ".png",
+                solid_image(side, side, {uint8_t(i), uint8_t(c), 7}));
   }
 }
 }  // namespace

@@ -1,6 +1,5 @@
-// tests/data/test_read_limits.cpp — read_file_bytes/read_file_text refuse folders, FIFOs and devices unopened and cap file sizes.
+// tests/data/test_read_limits.cpp — file reads refuse folders, FIFOs and devices unopened; size caps.
 #include <doctest/doctest.h>
-
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -16,7 +15,8 @@ using namespace cnnlab::testing;
 TEST_CASE("read_file_bytes refuses a folder instead of reporting 9223372036854775807 bytes") {
   TempDir dir("read_folder");
   CHECK(error_of([&] { read_file_bytes(dir.str()); }) == dir.str() + ": is a folder, not a file");
-  CHECK(error_of([&] { check_regular_file(dir.str()); }) == dir.str() + ": is a folder, not a file");
+  CHECK(error_of([&] { check_regular_file(dir.str()); }) ==
+        dir.str() + ": is a folder, not a file");
 }
 
 TEST_CASE("read_file_bytes refuses a FIFO without opening it (opening one for reading blocks)") {
@@ -24,16 +24,20 @@ TEST_CASE("read_file_bytes refuses a FIFO without opening it (opening one for re
   const std::string fifo = dir / "pipe";
   REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
   CHECK(error_of([&] { read_file_text(fifo); }) ==
-        fifo + ": is a FIFO (named pipe), not a regular file "
-               "(hint: only regular files are read; remove it or point at the real file)");
+        fifo +
+            ": is a FIFO (named pipe), not a regular file "
+            "(hint: only regular files are read; remove it or point at the real file)");
 }
 
 TEST_CASE("read_file_bytes refuses a device and a symlink to one") {
   TempDir dir("read_dev");
   const std::string link = dir / "zero.bin";
   std::filesystem::create_symlink("/dev/zero", link);
-  CHECK(error_of([&] { read_file_bytes(link); }).find(link + ": is a character device, not a regular file") == 0);
-  CHECK(error_of([&] { read_file_bytes("/dev/null"); }).find("/dev/null: is a character device") == 0);
+  CHECK(error_of([&] {
+          read_file_bytes(link);
+        }).find(link + ": is a character device, not a regular file") == 0);
+  CHECK(error_of([&] { read_file_bytes("/dev/null"); }).find("/dev/null: is a character device") ==
+        0);
 }
 
 TEST_CASE("read_file_bytes caps the size and names the cap and the file's size") {
@@ -55,7 +59,8 @@ TEST_CASE("read_file_bytes caps the size and names the cap and the file's size")
   const std::string empty = dir / "empty.txt";
   write_bytes(empty, {});
   CHECK(read_file_bytes(empty).empty());
-  CHECK(error_of([&] { read_file_bytes(dir / "missing"); }) == dir / "missing" + ": cannot open: No such file or directory");
+  CHECK(error_of([&] { read_file_bytes(dir / "missing"); }) ==
+        dir / "missing" + ": cannot open: No such file or directory");
 }
 
 TEST_CASE("read_file_bytes reads a /proc file whose stat size is 0") {

@@ -1,11 +1,11 @@
-// tests/fuzz/fuzz_lesson.cpp — seeded mutations of the shipped lessons: each one steps within the limits or is a UserError with file:line.
+// tests/fuzz/fuzz_lesson.cpp — mutated shipped lessons step within the limits or fail with file:line.
 //
-// Mutations: numbers and key values swapped for huge/negative/overflowing/non-finite ones, tokens swapped, lines
-// deleted, duplicated (up to 80 times: long grids, many ops) or inserted with risky keys, grid
-// rows widened, bytes overwritten or inserted, the text cut short. A few hundred cases by default;
-// CNNLAB_FUZZ_ITERS=N runs N (and CNNLAB_FUZZ_SEED=S starts elsewhere). Case i uses seed S + i,
-// so a failure names the one case to rerun; CNNLAB_FUZZ_VERBOSE=1 prints every refusal's reason.
-// Run it under -DCNNLAB_SANITIZE=address,undefined too.
+// Mutations: numbers and key values swapped for huge/negative/overflowing/non-finite ones, tokens
+// swapped, lines deleted, duplicated (up to 80 times: long grids, many ops) or inserted with risky
+// keys, grid rows widened, bytes overwritten or inserted, the text cut short. A few hundred cases
+// by default; CNNLAB_FUZZ_ITERS=N runs N (and CNNLAB_FUZZ_SEED=S starts elsewhere). Case i uses
+// seed S + i, so a failure names the one case to rerun; CNNLAB_FUZZ_VERBOSE=1 prints every
+// refusal's reason. Run it under -DCNNLAB_SANITIZE=address,undefined too.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -43,15 +43,20 @@ std::vector<std::string> shipped_lesson_texts() {
 }
 
 const char* const kNumbers[] = {
-    "0", "-1", "1", "2", "3", "16", "17", "63", "64", "65", "5000", "2147483647", "2147483648", "-2147483648",
-    "-2147483649", "4294967295", "4294967296", "4294967297", "9223372036854775807", "-9223372036854775808",
-    "1e308", "-1e308", "1e200", "-1e200", "1.5", "-0.0", "nan", "inf", "-inf", "1e-320", "0x7fffffff", "\"3\""};
-const char* const kKeys[] = {"padding", "stride", "size", "relu", "bias", "order", "type", "kernel", "kernels",
-                             "expected", "input", "channel_names", "binary_input", "sandbox", "label", "[[ops]]"};
+    "0", "-1", "1", "2", "3", "16", "17", "63", "64", "65", "5000", "2147483647", "2147483648",
+    "-2147483648", "-2147483649", "4294967295", "4294967296", "4294967297", "9223372036854775807",
+    "-9223372036854775808", "1e308", "-1e308", "1e200", "-1e200", "1.5", "-0.0", "nan", "inf",
+    "-inf", "1e-320", "0x7fffffff", "\"3\""};
+const char* const kKeys[] = {
+    "padding", "stride", "size", "relu", "bias", "order", "type", "kernel", "kernels", "expected",
+    "input", "channel_names", "binary_input", "sandbox", "label", "[[ops]]"};
 
 // Token spans: runs of number/identifier characters, or one other character each.
 std::vector<std::pair<size_t, size_t>> tokens(const std::string& s) {
-  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' || c == '+'; };
+  auto word = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' ||
+           c == '+';
+  };
   std::vector<std::pair<size_t, size_t>> out;
   for (size_t i = 0; i < s.size();) {
     size_t j = i + 1;
@@ -71,7 +76,8 @@ std::vector<size_t> line_starts(const std::string& s) {
 }
 
 // [start, end) of line k, including its newline.
-std::pair<size_t, size_t> line_span(const std::string& s, const std::vector<size_t>& starts, size_t k) {
+std::pair<size_t, size_t> line_span(const std::string& s, const std::vector<size_t>& starts,
+                                    size_t k) {
   size_t end = k + 1 < starts.size() ? starts[k + 1] : s.size();
   return {starts[k], end};
 }
@@ -80,7 +86,8 @@ void mutate_numbers(std::string& s, Rng& rng) {
   auto toks = tokens(s);
   std::vector<std::pair<size_t, size_t>> numbers;
   for (auto t : toks)
-    if (std::isdigit(static_cast<unsigned char>(s[t.first])) || (s[t.first] == '-' && t.second > 1)) numbers.push_back(t);
+    if (std::isdigit(static_cast<unsigned char>(s[t.first])) || (s[t.first] == '-' && t.second > 1))
+      numbers.push_back(t);
   if (numbers.empty()) return;
   auto [at, len] = numbers[rng.below(uint32_t(numbers.size()))];
   s.replace(at, len, kNumbers[rng.below(std::size(kNumbers))]);
@@ -111,8 +118,9 @@ void edit_lines(std::string& s, Rng& rng, int kind) {
     s.insert(to, copies);
   } else {  // a risky key with a risky value, half the time inside an op (after its type line)
     std::string key = kKeys[rng.below(std::size(kKeys))];
-    std::string added = key == "[[ops]]" ? "[[ops]]\ntype = \"conv\"\nkernel = [[1]]\n"
-                                         : key + " = " + kNumbers[rng.below(std::size(kNumbers))] + "\n";
+    std::string added = key == "[[ops]]"
+                            ? "[[ops]]\ntype = \"conv\"\nkernel = [[1]]\n"
+                            : key + " = " + kNumbers[rng.below(std::size(kNumbers))] + "\n";
     std::vector<size_t> op_lines;
     for (size_t k = 0; k < starts.size(); ++k)
       if (s.compare(starts[k], 5, "type ") == 0) op_lines.push_back(line_span(s, starts, k).second);
@@ -128,7 +136,9 @@ void set_value(std::string& s, Rng& rng) {
   for (size_t k = 0; k < starts.size(); ++k) {
     auto [from, to] = line_span(s, starts, k);
     size_t eq = s.find(" = ", from);
-    if (eq == std::string::npos || eq >= to || s[from] == '#' || s.compare(eq + 3, 3, "\"\"\"") == 0) continue;
+    if (eq == std::string::npos || eq >= to || s[from] == '#' ||
+        s.compare(eq + 3, 3, "\"\"\"") == 0)
+      continue;
     values.push_back({eq + 3, s[to - 1] == '\n' ? to - 1 : to});
   }
   if (values.empty()) return;
@@ -141,7 +151,8 @@ void widen_row(std::string& s, Rng& rng) {
   auto toks = tokens(s);
   std::vector<std::pair<size_t, size_t>> cells;
   for (size_t i = 0; i + 1 < toks.size(); ++i)
-    if (std::isdigit(static_cast<unsigned char>(s[toks[i].first])) && s[toks[i + 1].first] == ',') cells.push_back(toks[i]);
+    if (std::isdigit(static_cast<unsigned char>(s[toks[i].first])) && s[toks[i + 1].first] == ',')
+      cells.push_back(toks[i]);
   if (cells.empty()) return;
   auto [at, len] = cells[rng.below(uint32_t(cells.size()))];
   std::string cell = s.substr(at, len) + ", ", copies;
@@ -155,32 +166,55 @@ void byte_noise(std::string& s, Rng& rng) {
   for (uint32_t i = 0; i < n; ++i) {
     size_t at = rng.below(uint32_t(s.size()));
     char b = char(rng.below(256));
-    if (rng.below(2)) s[at] = b;
-    else s.insert(s.begin() + long(at), b);
+    if (rng.below(2))
+      s[at] = b;
+    else
+      s.insert(s.begin() + long(at), b);
   }
 }
 
 std::string mutate(std::string s, Rng& rng) {
-  uint32_t count = rng.below(2) ? 1 : 2 + rng.below(2);  // mostly one: more cases get past the TOML parser
+  uint32_t count =
+      rng.below(2) ? 1 : 2 + rng.below(2);  // mostly one: more cases get past the TOML parser
   for (uint32_t m = 0; m < count; ++m) {
     switch (rng.below(11)) {
-      case 0: mutate_numbers(s, rng); break;
-      case 1: case 10: set_value(s, rng); break;
-      case 2: swap_tokens(s, rng); break;
-      case 3: edit_lines(s, rng, 0); break;
-      case 4: edit_lines(s, rng, 1); break;
-      case 5: case 6: edit_lines(s, rng, 2); break;
-      case 7: widen_row(s, rng); break;
-      case 8: byte_noise(s, rng); break;
-      default: s.resize(rng.below(uint32_t(s.size()) + 1)); break;  // cut short
+      case 0:
+        mutate_numbers(s, rng);
+        break;
+      case 1:
+      case 10:
+        set_value(s, rng);
+        break;
+      case 2:
+        swap_tokens(s, rng);
+        break;
+      case 3:
+        edit_lines(s, rng, 0);
+        break;
+      case 4:
+        edit_lines(s, rng, 1);
+        break;
+      case 5:
+      case 6:
+        edit_lines(s, rng, 2);
+        break;
+      case 7:
+        widen_row(s, rng);
+        break;
+      case 8:
+        byte_noise(s, rng);
+        break;
+      default:
+        s.resize(rng.below(uint32_t(s.size()) + 1));
+        break;  // cut short
     }
   }
   return s;
 }
 
 bool grid_in_limits(const Grid& g) {
-  return g.h >= 1 && g.w >= 1 && g.h <= kMaxLessonGridSide && g.w <= kMaxLessonGridSide && g.c >= 1 &&
-         g.c <= kMaxLessonChannels && g.v.size() == size_t(g.h) * g.w * g.c;
+  return g.h >= 1 && g.w >= 1 && g.h <= kMaxLessonGridSide && g.w <= kMaxLessonGridSide &&
+         g.c >= 1 && g.c <= kMaxLessonChannels && g.v.size() == size_t(g.h) * g.w * g.c;
 }
 
 // A parsed lesson must be inside the limits and step: a sample of steps, each op's size text.
@@ -218,7 +252,8 @@ TEST_CASE("fuzz: mutated lesson files parse and step within the limits, or fail 
     const std::string text = mutate(texts[rng.below(uint32_t(texts.size()))], rng);
     const std::string name = "fuzz_" + std::to_string(seed + uint64_t(i)) + ".toml";
     INFO("case seed " << seed + uint64_t(i) << " (CNNLAB_FUZZ_SEED=" << seed + uint64_t(i)
-                      << " CNNLAB_FUZZ_ITERS=1), text:\n" << text);
+                      << " CNNLAB_FUZZ_ITERS=1), text:\n"
+                      << text);
     try {
       Lesson l = parse_lesson(text, name);
       run_parsed(l, rng);
@@ -231,7 +266,7 @@ TEST_CASE("fuzz: mutated lesson files parse and step within the limits, or fail 
       CHECK(std::string(e.what()).rfind(name + ":" + std::to_string(e.line()) + ": ", 0) == 0);
     }  // anything else (std::exception, a crash, a sanitizer report) fails the test
   }
-  MESSAGE("lesson fuzz: " << iterations << " cases from seed " << seed << ": " << parsed << " parsed and stepped, "
-                          << refused << " refused with file:line");
+  MESSAGE("lesson fuzz: " << iterations << " cases from seed " << seed << ": " << parsed
+                          << " parsed and stepped, " << refused << " refused with file:line");
   CHECK(parsed + refused == iterations);
 }
