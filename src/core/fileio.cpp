@@ -5,31 +5,92 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/error.h"
 
 namespace cnnlab {
 
-std::vector<uint8_t> read_file_bytes(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw UserError(path, "is a folder, not a file");
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw UserError(path, std::string("cannot open: ") + std::strerror(errno));
+namespace {
+
+// "812 bytes" below 1 MiB, else "3072.0 MiB": enough to compare a file with its cap.
+std::string size_text(uint64_t bytes) {
+  if (bytes < (uint64_t(1) << 20)) return std::to_string(bytes) + " bytes";
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", double(bytes) / double(1 << 20));
+  return buf;
+}
+
+// Refuses what read_file_bytes must not read: anything but a regular file, or one over the cap.
+void check_stat(const std::string& path, const struct stat& st, uint64_t max_bytes) {
+  if (S_ISDIR(st.st_mode)) throw UserError(path, "is a folder, not a file");
+  if (!S_ISREG(st.st_mode)) {
+    const char* kind = S_ISFIFO(st.st_mode)   ? "a FIFO (named pipe)"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                       : S_ISBLK(st.st_mode)  ? "a block device"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                                              : "a special file";
+    throw UserError(path, std::string("is ") + kind + ", not a regular file",
+                    "only regular files are read; remove it or point at the real file");
+  }
+  if (uint64_t(st.st_size) > max_bytes)
+    throw UserError(path, "file too large: " + size_text(uint64_t(st.st_size)) + " (limit " +
+                              size_text(max_bytes) + ")",
+                    "is this the right file?");
+}
+
+}  // namespace
+
+uint64_t check_regular_file(const std::string& path, uint64_t max_bytes) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)  // follows symlinks: a link to /dev/zero is a device
+    throw UserError(path, std::string("cannot open: ") + std::strerror(errno));
+  check_stat(path, st, max_bytes);
+  return uint64_t(st.st_size);
+}
+
+std::vector<uint8_t> read_file_bytes(const std::string& path, uint64_t max_bytes) {
+  check_regular_file(path, max_bytes);
+  // O_NONBLOCK: if the path was swapped for a FIFO after the stat, open must not wait for a writer.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw UserError(path, std::string("cannot open: ") + std::strerror(errno));
+  struct stat st;
   std::vector<uint8_t> bytes;
-  uint8_t buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
-  bool bad = std::ferror(f);
-  std::fclose(f);
-  if (bad) throw UserError(path, "read error");
+  try {
+    if (::fstat(fd, &st) != 0)
+      throw UserError(path, std::string("cannot open: ") + std::strerror(errno));
+    check_stat(path, st, max_bytes);
+    const uint64_t over = max_bytes == UINT64_MAX ? max_bytes : max_bytes + 1;  // one byte too many
+    bytes.resize(size_t(st.st_size) + 1);  // one spare byte notices a file that grew
+    size_t got = 0;
+    for (;;) {
+      if (got == bytes.size()) {
+        if (got > max_bytes)
+          throw UserError(path, "file too large: it grew past the limit of " +
+                                    size_text(max_bytes) + " while being read");
+        uint64_t grown = uint64_t(bytes.size()) * 2;
+        bytes.resize(size_t(grown < over ? grown : over));
+      }
+      ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw UserError(path, std::string("read error: ") + std::strerror(errno));
+      if (n == 0) break;
+      got += size_t(n);
+    }
+    bytes.resize(got);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
   return bytes;
 }
 
-std::string read_file_text(const std::string& path) {
-  auto b = read_file_bytes(path);
+std::string read_file_text(const std::string& path, uint64_t max_bytes) {
+  auto b = read_file_bytes(path, max_bytes);
   return std::string(b.begin(), b.end());
 }
 

@@ -1,7 +1,8 @@
 // data/dataset.cpp — scans DIR/<class>/<files>, decodes + resizes on several threads, finds duplicates.
 //
 // [SECTION] folder scan     list_classes, list_class_files
-// [SECTION] parallel decode decode_all (worker pool; progress + cancel from the calling thread)
+// [SECTION] parallel decode decode_all (worker pool; progress + cancel from the calling thread;
+//                           a pixel budget shared by the threads bounds decode memory)
 // [SECTION] duplicates      byte-identical files by hash, confirmed by comparing bytes
 // [SECTION] load            load_image_folder, estimate_dataset_bytes
 #include "data/dataset.h"
@@ -9,6 +10,7 @@
 #include <stb_image_resize.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -109,12 +111,57 @@ uint64_t fnv1a(const uint8_t* d, size_t n) {
   return h;
 }
 
-// Decodes file i into slot i of `pixels` ((N, S, S, 3)).
-void decode_one(const std::string& path, int size, uint8_t* slot, FileResult& r) {
+// Pixels being decoded at once across threads, handed out first come first served: an image waits
+// until its pixels fit beside those in flight (or nothing is in flight: a huge image goes alone).
+class DecodeBudget {
+ public:
+  explicit DecodeBudget(long long limit) : limit_(limit) {}
+  void acquire(long long pixels) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const uint64_t ticket = next_ticket_++;
+    changed_.wait(lock, [&] {
+      return serving_ == ticket && (in_use_ == 0 || in_use_ + pixels <= limit_);
+    });
+    ++serving_;
+    in_use_ += pixels;
+    peak_ = std::max(peak_, in_use_);
+    changed_.notify_all();  // the next in line may fit too
+  }
+  void release(long long pixels) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      in_use_ -= pixels;
+    }
+    changed_.notify_all();
+  }
+  long long peak() const { return peak_; }  // read after the threads have joined
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  long long limit_, in_use_ = 0, peak_ = 0;
+  uint64_t next_ticket_ = 0, serving_ = 0;
+};
+
+// Holds pixels of the budget for one decode; gives them back however the decode ends.
+struct BudgetHold {
+  DecodeBudget& budget;
+  long long pixels;
+  BudgetHold(DecodeBudget& b, long long p) : budget(b), pixels(p) { budget.acquire(pixels); }
+  ~BudgetHold() { budget.release(pixels); }
+  BudgetHold(const BudgetHold&) = delete;
+  BudgetHold& operator=(const BudgetHold&) = delete;
+};
+
+// Decodes file i into slot i of `pixels` ((N, S, S, 3)). The header is checked before the budget
+// is asked, so an image over the per-image limits never waits or allocates.
+void decode_one(const std::string& path, int size, uint8_t* slot, FileResult& r,
+                DecodeBudget& budget) {
   try {
-    std::vector<uint8_t> bytes = read_file_bytes(path);
+    std::vector<uint8_t> bytes = read_image_bytes(path);
     r.bytes = bytes.size();
     r.hash = fnv1a(bytes.data(), bytes.size());
+    BudgetHold hold(budget, check_image_memory(bytes.data(), bytes.size(), path).pixels());
     Image img = decode_image_memory(bytes.data(), bytes.size(), path);
     if (img.width == size && img.height == size) {
       std::memcpy(slot, img.pixels.data(), img.pixels.size());
@@ -130,8 +177,9 @@ void decode_one(const std::string& path, int size, uint8_t* slot, FileResult& r)
 
 // Decodes every path on `threads` threads (the caller is one of them and alone calls progress).
 void decode_all(const std::vector<std::string>& paths, int size, uint8_t* pixels,
-                std::vector<FileResult>& results, const LoadOptions& opt) {
+                std::vector<FileResult>& results, const LoadOptions& opt, LoadReport& rep) {
   const size_t n = paths.size(), per_image = size_t(size) * size * 3;
+  DecodeBudget budget(opt.decode_budget_pixels);
   std::atomic<size_t> next{0}, done{0};
   std::exception_ptr failure;
   std::mutex failure_mutex;
@@ -142,7 +190,7 @@ void decode_all(const std::vector<std::string>& paths, int size, uint8_t* pixels
       size_t i = next.fetch_add(1);
       if (i >= n) return;
       try {
-        decode_one(paths[i], size, pixels + i * per_image, results[i]);
+        decode_one(paths[i], size, pixels + i * per_image, results[i], budget);
       } catch (...) {  // bad_alloc and the like: stop everyone, rethrow in the caller
         std::lock_guard<std::mutex> lock(failure_mutex);
         if (!failure) failure = std::current_exception();
@@ -157,6 +205,7 @@ void decode_all(const std::vector<std::string>& paths, int size, uint8_t* pixels
   for (int t = 1; t < threads; ++t) pool.emplace_back(work, false);
   work(true);
   for (auto& t : pool) t.join();
+  rep.peak_decode_pixels = budget.peak();
   if (failure) std::rethrow_exception(failure);
   if (opt.progress && !cancelled()) opt.progress(n, n);  // always end on (total, total)
 }
@@ -165,7 +214,7 @@ void decode_all(const std::vector<std::string>& paths, int size, uint8_t* pixels
 
 bool same_bytes(const std::string& a, const std::string& b) {
   try {
-    return read_file_bytes(a) == read_file_bytes(b);
+    return read_image_bytes(a) == read_image_bytes(b);
   } catch (const UserError&) {
     return false;  // changed under us: not a confirmed duplicate
   }
@@ -280,7 +329,7 @@ Dataset load_image_folder(const std::string& dir, const LoadOptions& opt, LoadRe
   }
   std::vector<uint8_t> pixels = allocate_pixels(dir, paths.size(), opt.image_size);
   std::vector<FileResult> results(paths.size());
-  decode_all(paths, opt.image_size, pixels.data(), results, opt);
+  decode_all(paths, opt.image_size, pixels.data(), results, opt, rep);
   if (opt.cancel && opt.cancel->load()) throw UserError(dir, "loading cancelled");
   std::vector<FileResult> kept = keep_decoded(ds, paths, labels, results, pixels, rep);
   ds.pixels = std::move(pixels);  // (N, S, S, 3)

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "data/image.h"
+
 namespace cnnlab {
 
 struct Dataset {
@@ -31,19 +33,23 @@ struct LoadReport {
   size_t loaded = 0;
   std::vector<SkippedFile> skipped;  // every file that was not loaded, with why
   size_t duplicate_groups = 0;       // number of sets of byte-identical files
+  long long peak_decode_pixels = 0;  // most pixels decoded at once (≤ the budget, or one image)
 };
 
 struct LoadOptions {
   int image_size = 299;  // every image is resized to image_size × image_size
   int threads = 2;
+  // Pixels being decoded at once, shared by all threads (see kDecodeBudgetPixels).
+  long long decode_budget_pixels = kDecodeBudgetPixels;
   // Called from the calling thread (never concurrently) with the number of files processed so far.
   std::function<void(size_t done, size_t total)> progress;
   // If set and becomes true, loading stops and load_image_folder throws UserError(dir, "cancelled").
   std::atomic<bool>* cancel = nullptr;
 };
 
-// Loads DIR/<class>/<image> (hidden dot-names ignored). Undecodable files are skipped and listed in
-// `report` (may be null). Throws UserError for an unusable folder: missing, a file, no class
+// Loads DIR/<class>/<image> (hidden dot-names ignored). Undecodable files, and files that are not
+// regular (FIFOs, devices, links to them) or too large, are skipped unread and listed in `report`
+// (may be null). Throws UserError for an unusable folder: missing, a file, no class
 // subfolders, fewer than two classes, or a class folder with no usable images.
 Dataset load_image_folder(const std::string& dir, const LoadOptions& options, LoadReport* report);
 

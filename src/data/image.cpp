@@ -91,7 +91,7 @@ void write_to_vector(void* context, void* data, int size) {
 
 }  // namespace
 
-Image decode_image_memory(const uint8_t* data, size_t size, const std::string& name) {
+ImageInfo check_image_memory(const uint8_t* data, size_t size, const std::string& name) {
   if (size == 0) throw UserError(name, "empty file (0 bytes)", "remove it or replace it with an image");
   if (size > size_t(INT32_MAX)) throw UserError(name, "file too large to be an image (over 2 GB)");
   int w = 0, h = 0, n = 0;
@@ -108,6 +108,11 @@ Image decode_image_memory(const uint8_t* data, size_t size, const std::string& n
     throw UserError(name, "cannot decode image: JPEG data ends early (truncated or corrupt file)");
   if (bmp_is_truncated(data, size))
     throw UserError(name, "cannot decode image: BMP file is shorter than its header says (truncated)");
+  return {w, h};
+}
+
+Image decode_image_memory(const uint8_t* data, size_t size, const std::string& name) {
+  check_image_memory(data, size, name);
   int w2 = 0, h2 = 0, n2 = 0;
   uint8_t* px = stbi_load_from_memory(data, int(size), &w2, &h2, &n2, 3);  // force RGB
   if (!px) throw UserError(name, explain_stb_failure(stbi_failure_reason()));
@@ -120,15 +125,19 @@ Image decode_image_memory(const uint8_t* data, size_t size, const std::string& n
   return img;
 }
 
-Image decode_image_file(const std::string& path) {
+std::vector<uint8_t> read_image_bytes(const std::string& path) {
   // Refuse before reading: a stray video or disk image in a class folder must not fill memory.
   std::error_code ec;
-  uintmax_t file_size = std::filesystem::file_size(path, ec);
+  uintmax_t file_size = std::filesystem::file_size(path, ec);  // fails (no size) for non-regular files
   if (!ec && file_size > kMaxImageFileBytes)
     throw UserError(path, "file too large to be an image (" + std::to_string(file_size >> 20) +
                               " MiB; limit " + std::to_string(kMaxImageFileBytes >> 20) + " MiB)",
                     "remove it from the dataset folder");
-  std::vector<uint8_t> bytes = read_file_bytes(path);  // throws UserError(path, reason)
+  return read_file_bytes(path, kMaxImageFileBytes);  // refuses FIFOs, devices, folders: UserError
+}
+
+Image decode_image_file(const std::string& path) {
+  std::vector<uint8_t> bytes = read_image_bytes(path);
   return decode_image_memory(bytes.data(), bytes.size(), path);
 }
 

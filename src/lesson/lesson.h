@@ -62,6 +62,18 @@ struct Op {
   int source_line = 0;  // line of the op's [[ops]] table in the file (0 if built in code)
 };
 
+// Limits no lesson needs, so that a mistyped or hostile file is refused with its line instead of
+// hanging the app: every grid (input, kernel, expected, each op's output) at most 64×64 with at
+// most 16 channels, at most 16 kernels per conv and 16 ops, stride and pool size at most 64,
+// explicit padding at most the kernel's size on that side's axis, and at most 2²² multiplications
+// for the whole chain (run_chain, the stepper and the UI stay instant).
+inline constexpr int kMaxLessonGridSide = 64;
+inline constexpr int kMaxLessonChannels = 16;
+inline constexpr int kMaxLessonOps = 16;
+inline constexpr int kMaxLessonStride = 64;
+inline constexpr long long kMaxLessonProducts = 1LL << 22;
+inline constexpr unsigned long long kMaxLessonFileBytes = 1ULL << 20;  // a lesson file is a few KB
+
 // The default tie rule text; a lesson may override it with `tie_rule = "..."`.
 extern const char* const kDefaultTieRule;
 
@@ -80,7 +92,8 @@ struct Lesson {
 };
 
 // Parses one lesson file's text. Checks everything (shapes, kernel fits the padded input,
-// stride ≥ 1, channel counts, expected outputs) and resolves padding. Throws
+// stride ≥ 1, channel counts, the limits above, finite outputs, expected outputs) and resolves
+// padding. Integers out of range are errors, never truncated. Throws
 // cnnlab::UserError(path, reason, hint, line) naming the offending line.
 Lesson parse_lesson(const std::string& toml_text, const std::string& path);
 // Reads the file, then parse_lesson. Throws UserError if unreadable or malformed.
@@ -106,7 +119,8 @@ const Lesson* find_lesson(const std::vector<Lesson>& lessons, const std::string&
 void resolve_padding(ConvOp& conv, int in_h, int in_w);
 
 // Re-checks a lesson edited in code (sandbox): resolves padding along the chain and returns ""
-// if it can run, else the first problem ("kernel 5×5 is larger than the padded input 4×4").
+// if it can run, else the first problem ("kernel 5×5 is larger than the padded input 4×4"). The
+// limits above and finite outputs are checked too.
 std::string check_lesson(Lesson& lesson);
 
 }  // namespace cnnlab

@@ -22,6 +22,7 @@
 
 #include "core/error.h"
 #include "core/fileio.h"
+#include "core/padding.h"
 #include "lesson/stepper.h"
 
 namespace cnnlab {
@@ -60,9 +61,22 @@ struct Parser {
          "write numbers without quotes, e.g. [[0, 1], [1, 0]]");
   }
 
-  int integer(const toml::node& n, const std::string& what) const {
-    if (auto i = n.as_integer()) return int(i->get());
-    fail(line_of(n), what + " must be a whole number, not " + std::string(type_name(n)), "e.g. " + what + " = 1");
+  // A whole number in [lo, hi]. Out of range is an error, never truncated (4294967297 is not 1).
+  int integer(const toml::node& n, const std::string& what, long long lo, long long hi, const std::string& where,
+              const std::string& hint) const {
+    auto i = n.as_integer();
+    if (!i) fail(line_of(n), what + " must be a whole number, not " + std::string(type_name(n)), "e.g. " + what + " = 1");
+    long long v = i->get();
+    if (v < lo) fail(line_of(n), what + " must be " + std::to_string(lo) + " or more, not " + std::to_string(v) + where, hint);
+    if (v > hi) fail(line_of(n), what + " must be at most " + std::to_string(hi) + ", not " + std::to_string(v) + where, hint);
+    return int(v);
+  }
+
+  // Grid sizes are checked before anything is allocated: a lesson grid is small (lesson.h limits).
+  void check_side(const toml::node& n, size_t count, const std::string& what, const char* unit) const {
+    if (count > size_t(kMaxLessonGridSide))
+      fail(line_of(n), what + " has " + std::to_string(count) + " " + unit + "; a lesson grid has at most " +
+                           std::to_string(kMaxLessonGridSide), "lessons use small grids, at most 64×64");
   }
 
   std::string string_of(const toml::node& n, const std::string& what) const {
@@ -96,6 +110,7 @@ struct Parser {
     const toml::array* rows = n.as_array();
     if (!rows || rows->empty())
       fail(line_of(n), what + " must be a non-empty list of rows, e.g. [[0, 1], [1, 0]]", "check the brackets");
+    check_side(n, rows->size(), what, "rows");
     Grid g;
     for (size_t y = 0; y < rows->size(); ++y) {
       const toml::node& row_node = *rows->get(y);
@@ -104,6 +119,7 @@ struct Parser {
       if (!row) fail(line_of(row_node), row_name + " must be a list of numbers", "each row looks like [0, 1, 0]");
       if (y == 0) g = Grid(int(rows->size()), int(row->size()), 1);
       if (row->empty()) fail(line_of(row_node), row_name + " is empty", "give every row at least one number");
+      check_side(row_node, row->size(), row_name, "numbers");
       if (int(row->size()) != g.w)
         fail(line_of(row_node), what + " is ragged: row " + std::to_string(y + 1) + " has " + std::to_string(row->size()) +
                  " numbers but row 1 has " + std::to_string(g.w), "every row needs the same number of values");
@@ -124,6 +140,9 @@ struct Parser {
   Grid grid(const toml::node& n, const std::string& what) const {
     if (!is_3d(n)) return matrix(n, what);
     const toml::array& chans = *n.as_array();
+    if (chans.size() > size_t(kMaxLessonChannels))
+      fail(line_of(n), what + " has " + std::to_string(chans.size()) + " channels; a lesson grid has at most " +
+                           std::to_string(kMaxLessonChannels), "use at most 16 channels");
     std::vector<Grid> planes;
     for (size_t c = 0; c < chans.size(); ++c) {
       planes.push_back(matrix(*chans.get(c), what + " channel " + std::to_string(c + 1)));
@@ -143,6 +162,7 @@ struct Parser {
 
   // [SECTION] ops --------------------------------------------------------------------------------
 
+  // Explicit pads are at most the kernel's size on their axis: more only adds zeros no window uses.
   void parse_padding(const toml::node& n, ConvOp& cv, const std::string& where) const {
     if (auto s = n.as_string()) {
       if (s->get() == "valid") cv.padding = GridPadding::Valid;
@@ -152,8 +172,8 @@ struct Parser {
     }
     cv.padding = GridPadding::Explicit;
     if (n.is_integer()) {
-      int p = integer(n, "padding");
-      if (p < 0) fail(line_of(n), "padding must be 0 or more" + where, "e.g. padding = 1 adds one ring of zeros");
+      int p = integer(n, "padding", 0, std::min(cv.kh(), cv.kw()), where,
+                      "e.g. padding = 1 adds one ring of zeros; padding is at most the kernel's size");
       cv.pad_top = cv.pad_bottom = cv.pad_left = cv.pad_right = p;
       return;
     }
@@ -163,10 +183,9 @@ struct Parser {
     int* fields[4] = {&cv.pad_top, &cv.pad_bottom, &cv.pad_left, &cv.pad_right};
     const char* names[4] = {"top", "bottom", "left", "right"};
     for (int i = 0; i < 4; ++i) {
-      if (const toml::node* v = t->get(names[i])) {
-        *fields[i] = integer(*v, std::string("padding.") + names[i]);
-        if (*fields[i] < 0) fail(line_of(*v), "padding must be 0 or more" + where, "use 0 for no padding on a side");
-      }
+      if (const toml::node* v = t->get(names[i]))
+        *fields[i] = integer(*v, std::string("padding.") + names[i], 0, i < 2 ? cv.kh() : cv.kw(), where,
+                             "use 0 for no padding on a side; padding is at most the kernel's size");
     }
   }
 
@@ -182,6 +201,9 @@ struct Parser {
     } else {
       const toml::array* ks = ksn->as_array();
       if (!ks || ks->empty()) fail(line_of(*ksn), "kernels must be a non-empty list of kernels" + where, "kernels = [ [[1,0],[0,1]], [[0,1],[1,0]] ]");
+      if (ks->size() > size_t(kMaxLessonChannels))
+        fail(line_of(*ksn), "kernels has " + std::to_string(ks->size()) + " kernels; a conv has at most " +
+                                std::to_string(kMaxLessonChannels) + where, "use at most 16 kernels");
       for (size_t i = 0; i < ks->size(); ++i) {
         cv.kernels.push_back(grid(*ks->get(i), "kernel " + std::to_string(i + 1)));
         if (cv.kernels[i].h != cv.kernels[0].h || cv.kernels[i].w != cv.kernels[0].w || cv.kernels[i].c != cv.kernels[0].c)
@@ -204,10 +226,8 @@ struct Parser {
         cv.bias.assign(cv.kernels.size(), v);
       }
     }
-    if (const toml::node* s = t.get("stride")) {
-      cv.stride = integer(*s, "stride");
-      if (cv.stride < 1) fail(line_of(*s), "stride must be 1 or more, not " + std::to_string(cv.stride) + where, "stride = 1 moves the window one cell at a time");
-    }
+    if (const toml::node* s = t.get("stride"))
+      cv.stride = integer(*s, "stride", 1, kMaxLessonStride, where, "stride = 1 moves the window one cell at a time");
     if (const toml::node* p = t.get("padding")) parse_padding(*p, cv, where);
     if (const toml::node* r = t.get("relu")) cv.relu = boolean(*r, "relu");
     return cv;
@@ -216,15 +236,11 @@ struct Parser {
   PoolOp parse_pool(const toml::table& t, const std::string& where) const {
     check_keys(t, {"type", "label", "size", "stride", "expected"}, where);
     PoolOp p;
-    if (const toml::node* s = t.get("size")) {
-      p.size = integer(*s, "size");
-      if (p.size < 1) fail(line_of(*s), "pool size must be 1 or more" + where, "size = 2 pools 2×2 windows");
-    }
+    if (const toml::node* s = t.get("size"))
+      p.size = integer(*s, "pool size", 1, kMaxLessonGridSide, where, "size = 2 pools 2×2 windows");
     p.stride = p.size;
-    if (const toml::node* s = t.get("stride")) {
-      p.stride = integer(*s, "stride");
-      if (p.stride < 1) fail(line_of(*s), "stride must be 1 or more, not " + std::to_string(p.stride) + where, "stride = 2 moves the window two cells at a time");
-    }
+    if (const toml::node* s = t.get("stride"))
+      p.stride = integer(*s, "stride", 1, kMaxLessonStride, where, "stride = 2 moves the window two cells at a time");
     return p;
   }
 
@@ -241,66 +257,102 @@ struct Parser {
   }
 };
 
-// Checks one op against its input shape (resolving padding) and returns its output shape, or a
-// problem. Shared by parse_lesson (which adds the line) and check_lesson.
+// Checks one op against its input shape (resolving padding) and returns its output shape and the
+// multiplications it needs, or a problem. Shared by parse_lesson (which adds the line) and
+// check_lesson (sandbox edits), so both enforce the same limits.
 struct OpCheck {
   std::string reason, hint;
   int h = 0, w = 0, c = 0;
+  long long products = 0;  // multiply-adds (pool: comparisons) for the whole output
 };
-OpCheck check_op(Op& op, int in_h, int in_w, int in_c) {
+
+OpCheck problem(std::string reason, std::string hint) {
   OpCheck r;
-  if (op.kind == Op::Kind::Relu) { r.h = in_h, r.w = in_w, r.c = in_c; return r; }
-  if (op.kind == Op::Kind::Pool) {
-    if (op.pool.size < 1 || op.pool.stride < 1) {
-      r.reason = "pool size and stride must be 1 or more";
-      r.hint = "size = 2, stride = 2 is the usual choice";
-      return r;
-    }
-    if (op.pool.size > in_h || op.pool.size > in_w) {
-      r.reason = "pool window " + Parser::size_text(op.pool.size, op.pool.size) + " is larger than its input " + Parser::size_text(in_h, in_w);
-      r.hint = "use a smaller size or a larger input";
-      return r;
-    }
-    r.h = (in_h - op.pool.size) / op.pool.stride + 1, r.w = (in_w - op.pool.size) / op.pool.stride + 1, r.c = in_c;
-    return r;
-  }
-  ConvOp& cv = op.conv;
-  if (cv.kernels.empty() || cv.kernels[0].c != in_c) {
-    r.reason = "the kernel's channels do not match its input's " + std::to_string(in_c);
-    r.hint = "one 2-D slice per input channel";
-    return r;
-  }
-  for (const Grid& k : cv.kernels)
-    if (k.h < 1 || k.w < 1 || k.h != cv.kh() || k.w != cv.kw() || k.c != in_c || k.v.size() != size_t(k.h) * k.w * k.c) {
-      r.reason = "all kernels of a conv need the same non-empty shape";
-      r.hint = "resize every kernel together";
-      return r;
-    }
-  if (cv.bias.size() != cv.kernels.size()) {
-    r.reason = "a conv needs one bias per kernel";
-    r.hint = "bias = 0 gives every kernel a zero bias";
-    return r;
-  }
-  if (cv.stride < 1) {
-    r.reason = "stride must be 1 or more, not " + std::to_string(cv.stride);
-    r.hint = "stride = 1 moves the window one cell at a time";
-    return r;
-  }
-  if (std::min({cv.pad_top, cv.pad_left, cv.pad_bottom, cv.pad_right}) < 0) {
-    r.reason = "padding cannot be negative";
-    r.hint = "use 0 for no padding on a side";
-    return r;
-  }
-  resolve_padding(cv, in_h, in_w);
-  int ph = in_h + cv.pad_top + cv.pad_bottom, pw = in_w + cv.pad_left + cv.pad_right;
-  if (cv.kh() > ph || cv.kw() > pw) {
-    r.reason = "kernel " + Parser::size_text(cv.kh(), cv.kw()) + " is larger than the padded input " + Parser::size_text(ph, pw);
-    r.hint = "use a smaller kernel, more padding, or a larger input";
-    return r;
-  }
-  r.h = (ph - cv.kh()) / cv.stride + 1, r.w = (pw - cv.kw()) / cv.stride + 1, r.c = cv.c_out();
+  r.reason = std::move(reason), r.hint = std::move(hint);
   return r;
 }
+
+OpCheck check_pool(const PoolOp& p, int in_h, int in_w, int in_c) {
+  if (p.size < 1 || p.stride < 1) return problem("pool size and stride must be 1 or more", "size = 2, stride = 2 is the usual choice");
+  if (p.stride > kMaxLessonStride)
+    return problem("stride must be at most " + std::to_string(kMaxLessonStride), "stride = 2 is the usual choice");
+  if (p.size > in_h || p.size > in_w)
+    return problem("pool window " + Parser::size_text(p.size, p.size) + " is larger than its input " + Parser::size_text(in_h, in_w),
+                   "use a smaller size or a larger input");
+  OpCheck r;
+  r.h = (in_h - p.size) / p.stride + 1, r.w = (in_w - p.size) / p.stride + 1, r.c = in_c;
+  r.products = (long long)r.h * r.w * r.c * p.size * p.size;
+  return r;
+}
+
+OpCheck check_conv(ConvOp& cv, int in_h, int in_w, int in_c) {
+  if (cv.kernels.empty() || cv.kernels[0].c != in_c)
+    return problem("the kernel's channels do not match its input's " + std::to_string(in_c), "one 2-D slice per input channel");
+  if (cv.c_out() > kMaxLessonChannels)
+    return problem("a conv has at most " + std::to_string(kMaxLessonChannels) + " kernels", "remove some kernels");
+  for (const Grid& k : cv.kernels)
+    if (k.h < 1 || k.w < 1 || k.h != cv.kh() || k.w != cv.kw() || k.c != in_c || k.v.size() != size_t(k.h) * k.w * k.c)
+      return problem("all kernels of a conv need the same non-empty shape", "resize every kernel together");
+  if (cv.bias.size() != cv.kernels.size()) return problem("a conv needs one bias per kernel", "bias = 0 gives every kernel a zero bias");
+  if (cv.stride < 1) return problem("stride must be 1 or more, not " + std::to_string(cv.stride), "stride = 1 moves the window one cell at a time");
+  if (cv.stride > kMaxLessonStride)
+    return problem("stride must be at most " + std::to_string(kMaxLessonStride) + ", not " + std::to_string(cv.stride),
+                   "stride = 1 moves the window one cell at a time");
+  if (std::min({cv.pad_top, cv.pad_left, cv.pad_bottom, cv.pad_right}) < 0)
+    return problem("padding cannot be negative", "use 0 for no padding on a side");
+  if (std::max(cv.pad_top, cv.pad_bottom) > cv.kh() || std::max(cv.pad_left, cv.pad_right) > cv.kw())
+    return problem("padding is more than the kernel's size " + Parser::size_text(cv.kh(), cv.kw()),
+                   "padding is at most the kernel's size; more only adds zeros no window uses");
+  resolve_padding(cv, in_h, in_w);
+  int ph = in_h + cv.pad_top + cv.pad_bottom, pw = in_w + cv.pad_left + cv.pad_right;
+  if (cv.kh() > ph || cv.kw() > pw)
+    return problem("kernel " + Parser::size_text(cv.kh(), cv.kw()) + " is larger than the padded input " + Parser::size_text(ph, pw),
+                   "use a smaller kernel, more padding, or a larger input");
+  OpCheck r;
+  r.h = (ph - cv.kh()) / cv.stride + 1, r.w = (pw - cv.kw()) / cv.stride + 1, r.c = cv.c_out();
+  r.products = (long long)r.h * r.w * r.c * cv.kh() * cv.kw() * in_c;
+  return r;
+}
+
+OpCheck check_op(Op& op, int in_h, int in_w, int in_c) {
+  OpCheck r;
+  if (op.kind == Op::Kind::Relu) r.h = in_h, r.w = in_w, r.c = in_c, r.products = (long long)in_h * in_w * in_c;
+  else if (op.kind == Op::Kind::Pool) r = check_pool(op.pool, in_h, in_w, in_c);
+  else r = check_conv(op.conv, in_h, in_w, in_c);
+  if (r.reason.empty() && (r.h > kMaxLessonGridSide || r.w > kMaxLessonGridSide))
+    return problem("the output would be " + Parser::size_text(r.h, r.w) + "; a lesson grid has at most " +
+                       Parser::size_text(kMaxLessonGridSide, kMaxLessonGridSide),
+                   "use less padding or a larger stride");
+  return r;
+}
+
+// The whole chain's multiplications, checked op by op so the error names the op that crosses it.
+std::string products_problem(long long total) {
+  if (total <= kMaxLessonProducts) return {};
+  return "the ops up to this one need " + std::to_string(total) + " multiplications; a lesson is limited to " +
+         std::to_string(kMaxLessonProducts);
+}
+const char* const kProductsHint = "use smaller grids, fewer kernels or fewer channels";
+
+// The input grid's limits (the parser checks them while reading; a sandbox edit may not).
+std::string input_problem(const Grid& in) {
+  if (in.h > kMaxLessonGridSide || in.w > kMaxLessonGridSide || in.c > kMaxLessonChannels)
+    return "the input is " + Parser::size_text(in.h, in.w) + "×" + std::to_string(in.c) + "; a lesson grid has at most " +
+           Parser::size_text(kMaxLessonGridSide, kMaxLessonGridSide) + "×" + std::to_string(kMaxLessonChannels);
+  return {};
+}
+
+// "row 2, column 3 is inf" for the first non-finite cell (values overflowed), else "".
+std::string first_non_finite(const Grid& g) {
+  for (int c = 0; c < g.c; ++c)
+    for (int y = 0; y < g.h; ++y)
+      for (int x = 0; x < g.w; ++x)
+        if (!std::isfinite(g.at(y, x, c)))
+          return "row " + std::to_string(y + 1) + ", column " + std::to_string(x + 1) +
+                 (g.c > 1 ? ", channel " + std::to_string(c + 1) : "") + " is " + format_number(g.at(y, x, c));
+  return {};
+}
+const char* const kOverflowHint = "the numbers are too large: use smaller input, kernel and bias values";
 
 std::string grid_as_toml(const Grid& g) {
   std::string s = g.c > 1 ? "[" : "";
@@ -325,7 +377,8 @@ std::string first_difference(const Grid& want, const Grid& got) {
     for (int y = 0; y < got.h; ++y)
       for (int x = 0; x < got.w; ++x) {
         double a = want.at(y, x, c), b = got.at(y, x, c);
-        if (std::fabs(a - b) > 1e-9 * std::max(1.0, std::fabs(b)))
+        // !(diff <= tol) rather than diff > tol: an output that overflowed to inf or NaN never matches.
+        if (!std::isfinite(b) || !(std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b))))
           return "row " + std::to_string(y + 1) + ", column " + std::to_string(x + 1) +
                  (got.c > 1 ? ", channel " + std::to_string(c + 1) : "") + " says " + format_number(a) +
                  " but the computation gives " + format_number(b);
@@ -338,7 +391,11 @@ void parse_ops(const Parser& P, const toml::table& root, Lesson& L, std::vector<
   const toml::array* ops = ops_node.as_array();
   if (!ops || ops->empty() || !ops->is_array_of_tables())
     P.fail(P.line_of(ops_node), "'ops' must be one or more [[ops]] tables", "start each op with a line [[ops]] and a type = \"conv\"");
+  if (ops->size() > size_t(kMaxLessonOps))
+    P.fail(P.line_of(*ops->get(kMaxLessonOps)), "a lesson has at most " + std::to_string(kMaxLessonOps) + " ops, this one has " +
+                                                    std::to_string(ops->size()), "split it into several lessons");
   int h = L.input.h, w = L.input.w, c = L.input.c;
+  long long products = 0;
   for (size_t i = 0; i < ops->size(); ++i) {
     const toml::table& t = *ops->get(i)->as_table();
     std::string where = " in op " + std::to_string(i + 1);
@@ -351,6 +408,7 @@ void parse_ops(const Parser& P, const toml::table& root, Lesson& L, std::vector<
     else P.fail(P.line_of(*t.get("type")), "unknown op type \"" + type + "\"" + where, "use \"conv\", \"maxpool\" or \"relu\"");
     OpCheck r = check_op(op, h, w, c);
     if (!r.reason.empty()) P.fail(op.source_line, r.reason + where, r.hint);
+    if (std::string p = products_problem(products += r.products); !p.empty()) P.fail(op.source_line, p + where, kProductsHint);
     h = r.h, w = r.w, c = r.c;
     op.label = t.get("label") ? P.string_of(*t.get("label"), "label") : Parser::default_label(op);
     const toml::node* e = t.get("expected");
@@ -368,7 +426,7 @@ void parse_header(const Parser& P, const toml::table& root, Lesson& L) {
   L.title = P.string_of(P.require(root, "title", ""), "title");
   L.text = P.string_of(P.require(root, "text", ""), "text");
   while (!L.text.empty() && (L.text.back() == '\n' || L.text.back() == ' ')) L.text.pop_back();
-  if (const toml::node* n = root.get("order")) L.order = P.integer(*n, "order");
+  if (const toml::node* n = root.get("order")) L.order = P.integer(*n, "order", -1000000, 1000000, "", "e.g. order = 3");
   L.tie_rule = root.get("tie_rule") ? P.string_of(*root.get("tie_rule"), "tie_rule") : kDefaultTieRule;
   if (const toml::node* n = root.get("binary_input")) L.binary_input = P.boolean(*n, "binary_input");
   if (const toml::node* n = root.get("sandbox")) L.sandbox = P.boolean(*n, "sandbox");
@@ -393,29 +451,36 @@ void resolve_padding(ConvOp& cv, int in_h, int in_w) {
   if (cv.padding == GridPadding::Valid) {
     cv.pad_top = cv.pad_bottom = cv.pad_left = cv.pad_right = 0;
   } else if (cv.padding == GridPadding::Same) {
-    auto total = [&](int in, int k) {
-      int out = (in + cv.stride - 1) / cv.stride;  // ceil(in / S)
-      return std::max((out - 1) * cv.stride + k - in, 0);
-    };
-    int th = total(in_h, cv.kh()), tw = total(in_w, cv.kw());
-    cv.pad_top = th / 2, cv.pad_bottom = th - th / 2;
-    cv.pad_left = tw / 2, cv.pad_right = tw - tw / 2;
+    SamePadding rows = same_padding(in_h, cv.kh(), cv.stride), cols = same_padding(in_w, cv.kw(), cv.stride);
+    cv.pad_top = rows.before, cv.pad_bottom = rows.after;
+    cv.pad_left = cols.before, cv.pad_right = cols.after;
   }
 }
 
 std::string check_lesson(Lesson& lesson) {
   if (lesson.input.empty()) return "the input is empty";
+  if (std::string p = input_problem(lesson.input); !p.empty()) return p;
+  if (lesson.ops.size() > size_t(kMaxLessonOps)) return "a lesson has at most " + std::to_string(kMaxLessonOps) + " ops";
   int h = lesson.input.h, w = lesson.input.w, c = lesson.input.c;
+  long long products = 0;
   for (size_t i = 0; i < lesson.ops.size(); ++i) {
     OpCheck r = check_op(lesson.ops[i], h, w, c);
+    if (r.reason.empty()) r.reason = products_problem(products += r.products);
     if (!r.reason.empty()) return "op " + std::to_string(i + 1) + ": " + r.reason;
     h = r.h, w = r.w, c = r.c;
   }
+  std::vector<Grid> outs = run_chain(lesson);
+  for (size_t i = 0; i < outs.size(); ++i)
+    if (std::string bad = first_non_finite(outs[i]); !bad.empty())
+      return "op " + std::to_string(i + 1) + ": " + bad + " (" + kOverflowHint + ")";
   return {};
 }
 
 Lesson parse_lesson(const std::string& toml_text, const std::string& path) {
   Parser P{path};
+  if (toml_text.size() > kMaxLessonFileBytes)  // checked before parsing: toml++ keeps a node per number
+    throw UserError(path, "lesson file too large: " + std::to_string(toml_text.size()) + " bytes (limit " +
+                              std::to_string(kMaxLessonFileBytes) + ")", "a lesson is a few KB; is this the right file?", 1);
   toml::table root;
   try {
     root = toml::parse(toml_text, path);
@@ -430,6 +495,8 @@ Lesson parse_lesson(const std::string& toml_text, const std::string& path) {
   parse_ops(P, root, L, expected_lines);
   std::vector<Grid> outs = run_chain(L);
   for (size_t i = 0; i < outs.size(); ++i) {
+    if (std::string bad = first_non_finite(outs[i]); !bad.empty())
+      P.fail(L.ops[i].source_line, "the output of op " + std::to_string(i + 1) + " overflows: " + bad, kOverflowHint);
     if (!L.expected[i]) continue;
     std::string diff = first_difference(*L.expected[i], outs[i]);
     if (!diff.empty())
@@ -439,6 +506,8 @@ Lesson parse_lesson(const std::string& toml_text, const std::string& path) {
   return L;
 }
 
-Lesson load_lesson_file(const std::string& path) { return parse_lesson(read_file_text(path), path); }
+Lesson load_lesson_file(const std::string& path) {
+  return parse_lesson(read_file_text(path, kMaxLessonFileBytes), path);
+}
 
 }  // namespace cnnlab

@@ -63,6 +63,27 @@ AxisSize describe_axis(int in, int k, int pad_before, int pad_after, int stride)
 
 namespace {
 
+// Output shape (OH, OW, OC) of one op for an input of in_h × in_w × in_c (padding resolved).
+struct Shape {
+  int h = 0, w = 0, c = 0;
+};
+Shape op_output_shape(int in_h, int in_w, int in_c, const Op& op) {
+  if (op.kind == Op::Kind::Relu) return {in_h, in_w, in_c};
+  if (op.kind == Op::Kind::Pool)
+    return {describe_axis(in_h, op.pool.size, 0, 0, op.pool.stride).out,
+            describe_axis(in_w, op.pool.size, 0, 0, op.pool.stride).out, in_c};
+  const ConvOp& cv = op.conv;
+  return {describe_axis(in_h, cv.kh(), cv.pad_top, cv.pad_bottom, cv.stride).out,
+          describe_axis(in_w, cv.kw(), cv.pad_left, cv.pad_right, cv.stride).out, cv.c_out()};
+}
+
+// Shape of op `op_index`'s input from the shapes alone (no arithmetic: the Stepper asks per op).
+Shape input_shape(const Lesson& lesson, int op_index) {
+  Shape s{lesson.input.h, lesson.input.w, lesson.input.c};
+  for (int i = 0; i < op_index; ++i) s = op_output_shape(s.h, s.w, s.c, lesson.ops[i]);
+  return s;
+}
+
 std::string axis_note(const AxisSize& a, const char* one, const char* many) {
   if (a.fits) return {};
   std::string s = "Stride " + std::to_string(a.stride) + " does not fit evenly: ";
@@ -76,8 +97,7 @@ std::string axis_note(const AxisSize& a, const char* one, const char* many) {
 
 OutputSize describe_output_size(const Lesson& lesson, int op_index) {
   CNNLAB_ASSERT(op_index >= 0 && op_index < int(lesson.ops.size()), "op index out of range");
-  Grid in = lesson.input;
-  if (op_index > 0) in = run_chain(lesson)[op_index - 1];
+  Shape in = input_shape(lesson, op_index);
   OutputSize o;
   const Op& op = lesson.ops[op_index];
   if (op.kind == Op::Kind::Relu) {
@@ -117,20 +137,15 @@ OutputSize describe_output_size(const Lesson& lesson, int op_index) {
 
 namespace {
 
-// Output shape of one op for input `in` (padding resolved). (OH, OW, OC)
+// The zero-filled output grid of one op for input `in` (padding resolved). (OH, OW, OC)
 Grid output_shape(const Grid& in, const Op& op) {
-  if (op.kind == Op::Kind::Relu) return Grid(in.h, in.w, in.c);
-  if (op.kind == Op::Kind::Pool) {
-    AxisSize r = describe_axis(in.h, op.pool.size, 0, 0, op.pool.stride);
-    AxisSize c = describe_axis(in.w, op.pool.size, 0, 0, op.pool.stride);
-    return Grid(r.out, c.out, in.c);
+  if (op.kind == Op::Kind::Conv) {
+    const ConvOp& cv = op.conv;
+    CNNLAB_ASSERT(!cv.kernels.empty() && cv.kernels[0].c == in.c, "conv: kernel channels != input channels");
+    CNNLAB_ASSERT(cv.bias.size() == cv.kernels.size(), "conv: one bias per kernel");
   }
-  const ConvOp& cv = op.conv;
-  CNNLAB_ASSERT(!cv.kernels.empty() && cv.kernels[0].c == in.c, "conv: kernel channels != input channels");
-  CNNLAB_ASSERT(cv.bias.size() == cv.kernels.size(), "conv: one bias per kernel");
-  AxisSize r = describe_axis(in.h, cv.kh(), cv.pad_top, cv.pad_bottom, cv.stride);
-  AxisSize c = describe_axis(in.w, cv.kw(), cv.pad_left, cv.pad_right, cv.stride);
-  return Grid(r.out, c.out, cv.c_out());
+  Shape s = op_output_shape(in.h, in.w, in.c, op);
+  return Grid(s.h, s.w, s.c);
 }
 
 Step make_conv_step(const Grid& in, const ConvOp& cv, int y, int x, int co, bool tape) {

@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "core/check.h"
+#include "core/padding.h"
 
 namespace cnnlab {
 
@@ -46,15 +47,13 @@ const char* activation_name(Activation a) {
 
 int conv_out_size(int in, int k, int stride, Padding p) {
   CNNLAB_ASSERT(in > 0 && k > 0 && stride > 0, "conv sizes must be positive");
-  if (p == Padding::Same) return (in + stride - 1) / stride;  // ceil(I/S)
+  if (p == Padding::Same) return same_out_size(in, stride);  // ceil(I/S)
   return in >= k ? (in - k) / stride + 1 : 0;                 // floor((I-K)/S)+1
 }
 
 int conv_pad_before(int in, int k, int stride, Padding p) {
   if (p == Padding::Valid) return 0;
-  int out = conv_out_size(in, k, stride, p);
-  int total = std::max((out - 1) * stride + k - in, 0);
-  return total / 2;  // the extra pixel of an odd total goes bottom/right (TF)
+  return same_padding(in, k, stride).before;  // an odd total's extra pixel goes bottom/right (TF)
 }
 
 ConvShape make_conv_shape(int n, int in_h, int in_w, int in_c, int out_c, int kh, int kw,

@@ -8,11 +8,11 @@
 #include <filesystem>
 #include <string>
 #include <vector>
-#include <unistd.h>
 
 #include "core/fileio.h"
 #include "core/error.h"
 #include "data/image.h"
+#include "test_tmp.h"
 
 namespace cnnlab::testing {
 
@@ -27,30 +27,16 @@ std::string error_of(F f) {
   return "";
 }
 
-// A fresh folder under the system temp dir, removed when the object goes away.
-class TempDir {
+// A unique folder (mkdtemp, tests/test_tmp.h), removed when the object goes away; plus the two
+// helpers the data tests use.
+class TempDir : public cnnlab::test::TempDir {
  public:
-  explicit TempDir(const std::string& tag) {
-    static int counter = 0;  // test-only: distinct folders within one process
-    path_ = std::filesystem::temp_directory_path() /
-            ("cnnlab_test_data_" + std::to_string(::getpid()) + "_" + tag + "_" +
-             std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string str() const { return path_.string(); }
-  std::string operator/(const std::string& rel) const { return (path_ / rel).string(); }
+  explicit TempDir(const std::string& tag) : cnnlab::test::TempDir("data_" + tag) {}
+  std::string str() const { return path().string(); }
   std::string mkdir(const std::string& rel) const {
-    std::filesystem::create_directories(path_ / rel);
-    return (path_ / rel).string();
+    std::filesystem::create_directories(path() / rel);
+    return (path() / rel).string();
   }
-
- private:
-  std::filesystem::path path_;
 };
 
 // A w×h image with c channels, every pixel = `value` (c entries).

@@ -1,7 +1,10 @@
 // tests/data/test_dataset.cpp — class-folder loading: label order, sorting, bad input, duplicates, threads.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
+#include <filesystem>
 #include <string>
 
 #include "core/error.h"
@@ -210,6 +213,76 @@ TEST_CASE("1 and 2 threads give the same pixels; progress ends at total; cancel 
   c2.cancel = &cancel2;
   c2.progress = [&](size_t, size_t) { cancel2 = true; };
   CHECK(contains(error_of([&] { load_image_folder(dir.str(), c2, nullptr); }), "cancelled"));
+}
+
+TEST_CASE("a FIFO, a link to /dev/zero, a huge file and a folder are skipped unread, with a reason") {
+  // Before: the FIFO hung the loader, /dev/zero filled memory, a 3 GB file was read whole.
+  TempDir dir("special");
+  write_png(dir.mkdir("cat") + "/good.png", solid_image(8, 8, {10, 10, 10}));
+  write_png(dir.mkdir("dog") + "/d.png", solid_image(8, 8, {30, 30, 30}));
+  REQUIRE(mkfifo((dir / "cat/pipe.png").c_str(), 0600) == 0);
+  REQUIRE(mkfifo((dir / "top_pipe").c_str(), 0600) == 0);  // beside the class folders
+  std::filesystem::create_symlink("/dev/zero", dir / "cat/zero.png");
+  std::filesystem::create_symlink(dir / "cat/missing.png", dir / "cat/dangling.png");
+  write_bytes(dir / "cat/movie.jpg", {0xFF, 0xD8, 0xFF});
+  std::filesystem::resize_file(dir / "cat/movie.jpg", kMaxImageFileBytes + 1);  // sparse
+  dir.mkdir("cat/folder.png");
+
+  LoadReport report;
+  Dataset ds = load_image_folder(dir.str(), opts(8, 2), &report);
+  CHECK(ds.paths == std::vector<std::string>{dir / "cat/good.png", dir / "dog/d.png"});
+  REQUIRE(report.skipped.size() == 6);
+  auto reason_for = [&](const std::string& path) {
+    for (auto& s : report.skipped)
+      if (s.path == path) return s.reason;
+    return std::string("<not skipped>");
+  };
+  CHECK(reason_for(dir / "cat/pipe.png") == "is a FIFO (named pipe), not a regular file");
+  CHECK(reason_for(dir / "cat/zero.png") == "is a character device, not a regular file");
+  CHECK(reason_for(dir / "cat/dangling.png") == "cannot open: No such file or directory");
+  CHECK(reason_for(dir / "cat/movie.jpg") ==
+        "file too large to be an image (512 MiB; limit 512 MiB)");
+  CHECK(reason_for(dir / "cat/folder.png") ==
+        "is a folder inside a class folder; nested folders are not read");
+  CHECK(contains(reason_for(dir / "top_pipe"), "is not inside a class folder"));
+}
+
+namespace {
+// 2 classes × `per_class` PNGs of side × side pixels.
+void write_squares(const TempDir& dir, int per_class, int side) {
+  for (int c = 0; c < 2; ++c) {
+    std::string cls = dir.mkdir("c" + std::to_string(c));
+    for (int i = 0; i < per_class; ++i)
+      write_png(cls + "/" + std::to_string(i) + ".png",
+                solid_image(side, side, {uint8_t(i), uint8_t(c), 7}));
+  }
+}
+}  // namespace
+
+TEST_CASE("decode memory: the threads share a pixel budget; an image over it still loads, alone") {
+  // Before: each thread decoded a 100-MP image at once (2.1 GB at 4 threads vs 0.57 GB at 1).
+  TempDir dir("budget");
+  write_squares(dir, 12, 32);  // 24 images of 1024 pixels
+  LoadOptions o = opts(8, 4);
+  LoadReport report;
+  o.decode_budget_pixels = 1500;  // room for one 1024-pixel image at a time
+  Dataset serial = load_image_folder(dir.str(), o, &report);
+  CHECK(serial.size() == 24);
+  CHECK(report.peak_decode_pixels == 1024);
+  o.decode_budget_pixels = 10;  // smaller than any image: each goes alone
+  Dataset alone = load_image_folder(dir.str(), o, &report);
+  CHECK(alone.pixels == serial.pixels);
+  CHECK(report.peak_decode_pixels == 1024);
+  o.decode_budget_pixels = 2048;  // two at a time at most
+  load_image_folder(dir.str(), o, &report);
+  CHECK(report.peak_decode_pixels >= 1024);
+  CHECK(report.peak_decode_pixels <= 2048);
+  o.decode_budget_pixels = kDecodeBudgetPixels;  // the default: small images never wait
+  Dataset free = load_image_folder(dir.str(), o, &report);
+  CHECK(free.pixels == serial.pixels);
+  CHECK(report.peak_decode_pixels >= 1024);
+  CHECK(report.peak_decode_pixels <= 4 * 1024);
+  CHECK(LoadOptions{}.decode_budget_pixels == kMaxImagePixels);
 }
 
 TEST_CASE("estimate_dataset_bytes") {

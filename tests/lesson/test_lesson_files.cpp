@@ -4,7 +4,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
+#include <sys/stat.h>
+
+#include "test_tmp.h"
 
 #include "core/error.h"
 #include "lesson/lesson.h"
@@ -54,19 +56,7 @@ void check_error(const UserError& e, int line, const std::string& reason_part) {
   CHECK(std::string(e.what()).rfind("bad.toml:" + std::to_string(line) + ": ", 0) == 0);
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("cnnlab_lesson_test_" + std::to_string(getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  void write(const std::string& name, const std::string& text) const { std::ofstream(path / name) << text; }
-};
+void write_text(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 }  // namespace
 
@@ -154,11 +144,13 @@ TEST_CASE("padding forms: number, table, same") {
   CHECK(a.ops[0].conv.pad_top == 1);
   CHECK(a.ops[0].conv.pad_right == 1);
   CHECK(run_chain(a)[0].h == 4);
-  Lesson b = parse_lesson(base + "padding = {top = 1, right = 2}\n", "p.toml");
+  // A 1×2 kernel: pads are at most the kernel's size on their axis (top/bottom ≤ 1, left/right ≤ 2).
+  std::string wide = base.substr(0, base.find("kernel = ")) + "kernel = [[1, 1]]\n";
+  Lesson b = parse_lesson(wide + "padding = {top = 1, right = 2}\n", "p.toml");
   CHECK(b.ops[0].conv.pad_top == 1);
   CHECK(b.ops[0].conv.pad_bottom == 0);
   CHECK(b.ops[0].conv.pad_right == 2);
-  CHECK(run_chain(b)[0].w == 4);
+  CHECK(run_chain(b)[0].w == 3);  // 2 + 0 + 2 − 2 + 1
   check_error(parse_error(base + "padding = \"full\"\n"), 8, "unknown padding");
   check_error(parse_error(base + "padding = -1\n"), 8, "padding must be 0 or more");
 }
@@ -215,20 +207,126 @@ TEST_CASE("malformed lessons: each problem names the file and the line") {
   }
 }
 
+TEST_CASE("lesson limits: out-of-range numbers and oversized grids name the file and the line") {
+  SUBCASE("integers are range-checked, never truncated") {
+    // 4294967297 = 2³² + 1 used to become stride 1; 2³¹ used to overflow.
+    check_error(parse_error(lesson_text(kIn, "[[1, 0], [0, 1]]", "4294967297")), 8, "stride must be at most 64, not 4294967297 in op 1");
+    check_error(parse_error(lesson_text(kIn, "[[1, 0], [0, 1]]", "2147483648")), 8, "stride must be at most 64, not 2147483648");
+    check_error(parse_error(lesson_text(kIn, "[[1, 0], [0, 1]]", "65")), 8, "stride must be at most 64, not 65");
+    check_error(parse_error("order = 99999999999\n" + lesson_text()), 1, "order must be at most 1000000, not 99999999999");
+    std::string pool = "id = \"p\"\ntitle = \"P\"\ntext = \"x\"\ninput = [[1, 2], [3, 4]]\n[[ops]]\ntype = \"maxpool\"\n";
+    check_error(parse_error(pool + "size = 9223372036854775807\n"), 7, "pool size must be at most 64, not 9223372036854775807");
+    check_error(parse_error(pool + "stride = -4294967295\n"), 7, "stride must be 1 or more, not -4294967295");
+  }
+  SUBCASE("padding is at most the kernel's size") {
+    // padding = 5000 made `cnnlab lessons` take 6 s and 0.8 GB; near 2³¹ it overflowed.
+    check_error(parse_error(lesson_text() + "padding = 5000\n"), 10, "padding must be at most 2, not 5000 in op 1");
+    check_error(parse_error(lesson_text() + "padding = 2147483647\n"), 10, "padding must be at most 2, not 2147483647");
+    check_error(parse_error(lesson_text() + "padding = -2147483649\n"), 10, "padding must be 0 or more, not -2147483649");
+    check_error(parse_error(lesson_text() + "padding = {top = 1, left = 3}\n"), 10, "padding.left must be at most 2, not 3");
+    Lesson ok = parse_lesson(lesson_text(kIn, "[[1, 0], [0, 1]]", "1", "[[0, 0, 0, 0], [0, 1, 2, 3], [0, 4, 6, 8], [0, 7, 12, 14]]") +
+                                 "padding = {top = 2, left = 2}\n", "ok.toml");
+    CHECK(ok.ops[0].conv.pad_top == 2);
+  }
+  SUBCASE("grids are at most 64×64×16, checked before they are built") {
+    auto row = [](int n) {
+      std::string r = "[0";
+      for (int i = 1; i < n; ++i) r += ", 0";
+      return r + "]";
+    };
+    check_error(parse_error(lesson_text("[" + row(65) + "]")), 4, "input row 1 has 65 numbers; a lesson grid has at most 64");
+    std::string tall = "[" + row(2);
+    for (int i = 1; i < 65; ++i) tall += ", " + row(2);
+    check_error(parse_error(lesson_text(tall + "]")), 4, "input has 65 rows; a lesson grid has at most 64");
+    std::string deep = "[[[1]]";
+    for (int i = 1; i < 17; ++i) deep += ", [[1]]";
+    check_error(parse_error(lesson_text(deep + "]", "[[1]]")), 4, "input has 17 channels; a lesson grid has at most 16");
+    std::string kernels = "[[[1]]";
+    for (int i = 1; i < 17; ++i) kernels += ", [[1]]";
+    std::string many = "id = \"k\"\ntitle = \"K\"\ntext = \"x\"\ninput = [[1]]\n[[ops]]\ntype = \"conv\"\nkernels = " + kernels + "]\n";
+    check_error(parse_error(many), 7, "kernels has 17 kernels; a conv has at most 16 in op 1");
+  }
+  SUBCASE("outputs, ops and the chain's work are bounded") {
+    auto square = [](int n) {
+      std::string g = "[";
+      for (int y = 0; y < n; ++y) {
+        g += y ? ", [0" : "[0";
+        for (int x = 1; x < n; ++x) g += ", 0";
+        g += "]";
+      }
+      return g + "]";
+    };
+    std::string head = "id = \"g\"\ntitle = \"G\"\ntext = \"x\"\ninput = " + square(64) + "\n";
+    check_error(parse_error(head + "[[ops]]\ntype = \"conv\"\nkernel = [[1]]\npadding = 1\n"), 5,
+                "the output would be 66×66; a lesson grid has at most 64×64 in op 1");
+    std::string ops;
+    for (int i = 0; i < 17; ++i) ops += "[[ops]]\ntype = \"relu\"\n";
+    check_error(parse_error(head + ops), 5 + 2 * 16, "a lesson has at most 16 ops, this one has 17");
+    // 16 kernels of 10×10 on 64×64, valid: 55·55 outputs × 16 × 100 weights = 4840000 > 2²² = 4194304.
+    std::string k10 = square(10), kernels = "[" + k10;
+    for (int i = 1; i < 16; ++i) kernels += ", " + k10;
+    check_error(parse_error(head + "[[ops]]\ntype = \"conv\"\nkernels = " + kernels + "]\n"), 5,
+                "the ops up to this one need 4840000 multiplications; a lesson is limited to 4194304 in op 1");
+  }
+  SUBCASE("an output that overflows to inf is an error even when an expected grid is given") {
+    // 1e200 × 1e200 = inf; the expected check used to pass because |1 − inf| > 1e-9·inf is false.
+    check_error(parse_error(lesson_text("[[1e200]]", "[[1e200]]", "1", "[[1]]")), 5,
+                "the output of op 1 overflows: row 1, column 1 is inf");
+    // inf − inf = NaN.
+    check_error(parse_error(lesson_text("[[1e200, 1e200]]", "[[1e200, -1e200]]", "1", "[[1]]")), 5,
+                "the output of op 1 overflows: row 1, column 1 is nan");
+  }
+  SUBCASE("a lesson text over 1 MiB is refused before parsing") {
+    std::string text = lesson_text() + "# " + std::string(kMaxLessonFileBytes, 'x') + "\n";
+    check_error(parse_error(text), 1, "lesson file too large: " + std::to_string(text.size()) + " bytes (limit 1048576)");
+  }
+}
+
+TEST_CASE("the malformed-lesson fixtures report their file and line") {
+  const std::string bad = std::string(CNNLAB_SOURCE_DIR) + "/tests/lesson/data/bad";
+  LessonLoadResult r = load_lessons(bad);
+  REQUIRE(r.lessons.size() == 1);
+  CHECK(r.lessons[0].id == "still-loads");
+  REQUIRE(r.errors.size() == 3);
+  CHECK(r.errors[0] == bad + "/padding_huge.toml:10: padding must be at most 2, not 5000 in op 1 (hint: e.g. padding = 1 adds one "
+                             "ring of zeros; padding is at most the kernel's size)");
+  CHECK(r.errors[1] == bad + "/stride_wraps.toml:9: stride must be at most 64, not 4294967297 in op 1 (hint: stride = 1 moves the "
+                             "window one cell at a time)");
+  CHECK(r.errors[2] == bad + "/stride_zero.toml:9: stride must be 1 or more, not 0 in op 1 (hint: stride = 1 moves the window one "
+                             "cell at a time)");
+}
+
+TEST_CASE("load_lessons: a FIFO, a link to /dev/zero and an oversized file are refused at once, with a message") {
+  cnnlab::test::TempDir dir("lesson_special");
+  write_text(dir / "a_good.toml", lesson_text());
+  REQUIRE(mkfifo((dir / "b_fifo.toml").c_str(), 0600) == 0);  // reading it would block forever
+  fs::create_symlink("/dev/zero", dir / "c_zero.toml");          // reading it would never end
+  write_text(dir / "d_huge.toml", lesson_text());
+  fs::resize_file(dir / "d_huge.toml", kMaxLessonFileBytes + 1);  // sparse
+  fs::create_directory(dir / "e_folder.toml");
+  LessonLoadResult r = load_lessons(dir.path().string());
+  REQUIRE(r.lessons.size() == 1);
+  REQUIRE(r.errors.size() == 4);
+  CHECK(r.errors[0] == dir / "b_fifo.toml" + ": is a FIFO (named pipe), not a regular file (hint: only regular files are read; remove it or point at the real file)");
+  CHECK(r.errors[1].find(dir / "c_zero.toml" + ": is a character device, not a regular file") == 0);
+  CHECK(r.errors[2] == dir / "d_huge.toml" + ": file too large: 1.0 MiB (limit 1.0 MiB) (hint: is this the right file?)");
+  CHECK(r.errors[3] == dir / "e_folder.toml" + ": is a folder, not a file");
+}
+
 TEST_CASE("load_lessons: bad files go to errors, the others still load") {
-  TempDir dir;
-  dir.write("a_good.toml", lesson_text());
-  dir.write("b_bad.toml", lesson_text(kIn, "[[1, 0], [0, 1]]", "0"));
-  dir.write("c_dup.toml", lesson_text());
-  dir.write("notes.txt", "not a lesson");
-  LessonLoadResult r = load_lessons(dir.path.string());
+  cnnlab::test::TempDir dir("lesson_load");
+  write_text(dir / "a_good.toml", lesson_text());
+  write_text(dir / "b_bad.toml", lesson_text(kIn, "[[1, 0], [0, 1]]", "0"));
+  write_text(dir / "c_dup.toml", lesson_text());
+  write_text(dir / "notes.txt", "not a lesson");
+  LessonLoadResult r = load_lessons(dir.path().string());
   REQUIRE(r.lessons.size() == 1);
   CHECK(r.lessons[0].id == "t");
   REQUIRE(r.errors.size() == 2);
   CHECK(r.errors[0].find("b_bad.toml:8: stride must be 1 or more") != std::string::npos);
   CHECK(r.errors[1].find("c_dup.toml:1: duplicate lesson id \"t\"") != std::string::npos);
 
-  LessonLoadResult missing = load_lessons((dir.path / "nope").string());
+  LessonLoadResult missing = load_lessons(dir / "nope");
   CHECK(missing.lessons.empty());
   REQUIRE(missing.errors.size() == 1);
   CHECK(missing.errors[0].find("nope") != std::string::npos);

@@ -1,6 +1,7 @@
 // tests/lesson/test_stepper.cpp — golden values for the stepper: course examples, step order, tapes, stride, padding, channels, ties.
 #include <doctest/doctest.h>
 
+#include "core/padding.h"
 #include "lesson/lesson.h"
 #include "lesson/stepper.h"
 
@@ -340,4 +341,60 @@ TEST_CASE("check_lesson reports an edited kernel that no longer fits") {
   CHECK(check_lesson(bad_pool) == "op 1: pool size and stride must be 1 or more");
   bad_pool.ops[0].pool = PoolOp{3, 1};
   CHECK(check_lesson(bad_pool) == "op 1: pool window 3×3 is larger than its input 2×2");
+}
+
+TEST_CASE("check_lesson enforces the lesson limits on sandbox edits") {
+  Lesson l = make_lesson(grid2d({{1, 2}, {3, 4}}), {conv_op({grid2d({{1}})})});
+  Lesson big = l;
+  big.input = Grid(65, 3, 1, 0.0);
+  CHECK(check_lesson(big) == "the input is 65×3×1; a lesson grid has at most 64×64×16");
+  Lesson pad = l;  // 1×1 kernel: at most 1 zero a side
+  pad.ops[0].conv.padding = GridPadding::Explicit;
+  pad.ops[0].conv.pad_left = 2;
+  CHECK(check_lesson(pad) == "op 1: padding is more than the kernel's size 1×1");
+  Lesson stride = l;
+  stride.ops[0].conv.stride = 65;
+  CHECK(check_lesson(stride) == "op 1: stride must be at most 64, not 65");
+  Lesson grows = make_lesson(Grid(64, 64, 1, 0.0), {conv_op({grid2d({{1}})})});
+  grows.ops[0].conv.padding = GridPadding::Explicit;
+  grows.ops[0].conv.pad_top = 1;  // 64 + 1 rows through a 1×1 kernel: 65 output rows
+  CHECK(check_lesson(grows) == "op 1: the output would be 65×64; a lesson grid has at most 64×64");
+  // 16 kernels of 9×9 on 64×64: 56·56·16·81 = 4064256 ≤ 2²²; a second such op crosses the limit.
+  Lesson work = make_lesson(Grid(64, 64, 1, 0.0), {conv_op(std::vector<Grid>(16, Grid(9, 9, 1, 0.0)))});
+  CHECK(check_lesson(work) == "");
+  work.ops.push_back(pool_op(1, 1));  // 56·56·16 = 50176 more comparisons: 4114432, still under
+  CHECK(check_lesson(work) == "");
+  work.ops.push_back(conv_op({Grid(1, 1, 16, 0.0)}));  // 56·56·16 = 50176 more: 4164608 under
+  CHECK(check_lesson(work) == "");
+  work.ops.push_back(conv_op({Grid(3, 3, 1, 0.0)}));  // 54·54·9 = 26244 more: 4190852 under
+  CHECK(check_lesson(work) == "");
+  work.ops.push_back(pool_op(2, 1));  // 53·53·4 = 11236 more: 4202088 > 4194304
+  CHECK(check_lesson(work) == "op 5: the ops up to this one need 4202088 multiplications; a lesson is limited to 4194304");
+}
+
+TEST_CASE("check_lesson refuses an edit whose output overflows to inf") {
+  Lesson l = make_lesson(grid2d({{1, 2}, {3, 4}}), {conv_op({grid2d({{1}})})});
+  l.input.at(1, 0) = 1e200;
+  l.ops[0].conv.kernels[0].at(0, 0) = 1e200;  // 1e400 overflows a double
+  CHECK(check_lesson(l) ==
+        "op 1: row 2, column 1 is inf (the numbers are too large: use smaller input, kernel and bias values)");
+}
+
+TEST_CASE("same_padding (core/padding.h, shared with nn): TensorFlow's split, no int overflow") {
+  // in 6, K 3, S 1: out 6, total (6−1)·1 + 3 − 6 = 2 → 1 before, 1 after.
+  CHECK(same_padding(6, 3, 1).before == 1);
+  CHECK(same_padding(6, 3, 1).after == 1);
+  // in 6, K 4, S 1: total 3 → the extra zero goes after: 1, 2.
+  CHECK(same_padding(6, 4, 1).before == 1);
+  CHECK(same_padding(6, 4, 1).after == 2);
+  // in 6, K 3, S 2: out 3, total (3−1)·2 + 3 − 6 = 1 → 0, 1.
+  CHECK(same_padding(6, 3, 2).before == 0);
+  CHECK(same_padding(6, 3, 2).after == 1);
+  // in 5, K 1, S 2: out 3, total 4 + 1 − 5 = 0.
+  CHECK(same_padding(5, 1, 2).after == 0);
+  CHECK(same_out_size(5, 2) == 3);
+  // Near 2³¹ the 32-bit sum in + S − 1 used to overflow.
+  CHECK(same_out_size(2147483647, 2) == 1073741824);
+  CHECK(same_out_size(2147483647, 2147483647) == 1);
+  CHECK(same_padding(2147483647, 3, 2147483647).after == 0);
 }
