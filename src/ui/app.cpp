@@ -15,10 +15,11 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "ui/image_io.h"
+#include "ui/lesson/lesson_panels.h"
 #include "ui/panels.h"
-#include "ui/training_view.h"
 
 namespace cnnlab {
 
@@ -189,7 +190,23 @@ void draw_lessons_workspace(App& app) {
   }
 }
 
+void draw_training_workspace(App& app) {
+  TrainingUi& ui = ensure_training(app);
+  draw_training(ui, app.photo.gl, export_dir(app));  // ui/training/training_workspace.cpp
+  if (!app.record_layout) return;
+  for (const PanelRect& r : ui.rects) app.layout.rects.push_back({"train." + r.name, r.x0, r.y0, r.x1, r.y1});
+}
+
 }  // namespace
+
+TrainingUi& ensure_training(App& app) {
+  if (!app.training) {
+    std::string recent = app.imgui_ini.empty() ? "" : config_dir() + "/recent_data.txt";
+    app.training = create_training_ui(default_lesson_dir(), recent);
+  }
+  prepare_training(*app.training, app.photo.gl, export_dir(app));
+  return *app.training;
+}
 
 void draw_app(App& app) {
   if (app.record_layout) {
@@ -215,10 +232,10 @@ void draw_app(App& app) {
         draw_lessons_workspace(app);
         ImGui::EndTabItem();
       }
-      bool select = take_training_tab_request(app);
+      bool select = app.training && take_tab_request(*app.training);
       if (ImGui::BeginTabItem("Training", nullptr, select ? ImGuiTabItemFlags_SetSelected : 0)) {
         app.workspace = Workspace::Training;
-        draw_training_workspace(app);  // ui/training_workspace.cpp
+        draw_training_workspace(app);
         ImGui::EndTabItem();
       }
       ImGui::EndTabBar();

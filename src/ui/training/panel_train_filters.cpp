@@ -1,11 +1,11 @@
-// ui/panel_train_filters.cpp — the conv kernels: the first layer's RGB kernels as magnified colour tiles,
+// ui/training/panel_train_filters.cpp — the conv kernels: the first layer's RGB kernels as magnified colour tiles,
 // the second layer's Cin×Cout grid of small kernels with a diverging blue–white–orange map and a
 // symmetric range; a toggle shows the change since initialisation instead.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-#include "ui/training_panels.h"
+#include "ui/training/training_panels.h"
 
 namespace cnnlab {
 
