@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "ui/training/frame_pacing.h"
+
 namespace cnnlab {
 
 struct WindowOptions {
@@ -33,18 +35,8 @@ struct WindowOptions {
 // down in reverse. Returns the process exit status; prints user errors to stderr.
 int run_window(const WindowOptions& options);
 
-// Frame pacing while the worker trains (gui_pacing.cpp): the loop's memory of the last frame drawn.
-struct FramePacing {
-  double last_frame_s = 0;    // glfwGetTime() of the last frame drawn
-  uint64_t drawn_version = 0; // snapshot version the last frame showed
-  int settle_frames = 0;      // frames still to draw after input
-};
-// The decision alone (no GLFW): at time `now`, with input seen (`input`) and the newest snapshot
-// `version`, is a frame due? Updates `p` when it is.
-bool frame_due(FramePacing& p, double now, bool input, uint64_t version);
-// Waits for input for at most a frame (1/30 s), processing GLFW events, and says whether a frame is
-// due: input arrived (or did in the last few frames, so ImGui settles), a new snapshot was published
-// (shown at most 2.5 times a second), or 0.5 s passed. Frames are never closer than 1/30 s.
+// While the worker trains (gui_pacing.cpp): waits for input for at most a frame (1/30 s), processing
+// GLFW events, and says whether a frame is due (frame_due). Frames are never closer than 1/30 s.
 bool wait_for_training_frame(FramePacing& p, uint64_t snapshot_version);
 
 }  // namespace cnnlab

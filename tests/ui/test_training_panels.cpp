@@ -11,6 +11,7 @@
 #include "core/fileio.h"
 #include "core/rng.h"
 #include "data/image.h"
+#include "ui/training/frame_pacing.h"
 #include "ui/training/training_panels.h"
 #include "test_tmp.h"
 
@@ -208,6 +209,13 @@ TEST_CASE("atlases: kernel grid (Cin rows × Cout columns, gaps), change since i
   CHECK(d[0] == 2);
   CHECK(d[13] == 2);
   CHECK(kernel_abs_max(k, &init) == 2);
+  // The shared shape helpers the panel's tooltips and the upload use.
+  CHECK(kernel_grid_size(k).width == 6);
+  CHECK(kernel_grid_size(k).height == 4);
+  CHECK(kernel_at(k, nullptr, 0, 1, 1, 0) == 110);
+  CHECK(kernel_at(k, &init, 0, 1, 1, 0) == 2);
+  CHECK(filter_abs_max(k, nullptr, 0) == 110);  // filter 0: 0, 10, 100, 110
+  CHECK(filter_abs_max(k, nullptr, 1) == 111);
   // RGB: one 1×1×3 kernel (-1, 0, 0.5): scaled by max |w| = 1 to 0.5 ± 0.5 → 0, 128, 191.
   TensorCopy rgb{"conv2d", {1, 1, 3, 1}, {-1.0f, 0.0f, 0.5f}};
   RgbaImage tiles = rgb_kernel_tiles(rgb, nullptr);
@@ -216,6 +224,23 @@ TEST_CASE("atlases: kernel grid (Cin rows × Cout columns, gaps), change since i
   CHECK(int(tiles.pixel(0, 0)[1]) == 128);
   CHECK(int(tiles.pixel(0, 0)[2]) == 191);
   CHECK(int(tiles.pixel(1, 0)[3]) == 0);  // gap column transparent
+}
+
+TEST_CASE("frame pacing while training: input, settling, new snapshots at most 2.5/s, a 0.5 s heartbeat") {
+  FramePacing p;
+  CHECK(frame_due(p, 10.0, false, 0));      // 10 s since the last frame: the heartbeat
+  CHECK(p.last_frame_s == 10.0);
+  CHECK_FALSE(frame_due(p, 10.1, false, 0));
+  CHECK_FALSE(frame_due(p, 10.3, false, 1));  // a new snapshot, but only 0.3 s after the last frame
+  CHECK(frame_due(p, 10.4, false, 1));        // 0.4 s: shown
+  CHECK(p.drawn_version == 1);
+  CHECK_FALSE(frame_due(p, 10.45, false, 1));
+  CHECK(frame_due(p, 10.5, true, 1));         // input: at once, then 3 settling frames
+  CHECK(p.settle_frames == 3);
+  for (int k = 0; k < 3; ++k) CHECK(frame_due(p, 10.55 + 0.05 * k, false, 1));
+  CHECK(p.settle_frames == 0);
+  CHECK_FALSE(frame_due(p, 10.7, false, 1));
+  CHECK(frame_due(p, 11.21, false, 1));       // > 0.5 s since 10.65
 }
 
 TEST_CASE("widgets and form: ticks, presets with parameter counts, folder checks, lessons") {

@@ -43,19 +43,37 @@ std::vector<std::pair<float, float>> feature_ranges(const TensorCopy& t, bool pe
   return r;
 }
 
+float kernel_at(const TensorCopy& k, const TensorCopy* init, int i, int j, int ci, int co) {
+  const int kw = k.shape[1], cin = k.shape[2], cout = k.shape[3];
+  size_t src = ((size_t(i) * kw + j) * cin + ci) * cout + co;
+  return k.values[src] - (init ? init->values[src] : 0.0f);
+}
+
+float filter_abs_max(const TensorCopy& k, const TensorCopy* init, int co) {
+  CNNLAB_ASSERT(k.shape.size() == 4, "filter_abs_max: (KH, KW, Cin, Cout)");
+  float m = 0;
+  for (int i = 0; i < k.shape[0]; ++i)
+    for (int j = 0; j < k.shape[1]; ++j)
+      for (int ci = 0; ci < k.shape[2]; ++ci) m = std::max(m, std::fabs(kernel_at(k, init, i, j, ci, co)));
+  return m;
+}
+
+TexelSize kernel_grid_size(const TensorCopy& k) {
+  CNNLAB_ASSERT(k.shape.size() == 4, "kernel_grid_size: (KH, KW, Cin, Cout)");
+  return {(k.shape[1] + 1) * k.shape[3], (k.shape[0] + 1) * k.shape[2]};
+}
+
 std::vector<float> kernel_grid_atlas(const TensorCopy& k, const TensorCopy* init) {
   CNNLAB_ASSERT(k.shape.size() == 4, "kernel_grid_atlas: (KH, KW, Cin, Cout)");
   const int kh = k.shape[0], kw = k.shape[1], cin = k.shape[2], cout = k.shape[3];
-  const size_t aw = size_t(kw + 1) * cout;
-  std::vector<float> out(size_t(kh + 1) * cin * aw, kGapValue);
+  const TexelSize size = kernel_grid_size(k);
+  std::vector<float> out(size_t(size.width) * size_t(size.height), kGapValue);
   for (int i = 0; i < kh; ++i)
     for (int j = 0; j < kw; ++j)
       for (int ci = 0; ci < cin; ++ci)
-        for (int co = 0; co < cout; ++co) {
-          size_t src = ((size_t(i) * kw + j) * cin + ci) * cout + co;
-          float v = k.values[src] - (init ? init->values[src] : 0.0f);
-          out[(size_t(ci) * (kh + 1) + i) * aw + size_t(co) * (kw + 1) + j] = v;
-        }
+        for (int co = 0; co < cout; ++co)
+          out[(size_t(ci) * (kh + 1) + i) * size_t(size.width) + size_t(co) * (kw + 1) + j] =
+              kernel_at(k, init, i, j, ci, co);
   return out;
 }
 
@@ -70,19 +88,12 @@ RgbaImage rgb_kernel_tiles(const TensorCopy& k, const TensorCopy* init) {
   const int kh = k.shape[0], kw = k.shape[1], cout = k.shape[3];
   RgbaImage img(cout * (kw + 1), kh);
   for (int co = 0; co < cout; ++co) {
-    float m = 0;
-    auto val = [&](int i, int j, int ch) {
-      size_t src = ((size_t(i) * kw + j) * 3 + ch) * cout + co;
-      return k.values[src] - (init ? init->values[src] : 0.0f);
-    };
-    for (int i = 0; i < kh; ++i)
-      for (int j = 0; j < kw; ++j)
-        for (int ch = 0; ch < 3; ++ch) m = std::max(m, std::fabs(val(i, j, ch)));
+    float m = filter_abs_max(k, init, co);
     for (int i = 0; i < kh; ++i)
       for (int j = 0; j < kw; ++j) {
         uint8_t* p = img.pixel(co * (kw + 1) + j, i);
         for (int ch = 0; ch < 3; ++ch) {
-          float t = m > 0 ? 0.5f + 0.5f * val(i, j, ch) / m : 0.5f;
+          float t = m > 0 ? 0.5f + 0.5f * kernel_at(k, init, i, j, ch, co) / m : 0.5f;
           p[ch] = uint8_t(std::lround(std::clamp(t, 0.0f, 1.0f) * 255.0f));
         }
         p[3] = 255;

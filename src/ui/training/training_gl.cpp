@@ -58,7 +58,8 @@ void upload_kernels(TrainingUi& ui, const Snapshot& s) {
     const TensorCopy& k = s.conv_kernels[1];
     const TensorCopy* init = delta ? &s.conv_kernels_init[1] : nullptr;
     std::vector<float> atlas = kernel_grid_atlas(k, init);
-    gl.kernel_values.upload(atlas.data(), (k.shape[1] + 1) * k.shape[3], (k.shape[0] + 1) * k.shape[2]);
+    TexelSize size = kernel_grid_size(k);
+    gl.kernel_values.upload(atlas.data(), size.width, size.height);
     ColormapParams p;
     p.kind = ColormapKind::Diverging;
     float m = kernel_abs_max(k, init);

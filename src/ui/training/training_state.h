@@ -58,6 +58,16 @@ int feature_grid_cols(int channels);
 std::vector<float> feature_atlas(const TensorCopy& t, int cols);
 // (lo, hi) per channel, or one (lo, hi) over the layer.
 std::vector<std::pair<float, float>> feature_ranges(const TensorCopy& t, bool per_layer);
+// Conv kernels are (KH, KW, Cin, Cout). Weight (i, j, ci, co), minus its initial value when `init`
+// is given (the "change since initialisation" view).
+float kernel_at(const TensorCopy& k, const TensorCopy* init, int i, int j, int ci, int co);
+// Max |kernel_at| over output filter `co` (all i, j, ci).
+float filter_abs_max(const TensorCopy& k, const TensorCopy* init, int co);
+// Size in texels of kernel_grid_atlas(k): ((KW+1)·Cout wide, (KH+1)·Cin high).
+struct TexelSize {
+  int width = 0, height = 0;
+};
+TexelSize kernel_grid_size(const TensorCopy& k);
 // Conv kernel (KH, KW, Cin, Cout) → atlas with Cin rows and Cout columns of KH×KW tiles (a column
 // is one output filter), one gap texel after each tile: ((KH+1)·Cin, (KW+1)·Cout) texels.
 // Values − init when `init` is given.
