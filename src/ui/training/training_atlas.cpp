@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/check.h"
+#include "ui/image_io.h"
 
 namespace cnnlab {
 
@@ -117,21 +118,10 @@ RgbaImage thumbnail_atlas(const Dataset& data, const std::vector<int>& indices, 
   int rows = std::max(1, int((indices.size() + size_t(cols) - 1) / size_t(cols)));
   RgbaImage img(cols * side, rows * side);
   for (size_t n = 0; n < indices.size(); ++n) {
-    const uint8_t* src = data.image(size_t(indices[n]));
+    RgbaImage full = rgba_from_rgb(data.image(size_t(indices[n])), data.width, data.height);
+    RgbaImage thumb = box_resize(full, side, side);
     int ox = int(n % size_t(cols)) * side, oy = int(n / size_t(cols)) * side;
-    for (int y = 0; y < side; ++y)
-      for (int x = 0; x < side; ++x) {
-        // Box average over the source pixels this thumbnail pixel covers.
-        int y0 = y * data.height / side, y1 = std::max(y0 + 1, (y + 1) * data.height / side);
-        int x0 = x * data.width / side, x1 = std::max(x0 + 1, (x + 1) * data.width / side);
-        int sum[3] = {0, 0, 0}, count = 0;
-        for (int sy = y0; sy < y1; ++sy)
-          for (int sx = x0; sx < x1; ++sx, ++count)
-            for (int ch = 0; ch < 3; ++ch) sum[ch] += src[(size_t(sy) * data.width + sx) * 3 + ch];
-        uint8_t* p = img.pixel(ox + x, oy + y);
-        for (int ch = 0; ch < 3; ++ch) p[ch] = uint8_t(sum[ch] / std::max(count, 1));
-        p[3] = 255;
-      }
+    for (int y = 0; y < side; ++y) std::copy_n(thumb.pixel(0, y), size_t(side) * 4, img.pixel(ox, oy + y));
   }
   return img;
 }
