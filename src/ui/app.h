@@ -104,7 +104,7 @@ void draw_app(App& app);
 // settings) and prepared: GL when the window has it, the export folder.
 TrainingUi& ensure_training(App& app);
 
-// GL work before drawing: refilters the photo when the kernel changed. No-op without GL.
+// GL work before drawing (ui/lesson/photo.cpp): refilters the photo when the kernel changed. No-op without GL.
 void update_photo(App& app);
 // Loads the photo (a flower from CNNLAB_DATA / ../shared/flowers/tiny_FR, else a generated
 // pattern) and compiles the filter shader; errors go to the log. Needs a current GL context.
