@@ -1,4 +1,5 @@
-// gfx/rgba_image.h — an 8-bit RGBA image for GL upload/read-back, the generated test pattern, shrinking.
+// gfx/rgba_image.h — an 8-bit RGBA image for GL upload/read-back, the generated test pattern, box
+// downsampling.
 // (Decoding and PNG files are data/image.h's job: ui converts between the two.)
 #pragma once
 #include <cstddef>

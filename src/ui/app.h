@@ -1,5 +1,6 @@
-// ui/app.h — App: the one owner of the window's state (lessons, lesson view, fonts, theme, GL
-// resources, requests to the frame loop). Panels read and change it; gui_main.cpp drives it.
+// ui/app.h — App: the one owner of the window's state (lessons, lesson view, the Training tab's state,
+// fonts, theme, GL resources, requests to the frame loop). Lesson panels read and change it;
+// app/gui_main.cpp drives it; ui/training/ never sees it.
 #pragma once
 #include <memory>
 #include <string>
