@@ -157,21 +157,40 @@ struct Window {
   std::unique_ptr<RenderTarget> target;  // offscreen only
 };
 
-// GLFW window + GL 3.3 core context, the App (settings) and Dear ImGui (context, ini file, backends,
-// fonts, theme). On failure prints why, releases what it made and returns false.
-bool init_window(Window& win, const WindowOptions& o) {
+// GLFW, a window with a GL 3.3 core context, glad. On failure prints why, cleans up, returns null.
+GLFWwindow* open_gl_window(int width, int height, bool hidden) {
   glfwSetErrorCallback(glfw_error);
   if (!glfwInit()) {
     std::fprintf(stderr, "cnnlab: cannot open a window: no display (hint: run under "
                          "xvfb-run -a -s \"-screen 0 1920x1080x24\", or use the CLI commands)\n");
-    return false;
+    return nullptr;
   }
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
   glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
   glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
-  if (o.offscreen) glfwWindowHint(GLFW_VISIBLE, GLFW_FALSE);
+  if (hidden) glfwWindowHint(GLFW_VISIBLE, GLFW_FALSE);
+  GLFWwindow* window = glfwCreateWindow(width, height, "cnnlab — convolution, step by step", nullptr, nullptr);
+  if (!window) {
+    std::fprintf(stderr, "cnnlab: cannot create an OpenGL 3.3 core window (hint: check the GL driver; "
+                         "under Xvfb install libgl1-mesa-dri)\n");
+    glfwTerminate();
+    return nullptr;
+  }
+  glfwMakeContextCurrent(window);
+  glfwSwapInterval(hidden ? 0 : 1);
+  if (!load_gl(glfwGetProcAddress)) {
+    std::fprintf(stderr, "cnnlab: OpenGL 3.3 core is not available\n");
+    glfwDestroyWindow(window);
+    glfwTerminate();
+    return nullptr;
+  }
+  return window;
+}
 
+// The App (settings), the window, then Dear ImGui (context, ini file, backends, fonts, theme). On
+// failure prints why, releases what it made and returns false.
+bool init_window(Window& win, const WindowOptions& o) {
   win.app = std::make_unique<App>();
   App& app = *win.app;
   if (o.persist) app.settings = load_settings(settings_path());
@@ -179,21 +198,9 @@ bool init_window(Window& win, const WindowOptions& o) {
   if (o.dark) app.settings.high_contrast = false;
   int win_w = o.offscreen ? 64 : app.settings.window_width;
   int win_h = o.offscreen ? 64 : app.settings.window_height;
-  win.glfw = glfwCreateWindow(win_w, win_h, "cnnlab — convolution, step by step", nullptr, nullptr);
+  win.glfw = open_gl_window(win_w, win_h, o.offscreen);
   if (!win.glfw) {
-    std::fprintf(stderr, "cnnlab: cannot create an OpenGL 3.3 core window (hint: check the GL driver; "
-                         "under Xvfb install libgl1-mesa-dri)\n");
     win.app.reset();
-    glfwTerminate();
-    return false;
-  }
-  glfwMakeContextCurrent(win.glfw);
-  glfwSwapInterval(o.offscreen ? 0 : 1);
-  if (!load_gl(glfwGetProcAddress)) {
-    std::fprintf(stderr, "cnnlab: OpenGL 3.3 core is not available\n");
-    win.app.reset();
-    glfwDestroyWindow(win.glfw);
-    glfwTerminate();
     return false;
   }
   log_info(gl_description());
