@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "app/gui_window.h"
 #include "gfx/gl.h"
 #include "ui/app.h"
 
@@ -51,8 +52,8 @@ std::vector<double> cli_epoch_seconds(const std::string& cmd) {
 struct Args {
   std::string cnnlab, data, model = "course";
   int image_size = 64, epochs = 4, fps = 30, rounds = 2;
-  bool draw = true;
-  int width = 1600, height = 900;  // the window's default size (ui/settings.h)  // --draw 0: never draw (isolates the worker's snapshot cost from drawing)
+  bool draw_frames = true;         // --draw 0: never draw (isolates the worker's snapshot cost from drawing)
+  int width = 1600, height = 900;  // the window's default size (ui/settings.h)
 };
 
 Args parse(int argc, char** argv) {
@@ -66,7 +67,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--epochs") a.epochs = std::atoi(v.c_str());
     else if (k == "--fps") a.fps = std::atoi(v.c_str());
     else if (k == "--rounds") a.rounds = std::atoi(v.c_str());
-    else if (k == "--draw") a.draw = v != "0";
+    else if (k == "--draw") a.draw_frames = v != "0";
     else if (k == "--size") std::sscanf(v.c_str(), "%dx%d", &a.width, &a.height);
   }
   if (a.data.empty()) a.data = std::getenv("CNNLAB_DATA") ? std::getenv("CNNLAB_DATA") : CNNLAB_DEFAULT_PHOTO_DIR;
@@ -81,23 +82,24 @@ struct FrameStats {
 
 // One training run in the window (paced as gui_main.cpp's loop); returns epoch wall times, epochs 2..E.
 std::vector<double> window_round(App& app, GLFWwindow* window, const Args& a, FrameStats& st, int& samples) {
-  start_training_view(app, a.data, a.model, a.image_size, 0, false, "", a.epochs);
-  training_run(*app.training, 1);
+  TrainingUi& ui = ensure_training(app);
+  start_training(ui, a.data, a.model, a.image_size, 0, false, "", a.epochs);
+  training_run(ui, 1);
   std::vector<double> ends;
+  FramePacing pacing;
   Clock::time_point start = Clock::now();
   for (;;) {
     bool draw = true;
-  int width = 1600, height = 900;  // the window's default size (ui/settings.h)
-    if (training_running(app)) draw = training_wait_for_frame(app);  // input or a new snapshot, <= ~30 fps
+    if (training_running(ui)) draw = wait_for_training_frame(pacing, snapshot_version(ui));  // <= ~30 fps
     else glfwPollEvents();
-    TrainingProgress p = training_progress(*app.training);
+    TrainingProgress p = training_progress(ui);
     while (ends.size() < p.epoch_seconds.size()) ends.push_back(seconds_since(start));
     if (p.done) {
       samples = p.epoch_samples.empty() ? 0 : p.epoch_samples[0];
       st.map_uploads += p.map_uploads, st.kernel_uploads += p.kernel_uploads, st.snapshots += p.snapshots;
       break;
     }
-    if (!draw || !a.draw) continue;
+    if (!draw || !a.draw_frames) continue;
     Clock::time_point t0 = Clock::now();
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
@@ -181,10 +183,10 @@ int main(int argc, char** argv) {
               st.work_ms.size(), median(st.work_ms), p90(st.work_ms), median(st.build_ms), median(st.raster_ms),
               st.map_uploads, st.kernel_uploads, (unsigned long long)st.snapshots);
   std::printf("RESULT frame_ms=%.2f window_vs_cli=%.3f\n", median(st.work_ms), cli_s > 0 && win_s > 0 ? cli_s / win_s : 0);
-  app.reset();
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();
   ImGui::DestroyContext();
+  app.reset();  // after the ImGui context (as gui_main.cpp), before the window: its textures need GL
   glfwDestroyWindow(window);
   glfwTerminate();
   return 0;

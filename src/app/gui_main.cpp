@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 
@@ -22,6 +23,7 @@
 #include "ui/app.h"
 #include "ui/image_io.h"
 #include "ui/layout_record.h"
+#include "ui/training/training_state.h"
 
 namespace cnnlab {
 
@@ -148,127 +150,178 @@ void apply_start_options(App& app, const WindowOptions& o) {
   app.presentation = o.presentation;
 }
 
-}  // namespace
+// What run_window owns between init and shutdown (ImGui's example keeps these as main's locals).
+struct Window {
+  GLFWwindow* glfw = nullptr;
+  std::unique_ptr<App> app;
+  std::unique_ptr<RenderTarget> target;  // offscreen only
+};
 
-int run_window(const WindowOptions& o) {
+// GLFW, a window with a GL 3.3 core context, glad. On failure prints why, cleans up, returns null.
+GLFWwindow* open_gl_window(int width, int height, bool hidden) {
   glfwSetErrorCallback(glfw_error);
   if (!glfwInit()) {
     std::fprintf(stderr, "cnnlab: cannot open a window: no display (hint: run under "
                          "xvfb-run -a -s \"-screen 0 1920x1080x24\", or use the CLI commands)\n");
-    return 1;
+    return nullptr;
   }
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
   glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
   glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
-  if (o.offscreen) glfwWindowHint(GLFW_VISIBLE, GLFW_FALSE);
-
-  auto app = std::make_unique<App>();
-  if (o.persist) app->settings = load_settings(settings_path());
-  if (o.font_scale > 0) app->settings.font_scale = std::clamp(o.font_scale, kMinFontScale, kMaxFontScale);
-  if (o.dark) app->settings.high_contrast = false;
-  int win_w = o.offscreen ? 64 : app->settings.window_width;
-  int win_h = o.offscreen ? 64 : app->settings.window_height;
-  GLFWwindow* window = glfwCreateWindow(win_w, win_h, "cnnlab — convolution, step by step", nullptr, nullptr);
+  if (hidden) glfwWindowHint(GLFW_VISIBLE, GLFW_FALSE);
+  GLFWwindow* window = glfwCreateWindow(width, height, "cnnlab — convolution, step by step", nullptr, nullptr);
   if (!window) {
     std::fprintf(stderr, "cnnlab: cannot create an OpenGL 3.3 core window (hint: check the GL driver; "
                          "under Xvfb install libgl1-mesa-dri)\n");
     glfwTerminate();
-    return 1;
+    return nullptr;
   }
   glfwMakeContextCurrent(window);
-  glfwSwapInterval(o.offscreen ? 0 : 1);
+  glfwSwapInterval(hidden ? 0 : 1);
   if (!load_gl(glfwGetProcAddress)) {
     std::fprintf(stderr, "cnnlab: OpenGL 3.3 core is not available\n");
     glfwDestroyWindow(window);
     glfwTerminate();
-    return 1;
+    return nullptr;
+  }
+  return window;
+}
+
+// The App (settings), the window, then Dear ImGui (context, ini file, backends, fonts, theme). On
+// failure prints why, releases what it made and returns false.
+bool init_window(Window& win, const WindowOptions& o) {
+  win.app = std::make_unique<App>();
+  App& app = *win.app;
+  if (o.persist) app.settings = load_settings(settings_path());
+  if (o.font_scale > 0) app.settings.font_scale = std::clamp(o.font_scale, kMinFontScale, kMaxFontScale);
+  if (o.dark) app.settings.high_contrast = false;
+  int win_w = o.offscreen ? 64 : app.settings.window_width;
+  int win_h = o.offscreen ? 64 : app.settings.window_height;
+  win.glfw = open_gl_window(win_w, win_h, o.offscreen);
+  if (!win.glfw) {
+    win.app.reset();
+    return false;
   }
   log_info(gl_description());
 
-  // Dear ImGui: context, ini file, backends, fonts, theme.
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
-  ImGuiIO& io = ImGui::GetIO();
-  app->imgui_ini = o.persist ? config_dir() + "/imgui.ini" : "";
-  io.IniFilename = o.persist ? app->imgui_ini.c_str() : nullptr;
-  ImGui_ImplGlfw_InitForOpenGL(window, true);
+  // ImGui keeps the pointer, not the string: app.imgui_ini must outlive ImGui::DestroyContext, which
+  // writes the file (shutdown_window frees the App after it).
+  app.imgui_ini = o.persist ? config_dir() + "/imgui.ini" : "";
+  ImGui::GetIO().IniFilename = o.persist ? app.imgui_ini.c_str() : nullptr;
+  ImGui_ImplGlfw_InitForOpenGL(win.glfw, true);
   ImGui_ImplOpenGL3_Init("#version 330 core");
-  rebuild_fonts(*app);
+  rebuild_fonts(app);
+  win.target = std::make_unique<RenderTarget>();
+  return true;
+}
 
-  int status = 0;
-  auto target = std::make_unique<RenderTarget>();  // offscreen only
-  try {
-    init_photo(*app);
-    app_load_lessons(*app, o.lesson_dir.empty() ? default_lesson_dir() : o.lesson_dir, o.lesson);
-    if (!o.lesson.empty() && (!app->view.loaded() || app->view.lesson.id != o.lesson)) {
-      throw UserError("", "no lesson with id '" + o.lesson + "'", "`cnnlab lessons` lists them");
-    }
-    apply_start_options(*app, o);
-    if (o.view == "training")
-      start_training_view(*app, o.train_data, o.train_model, o.train_image_size, o.train_batches, o.train_evaluate, o.train_tab);
-    if (o.offscreen) {
-      target->ensure(o.width, o.height);
-      app->record_layout = !o.layout_path.empty();
-      for (int f = 0; f < o.frames; ++f) {
-        if (app->requests.rebuild_fonts) rebuild_fonts(*app);
-        target->bind();
-        render_frame(*app, o.width, o.height, true);
-      }
-      target->bind();
-      write_png_rgba(o.out_png, read_pixels(o.width, o.height));
-      if (o.all_steps) write_all_steps(*app, *target, o);
-      RenderTarget::unbind();
-      if (!o.layout_path.empty()) {
-        app->layout.width = o.width;
-        app->layout.height = o.height;
-        write_file_atomic(o.layout_path, format_layout(app->layout));
-      }
+// Lessons, the photo and the start options (--lesson, --step, --view training, …). Throws UserError.
+void load_content(App& app, const WindowOptions& o) {
+  init_photo(app);
+  app_load_lessons(app, o.lesson_dir.empty() ? default_lesson_dir() : o.lesson_dir, o.lesson);
+  if (!o.lesson.empty() && (!app.view.loaded() || app.view.lesson.id != o.lesson)) {
+    throw UserError("", "no lesson with id '" + o.lesson + "'", "`cnnlab lessons` lists them");
+  }
+  apply_start_options(app, o);
+  if (o.view == "training") {
+    TrainingUi& ui = ensure_training(app);
+    start_training(ui, o.train_data, o.train_model, o.train_image_size, o.train_batches, o.train_evaluate,
+                   o.train_tab);
+  }
+}
+
+// `cnnlab screenshot`: `frames` frames into the FBO, then the PNG(s) and the layout sidecar.
+void run_offscreen(Window& win, const WindowOptions& o) {
+  App& app = *win.app;
+  win.target->ensure(o.width, o.height);
+  app.record_layout = !o.layout_path.empty();
+  for (int f = 0; f < o.frames; ++f) {
+    if (app.requests.rebuild_fonts) rebuild_fonts(app);
+    win.target->bind();
+    render_frame(app, o.width, o.height, true);
+  }
+  win.target->bind();
+  write_png_rgba(o.out_png, read_pixels(o.width, o.height));
+  if (o.all_steps) write_all_steps(app, *win.target, o);
+  RenderTarget::unbind();
+  if (!o.layout_path.empty()) {
+    app.layout.width = o.width;
+    app.layout.height = o.height;
+    write_file_atomic(o.layout_path, format_layout(app.layout));
+  }
+}
+
+// The interactive main loop: events (paced while training), one frame, requests only the loop can
+// serve (fonts, fullscreen, PNG exports), swap. Ends on close, Ctrl+Q or after `quit_after_frames`.
+void main_loop(Window& win, const WindowOptions& o) {
+  App& app = *win.app;
+  WindowedState windowed;
+  FramePacing pacing;
+  int frames = 0;
+  while (!glfwWindowShouldClose(win.glfw) && !app.requests.quit) {
+    if (o.quit_after_frames > 0 && frames++ >= o.quit_after_frames) break;
+    // While the worker trains, frames are drawn only for input or a new snapshot, at most ~30 fps
+    // (vsync may be absent, e.g. under Xvfb), so that drawing leaves the cores to training.
+    if (app.training && training_running(*app.training)) {
+      if (!wait_for_training_frame(pacing, snapshot_version(*app.training))) continue;
     } else {
-      // Main loop.
-      WindowedState windowed;
-      while (!glfwWindowShouldClose(window) && !app->requests.quit) {
-        // While the worker trains, frames are drawn only for input or a new snapshot, at most ~30 fps
-        // (vsync may be absent, e.g. under Xvfb), so that drawing leaves the cores to training.
-        if (training_running(*app)) {
-          if (!training_wait_for_frame(*app)) continue;  // nothing new to show: leave the CPU to training
-        } else {
-          glfwPollEvents();
-        }
-        if (app->requests.rebuild_fonts) rebuild_fonts(*app);
-        if (app->requests.toggle_fullscreen) toggle_fullscreen(*app, window, windowed);
-        int fb_w = 0, fb_h = 0;
-        glfwGetFramebufferSize(window, &fb_w, &fb_h);
-        render_frame(*app, fb_w, fb_h, false);
-        finish_training_frame(*app, fb_w, fb_h);  // a panel PNG asked for this frame
-        if (!app->requests.export_png.empty()) {
-          save_frame(app->requests.export_png, fb_w, fb_h);
-          app->requests.export_png.clear();
-        }
-        if (app->requests.export_all_steps) export_all_steps(*app, fb_w, fb_h);
-        glfwSwapBuffers(window);
-      }
-      if (!app->fullscreen) glfwGetWindowSize(window, &app->settings.window_width, &app->settings.window_height);
-      if (o.persist) save_settings(settings_path(), app->settings);
+      glfwPollEvents();
     }
+    if (app.requests.rebuild_fonts) rebuild_fonts(app);
+    if (app.requests.toggle_fullscreen) toggle_fullscreen(app, win.glfw, windowed);
+    int fb_w = 0, fb_h = 0;
+    glfwGetFramebufferSize(win.glfw, &fb_w, &fb_h);
+    render_frame(app, fb_w, fb_h, false);
+    if (app.training) finish_training_frame(*app.training, fb_w, fb_h);  // a panel PNG asked for this frame
+    if (!app.requests.export_png.empty()) {
+      save_frame(app.requests.export_png, fb_w, fb_h);
+      app.requests.export_png.clear();
+    }
+    if (app.requests.export_all_steps) export_all_steps(app, fb_w, fb_h);
+    glfwSwapBuffers(win.glfw);
+  }
+  if (!app.fullscreen) glfwGetWindowSize(win.glfw, &app.settings.window_width, &app.settings.window_height);
+  if (o.persist) save_settings(settings_path(), app.settings);
+}
+
+// Shut down in ImGui's example order: backends, the ImGui context (which writes imgui.ini through
+// the App's string), then our state (its GL objects need the context, so before the window), then
+// the window.
+void shutdown_window(Window& win) {
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  win.app.reset();
+  win.target.reset();
+  glfwDestroyWindow(win.glfw);
+  glfwTerminate();
+}
+
+}  // namespace
+
+int run_window(const WindowOptions& o) {
+  Window win;
+  if (!init_window(win, o)) return 1;
+  int status = 0;
+  try {
+    load_content(*win.app, o);
+    if (o.offscreen) run_offscreen(win, o);
+    else main_loop(win, o);
   } catch (const UserError& e) {
     std::fprintf(stderr, "cnnlab: %s\n", e.what());
     status = 1;
   }
-
-  // Shut down in reverse: App's GL objects first, then ImGui, then the window.
-  app.reset();
-  target.reset();
-  ImGui_ImplOpenGL3_Shutdown();
-  ImGui_ImplGlfw_Shutdown();
-  ImGui::DestroyContext();
-  glfwDestroyWindow(window);
-  glfwTerminate();
+  shutdown_window(win);
   return status;
 }
 
 int run_gui() {
   WindowOptions options;
+  // Hidden test hook (tests/app/gui_pixels.cpp): quit after N frames, as if the user closed the window.
+  if (const char* n = std::getenv("CNNLAB_QUIT_AFTER_FRAMES"); n && *n) options.quit_after_frames = std::atoi(n);
   return run_window(options);
 }
 

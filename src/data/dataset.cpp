@@ -253,6 +253,11 @@ std::vector<int> find_duplicates(const std::vector<std::string>& paths,
 
 // ================================================================================== [SECTION] load
 
+void check_dataset_folder(const std::string& dir) {
+  std::vector<SkippedFile> skipped;
+  for (const std::string& c : list_classes(dir, skipped)) list_class_files((fs::path(dir) / c).string(), skipped);
+}
+
 size_t estimate_dataset_bytes(size_t num_images, int image_size) {
   return num_images * size_t(image_size) * size_t(image_size) * 3;
 }

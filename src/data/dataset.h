@@ -53,6 +53,10 @@ struct LoadOptions {
 // subfolders, fewer than two classes, or a class folder with no usable images.
 Dataset load_image_folder(const std::string& dir, const LoadOptions& options, LoadReport* report);
 
+// The folder rules of load_image_folder without decoding anything (for a form that checks as the user
+// types): throws the same UserError load_image_folder would for the folder's layout.
+void check_dataset_folder(const std::string& dir);
+
 // Bytes of the pixel array for num_images at image_size² × 3 (for "this will need X GB" checks).
 size_t estimate_dataset_bytes(size_t num_images, int image_size);
 

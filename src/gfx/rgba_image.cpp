@@ -1,4 +1,5 @@
-// gfx/rgba_image.cpp — the generated test pattern and box-filter shrinking.
+// gfx/rgba_image.cpp — the generated test pattern and box-filter shrinking (the one downsampler: the photo
+// and the training thumbnails).
 #include "gfx/rgba_image.h"
 
 #include <algorithm>
@@ -40,22 +41,28 @@ RgbaImage make_test_pattern(int width, int height) {
   return image;
 }
 
+RgbaImage box_resize(const RgbaImage& image, int width, int height) {
+  CNNLAB_ASSERT(!image.empty() && width > 0 && height > 0 && width <= image.width && height <= image.height,
+                "box_resize: shrinks a non-empty image");
+  RgbaImage out(width, height);
+  for (int y = 0; y < height; ++y) {
+    int y0 = y * image.height / height, y1 = std::max(y0 + 1, (y + 1) * image.height / height);
+    for (int x = 0; x < width; ++x) {
+      int x0 = x * image.width / width, x1 = std::max(x0 + 1, (x + 1) * image.width / width);
+      int sum[4] = {0, 0, 0, 0}, count = (y1 - y0) * (x1 - x0);
+      for (int sy = y0; sy < y1; ++sy)
+        for (int sx = x0; sx < x1; ++sx)
+          for (int c = 0; c < 4; ++c) sum[c] += image.pixel(sx, sy)[c];
+      for (int c = 0; c < 4; ++c) out.pixel(x, y)[c] = uint8_t((sum[c] + count / 2) / count);
+    }
+  }
+  return out;
+}
+
 RgbaImage shrink_to(const RgbaImage& image, int max_side) {
   RgbaImage current = image;
-  while (current.width > max_side || current.height > max_side) {
-    RgbaImage half(std::max(1, current.width / 2), std::max(1, current.height / 2));
-    for (int y = 0; y < half.height; ++y) {
-      for (int x = 0; x < half.width; ++x) {
-        for (int c = 0; c < 4; ++c) {
-          int x1 = std::min(2 * x + 1, current.width - 1), y1 = std::min(2 * y + 1, current.height - 1);
-          int sum = current.pixel(2 * x, 2 * y)[c] + current.pixel(x1, 2 * y)[c] +
-                    current.pixel(2 * x, y1)[c] + current.pixel(x1, y1)[c];
-          half.pixel(x, y)[c] = uint8_t((sum + 2) / 4);
-        }
-      }
-    }
-    current = std::move(half);
-  }
+  while (current.width > max_side || current.height > max_side)
+    current = box_resize(current, std::max(1, current.width / 2), std::max(1, current.height / 2));
   return current;
 }
 

@@ -1,4 +1,5 @@
-// gfx/rgba_image.h — an 8-bit RGBA image for GL upload/read-back, the generated test pattern, shrinking.
+// gfx/rgba_image.h — an 8-bit RGBA image for GL upload/read-back, the generated test pattern, box
+// downsampling.
 // (Decoding and PNG files are data/image.h's job: ui converts between the two.)
 #pragma once
 #include <cstddef>
@@ -25,7 +26,10 @@ struct RgbaImage {
 // and a gradient, so every preset kernel has edges and flat areas to act on. Deterministic.
 RgbaImage make_test_pattern(int width, int height);
 
-// Halves `image` (box filter) until both sides are at most `max_side`.
+// Shrinks `image` to width × height (each at most the image's): every output pixel is the rounded
+// mean of the source pixels it covers (rows y·H/h up to (y+1)·H/h, at least one; columns alike).
+RgbaImage box_resize(const RgbaImage& image, int width, int height);
+// Halves `image` (box_resize) until both sides are at most `max_side`.
 RgbaImage shrink_to(const RgbaImage& image, int max_side);
 
 }  // namespace cnnlab

@@ -255,7 +255,7 @@ int Model::num_classes() const {
 // =================================================================================================
 // [SECTION] summary and memory estimate
 // =================================================================================================
-static std::string with_commas(size_t v) {
+std::string with_commas(size_t v) {
   std::string s = std::to_string(v), out;
   for (size_t i = 0; i < s.size(); ++i) {
     if (i > 0 && (s.size() - i) % 3 == 0) out += ',';

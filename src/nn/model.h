@@ -152,5 +152,7 @@ Model course_model(int image_size = 299, int num_classes = 5, int dense_units = 
                    int dense1_units = 100);
 Model build_preset(const std::string& name, int image_size, int num_classes);  // UserError if unknown
 std::vector<std::string> preset_names();
+// 1234567 → "1,234,567": the summary's numbers (the UI's labels use it too).
+std::string with_commas(size_t v);
 
 }  // namespace cnnlab

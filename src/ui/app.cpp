@@ -1,24 +1,20 @@
-// ui/app.cpp — the App's lifecycle pieces: lessons, font scale, theme, shortcuts, the window layout.
+// ui/app.cpp — the App's lifecycle pieces: lessons, font scale, theme, shortcuts, the workspace tabs.
 //
 // [SECTION] lessons
 // [SECTION] scale and theme
 // [SECTION] shortcuts
-// [SECTION] layout of one frame
-// [SECTION] the photo (GL)
+// [SECTION] layout of one frame (the views draw themselves: ui/lesson/, ui/training/)
 #include "ui/app.h"
 
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>  // key codes only: the backend fills io.KeysDown with GLFW key codes
 
 #include <algorithm>
-#include <cstdlib>
-#include <filesystem>
 
-#include "core/error.h"
+#include "core/fileio.h"
 #include "core/log.h"
-#include "ui/image_io.h"
+#include "ui/lesson/lesson_panels.h"
 #include "ui/panels.h"
-#include "ui/training_view.h"
 
 namespace cnnlab {
 
@@ -100,96 +96,27 @@ void handle_shortcuts(App& app) {
   if (ImGui::IsKeyPressed(GLFW_KEY_P, false)) set_predict(v, !v.predict);
 }
 
-// [SECTION] layout of one frame --------------------------------------------------------------------
+// [SECTION] layout of one frame (the views draw themselves: ui/lesson/, ui/training/) ----------
 
 namespace {
 
-// Grids, the tape and the controls: everything presentation mode keeps. The tape is measured
-// and the controls take what they took last frame; the grids get the rest of the height.
-void draw_stage(App& app) {
-  const ImGuiStyle& style = ImGui::GetStyle();
-  ImVec2 avail = ImGui::GetContentRegionAvail();
-  // The footer is sized from the tape's budget (it shrinks to fit), not from this step's tape,
-  // so the grids keep their size and arrangement while stepping.
-  float tape_budget = std::min(avail.y * 0.22f, tape_height_needed(app, avail.x));
-  float footer = tape_budget + 3.0f * ImGui::GetTextLineHeightWithSpacing() + app.controls_height +
-                 6.0f * style.ItemSpacing.y;
-  float min_grids = avail.y * 0.45f;
-  draw_grids_panel(app, std::max(avail.y - footer, min_grids));
-  ImGui::Separator();
-  draw_tape_panel(app, tape_budget);
-  ImGui::Separator();
-  float top = ImGui::GetCursorPosY();
-  draw_controls_panel(app);
-  app.controls_height = ImGui::GetCursorPosY() - top;
-}
-
-// Photo, edits: the right column in the wide layout, tabs in the compact one.
-void draw_side_tabs(App& app) {
-  if (!ImGui::BeginTabBar("side")) return;
-  if (ImGui::BeginTabItem("Lesson")) {
-    draw_lesson_list_panel(app);
-    ImGui::Separator();
-    draw_explanation_panel(app);
-    ImGui::EndTabItem();
-  }
-  if (ImGui::BeginTabItem("Photo")) {
-    draw_photo_panel(app);
-    ImGui::EndTabItem();
-  }
-  if (ImGui::BeginTabItem("Change")) {
-    draw_edit_panel(app);
-    ImGui::EndTabItem();
-  }
-  if (app.show_log && ImGui::BeginTabItem("Log")) {
-    draw_log_panel(app);
-    ImGui::EndTabItem();
-  }
-  ImGui::EndTabBar();
-}
-
-void draw_lessons_workspace(App& app) {
-  const ImGuiStyle& style = ImGui::GetStyle();
-  float width = ImGui::GetContentRegionAvail().x;
-  float height = ImGui::GetContentRegionAvail().y;
-  float line = ImGui::GetTextLineHeightWithSpacing();
-  // Wide: lessons | stage | photo + edits. Compact (large text on a small screen): stage | tabs.
-  bool compact = width < 75.0f * ImGui::GetFontSize();
-  bool log_strip = app.show_log && !compact;  // compact: the log is a side tab
-  float log_h = log_strip ? std::min(line * 5.5f, height * 0.15f) : 0.0f;
-  float side_h = height - log_h - (log_strip ? style.ItemSpacing.y : 0.0f);
-  float left_w = compact ? 0.0f : std::max(width * 0.16f, 200.0f);
-  float right_w = compact ? width * 0.3f : std::max(width * 0.2f, 260.0f);
-  if (!compact) {
-    ImGui::BeginChild("left", ImVec2(left_w, side_h), true);
-    draw_lesson_list_panel(app);
-    ImGui::Separator();
-    draw_explanation_panel(app);
-    ImGui::EndChild();
-    ImGui::SameLine();
-  }
-  float centre_w = width - left_w - right_w - (compact ? 1.0f : 2.0f) * style.ItemSpacing.x;
-  ImGui::BeginChild("stage", ImVec2(centre_w, side_h), true);
-  draw_stage(app);
-  ImGui::EndChild();
-  ImGui::SameLine();
-  ImGui::BeginChild("right", ImVec2(right_w, side_h), true);
-  if (compact) {
-    draw_side_tabs(app);
-  } else {
-    draw_photo_panel(app);
-    ImGui::Separator();
-    draw_edit_panel(app);
-  }
-  ImGui::EndChild();
-  if (log_strip) {
-    ImGui::BeginChild("log", ImVec2(0, log_h), false);
-    draw_log_panel(app);
-    ImGui::EndChild();
-  }
+void draw_training_workspace(App& app) {
+  TrainingUi& ui = ensure_training(app);
+  draw_training(ui, app.photo.gl, export_dir(app));  // ui/training/training_workspace.cpp
+  if (!app.record_layout) return;
+  for (const PanelRect& r : ui.rects) app.layout.rects.push_back({"train." + r.name, r.x0, r.y0, r.x1, r.y1});
 }
 
 }  // namespace
+
+TrainingUi& ensure_training(App& app) {
+  if (!app.training) {
+    std::string recent = app.imgui_ini.empty() ? "" : config_dir() + "/recent_data.txt";
+    app.training = create_training_ui(default_lesson_dir(), recent);
+  }
+  prepare_training(*app.training, app.photo.gl, export_dir(app));
+  return *app.training;
+}
 
 void draw_app(App& app) {
   if (app.record_layout) {
@@ -215,10 +142,10 @@ void draw_app(App& app) {
         draw_lessons_workspace(app);
         ImGui::EndTabItem();
       }
-      bool select = take_training_tab_request(app);
+      bool select = app.training && take_tab_request(*app.training);
       if (ImGui::BeginTabItem("Training", nullptr, select ? ImGuiTabItemFlags_SetSelected : 0)) {
         app.workspace = Workspace::Training;
-        draw_training_workspace(app);  // ui/training_workspace.cpp
+        draw_training_workspace(app);
         ImGui::EndTabItem();
       }
       ImGui::EndTabBar();
@@ -227,71 +154,6 @@ void draw_app(App& app) {
   draw_cell_edit_popup(app);
   ImGui::End();
   ImGui::PopFont();
-}
-
-// [SECTION] the photo (GL) -------------------------------------------------------------------------
-
-namespace {
-
-// A flower from $CNNLAB_DATA or ../shared/flowers/tiny_FR (first sunflower, else first image).
-std::string find_photo() {
-  const char* env = std::getenv("CNNLAB_DATA");
-  std::string root = env && *env ? env : CNNLAB_DEFAULT_PHOTO_DIR;
-  std::error_code ec;
-  if (!std::filesystem::is_directory(root, ec)) return {};
-  std::vector<std::string> files;
-  for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    std::string ext = it->path().extension().string();
-    if (ext == ".jpg" || ext == ".jpeg" || ext == ".png") files.push_back(it->path().string());
-  }
-  std::sort(files.begin(), files.end());
-  for (const std::string& f : files) {
-    if (f.find("sunflower") != std::string::npos) return f;
-  }
-  return files.empty() ? std::string() : files.front();
-}
-
-}  // namespace
-
-void init_photo(App& app) {
-  PhotoState& photo = app.photo;
-  photo.gl = true;
-  RgbaImage image;
-  std::string path = find_photo();
-  try {
-    if (!path.empty()) {
-      image = shrink_to(load_rgba(path), 320);
-      photo.photo_name = std::filesystem::path(path).parent_path().filename().string() + "/" +
-                         std::filesystem::path(path).filename().string();
-    }
-  } catch (const UserError& e) {
-    log_warn(e.what());
-  }
-  if (image.empty()) {
-    image = make_test_pattern(256, 192);
-    photo.photo_name = "generated test pattern (no flower photos found)";
-  }
-  photo.photo.upload(image);
-  try {
-    photo.filter.init();
-  } catch (const UserError& e) {
-    log_error(e.what());
-  }
-  photo.dirty = true;
-}
-
-void update_photo(App& app) {
-  PhotoState& photo = app.photo;
-  if (!photo.gl || !photo.filter.ready() || !app.view.loaded()) return;
-  PhotoKernel pk = photo_kernel(app.view.lesson, first_conv_op(app.view.lesson));
-  if (!photo.dirty && pk.values == photo.applied && pk.k == photo.applied_k) return;
-  if (pk.k > ConvFilter::kMaxKernel) return;
-  photo.filter.apply(photo.photo, pk.values, pk.k, pk.gain,
-                     pk.absolute ? FilterDisplay::Absolute : FilterDisplay::Clamp);
-  photo.applied = pk.values;
-  photo.applied_k = pk.k;
-  photo.dirty = false;
 }
 
 }  // namespace cnnlab

@@ -1,5 +1,6 @@
-// ui/app.h — App: the one owner of the window's state (lessons, lesson view, fonts, theme, GL
-// resources, requests to the frame loop). Panels read and change it; gui_main.cpp drives it.
+// ui/app.h — App: the one owner of the window's state (lessons, lesson view, the Training tab's state,
+// fonts, theme, GL resources, requests to the frame loop). Lesson panels read and change it;
+// app/gui_main.cpp drives it; ui/training/ never sees it.
 #pragma once
 #include <memory>
 #include <string>
@@ -10,15 +11,15 @@
 #include "lesson/lesson.h"
 #include "ui/fonts.h"
 #include "ui/layout_record.h"
-#include "ui/lesson_view.h"
+#include "ui/lesson/lesson_view.h"
 #include "ui/settings.h"
 #include "ui/theme.h"
-#include "ui/training_view.h"
+#include "ui/training/training_state.h"
 
 namespace cnnlab {
 
-// Top-level workspaces, one tab each. A later issue adds Training (curves, feature maps, …)
-// beside Lessons; each workspace draws into the same area below the menu bar.
+// Top-level workspaces, one tab each (Lessons: ui/lesson/, Training: ui/training/); each draws into the
+// same area below the menu bar.
 enum class Workspace { Lessons, Training };
 
 // Things only the frame loop can do (GLFW, GL read-back), asked for by panels and shortcuts.
@@ -77,7 +78,7 @@ struct App {
   CellEdit cell_edit;
   LayoutRecord layout;
   AppRequests requests;
-  TrainingUiPtr training;  // the Training tab (ui/training_view.h), made on first use
+  std::unique_ptr<TrainingUi> training;  // the Training tab (ui/training/), made on first use
 };
 
 // Loads every lesson from `lesson_dir` (errors go to the log) and opens `start_id`, else the
@@ -100,7 +101,11 @@ std::string export_dir(const App& app);
 void handle_shortcuts(App& app);
 // The whole window for one frame, between ImGui::NewFrame and ImGui::Render.
 void draw_app(App& app);
-// GL work before drawing: refilters the photo when the kernel changed. No-op without GL.
+// The Training tab's state, made on first use (recent folders remembered when the App persists
+// settings) and prepared: GL when the window has it, the export folder.
+TrainingUi& ensure_training(App& app);
+
+// GL work before drawing (ui/lesson/photo.cpp): refilters the photo when the kernel changed. No-op without GL.
 void update_photo(App& app);
 // Loads the photo (a flower from CNNLAB_DATA / ../shared/flowers/tiny_FR, else a generated
 // pattern) and compiles the filter shader; errors go to the log. Needs a current GL context.

@@ -23,7 +23,7 @@ struct Fonts {
 // Where the TTFs are read from: $CNNLAB_FONT_DIR, else Debian's fonts-dejavu-core folder.
 std::string font_dir();
 
-// Clears `atlas` and adds the four fonts at `scale`. Missing TTFs fall back to ImGui's default
+// Clears `atlas` and adds the six fonts above at `scale`. Missing TTFs fall back to ImGui's default
 // font (logged). The caller re-uploads the atlas texture (ImGui_ImplOpenGL3_CreateFontsTexture).
 void build_fonts(Fonts& fonts, ImFontAtlas& atlas, float scale);
 

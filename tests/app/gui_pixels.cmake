@@ -3,6 +3,7 @@
 if(CNNLAB_BUILD_GUI)
   add_executable(gui_pixels ${CMAKE_CURRENT_SOURCE_DIR}/app/gui_pixels.cpp)
   target_link_libraries(gui_pixels PRIVATE cnnlab_ui doctest::doctest cnnlab_flags)
+  target_include_directories(gui_pixels PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})  # test_tmp.h
   target_compile_definitions(gui_pixels PRIVATE
     CNNLAB_EXE="$<TARGET_FILE:cnnlab>" CNNLAB_LESSONS_DIR="${CNNLAB_ROOT}/lessons"
     CNNLAB_PIXELS_OUT="${CMAKE_BINARY_DIR}/gui_pixels")

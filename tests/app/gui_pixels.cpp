@@ -14,6 +14,7 @@
 #include "data/image.h"
 #include "ui/layout_record.h"
 #include "ui/theme.h"
+#include "test_tmp.h"
 
 namespace cnnlab {
 
@@ -226,6 +227,23 @@ TEST_CASE("pixels: a bad lesson id or step is a user error, exit status 1") {
                      CNNLAB_PIXELS_OUT + "/bad.png";
   CHECK(WEXITSTATUS(std::system((base + " --lesson no-such-lesson 2>/dev/null").c_str())) == 1);
   CHECK(WEXITSTATUS(std::system((base + " --lesson course-example-1 --step 999 2>/dev/null").c_str())) == 1);
+}
+
+// Regression: the App (which owns the string ImGui's IniFilename points at) was freed before
+// ImGui::DestroyContext wrote imgui.ini, so every normal exit wrote a file with a garbage name.
+TEST_CASE("window: a normal exit writes imgui.ini and gui.toml to the config folder, nothing to the working folder") {
+  test::TempDir tmp("gui_exit");
+  std::filesystem::create_directories(tmp.path() / "cwd");
+  std::filesystem::create_directories(tmp.path() / "home");
+  std::string cmd = "cd " + tmp / "cwd" + " && HOME=" + tmp / "home" + " XDG_CONFIG_HOME=" + tmp / "config" +
+                    " CNNLAB_QUIT_AFTER_FRAMES=3 " + CNNLAB_EXE + " > /dev/null 2>&1";
+  INFO(cmd);
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  CHECK(std::filesystem::is_regular_file(tmp / "config/cnnlab/imgui.ini"));
+  CHECK(read_file_text(tmp / "config/cnnlab/imgui.ini").find("[Window]") != std::string::npos);
+  CHECK(std::filesystem::is_regular_file(tmp / "config/cnnlab/gui.toml"));
+  CHECK(std::filesystem::is_empty(tmp.path() / "cwd"));
+  CHECK(std::filesystem::is_empty(tmp.path() / "home"));
 }
 
 }  // namespace cnnlab

@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "lesson/lesson.h"
-#include "ui/lesson_view.h"
+#include "ui/lesson/lesson_view.h"
 
 namespace cnnlab {
 

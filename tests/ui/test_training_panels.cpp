@@ -8,10 +8,12 @@
 #include <cmath>
 #include <filesystem>
 
+#include "core/fileio.h"
 #include "core/rng.h"
 #include "data/image.h"
-#include "ui/training_panels.h"
-#include "ui/training_view.h"
+#include "ui/training/frame_pacing.h"
+#include "ui/training/training_panels.h"
+#include "test_tmp.h"
 
 namespace cnnlab {
 
@@ -86,13 +88,13 @@ void frame_with(TrainingUi& ui, void (*panel)(TrainingUi&)) {
   ImGui::Render();
 }
 
-void workspace_frame(TrainingUi& ui) {
+void workspace_frame(TrainingUi& ui, const std::string& export_dir) {
   ImGui::GetIO().DeltaTime = 1.0f / 60.0f;
   ImGui::NewFrame();
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(ImGui::GetIO().DisplaySize);
   ImGui::Begin("workspace");
-  draw_training(ui, false, "/tmp/cnnlab-test-exports");
+  draw_training(ui, false, export_dir);
   ImGui::End();
   ImGui::Render();
 }
@@ -129,9 +131,11 @@ TEST_CASE("training panels: every panel draws a fake snapshot, and an empty one,
 
 TEST_CASE("training workspace: all panels laid out side by side; tabs switch; PNG export is a request") {
   HeadlessImGui imgui;
+  test::TempDir tmp("training_ws");
   TrainingUi ui;
   ui.snap = fake_snapshot();
-  for (int f = 0; f < 3; ++f) workspace_frame(ui);
+  for (int f = 0; f < 3; ++f) workspace_frame(ui, tmp / "exports");
+  CHECK(ui.export_dir == tmp / "exports");
   for (const char* name : {"controls", "curves", "maps", "filters", "predictions", "model"}) {
     const PanelRect* r = find_panel_rect(ui, name);
     REQUIRE_MESSAGE(r != nullptr, name);
@@ -145,7 +149,7 @@ TEST_CASE("training workspace: all panels laid out side by side; tabs switch; PN
   CHECK(find_panel_rect(ui, "filters")->x0 > find_panel_rect(ui, "maps")->x1 - 1);
   CHECK(find_panel_rect(ui, "confusion") == nullptr);  // behind its tab
   ui.force_tab = "confusion";
-  for (int f = 0; f < 2; ++f) workspace_frame(ui);
+  for (int f = 0; f < 2; ++f) workspace_frame(ui, tmp / "exports");
   CHECK(find_panel_rect(ui, "confusion") != nullptr);
   CHECK(find_panel_rect(ui, "predictions") == nullptr);
   // Without GL nothing was uploaded.
@@ -205,6 +209,13 @@ TEST_CASE("atlases: kernel grid (Cin rows × Cout columns, gaps), change since i
   CHECK(d[0] == 2);
   CHECK(d[13] == 2);
   CHECK(kernel_abs_max(k, &init) == 2);
+  // The shared shape helpers the panel's tooltips and the upload use.
+  CHECK(kernel_grid_size(k).width == 6);
+  CHECK(kernel_grid_size(k).height == 4);
+  CHECK(kernel_at(k, nullptr, 0, 1, 1, 0) == 110);
+  CHECK(kernel_at(k, &init, 0, 1, 1, 0) == 2);
+  CHECK(filter_abs_max(k, nullptr, 0) == 110);  // filter 0: 0, 10, 100, 110
+  CHECK(filter_abs_max(k, nullptr, 1) == 111);
   // RGB: one 1×1×3 kernel (-1, 0, 0.5): scaled by max |w| = 1 to 0.5 ± 0.5 → 0, 128, 191.
   TensorCopy rgb{"conv2d", {1, 1, 3, 1}, {-1.0f, 0.0f, 0.5f}};
   RgbaImage tiles = rgb_kernel_tiles(rgb, nullptr);
@@ -213,6 +224,23 @@ TEST_CASE("atlases: kernel grid (Cin rows × Cout columns, gaps), change since i
   CHECK(int(tiles.pixel(0, 0)[1]) == 128);
   CHECK(int(tiles.pixel(0, 0)[2]) == 191);
   CHECK(int(tiles.pixel(1, 0)[3]) == 0);  // gap column transparent
+}
+
+TEST_CASE("frame pacing while training: input, settling, new snapshots at most 2.5/s, a 0.5 s heartbeat") {
+  FramePacing p;
+  CHECK(frame_due(p, 10.0, false, 0));      // 10 s since the last frame: the heartbeat
+  CHECK(p.last_frame_s == 10.0);
+  CHECK_FALSE(frame_due(p, 10.1, false, 0));
+  CHECK_FALSE(frame_due(p, 10.3, false, 1));  // a new snapshot, but only 0.3 s after the last frame
+  CHECK(frame_due(p, 10.4, false, 1));        // 0.4 s: shown
+  CHECK(p.drawn_version == 1);
+  CHECK_FALSE(frame_due(p, 10.45, false, 1));
+  CHECK(frame_due(p, 10.5, true, 1));         // input: at once, then 3 settling frames
+  CHECK(p.settle_frames == 3);
+  for (int k = 0; k < 3; ++k) CHECK(frame_due(p, 10.55 + 0.05 * k, false, 1));
+  CHECK(p.settle_frames == 0);
+  CHECK_FALSE(frame_due(p, 10.7, false, 1));
+  CHECK(frame_due(p, 11.21, false, 1));       // > 0.5 s since 10.65
 }
 
 TEST_CASE("widgets and form: ticks, presets with parameter counts, folder checks, lessons") {
@@ -229,18 +257,32 @@ TEST_CASE("widgets and form: ticks, presets with parameter counts, folder checks
   CHECK(p[1].image_size == 64);
   CHECK(default_image_size("small") == 64);
   CHECK(check_data_folder("").size() > 0);
-  CHECK(check_data_folder("/nonexistent/cnnlab") == "no such folder");
-  CHECK(check_data_folder(source("lessons")).find("two class subfolders") != std::string::npos);
+  CHECK(check_data_folder("/nonexistent/cnnlab") ==
+        "dataset folder does not exist (expected DIR/<class>/<image files>, like tiny_FR/daisy/*.jpg)");
+  CHECK(check_data_folder(source("lessons")).find("only one class folder ('training')") == 0);
   std::vector<LessonText> lessons = load_training_lessons(source("lessons/training"));
   REQUIRE(lessons.size() >= 3);
   CHECK(lessons[0].title == "What is a feature map?");
   CHECK(lessons[0].text.find("feature map") != std::string::npos);
 }
 
+TEST_CASE("folder check: the form applies data's rules (a class folder without files, a good folder)") {
+  namespace fs = std::filesystem;
+  test::TempDir tmp("folder_check");
+  fs::create_directories(tmp.path() / "d" / "cats");
+  fs::create_directories(tmp.path() / "d" / "dogs");
+  write_file_atomic(tmp / "d/cats/a.png", "x");  // not decoded: only the layout is checked
+  CHECK(check_data_folder(tmp / "d") == tmp / "d/dogs" + ": class folder has no image files (remove the folder or add images)");
+  write_file_atomic(tmp / "d/dogs/b.png", "x");
+  CHECK(check_data_folder(tmp / "d") == "");
+  CHECK(check_data_folder(tmp / "d/cats/a.png") ==
+        "is a file, not a dataset folder (expected DIR/<class>/<image files>, like tiny_FR/daisy/*.jpg)");
+}
+
 TEST_CASE("training workspace with a real worker: load, train batches, draw while it runs") {
   namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() / "cnnlab_test_training_ui";
-  fs::remove_all(dir);
+  test::TempDir tmp("training_ui");
+  fs::path dir = tmp.path() / "data";
   Rng rng(7);
   for (const char* name : {"bright", "dark"}) {
     fs::create_directories(dir / name);
@@ -251,7 +293,7 @@ TEST_CASE("training workspace with a real worker: load, train batches, draw whil
     }
   }
   HeadlessImGui imgui;
-  TrainingUiPtr ui = create_training_ui(source("lessons"), "");
+  std::unique_ptr<TrainingUi> ui = create_training_ui(source("lessons"), "");
   CHECK(ui->lessons.size() >= 3);
   RunSettings s;
   s.data_dir = dir.string();
@@ -265,11 +307,11 @@ TEST_CASE("training workspace with a real worker: load, train batches, draw whil
   CHECK(snap->batch_losses.size() == 3);
   CHECK(snap->state == RunState::Paused);
   send_command(*ui, Command::Start);  // runs on while the UI draws: frames never wait
-  for (int f = 0; f < 5; ++f) workspace_frame(*ui);
+  for (int f = 0; f < 5; ++f) workspace_frame(*ui, tmp / "exports");
   send_command(*ui, Command::Stop);
   snap = ui->worker->wait_until([](const Snapshot& x) { return x.state == RunState::Done; }, 60);
   CHECK(snap->state == RunState::Done);
-  workspace_frame(*ui);
+  workspace_frame(*ui, tmp / "exports");
   CHECK(ui->snap->batch_losses.size() >= 3);
   // Loading again starts a fresh run, but versions keep counting up (uploads and waiters rely on it).
   uint64_t v = snap->version, av = snap->activations_version, wv = snap->weights_version;
@@ -279,7 +321,6 @@ TEST_CASE("training workspace with a real worker: load, train batches, draw whil
   CHECK(snap->weights_version > wv);
   CHECK(snap->batch_losses.empty());
   ui.reset();
-  fs::remove_all(dir);
 }
 
 }  // namespace cnnlab

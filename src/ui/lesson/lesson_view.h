@@ -1,4 +1,4 @@
-// ui/lesson_view.h — the lesson being shown: working copy, stepper, step position, predict mode, edits.
+// ui/lesson/lesson_view.h — the lesson being shown: working copy, stepper, step position, predict mode, edits.
 // No ImGui here, so the logic is tested directly (tests/ui/test_lesson_view.cpp).
 #pragma once
 #include <memory>

@@ -1,10 +1,10 @@
-// ui/panel_train_predictions.cpp — the probe image with its softmax bars per class, and a gallery of
+// ui/training/panel_train_predictions.cpp — the probe image with its softmax bars per class, and a gallery of
 // evaluated images with predicted and true labels; mistakes get a thick frame and a ✗ tag, not colour alone.
 #include <algorithm>
 #include <cstdio>
 
 #include "train/trainer.h"
-#include "ui/training_panels.h"
+#include "ui/training/training_panels.h"
 
 namespace cnnlab {
 

@@ -1,10 +1,10 @@
-// ui/panel_train_confusion.cpp — the confusion matrix (rows = true class, columns = predicted) for the
+// ui/training/panel_train_confusion.cpp — the confusion matrix (rows = true class, columns = predicted) for the
 // validation split after each epoch or the test split after evaluation; click a cell to list its images.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-#include "ui/training_panels.h"
+#include "ui/training/training_panels.h"
 
 namespace cnnlab {
 

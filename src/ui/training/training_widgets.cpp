@@ -1,10 +1,10 @@
-// ui/training_widgets.cpp — small widgets the training panels share: headers with PNG export, textures
+// ui/training/training_widgets.cpp — small widgets the training panels share: headers with PNG export, textures
 // with a headless placeholder, colour bars, axis ticks, thumbnails.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 
-#include "ui/training_panels.h"
+#include "ui/training/training_panels.h"
 
 namespace cnnlab {
 

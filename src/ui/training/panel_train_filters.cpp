@@ -1,11 +1,11 @@
-// ui/panel_train_filters.cpp — the conv kernels: the first layer's RGB kernels as magnified colour tiles,
-// the second layer's Cin×Cout grid of small kernels with a diverging blue–white–orange map and a
+// ui/training/panel_train_filters.cpp — the conv kernels: the first layer's RGB kernels as magnified colour
+// tiles, the second layer's Cin×Cout grid of small kernels with a diverging blue–white–orange map and a
 // symmetric range; a toggle shows the change since initialisation instead.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-#include "ui/training_panels.h"
+#include "ui/training/training_panels.h"
 
 namespace cnnlab {
 
@@ -29,11 +29,7 @@ void draw_rgb_kernels(TrainingUi& ui, const TensorCopy& k, const TensorCopy* ini
       texture_image(0, ImVec2(tile, tile));
     }
     if (ImGui::IsItemHovered()) {
-      float m = 0;
-      for (int i = 0; i < kh * kw * 3; ++i) {
-        size_t src = size_t(i) * cout + co;
-        m = std::max(m, std::fabs(k.values[src] - (init ? init->values[src] : 0.0f)));
-      }
+      float m = filter_abs_max(k, init, co);
       ImGui::SetTooltip("%s filter %d: max |%s| = %.4f", k.name.c_str(), co, init ? "Δw" : "w", m);
     }
   }
@@ -47,7 +43,8 @@ void draw_kernel_grid(TrainingUi& ui, const TensorCopy& k, const TensorCopy* ini
   ImGui::Text("%s: %d×%d kernels, %d inputs (rows) × %d filters (columns)", k.name.c_str(), kh, kw, cin, cout);
   colorbar(ColormapKind::Diverging, -m, m, 180);
   ImVec2 avail = ImGui::GetContentRegionAvail();
-  float tw = float((kw + 1) * cout), th = float((kh + 1) * cin);
+  TexelSize texels = kernel_grid_size(k);
+  float tw = float(texels.width), th = float(texels.height);
   float scale = std::max(0.5f, std::min(avail.x / tw, (avail.y - 4) / th));
   ImVec2 size(tw * scale, th * scale), p0 = ImGui::GetCursorScreenPos();
   texture_image(ui.gl.kernel_rgba.texture(), size);
@@ -60,8 +57,7 @@ void draw_kernel_grid(TrainingUi& ui, const TensorCopy& k, const TensorCopy* ini
     for (int i = 0; i < kh; ++i) {
       text += "\n";
       for (int j = 0; j < kw; ++j) {
-        size_t src = ((size_t(i) * kw + j) * cin + ci) * cout + co;
-        std::snprintf(buf, sizeof buf, "%+8.4f ", k.values[src] - (init ? init->values[src] : 0.0f));
+        std::snprintf(buf, sizeof buf, "%+8.4f ", kernel_at(k, init, i, j, ci, co));
         text += buf;
       }
     }

@@ -1,8 +1,8 @@
-// ui/panel_controls.cpp — step buttons with their keys, play/pause and speed, predict-then-reveal.
+// ui/lesson/panel_controls.cpp — step buttons with their keys, play/pause and speed, predict-then-reveal.
 #include <string>
 
 #include "ui/app.h"
-#include "ui/panels.h"
+#include "ui/lesson/lesson_panels.h"
 
 namespace cnnlab {
 

@@ -1,5 +1,5 @@
-// ui/grid_widget.cpp — the numbered-cell grid: backgrounds, hatching, frames, values, hit testing.
-#include "ui/grid_widget.h"
+// ui/lesson/grid_widget.cpp — the numbered-cell grid: backgrounds, hatching, frames, values, hit testing.
+#include "ui/lesson/grid_widget.h"
 
 #include <algorithm>
 

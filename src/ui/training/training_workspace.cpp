@@ -1,15 +1,12 @@
-// ui/training_workspace.cpp — the Training tab's layout: run controls and model/lessons on the left, curves
-// and feature maps in the centre, filters and predictions/confusion on the right; the screenshot start-up.
+// ui/training/training_workspace.cpp — the Training tab's layout: run controls and model/lessons on the left,
+// curves and feature maps in the centre, filters and predictions/confusion on the right; the screenshot
+// start-up; what the window and the benchmark read (running, version, progress).
 #include <algorithm>
 #include <cstdlib>
 #include <utility>
 
-#define GLFW_INCLUDE_NONE
-#include <GLFW/glfw3.h>
-
 #include "core/error.h"
-#include "ui/training_panels.h"
-#include "ui/training_view.h"
+#include "ui/training/training_panels.h"
 
 namespace cnnlab {
 
@@ -32,16 +29,10 @@ void panel(const char* id, ImVec2 size, TrainingUi& ui, void (*draw)(TrainingUi&
 
 }  // namespace
 
-TrainingUiPtr create_training_ui(const std::string& lesson_dir, const std::string& recent_file) {
-  return TrainingUiPtr(make_training_ui(lesson_dir, recent_file).release());
-}
-
 void prepare_training(TrainingUi& ui, bool gl_available, const std::string& export_dir) {
   if (gl_available && !ui.gl.enabled) init_training_gl(ui);
   ui.export_dir = export_dir;
 }
-
-const std::vector<PanelRect>& training_panel_rects(const TrainingUi& ui) { return ui.rects; }
 
 bool take_tab_request(TrainingUi& ui) { return std::exchange(ui.select_tab, false); }
 
@@ -110,9 +101,7 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
   for (int i = 0; i < int(ui.presets.size()); ++i)
     if (ui.presets[size_t(i)].preset == s.preset && ui.presets[size_t(i)].image_size == s.image_size) ui.form.choice = i;
   if (ui.form.choice < 0) {  // not one of the form's choices: add it, so the form shows what runs
-    PresetChoice c{s.preset, s.image_size, build_preset(s.preset, s.image_size, 5).num_params(), ""};
-    c.label = s.preset + " model, " + std::to_string(s.image_size) + "×" + std::to_string(s.image_size);
-    ui.presets.push_back(c);
+    ui.presets.push_back(make_preset_choice(s.preset, s.image_size));
     ui.form.choice = int(ui.presets.size()) - 1;
   }
   const double timeout = 1800;
@@ -143,10 +132,6 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
   }
 }
 
-}  // namespace cnnlab
-
-namespace cnnlab {
-
 TrainingProgress training_progress(const TrainingUi& ui) {
   SnapshotPtr s = ui.worker ? ui.worker->latest() : ui.snap;
   TrainingProgress p;
@@ -163,26 +148,8 @@ bool training_running(const TrainingUi& ui) {
   return ui.worker && ui.worker->latest()->state == RunState::Training;
 }
 
-bool training_wait_for_frame(TrainingUi& ui) {
-  const double frame = 1.0 / 30.0;
-  double now = glfwGetTime();
-  if (now - ui.last_frame_s < frame) glfwWaitEventsTimeout(frame - (now - ui.last_frame_s));
-  double t0 = glfwGetTime();
-  glfwWaitEventsTimeout(ui.settle_frames > 0 ? 0.0 : frame);
-  double t1 = glfwGetTime();
-  bool input = t1 - t0 < frame * 0.8 && ui.settle_frames == 0;  // woken early: an event arrived
-  if (input) ui.settle_frames = 3;  // ImGui reacts to input over the next frames (hover, popups)
-  uint64_t version = ui.worker ? ui.worker->latest()->version : ui.snap->version;
-  // New snapshots are shown at most 2.5 times a second: plenty for curves and maps, and each frame
-  // costs llvmpipe CPU that training would otherwise use (bench_gui: 5/s cost ~5% more throughput).
-  // Input gets up to 30 fps.
-  bool fresh = version != ui.drawn_version && t1 - ui.last_frame_s >= 0.4;
-  bool due = input || ui.settle_frames > 0 || fresh || t1 - ui.last_frame_s > 0.5;
-  if (!due) return false;
-  if (ui.settle_frames > 0 && !input) --ui.settle_frames;
-  ui.last_frame_s = t1;
-  ui.drawn_version = version;
-  return true;
+uint64_t snapshot_version(const TrainingUi& ui) {
+  return ui.worker ? ui.worker->latest()->version : ui.snap->version;
 }
 
 void training_run(TrainingUi& ui, int refresh) {

@@ -1,4 +1,4 @@
-// ui/grid_widget.h — draws one channel of a grid as large numbered cells and reports hover/click.
+// ui/lesson/grid_widget.h — draws one channel of a grid as large numbered cells and reports hover/click.
 #pragma once
 #include <functional>
 #include <string>

@@ -1,4 +1,4 @@
-// ui/panel_grids.cpp — the stage: input ⊛ kernel = output → pooled output, with the current window
+// ui/lesson/panel_grids.cpp — the stage: input ⊛ kernel = output → pooled output, with the current window
 // framed on its input, kernel weights overlaid, uncomputed cells blank, click-to-edit cells.
 #include <algorithm>
 #include <cfloat>
@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "ui/app.h"
-#include "ui/grid_widget.h"
-#include "ui/panels.h"
+#include "ui/lesson/grid_widget.h"
+#include "ui/lesson/lesson_panels.h"
 
 namespace cnnlab {
 

@@ -1,4 +1,4 @@
-// ui/panel_tape.cpp — the arithmetic tape in large type and the output-size formula with numbers.
+// ui/lesson/panel_tape.cpp — the arithmetic tape in large type and the output-size formula with numbers.
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "ui/app.h"
-#include "ui/panels.h"
+#include "ui/lesson/lesson_panels.h"
 
 namespace cnnlab {
 

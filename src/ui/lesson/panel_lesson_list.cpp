@@ -1,6 +1,6 @@
-// ui/panel_lesson_list.cpp — the lessons loaded from lessons/, in their order; click to open one.
+// ui/lesson/panel_lesson_list.cpp — the lessons loaded from lessons/, in their order; click to open one.
 #include "ui/app.h"
-#include "ui/panels.h"
+#include "ui/lesson/lesson_panels.h"
 
 namespace cnnlab {
 

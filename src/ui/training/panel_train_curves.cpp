@@ -1,10 +1,10 @@
-// ui/panel_train_curves.cpp — loss and accuracy per epoch (train solid, validation dashed, with markers),
+// ui/training/panel_train_curves.cpp — loss and accuracy per epoch (train solid, validation dashed, with markers),
 // the running per-batch loss, axes with ticks and labels, a legend, and the overfitting gap shaded.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-#include "ui/training_panels.h"
+#include "ui/training/training_panels.h"
 
 namespace cnnlab {
 

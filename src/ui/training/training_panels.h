@@ -1,4 +1,4 @@
-// ui/training_panels.h — the Training workspace's panels (one file each) and the small widgets they share.
+// ui/training/training_panels.h — the Training workspace's panels (one file each) and the small widgets they share.
 #pragma once
 #include <imgui.h>
 
@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "gfx/featuremap.h"
-#include "ui/training_state.h"
+#include "ui/training/training_state.h"
 
 namespace cnnlab {
 

@@ -1,11 +1,11 @@
-// ui/panel_edit.cpp — changing the lesson: input/kernel size, stride, padding, reset, the cell popup.
+// ui/lesson/panel_edit.cpp — changing the lesson: input/kernel size, stride, padding, reset, the cell popup.
 #include <algorithm>
 #include <functional>
 #include <string>
 
 #include "core/log.h"
 #include "ui/app.h"
-#include "ui/panels.h"
+#include "ui/lesson/lesson_panels.h"
 
 namespace cnnlab {
 

@@ -1,10 +1,10 @@
-// ui/panel_train_model.cpp — the model: Keras summary table, and a parameter budget bar that makes plain
+// ui/training/panel_train_model.cpp — the model: Keras summary table, and a parameter budget bar that makes plain
 // where the weights are (the course model's first dense layer holds 99.97% of them), plus the memory plan.
 #include <algorithm>
 #include <cstdio>
 
 #include "core/sysinfo.h"
-#include "ui/training_panels.h"
+#include "ui/training/training_panels.h"
 
 namespace cnnlab {
 

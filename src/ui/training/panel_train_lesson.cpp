@@ -1,8 +1,8 @@
-// ui/panel_train_lesson.cpp — short lessons for the training view (lessons/training/*.md): what a feature
+// ui/training/panel_train_lesson.cpp — short lessons for the training view (lessons/training/*.md): what a feature
 // map is, why validation accuracy stalls, what to try.
 #include <algorithm>
 
-#include "ui/training_panels.h"
+#include "ui/training/training_panels.h"
 
 namespace cnnlab {
 

@@ -1,5 +1,6 @@
-// ui/training_state.h — the Training workspace's state: the worker, the latest snapshot, the settings
-// form, view choices and the GL textures (feature maps, filters, thumbnails) with the versions uploaded.
+// ui/training/training_state.h — the Training workspace's state (the worker, the latest snapshot, the
+// settings form, view choices, the GL textures with the versions uploaded) and its whole interface. The
+// window passes what it needs (GL present, export folder) as arguments: this view never sees the App.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -10,9 +11,14 @@
 #include "gfx/featuremap.h"
 #include "gfx/texture.h"
 #include "train/worker.h"
-#include "ui/training_view.h"
 
 namespace cnnlab {
+
+// A panel's rectangle in the last frame (framebuffer pixels), for pixel tests and panel PNG export.
+struct PanelRect {
+  std::string name;  // "controls", "curves", "maps", "filters", "predictions", "confusion", "model", "lesson"
+  float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+};
 
 // A model choice in the form: preset + image size, with its parameter count (computed once).
 struct PresetChoice {
@@ -22,6 +28,8 @@ struct PresetChoice {
   std::string label;  // "course model, 299×299 (350,464,… parameters)"
 };
 std::vector<PresetChoice> default_preset_choices(int num_classes = 5);
+// One choice with its parameter count and label.
+PresetChoice make_preset_choice(const std::string& preset, int image_size, int num_classes = 5);
 int default_image_size(const std::string& preset);  // course 299, small 64, tiny 32
 
 // What the student types before pressing Load.
@@ -35,8 +43,9 @@ struct TrainingForm {
   bool folder_ok = false;
 };
 
-// Checks a dataset folder without decoding anything: exists, has >= 2 class subfolders with files.
-// Returns "" when it looks usable, else what is wrong and what to try.
+// Checks a dataset folder without decoding anything, by data's rules (check_dataset_folder): exists,
+// has >= 2 class subfolders, each with files. Returns "" when it looks usable, else what is wrong and
+// what to try.
 std::string check_data_folder(const std::string& dir);
 // $CNNLAB_DATA, else the default tiny_FR next to the repository, if it exists; else "".
 std::string default_data_dir();
@@ -49,6 +58,16 @@ int feature_grid_cols(int channels);
 std::vector<float> feature_atlas(const TensorCopy& t, int cols);
 // (lo, hi) per channel, or one (lo, hi) over the layer.
 std::vector<std::pair<float, float>> feature_ranges(const TensorCopy& t, bool per_layer);
+// Conv kernels are (KH, KW, Cin, Cout). Weight (i, j, ci, co), minus its initial value when `init`
+// is given (the "change since initialisation" view).
+float kernel_at(const TensorCopy& k, const TensorCopy* init, int i, int j, int ci, int co);
+// Max |kernel_at| over output filter `co` (all i, j, ci).
+float filter_abs_max(const TensorCopy& k, const TensorCopy* init, int co);
+// Size in texels of kernel_grid_atlas(k): ((KW+1)·Cout wide, (KH+1)·Cin high).
+struct TexelSize {
+  int width = 0, height = 0;
+};
+TexelSize kernel_grid_size(const TensorCopy& k);
 // Conv kernel (KH, KW, Cin, Cout) → atlas with Cin rows and Cout columns of KH×KW tiles (a column
 // is one output filter), one gap texel after each tile: ((KH+1)·Cin, (KW+1)·Cout) texels.
 // Values − init when `init` is given.
@@ -125,16 +144,40 @@ struct TrainingUi {
   std::string force_tab;           // select this tab once (screenshots): "predictions", "confusion", "model", "lesson"
 
   TrainingGl gl;
-
-  // Frame pacing while training (training_wait_for_frame).
-  double last_frame_s = 0;         // glfwGetTime() of the last frame drawn
-  uint64_t drawn_version = 0;      // snapshot version the last frame showed
-  int settle_frames = 0;           // frames still to draw after input
 };
+
+// ---- the view's interface (the window calls these) --------------------------------------------------
 
 // Makes a TrainingUi with a worker, the form pre-filled (default data folder, recent folders read
 // from `recent_file` if non-empty) and the lesson texts loaded from `lesson_dir`/training.
-std::unique_ptr<TrainingUi> make_training_ui(const std::string& lesson_dir, const std::string& recent_file);
+std::unique_ptr<TrainingUi> create_training_ui(const std::string& lesson_dir, const std::string& recent_file);
+// GL set-up on first use (when the window has GL) and the export folder; no ImGui calls.
+void prepare_training(TrainingUi& ui, bool gl_available, const std::string& export_dir);
+// prepare_training, then the snapshot swap, texture uploads and every panel (inside an ImGui frame).
+void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_dir);
+// True once after start_training: the window selects the Training tab.
+bool take_tab_request(TrainingUi& ui);
+// For `cnnlab screenshot --view training`: load `data_dir` ("" = the form's folder) with `preset` at
+// `image_size` (0 = the preset's default), train `batches` batches one by one, optionally evaluate the
+// test split, then show the Training tab with sub-tab `tab` ("" = defaults). Throws UserError.
+void start_training(TrainingUi& ui, const std::string& data_dir, const std::string& preset, int image_size,
+                    int batches, bool evaluate, const std::string& tab, int epochs = 0);
+// What the window's frame pacing decides on: is the worker training, and the newest snapshot's version.
+bool training_running(const TrainingUi& ui);
+uint64_t snapshot_version(const TrainingUi& ui);
+
+// For the GUI benchmark (bench/bench_gui.cpp).
+struct TrainingProgress {
+  bool training = false, done = false;
+  std::vector<double> epoch_seconds;  // wall time per finished epoch (train + validation), as the CLI's
+  std::vector<int> epoch_samples;     // training samples per finished epoch
+  int map_uploads = 0, kernel_uploads = 0;
+  uint64_t snapshots = 0;             // snapshot version
+};
+TrainingProgress training_progress(const TrainingUi& ui);
+void training_run(TrainingUi& ui, int refresh);  // SetRefresh, then Start
+
+// ---- inside the view ------------------------------------------------------------------------------
 // Compiles the colormap shader (needs a current GL context); errors go to the log.
 void init_training_gl(TrainingUi& ui);
 // Reads the newest snapshot from the worker (a pointer copy: never waits on training).

@@ -1,4 +1,4 @@
-// ui/panel_train_controls.cpp — the run's settings (folder, model, epochs, batch, rate, seed, threads,
+// ui/training/panel_train_controls.cpp — the run's settings (folder, model, epochs, batch, rate, seed, threads,
 // refresh), the command buttons, honest progress (samples/s, ETA, estimate, memory) and save/export.
 #include <imgui.h>
 #include <imgui_stdlib.h>
@@ -8,7 +8,7 @@
 
 #include "core/sysinfo.h"
 #include "train/progress_format.h"
-#include "ui/training_panels.h"
+#include "ui/training/training_panels.h"
 
 namespace cnnlab {
 

@@ -1,11 +1,11 @@
-// ui/lesson_view.cpp — stepping, predict-then-reveal and edits of the lesson on screen (no ImGui).
+// ui/lesson/lesson_view.cpp — stepping, predict-then-reveal and edits of the lesson on screen (no ImGui).
 //
 // [SECTION] open / reset
 // [SECTION] navigation
 // [SECTION] predict mode
 // [SECTION] edits
 // [SECTION] presets and the photo kernel
-#include "ui/lesson_view.h"
+#include "ui/lesson/lesson_view.h"
 
 #include <algorithm>
 #include <cmath>

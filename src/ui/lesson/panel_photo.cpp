@@ -1,10 +1,10 @@
-// ui/panel_photo.cpp — the current kernel applied to a real photo (fragment shader), preset kernels.
+// ui/lesson/panel_photo.cpp — the current kernel applied to a real photo (fragment shader), preset kernels.
 #include <string>
 #include <vector>
 
 #include "core/log.h"
 #include "ui/app.h"
-#include "ui/panels.h"
+#include "ui/lesson/lesson_panels.h"
 
 namespace cnnlab {
 

@@ -1,9 +1,9 @@
-// ui/panel_explanation.cpp — the lesson's own text (from its file) beside the grids.
+// ui/lesson/panel_explanation.cpp — the lesson's own text (from its file) beside the grids.
 #include <sstream>
 #include <string>
 
 #include "ui/app.h"
-#include "ui/panels.h"
+#include "ui/lesson/lesson_panels.h"
 
 namespace cnnlab {
 

@@ -1,4 +1,4 @@
-// ui/panel_train_maps.cpp — the probe image's feature maps: every channel of every conv/pool layer as a
+// ui/training/panel_train_maps.cpp — the probe image's feature maps: every channel of every conv/pool layer as a
 // grid of GPU colour-mapped tiles (viridis), per-map or per-layer normalisation, click to enlarge, hover
 // for the value; dense layers as bars.
 #include <algorithm>
@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "ui/training_panels.h"
+#include "ui/training/training_panels.h"
 
 namespace cnnlab {
 
