@@ -29,16 +29,9 @@ namespace fs = std::filesystem;
 
 // [SECTION] presets and the form ------------------------------------------------------------------
 
-int default_image_size(const std::string& preset) {
-  if (preset == "small") return 64;
-  if (preset == "tiny") return 32;
-  return 299;
-}
-
 std::vector<PresetChoice> default_preset_choices(int num_classes) {
-  const std::pair<const char*, int> picks[] = {{"course", 299}, {"course", 64}, {"small", 64}, {"tiny", 32}};
   std::vector<PresetChoice> out;
-  for (const auto& [name, size] : picks) {
+  for (const auto& [name, size] : preset_table()) {
     PresetChoice c{name, size, build_preset(name, size, num_classes).num_params(), ""};
     std::string n = std::to_string(c.params), grouped;
     for (size_t i = 0; i < n.size(); ++i) {
@@ -70,15 +63,6 @@ std::string check_data_folder(const std::string& dir) {
   return {};
 }
 
-std::string default_data_dir() {
-  const char* env = std::getenv("CNNLAB_DATA");
-  std::error_code ec;
-  if (env && *env && fs::is_directory(env, ec)) return env;
-  std::string fallback = CNNLAB_DEFAULT_PHOTO_DIR;
-  if (fs::is_directory(fallback, ec)) return fs::weakly_canonical(fallback, ec).string();
-  return {};
-}
-
 void TrainingUiDeleter::operator()(TrainingUi* ui) const { delete ui; }
 
 std::unique_ptr<TrainingUi> make_training_ui(const std::string& lesson_dir, const std::string& recent_file) {
@@ -90,7 +74,7 @@ std::unique_ptr<TrainingUi> make_training_ui(const std::string& lesson_dir, cons
     for (std::string line; std::getline(in, line) && ui->form.recent.size() < 8;)
       if (!line.empty()) ui->form.recent.push_back(line);
   }
-  ui->form.data_dir = default_data_dir();
+  ui->form.data_dir = default_data_dir(CNNLAB_DEFAULT_PHOTO_DIR);
   if (ui->form.data_dir.empty() && !ui->form.recent.empty()) ui->form.data_dir = ui->form.recent.front();
   ui->form.folder_note = check_data_folder(ui->form.data_dir);
   ui->form.folder_ok = ui->form.folder_note.empty();

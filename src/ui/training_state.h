@@ -22,7 +22,6 @@ struct PresetChoice {
   std::string label;  // "course model, 299×299 (350,464,… parameters)"
 };
 std::vector<PresetChoice> default_preset_choices(int num_classes = 5);
-int default_image_size(const std::string& preset);  // course 299, small 64, tiny 32
 
 // What the student types before pressing Load.
 struct TrainingForm {
@@ -38,8 +37,6 @@ struct TrainingForm {
 // Checks a dataset folder without decoding anything: exists, has >= 2 class subfolders with files.
 // Returns "" when it looks usable, else what is wrong and what to try.
 std::string check_data_folder(const std::string& dir);
-// $CNNLAB_DATA, else the default tiny_FR next to the repository, if it exists; else "".
-std::string default_data_dir();
 
 // ---- pure helpers (tested without GL) -------------------------------------------------------------
 
