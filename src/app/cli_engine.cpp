@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <map>
 
 #include "app/commands.h"
 #include "core/error.h"
@@ -86,12 +88,18 @@ struct TestPause {
     TestPause p;
     const char* fifo = std::getenv("CNNLAB_TEST_PAUSE_FIFO");
     const char* after = std::getenv("CNNLAB_TEST_PAUSE_AFTER_BATCH");
-    if (fifo && *fifo && after && *after) p.fifo = fifo, p.after = std::atol(after);
+    if (fifo && *fifo && after && *after) {
+      p.fifo = fifo;
+      p.after = std::atol(after);
+    }
     return p;
   }
   void on_batch() {
     if (fifo.empty() || ++batches != after) return;
-    if (FILE* f = std::fopen(fifo.c_str(), "w")) std::fputs("paused\n", f), std::fclose(f);
+    if (FILE* f = std::fopen(fifo.c_str(), "w")) {
+      std::fputs("paused\n", f);
+      std::fclose(f);
+    }
     if (FILE* f = std::fopen(fifo.c_str(), "r")) {
       while (std::fgetc(f) != EOF) {
       }
@@ -257,6 +265,30 @@ static TrainCallbacks progress_callbacks(const RunSettings& s, bool has_val, Tra
   return cb;
 }
 
+// Writes the checkpoint; if that fails (its folder vanished during the run, the disk filled up) the
+// weights go to a rescue file in the temp folder instead, so hours of training are not lost.
+static bool save_checkpoint(const std::string& path, Trainer& trainer,
+                            const std::map<std::string, std::string>& meta) {
+  try {
+    save_safetensors(path, trainer.model(), meta);
+    std::printf("Checkpoint written to %s (%d epoch(s) trained)\n", path.c_str(), trainer.epoch());
+    return true;
+  } catch (const UserError& e) {
+    std::fprintf(stderr, "cnnlab: error: checkpoint not written: %s\n", e.what());
+  }
+  std::error_code ec;
+  std::string rescue = (std::filesystem::temp_directory_path(ec) /
+                        ("cnnlab-rescue-" + std::to_string(::getpid()) + ".safetensors")).string();
+  try {
+    save_safetensors(rescue, trainer.model(), meta);
+    std::fprintf(stderr, "Checkpoint rescued to %s (%d epoch(s) trained): move it where you want it\n",
+                 rescue.c_str(), trainer.epoch());
+  } catch (const UserError& e) {
+    std::fprintf(stderr, "cnnlab: error: rescue copy not written either: %s\n", e.what());
+  }
+  return false;
+}
+
 // After fit: the outcome, the history, the checkpoint (also after a stop), the test split.
 // Returns the exit status: 0 done, 130 stopped by a signal, 1 a NaN loss or a file not written.
 static int finish_train(const TrainArgs& a, Trainer& trainer, const TrainOutcome& out,
@@ -272,15 +304,9 @@ static int finish_train(const TrainArgs& a, Trainer& trainer, const TrainOutcome
     if (history.write(trainer.history(), true)) std::printf("History written to %s\n", a.history.c_str());
     else status = 1;
   }
-  if (!a.save.empty() && out.reason != StopReason::NonFinite) {
-    try {
-      save_safetensors(a.save, trainer.model(), checkpoint_metadata(class_names, sc, a.s, trainer.epoch()));
-      std::printf("Checkpoint written to %s (%d epoch(s) trained)\n", a.save.c_str(), trainer.epoch());
-    } catch (const UserError& e) {
-      std::fprintf(stderr, "cnnlab: error: checkpoint not written: %s\n", e.what());
-      status = 1;
-    }
-  }
+  if (!a.save.empty() && out.reason != StopReason::NonFinite &&
+      !save_checkpoint(a.save, trainer, checkpoint_metadata(class_names, sc, a.s, trainer.epoch())))
+    status = 1;
   if (out.reason == StopReason::Completed) {
     EvalResult t = trainer.evaluate(trainer.split().test);
     std::printf("Test-loss: %.4f, Test-accuracy: %.4f\n", t.loss, t.accuracy);

@@ -126,6 +126,12 @@ paused_run 7 'rm -rf "$tmp/hist"' "${train8[@]}" --history "$tmp/hist/h.csv" --s
 expect '[ $rc -eq 1 ] && grep -q "^Epoch 3/3$" "$tmp/run.log" && grep -q "cnnlab: warning: $tmp/hist/h.csv" "$tmp/run.log" && grep -q "cnnlab: error: history not written" "$tmp/run.log"' "unwritable history mid-run: rc $rc, $(grep -E 'warning|error|Epoch' "$tmp/run.log")"
 expect 'grep -q "Checkpoint written to $tmp/m3.safetensors (3 epoch(s) trained)" "$tmp/run.log" && "$cnnlab" predict --load "$tmp/m3.safetensors" "$tmp/data/red/r0.bmp" > /dev/null 2>&1' "checkpoint after a history failure: $(tail -3 "$tmp/run.log")"
 
+# The run's whole folder vanishes: the checkpoint goes to a rescue file in $TMPDIR, exit status 1.
+mkdir -p "$tmp/gone" "$tmp/rescue"
+TMPDIR="$tmp/rescue" paused_run 7 'rm -rf "$tmp/gone"' "${train8[@]}" --history "$tmp/gone/h.csv" --save "$tmp/gone/m.safetensors"
+rescued=$(ls "$tmp/rescue" | grep -E '^cnnlab-rescue-[0-9]+\.safetensors$')
+expect '[ $rc -eq 1 ] && grep -q "cnnlab: error: checkpoint not written: $tmp/gone/m.safetensors" "$tmp/run.log" && grep -q "Checkpoint rescued to $tmp/rescue/$rescued (3 epoch(s) trained)" "$tmp/run.log" && "$cnnlab" predict --load "$tmp/rescue/$rescued" "$tmp/data/red/r0.bmp" > /dev/null 2>&1' "rescue checkpoint: rc $rc, $(tail -4 "$tmp/run.log"), rescue folder: $(ls "$tmp/rescue")"
+
 # 9. SIGTERM and SIGHUP (sent while paused after batch 2) stop like Ctrl-C: checkpoint, history, status 130.
 for sig in INT TERM HUP; do
   rm -f "$tmp/s.safetensors" "$tmp/s.csv"
