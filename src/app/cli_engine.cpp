@@ -8,9 +8,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
 
 #include "app/commands.h"
 #include "core/error.h"
+#include "core/fileio.h"
 #include "core/sysinfo.h"
 #include "data/dataset.h"
 #include "data/image.h"
@@ -28,43 +32,100 @@ namespace cnnlab {
 //-----------------------------------------------------------------------------
 namespace {
 
+// Set by SIGINT, SIGTERM or SIGHUP: the trainer stops after the current batch, the loader between images.
 std::atomic<bool> g_stop{false};
 
-void on_sigint(int) {
-  if (g_stop.load()) _exit(130);  // second Ctrl-C: leave now
+void on_stop_signal(int sig) {
+  if (g_stop.load()) _exit(130);  // a second signal: leave now (the next save removes our temp file)
   g_stop.store(true);
-  const char msg[] = "\nStopping after the current batch (Ctrl-C again to quit at once)...\n";
-  ssize_t r = write(STDERR_FILENO, msg, sizeof msg - 1);
+  const char* msg = sig == SIGINT    ? "\nStopping after the current batch (Ctrl-C again to quit at once)...\n"
+                    : sig == SIGTERM ? "\nSIGTERM: stopping after the current batch, then saving...\n"
+                                     : "\nSIGHUP: stopping after the current batch, then saving...\n";
+  ssize_t r = write(STDERR_FILENO, msg, std::strlen(msg));
   (void)r;
 }
 
-// Runs `body`, turning user errors into a message and exit status 1.
-template <class F>
-int guarded(F&& body) {
-  try {
-    return body();
-  } catch (const UserError& e) {
-    std::fprintf(stderr, "cnnlab: error: %s\n", e.what());
-    return 1;
-  } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "cnnlab: error: out of memory (try a smaller --image-size or --batch-size)\n");
-    return 1;
+// While alive: SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the run after the current batch, so the
+// history and checkpoint are still written (a second one quits at once); a signal the caller ignores
+// (nohup) stays ignored. SIGPIPE is ignored, so a closed `| tee` cannot kill the run before it saves.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop.store(false);
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < 3; ++i) sigaddset(&sa.sa_mask, kSignals[i]);
+    for (int i = 0; i < 3; ++i) {
+      sigaction(kSignals[i], nullptr, &old_[i]);
+      if (old_[i].sa_handler != SIG_IGN) sigaction(kSignals[i], &sa, nullptr);  // nohup's stays ignored
+    }
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ignore, &old_[3]);
   }
-}
+  ~StopSignals() {
+    for (int i = 0; i < 4; ++i) sigaction(kSignals[i], &old_[i], nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
 
-std::string default_data_dir() {
-  if (const char* d = std::getenv("CNNLAB_DATA"); d && *d) return d;
-  return "";
+ private:
+  static constexpr int kSignals[4] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+  struct sigaction old_[4];
+};
+
+// Test hook, not in --help (tests/app/cli_engine_test.sh): with CNNLAB_TEST_PAUSE_FIFO=PATH and
+// CNNLAB_TEST_PAUSE_AFTER_BATCH=K, after the run's K-th batch the CLI writes "paused" into the FIFO,
+// then waits until the test writes to it and closes it. In between the test signals the process or
+// breaks a destination: signal and write-failure paths are tested without sleeps or races.
+struct TestPause {
+  std::string fifo;
+  long after = -1, batches = 0;
+
+  static TestPause from_env() {
+    TestPause p;
+    const char* fifo = std::getenv("CNNLAB_TEST_PAUSE_FIFO");
+    const char* after = std::getenv("CNNLAB_TEST_PAUSE_AFTER_BATCH");
+    if (fifo && *fifo && after && *after) {
+      p.fifo = fifo;
+      p.after = std::atol(after);
+    }
+    return p;
+  }
+  void on_batch() {
+    if (fifo.empty() || ++batches != after) return;
+    if (FILE* f = std::fopen(fifo.c_str(), "w")) {
+      std::fputs("paused\n", f);
+      std::fclose(f);
+    }
+    if (FILE* f = std::fopen(fifo.c_str(), "r")) {
+      while (std::fgetc(f) != EOF) {
+      }
+      std::fclose(f);
+    }
+  }
+};
+
+// --seed as numpy's RandomState takes it (the split reproduces its permutation): CLI11 alone would
+// wrap -1 and saturate 2^64 without a word.
+std::string check_seed(std::string& text) {
+  bool digits = !text.empty() && text.size() <= 10 && text.find_first_not_of("0123456789") == std::string::npos;
+  if (digits && std::stoull(text) <= kMaxSeed) return {};
+  return "must be a whole number from 0 to 4294967295 (numpy's random_state range), not '" + text + "'";
 }
 
 void add_data_options(CLI::App* cmd, RunSettings& s) {
   cmd->add_option("--data", s.data_dir, "Dataset folder: DIR/<class>/<images> (default: $CNNLAB_DATA)");
-  cmd->add_option("--image-size", s.image_size, "Images are resized to N×N")->capture_default_str();
+  cmd->add_option("--image-size", s.image_size,
+                  "Images are resized to N×N (default: the model preset's: course 299, small 64, tiny 32)");
   cmd->add_option("--test-size", s.test_size, "Fraction held out for the test split")->capture_default_str();
   cmd->add_option("--validation-split", s.validation_split,
                   "Fraction of the training split used for validation (its tail, as Keras)")
       ->capture_default_str();
-  cmd->add_option("--seed", s.seed, "Seed for the split, the initialisation and the shuffles")
+  cmd->add_option("--seed", s.seed, "Seed for the split, the initialisation and the shuffles (0 to 4294967295)")
+      ->check(CLI::Validator(check_seed, ""))
       ->capture_default_str();
   cmd->add_option("--threads", s.threads, "CPU threads")->capture_default_str();
   cmd->add_option("--batch-size", s.batch_size, "Samples per batch")->capture_default_str();
@@ -103,12 +164,6 @@ Dataset load_dataset(const RunSettings& s, bool verbose) {
   return ds;
 }
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
 }  // namespace
 
 //-----------------------------------------------------------------------------
@@ -129,89 +184,165 @@ static int run_summary(const std::string& preset, int image_size, int classes) {
 struct TrainArgs {
   RunSettings s;
   std::string history, save;
+  bool image_size_given = false;  // else the preset's own size
 };
+
+// Fills in what the user left out and checks every setting and both destinations now, so nothing
+// that could fail before training fails after it.
+static void prepare_train(TrainArgs& a) {
+  RunSettings& s = a.s;
+  if (s.data_dir.empty()) s.data_dir = default_data_dir();
+  if (!a.image_size_given) s.image_size = default_image_size(s.preset);
+  validate_settings(s);
+  (void)build_preset(s.preset, s.image_size, 2);  // the layer list only: an unknown --model fails here
+  if (!a.history.empty()) check_writable(a.history);
+  if (!a.save.empty()) check_writable(a.save);
+}
+
+// The split (naming the option that leaves nothing to train on), its scaling, and their log line.
+static Split split_for_training(const Dataset& ds, const RunSettings& s, Scaling& sc) {
+  Split split = make_split(ds, s.test_size, s.validation_split, uint32_t(s.seed));
+  check_split(split, s);
+  sc = compute_scaling(ds, split.train);
+  std::printf("Split (seed %llu): %zu train, %zu validation, %zu test", (unsigned long long)s.seed,
+              split.train.size(), split.val.size(), split.test.size());
+  if (split.duplicates_moved) std::printf(" (%d duplicate image(s) kept on one side)", split.duplicates_moved);
+  std::printf("; scaling mean %.4f std %.4f\n", sc.mean, sc.std);
+  return split;
+}
+
+static void check_memory(const Model& model, const RunSettings& s, size_t num_images) {
+  MemoryPlan plan = plan_memory(model, s.batch_size, num_images);
+  std::printf("Memory: %s\n", plan.describe().c_str());
+  if (!plan.fits()) throw UserError("--image-size " + std::to_string(s.image_size), plan.advice());
+  std::fflush(stdout);
+}
+
+// Writes --history after every epoch. A failure mid-run is reported once and training goes on (the
+// next epoch tries again); the final write decides the exit status.
+struct HistoryWriter {
+  std::string path, last_error;
+
+  bool write(const History& h, bool final) {
+    try {
+      h.write_csv(path);
+      last_error.clear();
+      return true;
+    } catch (const UserError& e) {
+      if (final) std::fprintf(stderr, "cnnlab: error: history not written: %s\n", e.what());
+      else if (last_error != e.what())
+        std::fprintf(stderr, "cnnlab: warning: %s (training goes on; the history is retried after each epoch)\n", e.what());
+      last_error = e.what();
+      return false;
+    }
+  }
+};
+
+// Keras-style progress on stdout: the bar moves within the epoch on a terminal; a log file gets
+// one line per epoch.
+static TrainCallbacks progress_callbacks(const RunSettings& s, bool has_val, Trainer& trainer,
+                                         HistoryWriter& history, TestPause& pause) {
+  bool tty = isatty(STDOUT_FILENO);
+  TrainCallbacks cb;
+  cb.on_epoch_begin = [epochs = s.epochs](int epoch) {
+    std::printf("Epoch %d/%d\n", epoch + 1, epochs);
+    std::fflush(stdout);
+  };
+  cb.on_batch = [tty, &pause](const BatchProgress& p) {
+    if (tty && p.samples_done < p.samples_total) {
+      ProgressLine l{p.samples_done, p.samples_total, p.elapsed_s, p.loss, p.accuracy};
+      std::printf("\r%s\033[K", format_progress(l).c_str());
+      std::fflush(stdout);
+    }
+    pause.on_batch();
+  };
+  cb.on_epoch = [tty, has_val, &trainer, &history](const EpochRecord& r) {
+    ProgressLine l{r.samples, r.samples, r.seconds, r.loss, r.accuracy, true, has_val, r.val_loss, r.val_accuracy};
+    std::printf("%s%s\n", tty ? "\r" : "", format_progress(l).c_str());
+    std::fflush(stdout);
+    if (!history.path.empty()) history.write(trainer.history(), false);
+  };
+  return cb;
+}
+
+// Writes the checkpoint; if that fails (its folder vanished during the run, the disk filled up) the
+// weights go to a rescue file in the temp folder instead, so hours of training are not lost.
+static bool save_checkpoint(const std::string& path, Trainer& trainer,
+                            const std::map<std::string, std::string>& meta) {
+  try {
+    save_safetensors(path, trainer.model(), meta);
+    std::printf("Checkpoint written to %s (%d epoch(s) trained)\n", path.c_str(), trainer.epoch());
+    return true;
+  } catch (const UserError& e) {
+    std::fprintf(stderr, "cnnlab: error: checkpoint not written: %s\n", e.what());
+  }
+  std::error_code ec;
+  std::string rescue = (std::filesystem::temp_directory_path(ec) /
+                        ("cnnlab-rescue-" + std::to_string(::getpid()) + ".safetensors")).string();
+  try {
+    save_safetensors(rescue, trainer.model(), meta);
+    std::fprintf(stderr, "Checkpoint rescued to %s (%d epoch(s) trained): move it where you want it\n",
+                 rescue.c_str(), trainer.epoch());
+  } catch (const UserError& e) {
+    std::fprintf(stderr, "cnnlab: error: rescue copy not written either: %s\n", e.what());
+  }
+  return false;
+}
+
+// After fit: the outcome, the history, the checkpoint (also after a stop), the test split.
+// Returns the exit status: 0 done, 130 stopped by a signal, 1 a NaN loss or a file not written.
+static int finish_train(const TrainArgs& a, Trainer& trainer, const TrainOutcome& out,
+                        const std::vector<std::string>& class_names, const Scaling& sc,
+                        HistoryWriter& history) {
+  if (isatty(STDOUT_FILENO) && out.reason != StopReason::Completed) std::printf("\n");
+  int status = out.reason == StopReason::Completed ? 0 : out.reason == StopReason::Stopped ? 130 : 1;
+  if (out.reason == StopReason::NonFinite)
+    std::fprintf(stderr, "cnnlab: error: %s (hint: try a smaller --learning-rate)\n", out.message.c_str());
+  else if (out.reason == StopReason::Stopped)
+    std::printf("%s.\n", out.message.c_str());
+  if (!a.history.empty()) {
+    if (history.write(trainer.history(), true)) std::printf("History written to %s\n", a.history.c_str());
+    else status = 1;
+  }
+  if (!a.save.empty() && out.reason != StopReason::NonFinite &&
+      !save_checkpoint(a.save, trainer, checkpoint_metadata(class_names, sc, a.s, trainer.epoch())))
+    status = 1;
+  if (out.reason == StopReason::Completed) {
+    EvalResult t = trainer.evaluate(trainer.split().test);
+    std::printf("Test-loss: %.4f, Test-accuracy: %.4f\n", t.loss, t.accuracy);
+  }
+  std::printf("Peak memory: %s\n", format_bytes(double(peak_rss_bytes())).c_str());
+  return status;
+}
 
 static int run_train(TrainArgs& a) {
   return guarded([&] {
-    RunSettings& s = a.s;
-    if (s.data_dir.empty()) s.data_dir = default_data_dir();
-    validate_settings(s);
-    Dataset ds = load_dataset(s, true);
+    prepare_train(a);
+    const RunSettings& s = a.s;
+    StopSignals signals;
+    Dataset ds;
+    try {
+      ds = load_dataset(s, true);
+    } catch (const UserError&) {
+      if (!g_stop.load()) throw;
+      std::printf("Stopped while loading images.\n");
+      return 130;
+    }
     Model model = build_preset(s.preset, s.image_size, int(ds.class_names.size()));
     std::printf("%s", model.summary_table().c_str());
-
-    Split split = make_split(ds, s.test_size, s.validation_split, uint32_t(s.seed));
-    if (split.train.empty())
-      throw UserError("--test-size", "leaves no training images", "use a smaller fraction");
-    Scaling sc = compute_scaling(ds, split.train);
-    std::printf("Split (seed %llu): %zu train, %zu validation, %zu test", (unsigned long long)s.seed,
-                split.train.size(), split.val.size(), split.test.size());
-    if (split.duplicates_moved) std::printf(" (%d duplicate image(s) kept on one side)", split.duplicates_moved);
-    std::printf("; scaling mean %.4f std %.4f\n", sc.mean, sc.std);
-
-    MemoryPlan plan = plan_memory(model, s.batch_size, ds.size());
-    std::printf("Memory: %s\n", plan.describe().c_str());
-    if (!plan.fits()) throw UserError("--image-size " + std::to_string(s.image_size), plan.advice());
-    std::fflush(stdout);
+    Scaling sc;
+    Split split = split_for_training(ds, s, sc);
+    check_memory(model, s, ds.size());
 
     model.set_threads(s.threads);
     model.allocate(s.batch_size);
     model.init(s.seed);
-    TrainConfig cfg{s.epochs, s.batch_size, s.learning_rate, s.seed};
-    Trainer trainer(model, ds, split, sc, cfg);
-
-    bool tty = isatty(STDOUT_FILENO);
+    Trainer trainer(model, ds, split, sc, TrainConfig{s.epochs, s.batch_size, s.learning_rate, s.seed});
+    HistoryWriter history{a.history, {}};
+    TestPause pause = TestPause::from_env();
     std::printf("Train on %zu samples, validate on %zu samples\n", split.train.size(), split.val.size());
-    TrainCallbacks cb;
-    cb.on_epoch_begin = [&](int epoch) {
-      std::printf("Epoch %d/%d\n", epoch + 1, s.epochs);
-      std::fflush(stdout);
-    };
-    cb.on_batch = [&](const BatchProgress& p) {
-      // The bar moves within the epoch on a terminal; a log file gets one line per epoch.
-      if (tty && p.samples_done < p.samples_total) {
-        ProgressLine l{p.samples_done, p.samples_total, p.elapsed_s, p.loss, p.accuracy};
-        std::printf("\r%s\033[K", format_progress(l).c_str());
-        std::fflush(stdout);
-      }
-    };
-    cb.on_epoch = [&](const EpochRecord& r) {
-      ProgressLine l{r.samples, r.samples, r.seconds, r.loss, r.accuracy, true,
-                     !split.val.empty(), r.val_loss, r.val_accuracy};
-      std::printf("%s%s\n", tty ? "\r" : "", format_progress(l).c_str());
-      if (!a.history.empty()) trainer.history().write_csv(a.history);
-      std::fflush(stdout);
-    };
-
-    g_stop.store(false);
-    struct sigaction sa {};
-    sa.sa_handler = on_sigint;
-    sigaction(SIGINT, &sa, nullptr);
-    TrainOutcome out = trainer.fit(cb, g_stop);
-    signal(SIGINT, SIG_DFL);
-    if (tty && out.reason != StopReason::Completed) std::printf("\n");
-
-    int status = 0;
-    if (out.reason == StopReason::NonFinite) {
-      std::fprintf(stderr, "cnnlab: error: %s\n", out.message.c_str());
-      status = 1;
-    } else if (out.reason == StopReason::Stopped) {
-      std::printf("%s.\n", out.message.c_str());
-    }
-    if (!a.history.empty()) {
-      trainer.history().write_csv(a.history);
-      std::printf("History written to %s\n", a.history.c_str());
-    }
-    if (!a.save.empty() && out.reason != StopReason::NonFinite) {
-      save_safetensors(a.save, model, checkpoint_metadata(ds.class_names, sc, s, trainer.epoch()));
-      std::printf("Checkpoint written to %s (%d epoch(s) trained)\n", a.save.c_str(), trainer.epoch());
-    }
-    if (out.reason == StopReason::Completed) {
-      EvalResult t = trainer.evaluate(split.test);
-      std::printf("Test-loss: %.4f, Test-accuracy: %.4f\n", t.loss, t.accuracy);
-    }
-    std::printf("Peak memory: %s\n", format_bytes(double(peak_rss_bytes())).c_str());
-    return status;
+    TrainOutcome out = trainer.fit(progress_callbacks(s, !split.val.empty(), trainer, history, pause), g_stop);
+    return finish_train(a, trainer, out, ds.class_names, sc, history);
   });
 }
 
@@ -312,13 +443,17 @@ void register_engine_commands(CLI::App& app, int& exit_code) {
   auto ta = std::make_shared<TrainArgs>();
   auto* tr = app.add_subcommand("train", "Train a model on a folder of class subfolders");
   add_data_options(tr, ta->s);
-  tr->add_option("--model", ta->s.preset, "Model preset (course, small, tiny)")->capture_default_str();
+  tr->add_option("--model", ta->s.preset, "Model preset (course, small, tiny); it brings its own --image-size")
+      ->capture_default_str();
   tr->add_option("--epochs", ta->s.epochs, "Epochs")->capture_default_str();
   tr->add_option("--learning-rate", ta->s.learning_rate, "Adam learning rate")->capture_default_str();
   tr->add_option("--history", ta->history,
                  "Write Keras CSVLogger-style history (epoch,accuracy,loss,val_accuracy,val_loss)");
-  tr->add_option("--save", ta->save, "Write a safetensors checkpoint at the end (or on Ctrl-C)");
-  tr->callback([ta, &exit_code] { exit_code = run_train(*ta); });
+  tr->add_option("--save", ta->save, "Write a safetensors checkpoint at the end (or on Ctrl-C, SIGTERM, SIGHUP)");
+  tr->callback([ta, tr, &exit_code] {
+    ta->image_size_given = tr->count("--image-size") > 0;
+    exit_code = run_train(*ta);
+  });
 
   auto ea = std::make_shared<EvalArgs>();
   auto* ev = app.add_subcommand("evaluate", "Evaluate a checkpoint on a dataset's test split");

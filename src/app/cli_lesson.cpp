@@ -123,30 +123,19 @@ int run_lesson(const LessonArgs& a) {
   return 0;
 }
 
-// Runs fn, turning UserErrors into a message on stderr and exit status 1.
-template <class Fn>
-void guarded(int& exit_code, Fn fn) {
-  try {
-    exit_code = fn();
-  } catch (const UserError& e) {
-    std::fprintf(stderr, "cnnlab: error: %s\n", e.what());
-    exit_code = 1;
-  }
-}
-
 }  // namespace
 
 void register_lesson_commands(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<LessonArgs>();
   CLI::App* list = app.add_subcommand("lessons", "List the lessons (id and title)");
   list->add_option("--dir", args->dir, "Lessons folder (default: $CNNLAB_LESSONS or the built-in lessons)");
-  list->callback([args, &exit_code] { guarded(exit_code, [&] { return run_lessons(*args); }); });
+  list->callback([args, &exit_code] { exit_code = guarded([&] { return run_lessons(*args); }); });
 
   CLI::App* one = app.add_subcommand("lesson", "Print a lesson step by step: window, products, sum, output so far");
   one->add_option("id", args->id, "Lesson id (see `cnnlab lessons`)")->required();
   one->add_option("--dir", args->dir, "Lessons folder (default: $CNNLAB_LESSONS or the built-in lessons)");
   one->add_option("--step", args->step, "Print only step K (1-based); default: every step");
-  one->callback([args, &exit_code] { guarded(exit_code, [&] { return run_lesson(*args); }); });
+  one->callback([args, &exit_code] { exit_code = guarded([&] { return run_lesson(*args); }); });
 }
 
 }  // namespace cnnlab

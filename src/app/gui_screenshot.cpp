@@ -5,6 +5,8 @@
 
 #include "app/commands.h"
 #include "app/gui_window.h"
+#include "core/error.h"
+#include "lesson/lesson.h"
 
 namespace cnnlab {
 
@@ -18,6 +20,16 @@ bool parse_size(const std::string& text, int& w, int& h) {
   w = a;
   h = b;
   return true;
+}
+
+// --dir must name a folder with at least one lesson that loads; a typo used to give a window with no
+// lesson and exit status 0. Returns "" when it does, else the message.
+std::string check_lesson_dir(const std::string& dir) {
+  if (dir.empty()) return {};
+  LessonLoadResult r = load_lessons(dir);
+  if (!r.lessons.empty()) return {};
+  if (!r.errors.empty()) return r.errors.front();
+  return UserError::format(dir, "has no lesson files (*.toml)", "omit --dir for the lessons cnnlab ships", 0);
 }
 
 }  // namespace
@@ -54,6 +66,11 @@ void register_gui_commands(CLI::App& app, int& exit_code) {
     if (!parse_size(*size, options->width, options->height)) {
       std::fprintf(stderr, "cnnlab screenshot: --size must look like 1920x1080 (64 to 8192 each)\n");
       exit_code = 2;
+      return;
+    }
+    if (std::string bad = check_lesson_dir(options->lesson_dir); !bad.empty()) {
+      std::fprintf(stderr, "cnnlab: error: --dir %s\n", bad.c_str());
+      exit_code = 1;
       return;
     }
     options->offscreen = true;

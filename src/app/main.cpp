@@ -1,7 +1,27 @@
 // app/main.cpp — `cnnlab`: no arguments opens the window; otherwise dispatches a CLI subcommand.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <new>
+
 #include "app/commands.h"
+#include "core/error.h"
+
+namespace cnnlab {
+
+int guarded(const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const UserError& e) {
+    std::fprintf(stderr, "cnnlab: error: %s\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "cnnlab: error: out of memory (try a smaller --image-size or --batch-size)\n");
+    return 1;
+  }
+}
+
+}  // namespace cnnlab
 
 int main(int argc, char** argv) {
   CLI::App app{"cnnlab — a teaching lab for convolutional neural networks"};

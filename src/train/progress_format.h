@@ -6,8 +6,10 @@
 
 namespace cnnlab {
 
-// The bar line Keras (TF 1.x/2.x sample mode) prints: done/total, a 30-character bar, elapsed
-// time (or ETA while running), time per sample, running metrics, and val metrics when final.
+// The bar line Keras (TF 1.x/2.x, sample mode) prints: done/total (done right-aligned to total's
+// width), a 30-character bar ('=' done, '>' at the head while running, '.' to go); when the epoch is
+// finished the elapsed time and the time per sample ("ms/sample", or "us/sample" under 1 ms), while
+// running the ETA instead; running loss and accuracy with 4 decimals; val metrics when finished.
 //   360/360 [==============================] - 21s 58ms/sample - loss: 1.3308 - accuracy: 0.5194 - val_loss: 1.4175 - val_accuracy: 0.4250
 //   128/360 [==========>...................] - ETA: 13s - loss: 1.5123 - accuracy: 0.3125
 struct ProgressLine {
@@ -20,7 +22,7 @@ struct ProgressLine {
 };
 std::string format_progress(const ProgressLine& p);
 
-// "1m 05s", "21s", "350ms" — the duration forms the bar uses.
+// Keras's duration forms: "21s" under a minute (rounded), "1:05" under an hour, "1:02:03" beyond.
 std::string format_duration(double seconds);
 
 }  // namespace cnnlab

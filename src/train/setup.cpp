@@ -1,13 +1,34 @@
-// train/setup.cpp — settings checks, the memory plan, checkpoint metadata.
+// train/setup.cpp — preset sizes, the default data folder, settings checks, the memory plan, checkpoint metadata.
 #include "train/setup.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "core/error.h"
 #include "core/sysinfo.h"
 
 namespace cnnlab {
+
+std::vector<PresetSize> preset_table() {
+  return {{"course", 299}, {"course", 64}, {"small", 64}, {"tiny", 32}};
+}
+
+int default_image_size(const std::string& preset) {
+  for (const PresetSize& p : preset_table())
+    if (p.preset == preset) return p.image_size;
+  return 299;
+}
+
+std::string default_data_dir(const std::string& fallback) {
+  namespace fs = std::filesystem;
+  const char* env = std::getenv("CNNLAB_DATA");
+  std::error_code ec;
+  if (env && *env && fs::is_directory(env, ec)) return env;
+  if (!fallback.empty() && fs::is_directory(fallback, ec)) return fs::weakly_canonical(fallback, ec).string();
+  return env ? env : "";
+}
 
 void validate_settings(const RunSettings& s) {
   auto bad = [](const char* opt, const std::string& why, const std::string& hint = {}) {
@@ -25,6 +46,20 @@ void validate_settings(const RunSettings& s) {
   if (s.image_size < 8 || s.image_size > 2048)
     bad("--image-size", "must be between 8 and 2048 pixels", "the course uses 299");
   if (s.threads < 1 || s.threads > 256) bad("--threads", "must be between 1 and 256");
+  if (s.seed > kMaxSeed)
+    bad("--seed", "must be a whole number from 0 to 4294967295", "numpy's random_state range; the course uses 42");
+}
+
+void check_split(const Split& split, const RunSettings& s) {
+  if (!split.train.empty()) return;
+  size_t rest = split.val.size();  // what the test split left, all of it taken for validation
+  if (rest == 0)
+    throw UserError("--test-size", "leaves no images for training", "use a smaller fraction; the course uses 0.2");
+  char why[160];
+  std::snprintf(why, sizeof why,
+                "%g leaves no training images: it takes all %zu image(s) left after the test split "
+                "for validation", s.validation_split, rest);
+  throw UserError("--validation-split", why, "use a smaller fraction; the course uses 0.1");
 }
 
 MemoryPlan plan_memory(const Model& model, int batch_size, size_t num_images) {

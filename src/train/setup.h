@@ -1,6 +1,8 @@
-// train/setup.h — turning user settings into a run: validation of settings, the memory plan checked
-// before anything big is allocated, and checkpoint metadata. Shared by the CLI and the GUI.
+// train/setup.h — turning user settings into a run: the presets' image sizes, the default dataset
+// folder, validation of settings and of the split, the memory plan checked before anything big is
+// allocated, and checkpoint metadata. Shared by the CLI and the GUI.
 #pragma once
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -9,6 +11,23 @@
 #include "nn/model.h"
 
 namespace cnnlab {
+
+// The model presets with the image size each is made for, in the window's menu order (the course
+// model also at 64×64, small enough to train live). A preset's first row gives its default size.
+struct PresetSize {
+  std::string preset;
+  int image_size = 0;
+};
+std::vector<PresetSize> preset_table();
+// The preset's default image size: course 299, small 64, tiny 32 (299 for a name not in the table).
+int default_image_size(const std::string& preset);
+
+// The dataset folder when none is given: $CNNLAB_DATA if it is a folder, else `fallback` if that is
+// one, else $CNNLAB_DATA as set (so a wrong value is reported with its path), else "".
+std::string default_data_dir(const std::string& fallback = {});
+
+// The largest --seed: numpy's RandomState (whose permutation the split reproduces) takes 32 bits.
+constexpr uint64_t kMaxSeed = 4294967295u;
 
 struct RunSettings {
   std::string data_dir;
@@ -25,6 +44,8 @@ struct RunSettings {
 
 // Throws UserError naming the setting (e.g. "--batch-size") and why it is impossible.
 void validate_settings(const RunSettings& s);
+// Throws UserError naming --test-size or --validation-split when the split leaves nothing to train on.
+void check_split(const Split& split, const RunSettings& s);
 
 // Memory the run needs, estimated before allocating (model state, one batch's activations and
 // scratch, the decoded dataset, the trainer's batch buffers) against what the machine has.

@@ -16,6 +16,11 @@ int argmax_row(const float* p, int n) {
   return best;
 }
 
+std::string non_finite_loss_message(double batch_loss, int epoch, int batch, int num_batches) {
+  return "loss became " + std::string(std::isnan(batch_loss) ? "NaN" : "infinite") + " at epoch " +
+         std::to_string(epoch + 1) + ", batch " + std::to_string(batch) + "/" + std::to_string(num_batches);
+}
+
 Trainer::Trainer(Model& model, const Dataset& data, Split split, Scaling scaling, TrainConfig cfg)
     : model_(model), data_(data), split_(std::move(split)), scaling_(scaling), cfg_(cfg),
       shuffle_rng_(cfg.seed, 0x5eed) {
@@ -105,10 +110,7 @@ TrainOutcome Trainer::fit(const TrainCallbacks& cb, const std::atomic<bool>& sto
       if (cb.on_batch) cb.on_batch(p);
       if (bad) {
         out.reason = StopReason::NonFinite;
-        out.message = "loss became " + std::string(std::isnan(p.batch_loss) ? "NaN" : "infinite") +
-                      " at epoch " + std::to_string(epoch_ + 1) + ", batch " +
-                      std::to_string(p.batch) + "/" + std::to_string(p.num_batches) +
-                      " (try a smaller --learning-rate)";
+        out.message = non_finite_loss_message(p.batch_loss, epoch_, p.batch, p.num_batches);
         out.epochs_completed = epoch_;
         return out;
       }

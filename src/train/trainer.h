@@ -45,7 +45,7 @@ enum class StopReason { Completed, Stopped, NonFinite };
 
 struct TrainOutcome {
   StopReason reason = StopReason::Completed;
-  std::string message;           // for Stopped / NonFinite: what happened and where
+  std::string message;           // for Stopped / NonFinite: what happened and where (no hint)
   int epochs_completed = 0;
 };
 
@@ -102,5 +102,9 @@ class Trainer {
 };
 
 int argmax_row(const float* p, int n);
+
+// "loss became NaN at epoch 3, batch 7/12" (`epoch` 0-based, shown 1-based): the words the CLI and
+// the window both use for a non-finite loss; each adds its own hint.
+std::string non_finite_loss_message(double batch_loss, int epoch, int batch, int num_batches);
 
 }  // namespace cnnlab

@@ -394,9 +394,8 @@ void TrainingWorker::Impl::train_one() {
   if (bad) {
     mode = Mode::Idle;
     cur.state = RunState::Paused;
-    cur.error = "loss became " + std::string(std::isnan(p.batch_loss) ? "NaN" : "infinite") +
-                " at epoch " + std::to_string(trainer->epoch() + 1) + ", batch " +
-                std::to_string(p.batch) + ": try a smaller learning rate, then Reset";
+    cur.error = non_finite_loss_message(p.batch_loss, trainer->epoch(), p.batch, p.num_batches) +
+                ": try a smaller learning rate, then Reset";
     cur.status = "Error: " + cur.error;
     publish();
     return;

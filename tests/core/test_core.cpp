@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/fileio.h"
 #include "core/rng.h"
+#include "test_tmp.h"
 
 using namespace cnnlab;
 
@@ -30,16 +31,14 @@ TEST_CASE("below() stays in range and shuffle is a permutation") {
 }
 
 TEST_CASE("write_file_atomic replaces the file and leaves no temp file") {
-  auto dir = std::filesystem::temp_directory_path() / "cnnlab_test_core";
-  std::filesystem::create_directories(dir);
-  auto p = (dir / "a.txt").string();
+  test::TempDir dir("core");
+  std::string p = dir / "a.txt";
   write_file_atomic(p, std::string("one"));
   write_file_atomic(p, std::string("two"));
   CHECK(read_file_text(p) == "two");
   int files = 0;
-  for (auto& e : std::filesystem::directory_iterator(dir)) { (void)e; ++files; }
+  for (auto& e : std::filesystem::directory_iterator(dir.path())) { (void)e; ++files; }
   CHECK(files == 1);
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("UserError names path, line, reason and hint") {

@@ -17,12 +17,6 @@ namespace cnnlab {
 
 namespace fs = std::filesystem;
 
-int default_image_size(const std::string& preset) {
-  if (preset == "small") return 64;
-  if (preset == "tiny") return 32;
-  return 299;
-}
-
 PresetChoice make_preset_choice(const std::string& preset, int image_size, int num_classes) {
   PresetChoice c{preset, image_size, build_preset(preset, image_size, num_classes).num_params(), ""};
   c.label = preset + " model, " + std::to_string(image_size) + "×" + std::to_string(image_size) + " (" +
@@ -31,9 +25,8 @@ PresetChoice make_preset_choice(const std::string& preset, int image_size, int n
 }
 
 std::vector<PresetChoice> default_preset_choices(int num_classes) {
-  const std::pair<const char*, int> picks[] = {{"course", 299}, {"course", 64}, {"small", 64}, {"tiny", 32}};
   std::vector<PresetChoice> out;
-  for (const auto& [name, size] : picks) out.push_back(make_preset_choice(name, size, num_classes));
+  for (const auto& [name, size] : preset_table()) out.push_back(make_preset_choice(name, size, num_classes));
   return out;
 }
 
@@ -48,15 +41,6 @@ std::string check_data_folder(const std::string& dir) {
   return {};
 }
 
-std::string default_data_dir() {
-  const char* env = std::getenv("CNNLAB_DATA");
-  std::error_code ec;
-  if (env && *env && fs::is_directory(env, ec)) return env;
-  std::string fallback = CNNLAB_DEFAULT_PHOTO_DIR;
-  if (fs::is_directory(fallback, ec)) return fs::weakly_canonical(fallback, ec).string();
-  return {};
-}
-
 std::unique_ptr<TrainingUi> create_training_ui(const std::string& lesson_dir, const std::string& recent_file) {
   auto ui = std::make_unique<TrainingUi>();
   ui->worker = std::make_unique<TrainingWorker>(5);  // frames before training: the window stays smooth
@@ -66,7 +50,7 @@ std::unique_ptr<TrainingUi> create_training_ui(const std::string& lesson_dir, co
     for (std::string line; std::getline(in, line) && ui->form.recent.size() < 8;)
       if (!line.empty()) ui->form.recent.push_back(line);
   }
-  ui->form.data_dir = default_data_dir();
+  ui->form.data_dir = default_data_dir(CNNLAB_DEFAULT_PHOTO_DIR);
   if (ui->form.data_dir.empty() && !ui->form.recent.empty()) ui->form.data_dir = ui->form.recent.front();
   ui->form.folder_note = check_data_folder(ui->form.data_dir);
   ui->form.folder_ok = ui->form.folder_note.empty();

@@ -30,7 +30,6 @@ struct PresetChoice {
 std::vector<PresetChoice> default_preset_choices(int num_classes = 5);
 // One choice with its parameter count and label.
 PresetChoice make_preset_choice(const std::string& preset, int image_size, int num_classes = 5);
-int default_image_size(const std::string& preset);  // course 299, small 64, tiny 32
 
 // What the student types before pressing Load.
 struct TrainingForm {
@@ -47,8 +46,6 @@ struct TrainingForm {
 // has >= 2 class subfolders, each with files. Returns "" when it looks usable, else what is wrong and
 // what to try.
 std::string check_data_folder(const std::string& dir);
-// $CNNLAB_DATA, else the default tiny_FR next to the repository, if it exists; else "".
-std::string default_data_dir();
 
 // ---- pure helpers (tested without GL) -------------------------------------------------------------
 
