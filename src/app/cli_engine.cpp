@@ -258,6 +258,9 @@ static int run_evaluate(EvalArgs& a) {
     cfg.batch_size = s.batch_size;
     Trainer t(lm.model, ds, split, info.scaling, cfg);
     EvalResult r = t.evaluate(idx);
+    if (!std::isfinite(r.loss))
+      throw UserError(a.load, "the model's loss on these images is not a number",
+                      "its weights are too large (the run that wrote it diverged); retrain it");
     std::printf("Evaluated %d images (%s split)\n", r.count, a.split.c_str());
     std::printf("Test-loss: %.4f, Test-accuracy: %.4f\n", r.loss, r.accuracy);
     int k = lm.model.num_classes();
@@ -292,6 +295,10 @@ static int run_predict(const std::string& load, const std::vector<std::string>& 
         for (size_t i = 0; i < x.size(); ++i)
           x[i] = (img.pixels[i] / 255.0f - info.scaling.mean) / info.scaling.std;
         lm.model.forward(x.data(), 1, probs.data());
+        for (float p : probs)  // finite weights can still overflow to inf logits: no "nan%" answers
+          if (!std::isfinite(p))
+            throw UserError(path, "the model's output for this image is not a number",
+                            "its weights in " + load + " are too large; retrain it");
         int top = argmax_row(probs.data(), k);
         std::printf("%s: %s (%.1f%%)\n", path.c_str(), info.class_names[top].c_str(), 100.0 * probs[top]);
         for (int c = 0; c < k; ++c)

@@ -85,6 +85,16 @@ edit "$tmp/m.safetensors" "$tmp/dup.safetensors" 's/"format":"pt"/"format":"px"/
 "$cnnlab" predict --load "$tmp/dup.safetensors" "$red/r0.bmp" > "$tmp/dup.log" 2>&1
 refused "$tmp/dup.log" 'duplicate key "format"' "predict, duplicate key"
 
+# Finite but huge weights overflow the logits to ±inf: predict says so rather than "red (nan%)".
+# From the end of the 8×8 tiny model: conv2d/bias (4 floats, set to 1000 so every activation is
+# large), dense/kernel (64×2 floats, ±3e38 by unit), dense/bias (2 floats).
+edit "$tmp/m.safetensors" "$tmp/huge.safetensors" \
+  'substr($_, -536, 16) = pack("f<4", (1000) x 4); substr($_, -520, 512) = pack("f<*", map { $_ % 2 ? -3e38 : 3e38 } 0..127)'
+"$cnnlab" predict --load "$tmp/huge.safetensors" "$red/r0.bmp" > "$tmp/huge.log" 2>&1
+refused "$tmp/huge.log" "r0.bmp: the model's output for this image is not a number" "predict, overflowing weights"
+"$cnnlab" evaluate --load "$tmp/huge.safetensors" --data "$tmp/data" > "$tmp/hugee.log" 2>&1
+refused "$tmp/hugee.log" "huge.safetensors: the model's loss on these images is not a number" "evaluate, overflowing weights"
+
 # Item 4: buffers the system refuses to map (here: an address-space limit of 1.5 GB against 3.2 GB
 # of activations for batch 4096 at 256×256) are the out-of-memory message, not an abort. Where less
 # than 3.2 GB is available the memory check refuses first, with a message naming memory too.
