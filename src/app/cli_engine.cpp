@@ -171,7 +171,10 @@ Dataset load_dataset(const RunSettings& s, bool verbose) {
 //-----------------------------------------------------------------------------
 static int run_summary(const std::string& preset, int image_size, int classes) {
   return guarded([&] {
-    if (image_size < 8) throw UserError("--image-size", "must be at least 8");
+    if (image_size < kMinImageSize || image_size > kMaxImageSize)
+      throw UserError("--image-size", "must be between " + std::to_string(kMinImageSize) + " and " +
+                                          std::to_string(kMaxImageSize) + " pixels",
+                      "the course uses 299");
     Model m = build_preset(preset, image_size, classes);
     std::printf("%s", m.summary_table().c_str());
     return 0;
@@ -352,16 +355,24 @@ static int run_train(TrainArgs& a) {
 struct EvalArgs {
   RunSettings s;
   std::string load, split = "test";
+  bool image_size_given = false;  // --image-size must then equal the checkpoint's input size
 };
 
 static int run_evaluate(EvalArgs& a) {
   return guarded([&] {
     RunSettings& s = a.s;
     if (s.data_dir.empty()) s.data_dir = default_data_dir();
+    validate_settings(s);  // batch size and threads before anything is allocated
     LoadedModel lm = load_safetensors(a.load, s.batch_size, /*for_training=*/false);
     CheckpointInfo info = read_checkpoint_info(lm.metadata, a.load, lm.model.num_classes());
-    s.image_size = lm.model.input_h();
-    validate_settings(s);
+    // The loader admits only square RGB inputs (check_model), the images the dataset loader makes.
+    const int size = lm.model.input_h();
+    if (a.image_size_given && s.image_size != size)
+      throw UserError("--image-size " + std::to_string(s.image_size),
+                      "the checkpoint's model takes " + std::to_string(size) + "x" + std::to_string(size) +
+                          " images (its dense layers are sized for it)",
+                      "leave --image-size out: evaluate resizes the images to the checkpoint's size");
+    s.image_size = size;
     Dataset ds = load_dataset(s, true);
     if (ds.class_names != info.class_names)
       throw UserError(s.data_dir, "its classes differ from the checkpoint's",
@@ -378,6 +389,9 @@ static int run_evaluate(EvalArgs& a) {
     cfg.batch_size = s.batch_size;
     Trainer t(lm.model, ds, split, info.scaling, cfg);
     EvalResult r = t.evaluate(idx);
+    if (!std::isfinite(r.loss))
+      throw UserError(a.load, "the model's loss on these images is not a number",
+                      "its weights are too large (the run that wrote it diverged); retrain it");
     std::printf("Evaluated %d images (%s split)\n", r.count, a.split.c_str());
     std::printf("Test-loss: %.4f, Test-accuracy: %.4f\n", r.loss, r.accuracy);
     int k = lm.model.num_classes();
@@ -398,9 +412,11 @@ static int run_evaluate(EvalArgs& a) {
 //-----------------------------------------------------------------------------
 static int run_predict(const std::string& load, const std::vector<std::string>& images, int threads) {
   return guarded([&] {
+    if (threads < 1 || threads > 256) throw UserError("--threads", "must be between 1 and 256");
     LoadedModel lm = load_safetensors(load, 1, /*for_training=*/false);
     CheckpointInfo info = read_checkpoint_info(lm.metadata, load, lm.model.num_classes());
     lm.model.set_threads(threads);
+    // resize_rgb makes h×w×3; the loader admits only 3-channel inputs (check_model), so x fits.
     int h = lm.model.input_h(), w = lm.model.input_w(), k = lm.model.num_classes();
     std::vector<float> x(size_t(h) * w * 3), probs(k);
     int failures = 0;
@@ -410,6 +426,10 @@ static int run_predict(const std::string& load, const std::vector<std::string>& 
         for (size_t i = 0; i < x.size(); ++i)
           x[i] = (img.pixels[i] / 255.0f - info.scaling.mean) / info.scaling.std;
         lm.model.forward(x.data(), 1, probs.data());
+        for (float p : probs)  // finite weights can still overflow to inf logits: no "nan%" answers
+          if (!std::isfinite(p))
+            throw UserError(path, "the model's output for this image is not a number",
+                            "its weights in " + load + " are too large; retrain it");
         int top = argmax_row(probs.data(), k);
         std::printf("%s: %s (%.1f%%)\n", path.c_str(), info.class_names[top].c_str(), 100.0 * probs[top]);
         for (int c = 0; c < k; ++c)
@@ -459,8 +479,14 @@ void register_engine_commands(CLI::App& app, int& exit_code) {
   auto* ev = app.add_subcommand("evaluate", "Evaluate a checkpoint on a dataset's test split");
   ev->add_option("--load", ea->load, "Checkpoint (.safetensors) from `cnnlab train --save`")->required();
   add_data_options(ev, ea->s);
+  ev->get_option("--image-size")
+      ->description("Images are resized to the checkpoint's N×N; if given, must equal it")
+      ->default_str("the checkpoint's");
   ev->add_option("--split", ea->split, "Which split: test, val, train or all")->capture_default_str();
-  ev->callback([ea, &exit_code] { exit_code = run_evaluate(*ea); });
+  ev->callback([ea, ev, &exit_code] {
+    ea->image_size_given = ev->count("--image-size") > 0;
+    exit_code = run_evaluate(*ea);
+  });
 
   struct PredictArgs {
     std::string load;

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <sys/mman.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -51,15 +52,25 @@ struct MapDeleter {
 template <class T>
 using Owned = std::unique_ptr<T, MapDeleter>;
 
+// A mapping the kernel refuses is the user's setting (image size, batch), not a bug: say so.
+[[noreturn]] void throw_out_of_memory(double bytes) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.3g GB", bytes / 1e9);
+  throw UserError("", std::string("out of memory: the system refused a ") + buf +
+                          " buffer for the model",
+                  "try a smaller --image-size or --batch-size, or a smaller model");
+}
+
 // `untouched` ranges (in elements) are left to fault in on first use.
 template <class T>
 Owned<T> alloc_touched(size_t count, const std::vector<std::pair<size_t, size_t>>& untouched = {}) {
   if (count == 0) return Owned<T>(nullptr, MapDeleter{0});
+  if (count > (size_t(1) << 56) / sizeof(T)) throw_out_of_memory(double(count) * sizeof(T));
   const size_t need = count * sizeof(T);
   const size_t align = need >= (size_t(8) << 20) ? (size_t(2) << 20) : 4096;  // huge pages if big
   const size_t bytes = (need + align - 1) / align * align;
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  CNNLAB_ASSERT(p != MAP_FAILED, "out of memory (mmap failed)");
+  if (p == MAP_FAILED) throw_out_of_memory(double(bytes));
   madvise(p, bytes, MADV_HUGEPAGE);  // a hint: ignored where THP is off
   volatile char* c = static_cast<char*>(p);
   const long pages = long(bytes / 4096);
@@ -187,6 +198,10 @@ void Model::add_layer(LayerInfo info) {
   CNNLAB_ASSERT(!layers_.empty(), "construct the model with its input shape first");
   CNNLAB_ASSERT(!allocated(), "add layers before allocate()");
   CNNLAB_ASSERT(layers_.back().activation != Activation::Softmax, "softmax must be the last layer");
+  if (info.out_size() > kMaxLayerFloats)
+    throw UserError("", std::string(layer_kind_name(info.kind)) + " layer " + std::to_string(layers_.size()) +
+                            " would output " + std::to_string(info.out_size()) + " values per image",
+                    "at most " + std::to_string(kMaxLayerFloats) + ": use a smaller image size or fewer filters");
   info.name = unique_name(base_name(info.kind));
   info.weight_offset = num_params_;
   info.bias_offset = num_params_ + info.weight_count;
@@ -226,7 +241,9 @@ Model& Model::maxpool2d(int pool, int stride) {
 Model& Model::flatten() {
   LayerInfo l;
   l.kind = LayerKind::Flatten;
-  l.out_h = l.out_w = 1, l.out_c = int(layers_.back().out_size());
+  const size_t size = layers_.back().out_size();  // at most kMaxLayerFloats (add_layer checks)
+  CNNLAB_ASSERT(size <= kMaxLayerFloats, "flatten of an oversized layer");
+  l.out_h = l.out_w = 1, l.out_c = int(size);
   l.flat = true;
   add_layer(l);
   return *this;
@@ -342,6 +359,17 @@ void Model::allocate(int max_batch, bool for_training) {
                     layers_.back().activation == Activation::Softmax,
                 "the model must end in a softmax dense layer (its loss is cross-entropy)");
   omp_set_num_threads(threads_);
+  try {
+    allocate_buffers(max_batch, for_training);
+  } catch (...) {
+    buf_.reset();  // a refused mapping leaves the model unallocated, as before the call
+    params_ = grads_ = nullptr;
+    throw;
+  }
+  max_batch_ = max_batch;
+}
+
+void Model::allocate_buffers(int max_batch, bool for_training) {
   buf_ = std::make_unique<Buffers>();
   Buffers& B = *buf_;
   const size_t N = size_t(max_batch);
@@ -380,7 +408,6 @@ void Model::allocate(int max_batch, bool for_training) {
   }
   B.scratch_floats = std::max(p.scratch_floats, p.dense_scratch_floats * N);
   B.scratch = alloc_touched<float>(B.scratch_floats);
-  max_batch_ = max_batch;
 }
 
 void Model::init(uint64_t seed) {
@@ -624,8 +651,32 @@ const float* Model::activation(int layer) const {
 }
 
 // =================================================================================================
-// [SECTION] presets
+// [SECTION] presets and the checks of user-given models
 // =================================================================================================
+void check_model_input(int h, int w, int c) {
+  const std::string got = std::to_string(h) + "x" + std::to_string(w) + "x" + std::to_string(c);
+  if (c != 3)
+    throw UserError("", "input " + got + " has " + std::to_string(c) + " channels; images are fed as RGB (3)");
+  if (h != w)
+    throw UserError("", "input " + got + " is not square; images are resized to N x N");
+  if (h < kMinImageSize || h > kMaxImageSize)
+    throw UserError("", "image size " + std::to_string(h) + " is out of range",
+                    "use " + std::to_string(kMinImageSize) + " to " + std::to_string(kMaxImageSize) +
+                        " pixels (the course uses 299)");
+}
+
+void check_model(const Model& m) {
+  CNNLAB_ASSERT(!m.layers().empty(), "check_model on an empty model");
+  check_model_input(m.input_h(), m.input_w(), m.input_c());
+  const LayerInfo& last = m.layers().back();
+  if (last.kind != LayerKind::Dense || last.activation != Activation::Softmax)
+    throw UserError("", "the model must end in a softmax Dense layer (its loss is cross-entropy)");
+  if (m.num_classes() < kMinClasses || m.num_classes() > kMaxClasses)
+    throw UserError("", "the model has " + std::to_string(m.num_classes()) + " classes; between " +
+                            std::to_string(kMinClasses) + " and " + std::to_string(kMaxClasses) +
+                            " are supported");
+}
+
 Model course_model(int image_size, int num_classes, int dense_units, int dense1_units) {
   Model m(image_size, image_size, 3);
   m.conv2d(32, 5, Activation::Relu, Padding::Same);
@@ -643,10 +694,11 @@ Model course_model(int image_size, int num_classes, int dense_units, int dense1_
 std::vector<std::string> preset_names() { return {"course", "small", "tiny"}; }
 
 Model build_preset(const std::string& name, int image_size, int num_classes) {
-  if (image_size < 8 || num_classes < 2)
-    throw UserError("", "model '" + name + "' needs image size >= 8 and >= 2 classes",
-                    "got image size " + std::to_string(image_size) + ", " +
-                        std::to_string(num_classes) + " classes");
+  check_model_input(image_size, image_size, 3);
+  if (num_classes < kMinClasses || num_classes > kMaxClasses)
+    throw UserError("", "model '" + name + "' needs between " + std::to_string(kMinClasses) + " and " +
+                            std::to_string(kMaxClasses) + " classes",
+                    "got " + std::to_string(num_classes) + " classes");
   if (name == "course") return course_model(image_size, num_classes);
   Model m(image_size, image_size, 3);
   if (name == "small") {

@@ -83,6 +83,7 @@ class Model {
   // ---- memory ----
   // Allocates (once) params, grads, Adam m, v and every activation/scratch buffer for batches
   // up to max_batch, touching every page in parallel. Params are zero until init/load.
+  // A mapping the system refuses throws UserError ("out of memory ...") and leaves it unallocated.
   // The gradients of kernels that train_step fuses with Adam (fuse_dense_adam) are not touched
   // here, so a train_step-only run never holds their pages (1.4 GB less RSS for the course model);
   // forward_backward faults them in on first use. estimate_memory counts them anyway.
@@ -141,10 +142,21 @@ class Model {
   void swap(Model& o) noexcept;
   void add_layer(LayerInfo info);
   std::string unique_name(const std::string& base) const;
+  void allocate_buffers(int max_batch, bool for_training);
   void run_forward(const float* x, int n);
   void run_backward(const int* y, int n, bool fuse_adam);
   bool fused(const LayerInfo& l) const;
 };
+
+// What the tools can feed a model and train it on: data/ decodes RGB images and resizes them to
+// N×N with N in [kMinImageSize, kMaxImageSize]; the loss needs >= 2 classes. Every model built
+// from user input (a preset's size, `summary`, a checkpoint's config) passes these checks, here
+// and nowhere else. They throw UserError (no path; callers that read a file rethrow with theirs).
+constexpr int kMinImageSize = 8, kMaxImageSize = 2048;
+constexpr int kMinClasses = 2, kMaxClasses = 65536;
+constexpr size_t kMaxLayerFloats = 0x7fffffff;  // one layer's output per sample (shapes are int)
+void check_model_input(int h, int w, int c);     // before building: square RGB, size in range
+void check_model(const Model& m);                // after building: input, softmax Dense last, classes
 
 // Presets: "course" (the course's flower CNN), "small" (conv 8@5x5, pool, conv 16@3x3, pool,
 // dense 64: trains live at 64x64), "tiny" (conv 4@3x3, pool, dense: for tests).

@@ -1,197 +1,140 @@
-// nn/serialize.cpp — safetensors save/load: a tiny strict JSON writer/reader, model config in metadata.
+// nn/serialize.cpp — safetensors save/load, as strict as the safetensors crate; model config in metadata.
 //
-// [SECTION] JSON (just what a safetensors header needs)
+// [SECTION] JSON and UTF-8
 // [SECTION] model config <-> JSON
 // [SECTION] save
 // [SECTION] load
 #include "nn/serialize.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <utility>
 
 #include "core/check.h"
 #include "core/error.h"
 #include "core/fileio.h"
+#include "core/sysinfo.h"
 
 namespace cnnlab {
 
 static_assert(std::endian::native == std::endian::little, "safetensors data is little-endian");
 
 // =================================================================================================
-// [SECTION] JSON (just what a safetensors header needs)
+// [SECTION] JSON and UTF-8 (nlohmann-json parses; duplicate keys are refused as safetensors does)
 // =================================================================================================
 namespace {
 
-struct Json {
-  enum Type { Null, Bool, Number, String, Array, Object } type = Null;
-  bool b = false;
-  std::string text;  // String value, or a Number's literal
-  std::vector<Json> items;                          // Array
-  std::vector<std::pair<std::string, Json>> members;  // Object, in file order
-  const Json* get(const std::string& key) const {
-    for (auto& [k, v] : members)
-      if (k == key) return &v;
-    return nullptr;
-  }
-};
+using Json = nlohmann::json;  // objects sorted by key: the reader does not depend on file order
 
-std::string json_quote(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"') out += "\\\"";
-    else if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else if (c == '\r') out += "\\r";
-    else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += char(c);
-    }
+// Parses a whole document strictly (valid UTF-8, nothing but whitespace after the value, no key
+// twice in one object). Throws std::runtime_error with a short reason.
+Json parse_json(const std::string& text) {
+  std::vector<std::set<std::string>> open_objects;
+  Json::parser_callback_t cb = [&](int, Json::parse_event_t ev, Json& parsed) {
+    if (ev == Json::parse_event_t::object_start) open_objects.emplace_back();
+    else if (ev == Json::parse_event_t::object_end && !open_objects.empty()) open_objects.pop_back();
+    else if (ev == Json::parse_event_t::key && !open_objects.empty() &&
+             !open_objects.back().insert(parsed.get<std::string>()).second)
+      throw std::runtime_error("duplicate key \"" + parsed.get<std::string>() + "\"");
+    return true;
+  };
+  try {
+    return Json::parse(text, cb);
+  } catch (const Json::exception& e) {
+    throw std::runtime_error(e.what());
   }
-  return out + "\"";
 }
 
-// Strict recursive-descent parser; throws std::runtime_error with a short reason.
-class JsonParser {
- public:
-  explicit JsonParser(const std::string& s) : s_(s) {}
-  Json parse_document() {
-    Json v = parse_value(0);
-    skip_ws();
-    if (i_ != s_.size()) fail("trailing characters after the JSON value");
-    return v;
-  }
+// A non-negative integer (JSON's unsigned) up to `hi`; -1 if it is anything else.
+long long json_uint(const Json& v, long long hi = (1LL << 53)) {
+  if (!v.is_number_unsigned()) return -1;
+  const uint64_t x = v.get<uint64_t>();
+  return x > uint64_t(hi) ? -1 : (long long)x;
+}
 
- private:
-  const std::string& s_;
-  size_t i_ = 0;
+// Length of the valid UTF-8 sequence at p (1-4), or 0 (overlong, surrogate, > U+10FFFF, cut).
+size_t utf8_length(const unsigned char* p, size_t left) {
+  const unsigned char c = p[0];
+  if (c < 0x80) return 1;
+  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (n == 0 || n > left) return 0;
+  for (size_t i = 1; i < n; ++i)
+    if ((p[i] & 0xC0) != 0x80) return 0;
+  if (c == 0xE0 && p[1] < 0xA0) return 0;  // overlong
+  if (c == 0xED && p[1] > 0x9F) return 0;  // UTF-16 surrogates
+  if (c == 0xF0 && p[1] < 0x90) return 0;  // overlong
+  if (c == 0xF4 && p[1] > 0x8F) return 0;  // above U+10FFFF
+  return n;
+}
 
-  [[noreturn]] void fail(const std::string& why) {
-    throw std::runtime_error(why + " at byte " + std::to_string(i_));
-  }
-  void skip_ws() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\r' || s_[i_] == '\t')) ++i_;
-  }
-  void expect(char c) {
-    skip_ws();
-    if (i_ >= s_.size() || s_[i_] != c) fail(std::string("expected '") + c + "'");
-    ++i_;
-  }
-  bool literal(const char* word) {
-    size_t n = std::strlen(word);
-    if (s_.compare(i_, n, word) != 0) return false;
-    i_ += n;
-    return true;
-  }
-  Json parse_value(int depth) {
-    if (depth > 32) fail("JSON nested too deeply");
-    skip_ws();
-    if (i_ >= s_.size()) fail("unexpected end of JSON");
-    Json v;
-    const char c = s_[i_];
-    if (c == '{') {
-      v.type = Json::Object;
-      ++i_;
-      skip_ws();
-      if (i_ < s_.size() && s_[i_] == '}') return ++i_, v;
-      for (;;) {
-        skip_ws();
-        std::string key = parse_string();
-        expect(':');
-        v.members.emplace_back(std::move(key), parse_value(depth + 1));
-        skip_ws();
-        if (i_ < s_.size() && s_[i_] == ',') { ++i_; continue; }
-        expect('}');
-        return v;
-      }
-    }
-    if (c == '[') {
-      v.type = Json::Array;
-      ++i_;
-      skip_ws();
-      if (i_ < s_.size() && s_[i_] == ']') return ++i_, v;
-      for (;;) {
-        v.items.push_back(parse_value(depth + 1));
-        skip_ws();
-        if (i_ < s_.size() && s_[i_] == ',') { ++i_; continue; }
-        expect(']');
-        return v;
-      }
-    }
-    if (c == '"') {
-      v.type = Json::String;
-      v.text = parse_string();
-      return v;
-    }
-    if (literal("true")) { v.type = Json::Bool; v.b = true; return v; }
-    if (literal("false")) { v.type = Json::Bool; return v; }
-    if (literal("null")) return v;
-    if (c == '-' || (c >= '0' && c <= '9')) {
-      size_t start = i_;
-      ++i_;
-      while (i_ < s_.size() && std::strchr("0123456789.eE+-", s_[i_])) ++i_;
-      v.type = Json::Number;
-      v.text = s_.substr(start, i_ - start);
-      return v;
-    }
-    fail("unexpected character in JSON");
-  }
-  std::string parse_string() {
-    if (i_ >= s_.size() || s_[i_] != '"') fail("expected a string");
-    ++i_;
-    std::string out;
-    while (i_ < s_.size() && s_[i_] != '"') {
-      char c = s_[i_++];
-      if (static_cast<unsigned char>(c) < 0x20) fail("control character in string");
-      if (c != '\\') { out += c; continue; }
-      if (i_ >= s_.size()) break;
-      char e = s_[i_++];
-      switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          if (i_ + 4 > s_.size()) fail("bad \\u escape");
-          unsigned cp = unsigned(std::stoul(s_.substr(i_, 4), nullptr, 16));
-          i_ += 4;
-          if (cp < 0x80) out += char(cp);
-          else if (cp < 0x800) out += char(0xC0 | (cp >> 6)), out += char(0x80 | (cp & 0x3F));
-          else out += char(0xE0 | (cp >> 12)), out += char(0x80 | ((cp >> 6) & 0x3F)),
-                   out += char(0x80 | (cp & 0x3F));
-          break;
-        }
-        default: fail("bad escape in string");
-      }
-    }
-    if (i_ >= s_.size()) fail("unterminated string");
-    ++i_;
-    return out;
-  }
-};
-
-// A non-negative integer from a JSON number; -1 if it is not one.
-long long json_uint(const Json& v) {
-  if (v.type != Json::Number || v.text.empty() || v.text[0] == '-') return -1;
-  for (char c : v.text)
-    if (c < '0' || c > '9') return -1;
-  if (v.text.size() > 15) return -1;
-  return std::stoll(v.text);
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
 }
 
 }  // namespace
+
+std::string encode_name_list(const std::vector<std::string>& names) {
+  Json arr = Json::array();
+  for (const std::string& name : names) {
+    std::string out;
+    const auto* p = reinterpret_cast<const unsigned char*>(name.data());
+    for (size_t i = 0; i < name.size();) {
+      const size_t n = utf8_length(p + i, name.size() - i);
+      if (n == 0 || p[i] == '%') {
+        char buf[4];
+        std::snprintf(buf, sizeof buf, "%%%02X", unsigned(p[i]));
+        out += buf;
+        ++i;
+      } else {
+        out.append(name, i, n);
+        i += n;
+      }
+    }
+    arr.push_back(out);
+  }
+  return arr.dump();
+}
+
+std::vector<std::string> decode_name_list(const std::string& text) {
+  std::vector<std::string> names;
+  if (text.empty() || text[0] != '[') {  // the first format: one name per line
+    for (size_t start = 0; start <= text.size();) {
+      size_t end = std::min(text.find('\n', start), text.size());
+      names.push_back(text.substr(start, end - start));
+      start = end + 1;
+    }
+    return names;
+  }
+  const Json arr = parse_json(text);
+  if (!arr.is_array()) throw std::runtime_error("the name list is not a JSON array");
+  for (const Json& v : arr) {
+    if (!v.is_string()) throw std::runtime_error("the name list holds a non-string");
+    const std::string& s = v.get_ref<const std::string&>();
+    std::string name;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] != '%') { name += s[i]; continue; }
+      const int hi = i + 2 < s.size() ? hex_value(s[i + 1]) : -1;
+      const int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
+      if (lo < 0) throw std::runtime_error("bad %-escape in name \"" + s + "\"");
+      name += char(hi * 16 + lo);
+      i += 2;
+    }
+    names.push_back(std::move(name));
+  }
+  return names;
+}
 
 // =================================================================================================
 // [SECTION] model config <-> JSON
@@ -226,26 +169,27 @@ static std::string layers_json(const Model& m) {
   return s + "]";
 }
 
-// Rebuilds the layer stack from "cnnlab.input" and "cnnlab.layers". Throws std::runtime_error.
+// Rebuilds the layer stack from "cnnlab.input" and "cnnlab.layers" and checks it against what the
+// tools can feed it (check_model). Throws std::runtime_error (UserError is one) with the reason.
 static Model model_from_config(const std::string& input, const std::string& layers) {
-  int h = 0, w = 0, c = 0;
-  if (std::sscanf(input.c_str(), "%d,%d,%d", &h, &w, &c) != 3 || h <= 0 || w <= 0 || c <= 0 ||
-      h > 100000 || w > 100000 || c > 4096)
+  int h = 0, w = 0, c = 0, used = 0;
+  if (std::sscanf(input.c_str(), "%6d,%6d,%6d%n", &h, &w, &c, &used) != 3 || size_t(used) != input.size())
     throw std::runtime_error("bad cnnlab.input '" + input + "' (want H,W,C)");
-  Json arr = JsonParser(layers).parse_document();
-  if (arr.type != Json::Array || arr.items.empty())
-    throw std::runtime_error("cnnlab.layers is not a non-empty JSON array");
+  check_model_input(h, w, c);
+  const Json arr = parse_json(layers);
+  if (!arr.is_array() || arr.empty() || arr.size() > 1000)
+    throw std::runtime_error("cnnlab.layers is not a JSON array of 1 to 1000 layers");
   Model m(h, w, c);
   auto num = [](const Json& o, const char* key, long long lo, long long hi) {
-    const Json* v = o.get(key);
-    long long x = v ? json_uint(*v) : -1;
+    auto it = o.find(key);
+    long long x = it != o.end() ? json_uint(*it) : -1;
     if (x < lo || x > hi) throw std::runtime_error(std::string("layer field '") + key + "' missing or out of range");
     return int(x);
   };
   auto str = [](const Json& o, const char* key) {
-    const Json* v = o.get(key);
-    if (!v || v->type != Json::String) throw std::runtime_error(std::string("layer field '") + key + "' missing");
-    return v->text;
+    auto it = o.find(key);
+    if (it == o.end() || !it->is_string()) throw std::runtime_error(std::string("layer field '") + key + "' missing");
+    return it->get<std::string>();
   };
   auto act = [&](const Json& o) {
     std::string a = str(o, "activation");
@@ -255,8 +199,8 @@ static Model model_from_config(const std::string& input, const std::string& laye
     throw std::runtime_error("unknown activation '" + a + "'");
   };
   auto shape = [&] { return m.layers().back(); };
-  for (const Json& o : arr.items) {
-    if (o.type != Json::Object) throw std::runtime_error("cnnlab.layers entries must be objects");
+  for (const Json& o : arr) {
+    if (!o.is_object()) throw std::runtime_error("cnnlab.layers entries must be objects");
     if (shape().activation == Activation::Softmax)
       throw std::runtime_error("softmax is allowed only on the last layer");
     const std::string cls = str(o, "class");
@@ -282,9 +226,7 @@ static Model model_from_config(const std::string& input, const std::string& laye
       throw std::runtime_error("unknown layer class '" + cls + "'");
     }
   }
-  const LayerInfo& last = m.layers().back();
-  if (last.kind != LayerKind::Dense || last.activation != Activation::Softmax)
-    throw std::runtime_error("the model must end in a softmax Dense layer");
+  check_model(m);
   return m;
 }
 
@@ -341,22 +283,23 @@ void save_safetensors(const std::string& path, const Model& model,
   meta["cnnlab.num_classes"] = std::to_string(model.num_classes());
   meta["cnnlab.layers"] = layers_json(model);
 
-  std::string header = "{";
+  // Insertion order is file order: tensors in arena order, then the metadata (sorted by key).
+  nlohmann::ordered_json root = nlohmann::ordered_json::object();
   size_t offset = 0;
-  const auto entries = tensor_entries(model);
-  for (const TensorEntry& t : entries) {
+  for (const TensorEntry& t : tensor_entries(model)) {
     const size_t bytes = t.count * sizeof(float);
-    header += json_quote(t.name) + ":{\"dtype\":\"F32\",\"shape\":" + shape_json(t.shape) +
-              ",\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + bytes) + "]},";
+    root[t.name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
-  header += "\"__metadata__\":{";
-  bool first = true;
-  for (auto& [k, v] : meta) {
-    header += (first ? "" : ",") + json_quote(k) + ":" + json_quote(v);
-    first = false;
+  root["__metadata__"] = nlohmann::ordered_json::object();
+  for (auto& [k, v] : meta) root["__metadata__"][k] = v;
+  std::string header;
+  try {
+    header = root.dump();  // strict: a key or value that is not UTF-8 throws
+  } catch (const nlohmann::json::exception&) {
+    throw UserError(path, "cannot save: a metadata key or value is not valid UTF-8",
+                    "encode byte strings such as folder names with encode_name_list");
   }
-  header += "}}";
   while (header.size() % 8 != 0) header += ' ';  // safetensors pads the header to 8 bytes
 
   AtomicFile f(path);
@@ -373,7 +316,7 @@ void save_safetensors(const std::string& path, const Model& model,
 }
 
 // =================================================================================================
-// [SECTION] load
+// [SECTION] load (the checks of the safetensors crate's `validate`, then the model's own)
 // =================================================================================================
 namespace {
 struct FileCloser {
@@ -382,17 +325,23 @@ struct FileCloser {
 }  // namespace
 
 constexpr const char* kHint = "is this a cnnlab .safetensors checkpoint? re-save it from cnnlab";
+constexpr uint64_t kMaxHeader = uint64_t(100) << 20;  // safetensors' MAX_HEADER_SIZE
 
 // A checkpoint whose header has been read and parsed; the file stays open for the data.
 struct OpenedCheckpoint {
   std::unique_ptr<std::FILE, FileCloser> f;
   uint64_t header_len = 0, data_size = 0;
-  Json root;
+  Json root;  // the tensors (the metadata is taken out)
   std::map<std::string, std::string> metadata;
 };
 
+// Reads the length prefix and the header: the length fits the file, the header is UTF-8 JSON
+// that starts with '{' (padding: trailing spaces only) and holds no key twice.
 static OpenedCheckpoint open_checkpoint(const std::string& path) {
   OpenedCheckpoint c;
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    throw UserError(path, "not a regular file", "give the path of a .safetensors file");
   c.f.reset(std::fopen(path.c_str(), "rb"));
   if (!c.f) throw UserError(path, std::string("cannot open: ") + std::strerror(errno), "check the path");
   std::fseek(c.f.get(), 0, SEEK_END);
@@ -403,30 +352,85 @@ static OpenedCheckpoint open_checkpoint(const std::string& path) {
     throw UserError(path, "file too short for a safetensors header (" + std::to_string(file_size) + " bytes)", kHint);
   uint64_t n = 0;
   for (int i = 0; i < 8; ++i) n |= uint64_t(len[i]) << (8 * i);
-  if (n < 2 || n > (uint64_t(100) << 20) || 8 + n > uint64_t(file_size))
+  if (n < 2 || n > kMaxHeader || n > uint64_t(file_size) - 8)
     throw UserError(path, "bad header length " + std::to_string(n) + " for a file of " +
                               std::to_string(file_size) + " bytes (truncated or not safetensors)", kHint);
   std::string header(n, '\0');
   if (std::fread(header.data(), 1, n, c.f.get()) != n) throw UserError(path, "cannot read the header", kHint);
   c.header_len = n;
   c.data_size = uint64_t(file_size) - 8 - n;
+  if (header[0] != '{') throw UserError(path, "header does not start with '{'", kHint);
   try {
-    c.root = JsonParser(header).parse_document();
+    c.root = parse_json(header);
   } catch (const std::exception& e) {
     throw UserError(path, std::string("header is not valid JSON: ") + e.what(), kHint);
   }
-  if (c.root.type != Json::Object) throw UserError(path, "header is not a JSON object", kHint);
-  if (const Json* md = c.root.get("__metadata__")) {
-    if (md->type != Json::Object) throw UserError(path, "__metadata__ is not an object", kHint);
-    for (auto& [k, v] : md->members) {
-      if (v.type != Json::String) throw UserError(path, "metadata '" + k + "' is not a string", kHint);
-      c.metadata[k] = v.text;
+  if (!c.root.is_object()) throw UserError(path, "header is not a JSON object", kHint);
+  if (auto md = c.root.find("__metadata__"); md != c.root.end()) {
+    if (!md->is_object()) throw UserError(path, "__metadata__ is not an object", kHint);
+    for (auto& [k, v] : md->items()) {
+      if (!v.is_string()) throw UserError(path, "metadata '" + k + "' is not a string", kHint);
+      c.metadata[k] = v.get<std::string>();
     }
+    c.root.erase(md);
   }
   return c;
 }
 
-// The model the checkpoint's metadata describes (not allocated).
+// safetensors' layout rules over every tensor the header lists: known fields only, F32 here,
+// shape × 4 bytes = its byte range, and the ranges, sorted, tile the data section exactly (from
+// 0, no gap, no overlap, nothing after). Returns name -> (shape, [begin, end)).
+struct TensorRange {
+  std::vector<int> shape;
+  uint64_t begin = 0, end = 0;
+};
+static std::map<std::string, TensorRange> check_layout(const std::string& path, const OpenedCheckpoint& c) {
+  std::map<std::string, TensorRange> out;
+  std::vector<std::pair<std::pair<uint64_t, uint64_t>, std::string>> by_offset;
+  for (auto& [name, j] : c.root.items()) {
+    auto bad = [&](const std::string& why) { throw UserError(path, "tensor '" + name + "' " + why, kHint); };
+    if (!j.is_object()) bad("is not a JSON object");
+    for (auto& [k, v] : j.items())
+      if (k != "dtype" && k != "shape" && k != "data_offsets") bad("has an unknown field '" + k + "'");
+    auto dt = j.find("dtype"), sh = j.find("shape"), off = j.find("data_offsets");
+    if (dt == j.end() || !dt->is_string() || *dt != "F32") bad("is not F32");
+    TensorRange r;
+    uint64_t count = 1;
+    if (sh == j.end() || !sh->is_array() || sh->size() > 8) bad("has no shape (a list of at most 8 sizes)");
+    for (const Json& d : *sh) {
+      const long long x = json_uint(d, 1LL << 31);
+      if (x < 0 || x > 0x7fffffff) bad("has a bad shape");
+      r.shape.push_back(int(x));
+      count = x == 0 || count <= (uint64_t(1) << 60) / uint64_t(x) ? count * uint64_t(x) : ~uint64_t(0);
+    }
+    if (off == j.end() || !off->is_array() || off->size() != 2) bad("has no data_offsets [begin, end]");
+    const long long b = json_uint((*off)[0], 1LL << 62), e = json_uint((*off)[1], 1LL << 62);
+    if (b < 0 || e < b) bad("has bad data_offsets");
+    r.begin = uint64_t(b), r.end = uint64_t(e);
+    if (count > (uint64_t(1) << 60) || count * sizeof(float) != r.end - r.begin)
+      bad("has " + std::to_string(r.end - r.begin) + " bytes of data for its shape " + shape_json(r.shape));
+    by_offset.push_back({{r.begin, r.end}, name});
+    out[name] = std::move(r);
+  }
+  std::sort(by_offset.begin(), by_offset.end());
+  uint64_t at = 0;
+  for (auto& [range, name] : by_offset) {
+    if (range.first != at)
+      throw UserError(path, "tensor '" + name + "' starts at byte " + std::to_string(range.first) +
+                                " of the data, not at " + std::to_string(at) +
+                                " (overlapping or non-contiguous tensors)", kHint);
+    at = range.second;
+  }
+  if (at > c.data_size)
+    throw UserError(path, "the tensors need " + std::to_string(at) + " bytes of data, the file has " +
+                              std::to_string(c.data_size) + ": it runs past the end of the file (truncated?)", kHint);
+  if (at < c.data_size)
+    throw UserError(path, "the data section has " + std::to_string(c.data_size - at) +
+                              " bytes no tensor covers (trailing bytes or a wrong header length)", kHint);
+  return out;
+}
+
+// The model the checkpoint's metadata describes (not allocated), checked against the tools.
 static Model checkpoint_model(const std::string& path, const OpenedCheckpoint& c) {
   auto it_l = c.metadata.find("cnnlab.layers"), it_i = c.metadata.find("cnnlab.input");
   if (it_l == c.metadata.end() || it_i == c.metadata.end())
@@ -442,38 +446,23 @@ static Model checkpoint_model(const std::string& path, const OpenedCheckpoint& c
   return m;
 }
 
-// Checks every tensor the model needs (dtype, shape, size, inside the file) and that there are no
-// others; returns each tensor's [begin, end) within the data section, in tensor_entries order.
+// Checks that the file holds exactly the tensors `model` needs, in their shapes; returns each
+// tensor's [begin, end) within the data section, in tensor_entries order.
 static std::vector<std::pair<uint64_t, uint64_t>> check_tensors(const std::string& path,
                                                                 const OpenedCheckpoint& c,
                                                                 const Model& model) {
+  const auto layout = check_layout(path, c);
   const auto entries = tensor_entries(model);
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
   for (const TensorEntry& t : entries) {
-    const Json* j = c.root.get(t.name);
-    if (!j || j->type != Json::Object) throw UserError(path, "missing tensor '" + t.name + "'", kHint);
-    const Json* dt = j->get("dtype");
-    if (!dt || dt->type != Json::String || dt->text != "F32")
-      throw UserError(path, "tensor '" + t.name + "' is not F32", kHint);
-    const Json* sh = j->get("shape");
-    std::vector<int> shape;
-    if (sh && sh->type == Json::Array)
-      for (const Json& d : sh->items) shape.push_back(int(json_uint(d)));
-    if (shape != t.shape)
-      throw UserError(path, "tensor '" + t.name + "' has shape " + (sh ? shape_json(shape) : "?") +
+    auto it = layout.find(t.name);
+    if (it == layout.end()) throw UserError(path, "missing tensor '" + t.name + "'", kHint);
+    if (it->second.shape != t.shape)
+      throw UserError(path, "tensor '" + t.name + "' has shape " + shape_json(it->second.shape) +
                                 ", the model needs " + shape_json(t.shape), kHint);
-    const Json* off = j->get("data_offsets");
-    long long b = -1, e = -1;
-    if (off && off->type == Json::Array && off->items.size() == 2)
-      b = json_uint(off->items[0]), e = json_uint(off->items[1]);
-    if (b < 0 || e < b || uint64_t(e - b) != t.count * sizeof(float))
-      throw UserError(path, "tensor '" + t.name + "' has bad data_offsets", kHint);
-    if (uint64_t(e) > c.data_size)
-      throw UserError(path, "tensor '" + t.name + "' runs past the end of the file (truncated?)", kHint);
-    ranges.emplace_back(uint64_t(b), uint64_t(e));
+    ranges.emplace_back(it->second.begin, it->second.end);
   }
-  for (auto& [k, v] : c.root.members) {
-    if (k == "__metadata__") continue;
+  for (auto& [k, v] : layout) {
     bool known = false;
     for (const TensorEntry& t : entries) known = known || t.name == k;
     if (!known) throw UserError(path, "unexpected tensor '" + k + "' for this model", kHint);
@@ -481,32 +470,50 @@ static std::vector<std::pair<uint64_t, uint64_t>> check_tensors(const std::strin
   return ranges;
 }
 
-static void read_tensors(const std::string& path, OpenedCheckpoint& c, Model& model,
-                         const std::vector<std::pair<uint64_t, uint64_t>>& ranges) {
+// UserError unless every value is finite (a NaN weight makes every prediction NaN).
+static void check_finite(const std::string& path, const std::string& name, const float* v, size_t n,
+                         size_t first_index = 0) {
+  for (size_t i = 0; i < n; ++i)
+    if (!std::isfinite(v[i]))
+      throw UserError(path, "tensor '" + name + "' holds a non-finite value (" + std::to_string(v[i]) +
+                                ") at index " + std::to_string(first_index + i),
+                      "the run that wrote it diverged; retrain with a smaller learning rate");
+}
+
+// Reads every tensor into `dst` (params of the model) or, with dst null, only checks the data.
+static void read_tensors(const std::string& path, OpenedCheckpoint& c, const Model& model,
+                         const std::vector<std::pair<uint64_t, uint64_t>>& ranges, float* dst) {
   const auto entries = tensor_entries(model);
-  float* params = model.params();
+  std::vector<float> chunk(dst ? 0 : size_t(1) << 20);
   for (size_t i = 0; i < entries.size(); ++i) {
     const TensorEntry& t = entries[i];
-    if (fseeko(c.f.get(), off_t(8 + c.header_len + ranges[i].first), SEEK_SET) != 0 ||
-        std::fread(params + t.offset, sizeof(float), t.count, c.f.get()) != t.count)
+    if (fseeko(c.f.get(), off_t(8 + c.header_len + ranges[i].first), SEEK_SET) != 0)
       throw UserError(path, "cannot read tensor '" + t.name + "' (truncated?)", kHint);
+    for (size_t done = 0; done < t.count;) {
+      const size_t n = dst ? t.count : std::min(chunk.size(), t.count - done);
+      float* to = dst ? dst + t.offset : chunk.data();
+      if (std::fread(to, sizeof(float), n, c.f.get()) != n)
+        throw UserError(path, "cannot read tensor '" + t.name + "' (truncated?)", kHint);
+      check_finite(path, t.name, to, n, done);
+      done += n;
+    }
   }
 }
 
 LoadedModel load_safetensors(const std::string& path, int max_batch, bool for_training) {
+  CNNLAB_ASSERT(max_batch >= 1, "load_safetensors: max_batch must be >= 1");
   OpenedCheckpoint c = open_checkpoint(path);
   LoadedModel out;
   out.model = checkpoint_model(path, c);
   const auto ranges = check_tensors(path, c, out.model);  // before allocating gigabytes
   const double need = double(out.model.estimate_memory(max_batch, for_training).total());
-  const double have = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
-  if (need > have)
-    throw UserError(path, "its model needs " + std::to_string(int(need / 1e9 + 0.5)) +
-                              " GB at batch " + std::to_string(max_batch) + ", this machine has " +
-                              std::to_string(int(have / 1e9 + 0.5)) + " GB",
-                    "use a smaller batch, or load it on a bigger machine");
+  const double have = double(available_memory_bytes());  // 0 = unknown
+  if (have > 0 && need > have)
+    throw UserError(path, "its model needs " + format_bytes(need) + " at batch " + std::to_string(max_batch) +
+                              ", only " + format_bytes(have) + " of memory is available",
+                    "use a smaller --batch-size, close other programs, or load it on a bigger machine");
   out.model.allocate(max_batch, for_training);
-  read_tensors(path, c, out.model, ranges);
+  read_tensors(path, c, out.model, ranges, out.model.params());
   out.metadata = std::move(c.metadata);
   return out;
 }
@@ -525,7 +532,8 @@ std::map<std::string, std::string> load_safetensors_weights(const std::string& p
                               describe(model) + ", " + std::to_string(model.num_params()) + " parameters)",
                     "choose the same model preset, image size and classes, then load again");
   const auto ranges = check_tensors(path, c, model);
-  read_tensors(path, c, model, ranges);
+  read_tensors(path, c, model, ranges, nullptr);  // every check first: the live weights stay intact
+  read_tensors(path, c, model, ranges, model.params());
   return std::move(c.metadata);
 }
 

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/sysinfo.h"
+#include "nn/serialize.h"
 
 namespace cnnlab {
 
@@ -95,11 +96,9 @@ std::string MemoryPlan::advice() const {
 std::map<std::string, std::string> checkpoint_metadata(const std::vector<std::string>& names,
                                                        const Scaling& sc, const RunSettings& s,
                                                        int epochs_completed) {
-  std::string classes;
-  for (size_t i = 0; i < names.size(); ++i) classes += (i ? "\n" : "") + names[i];
   char buf[64];
   std::map<std::string, std::string> m;
-  m["cnnlab.class_names"] = classes;  // one per line, label order
+  m["cnnlab.class_names"] = encode_name_list(names);  // label order; any bytes round-trip
   std::snprintf(buf, sizeof buf, "%.9g", double(sc.mean));
   m["cnnlab.scaling_mean"] = buf;
   std::snprintf(buf, sizeof buf, "%.9g", double(sc.std));
@@ -122,23 +121,26 @@ CheckpointInfo read_checkpoint_info(const std::map<std::string, std::string>& me
     return it->second;
   };
   CheckpointInfo info;
-  const std::string& names = get("cnnlab.class_names");
-  size_t start = 0;
-  while (start <= names.size()) {
-    size_t end = names.find('\n', start);
-    if (end == std::string::npos) end = names.size();
-    info.class_names.push_back(names.substr(start, end - start));
-    start = end + 1;
+  try {
+    info.class_names = decode_name_list(get("cnnlab.class_names"));
+  } catch (const std::runtime_error& e) {
+    if (dynamic_cast<const UserError*>(&e)) throw;
+    throw UserError(path, std::string("bad cnnlab.class_names: ") + e.what());
   }
   if (int(info.class_names.size()) != num_classes)
     throw UserError(path, "checkpoint lists " + std::to_string(info.class_names.size()) +
                               " class names but the model has " + std::to_string(num_classes) +
                               " outputs");
-  char* end = nullptr;
-  const std::string& mean = get("cnnlab.scaling_mean");
-  info.scaling.mean = std::strtof(mean.c_str(), &end);
-  const std::string& sd = get("cnnlab.scaling_std");
-  info.scaling.std = std::strtof(sd.c_str(), &end);
+  auto number = [&](const char* key) {  // the whole value, finite
+    const std::string& text = get(key);
+    char* end = nullptr;
+    const float v = std::strtof(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !std::isfinite(v))
+      throw UserError(path, std::string("checkpoint's '") + key + "' is not a finite number: '" + text + "'");
+    return v;
+  };
+  info.scaling.mean = number("cnnlab.scaling_mean");
+  info.scaling.std = number("cnnlab.scaling_std");
   if (!(info.scaling.std > 0)) throw UserError(path, "checkpoint has a non-positive scaling std");
   auto it = meta.find("cnnlab.epochs_completed");
   if (it != meta.end()) info.epochs_completed = std::atoi(it->second.c_str());

@@ -375,9 +375,11 @@ TEST_CASE("corrupt safetensors files are user errors naming the file") {
   size_t at = shape.find("[3,3,3,4]");
   REQUIRE(at != std::string::npos);
   shape.replace(at, 9, "[3,3,3,5]");
-  expect_error(shape, "has shape [3,3,3,5]");
+  expect_error(shape, "bytes of data for its shape [3,3,3,5]");
   std::string json = bytes;
   json[8] = '[';
+  expect_error(json, "does not start with '{'");
+  json[8] = '{', json[9] = '[';
   expect_error(json, "not valid JSON");
   expect_error(std::string(8, '\0') + "{}", "bad header length");
   // A config the builder would refuse is a user error, not an abort: the tiny preset's conv made

@@ -1,0 +1,3 @@
+# tests/app/cli_checkpoint.cmake — end-to-end checks that `cnnlab summary|evaluate|predict` refuse bad checkpoints and settings with a message.
+add_test(NAME cli_checkpoint COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/app/cli_checkpoint_test.sh $<TARGET_FILE:cnnlab>)
+set_tests_properties(cli_checkpoint PROPERTIES TIMEOUT 300)
