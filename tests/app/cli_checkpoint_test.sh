@@ -5,25 +5,11 @@
 set -u
 cnnlab="$1"
 tmp="$(mktemp -d)"; trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
-pass=0; fail=0
-ok()   { pass=$((pass + 1)); }
-bad()  { fail=$((fail + 1)); echo "FAIL: $*"; }
-expect() { if eval "$1"; then ok; else bad "$2"; fi; }
+. "$(dirname "$0")/cli_test_lib.sh"
 # refused LOG PATTERN: the last command exited 1 and LOG says "cnnlab: error:" and matches PATTERN.
 refused() { local rc=$? log="$1" pat="$2" what="$3"
   expect '[ $rc -eq 1 ] && grep -q "^cnnlab: error:" "$log" && grep -q -- "$pat" "$log"' "$what: rc $rc, $(head -c 400 "$log")"; }
 
-# A 4×4 24-bit BMP of one colour (B G R bytes): 54-byte header + 4 rows × 12 bytes.
-bmp() {
-  local path="$1" b="$2" g="$3" r="$4"
-  {
-    printf 'BM'; printf '\x66\x00\x00\x00'; printf '\x00\x00\x00\x00'; printf '\x36\x00\x00\x00'
-    printf '\x28\x00\x00\x00'; printf '\x04\x00\x00\x00'; printf '\x04\x00\x00\x00'
-    printf '\x01\x00\x18\x00'; printf '\x00\x00\x00\x00'; printf '\x30\x00\x00\x00'
-    printf '\x13\x0b\x00\x00\x13\x0b\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
-    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do printf "\\x$b\\x$g\\x$r"; done
-  } > "$path"
-}
 # edit IN OUT PERL: OUT is IN with the perl substitution applied to the whole file (header lengths kept).
 edit() { perl -0777 -pe "$3" < "$1" > "$2"; }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/rng.h"
+#include "gradcheck.h"
 #include "data/augment.h"
 
 using namespace cnnlab;
@@ -37,14 +38,7 @@ std::vector<AugmentLayer> all_layers(float value_lo, float value_hi) {
           random_translation(-0.1f, 0.1f, -0.1f, 0.1f), contrast, bright};
 }
 
-// Runs f with OpenMP limited to `threads`, restoring the previous limit.
-template <class F>
-void with_threads(int threads, F f) {
-  const int keep = omp_get_max_threads();
-  omp_set_num_threads(threads);
-  f();
-  omp_set_num_threads(keep);
-}
+using test::with_threads;
 
 // One row image (1, W, 1) through a single layer, seed 1.
 std::vector<float> row_through(std::vector<float> row, const AugmentLayer& l) {

@@ -7,46 +7,16 @@
 #include <vector>
 
 #include "core/rng.h"
+#include "gradcheck.h"
 #include "nn/layers.h"
 
 using namespace cnnlab;
 
 namespace {
 
-std::vector<float> random_vec(size_t n, uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
-  Rng rng(seed);
-  std::vector<float> v(n);
-  for (float& x : v) x = rng.uniform(lo, hi);
-  return v;
-}
-
-double dot(const std::vector<float>& a, const std::vector<float>& b) {
-  double s = 0;
-  for (size_t i = 0; i < a.size(); ++i) s += double(a[i]) * b[i];
-  return s;
-}
-
-// Central differences of loss() w.r.t. every element of p, against `analytic`.
-// |num - ana| <= atol + rtol |ana| for every element.
-void check_grad(const char* what, std::vector<float>& p, const std::vector<float>& analytic,
-                const std::function<double()>& loss, float eps, double atol = 2e-3,
-                double rtol = 1e-2) {
-  REQUIRE(p.size() == analytic.size());
-  int bad = 0;
-  for (size_t i = 0; i < p.size(); ++i) {
-    const float keep = p[i];
-    p[i] = keep + eps;
-    const double lp = loss();
-    p[i] = keep - eps;
-    const double lm = loss();
-    p[i] = keep;
-    const double num = (lp - lm) / (2.0 * double(eps));
-    if (std::abs(num - analytic[i]) > atol + rtol * std::abs(analytic[i])) {
-      if (bad++ < 5) MESSAGE(what << "[" << i << "]: numeric " << num << " analytic " << analytic[i]);
-    }
-  }
-  CHECK_MESSAGE(bad == 0, what << ": " << bad << " of " << p.size() << " gradients off");
-}
+using test::check_grad;
+using test::dot;
+using test::random_vec;
 
 }  // namespace
 
