@@ -55,6 +55,8 @@ void open_lesson(LessonView& view, const Lesson& lesson) {
   view.playing = false;
   view.play_accumulator = 0;
   view.score_right = view.score_total = 0;
+  view.edit_problem.clear();
+  view.edit_problem_at.clear();
   adopt(view, lesson);
 }
 

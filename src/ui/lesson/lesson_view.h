@@ -34,6 +34,9 @@ struct LessonView {
   std::string feedback;              // "✓ Right: …" / "✗ Not quite: …"
   bool feedback_right = false;
 
+  std::string edit_problem;     // why the last edit was refused ("" when it was applied)
+  std::string edit_problem_at;  // which control it came from, to show the reason beside it
+
   bool loaded() const { return stepper != nullptr; }
   int num_steps() const { return stepper ? stepper->num_steps() : 0; }
 };

@@ -6,28 +6,71 @@
 
 #include "ui/app.h"
 #include "ui/lesson/lesson_panels.h"
+#include "ui/lesson/stage_layout.h"
 #include "ui/panels.h"
 
 namespace cnnlab {
 
-// Grids, the tape and the controls: everything presentation mode keeps. The tape is measured
-// and the controls take what they took last frame; the grids get the rest of the height.
+// Grids, the tape and the controls: everything presentation mode keeps. The parts are measured at
+// this zoom and plan_stage picks the arrangement that gives the grids the largest cells (controls
+// as rows of labels, rows of icons, or a column beside the grids); the grids get the rest of the
+// height, and the parts below follow them directly.
 void draw_stage(App& app) {
   const ImGuiStyle& style = ImGui::GetStyle();
   ImVec2 avail = ImGui::GetContentRegionAvail();
-  // The footer is sized from the tape's budget (it shrinks to fit), not from this step's tape,
-  // so the grids keep their size and arrangement while stepping.
-  float tape_budget = std::min(avail.y * 0.22f, tape_height_needed(app, avail.x));
-  float footer = tape_budget + 3.0f * ImGui::GetTextLineHeightWithSpacing() + app.controls_height +
-                 6.0f * style.ItemSpacing.y;
-  float min_grids = avail.y * 0.45f;
-  draw_grids_panel(app, std::max(avail.y - footer, min_grids));
-  ImGui::Separator();
-  draw_tape_panel(app, tape_budget);
-  ImGui::Separator();
-  float top = ImGui::GetCursorPosY();
-  draw_controls_panel(app);
-  app.controls_height = ImGui::GetCursorPosY() - top;
+  ImVec2 screen = ImGui::GetCursorScreenPos();
+  if (app.record_layout) {
+    app.layout.rects.push_back({"stage", screen.x, screen.y, screen.x + avail.x, screen.y + avail.y});
+  }
+  float strip_w = controls_strip_width(app, avail.y);
+  StageNeeds n;
+  n.width = avail.x;
+  n.height = avail.y;
+  n.spacing = style.ItemSpacing.y;
+  n.header = ImGui::GetTextLineHeight();
+  n.controls_long = controls_rows_height(app, avail.x, false);
+  n.controls_short = controls_rows_height(app, avail.x, true);
+  n.strip_width = strip_w;
+  n.presentation = app.presentation;
+  // The tape's budget comes from the longest step's tape, not this step's, so the grids keep their
+  // size while stepping; the tape font shrinks (to the text's size) rather than push the rest off.
+  // With the strip, the tape and the formula share the grids' width.
+  auto footer_parts = [&](float width) {
+    n.tape = tape_height_needed(app, width, kTapeMinScale);  // the grids first, see below
+    float predict = predict_row_height(app);
+    n.below = tape_below_height(app, width) + (predict > 0 ? predict + style.ItemSpacing.y : 0.0f);
+  };
+  footer_parts(avail.x);
+  StageNeeds strip_needs = n;
+  footer_parts(avail.x - strip_w - style.ItemSpacing.x);
+  std::swap(n, strip_needs);  // n: footer at the full width; strip_needs: beside the strip
+  auto cell_for = [&](float w, float h) { return grids_cell_size(app, w, h); };
+  StagePlan plan = plan_stage(n, cell_for);
+  StagePlan with_strip = plan_stage(strip_needs, cell_for);
+  if (with_strip.strip && with_strip.cell > plan.cell + 0.5f) {
+    plan = with_strip;
+    n = strip_needs;
+  }
+  // The grids, the tape and the formula (and the rows of controls) in one column; the strip, when
+  // chosen, at the right over the whole height.
+  float main_w = plan.strip ? avail.x - strip_w - style.ItemSpacing.x : avail.x;
+  ImGuiWindowFlags flags = ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse;
+  ImGui::BeginChild("stage_main", ImVec2(main_w, avail.y), false, flags);
+  draw_grids_panel(app, plan.grid_w, plan.grid_h);
+  // The tape was planned at its smallest; the height the grids left over lets it grow back.
+  float used = ImGui::GetCursorPosY() + n.below + 2.0f * n.spacing + (plan.header ? n.header + n.spacing : 0.0f);
+  if (!plan.strip) used += (plan.short_labels ? n.controls_short : n.controls_long) + n.spacing;
+  float tape_full = tape_height_needed(app, main_w, 1.0f);
+  float tape = std::clamp(avail.y - used, n.tape, std::max(n.tape, tape_full));
+  draw_tape_panel(app, tape, plan.header);
+  draw_predict_row(app);
+  if (!plan.strip) draw_controls_panel(app, plan.short_labels);
+  ImGui::EndChild();
+  if (!plan.strip) return;
+  ImGui::SameLine();
+  ImGui::BeginChild("stage_strip", ImVec2(strip_w, avail.y), false, flags);
+  draw_controls_strip(app, avail.y);
+  ImGui::EndChild();
 }
 
 namespace {
