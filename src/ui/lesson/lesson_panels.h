@@ -7,9 +7,9 @@ namespace cnnlab {
 struct App;
 
 // lesson_workspace.cpp: the whole Lessons tab, and the stage alone (grids, tape, controls: all that
-// presentation mode shows).
+// presentation mode shows). `tight`: the stage may drop its step line, as presentation mode does.
 void draw_lessons_workspace(App& app);
-void draw_stage(App& app);
+void draw_stage(App& app, bool tight = false);
 
 void draw_lesson_list_panel(App& app);   // panel_lesson_list.cpp: the lessons, click to open
 void draw_explanation_panel(App& app);   // panel_explanation.cpp: the lesson's text and tie rule

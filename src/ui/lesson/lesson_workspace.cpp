@@ -15,7 +15,7 @@ namespace cnnlab {
 // this zoom and plan_stage picks the arrangement that gives the grids the largest cells (controls
 // as rows of labels, rows of icons, or a column beside the grids); the grids get the rest of the
 // height, and the parts below follow them directly.
-void draw_stage(App& app) {
+void draw_stage(App& app, bool tight) {
   const ImGuiStyle& style = ImGui::GetStyle();
   ImVec2 avail = ImGui::GetContentRegionAvail();
   ImVec2 screen = ImGui::GetCursorScreenPos();
@@ -27,35 +27,37 @@ void draw_stage(App& app) {
   n.width = avail.x;
   n.height = avail.y;
   n.spacing = style.ItemSpacing.y;
-  n.header = ImGui::GetTextLineHeight();
+  // The step line wraps on a narrow stage: sized for the longest one.
+  n.header = ImGui::CalcTextSize("Step 000 of 000: max pooling, output cell (row 00, col 00), channel 0",
+                                 nullptr, false, avail.x).y;
   n.controls_long = controls_rows_height(app, avail.x, false);
   n.controls_short = controls_rows_height(app, avail.x, true);
   n.strip_width = strip_w;
-  n.presentation = app.presentation;
+  n.presentation = app.presentation || tight;
   // The tape's budget comes from the longest step's tape, not this step's, so the grids keep their
   // size while stepping; the tape font shrinks (to the text's size) rather than push the rest off.
   // With the strip, the tape and the formula share the grids' width.
-  auto footer_parts = [&](float width) {
-    n.tape = tape_height_needed(app, width, kTapeMinScale);  // the grids first, see below
-    float predict = predict_row_height(app);
-    n.below = tape_below_height(app, width) + (predict > 0 ? predict + style.ItemSpacing.y : 0.0f);
-  };
-  footer_parts(avail.x);
-  StageNeeds strip_needs = n;
-  footer_parts(avail.x - strip_w - style.ItemSpacing.x);
-  std::swap(n, strip_needs);  // n: footer at the full width; strip_needs: beside the strip
-  auto cell_for = [&](float w, float h) { return grids_cell_size(app, w, h); };
-  StagePlan plan = plan_stage(n, cell_for);
-  StagePlan with_strip = plan_stage(strip_needs, cell_for);
-  if (with_strip.strip && with_strip.cell > plan.cell + 0.5f) {
-    plan = with_strip;
-    n = strip_needs;
+  float predict = predict_row_height(app);
+  float predict_h = predict > 0 ? predict + style.ItemSpacing.y : 0.0f;
+  n.tape = tape_height_needed(app, avail.x, kTapeMinScale);  // the grids first, see below
+  n.below = tape_below_height(app, avail.x) + predict_h;
+  float narrow = avail.x - strip_w - style.ItemSpacing.x;
+  n.strip_tape = tape_height_needed(app, narrow, kTapeMinScale);
+  n.strip_below = tape_below_height(app, narrow) + predict_h;
+  StagePlan plan = plan_stage(n, [&](float w, float h) { return grids_cell_size(app, w, h); });
+  if (plan.strip) {
+    n.tape = n.strip_tape;
+    n.below = n.strip_below;
   }
   // The grids, the tape and the formula (and the rows of controls) in one column; the strip, when
   // chosen, at the right over the whole height.
   float main_w = plan.strip ? avail.x - strip_w - style.ItemSpacing.x : avail.x;
   ImGuiWindowFlags flags = ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse;
   ImGui::BeginChild("stage_main", ImVec2(main_w, avail.y), false, flags);
+  if (app.record_layout) {
+    ImVec2 at = ImGui::GetCursorScreenPos();
+    app.layout.rects.push_back({"grids", at.x, at.y, at.x + plan.grid_w, at.y + plan.grid_h});
+  }
   draw_grids_panel(app, plan.grid_w, plan.grid_h);
   // The tape was planned at its smallest; the height the grids left over lets it grow back.
   float used = ImGui::GetCursorPosY() + n.below + 2.0f * n.spacing + (plan.header ? n.header + n.spacing : 0.0f);
@@ -75,28 +77,43 @@ void draw_stage(App& app) {
 
 namespace {
 
-// Photo, edits: the right column in the wide layout, tabs in the compact one.
-void draw_side_tabs(App& app) {
+// Photo, edits: the right column in the wide layout, tabs in the compact one; in the narrow one
+// (large text on a small screen) the stage is the first tab and each tab takes the whole width.
+const char* const kSideTabs[] = {"Lesson", "Photo", "Change", "Log"};
+
+void draw_side_tabs(App& app, bool with_stage) {
   if (!ImGui::BeginTabBar("side")) return;
-  if (ImGui::BeginTabItem("Lesson")) {
+  if (with_stage && ImGui::BeginTabItem("Grids")) {
+    draw_stage(app, true);
+    ImGui::EndTabItem();
+  }
+  if (ImGui::BeginTabItem(kSideTabs[0])) {
     draw_lesson_list_panel(app);
     ImGui::Separator();
     draw_explanation_panel(app);
     ImGui::EndTabItem();
   }
-  if (ImGui::BeginTabItem("Photo")) {
+  if (ImGui::BeginTabItem(kSideTabs[1])) {
     draw_photo_panel(app);
     ImGui::EndTabItem();
   }
-  if (ImGui::BeginTabItem("Change")) {
+  if (ImGui::BeginTabItem(kSideTabs[2])) {
     draw_edit_panel(app);
     ImGui::EndTabItem();
   }
-  if (app.show_log && ImGui::BeginTabItem("Log")) {
+  if (app.show_log && ImGui::BeginTabItem(kSideTabs[3])) {
     draw_log_panel(app);
     ImGui::EndTabItem();
   }
   ImGui::EndTabBar();
+}
+
+// The side tabs' labels in full, with the child's padding and a scrollbar's width.
+float side_tabs_width() {
+  const ImGuiStyle& style = ImGui::GetStyle();
+  float w = 2.0f * style.WindowPadding.x + style.ScrollbarSize;
+  for (const char* label : kSideTabs) w += ImGui::CalcTextSize(label).x + 2.0f * style.FramePadding.x + style.ItemInnerSpacing.x;
+  return w;
 }
 
 }  // namespace
@@ -106,13 +123,21 @@ void draw_lessons_workspace(App& app) {
   float width = ImGui::GetContentRegionAvail().x;
   float height = ImGui::GetContentRegionAvail().y;
   float line = ImGui::GetTextLineHeightWithSpacing();
-  // Wide: lessons | stage | photo + edits. Compact (large text on a small screen): stage | tabs.
-  bool compact = width < 75.0f * ImGui::GetFontSize();
+  // Wide: lessons | stage | photo + edits. Compact (large text): stage | tabs. Narrow (larger
+  // text on a small screen): the stage is a tab of its own and takes the whole width.
+  float em = ImGui::GetFontSize();
+  if (width < 50.0f * em) {
+    ImGui::BeginChild("stage", ImVec2(width, height), true);
+    draw_side_tabs(app, true);
+    ImGui::EndChild();
+    return;
+  }
+  bool compact = width < 75.0f * em;
   bool log_strip = app.show_log && !compact;  // compact: the log is a side tab
   float log_h = log_strip ? std::min(line * 5.5f, height * 0.15f) : 0.0f;
   float side_h = height - log_h - (log_strip ? style.ItemSpacing.y : 0.0f);
   float left_w = compact ? 0.0f : std::max(width * 0.16f, 200.0f);
-  float right_w = compact ? width * 0.3f : std::max(width * 0.2f, 260.0f);
+  float right_w = compact ? std::max(width * 0.3f, side_tabs_width()) : std::max(width * 0.2f, 260.0f);
   if (!compact) {
     ImGui::BeginChild("left", ImVec2(left_w, side_h), true);
     draw_lesson_list_panel(app);
@@ -128,7 +153,7 @@ void draw_lessons_workspace(App& app) {
   ImGui::SameLine();
   ImGui::BeginChild("right", ImVec2(right_w, side_h), true);
   if (compact) {
-    draw_side_tabs(app);
+    draw_side_tabs(app, false);
   } else {
     draw_photo_panel(app);
     ImGui::Separator();
@@ -141,6 +166,5 @@ void draw_lessons_workspace(App& app) {
     ImGui::EndChild();
   }
 }
-
 
 }  // namespace cnnlab

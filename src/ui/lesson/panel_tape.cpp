@@ -136,7 +136,7 @@ void draw_tape_panel(App& app, float budget, bool header) {
   if (!app.view.loaded()) return;
   float width = ImGui::GetContentRegionAvail().x;
   TapeContent t = tape_content(app, width, budget);
-  if (header) ImGui::TextUnformatted(t.header.c_str());
+  if (header) ImGui::TextWrapped("%s", t.header.c_str());
   ImVec2 tape_min = ImGui::GetCursorScreenPos();
   ImGui::PushFont(app.fonts.tape);
   ImGui::SetWindowFontScale(t.scale);

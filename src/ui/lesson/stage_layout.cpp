@@ -12,7 +12,8 @@ StagePlan plan_stage(const StageNeeds& n, const std::function<float(float, float
     p.strip = strip;
     p.header = header;
     p.short_labels = short_labels;
-    float footer = n.tape + n.below + 3.0f * n.spacing + (header ? n.header + n.spacing : 0.0f);
+    float footer = (strip ? n.strip_tape + n.strip_below : n.tape + n.below) + 3.0f * n.spacing +
+                   (header ? n.header + n.spacing : 0.0f);
     if (!strip) footer += (short_labels ? n.controls_short : n.controls_long) + n.spacing;
     p.grid_w = std::max(0.0f, n.width - (strip ? n.strip_width + n.spacing : 0.0f));
     p.grid_h = std::max(0.0f, n.height - footer);

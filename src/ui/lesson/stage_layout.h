@@ -13,10 +13,13 @@ struct StageNeeds {
   float header = 0;             // the "Step k of n: …" line above the tape
   float tape = 0;               // the tape's height budget (its font shrinks to fit)
   float below = 0;              // the tie rule, the output-size formula, the predict row
+  float strip_tape = 0;         // the same two beside the strip (narrower: they may wrap more)
+  float strip_below = 0;
   float controls_long = 0;      // the step controls as wrapped rows, labels with their keys
   float controls_short = 0;     // … as wrapped rows of icons
   float strip_width = 0;        // the step controls as a column right of the grids
-  bool presentation = false;    // the header may go (the strip shows "k / n")
+  bool presentation = false;    // presentation mode or a tight stage: the header may go (the strip
+                                // shows "k / n")
 };
 
 struct StagePlan {
