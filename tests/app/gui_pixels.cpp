@@ -282,7 +282,7 @@ TEST_CASE("pixels: zoom never shrinks the grids (1280×720 presentation, zoom 1 
     Shot s = take(std::string("zoom") + zoom,
                   std::string("--lesson course-example-1 --step 6 --presentation --size 1280x720 --font-scale ") + zoom);
     int digit = digit_height(s);
-    CAPTURE(zoom);
+    CAPTURE(std::string(zoom));
     CAPTURE(digit);
     CHECK(digit >= previous - 1);
     check_controls_inside(s);
@@ -298,6 +298,38 @@ TEST_CASE("pixels: kernel weights are at least 40% of the digits' height, full s
   CHECK(digit > 20);
   CHECK(float(weight) >= 0.4f * float(digit));
   check_controls_inside(s);
+}
+
+// Nothing leaves the stage: every lesson at the projector's 1280×720 with the text doubled, normal
+// and presentation mode — the grids, the tape and the formula end above the stage's bottom edge
+// and inside its width, and every step control is on screen. (In normal mode the menu and tabs
+// leave too little height: the stage splits into a Grids and an Arithmetic tab. Presentation mode
+// never splits.)
+TEST_CASE("pixels: every lesson fits the stage at 1280×720, zoom 2") {
+  for (const char* lesson : {"course-example-1", "course-example-2", "stride-two", "same-padding",
+                             "rgb-channels", "pooling-ties", "sandbox", "edge-detector"}) {
+    for (const char* mode : {"", " --presentation"}) {
+      Shot s = take("fit", std::string("--lesson ") + lesson + " --step 2 --size 1280x720 --font-scale 2" + mode);
+      std::string shot = std::string(lesson) + mode;
+      CAPTURE(shot);
+      const LayoutRect& stage = rect(s.layout, "stage");
+      for (const LayoutGrid& g : s.layout.grids) {
+        CAPTURE(g.name);
+        CHECK(g.x0 >= stage.x0 - 0.5f);
+        CHECK(g.x0 + float(g.cols) * g.cell <= stage.x1 + 0.5f);
+        CHECK(g.y0 + float(g.rows) * g.cell <= stage.y1 + 0.5f);
+      }
+      // A stage too small for everything is split: the tape and the formula go to their own tab.
+      bool split = std::any_of(s.layout.rects.begin(), s.layout.rects.end(),
+                               [](const LayoutRect& r) { return r.name == "stage.split"; });
+      for (const char* name : {"tape", "formula"}) {
+        if (split) break;
+        CAPTURE(std::string(name));
+        CHECK(rect(s.layout, name).y1 <= stage.y1 + 0.5f);
+      }
+      check_controls_inside(s);
+    }
+  }
 }
 
 // Not part of the suite (1.5 s a shot): the digit heights of course-example-1 at every size and

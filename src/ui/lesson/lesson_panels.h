@@ -1,6 +1,7 @@
 // ui/lesson/lesson_panels.h — the Lessons view's panels, one draw function per panel (one file each); each
 // reads and changes the App.
 #pragma once
+#include <imgui.h>
 
 namespace cnnlab {
 
@@ -8,8 +9,12 @@ struct App;
 
 // lesson_workspace.cpp: the whole Lessons tab, and the stage alone (grids, tape, controls: all that
 // presentation mode shows). `tight`: the stage may drop its step line, as presentation mode does.
+// A stage that does not fit (stage_fits) is split in two tabs: the grids (with the step controls)
+// and the arithmetic (step line, tape, formula, controls).
+enum class StagePart { All, Grids, Arithmetic };
 void draw_lessons_workspace(App& app);
-void draw_stage(App& app, bool tight = false);
+void draw_stage(App& app, bool tight = false, StagePart part = StagePart::All);
+bool stage_fits(const App& app, ImVec2 avail);
 
 void draw_lesson_list_panel(App& app);   // panel_lesson_list.cpp: the lessons, click to open
 void draw_explanation_panel(App& app);   // panel_explanation.cpp: the lesson's text and tie rule

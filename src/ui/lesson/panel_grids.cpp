@@ -258,7 +258,7 @@ float choose_cell_size(const App& app, const std::vector<Block>& blocks, float w
     cell = next;
     if (settled) break;
   }
-  return std::floor(std::max(cell, 12.0f));
+  return std::floor(std::max(cell, 0.0f));  // 0: nothing fits (the planner compares raw sizes)
 }
 
 // The blocks of op `op`'s steps: its input, its kernel (conv), its output.
@@ -339,7 +339,7 @@ void draw_grids_panel(App& app, float width, float height) {
   StagePick pick = pick_blocks(app, st, st.step(view.step).op_index, width, height);
   if (pick.focus) shown = st.step(view.step);  // hovering a hidden block's cell cannot happen
   const std::vector<Block>& blocks = pick.blocks;
-  float cell = pick.cell;
+  float cell = std::max(pick.cell, 8.0f);
   ImFont* sep_font = app.fonts.tape ? app.fonts.tape : ImGui::GetFont();
   float sep_size = separator_size(app, cell);
   StageContext ctx{app, st, shown, shown.op_index == 0 ? -1 : shown.op_index - 1, {}};

@@ -74,9 +74,11 @@ TapeContent tape_content(const App& app, float width, float budget) {
   if (reveal && has_tie(s)) t.tie = tie_note(app);
   t.formula = st.output_size(s.op_index).text;
   ImFont* font = app.fonts.tape;
-  for (int k = 0; font && (t.scale = 1.0f - 0.05f * float(k)) > kTapeMinScale; ++k) {
-    float h = 0;
-    for (const std::string& line : t.lines) h += wrapped_height(font, font->FontSize * t.scale, width, line);
+  // Down to kTapeMinScale; below it only when even that cannot fit (a long tape on a tight stage).
+  float gap = ImGui::GetStyle().ItemSpacing.y;
+  for (int k = 0; font && (t.scale = 1.0f - 0.05f * float(k)) > 0.25f; ++k) {
+    float h = -gap;
+    for (const std::string& line : t.lines) h += wrapped_height(font, font->FontSize * t.scale, width, line) + gap;
     if (h <= budget) break;
   }
   return t;
@@ -87,16 +89,14 @@ TapeContent tape_content(const App& app, float width, float budget) {
 float tape_height_needed(const App& app, float width, float scale) {
   ImFont* font = app.fonts.tape;
   if (!font || width <= 0) return 0;
-  // The tape font is monospaced: a line of n characters is n advances wide. Word wrapping
-  // leaves ragged ends, hence the 0.9.
-  float advance = font->CalcTextSizeA(font->FontSize * scale, FLT_MAX, 0, "0").x;
-  int most_rows = 1;
-  for (const std::vector<int>& lines : app.view.tape_line_chars) {
-    int rows = 0;
-    for (int chars : lines) rows += std::max(1, int(std::ceil(float(chars) * advance / (width * 0.9f))));
-    most_rows = std::max(most_rows, rows);
+  // Measured as TextWrapped will wrap it, for every step: the grids keep their size while stepping.
+  float size = font->FontSize * scale, most = size, gap = ImGui::GetStyle().ItemSpacing.y;
+  for (const std::vector<std::string>& lines : app.view.tape_lines) {
+    float h = 0;
+    for (const std::string& line : lines) h += wrapped_height(font, size, width, line) + gap;
+    most = std::max(most, h - gap);  // one TextWrapped per line, a gap between them
   }
-  return float(most_rows) * font->FontSize * scale;
+  return most;
 }
 
 namespace {
@@ -117,18 +117,18 @@ float tape_below_height(const App& app, float width) {
     formula = std::max(formula, wrapped_height(app.fonts.heading, app.fonts.heading->FontSize, width, text));
   }
   // The tie note sits beside a pool's tape (one short line) when the longest one leaves room.
-  int tie_chars = -1;
-  for (int i = 0; i < st.num_steps(); ++i) {
-    Step s = st.step(i);
-    if (!has_tie(s)) continue;
-    for (int chars : view.tape_line_chars[size_t(i)]) tie_chars = std::max(tie_chars, chars);
-  }
-  if (tie_chars >= 0 && app.fonts.tape) {
+  float tape_w = -1;
+  if (app.fonts.tape) {
     float size = app.fonts.tape->FontSize * kTapeMinScale;
-    float tape_w = float(tie_chars) * app.fonts.tape->CalcTextSizeA(size, FLT_MAX, 0, "0").x;
-    float note_w = ImGui::CalcTextSize(tie_note(app).c_str()).x + 2.0f * ImGui::GetStyle().ItemSpacing.x;
-    if (tape_w + note_w > width) tie = ImGui::GetTextLineHeight() + spacing;
+    for (int i = 0; i < st.num_steps(); ++i) {
+      if (!has_tie(st.step(i))) continue;
+      for (const std::string& line : view.tape_lines[size_t(i)]) {
+        tape_w = std::max(tape_w, app.fonts.tape->CalcTextSizeA(size, FLT_MAX, 0, line.c_str()).x);
+      }
+    }
   }
+  float note_w = ImGui::CalcTextSize(tie_note(app).c_str()).x + 2.0f * ImGui::GetStyle().ItemSpacing.x;
+  if (tape_w >= 0 && tape_w + note_w > width) tie = ImGui::GetTextLineHeight() + spacing;
   return tie + spacing + formula;
 }
 

@@ -27,7 +27,8 @@ StagePlan plan_stage(const StageNeeds& n, const std::function<float(float, float
   }
   StagePlan best = plans.front();
   for (const StagePlan& p : plans) {
-    if (p.cell > best.cell + 0.5f) best = p;  // half a pixel: a real gain, not rounding
+    // Half a pixel: a real gain, not rounding; on a tie (nothing fits) the taller grid area.
+    if (p.cell > best.cell + 0.5f || (p.cell <= 0.5f && best.cell <= 0.5f && p.grid_h > best.grid_h)) best = p;
   }
   return best;
 }
