@@ -20,7 +20,8 @@ StagePlan plan_stage(const StageNeeds& n, const std::function<float(float, float
     p.cell = cell_for(p.grid_w, p.grid_h);
     return p;
   };
-  std::vector<StagePlan> plans = {make(false, true, false), make(false, true, true), make(true, true, false)};
+  std::vector<StagePlan> plans = {make(false, true, false), make(false, true, true),
+                                  make(true, true, false)};
   if (n.presentation) {
     plans.push_back(make(false, false, true));
     plans.push_back(make(true, false, false));
@@ -28,7 +29,9 @@ StagePlan plan_stage(const StageNeeds& n, const std::function<float(float, float
   StagePlan best = plans.front();
   for (const StagePlan& p : plans) {
     // Half a pixel: a real gain, not rounding; on a tie (nothing fits) the taller grid area.
-    if (p.cell > best.cell + 0.5f || (p.cell <= 0.5f && best.cell <= 0.5f && p.grid_h > best.grid_h)) best = p;
+    if (p.cell > best.cell + 0.5f ||
+        (p.cell <= 0.5f && best.cell <= 0.5f && p.grid_h > best.grid_h))
+      best = p;
   }
   return best;
 }

@@ -1,5 +1,6 @@
-// ui/lesson/stage_layout.h — where the stage's parts go (grids, tape, controls): the arrangement that gives
-// the grids the largest cells. No ImGui here: the panels measure, this decides (tests/ui).
+// ui/lesson/stage_layout.h — where the stage's parts go (grids, tape, controls): the arrangement
+// that gives the grids the largest cells. No ImGui here: the panels measure, this decides
+// (tests/ui).
 #pragma once
 #include <functional>
 #include <vector>
@@ -15,17 +16,17 @@ struct StageNeeds {
   float below = 0;              // the tie rule, the output-size formula, the predict row
   float strip_tape = 0;         // the same two beside the strip (narrower: they may wrap more)
   float strip_below = 0;
-  float controls_long = 0;      // the step controls as wrapped rows, labels with their keys
-  float controls_short = 0;     // … as wrapped rows of icons
-  float strip_width = 0;        // the step controls as a column right of the grids
-  bool presentation = false;    // presentation mode or a tight stage: the header may go (the strip
-                                // shows "k / n")
+  float controls_long = 0;    // the step controls as wrapped rows, labels with their keys
+  float controls_short = 0;   // … as wrapped rows of icons
+  float strip_width = 0;      // the step controls as a column right of the grids
+  bool presentation = false;  // presentation mode or a tight stage: the header may go (the strip
+                              // shows "k / n")
 };
 
 struct StagePlan {
-  bool strip = false;         // controls in a column right of the grids, else in rows below
-  bool header = true;         // the step line is drawn above the tape
-  bool short_labels = false;  // rows of icons (the keys in tooltips)
+  bool strip = false;            // controls in a column right of the grids, else in rows below
+  bool header = true;            // the step line is drawn above the tape
+  bool short_labels = false;     // rows of icons (the keys in tooltips)
   float grid_w = 0, grid_h = 0;  // the grids' area
   float cell = 0;                // the cell side `cell_for` gave for that area
 };
