@@ -10,6 +10,7 @@
 #include <GLFW/glfw3.h>  // key codes only: the backend fills io.KeysDown with GLFW key codes
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/fileio.h"
 #include "core/log.h"
@@ -58,6 +59,13 @@ void app_load_lessons(App& app, const std::string& lesson_dir, const std::string
 void set_font_scale(App& app, float scale) {
   app.settings.font_scale = std::clamp(scale, kMinFontScale, kMaxFontScale);
   app.requests.rebuild_fonts = true;
+}
+
+void handle_zoom_wheel(App& app) {
+  ImGuiIO& io = ImGui::GetIO();
+  if (!io.KeyCtrl || io.MouseWheel == 0.0f || app.cell_edit.popup_open) return;
+  set_font_scale(app, app.settings.font_scale * std::pow(1.1f, io.MouseWheel));
+  io.MouseWheel = 0;
 }
 
 void set_high_contrast(App& app, bool on) {
@@ -124,6 +132,7 @@ void draw_app(App& app) {
     app.layout.lesson = app.view.loaded() ? app.view.lesson.id : "";
     app.layout.step = app.view.step + 1;
   }
+  handle_zoom_wheel(app);
   const ImGuiViewport* viewport = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(viewport->WorkPos);
   ImGui::SetNextWindowSize(viewport->WorkSize);

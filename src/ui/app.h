@@ -70,7 +70,6 @@ struct App {
   bool show_log = true;
   bool record_layout = false;  // fill `layout` each frame (screenshots, tests)
   size_t log_seen = 0;         // log entries already scrolled to
-  float controls_height = 0;   // the step controls' height last frame (the grids get the rest)
 
   Fonts fonts;
   Theme theme;
@@ -88,8 +87,11 @@ void app_load_lessons(App& app, const std::string& lesson_dir, const std::string
 void app_set_lessons(App& app, std::vector<Lesson> lessons);
 void select_lesson(App& app, int index);
 
-// Font scale: clamped, remembered, atlas rebuild requested.
+// The one zoom (text, grids, tape and controls together): clamped, remembered, atlas rebuild
+// requested. Ctrl+= / Ctrl+- / Ctrl+0 and Ctrl+mouse wheel.
 void set_font_scale(App& app, float scale);
+// Ctrl+wheel over the window zooms (×1.1 a notch) instead of scrolling.
+void handle_zoom_wheel(App& app);
 void set_high_contrast(App& app, bool on);
 
 // Asks the frame loop to write the next frame to <export dir>/<lesson>/<lesson>-step-K.png.

@@ -62,7 +62,7 @@ void merge_floor_glyphs(ImFontAtlas& atlas, float size_px) {
 void build_fonts(Fonts& fonts, ImFontAtlas& atlas, float scale) {
   atlas.Clear();
   fill_ranges(fonts.ranges, kSymbols, true);
-  fill_ranges(fonts.digit_ranges, " 0123456789.-+?−", false);
+  fill_ranges(fonts.digit_ranges, " 0123456789.-+?−×", false);  // × for kernel weights
   const ImWchar* ranges = fonts.ranges.data();
   bool ok = true;
   fonts.body = add_font(atlas, "DejaVuSans.ttf", 18.0f * scale, ranges, ok);

@@ -120,6 +120,31 @@ TEST_CASE("lesson view: edits recompute, impossible edits leave the lesson alone
   CHECK(v.step == 0);
 }
 
+// The tape's lines per step, kept for the stage to size the tape area as ImGui wraps it.
+TEST_CASE("lesson view: every step's tape lines are kept, and rebuilt with each edit") {
+  LessonView v;
+  open_lesson(v, course_example_1());
+  REQUIRE(v.tape_lines.size() == 20);
+  // Step 1: output (0, 0), the window on input rows/cols 0–2 against the anti-diagonal kernel.
+  REQUIRE(v.tape_lines[0].size() == 1);
+  CHECK(v.tape_lines[0][0] == v.stepper->step(0).tape);
+  CHECK(v.tape_lines[0][0].find(" = 1") != std::string::npos);
+  CHECK(set_stride(v, 0, 2) == "");
+  CHECK(v.tape_lines.size() == 5);
+}
+
+// A refused edit's reason is kept for the panel to show beside the control; opening a lesson
+// (another, or the same one again) forgets it.
+TEST_CASE("lesson view: opening a lesson forgets a refused edit's reason") {
+  LessonView v;
+  open_lesson(v, course_example_1());
+  v.edit_problem = "input too small for the pool";
+  v.edit_problem_at = "input";
+  open_lesson(v, course_example_1());
+  CHECK(v.edit_problem.empty());
+  CHECK(v.edit_problem_at.empty());
+}
+
 TEST_CASE("lesson view: presets set the kernel; the photo kernel's gain and display follow its sum") {
   LessonView v;
   open_lesson(v, course_example_1());

@@ -7,22 +7,39 @@ namespace cnnlab {
 
 namespace {
 
-// Value text sized to the cell (half its height), shrunk for long numbers. Big cells use the
-// digits-only font so the numbers stay crisp instead of being stretched.
+// Value text at `fill` × the cell's side (kValueFill: a digit's ink is then half the cell), shrunk
+// for long numbers, centred on (cx, cy) in cell units. Big cells use the digits-only font so the
+// numbers stay crisp instead of being stretched.
 void draw_cell_text(ImDrawList* dl, const Fonts& fonts, ImVec2 p0, float cell, const std::string& text,
-                    uint32_t color, float fill) {
+                    uint32_t color, float fill, float cx = 0.5f, float cy = 0.5f) {
   ImFont* font = fonts.mono;
   if (text.empty() || !font) return;
   bool digits_only = text.find_first_not_of("0123456789.-+?") == std::string::npos;
   if (fonts.digits && digits_only && cell * fill > font->FontSize) font = fonts.digits;
-  float size = std::min(font->FontSize, cell * fill);
+  float size = cell * fill;
   ImVec2 extent = font->CalcTextSizeA(size, FLT_MAX, 0, text.c_str());
   if (extent.x > cell * 0.86f) {
     size *= cell * 0.86f / extent.x;
     extent = font->CalcTextSizeA(size, FLT_MAX, 0, text.c_str());
   }
-  ImVec2 at(p0.x + (cell - extent.x) * 0.5f, p0.y + (cell - extent.y) * 0.5f);
-  dl->AddText(font, size, at, color, text.c_str());
+  float x = std::clamp(p0.x + cell * cx - extent.x * 0.5f, p0.x + cell * 0.07f, p0.x + cell * 0.93f - extent.x);
+  dl->AddText(font, size, ImVec2(x, p0.y + cell * cy - extent.y * 0.5f), color, text.c_str());
+}
+
+// The kernel weight "×1" in the bottom-right corner, kOverlayFill × the cell: its ink is at least
+// 40% of the value's (the value moves up-left to make room, see draw_cell).
+void draw_overlay(ImDrawList* dl, const Fonts& fonts, ImVec2 b, float cell, const std::string& text,
+                  uint32_t color) {
+  ImFont* font = fonts.digits && fonts.from_ttf ? fonts.digits : fonts.small;  // digits has "×"
+  if (!font) return;
+  float size = cell * kOverlayFill;
+  ImVec2 extent = font->CalcTextSizeA(size, FLT_MAX, 0, text.c_str());
+  if (extent.x > cell * 0.6f) {
+    size *= cell * 0.6f / extent.x;
+    extent = font->CalcTextSizeA(size, FLT_MAX, 0, text.c_str());
+  }
+  dl->AddText(font, size, ImVec2(b.x - extent.x - cell * 0.06f, b.y - extent.y - cell * 0.02f), color,
+              text.c_str());
 }
 
 // Diagonal lines: "/" for the zero border, "\\" (backwards) for cells a stride never reaches, so
@@ -49,24 +66,24 @@ void draw_cell(ImDrawList* dl, const CellLook& look, ImVec2 a, float cell, const
   if (look.padding && !look.in_window) draw_hatch(dl, a, b, colors.padding_hatch);
   if (look.dropped) draw_hatch(dl, a, b, (colors.max_frame & 0x00FFFFFFu) | 0x70000000u, true);
   dl->AddRect(a, b, colors.cell_border, 0, 0, std::max(1.0f, cell / 60.0f));
+  // A kernel weight (bottom-right) or the "max" tag (top-left) moves the value out of its way.
+  bool overlay = !look.overlay.empty();
+  bool max_tag = look.is_max && !look.hidden;
+  float fill = max_tag ? kValueFill * 0.7f : kValueFill;
+  float cx = overlay ? 0.42f : 0.5f, cy = overlay ? 0.4f : max_tag ? 0.62f : 0.5f;
   if (look.hidden) {
-    draw_cell_text(dl, fonts, a, cell, "?", colors.text, 0.5f);
+    draw_cell_text(dl, fonts, a, cell, "?", colors.text, kValueFill);
   } else if (!look.blank) {
-    draw_cell_text(dl, fonts, a, cell, look.text, colors.text, 0.5f);
+    draw_cell_text(dl, fonts, a, cell, look.text, colors.text, fill, cx, cy);
   }
-  if (!look.overlay.empty() && fonts.small) {
-    float size = std::min(fonts.small->FontSize, cell * 0.26f);
-    ImVec2 extent = fonts.small->CalcTextSizeA(size, FLT_MAX, 0, look.overlay.c_str());
-    dl->AddText(fonts.small, size, ImVec2(b.x - extent.x - cell * 0.06f, b.y - extent.y - cell * 0.03f),
-                colors.overlay_text, look.overlay.c_str());
-  }
-  if (look.is_max && !look.hidden) {
+  if (overlay) draw_overlay(dl, fonts, b, cell, look.overlay, colors.overlay_text);
+  if (max_tag) {
     float t = std::max(2.0f, cell / 22.0f);
     dl->AddRect(ImVec2(a.x + t, a.y + t), ImVec2(b.x - t, b.y - t), colors.max_frame, 0, 0, t);
     dl->AddRect(ImVec2(a.x + 3 * t, a.y + 3 * t), ImVec2(b.x - 3 * t, b.y - 3 * t), colors.max_frame, 0, 0, 1.0f);
-    if (fonts.small) {
-      float size = std::min(fonts.small->FontSize, cell * 0.24f);
-      dl->AddText(fonts.small, size, ImVec2(a.x + 4 * t, a.y + 3 * t), colors.max_frame, "max");
+    if (fonts.mono) {  // above the value (which sits low in a max cell), inside the frames
+      float size = cell * 0.24f;
+      dl->AddText(fonts.mono, size, ImVec2(a.x + 4 * t, a.y + 3.5f * t), colors.max_frame, "max");
     }
   }
   if (look.current) {

@@ -11,6 +11,11 @@
 
 namespace cnnlab {
 
+// A value's font size as a fraction of the cell's side: a digit's ink is then ~half the cell.
+// A kernel weight's ("×1") font size: its ink ~43% of the value's.
+constexpr float kValueFill = 0.84f;
+constexpr float kOverlayFill = 0.36f;
+
 struct CellLook {
   bool blank = false;      // not computed yet: grey, no number
   bool padding = false;    // zero border: hatched, "0" in grey

@@ -8,6 +8,7 @@
 #include "ui/lesson/lesson_view.h"
 
 #include <algorithm>
+#include <sstream>
 #include <cmath>
 #include <cstdlib>
 
@@ -18,29 +19,16 @@ namespace cnnlab {
 // [SECTION] open / reset ---------------------------------------------------------------------------
 
 namespace {
-// Characters (UTF-8 code points) per line of each step's tape.
-std::vector<std::vector<int>> measure_tapes(const Stepper& stepper) {
-  std::vector<std::vector<int>> all(size_t(stepper.num_steps()));
-  for (int k = 0; k < stepper.num_steps(); ++k) {
-    int chars = 0;
-    for (char ch : stepper.step(k).tape) {
-      if (ch == '\n') {
-        all[size_t(k)].push_back(chars);
-        chars = 0;
-      } else if ((static_cast<unsigned char>(ch) & 0xC0) != 0x80) {
-        ++chars;  // not a UTF-8 continuation byte
-      }
-    }
-    all[size_t(k)].push_back(chars);
-  }
-  return all;
-}
 
 // Adopts `lesson` (already checked) as the working copy; the step is clamped, predictions reset.
 void adopt(LessonView& view, Lesson lesson) {
   view.lesson = std::move(lesson);
   view.stepper = std::make_unique<Stepper>(view.lesson);
-  view.tape_line_chars = measure_tapes(*view.stepper);
+  view.tape_lines.assign(size_t(view.num_steps()), {});
+  for (int k = 0; k < view.num_steps(); ++k) {
+    std::istringstream in(view.stepper->step(k).tape);
+    for (std::string line; std::getline(in, line);) view.tape_lines[size_t(k)].push_back(line);
+  }
   view.step = std::clamp(view.step, 0, std::max(0, view.num_steps() - 1));
   view.predictions.assign(size_t(view.num_steps()), Prediction{});
   view.answer.clear();
@@ -55,6 +43,8 @@ void open_lesson(LessonView& view, const Lesson& lesson) {
   view.playing = false;
   view.play_accumulator = 0;
   view.score_right = view.score_total = 0;
+  view.edit_problem.clear();
+  view.edit_problem_at.clear();
   adopt(view, lesson);
 }
 

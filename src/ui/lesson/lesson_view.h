@@ -19,9 +19,9 @@ struct LessonView {
   Lesson original;                   // as loaded from its file ("reset lesson" restores it)
   Lesson lesson;                     // the working copy the student edits
   std::unique_ptr<Stepper> stepper;  // recomputed once per edit, never per frame
-  // Per step, the length in characters of each tape line (recomputed with the stepper): the view
-  // sizes the tape area for the longest step so the grids do not jump while stepping.
-  std::vector<std::vector<int>> tape_line_chars;
+  // Per step, its tape's lines (recomputed with the stepper): the view sizes the tape area for the
+  // longest step so the grids do not jump while stepping.
+  std::vector<std::vector<std::string>> tape_lines;
   int step = 0;                      // 0 ≤ step < num_steps: cells 0..step are computed
   bool playing = false;
   double play_accumulator = 0;       // seconds since the last automatic step
@@ -33,6 +33,9 @@ struct LessonView {
   std::string answer;                // the value being typed
   std::string feedback;              // "✓ Right: …" / "✗ Not quite: …"
   bool feedback_right = false;
+
+  std::string edit_problem;     // why the last edit was refused ("" when it was applied)
+  std::string edit_problem_at;  // which control it came from, to show the reason beside it
 
   bool loaded() const { return stepper != nullptr; }
   int num_steps() const { return stepper ? stepper->num_steps() : 0; }

@@ -2,6 +2,7 @@
 // framed on its input, kernel weights overlaid, uncomputed cells blank, click-to-edit cells.
 #include <algorithm>
 #include <cfloat>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -177,37 +178,155 @@ void draw_pane(const StageContext& ctx, const Block& b, int pane, float cell, La
   }
 }
 
-// The cell side that fits every block into width × height, panes stacked vertically (one
-// column per block) or side by side (one row of panes per block). The largest useful cell is
-// 3× the mono font (5× in presentation mode, where the grids have the screen to themselves).
+// The separators ("⊛", "=", "→") between blocks: half a cell, between the text's size and the
+// tape's (so they take the same share of the row at every zoom).
+float separator_size(const App& app, float cell) {
+  float most = app.fonts.tape ? app.fonts.tape->FontSize : ImGui::GetFontSize() * 2.0f;
+  return std::clamp(cell * 0.5f, std::min(ImGui::GetFontSize(), most), most);
+}
+float separator_width(const App& app, float cell) {
+  return separator_size(app, cell) * 0.9f + ImGui::GetStyle().ItemSpacing.x * 0.5f;
+}
+
+// A block's width at `cell`: its grid(s), or its title's longest word (titles wrap) if wider.
+float grid_width(const Block& b, float cell, bool side_by_side) {
+  if (!side_by_side) return float(b.cols) * cell;
+  return float(b.cols * b.panes) * cell + ImGui::GetStyle().ItemSpacing.x * float(b.panes - 1);
+}
+
+float widest_word(const std::string& text) {
+  float most = 0;
+  for (size_t at = 0; at < text.size();) {
+    size_t end = std::min(text.find(' ', at), text.size());
+    most = std::max(most, ImGui::CalcTextSize(text.c_str() + at, text.c_str() + end).x);
+    at = end + 1;
+  }
+  return most;
+}
+
+// Titles either stay on one line (the block is as wide as its title) or wrap over the grid (the
+// block is as wide as the title's longest word; +1 px so ImGui's wrap agrees).
+float title_width(const Block& b, bool wrap) {
+  return (wrap ? widest_word(b.title) : ImGui::CalcTextSize(b.title.c_str()).x) + 1.0f;
+}
+
+float block_width(const Block& b, float cell, bool side_by_side, bool wrap) {
+  return std::max(grid_width(b, cell, side_by_side), title_width(b, wrap));
+}
+
+// The titles' row: as tall as the title that wraps onto the most lines over its block.
+float title_row_height(const std::vector<Block>& blocks, float cell, bool side_by_side, bool wrap) {
+  float most = ImGui::GetTextLineHeight();
+  for (const Block& b : blocks) {
+    if (!wrap) break;
+    float w = block_width(b, cell, side_by_side, wrap);
+    most = std::max(most, ImGui::CalcTextSize(b.title.c_str(), nullptr, false, w).y);
+  }
+  return most + ImGui::GetStyle().ItemSpacing.y;
+}
+
+// The cell side that fits `blocks` into width × height, panes stacked vertically (one column per
+// block) or side by side (one row of panes per block). The largest useful cell is 3× the mono
+// font (5× in presentation mode, where the grids have the screen to themselves): zoom grows them.
+// Titles wrap and separators scale with the cells, so the fit is found in a few passes.
 float choose_cell_size(const App& app, const std::vector<Block>& blocks, float width, float height,
-                       float separator_w, bool side_by_side) {
+                       bool side_by_side, bool wrap) {
   const ImGuiStyle& style = ImGui::GetStyle();
   float line = ImGui::GetTextLineHeightWithSpacing();
   float mono = app.fonts.mono ? app.fonts.mono->FontSize : 30.0f;
-  float cell = mono * (app.presentation ? 5.0f : 3.0f);
-  float total_cols = 0, fixed_w = 0;
-  for (const Block& b : blocks) {
-    int panes = b.panes;
-    bool labels = panes > 1;
-    if (side_by_side) {
-      total_cols += float(b.cols * panes);
-      fixed_w += style.ItemSpacing.x * float(panes - 1);
-      cell = std::min(cell, (height - line * (labels ? 2.0f : 1.0f) - style.ItemSpacing.y) / float(b.rows));
-    } else {
-      total_cols += float(b.cols);
-      float fixed_h = line + (labels ? line * float(panes) : 0.0f) + style.ItemSpacing.y * float(panes);
-      cell = std::min(cell, (height - fixed_h) / float(b.rows * panes));
+  float cap = mono * (app.presentation ? 5.0f : 3.0f), cell = cap;
+  float seps = float(blocks.size() - 1);
+  for (int pass = 0; pass < 8; ++pass) {
+    float titles_h = title_row_height(blocks, cell, side_by_side, wrap), next = cap;
+    float fixed_w = style.ItemSpacing.x + seps * separator_width(app, cell), words = 0, cols = 0;
+    for (const Block& b : blocks) {
+      float labels = b.panes > 1 ? line : 0.0f;
+      if (side_by_side) {
+        next = std::min(next, (height - titles_h - labels - style.ItemSpacing.y) / float(b.rows));
+        fixed_w += style.ItemSpacing.x * float(b.panes - 1);
+      } else {
+        float fixed_h = titles_h + (labels + style.ItemSpacing.y) * float(b.panes);
+        next = std::min(next, (height - fixed_h) / float(b.rows * b.panes));
+      }
+      float grid_cols = float(b.cols * (side_by_side ? b.panes : 1));
+      float word = title_width(b, wrap);
+      if (word > grid_cols * cell) words += word;
+      else cols += grid_cols;
     }
+    if (cols > 0) next = std::min(next, (width - fixed_w - words) / cols);
+    bool settled = std::abs(next - cell) < 0.5f;
+    cell = next;
+    if (settled) break;
   }
-  fixed_w += float(blocks.size()) * (separator_w + 2.0f * style.ItemSpacing.x);
-  cell = std::min(cell, (width - fixed_w) / std::max(total_cols, 1.0f));
-  return std::max(cell, 12.0f);
+  return std::floor(std::max(cell, 0.0f));  // 0: nothing fits (the planner compares raw sizes)
+}
+
+// The blocks of op `op`'s steps: its input, its kernel (conv), its output.
+std::vector<Block> focus_blocks(const std::vector<Block>& all, int op) {
+  std::vector<Block> out;
+  for (const Block& b : all) {
+    bool source = op == 0 ? b.kind == Block::Input : b.kind == Block::Output && b.op == op - 1;
+    if (source || (b.kind != Block::Input && b.op == op)) out.push_back(b);
+  }
+  if (!out.empty()) out.front().separator.clear();
+  return out;
+}
+
+// What the stage draws in width × height: every block if their cells are readable (a digit at
+// least as tall as the text), else only the current op's blocks when that makes them bigger. The
+// focused cell is the smallest over all ops, so it does not jump between a conv and a pool step.
+struct StagePick {
+  std::vector<Block> blocks;
+  float cell = 0;
+  bool side_by_side = false, focus = false;
+  bool wrap = false;  // titles wrap over their grids
+  float title_h = 0;  // the titles' row
+};
+
+StagePick with_titles(StagePick pick) {
+  pick.title_h = title_row_height(pick.blocks, pick.cell, pick.side_by_side, pick.wrap);
+  return pick;
+}
+
+StagePick pick_blocks(const App& app, const Stepper& st, int op, float width, float height) {
+  std::vector<Block> all = make_blocks(st);
+  // The best of panes stacked or side by side, titles on one line or wrapped.
+  auto best = [&](const std::vector<Block>& blocks, StagePick& p) {
+    p.blocks = blocks;
+    p.cell = 0;
+    for (int k = 0; k < 4; ++k) {
+      bool side = k & 1, wrap = k & 2;
+      float c = choose_cell_size(app, blocks, width, height, side, wrap);
+      if (c > p.cell) p.cell = c, p.side_by_side = side, p.wrap = wrap;
+    }
+    return p.cell;
+  };
+  StagePick pick;
+  best(all, pick);
+  float readable = ImGui::GetFontSize() * 2.25f;  // a digit's ink (~0.53 cell) ≈ 1.6× the letters'
+  if (pick.cell >= readable || st.num_ops() < 2) return with_titles(pick);
+  StagePick focus;
+  float least = FLT_MAX;  // the focused cell: the smallest over all ops, so it does not jump
+  for (int i = 0; i < st.num_ops(); ++i) {
+    StagePick p;
+    least = std::min(least, best(focus_blocks(all, i), p));
+    if (i == op) focus = p;
+  }
+  focus.cell = least;
+  focus.focus = true;
+  if (least > pick.cell) pick = focus;
+  return with_titles(pick);
 }
 
 }  // namespace
 
-void draw_grids_panel(App& app, float height) {
+float grids_cell_size(const App& app, float width, float height) {
+  if (!app.view.loaded()) return 0;
+  const Stepper& st = *app.view.stepper;
+  return pick_blocks(app, st, st.step(app.view.step).op_index, width, height).cell;
+}
+
+void draw_grids_panel(App& app, float width, float height) {
   LessonView& view = app.view;
   if (!view.loaded()) {
     ImGui::TextWrapped("No lesson is open. Lesson files live in lessons/ (see the log below).");
@@ -217,39 +336,39 @@ void draw_grids_panel(App& app, float height) {
   int shown_index = view.hover_step >= 0 && view.hover_step < st.num_steps() ? view.hover_step : view.step;
   view.hover_step = -1;  // set again below if the mouse is still over an output cell
   Step shown = st.step(shown_index);
-  std::vector<Block> blocks = make_blocks(st);
+  StagePick pick = pick_blocks(app, st, st.step(view.step).op_index, width, height);
+  if (pick.focus) shown = st.step(view.step);  // hovering a hidden block's cell cannot happen
+  const std::vector<Block>& blocks = pick.blocks;
+  float cell = std::max(pick.cell, 8.0f);
   ImFont* sep_font = app.fonts.tape ? app.fonts.tape : ImGui::GetFont();
-  float separator_w = sep_font->FontSize * 0.9f;  // first guess, refined with the cell size
-  float width = ImGui::GetContentRegionAvail().x;
-  float stacked = choose_cell_size(app, blocks, width, height, separator_w, false);
-  float side = choose_cell_size(app, blocks, width, height, separator_w, true);
-  bool side_by_side = side > stacked;
-  float cell = std::max(stacked, side);
-  float sep_size = std::min(sep_font->FontSize, std::max(cell * 0.8f, ImGui::GetFontSize()));
-  separator_w = std::min(separator_w, sep_size * 0.9f);
+  float sep_size = separator_size(app, cell);
   StageContext ctx{app, st, shown, shown.op_index == 0 ? -1 : shown.op_index - 1, {}};
   for (int i = 0; i < st.num_ops(); ++i) ctx.sizes.push_back(st.output_size(i));
   LayoutRecord* layout = app.record_layout ? &app.layout : nullptr;
   float top = ImGui::GetCursorPosY();
   for (size_t i = 0; i < blocks.size(); ++i) {
     const Block& b = blocks[i];
-    if (i > 0) {  // "⊛", "=", "→" between blocks, sized with the cells, centred on the first pane
-      ImGui::SameLine();
-      float labels = ImGui::GetTextLineHeightWithSpacing() * (b.panes > 1 ? 2.0f : 1.0f);
+    if (i > 0) {  // "⊛", "=", "→" between blocks, centred on the first pane
+      ImGui::SameLine(0, ImGui::GetStyle().ItemSpacing.x * 0.25f);
+      float labels = pick.title_h + (b.panes > 1 ? ImGui::GetTextLineHeightWithSpacing() : 0.0f);
       ImVec2 at = ImGui::GetCursorScreenPos();
       ImVec2 extent = sep_font->CalcTextSizeA(sep_size, FLT_MAX, 0, b.separator.c_str());
       float y = at.y + labels + float(b.rows) * cell * 0.5f - extent.y * 0.5f;
-      ImGui::GetWindowDrawList()->AddText(sep_font, sep_size, ImVec2(at.x + (separator_w - extent.x) * 0.5f, y),
+      float w = sep_size * 0.9f;
+      ImGui::GetWindowDrawList()->AddText(sep_font, sep_size, ImVec2(at.x + (w - extent.x) * 0.5f, y),
                                           ImGui::GetColorU32(ImGuiCol_Text), b.separator.c_str());
-      ImGui::Dummy(ImVec2(separator_w, 1.0f));
-      ImGui::SameLine();
+      ImGui::Dummy(ImVec2(w, 1.0f));
+      ImGui::SameLine(0, ImGui::GetStyle().ItemSpacing.x * 0.25f);
       ImGui::SetCursorPosY(top);
     }
     ImGui::BeginGroup();
-    ImGui::TextUnformatted(b.title.c_str());
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + block_width(b, cell, pick.side_by_side, pick.wrap));
+    ImGui::TextWrapped("%s", b.title.c_str());
+    ImGui::PopTextWrapPos();
+    ImGui::SetCursorPosY(top + pick.title_h);
     int channels = b.kind == Block::Kernel ? st.op(b.op).conv.kernels[0].c : b.panes;
     for (int p = 0; p < b.panes; ++p) {
-      if (side_by_side && p > 0) ImGui::SameLine();
+      if (pick.side_by_side && p > 0) ImGui::SameLine();
       ImGui::BeginGroup();
       if (b.panes > 1) ImGui::TextUnformatted(pane_label(view.lesson, b, p, channels).c_str());
       draw_pane(ctx, b, p, cell, layout);

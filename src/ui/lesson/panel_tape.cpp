@@ -41,11 +41,13 @@ bool has_tie(const Step& s) {
   return n > 1;
 }
 
+std::string tie_note(const App& app);
+
 // What the tape panel shows this frame: the step (current or hovered), its lines, the formula.
 struct TapeContent {
   std::string header, tie, formula;
   std::vector<std::string> lines;
-  float scale = 1;  // the tape font shrinks (down to 0.5) so that the tape fits its height budget
+  float scale = 1;  // the tape font shrinks (to kTapeMinScale) so that the tape fits its height budget
 };
 
 float wrapped_height(ImFont* font, float size, float width, const std::string& text) {
@@ -69,15 +71,14 @@ TapeContent tape_content(const App& app, float width, float budget) {
   t.header = hovering ? "Under the mouse: " + where + " — step " + n : "Step " + n + ": " + where;
   t.lines = split_lines(s.tape);
   if (!reveal) t.lines = hide_results(t.lines);
-  if (reveal && has_tie(s)) {
-    t.tie = "This window has a tie. " +
-            (view.lesson.tie_rule.empty() ? std::string(kDefaultTieRule) : view.lesson.tie_rule);
-  }
+  if (reveal && has_tie(s)) t.tie = tie_note(app);
   t.formula = st.output_size(s.op_index).text;
   ImFont* font = app.fonts.tape;
-  for (t.scale = 1.0f; font && t.scale > 0.5f; t.scale -= 0.1f) {
-    float h = 0;
-    for (const std::string& line : t.lines) h += wrapped_height(font, font->FontSize * t.scale, width, line);
+  // Down to kTapeMinScale; below it only when even that cannot fit (a long tape on a tight stage).
+  float gap = ImGui::GetStyle().ItemSpacing.y;
+  for (int k = 0; font && (t.scale = 1.0f - 0.05f * float(k)) > 0.25f; ++k) {
+    float h = -gap;
+    for (const std::string& line : t.lines) h += wrapped_height(font, font->FontSize * t.scale, width, line) + gap;
     if (h <= budget) break;
   }
   return t;
@@ -85,35 +86,80 @@ TapeContent tape_content(const App& app, float width, float budget) {
 
 }  // namespace
 
-float tape_height_needed(const App& app, float width) {
+float tape_height_needed(const App& app, float width, float scale) {
   ImFont* font = app.fonts.tape;
   if (!font || width <= 0) return 0;
-  // The tape font is monospaced: a line of n characters is n advances wide. Word wrapping
-  // leaves ragged ends, hence the 0.9.
-  float advance = font->CalcTextSizeA(font->FontSize, FLT_MAX, 0, "0").x;
-  int most_rows = 1;
-  for (const std::vector<int>& lines : app.view.tape_line_chars) {
-    int rows = 0;
-    for (int chars : lines) rows += std::max(1, int(std::ceil(float(chars) * advance / (width * 0.9f))));
-    most_rows = std::max(most_rows, rows);
+  // Measured as TextWrapped will wrap it, for every step: the grids keep their size while stepping.
+  float size = font->FontSize * scale, most = size, gap = ImGui::GetStyle().ItemSpacing.y;
+  for (const std::vector<std::string>& lines : app.view.tape_lines) {
+    float h = 0;
+    for (const std::string& line : lines) h += wrapped_height(font, size, width, line) + gap;
+    most = std::max(most, h - gap);  // one TextWrapped per line, a gap between them
   }
-  return float(most_rows) * font->FontSize;
+  return most;
 }
 
-void draw_tape_panel(App& app, float budget) {
+namespace {
+
+// The tie note, short to fit beside a pool's tape: the stepper's rule is always the first maximum
+// in reading order; the lesson's wording of it (tie_rule) is its tooltip and in the explanation.
+std::string tie_note(const App&) { return "Tie: first max wins"; }
+
+}  // namespace
+
+float tape_below_height(const App& app, float width) {
+  const LessonView& view = app.view;
+  if (!view.loaded() || !app.fonts.heading) return 0;
+  const Stepper& st = *view.stepper;
+  float spacing = ImGui::GetStyle().ItemSpacing.y, formula = 0, tie = 0;
+  for (int i = 0; i < st.num_ops(); ++i) {
+    const std::string text = st.output_size(i).text;
+    formula = std::max(formula, wrapped_height(app.fonts.heading, app.fonts.heading->FontSize, width, text));
+  }
+  // The tie note sits beside a pool's tape (one short line) when the longest one leaves room.
+  float tape_w = -1;
+  if (app.fonts.tape) {
+    float size = app.fonts.tape->FontSize * kTapeMinScale;
+    for (int i = 0; i < st.num_steps(); ++i) {
+      if (!has_tie(st.step(i))) continue;
+      for (const std::string& line : view.tape_lines[size_t(i)]) {
+        tape_w = std::max(tape_w, app.fonts.tape->CalcTextSizeA(size, FLT_MAX, 0, line.c_str()).x);
+      }
+    }
+  }
+  float note_w = ImGui::CalcTextSize(tie_note(app).c_str()).x + 2.0f * ImGui::GetStyle().ItemSpacing.x;
+  if (tape_w >= 0 && tape_w + note_w > width) tie = ImGui::GetTextLineHeight() + spacing;
+  return tie + spacing + formula;
+}
+
+void draw_tape_panel(App& app, float budget, bool header) {
   if (!app.view.loaded()) return;
   float width = ImGui::GetContentRegionAvail().x;
   TapeContent t = tape_content(app, width, budget);
-  ImGui::TextUnformatted(t.header.c_str());
+  if (header) ImGui::TextWrapped("%s", t.header.c_str());
   ImVec2 tape_min = ImGui::GetCursorScreenPos();
   ImGui::PushFont(app.fonts.tape);
   ImGui::SetWindowFontScale(t.scale);
-  for (const std::string& line : t.lines) ImGui::TextWrapped("%s", line.c_str());
+  // The products and their sum in the window frame's colour: the framed window and its tape term
+  // read as one pair (the stepper has no sub-steps: the whole window is the current term).
+  for (size_t i = 0; i < t.lines.size(); ++i) {
+    if (i == 0) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(app.theme.grid.window_frame));
+    ImGui::TextWrapped("%s", t.lines[i].c_str());
+    if (i == 0) ImGui::PopStyleColor();
+  }
   ImGui::SetWindowFontScale(1.0f);
   ImGui::PopFont();
+  if (!t.tie.empty()) {  // beside a pool's (short) tape when it fits; tape_below_height kept a line if not
+    float gap = ImGui::GetStyle().ItemSpacing.x * 2.0f;
+    if (ImGui::GetItemRectMax().x + gap + ImGui::CalcTextSize(t.tie.c_str()).x <= tape_min.x + width) {
+      ImGui::SameLine(0, gap);
+    }
+    ImGui::TextWrapped("%s", t.tie.c_str());
+    const std::string& rule = app.view.lesson.tie_rule;
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", rule.empty() ? kDefaultTieRule : rule.c_str());
+  }
   ImVec2 tape_max(tape_min.x + width, ImGui::GetCursorScreenPos().y);
   if (app.record_layout) app.layout.rects.push_back({"tape", tape_min.x, tape_min.y, tape_max.x, tape_max.y});
-  if (!t.tie.empty()) ImGui::TextWrapped("%s", t.tie.c_str());
   ImGui::Spacing();
   ImVec2 formula_min = ImGui::GetCursorScreenPos();
   ImGui::PushFont(app.fonts.heading);
