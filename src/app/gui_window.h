@@ -5,7 +5,13 @@
 
 #include "ui/training/frame_pacing.h"
 
+struct GLFWwindow;
+
 namespace cnnlab {
+
+struct App;
+struct KeyQueue;
+class RenderTarget;
 
 struct WindowOptions {
   bool offscreen = false;    // hidden window, render `frames` frames into an FBO of width × height
@@ -38,5 +44,44 @@ int run_window(const WindowOptions& options);
 // While the worker trains (gui_pacing.cpp): waits for input for at most a frame (1/30 s), processing
 // GLFW events, and says whether a frame is due (frame_due). Frames are never closer than 1/30 s.
 bool wait_for_training_frame(FramePacing& p, uint64_t snapshot_version);
+
+// ---- input (gui_input.cpp) ---------------------------------------------------------------------------
+// What the window's GLFW callbacks feed: key presses for the App's queue, and a count of every event
+// (keys, text, mouse, scroll, focus, resize, expose) for the idle loop.
+struct WindowInput {
+  KeyQueue* keys = nullptr;
+  uint64_t events = 0;
+};
+// Installs the window's callbacks (ImGui's GLFW backend must be initialised without its own): each forwards
+// to the backend, counts the event, and key presses go to `input.keys`. `input` must outlive the window.
+void install_input_callbacks(GLFWwindow* window, WindowInput& input);
+
+// ---- idle (gui_pacing.cpp) ---------------------------------------------------------------------------
+constexpr int kSettleFrames = 3;                        // frames drawn after input, so ImGui settles
+constexpr double kAnimationFrameSeconds = 1.0 / 60.0;   // Play: a frame at most this often
+constexpr double kSnapshotPollSeconds = 0.1;            // a worker exists: look for new snapshots this often
+
+struct IdlePacing {
+  uint64_t seen_events = 0;  // WindowInput::events at the last wait
+  uint64_t drawn_version = 0;
+  int settle_frames = 0;
+};
+struct IdleNeeds {
+  bool animating = false;        // Play: frames at up to 60 fps without input
+  bool busy = false;             // draw now, whatever else (tests that quit after N frames)
+  bool watch_snapshots = false;  // a training worker exists: a new snapshot (load, evaluation) is drawn
+  uint64_t version = 0;          // the newest snapshot's version
+};
+// Not training: sleeps in glfwWaitEvents until something needs a frame (input and the settle frames after
+// it, Play, a new snapshot), and says whether a frame is due. Idle, the window uses no CPU.
+bool wait_for_idle_frame(IdlePacing& p, const WindowInput& input, const IdleNeeds& needs);
+
+// ---- frames and exports (gui_main.cpp, gui_export.cpp) ----------------------------------------------------
+// One frame of the App into the bound framebuffer (w × h). `offscreen`: the display is w × h and the mouse
+// is away (screenshots, exports).
+void render_frame(App& app, int w, int h, bool offscreen);
+// After a frame drawn into the window's back buffer (w × h): writes the PNGs the App asked for (the slide or
+// the whole window, every step, a training panel). Slides are drawn into `target`, never shown.
+void serve_exports(App& app, RenderTarget& target, int w, int h);
 
 }  // namespace cnnlab

@@ -1,0 +1,73 @@
+// app/gui_input.cpp — the window's GLFW callbacks: each forwards to ImGui's GLFW backend (initialised without
+// its own callbacks), key presses also go to the App's key queue (ui/key_queue.h), and every event counts as
+// input for the idle loop (gui_pacing.cpp).
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <backends/imgui_impl_glfw.h>
+
+#include "app/gui_window.h"
+#include "ui/key_queue.h"
+
+namespace cnnlab {
+
+namespace {
+
+WindowInput& input_of(GLFWwindow* window) { return *static_cast<WindowInput*>(glfwGetWindowUserPointer(window)); }
+
+void on_key(GLFWwindow* window, int key, int scancode, int action, int mods) {
+  ImGui_ImplGlfw_KeyCallback(window, key, scancode, action, mods);
+  WindowInput& input = input_of(window);
+  ++input.events;
+  if (action == GLFW_RELEASE || key == GLFW_KEY_UNKNOWN || !input.keys) return;
+  input.keys->push({key, action == GLFW_REPEAT, (mods & GLFW_MOD_SHIFT) != 0, (mods & GLFW_MOD_CONTROL) != 0,
+                    (mods & GLFW_MOD_ALT) != 0});
+}
+
+void on_char(GLFWwindow* window, unsigned int c) {
+  ImGui_ImplGlfw_CharCallback(window, c);
+  ++input_of(window).events;
+}
+
+void on_mouse_button(GLFWwindow* window, int button, int action, int mods) {
+  ImGui_ImplGlfw_MouseButtonCallback(window, button, action, mods);
+  ++input_of(window).events;
+}
+
+void on_scroll(GLFWwindow* window, double dx, double dy) {
+  ImGui_ImplGlfw_ScrollCallback(window, dx, dy);
+  ++input_of(window).events;
+}
+
+void on_focus(GLFWwindow* window, int focused) {
+  ImGui_ImplGlfw_WindowFocusCallback(window, focused);
+  ++input_of(window).events;
+}
+
+void on_cursor_enter(GLFWwindow* window, int entered) {
+  ImGui_ImplGlfw_CursorEnterCallback(window, entered);
+  ++input_of(window).events;
+}
+
+// The backend reads the cursor position itself each frame; a move only needs a frame (hover).
+void on_cursor_pos(GLFWwindow* window, double, double) { ++input_of(window).events; }
+void on_size(GLFWwindow* window, int, int) { ++input_of(window).events; }
+void on_refresh(GLFWwindow* window) { ++input_of(window).events; }  // exposed: draw again
+
+}  // namespace
+
+void install_input_callbacks(GLFWwindow* window, WindowInput& input) {
+  glfwSetWindowUserPointer(window, &input);
+  glfwSetKeyCallback(window, on_key);
+  glfwSetCharCallback(window, on_char);
+  glfwSetMouseButtonCallback(window, on_mouse_button);
+  glfwSetScrollCallback(window, on_scroll);
+  glfwSetWindowFocusCallback(window, on_focus);
+  glfwSetCursorEnterCallback(window, on_cursor_enter);
+  glfwSetCursorPosCallback(window, on_cursor_pos);
+  glfwSetFramebufferSizeCallback(window, on_size);
+  glfwSetWindowRefreshCallback(window, on_refresh);
+  glfwSetMonitorCallback(ImGui_ImplGlfw_MonitorCallback);
+}
+
+}  // namespace cnnlab
