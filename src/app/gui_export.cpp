@@ -67,11 +67,9 @@ void export_all_steps(App& app, RenderTarget& target, int w, int h) {
 
 void serve_exports(App& app, RenderTarget& target, int w, int h) {
   if (app.training) finish_training_frame(*app.training, w, h);  // a panel PNG: cropped from this frame
-  if (!app.requests.export_png.empty()) {
-    std::string path = std::exchange(app.requests.export_png, {});
-    if (app.requests.export_window) save_png(path, read_pixels(w, h));  // this frame, as drawn
-    else save_png(path, render_export(app, target, w, h, false));
-    app.requests.export_window = false;
+  // The slides are drawn into `target`: the window's back buffer keeps this frame for the whole-window ones.
+  for (const ExportRequest& r : std::exchange(app.requests.exports, {})) {
+    save_png(r.path, r.whole_window ? read_pixels(w, h) : render_export(app, target, w, h, false));
   }
   if (app.requests.export_all_steps) {
     app.requests.export_all_steps = false;

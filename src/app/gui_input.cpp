@@ -6,6 +6,9 @@
 #include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
 
+#include <algorithm>
+#include <string>
+
 #include "app/gui_window.h"
 #include "ui/key_queue.h"
 
@@ -54,7 +57,44 @@ void on_cursor_pos(GLFWwindow* window, double, double) { ++input_of(window).even
 void on_size(GLFWwindow* window, int, int) { ++input_of(window).events; }
 void on_refresh(GLFWwindow* window) { ++input_of(window).events; }  // exposed: draw again
 
+int key_code(const std::string& name) {
+  if (name.size() == 1 && name[0] >= 'a' && name[0] <= 'z') return GLFW_KEY_A + (name[0] - 'a');
+  if (name.size() == 1 && name[0] >= '0' && name[0] <= '9') return GLFW_KEY_0 + (name[0] - '0');
+  struct Named {
+    const char* name;
+    int key;
+  };
+  const Named named[] = {{"right", GLFW_KEY_RIGHT}, {"left", GLFW_KEY_LEFT}, {"up", GLFW_KEY_UP},
+                         {"down", GLFW_KEY_DOWN}, {"home", GLFW_KEY_HOME}, {"end", GLFW_KEY_END},
+                         {"pagedown", GLFW_KEY_PAGE_DOWN}, {"pageup", GLFW_KEY_PAGE_UP},
+                         {"enter", GLFW_KEY_ENTER}, {"backspace", GLFW_KEY_BACKSPACE},
+                         {"space", GLFW_KEY_SPACE}, {"escape", GLFW_KEY_ESCAPE}, {"f5", GLFW_KEY_F5},
+                         {"f11", GLFW_KEY_F11}};
+  for (const Named& n : named)
+    if (name == n.name) return n.key;
+  return GLFW_KEY_UNKNOWN;
+}
+
 }  // namespace
+
+bool queue_key_list(const std::string& list, KeyQueue& keys) {
+  for (size_t at = 0; at < list.size();) {
+    size_t end = std::min(list.find(',', at), list.size());
+    std::string token = list.substr(at, end - at);
+    at = end + 1;
+    KeyEvent e;
+    for (const char* mod : {"ctrl+", "shift+", "alt+"}) {
+      std::string m = mod;
+      if (token.rfind(m, 0) != 0) continue;
+      token.erase(0, m.size());
+      (m == "ctrl+" ? e.ctrl : m == "shift+" ? e.shift : e.alt) = true;
+    }
+    e.key = key_code(token);
+    if (e.key == GLFW_KEY_UNKNOWN) return false;
+    keys.push(e);
+  }
+  return true;
+}
 
 void install_input_callbacks(GLFWwindow* window, WindowInput& input) {
   glfwSetWindowUserPointer(window, &input);

@@ -230,6 +230,9 @@ void main_loop(Window& win, const WindowOptions& o) {
   FramePacing training_pacing;
   IdlePacing idle_pacing;
   int frames = 0;
+  if (!queue_key_list(o.start_keys, app.keyboard.queue)) {
+    throw UserError("", "CNNLAB_TEST_KEYS: unknown key in '" + o.start_keys + "'", "e.g. right,ctrl+s,pagedown");
+  }
   while (!glfwWindowShouldClose(win.glfw) && !app.requests.quit) {
     if (o.quit_after_frames > 0 && frames++ >= o.quit_after_frames) break;
     if (!wait_for_frame(win, o, training_pacing, idle_pacing)) continue;
@@ -309,6 +312,8 @@ int run_gui() {
   WindowOptions options;
   // Hidden test hook (tests/app/gui_pixels.cpp): quit after N frames, as if the user closed the window.
   if (const char* n = std::getenv("CNNLAB_QUIT_AFTER_FRAMES"); n && *n) options.quit_after_frames = std::atoi(n);
+  // ...and keys pressed before the first frame (tests/app/gui_export.cpp drives Ctrl+S with it).
+  if (const char* k = std::getenv("CNNLAB_TEST_KEYS"); k && *k) options.start_keys = k;
   return run_window(options);
 }
 

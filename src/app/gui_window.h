@@ -30,6 +30,7 @@ struct WindowOptions {
   bool all_steps = false;    // offscreen: one PNG per step, OUT with "-001", "-002", … before ".png"
   std::string layout_path;   // offscreen: the layout sidecar (cell rectangles) for pixel tests
   int quit_after_frames = 0;  // interactive: > 0 closes after this many frames (tests; $CNNLAB_QUIT_AFTER_FRAMES)
+  std::string start_keys;     // interactive: keys pressed before the first frame (tests; $CNNLAB_TEST_KEYS)
   // --view training: the Training tab after `train_batches` batches (ui/training/training_state.h).
   std::string view;          // "" / "lessons", or "training"
   std::string train_data, train_model = "small", train_tab;
@@ -55,6 +56,10 @@ struct WindowInput {
 // Installs the window's callbacks (ImGui's GLFW backend must be initialised without its own): each forwards
 // to the backend, counts the event, and key presses go to `input.keys`. `input` must outlive the window.
 void install_input_callbacks(GLFWwindow* window, WindowInput& input);
+// "right,ctrl+s,ctrl+shift+s" → presses into `keys` (tests drive the real window with it). Names: letters,
+// digits, right, left, up, down, home, end, pagedown, pageup, enter, backspace, space, escape, f5, f11; "ctrl+",
+// "shift+" and "alt+" prefixes. Returns false at the first unknown name.
+bool queue_key_list(const std::string& list, KeyQueue& keys);
 
 // ---- idle (gui_pacing.cpp) ---------------------------------------------------------------------------
 constexpr int kSettleFrames = 3;                        // frames drawn after input, so ImGui settles

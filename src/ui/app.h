@@ -23,16 +23,21 @@ namespace cnnlab {
 // same area below the menu bar.
 enum class Workspace { Lessons, Training };
 
+// A PNG the frame loop writes after the frame (Ctrl+S, File → Export…).
+struct ExportRequest {
+  std::string path;
+  bool whole_window = false;  // the whole window as drawn, not the slide
+};
+
 // Things only the frame loop can do (GLFW, GL read-back), asked for by panels and shortcuts.
 struct AppRequests {
   bool rebuild_fonts = false;     // font scale changed: rebuild the atlas, re-upload its texture
   bool toggle_fullscreen = false;
   bool quit = false;
-  // Exports (app/gui_export.cpp). Slide-ready unless `export_window`: a lesson exports its presentation
-  // view (grids, arithmetic, step controls) at the window's size; the Training tab exports its focused
-  // panel (ui/training/, TrainingUi::export_panel). With `export_window`, the whole window as it is.
-  std::string export_png;         // write the next frame's export to this path
-  bool export_window = false;     // export_png: the whole window, not the slide
+  // Exports (app/gui_export.cpp), in the order asked. Slide-ready unless whole_window: a lesson exports its
+  // presentation view (grids, arithmetic, step controls) at the window's size; the Training tab exports its
+  // focused panel (ui/training/, TrainingUi::export_panel).
+  std::vector<ExportRequest> exports;
   bool export_all_steps = false;  // write one PNG per step of the current lesson
 };
 

@@ -35,8 +35,7 @@ void request_export(App& app, bool whole_window) {
   } else {
     return;
   }
-  app.requests.export_png = path;
-  app.requests.export_window = whole_window;
+  app.requests.exports.push_back({path, whole_window});
 }
 
 namespace {

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "test_tmp.h"
 #include "ui/headless_app.h"
 
 namespace cnnlab {
@@ -164,41 +165,45 @@ TEST_CASE("input: keys that step the lesson do nothing while the Training tab is
 TEST_CASE("export: Ctrl+S asks for the slide; Ctrl+Shift+S and the menu option for the whole window") {
   App app;
   Headless h(app);
-  app.settings.export_dir = "/tmp/cnnlab-test-exports";
+  test::TempDir tmp("input_export");
+  app.settings.export_dir = tmp.path().string();
+  std::string dir = tmp / "course-example-1";
   open_first(app);
   press(app, GLFW_KEY_RIGHT);
-  key_event(app, GLFW_KEY_S, true, false, true);
-  frame(app);
-  CHECK(app.requests.export_png == "/tmp/cnnlab-test-exports/course-example-1/course-example-1-step-2.png");
-  CHECK_FALSE(app.requests.export_window);
-  app.requests = AppRequests{};
+  key_event(app, GLFW_KEY_S, true, false, true);  // Ctrl+S, then Ctrl+Shift+S, before one frame: both kept
   key_event(app, GLFW_KEY_S, true, true, true);
   frame(app);
-  CHECK(app.requests.export_png == "/tmp/cnnlab-test-exports/course-example-1/course-example-1-step-2-window.png");
-  CHECK(app.requests.export_window);
+  REQUIRE(app.requests.exports.size() == 2);
+  CHECK(app.requests.exports[0].path == dir + "/course-example-1-step-2.png");
+  CHECK_FALSE(app.requests.exports[0].whole_window);
+  CHECK(app.requests.exports[1].path == dir + "/course-example-1-step-2-window.png");
+  CHECK(app.requests.exports[1].whole_window);
   app.requests = AppRequests{};
   app.export_whole_window = true;
   request_export(app);
-  CHECK(app.requests.export_window);
+  REQUIRE(app.requests.exports.size() == 1);
+  CHECK(app.requests.exports[0].whole_window);
 }
 
 TEST_CASE("export: in the Training tab Ctrl+S asks for the focused panel (the curves when none)") {
   App app;
   Headless h(app);
-  app.settings.export_dir = "/tmp/cnnlab-test-exports";
+  test::TempDir tmp("input_export");
+  app.settings.export_dir = tmp.path().string();
   app.training = std::make_unique<TrainingUi>();  // no worker: nothing trains
   app.training->export_dir = export_dir(app);
   app.workspace = Workspace::Training;
   request_export(app);
   CHECK(app.training->export_panel == "curves");
-  CHECK(app.training->export_path.rfind("/tmp/cnnlab-test-exports/training/curves-", 0) == 0);
-  CHECK(app.requests.export_png.empty());
+  CHECK(app.training->export_path.rfind(tmp / "training/curves-", 0) == 0);
+  CHECK(app.requests.exports.empty());
   app.training->focused_panel = "maps";
   request_export(app);
   CHECK(app.training->export_panel == "maps");
   request_export(app, true);  // the whole window instead
-  CHECK(app.requests.export_window);
-  CHECK(app.requests.export_png.rfind("/tmp/cnnlab-test-exports/training/window-", 0) == 0);
+  REQUIRE(app.requests.exports.size() == 1);
+  CHECK(app.requests.exports[0].whole_window);
+  CHECK(app.requests.exports[0].path.rfind(tmp / "training/window-", 0) == 0);
 }
 
 }  // namespace cnnlab
