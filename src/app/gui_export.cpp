@@ -31,20 +31,23 @@ void save_png(const std::string& path, const RgbaImage& image) {
 // The current step as the audience sees it, w × h: presentation mode (unless `whole_window`), no mouse
 // (hover, clicks), Play held. Two frames: the second sees the first one's measured controls.
 RgbaImage render_export(App& app, RenderTarget& target, int w, int h, bool whole_window) {
-  bool presentation = app.presentation, playing = app.view.playing;
+  // What the window's next frame must find as it was: the layout, Play, the hover, and the keyboard (the
+  // answer box being typed in keeps it: a digit typed just after Ctrl+S is not lost).
+  bool presentation = app.presentation, playing = app.view.playing, answer_active = app.keyboard.answer_active;
   int hover = app.view.hover_step;
   app.presentation = presentation || !whole_window;
   app.view.playing = false;
   target.ensure(w, h);
   for (int f = 0; f < 2; ++f) {
     target.bind();
-    render_frame(app, w, h, true);
+    render_frame(app, w, h, true, true);
   }
   RgbaImage image = read_pixels(w, h);
   RenderTarget::unbind();
   app.presentation = presentation;
   app.view.playing = playing;
   app.view.hover_step = hover;
+  app.keyboard.answer_active = answer_active;
   return image;
 }
 

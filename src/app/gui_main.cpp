@@ -4,6 +4,7 @@
 #include <GLFW/glfw3.h>
 #include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
+#include <imgui_internal.h>  // KeepAliveID: exports keep the widget being typed in active
 #include <backends/imgui_impl_opengl3.h>
 
 #include <algorithm>
@@ -266,7 +267,7 @@ void shutdown_window(Window& win) {
 
 // Builds one frame: backends, App (keys, play, photo, panels), then draws it into the bound framebuffer of
 // size w × h.
-void render_frame(App& app, int w, int h, bool offscreen) {
+void render_frame(App& app, int w, int h, bool offscreen, bool keep_active) {
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
   ImGuiIO& io = ImGui::GetIO();
@@ -277,6 +278,7 @@ void render_frame(App& app, int w, int h, bool offscreen) {
     for (bool& down : io.MouseDown) down = false;
   }
   ImGui::NewFrame();
+  if (keep_active) ImGui::KeepAliveID(ImGui::GetActiveID());  // not drawn in this frame, still active after it
   bool was_playing = app.view.playing;
   handle_shortcuts(app);
   // The window sleeps when idle, so the time since the last frame can be long: Play counts it only when it

@@ -83,8 +83,9 @@ bool wait_for_idle_frame(IdlePacing& p, const WindowInput& input, const IdleNeed
 
 // ---- frames and exports (gui_main.cpp, gui_export.cpp) ----------------------------------------------------
 // One frame of the App into the bound framebuffer (w × h). `offscreen`: the display is w × h and the mouse
-// is away (screenshots, exports).
-void render_frame(App& app, int w, int h, bool offscreen);
+// is away (screenshots, exports). `keep_active`: the widget that has the keyboard (predict mode's answer box)
+// stays active though this frame does not draw it (a slide exported between two frames of the window).
+void render_frame(App& app, int w, int h, bool offscreen, bool keep_active = false);
 // After a frame drawn into the window's back buffer (w × h): writes the PNGs the App asked for (the slide or
 // the whole window, every step, a training panel). Slides are drawn into `target`, never shown.
 void serve_exports(App& app, RenderTarget& target, int w, int h);
