@@ -1,6 +1,7 @@
 // ui/panel_menu.cpp — the menu bar: File (export, quit), View (scale, presentation, theme), Lesson; where
 // exports go and what they show.
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -60,6 +61,19 @@ void draw_file_menu(App& app) {
   if (ImGui::MenuItem("Quit", "Ctrl+Q")) app.requests.quit = true;
 }
 
+// The keys to remember, after the menus: as many of the hints as fit (large text on a projector: fewer).
+void draw_menu_hint(const App& app) {
+  char scale[32];
+  std::snprintf(scale, sizeof scale, "text ×%.2g", app.settings.font_scale);
+  std::string hint;
+  for (const char* part : {static_cast<const char*>(scale), "←/→ PgUp/PgDn step", "Space play", "F5 presentation"}) {
+    std::string next = hint + "   " + part;
+    if (ImGui::CalcTextSize(next.c_str()).x > ImGui::GetContentRegionAvail().x) break;
+    hint = next;
+  }
+  ImGui::TextDisabled("%s", hint.c_str());
+}
+
 }  // namespace
 
 void draw_menu_bar(App& app) {
@@ -86,7 +100,7 @@ void draw_menu_bar(App& app) {
     if (ImGui::MenuItem("Predict, then reveal", "P", app.view.predict)) set_predict(app.view, !app.view.predict);
     ImGui::EndMenu();
   }
-  ImGui::TextDisabled("   text ×%.2g   ·   ←/→ PgUp/PgDn step   Space play   F5 presentation", app.settings.font_scale);
+  draw_menu_hint(app);
   ImGui::EndMenuBar();
 }
 
