@@ -230,6 +230,7 @@ void main_loop(Window& win, const WindowOptions& o) {
   WindowedState windowed;
   FramePacing training_pacing;
   IdlePacing idle_pacing;
+  idle_pacing.settle_frames = kSettleFrames;  // the first frames, whatever events the window system sends
   int frames = 0;
   if (!queue_key_list(o.start_keys, app.keyboard.queue)) {
     throw UserError("", "CNNLAB_TEST_KEYS: unknown key in '" + o.start_keys + "'", "e.g. right,ctrl+s,pagedown");
