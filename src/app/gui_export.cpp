@@ -1,6 +1,6 @@
-// app/gui_export.cpp — the window's PNG exports (Ctrl+S, File → Export…): the slide (a lesson's presentation
-// view, drawn into an offscreen target so the window never shows it), every step as slides, the whole window,
-// or a training panel. Errors go to the log.
+// app/gui_export.cpp — the window's PNG exports (Ctrl+S, File → Export…): the slide (a lesson's
+// presentation view, drawn into an offscreen target so the window never shows it), every step as
+// slides, the whole window, or a training panel. Errors go to the log.
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -28,12 +28,13 @@ void save_png(const std::string& path, const RgbaImage& image) {
   }
 }
 
-// The current step as the audience sees it, w × h: presentation mode (unless `whole_window`), no mouse
-// (hover, clicks), Play held. Two frames: the second sees the first one's measured controls.
+// The current step as the audience sees it, w × h: presentation mode (unless `whole_window`), no
+// mouse (hover, clicks), Play held. Two frames: the second sees the first one's measured controls.
 RgbaImage render_export(App& app, RenderTarget& target, int w, int h, bool whole_window) {
-  // What the window's next frame must find as it was: the layout, Play, the hover, and the keyboard (the
-  // answer box being typed in keeps it: a digit typed just after Ctrl+S is not lost).
-  bool presentation = app.presentation, playing = app.view.playing, answer_active = app.keyboard.answer_active;
+  // What the window's next frame must find as it was: the layout, Play, the hover, and the keyboard
+  // (the answer box being typed in keeps it: a digit typed just after Ctrl+S is not lost).
+  bool presentation = app.presentation, playing = app.view.playing,
+       answer_active = app.keyboard.answer_active;
   int hover = app.view.hover_step;
   app.presentation = presentation || !whole_window;
   app.view.playing = false;
@@ -69,8 +70,10 @@ void export_all_steps(App& app, RenderTarget& target, int w, int h) {
 }  // namespace
 
 void serve_exports(App& app, RenderTarget& target, int w, int h) {
-  if (app.training) finish_training_frame(*app.training, w, h);  // a panel PNG: cropped from this frame
-  // The slides are drawn into `target`: the window's back buffer keeps this frame for the whole-window ones.
+  if (app.training)
+    finish_training_frame(*app.training, w, h);  // a panel PNG: cropped from this frame
+  // The slides are drawn into `target`: the window's back buffer keeps this frame for the
+  // whole-window ones.
   for (const ExportRequest& r : std::exchange(app.requests.exports, {})) {
     save_png(r.path, r.whole_window ? read_pixels(w, h) : render_export(app, target, w, h, false));
   }

@@ -1,10 +1,10 @@
-// app/gui_input.cpp — the window's GLFW callbacks: each forwards to ImGui's GLFW backend (initialised without
-// its own callbacks), key presses also go to the App's key queue (ui/key_queue.h), and every event counts as
-// input for the idle loop (gui_pacing.cpp).
+// app/gui_input.cpp — the window's GLFW callbacks: each forwards to ImGui's GLFW backend
+// (initialised without its own callbacks), key presses also go to the App's key queue
+// (ui/key_queue.h), and every event counts as input for the idle loop (gui_pacing.cpp).
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
-#include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
+#include <imgui.h>
 
 #include <algorithm>
 #include <string>
@@ -16,15 +16,17 @@ namespace cnnlab {
 
 namespace {
 
-WindowInput& input_of(GLFWwindow* window) { return *static_cast<WindowInput*>(glfwGetWindowUserPointer(window)); }
+WindowInput& input_of(GLFWwindow* window) {
+  return *static_cast<WindowInput*>(glfwGetWindowUserPointer(window));
+}
 
 void on_key(GLFWwindow* window, int key, int scancode, int action, int mods) {
   ImGui_ImplGlfw_KeyCallback(window, key, scancode, action, mods);
   WindowInput& input = input_of(window);
   ++input.events;
   if (action == GLFW_RELEASE || key == GLFW_KEY_UNKNOWN || !input.keys) return;
-  input.keys->push({key, action == GLFW_REPEAT, (mods & GLFW_MOD_SHIFT) != 0, (mods & GLFW_MOD_CONTROL) != 0,
-                    (mods & GLFW_MOD_ALT) != 0});
+  input.keys->push({key, action == GLFW_REPEAT, (mods & GLFW_MOD_SHIFT) != 0,
+                    (mods & GLFW_MOD_CONTROL) != 0, (mods & GLFW_MOD_ALT) != 0});
 }
 
 void on_char(GLFWwindow* window, unsigned int c) {
@@ -53,9 +55,15 @@ void on_cursor_enter(GLFWwindow* window, int entered) {
 }
 
 // The backend reads the cursor position itself each frame; a move only needs a frame (hover).
-void on_cursor_pos(GLFWwindow* window, double, double) { ++input_of(window).events; }
-void on_size(GLFWwindow* window, int, int) { ++input_of(window).events; }
-void on_refresh(GLFWwindow* window) { ++input_of(window).events; }  // exposed: draw again
+void on_cursor_pos(GLFWwindow* window, double, double) {
+  ++input_of(window).events;
+}
+void on_size(GLFWwindow* window, int, int) {
+  ++input_of(window).events;
+}
+void on_refresh(GLFWwindow* window) {
+  ++input_of(window).events;
+}  // exposed: draw again
 
 int key_code(const std::string& name) {
   if (name.size() == 1 && name[0] >= 'a' && name[0] <= 'z') return GLFW_KEY_A + (name[0] - 'a');
@@ -64,11 +72,19 @@ int key_code(const std::string& name) {
     const char* name;
     int key;
   };
-  const Named named[] = {{"right", GLFW_KEY_RIGHT}, {"left", GLFW_KEY_LEFT}, {"up", GLFW_KEY_UP},
-                         {"down", GLFW_KEY_DOWN}, {"home", GLFW_KEY_HOME}, {"end", GLFW_KEY_END},
-                         {"pagedown", GLFW_KEY_PAGE_DOWN}, {"pageup", GLFW_KEY_PAGE_UP},
-                         {"enter", GLFW_KEY_ENTER}, {"backspace", GLFW_KEY_BACKSPACE},
-                         {"space", GLFW_KEY_SPACE}, {"escape", GLFW_KEY_ESCAPE}, {"f5", GLFW_KEY_F5},
+  const Named named[] = {{"right", GLFW_KEY_RIGHT},
+                         {"left", GLFW_KEY_LEFT},
+                         {"up", GLFW_KEY_UP},
+                         {"down", GLFW_KEY_DOWN},
+                         {"home", GLFW_KEY_HOME},
+                         {"end", GLFW_KEY_END},
+                         {"pagedown", GLFW_KEY_PAGE_DOWN},
+                         {"pageup", GLFW_KEY_PAGE_UP},
+                         {"enter", GLFW_KEY_ENTER},
+                         {"backspace", GLFW_KEY_BACKSPACE},
+                         {"space", GLFW_KEY_SPACE},
+                         {"escape", GLFW_KEY_ESCAPE},
+                         {"f5", GLFW_KEY_F5},
                          {"f11", GLFW_KEY_F11}};
   for (const Named& n : named)
     if (name == n.name) return n.key;

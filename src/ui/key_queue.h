@@ -1,6 +1,7 @@
-// ui/key_queue.h — key presses in the order they happened: the window's GLFW key callback fills the queue and
-// the shell applies every press at the next frame (ui/shortcuts.cpp). ImGui 1.86 only knows whether a key
-// is down at the frame, so a tap that starts and ends between two frames would otherwise be lost.
+// ui/key_queue.h — key presses in the order they happened: the window's GLFW key callback fills the
+// queue and the shell applies every press at the next frame (ui/shortcuts.cpp). ImGui 1.86 only
+// knows whether a key is down at the frame, so a tap that starts and ends between two frames would
+// otherwise be lost.
 #pragma once
 #include <cstddef>
 #include <utility>
@@ -17,7 +18,8 @@ struct KeyEvent {
 };
 
 struct KeyQueue {
-  static constexpr size_t kMaxEvents = 256;  // a stuck key between two frames cannot grow it without bound
+  static constexpr size_t kMaxEvents =
+      256;  // a stuck key between two frames cannot grow it without bound
   std::vector<KeyEvent> events;
 
   void push(const KeyEvent& e) {
@@ -30,7 +32,8 @@ struct KeyQueue {
 struct KeyboardState {
   KeyQueue queue;
   bool answer_active = false;  // predict mode's answer box had the keyboard last frame
-  bool submit_answer = false;  // Enter was pressed in the answer box: the box checks the answer this frame
+  bool submit_answer =
+      false;  // Enter was pressed in the answer box: the box checks the answer this frame
 };
 
 }  // namespace cnnlab

@@ -1,10 +1,11 @@
-// ui/shortcuts.cpp — the keyboard: every queued key press (ui/key_queue.h) applied in order at the frame, to
-// whoever owns the keys (a popup, a text box, predict mode's answer box, or the shortcuts).
+// ui/shortcuts.cpp — the keyboard: every queued key press (ui/key_queue.h) applied in order at the
+// frame, to whoever owns the keys (a popup, a text box, predict mode's answer box, or the
+// shortcuts).
 //
-// Keys: →/← step (Shift: a row), PageDown/PageUp (presenter clickers) and Enter/Backspace (outside text
-// boxes) step like →/←, Home/End, Space play, P predict, Esc leaves predict mode (else presentation),
-// F5 presentation, F11 fullscreen, Ctrl+=/-/0 text size, Ctrl+S export the view, Ctrl+Shift+S export the
-// whole window, Ctrl+Q quit.
+// Keys: →/← step (Shift: a row), PageDown/PageUp (presenter clickers) and Enter/Backspace (outside
+// text boxes) step like →/←, Home/End, Space play, P predict, Esc leaves predict mode (else
+// presentation), F5 presentation, F11 fullscreen, Ctrl+=/-/0 text size, Ctrl+S export the view,
+// Ctrl+Shift+S export the whole window, Ctrl+Q quit.
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>  // key codes only: the queue holds GLFW key codes
 
@@ -15,12 +16,11 @@ namespace cnnlab {
 namespace {
 
 // Who the keys belong to this frame, from what last frame's widgets reported.
-enum class KeyOwner {
-  Shortcuts,  // no text box: every shortcut
-  Answer,     // predict mode's answer box: digits, '-', '.', Enter and Backspace go to it; the rest are shortcuts
-  TextBox,    // another text box: it keeps arrows, Enter, Space and letters; clicker keys, F-keys and Ctrl still work
-  Popup,      // the cell's number popup: every key is its own
-};
+// Shortcuts: no text box, every shortcut. Answer: predict mode's answer box; digits, '-', '.',
+// Enter and Backspace go to it, the rest are shortcuts. TextBox: another text box; it keeps arrows,
+// Enter, Space and letters, while clicker keys, F-keys and Ctrl still work. Popup: the cell's
+// number popup owns all.
+enum class KeyOwner { Shortcuts, Answer, TextBox, Popup };
 
 KeyOwner key_owner(const App& app) {
   if (app.cell_edit.popup_open) return KeyOwner::Popup;
@@ -32,12 +32,26 @@ KeyOwner key_owner(const App& app) {
 bool ctrl_key(App& app, const KeyEvent& e) {
   if (e.repeat) return true;  // Ctrl shortcuts act once per press
   switch (e.key) {
-    case GLFW_KEY_EQUAL: case GLFW_KEY_KP_ADD: set_font_scale(app, app.settings.font_scale * 1.25f); break;
-    case GLFW_KEY_MINUS: case GLFW_KEY_KP_SUBTRACT: set_font_scale(app, app.settings.font_scale / 1.25f); break;
-    case GLFW_KEY_0: case GLFW_KEY_KP_0: set_font_scale(app, 1.0f); break;
-    case GLFW_KEY_S: request_export(app, e.shift); break;
-    case GLFW_KEY_Q: app.requests.quit = true; break;
-    default: return false;
+    case GLFW_KEY_EQUAL:
+    case GLFW_KEY_KP_ADD:
+      set_font_scale(app, app.settings.font_scale * 1.25f);
+      break;
+    case GLFW_KEY_MINUS:
+    case GLFW_KEY_KP_SUBTRACT:
+      set_font_scale(app, app.settings.font_scale / 1.25f);
+      break;
+    case GLFW_KEY_0:
+    case GLFW_KEY_KP_0:
+      set_font_scale(app, 1.0f);
+      break;
+    case GLFW_KEY_S:
+      request_export(app, e.shift);
+      break;
+    case GLFW_KEY_Q:
+      app.requests.quit = true;
+      break;
+    default:
+      return false;
   }
   return true;
 }
@@ -46,22 +60,32 @@ bool ctrl_key(App& app, const KeyEvent& e) {
 bool step_key(App& app, const KeyEvent& e, KeyOwner owner) {
   LessonView& v = app.view;
   bool lesson_shown = app.presentation || app.workspace == Workspace::Lessons;
-  bool arrows = owner != KeyOwner::TextBox;                  // a text box moves its caret with them
-  bool enter_backspace = owner == KeyOwner::Shortcuts;       // a text box types with them
+  bool arrows = owner != KeyOwner::TextBox;             // a text box moves its caret with them
+  bool enter_backspace = owner == KeyOwner::Shortcuts;  // a text box types with them
   auto act = [&](void (*step)(LessonView&)) {
     if (lesson_shown) step(v);
     return true;
   };
   switch (e.key) {
-    case GLFW_KEY_PAGE_DOWN: return act(step_next);
-    case GLFW_KEY_PAGE_UP: return act(step_prev);
-    case GLFW_KEY_RIGHT: return arrows && act(e.shift ? step_next_row : step_next);
-    case GLFW_KEY_LEFT: return arrows && act(e.shift ? step_prev_row : step_prev);
-    case GLFW_KEY_HOME: return arrows && act(step_first);
-    case GLFW_KEY_END: return arrows && act(step_last);
-    case GLFW_KEY_ENTER: case GLFW_KEY_KP_ENTER: return enter_backspace && act(step_next);
-    case GLFW_KEY_BACKSPACE: return enter_backspace && act(step_prev);
-    default: return false;
+    case GLFW_KEY_PAGE_DOWN:
+      return act(step_next);
+    case GLFW_KEY_PAGE_UP:
+      return act(step_prev);
+    case GLFW_KEY_RIGHT:
+      return arrows && act(e.shift ? step_next_row : step_next);
+    case GLFW_KEY_LEFT:
+      return arrows && act(e.shift ? step_prev_row : step_prev);
+    case GLFW_KEY_HOME:
+      return arrows && act(step_first);
+    case GLFW_KEY_END:
+      return arrows && act(step_last);
+    case GLFW_KEY_ENTER:
+    case GLFW_KEY_KP_ENTER:
+      return enter_backspace && act(step_next);
+    case GLFW_KEY_BACKSPACE:
+      return enter_backspace && act(step_prev);
+    default:
+      return false;
   }
 }
 
@@ -77,8 +101,10 @@ void toggle_key(App& app, const KeyEvent& e, KeyOwner owner) {
   }
   if (e.key == GLFW_KEY_P) set_predict(v, !v.predict);
   if (e.key == GLFW_KEY_ESCAPE) {
-    if (v.predict) set_predict(v, false);
-    else app.presentation = false;
+    if (v.predict)
+      set_predict(v, false);
+    else
+      app.presentation = false;
   }
 }
 
@@ -92,7 +118,8 @@ void apply_key(App& app, const KeyEvent& e) {
     return;
   }
   if (owner == KeyOwner::Answer && (e.key == GLFW_KEY_ENTER || e.key == GLFW_KEY_KP_ENTER)) {
-    if (!e.repeat) app.keyboard.submit_answer = true;  // the box checks what it holds after this frame's typing
+    if (!e.repeat)
+      app.keyboard.submit_answer = true;  // the box checks what it holds after this frame's typing
     return;
   }
   if (step_key(app, e, owner) || e.repeat) return;

@@ -1,5 +1,6 @@
-// tests/ui/headless_app.h — an App in a headless ImGui context (real fonts, no renderer) for the shell's tests:
-// frames as the window builds them, key presses as the window's GLFW callbacks deliver them.
+// tests/ui/headless_app.h — an App in a headless ImGui context (real fonts, no renderer) for the
+// shell's tests: frames as the window builds them, key presses as the window's GLFW callbacks
+// deliver them.
 #pragma once
 #include <doctest/doctest.h>
 
@@ -47,8 +48,8 @@ inline void frame(App& app) {
   ImGui::Render();
 }
 
-// What the window's key callback does with a press or release: ImGui's backend sets io.KeysDown (and the
-// modifiers), and a press goes to the App's queue.
+// What the window's key callback does with a press or release: ImGui's backend sets io.KeysDown
+// (and the modifiers), and a press goes to the App's queue.
 inline void key_event(App& app, int key, bool down, bool shift = false, bool ctrl = false) {
   ImGuiIO& io = ImGui::GetIO();
   io.KeysDown[key] = down;

@@ -1,5 +1,6 @@
-// tests/ui/test_input.cpp — the keyboard (ui/key_queue.h, ui/shortcuts.cpp) against a headless App: every queued
-// press applied in order, clicker keys, predict mode's answer box, and what Ctrl+S asks the window to export.
+// tests/ui/test_input.cpp — the keyboard (ui/key_queue.h, ui/shortcuts.cpp) against a headless App:
+// every queued press applied in order, clicker keys, predict mode's answer box, and what Ctrl+S
+// asks the window to export.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -25,7 +26,8 @@ void open_first(App& app) {
   frame(app);
 }
 
-// Predict mode on and its answer box holding the keyboard (focus is taken the frame after it is asked).
+// Predict mode on and its answer box holding the keyboard (focus is taken the frame after it is
+// asked).
 void enter_predict(App& app) {
   press(app, GLFW_KEY_P);
   REQUIRE(app.view.predict);
@@ -54,14 +56,16 @@ TEST_CASE("input: five quick Right taps between two frames are five steps") {
   App app;
   Headless h(app);
   open_first(app);
-  for (int i = 0; i < 5; ++i) {  // press and release before the next frame: io.KeysDown never sees them
+  for (int i = 0; i < 5;
+       ++i) {  // press and release before the next frame: io.KeysDown never sees them
     key_event(app, GLFW_KEY_RIGHT, true);
     key_event(app, GLFW_KEY_RIGHT, false);
   }
   frame(app);
   CHECK(app.view.step == 5);
   // In order: →, →, ←, Shift+→ (a row down: +4), End.
-  for (int key : {GLFW_KEY_RIGHT, GLFW_KEY_RIGHT, GLFW_KEY_LEFT}) key_event(app, key, true), key_event(app, key, false);
+  for (int key : {GLFW_KEY_RIGHT, GLFW_KEY_RIGHT, GLFW_KEY_LEFT})
+    key_event(app, key, true), key_event(app, key, false);
   key_event(app, GLFW_KEY_RIGHT, true, true);
   key_event(app, GLFW_KEY_RIGHT, false);
   frame(app);
@@ -92,7 +96,8 @@ TEST_CASE("input: presenter clicker keys (PageDown/PageUp) and Enter/Backspace s
   CHECK_FALSE(app.presentation);
 }
 
-TEST_CASE("input: predict mode: digits go to the answer; ←/→, P, Space and Esc keep their meaning") {
+TEST_CASE(
+    "input: predict mode: digits go to the answer; ←/→, P, Space and Esc keep their meaning") {
   App app;
   Headless h(app);
   open_first(app);
@@ -106,7 +111,8 @@ TEST_CASE("input: predict mode: digits go to the answer; ←/→, P, Space and E
   press(app, GLFW_KEY_LEFT);  // at the first step ← cannot move: the answer stays
   CHECK(app.view.step == 0);
   CHECK(app.view.answer == "12");
-  press(app, GLFW_KEY_RIGHT);  // the step moves: that cell's answer is discarded, the next cell's box is empty
+  press(app, GLFW_KEY_RIGHT);  // the step moves: that cell's answer is discarded, the next cell's
+                               // box is empty
   CHECK(app.view.step == 1);
   CHECK(app.view.answer.empty());
   frame(app);
@@ -132,7 +138,8 @@ TEST_CASE("input: predict mode: digits go to the answer; ←/→, P, Space and E
   CHECK_FALSE(app.keyboard.answer_active);
 }
 
-TEST_CASE("input: a quick '3' + Enter in one frame checks 3 (Enter does not step in the answer box)") {
+TEST_CASE(
+    "input: a quick '3' + Enter in one frame checks 3 (Enter does not step in the answer box)") {
   App app;
   Headless h(app);
   open_first(app);
@@ -148,7 +155,7 @@ TEST_CASE("input: a quick '3' + Enter in one frame checks 3 (Enter does not step
   CHECK(app.view.score_total == 1);
   frame(app);
   CHECK_FALSE(app.keyboard.answer_active);  // revealed: no box
-  press(app, GLFW_KEY_ENTER);  // now Enter is "next", as the clicker's flow wants
+  press(app, GLFW_KEY_ENTER);               // now Enter is "next", as the clicker's flow wants
   CHECK(app.view.step == 1);
 }
 
@@ -162,7 +169,8 @@ TEST_CASE("input: keys that step the lesson do nothing while the Training tab is
   CHECK(app.view.step == 0);
 }
 
-TEST_CASE("export: Ctrl+S asks for the slide; Ctrl+Shift+S and the menu option for the whole window") {
+TEST_CASE(
+    "export: Ctrl+S asks for the slide; Ctrl+Shift+S and the menu option for the whole window") {
   App app;
   Headless h(app);
   test::TempDir tmp("input_export");
@@ -170,7 +178,8 @@ TEST_CASE("export: Ctrl+S asks for the slide; Ctrl+Shift+S and the menu option f
   std::string dir = tmp / "course-example-1";
   open_first(app);
   press(app, GLFW_KEY_RIGHT);
-  key_event(app, GLFW_KEY_S, true, false, true);  // Ctrl+S, then Ctrl+Shift+S, before one frame: both kept
+  key_event(app, GLFW_KEY_S, true, false,
+            true);  // Ctrl+S, then Ctrl+Shift+S, before one frame: both kept
   key_event(app, GLFW_KEY_S, true, true, true);
   frame(app);
   REQUIRE(app.requests.exports.size() == 2);
