@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "app/gui_window.h"
 #include "ui/key_queue.h"
@@ -21,9 +22,16 @@ WindowInput& input_of(GLFWwindow* window) {
 }
 
 void on_key(GLFWwindow* window, int key, int scancode, int action, int mods) {
-  ImGui_ImplGlfw_KeyCallback(window, key, scancode, action, mods);
   WindowInput& input = input_of(window);
   ++input.events;
+  bool tapped = action == GLFW_RELEASE &&
+                std::find(input.pressed.begin(), input.pressed.end(), key) != input.pressed.end();
+  if (tapped) {  // ImGui 1.86 would never see it down: release it after the next frame
+    input.held_back.push_back({key, scancode, mods});
+    return;
+  }
+  ImGui_ImplGlfw_KeyCallback(window, key, scancode, action, mods);
+  if (action == GLFW_PRESS) input.pressed.push_back(key);
   if (action == GLFW_RELEASE || key == GLFW_KEY_UNKNOWN || !input.keys) return;
   input.keys->push({key, action == GLFW_REPEAT, (mods & GLFW_MOD_SHIFT) != 0,
                     (mods & GLFW_MOD_CONTROL) != 0, (mods & GLFW_MOD_ALT) != 0});
@@ -110,6 +118,13 @@ bool queue_key_list(const std::string& list, KeyQueue& keys) {
     keys.push(e);
   }
   return true;
+}
+
+void end_input_frame(GLFWwindow* window, WindowInput& input) {
+  input.pressed.clear();
+  for (const WindowInput::Release& r : std::exchange(input.held_back, {})) {
+    ImGui_ImplGlfw_KeyCallback(window, r.key, r.scancode, GLFW_RELEASE, r.mods);
+  }
 }
 
 void install_input_callbacks(GLFWwindow* window, WindowInput& input) {

@@ -244,6 +244,7 @@ void main_loop(Window& win, const WindowOptions& o) {
     glfwGetFramebufferSize(win.glfw, &fb_w, &fb_h);
     if (fb_w <= 0 || fb_h <= 0) continue;  // minimised
     render_frame(app, fb_w, fb_h, false);
+    end_input_frame(win.glfw, win.input);  // taps released within the frame: ImGui has now seen them down
     serve_exports(app, *win.target, fb_w, fb_h);
     glfwSwapBuffers(win.glfw);
   }

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "ui/training/frame_pacing.h"
 
@@ -50,12 +51,21 @@ bool wait_for_training_frame(FramePacing& p, uint64_t snapshot_version);
 // What the window's GLFW callbacks feed: key presses for the App's queue, and a count of every event
 // (keys, text, mouse, scroll, focus, resize, expose) for the idle loop.
 struct WindowInput {
+  struct Release {
+    int key, scancode, mods;
+  };
   KeyQueue* keys = nullptr;
   uint64_t events = 0;
+  std::vector<int> pressed;         // keys pressed since the last frame
+  std::vector<Release> held_back;   // their releases, handed to ImGui after the next frame
 };
 // Installs the window's callbacks (ImGui's GLFW backend must be initialised without its own): each forwards
 // to the backend, counts the event, and key presses go to `input.keys`. `input` must outlive the window.
+// A key released in the same frame it was pressed reaches ImGui's io.KeysDown only after the next frame, so
+// that widgets (Backspace in a text box) see the tap too.
 void install_input_callbacks(GLFWwindow* window, WindowInput& input);
+// After each frame: hands the held-back releases to ImGui.
+void end_input_frame(GLFWwindow* window, WindowInput& input);
 // "right,ctrl+s,ctrl+shift+s" → presses into `keys` (tests drive the real window with it). Names: letters,
 // digits, right, left, up, down, home, end, pagedown, pageup, enter, backspace, space, escape, f5, f11; "ctrl+",
 // "shift+" and "alt+" prefixes. Returns false at the first unknown name.
