@@ -213,7 +213,7 @@ void run_offscreen(Window& win, const WindowOptions& o) {
 bool wait_for_frame(Window& win, const WindowOptions& o, FramePacing& training, IdlePacing& idle) {
   App& app = *win.app;
   if (app.training && training_running(*app.training)) {
-    return wait_for_training_frame(training, snapshot_version(*app.training));
+    return wait_for_training_frame(training, win.input, idle.seen_events, snapshot_version(*app.training));
   }
   IdleNeeds needs;
   needs.animating = app_animating(app);

@@ -8,15 +8,16 @@
 
 namespace cnnlab {
 
-bool wait_for_training_frame(FramePacing& p, uint64_t snapshot_version) {
+bool wait_for_training_frame(FramePacing& p, const WindowInput& input, uint64_t& seen_events,
+                             uint64_t snapshot_version) {
   const double frame = kTrainingFrameSeconds;
   double now = glfwGetTime();
   if (now - p.last_frame_s < frame) glfwWaitEventsTimeout(frame - (now - p.last_frame_s));
-  double t0 = glfwGetTime();
-  glfwWaitEventsTimeout(p.settle_frames > 0 ? 0.0 : frame);
-  double t1 = glfwGetTime();
-  bool input = t1 - t0 < frame * 0.8 && p.settle_frames == 0;  // woken early: an event arrived
-  return frame_due(p, t1, input, snapshot_version);
+  // Input that arrived while spacing the frames is due now; otherwise wait for some, at most a frame.
+  if (input.events == seen_events) glfwWaitEventsTimeout(p.settle_frames > 0 ? 0.0 : frame);
+  bool event = input.events != seen_events;
+  seen_events = input.events;
+  return frame_due(p, glfwGetTime(), event, snapshot_version);
 }
 
 bool wait_for_idle_frame(IdlePacing& p, const WindowInput& input, const IdleNeeds& needs) {

@@ -43,9 +43,6 @@ struct WindowOptions {
 // down in reverse. Returns the process exit status; prints user errors to stderr.
 int run_window(const WindowOptions& options);
 
-// While the worker trains (gui_pacing.cpp): waits for input for at most a frame (1/30 s), processing
-// GLFW events, and says whether a frame is due (frame_due). Frames are never closer than 1/30 s.
-bool wait_for_training_frame(FramePacing& p, uint64_t snapshot_version);
 
 // ---- input (gui_input.cpp) ---------------------------------------------------------------------------
 // What the window's GLFW callbacks feed: key presses for the App's queue, and a count of every event
@@ -71,7 +68,7 @@ void end_input_frame(GLFWwindow* window, WindowInput& input);
 // "shift+" and "alt+" prefixes. Returns false at the first unknown name.
 bool queue_key_list(const std::string& list, KeyQueue& keys);
 
-// ---- idle (gui_pacing.cpp) ---------------------------------------------------------------------------
+// ---- pacing (gui_pacing.cpp) ---------------------------------------------------------------------------
 constexpr int kSettleFrames = 3;                        // frames drawn after input, so ImGui settles
 constexpr double kAnimationFrameSeconds = 1.0 / 60.0;   // Play: a frame at most this often
 constexpr double kSnapshotPollSeconds = 0.1;            // a worker exists: look for new snapshots this often
@@ -90,6 +87,11 @@ struct IdleNeeds {
 // Not training: sleeps in glfwWaitEvents until something needs a frame (input and the settle frames after
 // it, Play, a new snapshot), and says whether a frame is due. Idle, the window uses no CPU.
 bool wait_for_idle_frame(IdlePacing& p, const WindowInput& input, const IdleNeeds& needs);
+// While the worker trains: waits for input for at most a frame (1/30 s), processing GLFW events, and says
+// whether a frame is due (frame_due). Input is any event since `seen_events` (updated). Frames are never
+// closer than 1/30 s.
+bool wait_for_training_frame(FramePacing& p, const WindowInput& input, uint64_t& seen_events,
+                             uint64_t snapshot_version);
 
 // ---- frames and exports (gui_main.cpp, gui_export.cpp) ----------------------------------------------------
 // One frame of the App into the bound framebuffer (w × h). `offscreen`: the display is w × h and the mouse
