@@ -95,6 +95,7 @@ void toggle_key(App& app, const KeyEvent& e, KeyOwner owner) {
   if (e.key == GLFW_KEY_F11) app.requests.toggle_fullscreen = true;
   if (e.key == GLFW_KEY_F5) app.presentation = !app.presentation;
   if (owner == KeyOwner::TextBox) return;  // Space, P and Esc belong to the text being typed
+  if (!app.presentation && app.workspace != Workspace::Lessons) return;  // the lesson is not shown
   if (e.key == GLFW_KEY_SPACE && v.loaded()) {
     v.playing = !v.playing;
     if (v.playing && v.step + 1 >= v.num_steps()) step_to(v, 0);

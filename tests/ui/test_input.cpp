@@ -159,14 +159,17 @@ TEST_CASE(
   CHECK(app.view.step == 1);
 }
 
-TEST_CASE("input: keys that step the lesson do nothing while the Training tab is shown") {
+TEST_CASE("input: the lesson's keys (steps, Space, P) do nothing while the Training tab is shown") {
   App app;
   Headless h(app);
   open_first(app);
   app.workspace = Workspace::Training;
-  app.keyboard.queue.push({GLFW_KEY_PAGE_DOWN});
+  for (int key : {GLFW_KEY_PAGE_DOWN, GLFW_KEY_RIGHT, GLFW_KEY_SPACE, GLFW_KEY_P})
+    app.keyboard.queue.push({key});
   handle_shortcuts(app);  // no frame: a frame would draw the Lessons tab, the one selected
   CHECK(app.view.step == 0);
+  CHECK_FALSE(app.view.playing);
+  CHECK_FALSE(app.view.predict);
 }
 
 TEST_CASE(
