@@ -217,6 +217,7 @@ bool wait_for_frame(Window& win, const WindowOptions& o, FramePacing& training, 
   }
   IdleNeeds needs;
   needs.animating = app_animating(app);
+  needs.animation_wait = app_animation_wait(app);  // Play: wake for its next step, not 60 times a second
   needs.busy = o.quit_after_frames > 0;
   needs.watch_snapshots = app.training && app.training->worker;
   needs.version = app.training ? snapshot_version(*app.training) : 0;
@@ -284,8 +285,8 @@ void render_frame(App& app, int w, int h, bool offscreen, bool keep_active) {
   bool was_playing = app.view.playing;
   handle_shortcuts(app);
   // The window sleeps when idle, so the time since the last frame can be long: Play counts it only when it
-  // was already running, and at most a quarter second (a frame that stalled does not skip steps).
-  advance_play(app.view, was_playing ? std::min(io.DeltaTime, 0.25f) : 0.0f, app.settings.play_speed);
+  // was already running, and at most half a second (a frame that stalled does not skip steps).
+  advance_play(app.view, was_playing ? std::min(io.DeltaTime, 0.5f) : 0.0f, app.settings.play_speed);
   update_photo(app);
   draw_app(app);
   ImGui::Render();

@@ -22,7 +22,7 @@ bool wait_for_training_frame(FramePacing& p, const WindowInput& input, uint64_t&
 
 bool wait_for_idle_frame(IdlePacing& p, const WindowInput& input, const IdleNeeds& needs) {
   if (p.settle_frames > 0 || needs.busy) glfwPollEvents();  // a frame is due anyway
-  else if (needs.animating) glfwWaitEventsTimeout(kAnimationFrameSeconds);
+  else if (needs.animating) glfwWaitEventsTimeout(needs.animation_wait);
   else if (needs.watch_snapshots) glfwWaitEventsTimeout(kSnapshotPollSeconds);
   else glfwWaitEvents();  // nothing to show until something happens: no CPU at all
   bool event = input.events != p.seen_events;

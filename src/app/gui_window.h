@@ -70,7 +70,7 @@ bool queue_key_list(const std::string& list, KeyQueue& keys);
 
 // ---- pacing (gui_pacing.cpp) ---------------------------------------------------------------------------
 constexpr int kSettleFrames = 3;                        // frames drawn after input, so ImGui settles
-constexpr double kAnimationFrameSeconds = 1.0 / 60.0;   // Play: a frame at most this often
+constexpr double kAnimationFrameSeconds = 1.0 / 60.0;   // Play: a frame at most this often (default wait)
 constexpr double kSnapshotPollSeconds = 0.1;            // a worker exists: look for new snapshots this often
 
 struct IdlePacing {
@@ -79,7 +79,8 @@ struct IdlePacing {
   int settle_frames = 0;
 };
 struct IdleNeeds {
-  bool animating = false;        // Play: frames at up to 60 fps without input
+  bool animating = false;        // Play: a frame every `animation_wait` seconds without input
+  double animation_wait = kAnimationFrameSeconds;
   bool busy = false;             // draw now, whatever else (tests that quit after N frames)
   bool watch_snapshots = false;  // a training worker exists: a new snapshot (load, evaluation) is drawn
   uint64_t version = 0;          // the newest snapshot's version

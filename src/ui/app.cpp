@@ -67,6 +67,11 @@ void set_high_contrast(App& app, bool on) {
 
 bool app_animating(const App& app) { return app.view.playing && app.view.loaded(); }
 
+double app_animation_wait(const App& app) {
+  double period = 1.0 / std::max(double(app.settings.play_speed), 0.01);
+  return std::clamp(period - app.view.play_accumulator, 1.0 / 60.0, 0.25);
+}
+
 // [SECTION] layout of one frame (the views draw themselves: ui/lesson/, ui/training/) ----------
 
 namespace {

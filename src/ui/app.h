@@ -120,6 +120,8 @@ void apply_key(App& app, const KeyEvent& e);  // one press, as handle_shortcuts 
 // Whether the window must keep drawing with no input: Play is running. (The frame loop also draws for
 // input, pending requests and new training snapshots.)
 bool app_animating(const App& app);
+// While animating: seconds the window may sleep before the next frame (Play's next step, at most 0.25 s).
+double app_animation_wait(const App& app);
 // The whole window for one frame, between ImGui::NewFrame and ImGui::Render.
 void draw_app(App& app);
 // The Training tab's state, made on first use (recent folders remembered when the App persists
