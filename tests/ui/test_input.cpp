@@ -197,6 +197,24 @@ TEST_CASE(
   CHECK(app.requests.exports[0].whole_window);
 }
 
+TEST_CASE("idle: the window animates only while Play runs, waking for its next step") {
+  App app;
+  Headless h(app);
+  open_first(app);
+  CHECK_FALSE(app_animating(app));
+  press(app, GLFW_KEY_SPACE);
+  CHECK(app_animating(app));
+  app.settings.play_speed = 2.0f;  // a step every 0.5 s
+  app.view.play_accumulator = 0.0;
+  CHECK(app_animation_wait(app) == doctest::Approx(0.25));  // at most a quarter second
+  app.view.play_accumulator = 0.375;
+  CHECK(app_animation_wait(app) == doctest::Approx(0.125));  // the step is due in 0.125 s
+  app.view.play_accumulator = 0.499;
+  CHECK(app_animation_wait(app) == doctest::Approx(1.0 / 60.0));  // never shorter than a 60 Hz frame
+  press(app, GLFW_KEY_SPACE);
+  CHECK_FALSE(app_animating(app));
+}
+
 TEST_CASE("export: in the Training tab Ctrl+S asks for the focused panel (the curves when none)") {
   App app;
   Headless h(app);
