@@ -49,7 +49,9 @@ void draw_file_menu(App& app) {
   if (ImGui::MenuItem("Export all steps as PNGs", nullptr, false, lessons && app.view.loaded())) {
     app.requests.export_all_steps = true;
   }
-  if (ImGui::MenuItem("Export the whole window as PNG", "Ctrl+Shift+S", false, can_export)) request_export(app, true);
+  if (ImGui::MenuItem("Screenshot of the window as PNG", "Ctrl+Shift+S", false, can_export)) {
+    request_export(app, true);
+  }
   if (ImGui::MenuItem("Export the whole window", nullptr, app.export_whole_window)) {
     app.export_whole_window = !app.export_whole_window;
   }
@@ -66,7 +68,8 @@ void draw_menu_hint(const App& app) {
   char scale[32];
   std::snprintf(scale, sizeof scale, "text ×%.2g", app.settings.font_scale);
   std::string hint;
-  for (const char* part : {static_cast<const char*>(scale), "←/→ PgUp/PgDn step", "Space play", "F5 presentation"}) {
+  const char* parts[] = {scale, "←/→ PgUp/PgDn step", "Space play", "F5 presentation"};
+  for (const char* part : parts) {
     std::string next = hint + "   " + part;
     if (ImGui::CalcTextSize(next.c_str()).x > ImGui::GetContentRegionAvail().x) break;
     hint = next;
