@@ -87,10 +87,12 @@ std::vector<double> window_round(App& app, GLFWwindow* window, const Args& a, Fr
   training_run(ui, 1);
   std::vector<double> ends;
   FramePacing pacing;
+  WindowInput input;  // no callbacks here: the benchmark's window gets no input
+  uint64_t seen_events = 0;
   Clock::time_point start = Clock::now();
   for (;;) {
     bool draw = true;
-    if (training_running(ui)) draw = wait_for_training_frame(pacing, snapshot_version(ui));  // <= ~30 fps
+    if (training_running(ui)) draw = wait_for_training_frame(pacing, input, seen_events, snapshot_version(ui));  // <= ~30 fps
     else glfwPollEvents();
     TrainingProgress p = training_progress(ui);
     while (ends.size() < p.epoch_seconds.size()) ends.push_back(seconds_since(start));

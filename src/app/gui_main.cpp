@@ -4,6 +4,7 @@
 #include <GLFW/glfw3.h>
 #include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
+#include <imgui_internal.h>  // KeepAliveID: exports keep the widget being typed in active
 #include <backends/imgui_impl_opengl3.h>
 
 #include <algorithm>
@@ -31,31 +32,6 @@ namespace {
 
 void glfw_error(int code, const char* text) { log_error("GLFW error " + std::to_string(code) + ": " + text); }
 
-// Builds one frame: backends, App (shortcuts, play, photo, panels), then draws it into the bound
-// framebuffer of size w × h.
-void render_frame(App& app, int w, int h, bool offscreen) {
-  ImGui_ImplOpenGL3_NewFrame();
-  ImGui_ImplGlfw_NewFrame();
-  ImGuiIO& io = ImGui::GetIO();
-  if (offscreen) {  // the hidden window's size and mouse do not matter: the FBO does
-    io.DisplaySize = ImVec2(float(w), float(h));
-    io.DisplayFramebufferScale = ImVec2(1, 1);
-    io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
-    for (bool& down : io.MouseDown) down = false;
-  }
-  ImGui::NewFrame();
-  handle_shortcuts(app);
-  advance_play(app.view, io.DeltaTime, app.settings.play_speed);
-  update_photo(app);
-  draw_app(app);
-  ImGui::Render();
-  glViewport(0, 0, w, h);
-  ImVec4 bg = ImGui::ColorConvertU32ToFloat4(app.theme.grid.page_bg);
-  glClearColor(bg.x, bg.y, bg.z, 1.0f);
-  glClear(GL_COLOR_BUFFER_BIT);
-  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-}
-
 void rebuild_fonts(App& app) {
   build_fonts(app.fonts, *ImGui::GetIO().Fonts, app.settings.font_scale);
   ImGui_ImplOpenGL3_DestroyFontsTexture();
@@ -81,35 +57,6 @@ void toggle_fullscreen(App& app, GLFWwindow* window, WindowedState& saved) {
     glfwSetWindowMonitor(window, nullptr, saved.x, saved.y, saved.w, saved.h, 0);
   }
   app.fullscreen = !app.fullscreen;
-}
-
-// Writes the frame just rendered (bound framebuffer, w × h) to `path`; errors go to the log.
-void save_frame(const std::string& path, int w, int h) {
-  try {
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-    write_png_rgba(path, read_pixels(w, h));
-    log_info("wrote " + path);
-  } catch (const std::exception& e) {
-    log_error(std::string("export failed: ") + e.what());
-  }
-}
-
-// "Export all steps": every step of the lesson rendered and written as a numbered PNG.
-void export_all_steps(App& app, int w, int h) {
-  app.requests.export_all_steps = false;
-  LessonView& v = app.view;
-  if (!v.loaded()) return;
-  int saved_step = v.step, saved_hover = v.hover_step;
-  std::string dir = export_dir(app) + "/" + v.lesson.id;
-  for (int k = 0; k < v.num_steps(); ++k) {
-    step_to(v, k);
-    for (int f = 0; f < 2; ++f) render_frame(app, w, h, false);  // second frame: layout settled
-    char name[32];
-    std::snprintf(name, sizeof name, "/step-%03d.png", k + 1);
-    save_frame(dir + name, w, h);
-  }
-  step_to(v, saved_step);
-  v.hover_step = saved_hover;
 }
 
 // "slides/step.png", 7 → "slides/step-007.png".
@@ -154,7 +101,8 @@ void apply_start_options(App& app, const WindowOptions& o) {
 struct Window {
   GLFWwindow* glfw = nullptr;
   std::unique_ptr<App> app;
-  std::unique_ptr<RenderTarget> target;  // offscreen only
+  std::unique_ptr<RenderTarget> target;  // offscreen screenshots and the window's slide exports
+  WindowInput input;                     // what the GLFW callbacks feed (keys, an event count)
 };
 
 // GLFW, a window with a GL 3.3 core context, glad. On failure prints why, cleans up, returns null.
@@ -211,7 +159,12 @@ bool init_window(Window& win, const WindowOptions& o) {
   // writes the file (shutdown_window frees the App after it).
   app.imgui_ini = o.persist ? config_dir() + "/imgui.ini" : "";
   ImGui::GetIO().IniFilename = o.persist ? app.imgui_ini.c_str() : nullptr;
-  ImGui_ImplGlfw_InitForOpenGL(win.glfw, true);
+  // Our callbacks forward to the backend's: keys are also queued (no press is lost between frames) and
+  // every event wakes the idle loop (gui_input.cpp).
+  ImGui_ImplGlfw_InitForOpenGL(win.glfw, false);
+  win.input.keys = &app.keyboard.queue;
+  install_input_callbacks(win.glfw, win.input);
+  ImGui::GetIO().ConfigInputTextCursorBlink = false;  // a blinking caret would need frames while idle
   ImGui_ImplOpenGL3_Init("#version 330 core");
   rebuild_fonts(app);
   win.target = std::make_unique<RenderTarget>();
@@ -254,33 +207,46 @@ void run_offscreen(Window& win, const WindowOptions& o) {
   }
 }
 
-// The interactive main loop: events (paced while training), one frame, requests only the loop can
-// serve (fonts, fullscreen, PNG exports), swap. Ends on close, Ctrl+Q or after `quit_after_frames`.
+// Whether a frame is due, after waiting for one. While the worker trains, frames are drawn only for input
+// or a new snapshot, at most ~30 fps (vsync may be absent, e.g. under Xvfb), so that drawing leaves the
+// cores to training; otherwise the window sleeps until input, Play or a new snapshot needs a frame.
+bool wait_for_frame(Window& win, const WindowOptions& o, FramePacing& training, IdlePacing& idle) {
+  App& app = *win.app;
+  if (app.training && training_running(*app.training)) {
+    return wait_for_training_frame(training, win.input, idle.seen_events, snapshot_version(*app.training));
+  }
+  IdleNeeds needs;
+  needs.animating = app_animating(app);
+  needs.animation_wait = app_animation_wait(app);  // Play: wake for its next step, not 60 times a second
+  needs.busy = o.quit_after_frames > 0;
+  needs.watch_snapshots = app.training && app.training->worker;
+  needs.version = app.training ? snapshot_version(*app.training) : 0;
+  return wait_for_idle_frame(idle, win.input, needs);
+}
+
+// The interactive main loop: wait for a frame to be due, one frame, requests only the loop can serve (fonts,
+// fullscreen, PNG exports), swap. Ends on close, Ctrl+Q or after `quit_after_frames` frames.
 void main_loop(Window& win, const WindowOptions& o) {
   App& app = *win.app;
   WindowedState windowed;
-  FramePacing pacing;
+  FramePacing training_pacing;
+  IdlePacing idle_pacing;
+  idle_pacing.settle_frames = kSettleFrames;  // the first frames, whatever events the window system sends
   int frames = 0;
+  if (!queue_key_list(o.start_keys, app.keyboard.queue)) {
+    throw UserError("", "CNNLAB_TEST_KEYS: unknown key in '" + o.start_keys + "'", "e.g. right,ctrl+s,pagedown");
+  }
   while (!glfwWindowShouldClose(win.glfw) && !app.requests.quit) {
     if (o.quit_after_frames > 0 && frames++ >= o.quit_after_frames) break;
-    // While the worker trains, frames are drawn only for input or a new snapshot, at most ~30 fps
-    // (vsync may be absent, e.g. under Xvfb), so that drawing leaves the cores to training.
-    if (app.training && training_running(*app.training)) {
-      if (!wait_for_training_frame(pacing, snapshot_version(*app.training))) continue;
-    } else {
-      glfwPollEvents();
-    }
+    if (!wait_for_frame(win, o, training_pacing, idle_pacing)) continue;
     if (app.requests.rebuild_fonts) rebuild_fonts(app);
     if (app.requests.toggle_fullscreen) toggle_fullscreen(app, win.glfw, windowed);
     int fb_w = 0, fb_h = 0;
     glfwGetFramebufferSize(win.glfw, &fb_w, &fb_h);
+    if (fb_w <= 0 || fb_h <= 0) continue;  // minimised
     render_frame(app, fb_w, fb_h, false);
-    if (app.training) finish_training_frame(*app.training, fb_w, fb_h);  // a panel PNG asked for this frame
-    if (!app.requests.export_png.empty()) {
-      save_frame(app.requests.export_png, fb_w, fb_h);
-      app.requests.export_png.clear();
-    }
-    if (app.requests.export_all_steps) export_all_steps(app, fb_w, fb_h);
+    end_input_frame(win.glfw, win.input);  // taps released within the frame: ImGui has now seen them down
+    serve_exports(app, *win.target, fb_w, fb_h);
     glfwSwapBuffers(win.glfw);
   }
   if (!app.fullscreen) glfwGetWindowSize(win.glfw, &app.settings.window_width, &app.settings.window_height);
@@ -302,6 +268,35 @@ void shutdown_window(Window& win) {
 
 }  // namespace
 
+// Builds one frame: backends, App (keys, play, photo, panels), then draws it into the bound framebuffer of
+// size w × h.
+void render_frame(App& app, int w, int h, bool offscreen, bool keep_active) {
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGuiIO& io = ImGui::GetIO();
+  if (offscreen) {  // the hidden window's size and mouse do not matter: the FBO does
+    io.DisplaySize = ImVec2(float(w), float(h));
+    io.DisplayFramebufferScale = ImVec2(1, 1);
+    io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+    for (bool& down : io.MouseDown) down = false;
+  }
+  ImGui::NewFrame();
+  if (keep_active) ImGui::KeepAliveID(ImGui::GetActiveID());  // not drawn in this frame, still active after it
+  bool was_playing = app.view.playing;
+  handle_shortcuts(app);
+  // The window sleeps when idle, so the time since the last frame can be long: Play counts it only when it
+  // was already running, and at most half a second (a frame that stalled does not skip steps).
+  advance_play(app.view, was_playing ? std::min(io.DeltaTime, 0.5f) : 0.0f, app.settings.play_speed);
+  update_photo(app);
+  draw_app(app);
+  ImGui::Render();
+  glViewport(0, 0, w, h);
+  ImVec4 bg = ImGui::ColorConvertU32ToFloat4(app.theme.grid.page_bg);
+  glClearColor(bg.x, bg.y, bg.z, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+}
+
 int run_window(const WindowOptions& o) {
   Window win;
   if (!init_window(win, o)) return 1;
@@ -322,6 +317,8 @@ int run_gui() {
   WindowOptions options;
   // Hidden test hook (tests/app/gui_pixels.cpp): quit after N frames, as if the user closed the window.
   if (const char* n = std::getenv("CNNLAB_QUIT_AFTER_FRAMES"); n && *n) options.quit_after_frames = std::atoi(n);
+  // ...and keys pressed before the first frame (tests/app/gui_export.cpp drives Ctrl+S with it).
+  if (const char* k = std::getenv("CNNLAB_TEST_KEYS"); k && *k) options.start_keys = k;
   return run_window(options);
 }
 

@@ -1,13 +1,11 @@
-// ui/app.cpp — the App's lifecycle pieces: lessons, font scale, theme, shortcuts, the workspace tabs.
+// ui/app.cpp — the App's lifecycle pieces: lessons, font scale, theme, the workspace tabs (the keyboard is
+// ui/shortcuts.cpp).
 //
 // [SECTION] lessons
 // [SECTION] scale and theme
-// [SECTION] shortcuts
+// [SECTION] frame needs
 // [SECTION] layout of one frame (the views draw themselves: ui/lesson/, ui/training/)
 #include "ui/app.h"
-
-#define GLFW_INCLUDE_NONE
-#include <GLFW/glfw3.h>  // key codes only: the backend fills io.KeysDown with GLFW key codes
 
 #include <algorithm>
 #include <cmath>
@@ -73,35 +71,13 @@ void set_high_contrast(App& app, bool on) {
   app.theme = apply_theme(on, app.settings.font_scale);
 }
 
-// [SECTION] shortcuts ------------------------------------------------------------------------------
+// [SECTION] frame needs ---------------------------------------------------------------------------
 
-void handle_shortcuts(App& app) {
-  ImGuiIO& io = ImGui::GetIO();
-  if (app.cell_edit.popup_open) return;  // keys belong to the number being typed
-  auto pressed = [](int key) { return ImGui::IsKeyPressed(key, true); };
-  LessonView& v = app.view;
-  if (io.KeyCtrl) {
-    if (pressed(GLFW_KEY_EQUAL) || pressed(GLFW_KEY_KP_ADD)) set_font_scale(app, app.settings.font_scale * 1.25f);
-    if (pressed(GLFW_KEY_MINUS) || pressed(GLFW_KEY_KP_SUBTRACT)) set_font_scale(app, app.settings.font_scale / 1.25f);
-    if (pressed(GLFW_KEY_0) || pressed(GLFW_KEY_KP_0)) set_font_scale(app, 1.0f);
-    if (pressed(GLFW_KEY_S) && v.loaded()) request_export_png(app);
-    if (pressed(GLFW_KEY_Q)) app.requests.quit = true;
-    return;
-  }
-  if (pressed(GLFW_KEY_F11)) app.requests.toggle_fullscreen = true;
-  if (pressed(GLFW_KEY_F5)) app.presentation = !app.presentation;
-  if (io.KeyShift && pressed(GLFW_KEY_RIGHT)) step_next_row(v);
-  else if (pressed(GLFW_KEY_RIGHT)) step_next(v);
-  if (io.KeyShift && pressed(GLFW_KEY_LEFT)) step_prev_row(v);
-  else if (pressed(GLFW_KEY_LEFT)) step_prev(v);
-  if (pressed(GLFW_KEY_HOME)) step_first(v);
-  if (pressed(GLFW_KEY_END)) step_last(v);
-  if (io.WantTextInput) return;  // Space and letters go to the text field
-  if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false) && v.loaded()) {
-    v.playing = !v.playing;
-    if (v.playing && v.step + 1 >= v.num_steps()) step_to(v, 0);
-  }
-  if (ImGui::IsKeyPressed(GLFW_KEY_P, false)) set_predict(v, !v.predict);
+bool app_animating(const App& app) { return app.view.playing && app.view.loaded(); }
+
+double app_animation_wait(const App& app) {
+  double period = 1.0 / std::max(double(app.settings.play_speed), 0.01);
+  return std::clamp(period - app.view.play_accumulator, 1.0 / 60.0, 0.25);
 }
 
 // [SECTION] layout of one frame (the views draw themselves: ui/lesson/, ui/training/) ----------
@@ -133,6 +109,7 @@ void draw_app(App& app) {
     app.layout.step = app.view.step + 1;
   }
   handle_zoom_wheel(app);
+  app.keyboard.answer_active = false;  // the answer box sets it again if it is drawn and has the keyboard
   const ImGuiViewport* viewport = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(viewport->WorkPos);
   ImGui::SetNextWindowSize(viewport->WorkSize);

@@ -10,6 +10,7 @@
 #include "gfx/texture.h"
 #include "lesson/lesson.h"
 #include "ui/fonts.h"
+#include "ui/key_queue.h"
 #include "ui/layout_record.h"
 #include "ui/lesson/lesson_view.h"
 #include "ui/settings.h"
@@ -22,12 +23,21 @@ namespace cnnlab {
 // same area below the menu bar.
 enum class Workspace { Lessons, Training };
 
+// A PNG the frame loop writes after the frame (Ctrl+S, File → Export…).
+struct ExportRequest {
+  std::string path;
+  bool whole_window = false;  // the whole window as drawn, not the slide
+};
+
 // Things only the frame loop can do (GLFW, GL read-back), asked for by panels and shortcuts.
 struct AppRequests {
   bool rebuild_fonts = false;     // font scale changed: rebuild the atlas, re-upload its texture
   bool toggle_fullscreen = false;
   bool quit = false;
-  std::string export_png;         // write the next frame to this path
+  // Exports (app/gui_export.cpp), in the order asked. Slide-ready unless whole_window: a lesson exports its
+  // presentation view (grids, arithmetic, step controls) at the window's size; the Training tab exports its
+  // focused panel (ui/training/, TrainingUi::export_panel).
+  std::vector<ExportRequest> exports;
   bool export_all_steps = false;  // write one PNG per step of the current lesson
 };
 
@@ -77,6 +87,8 @@ struct App {
   CellEdit cell_edit;
   LayoutRecord layout;
   AppRequests requests;
+  KeyboardState keyboard;           // key presses queued by the window, applied in order each frame
+  bool export_whole_window = false;  // File → "Export the whole window": exports are screenshots, not slides
   std::unique_ptr<TrainingUi> training;  // the Training tab (ui/training/), made on first use
 };
 
@@ -94,13 +106,24 @@ void set_font_scale(App& app, float scale);
 void handle_zoom_wheel(App& app);
 void set_high_contrast(App& app, bool on);
 
-// Asks the frame loop to write the next frame to <export dir>/<lesson>/<lesson>-step-K.png.
-void request_export_png(App& app);
+// Ctrl+S / File → Export: asks the frame loop for a PNG of what the audience sees: in a lesson, the
+// presentation view to <export dir>/<lesson>/<lesson>-step-K.png; in the Training tab, the focused panel
+// (the curves when none has focus) to <export dir>/training/. `whole_window` (or the App's
+// export_whole_window) exports the whole window instead.
+void request_export(App& app, bool whole_window = false);
 // The folder exports go to: settings.export_dir, else ~/cnnlab-exports.
 std::string export_dir(const App& app);
 
-// Keyboard shortcuts (arrows, Home/End, Space, Ctrl+=/-/0, F11, F5 presentation, P predict).
+// The keyboard (ui/shortcuts.cpp): applies every key press queued in app.keyboard since the last frame, in
+// order (arrows, PageDown/PageUp, Enter/Backspace, Home/End, Space, P, Esc, F5, F11, Ctrl+=/-/0/S/Q).
+// Call after ImGui::NewFrame: who owns the keys (a popup, a text box, the answer box) comes from last frame.
 void handle_shortcuts(App& app);
+void apply_key(App& app, const KeyEvent& e);  // one press, as handle_shortcuts applies it
+// Whether the window must keep drawing with no input: Play is running. (The frame loop also draws for
+// input, pending requests and new training snapshots.)
+bool app_animating(const App& app);
+// While animating: seconds the window may sleep before the next frame (Play's next step, at most 0.25 s).
+double app_animation_wait(const App& app);
 // The whole window for one frame, between ImGui::NewFrame and ImGui::Render.
 void draw_app(App& app);
 // The Training tab's state, made on first use (recent folders remembered when the App persists

@@ -1,4 +1,7 @@
-// ui/panel_menu.cpp — the menu bar: File (export, quit), View (scale, presentation, theme), Lesson.
+// ui/panel_menu.cpp — the menu bar: File (export, quit), View (scale, presentation, theme), Lesson; where
+// exports go and what they show.
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -13,21 +16,73 @@ std::string export_dir(const App& app) {
   return std::string(home && *home ? home : ".") + "/cnnlab-exports";
 }
 
-// Asks the frame loop to write the next frame as PNG (PATH/<lesson>-step-K.png).
-void request_export_png(App& app) {
-  std::string dir = export_dir(app) + "/" + app.view.lesson.id;
-  app.requests.export_png = dir + "/" + app.view.lesson.id + "-step-" + std::to_string(app.view.step + 1) + ".png";
+void request_export(App& app, bool whole_window) {
+  whole_window = whole_window || app.export_whole_window;
+  bool training = app.workspace == Workspace::Training && !app.presentation && app.training;
+  if (training && !whole_window) {
+    TrainingUi& ui = *app.training;
+    request_panel_png(ui, ui.focused_panel.empty() ? "curves" : ui.focused_panel);
+    return;
+  }
+  std::string path;
+  if (training) {
+    auto now = std::chrono::system_clock::now().time_since_epoch();
+    long stamp = long(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+    path = export_dir(app) + "/training/window-" + std::to_string(stamp) + ".png";
+  } else if (app.view.loaded()) {
+    const std::string& id = app.view.lesson.id;
+    path = export_dir(app) + "/" + id + "/" + id + "-step-" + std::to_string(app.view.step + 1) +
+           (whole_window ? "-window" : "") + ".png";
+  } else {
+    return;
+  }
+  app.requests.exports.push_back({path, whole_window});
 }
+
+namespace {
+
+void draw_file_menu(App& app) {
+  bool lessons = app.workspace == Workspace::Lessons || app.presentation;
+  bool can_export = lessons ? app.view.loaded() : app.training != nullptr;
+  const char* what = lessons ? "Export the slide as PNG" : "Export the focused panel as PNG";
+  if (ImGui::MenuItem(what, "Ctrl+S", false, can_export)) request_export(app);
+  if (ImGui::MenuItem("Export all steps as PNGs", nullptr, false, lessons && app.view.loaded())) {
+    app.requests.export_all_steps = true;
+  }
+  if (ImGui::MenuItem("Screenshot of the window as PNG", "Ctrl+Shift+S", false, can_export)) {
+    request_export(app, true);
+  }
+  if (ImGui::MenuItem("Export the whole window", nullptr, app.export_whole_window)) {
+    app.export_whole_window = !app.export_whole_window;
+  }
+  if (ImGui::IsItemHovered()) {
+    ImGui::SetTooltip("On: Ctrl+S and \"Export all steps\" write the whole window.\n"
+                      "Off: the slide (grids and arithmetic) or the focused training panel.");
+  }
+  ImGui::Separator();
+  if (ImGui::MenuItem("Quit", "Ctrl+Q")) app.requests.quit = true;
+}
+
+// The keys to remember, after the menus: as many of the hints as fit (large text on a projector: fewer).
+void draw_menu_hint(const App& app) {
+  char scale[32];
+  std::snprintf(scale, sizeof scale, "text ×%.2g", app.settings.font_scale);
+  std::string hint;
+  const char* parts[] = {scale, "←/→ PgUp/PgDn step", "Space play", "F5 presentation"};
+  for (const char* part : parts) {
+    std::string next = hint + "   " + part;
+    if (ImGui::CalcTextSize(next.c_str()).x > ImGui::GetContentRegionAvail().x) break;
+    hint = next;
+  }
+  ImGui::TextDisabled("%s", hint.c_str());
+}
+
+}  // namespace
 
 void draw_menu_bar(App& app) {
   if (!ImGui::BeginMenuBar()) return;
   if (ImGui::BeginMenu("File")) {
-    if (ImGui::MenuItem("Export view as PNG", "Ctrl+S", false, app.view.loaded())) request_export_png(app);
-    if (ImGui::MenuItem("Export all steps as PNGs", nullptr, false, app.view.loaded())) {
-      app.requests.export_all_steps = true;
-    }
-    ImGui::Separator();
-    if (ImGui::MenuItem("Quit", "Ctrl+Q")) app.requests.quit = true;
+    draw_file_menu(app);
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("View")) {
@@ -48,7 +103,7 @@ void draw_menu_bar(App& app) {
     if (ImGui::MenuItem("Predict, then reveal", "P", app.view.predict)) set_predict(app.view, !app.view.predict);
     ImGui::EndMenu();
   }
-  ImGui::TextDisabled("   text ×%.2g   ·   ←/→ step   Space play   F5 presentation", app.settings.font_scale);
+  draw_menu_hint(app);
   ImGui::EndMenuBar();
 }
 

@@ -2,65 +2,19 @@
 // mode for a few frames (ImGui's asserts catch Begin/End mismatches), plus keys, hover and clicks.
 #include <doctest/doctest.h>
 
-#define GLFW_INCLUDE_NONE
-#include <GLFW/glfw3.h>  // key codes, as the GLFW backend fills io.KeysDown
-#include <imgui.h>
-
 #include <string>
 
 #include "core/log.h"
-#include "lesson/lesson.h"
-#include "ui/app.h"
+#include "ui/headless_app.h"
 
 namespace cnnlab {
 
 namespace {
 
-// An ImGui context with the real fonts and no renderer: NewFrame/Render build draw lists only.
-struct Headless {
-  explicit Headless(App& app, float scale = 1.0f, ImVec2 size = ImVec2(1920, 1080)) {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = size;
-    app.settings.font_scale = scale;
-    build_fonts(app.fonts, *io.Fonts, scale);
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-    app.theme = apply_theme(app.settings.high_contrast, scale);
-  }
-  ~Headless() { ImGui::DestroyContext(); }
-};
-
-void frame(App& app) {
-  ImGuiIO& io = ImGui::GetIO();
-  io.DeltaTime = 1.0f / 60.0f;
-  ImGui::NewFrame();
-  handle_shortcuts(app);
-  advance_play(app.view, io.DeltaTime, app.settings.play_speed);
-  update_photo(app);  // no GL: must do nothing
-  draw_app(app);
-  ImGui::Render();
-}
-
-void press(App& app, int key, bool shift = false, bool ctrl = false) {
-  ImGuiIO& io = ImGui::GetIO();
-  io.KeyShift = shift;
-  io.KeyCtrl = ctrl;
-  io.KeysDown[key] = true;
-  frame(app);
-  io.KeysDown[key] = false;
-  io.KeyShift = io.KeyCtrl = false;
-  frame(app);
-}
-
-std::vector<Lesson> shipped_lessons() {
-  LessonLoadResult r = load_lessons(std::string(CNNLAB_SOURCE_DIR) + "/lessons");
-  CHECK(r.errors.empty());
-  REQUIRE(r.lessons.size() >= 6);
-  return std::move(r.lessons);
-}
+using test::frame;
+using test::Headless;
+using test::press;
+using test::shipped_lessons;
 
 const LayoutGrid* find_grid(const LayoutRecord& l, const std::string& name) {
   for (const LayoutGrid& g : l.grids)

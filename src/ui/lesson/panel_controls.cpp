@@ -2,6 +2,7 @@
 // wrapped rows (long labels or icons) or as a column of icons right of the grids.
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ui/app.h"
@@ -201,6 +202,20 @@ void draw_controls_strip(App& app, float height) {
   ImGui::PopStyleVar();
 }
 
+namespace {
+
+// The answer box takes digits, '-' and '.'; its caret stays at the end, so ←/→ (steps) never move it.
+int answer_box_callback(ImGuiInputTextCallbackData* data) {
+  if (data->EventFlag == ImGuiInputTextFlags_CallbackCharFilter) {
+    ImWchar c = data->EventChar;
+    return (c >= '0' && c <= '9') || c == '-' || c == '.' ? 0 : 1;  // non-zero discards the character
+  }
+  data->CursorPos = data->SelectionStart = data->SelectionEnd = data->BufTextLen;
+  return 0;
+}
+
+}  // namespace
+
 // Predict mode, below the tape: "Your prediction: [ ] Check" until answered, then the feedback;
 // the score at the end of the last line.
 void draw_predict_row(App& app) {
@@ -215,13 +230,23 @@ void draw_predict_row(App& app) {
     char buffer[32] = {};
     view.answer.copy(buffer, sizeof buffer - 1);
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4.0f);
+    ImGui::PushID(view.step);  // one box per cell: a step that moves (and clears the answer) starts empty
     if (!ImGui::IsAnyItemActive()) ImGui::SetKeyboardFocusHere();  // ready to type
     bool enter = ImGui::InputText("##answer", buffer, sizeof buffer,
-                                  ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CharsScientific);
+                                  ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CallbackCharFilter |
+                                      ImGuiInputTextFlags_CallbackAlways,
+                                  answer_box_callback);
+    app.keyboard.answer_active = ImGui::IsItemActive();  // the shell's keys: ←/→, P, Space, Esc stay shortcuts
+    ImGui::PopID();
     view.answer = buffer;
     ImGui::PopFont();
     ImGui::SameLine();
-    if (enter || ImGui::Button("Check (Enter)")) submit_prediction(view, view.answer);
+    bool check = ImGui::Button("Check (Enter)");
+    // Enter queued by the shell (a tap shorter than a frame) counts as well as the box's own Enter.
+    bool queued = std::exchange(app.keyboard.submit_answer, false);
+    if (enter || check || queued) submit_prediction(view, view.answer);
+  } else {
+    app.keyboard.submit_answer = false;
   }
   if (!view.feedback.empty()) {
     ImGui::PushFont(app.fonts.mono);

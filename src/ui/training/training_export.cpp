@@ -5,6 +5,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <utility>
 
@@ -48,6 +49,7 @@ std::vector<LessonText> load_training_lessons(const std::string& dir) {
 }
 
 void record_panel_rect(TrainingUi& ui, const std::string& name) {
+  if (ImGui::IsWindowFocused(ImGuiFocusedFlags_ChildWindows)) ui.focused_panel = name;
   ImVec2 p = ImGui::GetWindowPos(), s = ImGui::GetWindowSize();
   for (PanelRect& r : ui.rects)
     if (r.name == name) {
@@ -61,6 +63,13 @@ const PanelRect* find_panel_rect(const TrainingUi& ui, const std::string& name) 
   for (const PanelRect& r : ui.rects)
     if (r.name == name) return &r;
   return nullptr;
+}
+
+void request_panel_png(TrainingUi& ui, const std::string& name) {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  long stamp = long(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+  ui.export_panel = name;
+  ui.export_path = ui.export_dir + "/training/" + name + "-" + std::to_string(stamp) + ".png";
 }
 
 void finish_training_frame(TrainingUi& ui, int width, int height) {

@@ -135,6 +135,7 @@ struct TrainingUi {
 
   // Requests the frame loop serves after rendering (panel PNG export).
   std::string export_panel, export_path;
+  std::string focused_panel;       // the panel that last had focus (a click in it): Ctrl+S exports it
   std::vector<PanelRect> rects;    // this frame's panel rectangles
   std::string export_dir;          // where panel PNGs, CSVs and checkpoints go by default
   bool select_tab = false;         // select the Training workspace tab once (screenshots)
@@ -199,6 +200,8 @@ std::vector<LessonText> load_training_lessons(const std::string& dir);
 // Panel rectangles: record (inside a panel, from the current window) and look up.
 void record_panel_rect(TrainingUi& ui, const std::string& name);
 const PanelRect* find_panel_rect(const TrainingUi& ui, const std::string& name);
+// Asks for panel `name` as a PNG in <export dir>/training after this frame (its PNG button; the shell's Ctrl+S).
+void request_panel_png(TrainingUi& ui, const std::string& name);
 // After the frame is rendered into the bound framebuffer (w × h): writes the requested panel PNG.
 void finish_training_frame(TrainingUi& ui, int width, int height);
 

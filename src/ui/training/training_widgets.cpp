@@ -1,6 +1,5 @@
 // ui/training/training_widgets.cpp — small widgets the training panels share: headers with PNG export, textures
 // with a headless placeholder, colour bars, axis ticks, thumbnails.
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 
@@ -17,12 +16,7 @@ void panel_header(TrainingUi& ui, const char* title, const char* name) {
   ImGui::SameLine(std::max(ImGui::GetContentRegionAvail().x + ImGui::GetCursorPosX() - button_w - 4,
                            ImGui::GetCursorPosX()));
   ImGui::PushID(name);
-  if (ImGui::SmallButton("PNG")) {
-    auto now = std::chrono::system_clock::now().time_since_epoch();
-    long stamp = long(std::chrono::duration_cast<std::chrono::seconds>(now).count());
-    ui.export_panel = name;
-    ui.export_path = ui.export_dir + "/training/" + name + "-" + std::to_string(stamp) + ".png";
-  }
+  if (ImGui::SmallButton("PNG")) request_panel_png(ui, name);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Save this panel as a PNG in %s/training", ui.export_dir.c_str());
   ImGui::PopID();
 }
