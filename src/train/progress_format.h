@@ -20,6 +20,10 @@ struct ProgressLine {
 };
 std::string format_progress(const ProgressLine& p);
 
+// What Stop says, counting exactly: "Stopped in epoch 8 of 25, after batch 12 of 12: weights and
+// history kept" (mid-epoch), "Stopped after epoch 7 of 25: …" (between epochs).
+std::string format_stopped(int epochs_done, int epochs, int batch, int num_batches);
+
 // "1m 05s", "21s", "350ms" — the duration forms the bar uses.
 std::string format_duration(double seconds);
 

@@ -81,6 +81,14 @@ void handle_shortcuts(App& app) {
     return;
   }
   if (pressed(GLFW_KEY_F11)) app.requests.toggle_fullscreen = true;
+  if (app.workspace == Workspace::Training && app.training) {  // F5: one panel full screen
+    TrainingUi& t = *app.training;
+    if (ImGui::IsKeyPressed(GLFW_KEY_F5, false)) training_toggle_focus(t);
+    if (ImGui::IsKeyPressed(GLFW_KEY_ESCAPE, false)) training_leave_focus(t);
+    if (pressed(GLFW_KEY_PAGE_DOWN) || (!io.WantTextInput && pressed(GLFW_KEY_RIGHT))) training_focus_next(t);
+    if (pressed(GLFW_KEY_PAGE_UP) || (!io.WantTextInput && pressed(GLFW_KEY_LEFT))) training_focus_prev(t);
+    return;  // the lesson's keys do not step a lesson that is not on screen
+  }
   if (pressed(GLFW_KEY_F5)) app.presentation = !app.presentation;
   if (io.KeyShift && pressed(GLFW_KEY_RIGHT)) step_next_row(v);
   else if (pressed(GLFW_KEY_RIGHT)) step_next(v);
@@ -129,11 +137,16 @@ void draw_app(App& app) {
   ImGui::SetNextWindowSize(viewport->WorkSize);
   ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                            ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
-  if (!app.presentation) flags |= ImGuiWindowFlags_MenuBar;
+  // F5 on the Training tab: the focused panel takes the whole window (no menu, no tabs).
+  bool training_focus = !app.presentation && app.workspace == Workspace::Training && app.training &&
+                        training_focus_active(*app.training);
+  if (!app.presentation && !training_focus) flags |= ImGuiWindowFlags_MenuBar;
   ImGui::PushFont(app.fonts.body);
   ImGui::Begin("cnnlab", nullptr, flags);
   if (app.presentation) {
     draw_stage(app);
+  } else if (training_focus) {
+    draw_training_workspace(app);
   } else {
     draw_menu_bar(app);
     if (ImGui::BeginTabBar("workspaces")) {

@@ -13,6 +13,15 @@ ImU32 to_u32(Rgb c, float alpha) { return ImGui::ColorConvertFloat4ToU32(ImVec4(
 void panel_header(TrainingUi& ui, const char* title, const char* name) {
   record_panel_rect(ui, name);
   ImGui::TextUnformatted(title);
+  if (training_focus_active(ui)) {  // F5: say where we are and how to move on, if it fits
+    char hint[96];
+    std::snprintf(hint, sizeof hint, "%d/%zu · PageDown: next · Esc: back", ui.focus + 1, training_focus_panels().size());
+    float room = ImGui::GetContentRegionAvail().x - ImGui::GetItemRectSize().x - ImGui::CalcTextSize("PNG").x * 2;
+    if (ImGui::CalcTextSize(hint).x < room) {
+      ImGui::SameLine(0, ImGui::GetFontSize());
+      ImGui::TextDisabled("%s", hint);
+    }
+  }
   float button_w = ImGui::CalcTextSize("PNG").x + ImGui::GetStyle().FramePadding.x * 2;
   ImGui::SameLine(std::max(ImGui::GetContentRegionAvail().x + ImGui::GetCursorPosX() - button_w - 4,
                            ImGui::GetCursorPosX()));
