@@ -221,6 +221,11 @@ void remember_folder(TrainingUi& ui, const std::string& dir);
 SnapshotPtr load_blocking(TrainingUi& ui, const RunSettings& s, double timeout_s);
 SnapshotPtr train_batches_blocking(TrainingUi& ui, int batches, double timeout_s);
 
+// A training lesson's text with its placeholders filled from the loaded model's Keras summary:
+// {params} (total, "350,586,533"), {largest} (the layer with most parameters), {largest.share}
+// ("99.97%"), and per layer {conv2d.filters} / {dense.units} (last dimension), {conv2d.output}
+// ("299×299", or "1000" for a dense layer), {conv2d.params}. Unknown or not yet known: "?".
+std::string fill_lesson_numbers(const std::string& text, const std::string& summary);
 // Loads lessons/training/*.md: first line "# Title", the rest is the text. Sorted by file name.
 std::vector<LessonText> load_training_lessons(const std::string& dir);
 
