@@ -3,12 +3,14 @@
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/fileio.h"
 #include "core/rng.h"
@@ -117,6 +119,46 @@ TEST_CASE("training view after K batches: maps and filters drawn where the layou
   // Left of the maps panel is another panel, not maps: the layout is what the pixels show.
   LayoutRect outside{"", maps->x0 - 200, maps->y0 + 40, maps->x0 - 20, maps->y1 - 40};
   CHECK(stats(s, outside, 68, 1, 84, 60).near < m.near / 10 + 1);
+}
+
+std::vector<const LayoutRect*> training_rects(const Shot& s) {
+  std::vector<const LayoutRect*> out;
+  for (const LayoutRect& r : s.layout.rects)
+    if (r.name.rfind("train.", 0) == 0) out.push_back(&r);
+  return out;
+}
+
+TEST_CASE("training view at 1280x720: panels inside the window, none overlapping; F5 focus fills the screen") {
+  std::string data = make_dataset();
+  Shot s = take("w1280", "--data " + data + " --model small --image-size 32 --batches 4 --size 1280x720");
+  REQUIRE(s.png.width == 1280);
+  std::vector<const LayoutRect*> rects = training_rects(s);
+  CHECK(rects.size() >= 3);  // two columns: a left tab, curves, a right tab
+  for (size_t i = 0; i < rects.size(); ++i) {
+    const LayoutRect& a = *rects[i];
+    INFO(a.name << " [" << a.x0 << ", " << a.y0 << ", " << a.x1 << ", " << a.y1 << "]");
+    CHECK(a.x0 >= 0);
+    CHECK(a.y0 >= 0);
+    CHECK(a.x1 <= 1280);
+    CHECK(a.y1 <= 720);
+    for (size_t j = i + 1; j < rects.size(); ++j) {
+      const LayoutRect& b = *rects[j];
+      bool apart = std::min(a.x1, b.x1) <= std::max(a.x0, b.x0) + 0.5f || std::min(a.y1, b.y1) <= std::max(a.y0, b.y0) + 0.5f;
+      CHECK_MESSAGE(apart, b.name);
+    }
+  }
+  Shot f = take("w1280-focus", "--data " + data + " --model small --image-size 32 --batches 4 --size 1280x720 --tab focus-curves");
+  std::vector<const LayoutRect*> focus = training_rects(f);
+  REQUIRE(focus.size() == 1);
+  const LayoutRect& c = *focus[0];
+  CHECK(c.name == "train.curves");
+  INFO("focus [" << c.x0 << ", " << c.y0 << ", " << c.x1 << ", " << c.y1 << "]");
+  CHECK(c.x0 <= 16);
+  CHECK(c.y0 <= 16);  // no menu bar, no tab bars above it
+  CHECK(c.x1 >= 1280 - 16);
+  CHECK(c.y1 >= 720 - 16);
+  // The curves are drawn there: the training line's blue across the screen.
+  CHECK(stats(f, c, 0, 115, 179).near > 200);
 }
 
 TEST_CASE("training view: a bad dataset folder is a user error, not a crash") {

@@ -1,5 +1,6 @@
 // ui/training/panel_train_curves.cpp — loss and accuracy per epoch (train solid, validation dashed, with markers),
-// the running per-batch loss, axes with ticks and labels, a legend, and the overfitting gap shaded.
+// the running per-batch loss, axes with ticks and labels, legends above the plots (never on the data),
+// and the overfitting gap shaded and sized in the legend.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>

@@ -1,6 +1,7 @@
 // ui/training/panel_train_maps.cpp — the probe image's feature maps: every channel of every conv/pool layer as a
-// grid of GPU colour-mapped tiles (viridis), per-map or per-layer normalisation, click to enlarge, hover
-// for the value; dense layers as bars.
+// grid of GPU colour-mapped tiles (viridis) arranged for the biggest tiles that fit, per-map or per-layer
+// normalisation, click to enlarge (crisp pixels), hover for the value; dense layers as bars, the output's
+// named by class.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -218,8 +219,13 @@ float arrangement_tile(const Snapshot& s, const std::vector<int>& maps, const st
   int lr = (int(shown.size()) + lc - 1) / lc;
   float cw = (w - spacing * (lc - 1)) / lc, ch = (h - spacing * (lr - 1)) / lr - label_h;
   float worst = 1e9f;
-  for (int k : shown) worst = std::min(worst, fit_tiles(s.activations[size_t(maps[size_t(k)])].shape[2], cw, ch, 2).tile);
-  return worst;
+  bool labels_fit = true;
+  for (int k : shown) {
+    const TensorCopy& t = s.activations[size_t(maps[size_t(k)])];
+    worst = std::min(worst, fit_tiles(t.shape[2], cw, ch, 2).tile);
+    labels_fit = labels_fit && layer_label(t, 1e9f).size() == layer_label(t, cw).size();
+  }
+  return labels_fit ? worst : worst * 0.8f;  // whole names are worth slightly smaller tiles
 }
 
 }  // namespace
@@ -254,7 +260,8 @@ void draw_train_maps_panel(TrainingUi& ui) {
   for (int k = 0; k < int(maps.size()); ++k)
     if (ui.map_layer < 0 || ui.map_layer == k) shown.push_back(k);
   float spacing = ImGui::GetFontSize();
-  float grid_h = std::max(avail.y - dense_h - ImGui::GetTextLineHeightWithSpacing() * 2 - 4, line * 4);
+  bool hint = avail.y - dense_h > line * 12;  // the colour key, when it does not squeeze the maps
+  float grid_h = std::max(avail.y - dense_h - (hint ? line * 2 + 4 : 0), line * 3);
   int lc = 1;  // layer columns: the arrangement that gives the smallest layer the biggest tiles
   float best = -1;
   for (int c = 1; c <= int(shown.size()); ++c) {
@@ -275,6 +282,7 @@ void draw_train_maps_panel(TrainingUi& ui) {
     bottom = std::max(bottom, ImGui::GetItemRectMax().y);
   }
   ImGui::SetCursorScreenPos(ImVec2(top.x, bottom + 4));
+  if (!hint) return;
   ImGui::PushTextWrapPos(0);
   ImGui::TextDisabled("Dark = small, yellow = large (%s). Hover for values, click a map to enlarge.",
                       ui.maps_per_layer ? "one range per layer" : "each map its own range");
