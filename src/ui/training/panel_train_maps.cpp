@@ -180,7 +180,7 @@ void draw_layer_grid(TrainingUi& ui, int layer, const TensorCopy& t, LayerMapsGl
     ImGui::PopID();
   }
   int rows = (c + fit.cols - 1) / fit.cols;
-  ImGui::SetCursorScreenPos(ImVec2(start.x, start.y + rows * (tile + gap)));
+  ImGui::SetCursorScreenPos(ImVec2(start.x, start.y + rows * (tile + gap) - gap));
 }
 
 // Dense outputs as bars; wide layers folded to one bar per pixel column (the max of its units). The
@@ -261,7 +261,7 @@ void draw_train_maps_panel(TrainingUi& ui) {
     if (ui.map_layer < 0 || ui.map_layer == k) shown.push_back(k);
   float spacing = ImGui::GetFontSize();
   bool hint = avail.y - dense_h > line * 12;  // the colour key, when it does not squeeze the maps
-  float grid_h = std::max(avail.y - dense_h - (hint ? line * 2 + 4 : 0), line * 3);
+  float grid_h = std::max(avail.y - dense_h - (hint ? line * 2 + 4 : 0) - 2, line * 3);
   int lc = 1;  // layer columns: the arrangement that gives the smallest layer the biggest tiles
   float best = -1;
   for (int c = 1; c <= int(shown.size()); ++c) {
@@ -281,8 +281,8 @@ void draw_train_maps_panel(TrainingUi& ui) {
     ImGui::EndGroup();
     bottom = std::max(bottom, ImGui::GetItemRectMax().y);
   }
+  if (!hint) return;  // the cursor stays on the last row: no scrollbar for a few pixels
   ImGui::SetCursorScreenPos(ImVec2(top.x, bottom + 4));
-  if (!hint) return;
   ImGui::PushTextWrapPos(0);
   ImGui::TextDisabled("Dark = small, yellow = large (%s). Hover for values, click a map to enlarge.",
                       ui.maps_per_layer ? "one range per layer" : "each map its own range");

@@ -73,7 +73,8 @@ void gallery(TrainingUi& ui, const Snapshot& s) {
   ImGui::PopTextWrapPos();
   ImGui::BeginChild("gallery", ImVec2(0, 0), false);
   // A fixed grid: each cell is a thumbnail and two caption lines, as wide as the longest label.
-  float side = std::floor(ImGui::GetFontSize() * 3.6f);
+  float em = ImGui::GetFontSize();  // bigger thumbnails when the panel has the room (F5)
+  float side = std::floor(std::clamp(ImGui::GetContentRegionAvail().x / 12, 3.6f * em, 7 * em));
   float label_w = 0;
   for (const std::string& n : s.class_names) label_w = std::max(label_w, ImGui::CalcTextSize(("true: " + n).c_str()).x);
   float cell_w = std::max(side, label_w) + ImGui::GetFontSize(), th = ImGui::GetTextLineHeightWithSpacing();
