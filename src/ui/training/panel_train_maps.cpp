@@ -135,18 +135,6 @@ TileFit fit_tiles(int c, float w, float h, float gap) {
   return best;
 }
 
-// `text` shortened with "…" to `w` pixels: a label never runs into its neighbour.
-std::string fit_text(std::string text, float w) {
-  if (ImGui::CalcTextSize(text.c_str()).x <= w) return text;
-  while (!text.empty()) {
-    size_t cut = text.size() - 1;
-    while (cut > 0 && (text[cut] & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
-    text.resize(cut);
-    if (ImGui::CalcTextSize((text + "…").c_str()).x <= w) break;
-  }
-  return text + "…";
-}
-
 // "conv2d 8@64×64" (8 maps of 64×64).
 std::string layer_label(const TensorCopy& t, float w) {
   char buf[96];

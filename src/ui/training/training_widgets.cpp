@@ -84,6 +84,18 @@ std::vector<double> nice_ticks(double lo, double hi, int count) {
   return out;
 }
 
+// `text` shortened with "…" to `w` pixels: a label never runs into its neighbour.
+std::string fit_text(std::string text, float w) {
+  if (ImGui::CalcTextSize(text.c_str()).x <= w) return text;
+  while (!text.empty()) {
+    size_t cut = text.size() - 1;
+    while (cut > 0 && (text[cut] & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
+    text.resize(cut);
+    if (ImGui::CalcTextSize((text + "…").c_str()).x <= w) break;
+  }
+  return text + "…";
+}
+
 std::string class_name(const Snapshot& s, int label) {
   if (label >= 0 && size_t(label) < s.class_names.size()) return s.class_names[size_t(label)];
   return "class " + std::to_string(label);
