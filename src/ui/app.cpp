@@ -123,6 +123,7 @@ TrainingUi& ensure_training(App& app) {
     app.training = create_training_ui(default_lesson_dir(), recent);
   }
   prepare_training(*app.training, app.photo.gl, export_dir(app));
+  app.training->mono = app.fonts.small;  // rebuilt with the text size: set every frame
   return *app.training;
 }
 

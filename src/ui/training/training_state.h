@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "gfx/featuremap.h"
+
+struct ImFont;
 #include "gfx/texture.h"
 #include "train/worker.h"
 
@@ -144,6 +146,7 @@ struct TrainingUi {
   std::string export_panel, export_path;
   std::vector<PanelRect> rects;    // this frame's panel rectangles
   std::string export_dir;          // where panel PNGs, CSVs and checkpoints go by default
+  ImFont* mono = nullptr;          // a monospaced font at the body's size (the window sets it), for tables
   int focus = -1;                  // F5: index into training_focus_panels() shown full screen, -1 none
   int focus_last = 0;              // the panel F5 shows again
   bool select_tab = false;         // select the Training workspace tab once (screenshots)
