@@ -195,6 +195,7 @@ void draw_train_controls_panel(TrainingUi& ui) {
   draw_progress(s);
   ImGui::Separator();
   draw_files(ui, s);
+  ui.controls_h = ImGui::GetCursorPosY() + ImGui::GetStyle().WindowPadding.y;  // what it needs, for the layout
 }
 
 }  // namespace cnnlab

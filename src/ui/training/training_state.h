@@ -146,6 +146,7 @@ struct TrainingUi {
   std::string export_panel, export_path;
   std::vector<PanelRect> rects;    // this frame's panel rectangles
   std::string export_dir;          // where panel PNGs, CSVs and checkpoints go by default
+  float controls_h = 0;            // the Run panel's content height in the last frame (layout)
   ImFont* mono = nullptr;          // a monospaced font at the body's size (the window sets it), for tables
   int focus = -1;                  // F5: index into training_focus_panels() shown full screen, -1 none
   int focus_last = 0;              // the panel F5 shows again
