@@ -161,6 +161,26 @@ TEST_CASE("training view at 1280x720: panels inside the window, none overlapping
   CHECK(stats(f, c, 0, 115, 179).near > 200);
 }
 
+TEST_CASE("training view: an enlarged feature map shows crisp texels (GL_NEAREST), not a smoothed blur") {
+  std::string data = make_dataset();
+  // 32×32 map 0 of conv2d, enlarged to ~600 px on a 1280×720 screen: ~19 px per texel.
+  Shot s = take("enlarged", "--data " + data + " --model small --image-size 32 --batches 2 --size 1280x720 --tab focus-maps,enlarge0");
+  const LayoutRect* maps = rect(s, "train.maps");
+  REQUIRE(maps);
+  // Along one row through the map's middle, colour changes only where one texel meets the next
+  // (≤ 400 / 19 + 1 ≈ 22); linear filtering changes colour at almost every pixel.
+  int y = int((maps->y0 + maps->y1) / 2), changes = 0, x0 = int(maps->x0) + 20;
+  REQUIRE(x0 + 400 < s.png.width);
+  for (int x = x0 + 1; x < x0 + 400; ++x) {
+    const uint8_t* a = &s.png.pixels[(size_t(y) * s.png.width + x - 1) * s.png.channels];
+    const uint8_t* b = &s.png.pixels[(size_t(y) * s.png.width + x) * s.png.channels];
+    changes += a[0] != b[0] || a[1] != b[1] || a[2] != b[2];
+  }
+  INFO("colour changes along 400 px: " << changes);
+  CHECK(changes >= 5);   // the map is there (not a blank panel)
+  CHECK(changes <= 30);  // and made of whole texels
+}
+
 TEST_CASE("training view: a bad dataset folder is a user error, not a crash") {
   std::string cmd = std::string(CNNLAB_EXE) + " screenshot --view training --data /nonexistent/cnnlab --out " +
                     CNNLAB_PIXELS_OUT + "/bad.png 2>/dev/null";
