@@ -61,7 +61,7 @@ void register_gui_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--image-size", options->train_image_size, "--view training: image size (default: the preset's)");
   cmd->add_option("--batches", options->train_batches, "--view training: batches to train before the shot")->check(CLI::Range(0, 100000));
   cmd->add_flag("--evaluate", options->train_evaluate, "--view training: evaluate the test split before the shot");
-  cmd->add_option("--tab", options->train_tab, "--view training: comma list of side tabs (predictions, confusion, model, lesson) and toggles (delta, perlayer, layerN, enlargeN, mistakes, test)");
+  cmd->add_option("--tab", options->train_tab, "--view training: comma list of side tabs (predictions, confusion, model, lesson) and toggles (delta, perlayer, layerN, enlargeN, mistakes, test); focus-NAME shows one panel full screen as F5 does (curves, maps, filters, predictions, confusion, model)");
   cmd->callback([options, size, &exit_code] {
     if (!parse_size(*size, options->width, options->height)) {
       std::fprintf(stderr, "cnnlab screenshot: --size must look like 1920x1080 (64 to 8192 each)\n");

@@ -48,4 +48,13 @@ std::string format_progress(const ProgressLine& p) {
   return s;
 }
 
+std::string format_stopped(int epochs_done, int epochs, int batch, int num_batches) {
+  const std::string kept = ": weights and history kept";
+  if (batch > 0)
+    return "Stopped in epoch " + std::to_string(epochs_done + 1) + " of " + std::to_string(epochs) + ", after batch " +
+           std::to_string(batch) + " of " + std::to_string(num_batches) + kept;
+  if (epochs_done == 0) return "Stopped before the first batch" + kept;
+  return "Stopped after epoch " + std::to_string(epochs_done) + " of " + std::to_string(epochs) + kept;
+}
+
 }  // namespace cnnlab

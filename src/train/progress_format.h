@@ -22,6 +22,10 @@ struct ProgressLine {
 };
 std::string format_progress(const ProgressLine& p);
 
+// What Stop says, counting exactly: "Stopped in epoch 8 of 25, after batch 12 of 12: weights and
+// history kept" (mid-epoch), "Stopped after epoch 7 of 25: …" (between epochs).
+std::string format_stopped(int epochs_done, int epochs, int batch, int num_batches);
+
 // Keras's duration forms: "21s" under a minute (rounded), "1:05" under an hour, "1:02:03" beyond.
 std::string format_duration(double seconds);
 

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "nn/serialize.h"
+#include "train/progress_format.h"
 #include "train/trainer.h"
 
 namespace cnnlab {
@@ -246,8 +247,7 @@ void TrainingWorker::Impl::stop() {
   cur.state = RunState::Done;
   // cur.batch still counts the finished epoch's batches until the next one begins.
   int open_batches = trainer->epoch_started() ? cur.batch : 0;
-  cur.status = "Stopped after " + std::to_string(trainer->epoch()) + " epoch(s) and " +
-               std::to_string(open_batches) + " batch(es): weights and history kept";
+  cur.status = format_stopped(trainer->epoch(), cur.epochs, open_batches, cur.num_batches);
   capture_weights(cur.conv_kernels);  // the last batches' publish may have been skipped
   capture_probe();
   publish();

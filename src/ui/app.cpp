@@ -99,6 +99,7 @@ TrainingUi& ensure_training(App& app) {
     app.training = create_training_ui(default_lesson_dir(), recent);
   }
   prepare_training(*app.training, app.photo.gl, export_dir(app));
+  app.training->mono = app.fonts.small;  // rebuilt with the text size: set every frame
   return *app.training;
 }
 
@@ -115,11 +116,16 @@ void draw_app(App& app) {
   ImGui::SetNextWindowSize(viewport->WorkSize);
   ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                            ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
-  if (!app.presentation) flags |= ImGuiWindowFlags_MenuBar;
+  // F5 on the Training tab: the focused panel takes the whole window (no menu, no tabs).
+  bool training_focus = !app.presentation && app.workspace == Workspace::Training && app.training &&
+                        training_focus_active(*app.training);
+  if (!app.presentation && !training_focus) flags |= ImGuiWindowFlags_MenuBar;
   ImGui::PushFont(app.fonts.body);
   ImGui::Begin("cnnlab", nullptr, flags);
   if (app.presentation) {
     draw_stage(app);
+  } else if (training_focus) {
+    draw_training_workspace(app);
   } else {
     draw_menu_bar(app);
     if (ImGui::BeginTabBar("workspaces")) {

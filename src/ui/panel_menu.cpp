@@ -68,8 +68,10 @@ void draw_menu_hint(const App& app) {
   char scale[32];
   std::snprintf(scale, sizeof scale, "text ×%.2g", app.settings.font_scale);
   std::string hint;
-  const char* parts[] = {scale, "←/→ PgUp/PgDn step", "Space play", "F5 presentation"};
-  for (const char* part : parts) {
+  const bool training = app.workspace == Workspace::Training;
+  const char* lesson_parts[] = {scale, "←/→ PgUp/PgDn step", "Space play", "F5 presentation"};
+  const char* training_parts[] = {scale, "F5 one panel full screen", "PgUp/PgDn next panel", "Ctrl+S panel PNG"};
+  for (const char* part : training ? training_parts : lesson_parts) {
     std::string next = hint + "   " + part;
     if (ImGui::CalcTextSize(next.c_str()).x > ImGui::GetContentRegionAvail().x) break;
     hint = next;

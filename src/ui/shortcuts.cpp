@@ -5,11 +5,13 @@
 // Keys: →/← step (Shift: a row), PageDown/PageUp (presenter clickers) and Enter/Backspace (outside
 // text boxes) step like →/←, Home/End, Space play, P predict, Esc leaves predict mode (else
 // presentation), F5 presentation, F11 fullscreen, Ctrl+=/-/0 text size, Ctrl+S export the view,
-// Ctrl+Shift+S export the whole window, Ctrl+Q quit.
+// Ctrl+Shift+S export the whole window, Ctrl+Q quit. On the Training tab: F5 one panel full
+// screen, PageDown/PageUp and →/← the next/previous panel, Esc back.
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>  // key codes only: the queue holds GLFW key codes
 
 #include "ui/app.h"
+#include "ui/training/training_state.h"
 
 namespace cnnlab {
 
@@ -109,6 +111,36 @@ void toggle_key(App& app, const KeyEvent& e, KeyOwner owner) {
   }
 }
 
+// The Training tab (not the lesson's presentation): F5 shows one panel full screen, PageDown/PageUp
+// and →/← cycle the panels, Esc leaves. Returns whether the key was the Training tab's.
+bool training_key(App& app, const KeyEvent& e, KeyOwner owner) {
+  if (app.presentation || app.workspace != Workspace::Training || !app.training) return false;
+  TrainingUi& t = *app.training;
+  bool arrows = owner != KeyOwner::TextBox;
+  switch (e.key) {
+    case GLFW_KEY_F5:
+      if (!e.repeat) training_toggle_focus(t);
+      return true;
+    case GLFW_KEY_ESCAPE:
+      if (!e.repeat && training_focus_active(t)) training_leave_focus(t);
+      return !e.repeat && owner != KeyOwner::TextBox;
+    case GLFW_KEY_PAGE_DOWN:
+      training_focus_next(t);
+      return true;
+    case GLFW_KEY_PAGE_UP:
+      training_focus_prev(t);
+      return true;
+    case GLFW_KEY_RIGHT:
+      if (arrows) training_focus_next(t);
+      return arrows;
+    case GLFW_KEY_LEFT:
+      if (arrows) training_focus_prev(t);
+      return arrows;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 void apply_key(App& app, const KeyEvent& e) {
@@ -123,6 +155,7 @@ void apply_key(App& app, const KeyEvent& e) {
       app.keyboard.submit_answer = true;  // the box checks what it holds after this frame's typing
     return;
   }
+  if (training_key(app, e, owner)) return;
   if (step_key(app, e, owner) || e.repeat) return;
   toggle_key(app, e, owner);
   // The box is gone once predict mode is off: later keys in the queue are shortcuts again.

@@ -3,12 +3,14 @@
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/fileio.h"
 #include "core/rng.h"
@@ -117,6 +119,66 @@ TEST_CASE("training view after K batches: maps and filters drawn where the layou
   // Left of the maps panel is another panel, not maps: the layout is what the pixels show.
   LayoutRect outside{"", maps->x0 - 200, maps->y0 + 40, maps->x0 - 20, maps->y1 - 40};
   CHECK(stats(s, outside, 68, 1, 84, 60).near < m.near / 10 + 1);
+}
+
+std::vector<const LayoutRect*> training_rects(const Shot& s) {
+  std::vector<const LayoutRect*> out;
+  for (const LayoutRect& r : s.layout.rects)
+    if (r.name.rfind("train.", 0) == 0) out.push_back(&r);
+  return out;
+}
+
+TEST_CASE("training view at 1280x720: panels inside the window, none overlapping; F5 focus fills the screen") {
+  std::string data = make_dataset();
+  Shot s = take("w1280", "--data " + data + " --model small --image-size 32 --batches 4 --size 1280x720");
+  REQUIRE(s.png.width == 1280);
+  std::vector<const LayoutRect*> rects = training_rects(s);
+  CHECK(rects.size() >= 3);  // two columns: a left tab, curves, a right tab
+  for (size_t i = 0; i < rects.size(); ++i) {
+    const LayoutRect& a = *rects[i];
+    INFO(a.name << " [" << a.x0 << ", " << a.y0 << ", " << a.x1 << ", " << a.y1 << "]");
+    CHECK(a.x0 >= 0);
+    CHECK(a.y0 >= 0);
+    CHECK(a.x1 <= 1280);
+    CHECK(a.y1 <= 720);
+    for (size_t j = i + 1; j < rects.size(); ++j) {
+      const LayoutRect& b = *rects[j];
+      bool apart = std::min(a.x1, b.x1) <= std::max(a.x0, b.x0) + 0.5f || std::min(a.y1, b.y1) <= std::max(a.y0, b.y0) + 0.5f;
+      CHECK_MESSAGE(apart, b.name);
+    }
+  }
+  Shot f = take("w1280-focus", "--data " + data + " --model small --image-size 32 --batches 4 --size 1280x720 --tab focus-curves");
+  std::vector<const LayoutRect*> focus = training_rects(f);
+  REQUIRE(focus.size() == 1);
+  const LayoutRect& c = *focus[0];
+  CHECK(c.name == "train.curves");
+  INFO("focus [" << c.x0 << ", " << c.y0 << ", " << c.x1 << ", " << c.y1 << "]");
+  CHECK(c.x0 <= 16);
+  CHECK(c.y0 <= 16);  // no menu bar, no tab bars above it
+  CHECK(c.x1 >= 1280 - 16);
+  CHECK(c.y1 >= 720 - 16);
+  // The curves are drawn there: the training line's blue across the screen.
+  CHECK(stats(f, c, 0, 115, 179).near > 200);
+}
+
+TEST_CASE("training view: an enlarged feature map shows crisp texels (GL_NEAREST), not a smoothed blur") {
+  std::string data = make_dataset();
+  // 32×32 map 0 of conv2d, enlarged to ~600 px on a 1280×720 screen: ~19 px per texel.
+  Shot s = take("enlarged", "--data " + data + " --model small --image-size 32 --batches 2 --size 1280x720 --tab focus-maps,enlarge0");
+  const LayoutRect* maps = rect(s, "train.maps");
+  REQUIRE(maps);
+  // Along one row through the map's middle, colour changes only where one texel meets the next
+  // (≤ 400 / 19 + 1 ≈ 22); linear filtering changes colour at almost every pixel.
+  int y = int((maps->y0 + maps->y1) / 2), changes = 0, x0 = int(maps->x0) + 20;
+  REQUIRE(x0 + 400 < s.png.width);
+  for (int x = x0 + 1; x < x0 + 400; ++x) {
+    const uint8_t* a = &s.png.pixels[(size_t(y) * s.png.width + x - 1) * s.png.channels];
+    const uint8_t* b = &s.png.pixels[(size_t(y) * s.png.width + x) * s.png.channels];
+    changes += a[0] != b[0] || a[1] != b[1] || a[2] != b[2];
+  }
+  INFO("colour changes along 400 px: " << changes);
+  CHECK(changes >= 5);   // the map is there (not a blank panel)
+  CHECK(changes <= 30);  // and made of whole texels
 }
 
 TEST_CASE("training view: a bad dataset folder is a user error, not a crash") {

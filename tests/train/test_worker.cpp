@@ -11,6 +11,7 @@
 #include "data/image.h"
 #include "nn/serialize.h"
 #include "test_tmp.h"
+#include "train/progress_format.h"
 #include "train/worker.h"
 
 using namespace cnnlab;
@@ -85,6 +86,14 @@ SnapshotPtr reference_run(const std::string& dir, int epochs) {
 
 }  // namespace
 
+TEST_CASE("stop message: which epoch, which batch, exactly (not 'after 7 epoch(s) and 12 batch(es)')") {
+  // 7 epochs done, the 8th ran all 12 of its batches but has not closed (validation pending).
+  CHECK(format_stopped(7, 25, 12, 12) == "Stopped in epoch 8 of 25, after batch 12 of 12: weights and history kept");
+  CHECK(format_stopped(0, 3, 1, 5) == "Stopped in epoch 1 of 3, after batch 1 of 5: weights and history kept");
+  CHECK(format_stopped(7, 25, 0, 12) == "Stopped after epoch 7 of 25: weights and history kept");
+  CHECK(format_stopped(0, 25, 0, 12) == "Stopped before the first batch: weights and history kept");
+}
+
 TEST_CASE("worker: load, one batch, start, pause, stop, reset, finish") {
   test::TempDir tmp("worker");
   std::string dir = make_folder(tmp);
@@ -132,7 +141,8 @@ TEST_CASE("worker: load, one batch, start, pause, stop, reset, finish") {
   s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done; }, kTimeout);
   CHECK(s->history.epochs.size() == 1);
   CHECK(s->batch == 1);
-  CHECK(s->status == "Stopped after 1 epoch(s) and 1 batch(es): weights and history kept");
+  CHECK(s->status == "Stopped in epoch 2 of " + std::to_string(s->epochs) + ", after batch 1 of " +
+                         std::to_string(s->num_batches) + ": weights and history kept");
   CHECK(s->conv_kernels[0].values != init);
 
   // Reset: same seed → the same initial weights; history cleared.
@@ -216,7 +226,7 @@ TEST_CASE("worker: Stop arriving with an epoch's last batch stops after that epo
   CHECK(s->batch_losses.size() == per_epoch);
   CHECK(s->epoch == 1);
   // Regression: said "1 epoch(s) and 5 batch(es)", counting the finished epoch's batches twice.
-  CHECK(s->status == "Stopped after 1 epoch(s) and 0 batch(es): weights and history kept");
+  CHECK(s->status == "Stopped after epoch 1 of " + std::to_string(s->epochs) + ": weights and history kept");
   // Regression: the epoch-end publish was skipped for the queued Stop, and Stop kept stale kernels.
   std::string path = tmp / "stopped.safetensors";
   send_and_wait(w, {Command::SaveCheckpoint, {}, path}, "Saved ");

@@ -236,4 +236,23 @@ TEST_CASE("export: in the Training tab Ctrl+S asks for the focused panel (the cu
   CHECK(app.requests.exports[0].path.rfind(tmp / "training/window-", 0) == 0);
 }
 
+TEST_CASE("input: on the Training tab F5 shows one panel, clicker keys and arrows cycle, Esc leaves") {
+  App app;
+  Headless h(app);
+  open_first(app);
+  app.training = std::make_unique<TrainingUi>();  // no worker: nothing trains
+  app.workspace = Workspace::Training;
+  const std::vector<std::string>& panels = training_focus_panels();
+  REQUIRE(panels.size() >= 3);
+  for (int key : {GLFW_KEY_F5, GLFW_KEY_PAGE_DOWN, GLFW_KEY_PAGE_DOWN, GLFW_KEY_PAGE_UP, GLFW_KEY_RIGHT})
+    app.keyboard.queue.push({key});
+  handle_shortcuts(app);  // all five in one frame, in order: panel 0 → 1 → 2 → 1 → 2
+  CHECK(training_focus_name(*app.training) == panels[2]);
+  CHECK_FALSE(app.presentation);  // F5 here is the panel view, not the lesson's presentation
+  CHECK(app.view.step == 0);      // nor did the lesson step
+  app.keyboard.queue.push({GLFW_KEY_ESCAPE});
+  handle_shortcuts(app);
+  CHECK_FALSE(training_focus_active(*app.training));
+}
+
 }  // namespace cnnlab

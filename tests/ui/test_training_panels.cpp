@@ -5,12 +5,14 @@
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
 #include "core/fileio.h"
 #include "core/rng.h"
 #include "data/image.h"
+#include "nn/model.h"
 #include "ui/training/frame_pacing.h"
 #include "ui/training/training_panels.h"
 #include "test_tmp.h"
@@ -101,6 +103,33 @@ void workspace_frame(TrainingUi& ui, const std::string& export_dir) {
 
 std::string source(const std::string& rel) { return std::string(CNNLAB_SOURCE_DIR) + "/" + rel; }
 
+// The app's look at a zoom: DejaVu 18 px × zoom there, ImGui's 13 px font here, so the headless
+// font is scaled to the same pixel height; spacing scaled as apply_theme does.
+void set_zoom(float zoom) {
+  ImGui::GetStyle() = ImGuiStyle();
+  ImGui::GetStyle().ScaleAllSizes(zoom);
+  ImGui::GetIO().FontGlobalScale = 18.0f * zoom / 13.0f;
+}
+
+bool overlap(const PanelRect& a, const PanelRect& b) {
+  return std::min(a.x1, b.x1) - std::max(a.x0, b.x0) > 0.5f && std::min(a.y1, b.y1) - std::max(a.y0, b.y0) > 0.5f;
+}
+
+// This frame's panels lie inside the display and do not overlap one another.
+void check_rects(const TrainingUi& ui, float w, float h) {
+  for (size_t i = 0; i < ui.rects.size(); ++i) {
+    const PanelRect& r = ui.rects[i];
+    INFO(r.name << " [" << r.x0 << ", " << r.y0 << ", " << r.x1 << ", " << r.y1 << "]");
+    CHECK(r.x0 >= -0.5f);
+    CHECK(r.y0 >= -0.5f);
+    CHECK(r.x1 <= w + 0.5f);
+    CHECK(r.y1 <= h + 0.5f);
+    CHECK(r.x1 - r.x0 > 100);
+    CHECK(r.y1 - r.y0 > 100);
+    for (size_t j = i + 1; j < ui.rects.size(); ++j) CHECK_MESSAGE(!overlap(r, ui.rects[j]), ui.rects[j].name);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("training panels: every panel draws a fake snapshot, and an empty one, without GL") {
@@ -155,6 +184,110 @@ TEST_CASE("training workspace: all panels laid out side by side; tabs switch; PN
   // Without GL nothing was uploaded.
   CHECK(ui.gl.map_uploads == 0);
   CHECK(ui.gl.kernel_uploads == 0);
+}
+
+TEST_CASE("training workspace at projector sizes and zooms: a layout that fits, every panel drawn, none overlapping") {
+  HeadlessImGui imgui;
+  test::TempDir tmp("training_sizes");
+  TrainingUi ui;
+  ui.snap = fake_snapshot();
+  ui.lessons = load_training_lessons(source("lessons/training"));
+  const char* panels[] = {"controls", "curves", "maps", "filters", "predictions", "confusion", "model", "lesson"};
+  struct Case {
+    float w, h, zoom;
+    TrainingLayout layout;
+  };
+  // The content region is the display minus the window padding (the app's menu and tab bars take
+  // a little more): 1280×720 at text ×1 is two columns, 1920×1080 three, text ×2 at 1280 all tabs.
+  const Case cases[] = {{1280, 720, 1, TrainingLayout::TwoColumns},     {1280, 720, 1.5f, TrainingLayout::Tabs},
+                        {1280, 720, 2, TrainingLayout::Tabs},           {1366, 768, 1, TrainingLayout::TwoColumns},
+                        {1366, 768, 1.5f, TrainingLayout::Tabs},        {1366, 768, 2, TrainingLayout::Tabs},
+                        {1920, 1080, 1, TrainingLayout::ThreeColumns},  {1920, 1080, 1.5f, TrainingLayout::TwoColumns},
+                        {1920, 1080, 2, TrainingLayout::Tabs},          {2560, 1440, 1, TrainingLayout::ThreeColumns},
+                        {2560, 1440, 1.5f, TrainingLayout::ThreeColumns}, {2560, 1440, 2, TrainingLayout::TwoColumns}};
+  for (const Case& c : cases) {
+    INFO(c.w << "x" << c.h << " text x" << c.zoom);
+    ImGui::GetIO().DisplaySize = ImVec2(c.w, c.h);
+    set_zoom(c.zoom);
+    float pad = ImGui::GetStyle().WindowPadding.x;
+    CHECK(training_layout(c.w - 2 * pad, c.h - 2 * pad, 18 * c.zoom) == c.layout);
+    for (const char* name : panels) {  // bring each panel's tab forward, then look at the frame
+      ui.force_tab = name;
+      for (int f = 0; f < 2; ++f) workspace_frame(ui, tmp / "exports");
+      INFO("showing " << name);
+      CHECK(find_panel_rect(ui, name) != nullptr);
+      check_rects(ui, c.w, c.h);
+    }
+  }
+  set_zoom(1);
+}
+
+TEST_CASE("training focus (F5): one panel fills the region; PageDown/PageUp cycle and wrap; Esc leaves") {
+  HeadlessImGui imgui;
+  test::TempDir tmp("training_focus");
+  TrainingUi ui;
+  ui.snap = fake_snapshot();
+  ImGui::GetIO().DisplaySize = ImVec2(1280, 720);
+  const std::vector<std::string> order{"curves", "maps", "filters", "predictions", "confusion", "model"};
+  CHECK(training_focus_panels() == order);
+  training_focus_next(ui);  // not focused: nothing to cycle
+  CHECK_FALSE(training_focus_active(ui));
+  training_toggle_focus(ui);
+  REQUIRE(training_focus_active(ui));
+  for (size_t k = 0; k <= order.size(); ++k) {  // every panel, and back round to the first
+    CHECK(training_focus_name(ui) == order[k % order.size()]);
+    for (int f = 0; f < 2; ++f) workspace_frame(ui, tmp / "exports");
+    REQUIRE(ui.rects.size() == 1);
+    const PanelRect& r = ui.rects[0];
+    CHECK(r.name == order[k % order.size()]);
+    CHECK((r.x1 - r.x0) * (r.y1 - r.y0) > 0.95f * 1280 * 720 * 0.97f);  // the window less its padding
+    training_focus_next(ui);
+  }
+  training_focus_prev(ui);
+  training_focus_prev(ui);
+  CHECK(training_focus_name(ui) == "model");  // wrapped backwards past the first
+  training_leave_focus(ui);                   // Esc
+  CHECK_FALSE(training_focus_active(ui));
+  CHECK(training_focus_name(ui) == "");
+  training_toggle_focus(ui);  // F5 again: back to the panel last shown
+  CHECK(training_focus_name(ui) == "model");
+  training_toggle_focus(ui);
+  CHECK_FALSE(training_focus_active(ui));
+  CHECK(training_focus_set(ui, "filters"));
+  CHECK(training_focus_name(ui) == "filters");
+  CHECK_FALSE(training_focus_set(ui, "nonsense"));
+  for (int f = 0; f < 2; ++f) workspace_frame(ui, tmp / "exports");
+  REQUIRE(ui.rects.size() == 1);
+  CHECK(ui.rects[0].name == "filters");
+}
+
+TEST_CASE("training lessons: placeholders take the loaded model's numbers from its summary") {
+  std::string small = build_preset("small", 64, 5).summary_table();
+  CHECK(fill_lesson_numbers("{conv2d.filters} maps of {conv2d.output}", small) == "8 maps of 64×64");
+  CHECK(fill_lesson_numbers("pool: {max_pooling2d.output}, then {conv2d_1.filters} maps, {max_pooling2d_1.output}", small) ==
+        "pool: 32×32, then 16 maps, 16×16");
+  CHECK(fill_lesson_numbers("{params} weights; {largest.share} in {largest}", small) ==
+        "264,309 weights; 99.21% in dense");
+  CHECK(fill_lesson_numbers("{dense.units} units, {dense_1.output} outputs, {conv2d_1.params}", small) ==
+        "64 units, 5 outputs, 1,168");
+  std::string course = course_model(299, 5).summary_table();
+  CHECK(fill_lesson_numbers("{conv2d.filters} maps of {conv2d.output}; {max_pooling2d_1.output}", course) ==
+        "32 maps of 299×299; 74×74");
+  CHECK(fill_lesson_numbers("{params}, {largest.share} in {largest}", course) == "350,586,533, 99.97% in dense");
+  // Unknown layers and no model yet: a question mark; braces that are not placeholders stay.
+  CHECK(fill_lesson_numbers("{conv2d_9.filters} and {params}", "") == "? and ?");
+  CHECK(fill_lesson_numbers("a set {1, 2} and {} and {Conv}", small) == "a set {1, 2} and {} and {Conv}");
+  // The shipped lessons resolve every placeholder for the presets the classroom uses.
+  for (const LessonText& l : load_training_lessons(source("lessons/training")))
+    for (const std::string& summary : {small, course}) {
+      INFO(l.id);
+      std::string filled = fill_lesson_numbers(l.text, summary);  // no '?' added, no brace left
+      CHECK(std::count(filled.begin(), filled.end(), '?') == std::count(l.text.begin(), l.text.end(), '?'));
+      CHECK(filled.find('{') == std::string::npos);
+    }
+  std::vector<LessonText> lessons = load_training_lessons(source("lessons/training"));
+  REQUIRE(!lessons.empty());
+  CHECK(fill_lesson_numbers(lessons[0].text, small).find("8 maps of 64×64") != std::string::npos);
 }
 
 TEST_CASE("atlases: feature maps tiled channel by channel, ranges per map and per layer") {

@@ -26,7 +26,10 @@ void draw_train_confusion_panel(TrainingUi& ui) {
   for (const std::string& n : s.class_names) label_w = std::max(label_w, ImGui::CalcTextSize(n.c_str()).x);
   ImVec2 avail = ImGui::GetContentRegionAvail();
   float th = ImGui::GetTextLineHeight();
-  float cell = std::floor(std::clamp(std::min((avail.x - label_w - th * 2) / k, (avail.y * 0.62f - th * 2) / k), 22.0f, 80.0f));
+  bool listing = ui.confusion_row >= 0 && ui.confusion_col >= 0;  // the cell's images need room below
+  float share = listing ? 0.62f : 0.9f;
+  float cell = std::floor(std::clamp(std::min((avail.x - label_w - th * 2) / k, (avail.y * share - th * 4) / k), 22.0f,
+                                     std::max(80.0f, ImGui::GetFontSize() * 5)));
   ImVec2 o = ImGui::GetCursorScreenPos();
   ImDrawList* dl = ImGui::GetWindowDrawList();
   ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
@@ -58,11 +61,17 @@ void draw_train_confusion_panel(TrainingUi& ui) {
   }
   // "true ↓" written beside the rows.
   dl->AddText(ImVec2(o.x, g0.y - th * 1.2f), text, "true ↓");
+  // Column names centred under their columns; when they are wider than a cell, every other one a
+  // line lower (two cells of room each), shortened only if even that is too little.
+  float name_w = 0;
+  for (const std::string& n : s.class_names) name_w = std::max(name_w, ImGui::CalcTextSize(n.c_str()).x);
+  bool stagger = name_w > cell - 6;
   for (int c = 0; c < k; ++c) {
-    std::string n = s.class_names[size_t(c)].substr(0, std::max(1, int(cell / (th * 0.55f))));
-    dl->AddText(ImVec2(g0.x + c * cell + 2, g0.y + k * cell + 2), text, n.c_str());
+    std::string n = fit_text(s.class_names[size_t(c)], stagger ? 2 * cell - 6 : cell - 6);
+    float x = g0.x + c * cell + (cell - 2 - ImGui::CalcTextSize(n.c_str()).x) / 2;
+    dl->AddText(ImVec2(x, g0.y + k * cell + 2 + (stagger && c % 2 ? th : 0)), text, n.c_str());
   }
-  ImGui::SetCursorScreenPos(ImVec2(o.x, g0.y + k * cell + th * 1.6f));
+  ImGui::SetCursorScreenPos(ImVec2(o.x, g0.y + k * cell + th * (stagger ? 2.6f : 1.6f)));
   if (ui.confusion_row >= 0 && ui.confusion_row < k && ui.confusion_col >= 0 && ui.confusion_col < k) {
     ImGui::Text("True %s, predicted %s:", s.class_names[size_t(ui.confusion_row)].c_str(), s.class_names[size_t(ui.confusion_col)].c_str());
     int n = 0;

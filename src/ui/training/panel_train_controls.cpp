@@ -4,6 +4,7 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 
 #include "core/sysinfo.h"
@@ -52,16 +53,25 @@ void draw_settings(TrainingUi& ui, const Snapshot& s) {
       if (ImGui::Selectable(ui.presets[size_t(i)].label.c_str(), i == f.choice)) f.choice = i;
     ImGui::EndCombo();
   }
-  float half = ImGui::GetContentRegionAvail().x * 0.5f - 4;
-  ImGui::PushItemWidth(half * 0.45f);
+  // Two fields a row while both labels fit beside their boxes, else one a row: a label never runs
+  // into the next box.
+  float avail = ImGui::GetContentRegionAvail().x, em = ImGui::GetFontSize();
+  float label_w = ImGui::CalcTextSize("learning rate").x + ImGui::GetStyle().ItemInnerSpacing.x;
+  float box_w = std::max(4.5f * em, std::min(8 * em, avail * 0.5f - label_w - em));
+  bool pairs = 2 * (box_w + label_w) + em <= avail;
+  float second = box_w + label_w + em;  // where the second field of a row starts
+  ImGui::PushItemWidth(box_w);
+  auto next = [&](bool right) {
+    if (right && pairs) ImGui::SameLine(ImGui::GetCursorStartPos().x + second);
+  };
   ImGui::InputInt("epochs", &f.epochs, 0);
-  ImGui::SameLine(half + 8);
+  next(true);
   ImGui::InputInt("batch size", &f.batch_size, 0);
   ImGui::InputFloat("learning rate", &f.learning_rate, 0, 0, "%.5f");
-  ImGui::SameLine(half + 8);
+  next(true);
   ImGui::InputInt("seed", &f.seed, 0);
   ImGui::InputInt("threads", &f.threads, 0);
-  ImGui::SameLine(half + 8);
+  next(true);
   ImGui::InputInt("refresh", &f.refresh, 0);
   ImGui::PopItemWidth();
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Publish snapshots every N batches (views update then)");
@@ -77,6 +87,13 @@ void draw_settings(TrainingUi& ui, const Snapshot& s) {
   ImGui::EndDisabled();
 }
 
+// SameLine when a button labelled `label` still fits on this line, else a new line: no button is cut.
+void button_flow(const char* label) {
+  float w = ImGui::CalcTextSize(label).x + ImGui::GetStyle().FramePadding.x * 2;
+  float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  if (ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + w <= right) ImGui::SameLine();
+}
+
 void draw_buttons(TrainingUi& ui, const Snapshot& s) {
   bool have = s.state != RunState::Empty && s.state != RunState::Loading && !(s.state == RunState::Error && !s.data);
   ImGui::BeginDisabled(!have);
@@ -85,21 +102,19 @@ void draw_buttons(TrainingUi& ui, const Snapshot& s) {
   } else if (ImGui::Button(s.state == RunState::Paused ? "Resume" : "Train")) {
     send_command(ui, s.state == RunState::Paused ? Command::Resume : Command::Start);
   }
-  ImGui::SameLine();
+  button_flow("One batch");
   ImGui::BeginDisabled(s.state == RunState::Training);
   if (ImGui::Button("One batch")) send_command(ui, Command::OneBatch);
-  ImGui::SameLine();
+  button_flow("One epoch");
   if (ImGui::Button("One epoch")) send_command(ui, Command::OneEpoch);
   ImGui::EndDisabled();
-  ImGui::SameLine();
+  button_flow("Stop");
   if (ImGui::Button("Stop")) send_command(ui, Command::Stop);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Stop after this batch; keeps the weights and the history");
-  ImGui::SameLine();
+  button_flow("Reset");
   if (ImGui::Button("Reset")) send_command(ui, Command::Reset);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Re-initialise the weights with the seed and clear the history");
-  // Wrap the last button when the column is narrow.
-  float need = ImGui::CalcTextSize("Evaluate test").x + ImGui::GetStyle().FramePadding.x * 2 + ImGui::GetStyle().ItemSpacing.x;
-  if (ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x - ImGui::GetItemRectMax().x > need) ImGui::SameLine();
+  button_flow("Evaluate test");
   ImGui::BeginDisabled(s.state == RunState::Training);
   if (ImGui::Button("Evaluate test")) send_command(ui, Command::Evaluate);
   ImGui::EndDisabled();
@@ -116,6 +131,8 @@ void draw_progress(const Snapshot& s) {
     std::snprintf(overlay, sizeof overlay, "epoch %d/%d · batch %d/%d · %d/%d samples",
                   std::clamp(epoch_done ? s.epoch : s.epoch + 1, 1, std::max(s.epochs, 1)),
                   s.epochs, s.batch, s.num_batches, s.samples_done, s.samples_total);
+    if (ImGui::CalcTextSize(overlay).x + ImGui::GetFontSize() > ImGui::GetContentRegionAvail().x)
+      *std::strstr(overlay, " · ") = 0;  // narrow: "epoch 3/25" alone rather than cut text
     float epoch_frac = s.samples_total ? float(s.samples_done) / s.samples_total : 0;
     ImGui::ProgressBar(epoch_frac, ImVec2(-1, 0), overlay);
     if (s.samples_per_s > 0) {
@@ -127,7 +144,12 @@ void draw_progress(const Snapshot& s) {
     ImGui::TextWrapped("Estimate before starting: about %s per epoch on this machine (%d threads).",
                        s.estimated_epoch_s < 1 ? "under a second" : format_duration(s.estimated_epoch_s).c_str(),
                        s.settings.threads);
-  if (s.memory.total() > 0) ImGui::TextWrapped("Memory: %s", s.memory.describe().c_str());
+  if (s.memory.total() > 0) {  // the total here; the breakdown on hover and in the Model panel
+    std::string d = s.memory.describe();
+    size_t eq = d.rfind(" = ");
+    ImGui::TextWrapped("Memory: %s", eq == std::string::npos ? d.c_str() : d.c_str() + eq + 3);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", d.c_str());
+  }
 }
 
 void draw_files(TrainingUi& ui, const Snapshot& s) {
@@ -173,6 +195,7 @@ void draw_train_controls_panel(TrainingUi& ui) {
   draw_progress(s);
   ImGui::Separator();
   draw_files(ui, s);
+  ui.controls_h = ImGui::GetCursorPosY() + ImGui::GetStyle().WindowPadding.y;  // what it needs, for the layout
 }
 
 }  // namespace cnnlab

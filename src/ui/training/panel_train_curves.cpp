@@ -1,5 +1,6 @@
 // ui/training/panel_train_curves.cpp — loss and accuracy per epoch (train solid, validation dashed, with markers),
-// the running per-batch loss, axes with ticks and labels, a legend, and the overfitting gap shaded.
+// the running per-batch loss, axes with ticks and labels, legends above the plots (never on the data),
+// and the overfitting gap shaded and sized in the legend.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -11,10 +12,12 @@ namespace cnnlab {
 namespace {
 
 struct Plot {
-  ImVec2 p0, p1;          // plot area (inside the axes)
+  ImVec2 p0, p1;          // the framed plot area (inside the axes)
+  float inset = 6;        // data stay this far inside the frame: markers at the ends are whole
   double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
   ImVec2 map(double x, double y) const {
-    return ImVec2(float(p0.x + (x - x0) / (x1 - x0) * (p1.x - p0.x)), float(p1.y - (y - y0) / (y1 - y0) * (p1.y - p0.y)));
+    float l = p0.x + inset, r = p1.x - inset, t = p0.y + inset, b = p1.y - inset;
+    return ImVec2(float(l + (x - x0) / (x1 - x0) * (r - l)), float(b - (y - y0) / (y1 - y0) * (b - t)));
   }
 };
 
@@ -44,37 +47,87 @@ void dashed_polyline(ImDrawList* dl, const std::vector<ImVec2>& pts, ImU32 col, 
   }
 }
 
-// Axes, grid, ticks and labels; returns the plot area.
-Plot draw_axes(ImVec2 origin, ImVec2 size, double x1, double y0, double y1, const char* ylabel) {
+// Axes, grid, ticks and labels inside [origin, origin + size); `top` = space kept above the frame
+// (title and legend). Returns the plot area.
+Plot draw_axes(ImVec2 origin, ImVec2 size, float top, double x1, double y0, double y1) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   float th = ImGui::GetTextLineHeight();
+  std::vector<double> yticks = nice_ticks(y0, y1, std::clamp(int((size.y - top) / (th * 2.2f)), 2, 5));
+  char buf[32];
+  float tick_w = 0;
+  for (double v : yticks) {
+    std::snprintf(buf, sizeof buf, "%.4g", v);
+    tick_w = std::max(tick_w, ImGui::CalcTextSize(buf).x);
+  }
   Plot p;
-  p.p0 = ImVec2(origin.x + ImGui::CalcTextSize("0.00").x + th * 1.6f, origin.y + th * 1.5f);
-  p.p1 = ImVec2(origin.x + size.x - 8, origin.y + size.y - th * 2.4f);
+  p.p0 = ImVec2(origin.x + tick_w + 8, origin.y + top);
+  p.p1 = ImVec2(origin.x + size.x - 4, origin.y + size.y - th * 2.2f);
   p.x0 = 0, p.x1 = x1, p.y0 = y0, p.y1 = y1;
   ImU32 grid = ImGui::GetColorU32(ImGuiCol_Border, 0.45f), axis = ImGui::GetColorU32(ImGuiCol_Text);
-  char buf[32];
-  for (double v : nice_ticks(y0, y1, 5)) {
+  for (double v : yticks) {
     ImVec2 a = p.map(0, v);
     dl->AddLine(ImVec2(p.p0.x, a.y), ImVec2(p.p1.x, a.y), grid);
     std::snprintf(buf, sizeof buf, "%.4g", v);
     ImVec2 ts = ImGui::CalcTextSize(buf);
-    dl->AddText(ImVec2(p.p0.x - ts.x - 4, a.y - ts.y / 2), axis, buf);
+    dl->AddText(ImVec2(p.p0.x - ts.x - 5, a.y - ts.y / 2), axis, buf);
   }
-  for (double v : nice_ticks(0, x1, std::max(2, int((p.p1.x - p.p0.x) / 60)))) {
+  float last_right = -1e9f;
+  for (double v : nice_ticks(0, x1, std::max(2, int((p.p1.x - p.p0.x) / (th * 3))))) {
     if (v != std::floor(v)) continue;  // whole epochs only
     ImVec2 a = p.map(v, y0);
     dl->AddLine(ImVec2(a.x, p.p0.y), ImVec2(a.x, p.p1.y), grid);
     std::snprintf(buf, sizeof buf, "%g", v);
     ImVec2 ts = ImGui::CalcTextSize(buf);
-    dl->AddText(ImVec2(a.x - ts.x / 2, p.p1.y + 2), axis, buf);
+    float x = std::min(a.x - ts.x / 2, p.p1.x - ts.x);
+    if (x < last_right + th * 0.5f) continue;  // labels never touch: skip one that would
+    dl->AddText(ImVec2(x, p.p1.y + 2), axis, buf);
+    last_right = x + ts.x;
   }
   dl->AddRect(p.p0, p.p1, axis);
   ImVec2 xl = ImGui::CalcTextSize("epoch");
-  dl->AddText(ImVec2((p.p0.x + p.p1.x - xl.x) / 2, p.p1.y + th + 2), axis, "epoch");
-  dl->AddText(ImVec2(origin.x, origin.y - 2), axis, ylabel);
+  dl->AddText(ImVec2((p.p0.x + p.p1.x - xl.x) / 2, p.p1.y + th + 4), axis, "epoch");
   return p;
 }
+
+// One legend entry: a line sample (dashed or solid, with the series' marker) or a shaded swatch.
+struct LegendItem {
+  const char* name;
+  ImU32 color;
+  bool dashed = false, square = false, marker = true, swatch = false;
+};
+
+float legend_item_width(const LegendItem& it) {
+  return ImGui::CalcTextSize(it.name).x + ImGui::GetFontSize() * 2.6f;
+}
+
+// The legend flows in rows above the plot (never over the data). Returns the height it takes;
+// draws only when `draw` is set, so the caller can measure first.
+float draw_legend(ImVec2 at, float width, const std::vector<LegendItem>& items, bool draw) {
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  float th = ImGui::GetTextLineHeight(), em = ImGui::GetFontSize(), x = at.x, y = at.y;
+  for (const LegendItem& it : items) {
+    float iw = legend_item_width(it);
+    if (x > at.x && x + iw > at.x + width) x = at.x, y += th + 2;
+    if (draw) {
+      float cy = y + th / 2, sample = em * 1.6f;
+      if (it.swatch) {
+        dl->AddRectFilled(ImVec2(x, y + 2), ImVec2(x + sample, y + th - 2), it.color);
+      } else {
+        std::vector<ImVec2> seg{ImVec2(x, cy), ImVec2(x + sample, cy)};
+        if (it.dashed) dashed_polyline(dl, seg, it.color, 2.5f);
+        else dl->AddLine(seg[0], seg[1], it.color, 2.5f);
+        ImVec2 m(x + sample / 2, cy);
+        if (it.marker && it.square) dl->AddRectFilled(ImVec2(m.x - 4, m.y - 4), ImVec2(m.x + 4, m.y + 4), it.color);
+        else if (it.marker) dl->AddCircleFilled(m, 4.5f, it.color);
+      }
+      dl->AddText(ImVec2(x + sample + em * 0.4f, y), ImGui::GetColorU32(ImGuiCol_Text), it.name);
+    }
+    x += iw;
+  }
+  return y + th - at.y;
+}
+
+LegendItem legend_of(const Series& s) { return {s.name, s.color, s.dashed, s.square, true, false}; }
 
 void draw_series(const Plot& p, const Series& s) {
   if (s.x.empty()) return;
@@ -90,41 +143,11 @@ void draw_series(const Plot& p, const Series& s) {
   }
 }
 
-// The legend goes in the right-hand corner (top or bottom) that covers fewer data points.
-void draw_legend(const Plot& p, const std::vector<const Series*>& series) {
-  ImDrawList* dl = ImGui::GetWindowDrawList();
-  float th = ImGui::GetTextLineHeight(), w = 0;
-  for (const Series* s : series) w = std::max(w, ImGui::CalcTextSize(s->name).x);
-  float x0 = p.p1.x - w - 56, h = th * series.size() + 10;
-  int top = 0, bottom = 0;
-  for (const Series* s : series)
-    for (size_t i = 0; i < s->x.size(); ++i) {
-      if (!std::isfinite(s->y[i])) continue;
-      ImVec2 q = p.map(s->x[i], std::clamp(s->y[i], p.y0, p.y1));
-      if (q.x < x0) continue;
-      top += q.y < p.p0.y + h;
-      bottom += q.y > p.p1.y - h;
-    }
-  ImVec2 o(p.p1.x - w - 52, bottom < top ? p.p1.y - th * series.size() - 8 : p.p0.y + 6);
-  dl->AddRectFilled(ImVec2(o.x - 4, o.y - 2), ImVec2(p.p1.x - 4, o.y + th * series.size() + 2),
-                    ImGui::GetColorU32(ImGuiCol_WindowBg, 0.9f));
-  for (size_t i = 0; i < series.size(); ++i) {
-    const Series& s = *series[i];
-    float y = o.y + th * (i + 0.5f);
-    std::vector<ImVec2> seg{ImVec2(o.x, y), ImVec2(o.x + 34, y)};
-    if (s.dashed) dashed_polyline(dl, seg, s.color, 2.5f);
-    else dl->AddLine(seg[0], seg[1], s.color, 2.5f);
-    if (s.square) dl->AddRectFilled(ImVec2(o.x + 13, y - 4), ImVec2(o.x + 21, y + 4), s.color);
-    else dl->AddCircleFilled(ImVec2(o.x + 17, y), 4.5f, s.color);
-    dl->AddText(ImVec2(o.x + 42, y - th / 2), ImGui::GetColorU32(ImGuiCol_Text), s.name);
-  }
-}
-
-// Shades between training and validation accuracy where training is ahead; labels it.
-void draw_gap(const Plot& p, const Series& train, const Series& val) {
+// Shades between training and validation accuracy where training is ahead. Returns the last
+// epoch's gap (0 without validation); the legend names it, so no label sits on the lines.
+double draw_gap(const Plot& p, const Series& train, const Series& val) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   size_t n = std::min(train.x.size(), val.x.size());
-  double last_gap = 0;
   for (size_t i = 1; i < n; ++i) {
     double a0 = train.y[i - 1], a1 = train.y[i], v0 = val.y[i - 1], v1 = val.y[i];
     if (!std::isfinite(v0) || !std::isfinite(v1)) continue;
@@ -132,15 +155,104 @@ void draw_gap(const Plot& p, const Series& train, const Series& val) {
                    p.map(val.x[i - 1], std::min(v0, a0))};
     dl->AddConvexPolyFilled(q, 4, to_u32(okabe_ito::vermillion, 0.18f));
   }
-  if (n > 0 && std::isfinite(val.y[n - 1])) last_gap = train.y[n - 1] - val.y[n - 1];
-  if (last_gap > 0.1) {
+  return n > 0 && std::isfinite(val.y[n - 1]) ? train.y[n - 1] - val.y[n - 1] : 0.0;
+}
+
+struct Curves {
+  Series loss, val_loss, acc, val_acc, batch;
+  double xmax = 1, ymax = 0.5;
+  float batch_max = 0;  // the highest batch loss (may lie above the loss plot's range)
+};
+
+Curves collect(const Snapshot& s) {
+  Curves c{{"loss", {}, {}, to_u32(okabe_ito::blue), false, false},
+           {"val_loss", {}, {}, to_u32(okabe_ito::orange), true, true},
+           {"accuracy", {}, {}, to_u32(okabe_ito::blue), false, false},
+           {"val_accuracy", {}, {}, to_u32(okabe_ito::orange), true, true},
+           {"batch loss", {}, {}, to_u32(okabe_ito::sky_blue, 0.8f), false, false}};
+  for (const EpochRecord& r : s.history.epochs) {
+    double x = r.epoch + 1;
+    c.loss.x.push_back(x), c.loss.y.push_back(r.loss);
+    c.val_loss.x.push_back(x), c.val_loss.y.push_back(r.val_loss);
+    c.acc.x.push_back(x), c.acc.y.push_back(r.accuracy);
+    c.val_acc.x.push_back(x), c.val_acc.y.push_back(r.val_accuracy);
+    c.ymax = std::max({c.ymax, r.loss, std::isfinite(r.val_loss) ? r.val_loss : 0.0});
+  }
+  // Batch losses set the scale by their 90th percentile: one early spike (the course model's first
+  // batches reach ~100) would otherwise flatten every later curve. Clipped values are said so.
+  std::vector<float> finite;
+  for (size_t i = 0; i < s.batch_losses.size() && i < s.batch_epoch.size(); ++i) {
+    c.batch.x.push_back(s.batch_epoch[i]), c.batch.y.push_back(s.batch_losses[i]);
+    if (std::isfinite(s.batch_losses[i])) finite.push_back(s.batch_losses[i]);
+  }
+  if (!finite.empty()) {
+    c.batch_max = *std::max_element(finite.begin(), finite.end());
+    std::nth_element(finite.begin(), finite.begin() + finite.size() * 9 / 10, finite.end());
+    c.ymax = std::max(c.ymax, double(finite[finite.size() * 9 / 10]));
+  }
+  c.xmax = std::max({1.0, double(s.history.epochs.size()), c.batch.x.empty() ? 0.0 : std::ceil(c.batch.x.back())});
+  return c;
+}
+
+// A plot's title line: the title, then a note in the disabled colour beside it when it fits or on
+// the next line when not. Returns the height used.
+float title_lines(ImVec2 at, float width, const char* title, const std::string& note) {
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  float th = ImGui::GetTextLineHeight();
+  dl->AddText(at, ImGui::GetColorU32(ImGuiCol_Text), title);
+  if (note.empty()) return th;
+  float tw = ImGui::CalcTextSize(title).x + ImGui::GetFontSize();
+  bool beside = tw + ImGui::CalcTextSize(note.c_str()).x <= width;
+  ImVec2 q = beside ? ImVec2(at.x + tw, at.y) : ImVec2(at.x, at.y + th);
+  dl->PushClipRect(q, ImVec2(at.x + width, q.y + th), true);
+  dl->AddText(q, ImGui::GetColorU32(ImGuiCol_TextDisabled), note.c_str());
+  dl->PopClipRect();
+  return beside ? th : 2 * th;
+}
+
+void loss_plot(const Curves& c, ImVec2 o, ImVec2 size) {
+  std::string note;
+  if (c.batch_max > c.ymax * 1.05) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "overfitting: gap %.2f", last_gap);
-    ImVec2 a = p.map(train.x[n - 1], (train.y[n - 1] + val.y[n - 1]) / 2);
-    ImVec2 ts = ImGui::CalcTextSize(buf);
-    ImVec2 at(std::max(p.p0.x + 4, a.x - ts.x - 8), a.y - ts.y / 2);
-    dl->AddRectFilled(ImVec2(at.x - 3, at.y - 1), ImVec2(at.x + ts.x + 3, at.y + ts.y + 1), ImGui::GetColorU32(ImGuiCol_WindowBg, 0.85f));
-    dl->AddText(at, ImGui::GetColorU32(ImGuiCol_Text), buf);
+    std::snprintf(buf, sizeof buf, "(batch loss clipped: peak %.3g)", c.batch_max);
+    note = buf;
+  }
+  float top = title_lines(o, size.x, "loss", note);
+  std::vector<LegendItem> items{{c.batch.name, c.batch.color, false, false, false, false}, legend_of(c.loss),
+                                legend_of(c.val_loss)};
+  top += draw_legend(ImVec2(o.x, o.y + top), size.x, items, true) + 6;
+  Plot pl = draw_axes(o, size, top, c.xmax, 0, c.ymax * 1.05);
+  // Batch losses are many points: one thin line, no markers.
+  std::vector<ImVec2> pts;
+  for (size_t i = 0; i < c.batch.x.size(); ++i)
+    if (std::isfinite(c.batch.y[i])) pts.push_back(pl.map(c.batch.x[i], std::min(c.batch.y[i], pl.y1)));
+  ImGui::GetWindowDrawList()->AddPolyline(pts.data(), int(pts.size()), c.batch.color, 0, 1.2f);
+  draw_series(pl, c.loss);
+  draw_series(pl, c.val_loss);
+}
+
+void accuracy_plot(const Snapshot& s, const Curves& c, ImVec2 o, ImVec2 size) {
+  // The gap goes in the legend; it is measured before drawing (the shading needs the plot).
+  size_t n = std::min(c.acc.y.size(), c.val_acc.y.size());
+  double gap = n > 0 && std::isfinite(c.val_acc.y[n - 1]) ? c.acc.y[n - 1] - c.val_acc.y[n - 1] : 0.0;
+  char gap_text[64];
+  std::snprintf(gap_text, sizeof gap_text, "overfitting: gap %.2f", gap);
+  std::vector<LegendItem> items{legend_of(c.acc), legend_of(c.val_acc)};
+  if (gap > 0.1) items.push_back({gap_text, to_u32(okabe_ito::vermillion, 0.35f), false, false, false, true});
+  float top = title_lines(o, size.x, "accuracy", "");
+  top += draw_legend(ImVec2(o.x, o.y + top), size.x, items, true) + 6;
+  Plot pa = draw_axes(o, size, top, c.xmax, 0, 1);
+  draw_gap(pa, c.acc, c.val_acc);
+  draw_series(pa, c.acc);
+  draw_series(pa, c.val_acc);
+  if (s.history.epochs.empty()) {
+    const char* note = s.batch_losses.empty() ? "No training yet" : "Epoch curves appear after the first epoch";
+    ImVec2 ts = ImGui::CalcTextSize(note);
+    float x = std::max(pa.p0.x + 4, (pa.p0.x + pa.p1.x - ts.x) / 2);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->PushClipRect(pa.p0, pa.p1, true);
+    dl->AddText(ImVec2(x, (pa.p0.y + pa.p1.y - ts.y) / 2), ImGui::GetColorU32(ImGuiCol_TextDisabled), note);
+    dl->PopClipRect();
   }
 }
 
@@ -149,68 +261,17 @@ void draw_gap(const Plot& p, const Series& train, const Series& val) {
 void draw_train_curves_panel(TrainingUi& ui) {
   const Snapshot& s = *ui.snap;
   panel_header(ui, "Curves: loss and accuracy per epoch", "curves");
-  const History& h = s.history;
-  Series loss{"loss", {}, {}, to_u32(okabe_ito::blue), false, false};
-  Series val_loss{"val_loss", {}, {}, to_u32(okabe_ito::orange), true, true};
-  Series acc{"accuracy", {}, {}, to_u32(okabe_ito::blue), false, false};
-  Series val_acc{"val_accuracy", {}, {}, to_u32(okabe_ito::orange), true, true};
-  Series batch{"batch loss", {}, {}, to_u32(okabe_ito::sky_blue, 0.8f), false, false};
-  double ymax = 0.5;
-  for (const EpochRecord& r : h.epochs) {
-    double x = r.epoch + 1;
-    loss.x.push_back(x), loss.y.push_back(r.loss);
-    val_loss.x.push_back(x), val_loss.y.push_back(r.val_loss);
-    acc.x.push_back(x), acc.y.push_back(r.accuracy);
-    val_acc.x.push_back(x), val_acc.y.push_back(r.val_accuracy);
-    ymax = std::max({ymax, r.loss, std::isfinite(r.val_loss) ? r.val_loss : 0.0});
-  }
-  // Batch losses set the scale by their 90th percentile: one early spike (the course model's first
-  // batches reach ~100) would otherwise flatten every later curve. Clipped values are said so below.
-  std::vector<float> finite;
-  for (size_t i = 0; i < s.batch_losses.size() && i < s.batch_epoch.size(); ++i) {
-    batch.x.push_back(s.batch_epoch[i]), batch.y.push_back(s.batch_losses[i]);
-    if (std::isfinite(s.batch_losses[i])) finite.push_back(s.batch_losses[i]);
-  }
-  float batch_max = 0;
-  if (!finite.empty()) {
-    batch_max = *std::max_element(finite.begin(), finite.end());
-    std::nth_element(finite.begin(), finite.begin() + finite.size() * 9 / 10, finite.end());
-    ymax = std::max(ymax, double(finite[finite.size() * 9 / 10]));
-  }
-  double xmax = std::max({1.0, double(h.epochs.size()), batch.x.empty() ? 0.0 : std::ceil(batch.x.back())});
+  Curves c = collect(s);
   ImVec2 avail = ImGui::GetContentRegionAvail();
-  float w = (avail.x - ImGui::GetStyle().ItemSpacing.x) / 2, ht = std::max(avail.y, 120.0f);
+  float gap = ImGui::GetFontSize(), th = ImGui::GetTextLineHeight();
+  // Side by side while each plot keeps ~16 characters of width; else one above the other.
+  bool side = avail.x >= 32 * ImGui::GetFontSize() || avail.y < 16 * th;
+  float w = side ? (avail.x - gap) / 2 : avail.x;
+  float h = std::max(side ? avail.y : (avail.y - gap) / 2, th * 9);
   ImVec2 o = ImGui::GetCursorScreenPos();
-  o.y += ImGui::GetTextLineHeight();
-  Plot pl = draw_axes(o, ImVec2(w, ht - ImGui::GetTextLineHeight()), xmax, 0, ymax * 1.05, "loss");
-  // Batch losses are many points: one thin line, no markers.
-  std::vector<ImVec2> pts;
-  for (size_t i = 0; i < batch.x.size(); ++i)
-    if (std::isfinite(batch.y[i])) pts.push_back(pl.map(batch.x[i], std::min(batch.y[i], pl.y1)));
-  ImGui::GetWindowDrawList()->AddPolyline(pts.data(), int(pts.size()), batch.color, 0, 1.2f);
-  draw_series(pl, loss);
-  draw_series(pl, val_loss);
-  draw_legend(pl, {&batch, &loss, &val_loss});
-  if (batch_max > pl.y1) {
-    char note[64];
-    std::snprintf(note, sizeof note, "batch loss clipped: peak %.3g", batch_max);
-    // Beside the axis title, above the plot: never under the legend or the lines.
-    ImGui::GetWindowDrawList()->AddText(ImVec2(o.x + ImGui::CalcTextSize("loss").x + 16, o.y - 2),
-                                        ImGui::GetColorU32(ImGuiCol_TextDisabled), note);
-  }
-  ImVec2 o2(o.x + w + ImGui::GetStyle().ItemSpacing.x, o.y);
-  Plot pa = draw_axes(o2, ImVec2(w, ht - ImGui::GetTextLineHeight()), xmax, 0, 1, "accuracy");
-  draw_gap(pa, acc, val_acc);
-  draw_series(pa, acc);
-  draw_series(pa, val_acc);
-  draw_legend(pa, {&acc, &val_acc});
-  if (h.epochs.empty()) {
-    const char* note = s.batch_losses.empty() ? "No training yet" : "Epoch curves appear after the first epoch";
-    ImVec2 ts = ImGui::CalcTextSize(note);
-    ImGui::GetWindowDrawList()->AddText(ImVec2((pa.p0.x + pa.p1.x - ts.x) / 2, (pa.p0.y + pa.p1.y - ts.y) / 2),
-                                        ImGui::GetColorU32(ImGuiCol_TextDisabled), note);
-  }
-  ImGui::Dummy(ImVec2(avail.x, ht));
+  loss_plot(c, o, ImVec2(w, h));
+  accuracy_plot(s, c, side ? ImVec2(o.x + w + gap, o.y) : ImVec2(o.x, o.y + h + gap), ImVec2(w, h));
+  ImGui::Dummy(side ? ImVec2(avail.x, h) : ImVec2(avail.x, 2 * h + gap));
 }
 
 }  // namespace cnnlab

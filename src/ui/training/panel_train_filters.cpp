@@ -13,10 +13,13 @@ namespace {
 
 void draw_rgb_kernels(TrainingUi& ui, const TensorCopy& k, const TensorCopy* init) {
   const int kh = k.shape[0], kw = k.shape[1], cout = k.shape[3];
-  ImGui::Text("%s: %d kernels of %d×%d×3 (each scaled to its own max |w|: grey = 0)", k.name.c_str(), cout, kh, kw);
+  ImGui::TextWrapped("%s: %d kernels of %d×%d×3 (each scaled to its own max |w|: grey = 0)", k.name.c_str(), cout, kh, kw);
   const int per_row = cout > 16 ? 16 : 8;
   float gap = 4, avail = ImGui::GetContentRegionAvail().x;
-  float tile = std::floor(std::min((avail - gap * (per_row - 1)) / per_row, 64.0f));
+  int rows = (cout + per_row - 1) / per_row;
+  // Up to a third of the panel's height: big on the projector, leaving room for the second layer.
+  float cap = std::max(64.0f, ImGui::GetContentRegionAvail().y * 0.3f / rows);
+  float tile = std::floor(std::min((avail - gap * (per_row - 1)) / per_row, cap));
   const Texture& tex = ui.gl.rgb_kernels;
   ImVec2 start = ImGui::GetCursorScreenPos();
   for (int co = 0; co < cout; ++co) {
@@ -33,15 +36,14 @@ void draw_rgb_kernels(TrainingUi& ui, const TensorCopy& k, const TensorCopy* ini
       ImGui::SetTooltip("%s filter %d: max |%s| = %.4f", k.name.c_str(), co, init ? "Δw" : "w", m);
     }
   }
-  int rows = (cout + per_row - 1) / per_row;
   ImGui::SetCursorScreenPos(ImVec2(start.x, start.y + rows * (tile + gap)));
 }
 
 void draw_kernel_grid(TrainingUi& ui, const TensorCopy& k, const TensorCopy* init) {
   const int kh = k.shape[0], kw = k.shape[1], cin = k.shape[2], cout = k.shape[3];
   float m = kernel_abs_max(k, init);
-  ImGui::Text("%s: %d×%d kernels, %d inputs (rows) × %d filters (columns)", k.name.c_str(), kh, kw, cin, cout);
-  colorbar(ColormapKind::Diverging, -m, m, 180);
+  ImGui::TextWrapped("%s: %d×%d kernels, %d inputs (rows) × %d filters (columns)", k.name.c_str(), kh, kw, cin, cout);
+  colorbar(ColormapKind::Diverging, -m, m, ImGui::GetFontSize() * 10);
   ImVec2 avail = ImGui::GetContentRegionAvail();
   TexelSize texels = kernel_grid_size(k);
   float tw = float(texels.width), th = float(texels.height);

@@ -21,7 +21,9 @@ void draw_train_lesson_panel(TrainingUi& ui) {
   }
   ImGui::BeginChild("lesson text", ImVec2(0, 0), false);
   ImGui::PushTextWrapPos(0);
-  ImGui::TextUnformatted(ui.lessons[size_t(ui.lesson)].text.c_str());
+  // The numbers in the text are the loaded model's (lessons say {conv2d.filters}, not "32").
+  if (ui.snap->summary.empty()) ImGui::TextDisabled("Numbers marked ? fill in once a model is built.");
+  ImGui::TextUnformatted(fill_lesson_numbers(ui.lessons[size_t(ui.lesson)].text, ui.snap->summary).c_str());
   ImGui::PopTextWrapPos();
   ImGui::EndChild();
 }

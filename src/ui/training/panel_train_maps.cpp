@@ -1,6 +1,7 @@
 // ui/training/panel_train_maps.cpp — the probe image's feature maps: every channel of every conv/pool layer as a
-// grid of GPU colour-mapped tiles (viridis), per-map or per-layer normalisation, click to enlarge, hover
-// for the value; dense layers as bars.
+// grid of GPU colour-mapped tiles (viridis) arranged for the biggest tiles that fit, per-map or per-layer
+// normalisation, click to enlarge (crisp pixels), hover for the value; dense layers as bars, the output's
+// named by class.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -24,6 +25,17 @@ void hover_value(TrainingUi& ui, const TensorCopy& t, int c, ImVec2 p0, ImVec2 s
   ImGui::SetTooltip("%s\nclick to enlarge", buf);
 }
 
+// Continues the line when an item `w` wide still fits, else starts a new one: controls wrap instead
+// of running off the panel's edge.
+void flow(float w) {
+  float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  if (ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + w <= right) ImGui::SameLine();
+}
+
+float radio_w(const char* label) {
+  return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label).x;
+}
+
 void probe_row(TrainingUi& ui, const Snapshot& s) {
   float side = ImGui::GetFrameHeight() * 2.2f;
   if (s.probe_index >= 0) {
@@ -33,7 +45,7 @@ void probe_row(TrainingUi& ui, const Snapshot& s) {
   ImGui::BeginGroup();
   if (s.data && s.probe_index >= 0) {
     std::filesystem::path p(s.data->paths[size_t(s.probe_index)]);
-    ImGui::Text("Probe: %s/%s (true: %s)", p.parent_path().filename().string().c_str(), p.filename().string().c_str(),
+    ImGui::TextWrapped("Probe: %s/%s (true: %s)", p.parent_path().filename().string().c_str(), p.filename().string().c_str(),
                 class_name(s, s.data->labels[size_t(s.probe_index)]).c_str());
   } else {
     ImGui::TextDisabled("Probe: load a dataset first");
@@ -41,22 +53,23 @@ void probe_row(TrainingUi& ui, const Snapshot& s) {
   ImGui::BeginDisabled(!s.data);
   if (ImGui::SmallButton("Choose probe…")) ImGui::OpenPopup("probe picker");
   ImGui::EndDisabled();
-  ImGui::SameLine();
   int norm = ui.maps_per_layer ? 1 : 0;
+  flow(ImGui::CalcTextSize("Normalise:").x + radio_w("per map"));
   ImGui::TextUnformatted("Normalise:");
   ImGui::SameLine();
   ImGui::RadioButton("per map", &norm, 0);
-  ImGui::SameLine();
+  flow(radio_w("per layer"));
   ImGui::RadioButton("per layer", &norm, 1);
   ui.maps_per_layer = norm == 1;
-  ImGui::SameLine();
-  ImGui::TextUnformatted("Show:");
-  ImGui::SameLine();
   std::vector<std::string> names{"all layers"};
   for (const TensorCopy& t : s.activations)
     if (t.shape.size() == 3) names.push_back(t.name);
   ui.map_layer = std::clamp(ui.map_layer, -1, int(names.size()) - 2);
-  ImGui::SetNextItemWidth(ImGui::CalcTextSize("max_pooling2d_1__").x + ImGui::GetFrameHeight());
+  float combo_w = ImGui::CalcTextSize("max_pooling2d_1").x + ImGui::GetFrameHeight() * 1.5f;
+  flow(ImGui::CalcTextSize("Show:").x + ImGui::GetStyle().ItemSpacing.x + combo_w);
+  ImGui::TextUnformatted("Show:");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(combo_w);
   if (ImGui::BeginCombo("##layer", names[size_t(ui.map_layer + 1)].c_str())) {
     for (int i = 0; i < int(names.size()); ++i)
       if (ImGui::Selectable(names[size_t(i)].c_str(), i == ui.map_layer + 1)) ui.map_layer = i - 1, ui.enlarged = -1;
@@ -84,15 +97,16 @@ void probe_row(TrainingUi& ui, const Snapshot& s) {
   }
 }
 
-void draw_enlarged(TrainingUi& ui, const TensorCopy& t, const LayerMapsGl* gl) {
+void draw_enlarged(TrainingUi& ui, const TensorCopy& t, LayerMapsGl* gl) {
   int c = std::clamp(ui.enlarged, 0, t.shape[2] - 1);
   if (ImGui::SmallButton("← all maps")) ui.enlarged = -1;
   ImGui::SameLine();
-  ImGui::Text("%s, channel %d of %d (%d×%d)", t.name.c_str(), c, t.shape[2], t.shape[0], t.shape[1]);
+  ImGui::TextWrapped("%s, map %d of %d (%d×%d)", t.name.c_str(), c + 1, t.shape[2], t.shape[0], t.shape[1]);
   ImVec2 avail = ImGui::GetContentRegionAvail();
-  float side = std::max(32.0f, std::min(avail.x, avail.y - ImGui::GetTextLineHeightWithSpacing() * 2));
+  float side = std::max(32.0f, std::min(avail.x, avail.y - ImGui::GetFrameHeightWithSpacing() - 4));
   ImVec2 p0 = ImGui::GetCursorScreenPos();
   if (gl && gl->c == t.shape[2]) {
+    set_map_filter(*gl, true);  // one texel = one square of colour: the pixels the layer computed
     float tu = 1.0f / gl->cols, tv = 1.0f / gl->rows;
     int col = c % gl->cols, row = c / gl->cols;
     texture_image(gl->rgba.texture(), ImVec2(side, side), ImVec2(col * tu, row * tv), ImVec2((col + 1) * tu, (row + 1) * tv));
@@ -103,25 +117,49 @@ void draw_enlarged(TrainingUi& ui, const TensorCopy& t, const LayerMapsGl* gl) {
   if (ImGui::IsItemClicked()) ui.enlarged = -1;
   auto r = feature_ranges(t, ui.maps_per_layer);
   auto range = ui.maps_per_layer ? r[0] : r[size_t(c)];
-  colorbar(ColormapKind::Viridis, range.first, range.second, std::min(240.0f, side * 0.6f));
+  colorbar(ColormapKind::Viridis, range.first, range.second, std::min(ImGui::GetFontSize() * 14, side * 0.6f));
 }
 
-// One layer's channels as a grid inside a column of width `w` and height `h`.
-void draw_layer_grid(TrainingUi& ui, int layer, const TensorCopy& t, const LayerMapsGl* gl, float w, float h) {
-  const int c = t.shape[2], cols = feature_grid_cols(c), rows = (c + cols - 1) / cols;
-  ImGui::Text("%s %d@%d²", t.name.c_str(), c, t.shape[0]);
-  float gap = 2, avail_h = h - ImGui::GetTextLineHeightWithSpacing();
-  float tile = std::floor(std::min((w - gap * (cols - 1)) / cols, (avail_h - gap * (rows - 1)) / rows));
-  tile = std::max(tile, 8.0f);
+// The biggest square tile for `c` maps in a w × h cell (any number of columns), and its columns.
+struct TileFit {
+  float tile = 0;
+  int cols = 1;
+};
+TileFit fit_tiles(int c, float w, float h, float gap) {
+  TileFit best;
+  for (int cols = 1; cols <= c; ++cols) {
+    int rows = (c + cols - 1) / cols;
+    float t = std::floor(std::min((w - gap * (cols - 1)) / cols, (h - gap * (rows - 1)) / rows));
+    if (t > best.tile) best = {t, cols};
+  }
+  return best;
+}
+
+// "conv2d 8@64×64" (8 maps of 64×64).
+std::string layer_label(const TensorCopy& t, float w) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%s %d@%d×%d", t.name.c_str(), t.shape[2], t.shape[0], t.shape[1]);
+  return fit_text(buf, w);
+}
+
+// One layer's channels as a grid inside a cell of width `w` and height `h` (label included).
+void draw_layer_grid(TrainingUi& ui, int layer, const TensorCopy& t, LayerMapsGl* gl, float w, float h) {
+  const int c = t.shape[2];
+  ImGui::TextUnformatted(layer_label(t, w).c_str());
+  float gap = 2;
+  TileFit fit = fit_tiles(c, w, h - ImGui::GetTextLineHeightWithSpacing(), gap);
+  float tile = std::max(fit.tile, 8.0f);
+  if (gl) set_map_filter(*gl, tile >= float(t.shape[0]));  // enlarged: crisp pixels, not smoothed
   ImVec2 start = ImGui::GetCursorScreenPos();
   for (int ch = 0; ch < c; ++ch) {
-    int col = ch % cols, row = ch / cols;
+    int col = ch % fit.cols, row = ch / fit.cols;
     ImVec2 p(start.x + col * (tile + gap), start.y + row * (tile + gap));
     ImGui::SetCursorScreenPos(p);
     ImGui::PushID(layer * 1000 + ch);
-    if (gl && gl->c == c) {
+    if (gl && gl->c == c) {  // the atlas has its own columns (gl->cols)
       float tu = 1.0f / gl->cols, tv = 1.0f / gl->rows;
-      texture_image(gl->rgba.texture(), ImVec2(tile, tile), ImVec2(col * tu, row * tv), ImVec2((col + 1) * tu, (row + 1) * tv));
+      int ac = ch % gl->cols, ar = ch / gl->cols;
+      texture_image(gl->rgba.texture(), ImVec2(tile, tile), ImVec2(ac * tu, ar * tv), ImVec2((ac + 1) * tu, (ar + 1) * tv));
     } else {
       texture_image(0, ImVec2(tile, tile));
     }
@@ -129,17 +167,19 @@ void draw_layer_grid(TrainingUi& ui, int layer, const TensorCopy& t, const Layer
     if (ImGui::IsItemClicked()) ui.enlarged = ch, ui.enlarged_layer = layer;
     ImGui::PopID();
   }
-  ImGui::SetCursorScreenPos(ImVec2(start.x, start.y + rows * (tile + gap)));
+  int rows = (c + fit.cols - 1) / fit.cols;
+  ImGui::SetCursorScreenPos(ImVec2(start.x, start.y + rows * (tile + gap) - gap));
 }
 
-// Dense outputs as bars; wide layers folded to one bar per pixel column (the max of its units).
-void draw_dense_bars(const TensorCopy& t, float w, float h) {
-  ImGui::Text("%s (%zu units)", t.name.c_str(), t.values.size());
+// Dense outputs as bars; wide layers folded to one bar per pixel column (the max of its units). The
+// output layer (one unit per class) names its bars.
+void draw_dense_bars(const Snapshot& s, const TensorCopy& t, bool output, float w, float h) {
+  size_t n = t.values.size();
+  ImGui::Text("%s (%zu %s)", t.name.c_str(), n, output ? "outputs, one per class" : "units");
   ImVec2 p = ImGui::GetCursorScreenPos();
   ImGui::Dummy(ImVec2(w, h));
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRect(p, ImVec2(p.x + w, p.y + h), ImGui::GetColorU32(ImGuiCol_Border));
-  size_t n = t.values.size();
   if (n == 0) return;
   int bars = std::max(1, int(std::min<size_t>(n, size_t(w))));
   float vmax = 1e-12f;
@@ -151,6 +191,29 @@ void draw_dense_bars(const TensorCopy& t, float w, float h) {
     float x0 = p.x + w * b / bars, x1 = p.x + w * (b + 1) / bars - (bars < 64 ? 2 : 0);
     dl->AddRectFilled(ImVec2(x0, p.y + h * (1 - v / vmax)), ImVec2(std::max(x1, x0 + 1), p.y + h), to_u32(viridis(0.3f)));
   }
+  if (!output) return;
+  ImVec2 q = ImGui::GetCursorScreenPos();  // names under the bars, each within its bar's width
+  for (size_t i = 0; i < n; ++i) {
+    std::string name = fit_text(class_name(s, int(i)), w / float(n) - 4);
+    float x = q.x + w * (float(i) + 0.5f) / float(n) - ImGui::CalcTextSize(name.c_str()).x / 2;
+    dl->AddText(ImVec2(x, q.y), ImGui::GetColorU32(ImGuiCol_Text), name.c_str());
+  }
+  ImGui::Dummy(ImVec2(w, ImGui::GetTextLineHeight()));
+}
+
+// Layers in `lc` columns: the smallest tile any layer gets (what the arrangement is judged by).
+float arrangement_tile(const Snapshot& s, const std::vector<int>& maps, const std::vector<int>& shown, int lc, float w,
+                       float h, float spacing, float label_h) {
+  int lr = (int(shown.size()) + lc - 1) / lc;
+  float cw = (w - spacing * (lc - 1)) / lc, ch = (h - spacing * (lr - 1)) / lr - label_h;
+  float worst = 1e9f;
+  bool labels_fit = true;
+  for (int k : shown) {
+    const TensorCopy& t = s.activations[size_t(maps[size_t(k)])];
+    worst = std::min(worst, fit_tiles(t.shape[2], cw, ch, 2).tile);
+    labels_fit = labels_fit && layer_label(t, 1e9f).size() == layer_label(t, cw).size();
+  }
+  return labels_fit ? worst : worst * 0.8f;  // whole names are worth slightly smaller tiles
 }
 
 }  // namespace
@@ -166,35 +229,53 @@ void draw_train_maps_panel(TrainingUi& ui) {
     ImGui::TextDisabled("Feature maps appear once a model is built.");
     return;
   }
-  auto gl_for = [&](int k) -> const LayerMapsGl* {
+  auto gl_for = [&](int k) -> LayerMapsGl* {
     return size_t(k) < ui.gl.maps.size() ? ui.gl.maps[size_t(k)].get() : nullptr;
   };
-  ImVec2 avail = ImGui::GetContentRegionAvail();
-  float dense_h = dense.empty() ? 0 : (ImGui::GetTextLineHeightWithSpacing() + 36) * float(std::min<size_t>(dense.size(), 3));
   if (ui.enlarged >= 0 && ui.enlarged_layer < int(maps.size())) {
     draw_enlarged(ui, s.activations[size_t(maps[size_t(ui.enlarged_layer)])], gl_for(ui.enlarged_layer));
     return;
   }
-  std::vector<int> shown;  // indices into `maps`: every layer side by side, or the chosen one
+  ImVec2 avail = ImGui::GetContentRegionAvail();
+  float line = ImGui::GetTextLineHeightWithSpacing(), bar_h = ImGui::GetFontSize() * 1.8f;
+  // Dense layers under the maps: the output layer (named bars) always, hidden ones when there is room.
+  // A short panel keeps its height for the maps (the Predictions panel shows the output anyway).
+  std::vector<int> bars;
+  if (!dense.empty() && avail.y > line * 16) bars.push_back(dense.back());
+  if (dense.size() > 1 && avail.y > line * 26) bars.insert(bars.begin(), dense[dense.size() - 2]);
+  float dense_h = float(bars.size()) * (line * 2 + bar_h + 4);
+  std::vector<int> shown;  // indices into `maps`: every layer, or the chosen one
   for (int k = 0; k < int(maps.size()); ++k)
     if (ui.map_layer < 0 || ui.map_layer == k) shown.push_back(k);
-  float spacing = ImGui::GetStyle().ItemSpacing.x * 2;
-  float col_w = (avail.x - spacing * (shown.size() - 1)) / shown.size();
-  float grid_h = avail.y - dense_h - ImGui::GetTextLineHeightWithSpacing();
+  float spacing = ImGui::GetFontSize();
+  bool hint = avail.y - dense_h > line * 12;  // the colour key, when it does not squeeze the maps
+  float grid_h = std::max(avail.y - dense_h - (hint ? line * 2 + 4 : 0) - 2, line * 3);
+  int lc = 1;  // layer columns: the arrangement that gives the smallest layer the biggest tiles
+  float best = -1;
+  for (int c = 1; c <= int(shown.size()); ++c) {
+    float t = arrangement_tile(s, maps, shown, c, avail.x, grid_h, spacing, line);
+    if (t >= best) best = t, lc = c;
+  }
+  int lr = (int(shown.size()) + lc - 1) / lc;
+  float cell_w = (avail.x - spacing * (lc - 1)) / lc, cell_h = (grid_h - spacing * (lr - 1)) / lr;
   ImVec2 top = ImGui::GetCursorScreenPos();
   float bottom = top.y;
   for (size_t n = 0; n < shown.size(); ++n) {
     int k = shown[n];
-    ImGui::SetCursorScreenPos(ImVec2(top.x + n * (col_w + spacing), top.y));
+    ImGui::SetCursorScreenPos(ImVec2(top.x + float(n % size_t(lc)) * (cell_w + spacing),
+                                     top.y + float(n / size_t(lc)) * (cell_h + spacing)));
     ImGui::BeginGroup();
-    draw_layer_grid(ui, k, s.activations[size_t(maps[size_t(k)])], gl_for(k), col_w, grid_h);
+    draw_layer_grid(ui, k, s.activations[size_t(maps[size_t(k)])], gl_for(k), cell_w, cell_h);
     ImGui::EndGroup();
     bottom = std::max(bottom, ImGui::GetItemRectMax().y);
   }
+  if (!hint) return;  // the cursor stays on the last row: no scrollbar for a few pixels
   ImGui::SetCursorScreenPos(ImVec2(top.x, bottom + 4));
-  std::string hint = ui.maps_per_layer ? "viridis, one range per layer" : "viridis, each map its own range";
-  ImGui::TextDisabled("Dark = small, yellow = large (%s). Hover for values, click a map to enlarge.", hint.c_str());
-  for (size_t k = 0; k < dense.size() && k < 3; ++k) draw_dense_bars(s.activations[size_t(dense[k])], avail.x, 30);
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextDisabled("Dark = small, yellow = large (%s). Hover for values, click a map to enlarge.",
+                      ui.maps_per_layer ? "one range per layer" : "each map its own range");
+  ImGui::PopTextWrapPos();
+  for (int d : bars) draw_dense_bars(s, s.activations[size_t(d)], d == dense.back(), avail.x, bar_h);
 }
 
 }  // namespace cnnlab

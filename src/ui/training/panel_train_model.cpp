@@ -4,13 +4,14 @@
 #include <cstdio>
 
 #include "core/sysinfo.h"
+#include "nn/model.h"
 #include "ui/training/training_panels.h"
 
 namespace cnnlab {
 
 namespace {
 
-void budget_bar(const Snapshot& s) {
+void budget_bar(const TrainingUi& ui, const Snapshot& s) {
   if (s.num_params == 0) return;
   const Rgb palette[] = {okabe_ito::blue, okabe_ito::orange, okabe_ito::bluish_green, okabe_ito::reddish_purple,
                          okabe_ito::sky_blue, okabe_ito::vermillion, okabe_ito::yellow};
@@ -18,8 +19,10 @@ void budget_bar(const Snapshot& s) {
   for (size_t i = 0; i < s.layer_params.size(); ++i)
     if (s.layer_params[i].second > s.layer_params[biggest].second) biggest = i;
   const auto& [big_name, big_n] = s.layer_params[biggest];
-  ImGui::TextWrapped("Parameters: %zu. %s holds %.2f%% of them (%zu).", s.num_params, big_name.c_str(),
-                     100.0 * double(big_n) / double(s.num_params), big_n);
+  // Two short lines, not one wrapped one: ImGui may wrap after the comma inside "147,520".
+  ImGui::Text("Parameters: %s", with_commas(s.num_params).c_str());
+  ImGui::Text("%s holds %.2f%% of them (%s)", big_name.c_str(), 100.0 * double(big_n) / double(s.num_params),
+              with_commas(big_n).c_str());
   float w = ImGui::GetContentRegionAvail().x, h = ImGui::GetTextLineHeight() * 1.6f;
   ImVec2 p = ImGui::GetCursorScreenPos();
   ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -41,8 +44,10 @@ void budget_bar(const Snapshot& s) {
     dl->AddRectFilled(ImVec2(q.x, q.y + 2), ImVec2(q.x + t - 4, q.y + t - 2), to_u32(palette[i % 7]));
     ImGui::Dummy(ImVec2(t, t));
     ImGui::SameLine();
-    ImGui::Text("%-10s %12zu  %7.3f%%", s.layer_params[i].first.c_str(), s.layer_params[i].second,
+    if (ui.mono) ImGui::PushFont(ui.mono);  // the columns line up only in a monospaced font
+    ImGui::Text("%-15s %12s  %7.3f%%", s.layer_params[i].first.c_str(), with_commas(s.layer_params[i].second).c_str(),
                 100.0 * double(s.layer_params[i].second) / double(s.num_params));
+    if (ui.mono) ImGui::PopFont();
   }
 }
 
@@ -56,10 +61,12 @@ void draw_train_model_panel(TrainingUi& ui) {
     ImGui::TextWrapped("Selected: %s. The summary appears once the model is built.", p.label.c_str());
     return;
   }
-  budget_bar(s);
+  budget_bar(ui, s);
   if (s.memory.total() > 0) ImGui::TextWrapped("Memory plan: %s", s.memory.describe().c_str());
   ImGui::BeginChild("summary", ImVec2(0, 0), true, ImGuiWindowFlags_HorizontalScrollbar);
+  if (ui.mono) ImGui::PushFont(ui.mono);  // Keras's table is laid out in columns of characters
   ImGui::TextUnformatted(s.summary.c_str());
+  if (ui.mono) ImGui::PopFont();
   ImGui::EndChild();
 }
 

@@ -19,6 +19,15 @@ void init_training_gl(TrainingUi& ui) {
   }
 }
 
+void set_map_filter(LayerMapsGl& maps, bool nearest) {
+  if (!maps.rgba.texture() || maps.nearest == nearest) return;
+  GLint filter = nearest ? GL_NEAREST : GL_LINEAR;
+  glBindTexture(GL_TEXTURE_2D, maps.rgba.texture());
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, filter);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, filter);
+  maps.nearest = nearest;
+}
+
 namespace {
 
 void upload_maps(TrainingUi& ui, const Snapshot& s) {
@@ -39,6 +48,8 @@ void upload_maps(TrainingUi& ui, const Snapshot& s) {
     p.tile_w = m.w, p.tile_h = m.h, p.cols = m.cols;
     p.ranges = feature_ranges(t, ui.maps_per_layer);
     gl.colormap.render(m.values, p, m.rgba, false);
+    m.nearest = false;  // ensure() sets the filter only when it (re)creates the target
+    set_map_filter(m, true);  // maps are mostly shown magnified; the panel corrects it per frame
   }
   gl.maps.resize(n);
   ++gl.map_uploads;

@@ -30,6 +30,8 @@ void colorbar(ColormapKind kind, float lo, float hi, float width);
 ImU32 to_u32(Rgb c, float alpha = 1.0f);
 // "Nice" tick values covering [lo, hi] (1, 2, 5 × 10^k steps), about `count` of them.
 std::vector<double> nice_ticks(double lo, double hi, int count);
+// `text` shortened with "…" to `w` pixels: a label never runs into its neighbour.
+std::string fit_text(std::string text, float w);
 // Class name of `label`, or "class N".
 std::string class_name(const Snapshot& s, int label);
 // Thumbnail of dataset image `index` from the thumbnail atlas (placeholder without GL).

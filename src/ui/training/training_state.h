@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "gfx/featuremap.h"
+
+struct ImFont;
 #include "gfx/texture.h"
 #include "train/worker.h"
 
@@ -87,7 +89,11 @@ struct LayerMapsGl {
   int h = 0, w = 0, c = 0, cols = 1, rows = 1;
   FloatTexture values;
   ColorTarget rgba;
+  bool nearest = false;  // the filter rgba samples with now (set_map_filter)
 };
+// Magnified maps sample GL_NEAREST (each value a crisp square), shrunk ones GL_LINEAR. The last
+// setting in a frame is what ImGui draws with; a no-op without a texture.
+void set_map_filter(LayerMapsGl& maps, bool nearest);
 
 struct TrainingGl {
   bool enabled = false;          // false in the headless smoke test: panels draw placeholders
@@ -138,6 +144,10 @@ struct TrainingUi {
   std::string focused_panel;       // the panel that last had focus (a click in it): Ctrl+S exports it
   std::vector<PanelRect> rects;    // this frame's panel rectangles
   std::string export_dir;          // where panel PNGs, CSVs and checkpoints go by default
+  float controls_h = 0;            // the Run panel's content height in the last frame (layout)
+  ImFont* mono = nullptr;          // a monospaced font at the body's size (the window sets it), for tables
+  int focus = -1;                  // F5: index into training_focus_panels() shown full screen, -1 none
+  int focus_last = 0;              // the panel F5 shows again
   bool select_tab = false;         // select the Training workspace tab once (screenshots)
   std::string force_tab;           // select this tab once (screenshots): "predictions", "confusion", "model", "lesson"
 
@@ -175,6 +185,25 @@ struct TrainingProgress {
 TrainingProgress training_progress(const TrainingUi& ui);
 void training_run(TrainingUi& ui, int refresh);  // SetRefresh, then Start
 
+// ---- layout and focus (F5: one panel at projector size) ------------------------------------------
+
+// How the tab arranges its panels for a content region of `width` × `height` pixels with text `em`
+// pixels high: three columns, two (left: Run/Model/Lessons as tabs; right: curves over tabs), or
+// every panel a tab of its own. Chosen so no panel is squeezed below what its text needs.
+enum class TrainingLayout { ThreeColumns, TwoColumns, Tabs };
+TrainingLayout training_layout(float width, float height, float em);
+const char* training_layout_name(TrainingLayout layout);  // "three columns", "two columns", "tabs"
+
+// The panels F5 cycles through, in order: curves, maps, filters, predictions, confusion, model.
+const std::vector<std::string>& training_focus_panels();
+bool training_focus_active(const TrainingUi& ui);
+std::string training_focus_name(const TrainingUi& ui);  // "" when not focused
+void training_toggle_focus(TrainingUi& ui);  // F5: enter (the last focused panel) or leave
+void training_leave_focus(TrainingUi& ui);   // Esc
+void training_focus_next(TrainingUi& ui);    // PageDown / →: wraps around; no-op when not focused
+void training_focus_prev(TrainingUi& ui);    // PageUp / ←
+bool training_focus_set(TrainingUi& ui, const std::string& name);  // false for an unknown name
+
 // ---- inside the view ------------------------------------------------------------------------------
 // Compiles the colormap shader (needs a current GL context); errors go to the log.
 void init_training_gl(TrainingUi& ui);
@@ -194,6 +223,11 @@ void remember_folder(TrainingUi& ui, const std::string& dir);
 SnapshotPtr load_blocking(TrainingUi& ui, const RunSettings& s, double timeout_s);
 SnapshotPtr train_batches_blocking(TrainingUi& ui, int batches, double timeout_s);
 
+// A training lesson's text with its placeholders filled from the loaded model's Keras summary:
+// {params} (total, "350,586,533"), {largest} (the layer with most parameters), {largest.share}
+// ("99.97%"), and per layer {conv2d.filters} / {dense.units} (last dimension), {conv2d.output}
+// ("299×299", or "1000" for a dense layer), {conv2d.params}. Unknown or not yet known: "?".
+std::string fill_lesson_numbers(const std::string& text, const std::string& summary);
 // Loads lessons/training/*.md: first line "# Title", the rest is the text. Sorted by file name.
 std::vector<LessonText> load_training_lessons(const std::string& dir);
 

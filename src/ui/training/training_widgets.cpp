@@ -12,6 +12,15 @@ ImU32 to_u32(Rgb c, float alpha) { return ImGui::ColorConvertFloat4ToU32(ImVec4(
 void panel_header(TrainingUi& ui, const char* title, const char* name) {
   record_panel_rect(ui, name);
   ImGui::TextUnformatted(title);
+  if (training_focus_active(ui)) {  // F5: say where we are and how to move on, if it fits
+    char hint[96];
+    std::snprintf(hint, sizeof hint, "%d/%zu · PageDown: next · Esc: back", ui.focus + 1, training_focus_panels().size());
+    float room = ImGui::GetContentRegionAvail().x - ImGui::GetItemRectSize().x - ImGui::CalcTextSize("PNG").x * 2;
+    if (ImGui::CalcTextSize(hint).x < room) {
+      ImGui::SameLine(0, ImGui::GetFontSize());
+      ImGui::TextDisabled("%s", hint);
+    }
+  }
   float button_w = ImGui::CalcTextSize("PNG").x + ImGui::GetStyle().FramePadding.x * 2;
   ImGui::SameLine(std::max(ImGui::GetContentRegionAvail().x + ImGui::GetCursorPosX() - button_w - 4,
                            ImGui::GetCursorPosX()));
@@ -67,6 +76,18 @@ std::vector<double> nice_ticks(double lo, double hi, int count) {
   for (double v = std::ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step)
     out.push_back(std::fabs(v) < step * 1e-9 ? 0.0 : v);
   return out;
+}
+
+// `text` shortened with "…" to `w` pixels: a label never runs into its neighbour.
+std::string fit_text(std::string text, float w) {
+  if (ImGui::CalcTextSize(text.c_str()).x <= w) return text;
+  while (!text.empty()) {
+    size_t cut = text.size() - 1;
+    while (cut > 0 && (text[cut] & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
+    text.resize(cut);
+    if (ImGui::CalcTextSize((text + "…").c_str()).x <= w) break;
+  }
+  return text + "…";
 }
 
 std::string class_name(const Snapshot& s, int label) {

@@ -1,7 +1,8 @@
-// ui/training/training_workspace.cpp — the Training tab's layout: run controls and model/lessons on the left,
-// curves and feature maps in the centre, filters and predictions/confusion on the right; the screenshot
-// start-up; what the window and the benchmark read (running, version, progress).
+// ui/training/training_workspace.cpp — the Training tab's layout (three columns, two, or all tabs, by what
+// fits), F5's one-panel focus and its cycling, the screenshot start-up; what the window and the
+// benchmark read (running, version, progress).
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <utility>
 
@@ -17,17 +18,154 @@ bool has_token(const std::string& list, const std::string& token) {
   return ("," + list + ",").find("," + token + ",") != std::string::npos;
 }
 
-ImGuiTabItemFlags tab_flags(TrainingUi& ui, const char* id) {
-  return has_token(ui.force_tab, id) ? ImGuiTabItemFlags_SetSelected : 0;
+// Every panel: its child-window id, its tab label (short: tabs must fit at 1280×720, text ×2),
+// its rectangle name (force_tab uses it too) and its draw function.
+struct PanelDef {
+  const char* id;
+  const char* tab;
+  const char* name;
+  void (*draw)(TrainingUi&);
+};
+enum PanelIndex { kRun, kCurves, kMaps, kFilters, kPredictions, kConfusion, kModel, kLesson };
+const PanelDef kPanels[] = {
+    {"train_controls", "Run###run", "controls", draw_train_controls_panel},
+    {"train_curves", "Curves###curves", "curves", draw_train_curves_panel},
+    {"train_maps", "Feature maps###maps", "maps", draw_train_maps_panel},
+    {"train_filters", "Filters###filters", "filters", draw_train_filters_panel},
+    {"train_predictions", "Predictions###predictions", "predictions", draw_train_predictions_panel},
+    {"train_confusion", "Confusion###confusion", "confusion", draw_train_confusion_panel},
+    {"train_model", "Model###model", "model", draw_train_model_panel},
+    {"train_lesson", "Lessons###lesson", "lesson", draw_train_lesson_panel},
+};
+
+ImGuiTabItemFlags tab_flags(TrainingUi& ui, const PanelDef& p) {
+  bool want = has_token(ui.force_tab, p.name) || (p.draw == draw_train_controls_panel && has_token(ui.force_tab, "run"));
+  return want ? ImGuiTabItemFlags_SetSelected : 0;
 }
 
-void panel(const char* id, ImVec2 size, TrainingUi& ui, void (*draw)(TrainingUi&)) {
-  ImGui::BeginChild(id, size, true);
-  draw(ui);
+void panel(const PanelDef& p, ImVec2 size, TrainingUi& ui) {
+  ImGui::BeginChild(p.id, size, true);
+  p.draw(ui);
   ImGui::EndChild();
 }
 
+// Panels `which` as tabs in a region of `size` (0 = the rest); the tab bar scrolls rather than
+// cutting labels when it is too narrow.
+void panel_tabs(TrainingUi& ui, const char* id, std::initializer_list<PanelIndex> which, ImVec2 size) {
+  ImGui::BeginChild(id, size, false);
+  if (ImGui::BeginTabBar(id, ImGuiTabBarFlags_FittingPolicyScroll)) {
+    for (PanelIndex i : which) {
+      const PanelDef& p = kPanels[i];
+      if (ImGui::BeginTabItem(p.tab, nullptr, tab_flags(ui, p))) {
+        panel(p, ImVec2(0, 0), ui);
+        ImGui::EndTabItem();
+      }
+    }
+    ImGui::EndTabBar();
+  }
+  ImGui::EndChild();
+}
+
+void three_columns(TrainingUi& ui, float W, float H, float em) {
+  float gap = ImGui::GetStyle().ItemSpacing.x;
+  float left_w = std::max(W * 0.24f, 26 * em), right_w = std::max(W * 0.28f, 28 * em);
+  float centre_w = W - left_w - right_w - 2 * gap;
+  ImGui::BeginGroup();
+  // The Run panel as tall as its content was last frame (within 35–62%); Model/Lessons get the rest.
+  float run_h = ui.controls_h > 0 ? std::clamp(ui.controls_h, H * 0.35f, H * 0.62f) : H * 0.62f;
+  panel(kPanels[kRun], ImVec2(left_w, std::floor(run_h)), ui);
+  panel_tabs(ui, "train_left_tabs", {kModel, kLesson}, ImVec2(left_w, 0));
+  ImGui::EndGroup();
+  ImGui::SameLine();
+  ImGui::BeginGroup();
+  panel(kPanels[kCurves], ImVec2(centre_w, std::floor(H * 0.4f)), ui);
+  panel(kPanels[kMaps], ImVec2(centre_w, 0), ui);
+  ImGui::EndGroup();
+  ImGui::SameLine();
+  ImGui::BeginGroup();
+  panel(kPanels[kFilters], ImVec2(right_w, std::floor(H * 0.46f)), ui);
+  panel_tabs(ui, "train_right_tabs", {kPredictions, kConfusion}, ImVec2(right_w, 0));
+  ImGui::EndGroup();
+}
+
+void two_columns(TrainingUi& ui, float W, float H, float em) {
+  float left_w = std::clamp(W * 0.34f, 26 * em, 34 * em);
+  ImGui::BeginGroup();
+  panel_tabs(ui, "train_left_tabs", {kRun, kModel, kLesson}, ImVec2(left_w, H));
+  ImGui::EndGroup();
+  ImGui::SameLine();
+  ImGui::BeginGroup();
+  panel(kPanels[kCurves], ImVec2(0, std::floor(H * 0.42f)), ui);
+  panel_tabs(ui, "train_right_tabs", {kMaps, kFilters, kPredictions, kConfusion}, ImVec2(0, 0));
+  ImGui::EndGroup();
+}
+
+// F5: the focused panel takes the whole region; its header says how to move on.
+void draw_focus(TrainingUi& ui) {
+  const std::string name = training_focus_name(ui);
+  for (const PanelDef& p : kPanels)
+    if (name == p.name) panel(p, ImVec2(0, 0), ui);
+}
+
 }  // namespace
+
+TrainingLayout training_layout(float width, float height, float em) {
+  if (width >= 92 * em && height >= 40 * em) return TrainingLayout::ThreeColumns;
+  if (width >= 60 * em && height >= 24 * em) return TrainingLayout::TwoColumns;
+  return TrainingLayout::Tabs;
+}
+
+const char* training_layout_name(TrainingLayout layout) {
+  switch (layout) {
+    case TrainingLayout::ThreeColumns: return "three columns";
+    case TrainingLayout::TwoColumns: return "two columns";
+    case TrainingLayout::Tabs: return "tabs";
+  }
+  return "?";
+}
+
+const std::vector<std::string>& training_focus_panels() {
+  static const std::vector<std::string> names{"curves", "maps", "filters", "predictions", "confusion", "model"};
+  return names;
+}
+
+bool training_focus_active(const TrainingUi& ui) { return ui.focus >= 0; }
+
+std::string training_focus_name(const TrainingUi& ui) {
+  const auto& names = training_focus_panels();
+  return ui.focus >= 0 && ui.focus < int(names.size()) ? names[size_t(ui.focus)] : "";
+}
+
+void training_toggle_focus(TrainingUi& ui) {
+  if (ui.focus >= 0) return training_leave_focus(ui);
+  ui.focus = std::clamp(ui.focus_last, 0, int(training_focus_panels().size()) - 1);
+}
+
+void training_leave_focus(TrainingUi& ui) {
+  if (ui.focus >= 0) ui.focus_last = ui.focus;
+  ui.focus = -1;
+}
+
+void training_focus_next(TrainingUi& ui) {
+  if (ui.focus < 0) return;
+  ui.focus = (ui.focus + 1) % int(training_focus_panels().size());
+}
+
+void training_focus_prev(TrainingUi& ui) {
+  if (ui.focus < 0) return;
+  int n = int(training_focus_panels().size());
+  ui.focus = (ui.focus + n - 1) % n;
+}
+
+bool training_focus_set(TrainingUi& ui, const std::string& name) {
+  const auto& names = training_focus_panels();
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i] == name) {
+      ui.focus = int(i);
+      return true;
+    }
+  return false;
+}
 
 void prepare_training(TrainingUi& ui, bool gl_available, const std::string& export_dir) {
   if (gl_available && !ui.gl.enabled) init_training_gl(ui);
@@ -42,51 +180,20 @@ void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_
   update_training_gl(ui);   // uploads only what changed
   ui.hover_text.clear();
   ui.rects.clear();  // panels record themselves as they are drawn (hidden tabs are absent)
-  ImGuiStyle& st = ImGui::GetStyle();
-  float W = ImGui::GetContentRegionAvail().x, H = ImGui::GetContentRegionAvail().y;
-  float left_w = std::max(W * 0.24f, 380.0f), right_w = std::max(W * 0.30f, 440.0f);
-  float centre_w = std::max(W - left_w - right_w - 2 * st.ItemSpacing.x, 200.0f);
-
-  ImGui::BeginGroup();
-  panel("train_controls", ImVec2(left_w, H * 0.6f), ui, draw_train_controls_panel);
-  ImGui::BeginChild("train_left_tabs", ImVec2(left_w, 0), false);
-  if (ImGui::BeginTabBar("left tabs")) {
-    if (ImGui::BeginTabItem("Model", nullptr, tab_flags(ui, "model"))) {
-      panel("train_model", ImVec2(0, 0), ui, draw_train_model_panel);
-      ImGui::EndTabItem();
+  ImVec2 avail = ImGui::GetContentRegionAvail();
+  float em = ImGui::GetFontSize();
+  if (training_focus_active(ui)) {
+    draw_focus(ui);
+  } else {
+    switch (training_layout(avail.x, avail.y, em)) {
+      case TrainingLayout::ThreeColumns: three_columns(ui, avail.x, avail.y, em); break;
+      case TrainingLayout::TwoColumns: two_columns(ui, avail.x, avail.y, em); break;
+      case TrainingLayout::Tabs:
+        panel_tabs(ui, "train_tabs", {kRun, kCurves, kMaps, kFilters, kPredictions, kConfusion, kModel, kLesson},
+                   ImVec2(0, 0));
+        break;
     }
-    if (ImGui::BeginTabItem("Lessons", nullptr, tab_flags(ui, "lesson"))) {
-      panel("train_lesson", ImVec2(0, 0), ui, draw_train_lesson_panel);
-      ImGui::EndTabItem();
-    }
-    ImGui::EndTabBar();
   }
-  ImGui::EndChild();
-  ImGui::EndGroup();
-  ImGui::SameLine();
-
-  ImGui::BeginGroup();
-  panel("train_curves", ImVec2(centre_w, H * 0.38f), ui, draw_train_curves_panel);
-  panel("train_maps", ImVec2(centre_w, 0), ui, draw_train_maps_panel);
-  ImGui::EndGroup();
-  ImGui::SameLine();
-
-  ImGui::BeginGroup();
-  panel("train_filters", ImVec2(right_w, H * 0.48f), ui, draw_train_filters_panel);
-  ImGui::BeginChild("train_right_tabs", ImVec2(right_w, 0), false);
-  if (ImGui::BeginTabBar("right tabs")) {
-    if (ImGui::BeginTabItem("Predictions", nullptr, tab_flags(ui, "predictions"))) {
-      panel("train_predictions", ImVec2(0, 0), ui, draw_train_predictions_panel);
-      ImGui::EndTabItem();
-    }
-    if (ImGui::BeginTabItem("Confusion matrix", nullptr, tab_flags(ui, "confusion"))) {
-      panel("train_confusion", ImVec2(0, 0), ui, draw_train_confusion_panel);
-      ImGui::EndTabItem();
-    }
-    ImGui::EndTabBar();
-  }
-  ImGui::EndChild();
-  ImGui::EndGroup();
   ui.force_tab.clear();
 }
 
@@ -125,6 +232,9 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
     if (t == "perlayer") ui.maps_per_layer = true;
     if (t == "mistakes") ui.gallery_mistakes_only = true;
     if (t == "test") ui.confusion_split = 1;
+    if (t.rfind("focus-", 0) == 0 && !training_focus_set(ui, t.substr(6)))
+      throw UserError("", "no panel '" + t.substr(6) + "' to focus", "use focus-curves, focus-maps, focus-filters, "
+                      "focus-predictions, focus-confusion or focus-model");
     if (t.rfind("layer", 0) == 0) ui.map_layer = std::atoi(t.c_str() + 5);
     if (t.rfind("enlarge", 0) == 0) ui.enlarged = std::atoi(t.c_str() + 7), ui.enlarged_layer = std::max(ui.map_layer, 0);
     if (end == std::string::npos) break;
