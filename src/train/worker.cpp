@@ -317,9 +317,19 @@ void TrainingWorker::Impl::restore_record(const RunRecord& rec, const std::vecto
 }
 
 void TrainingWorker::Impl::apply_settings(const RunSettings& want) {
-  validate_settings(want);
+  // A setting it cannot take is reported, and the run goes on as it was (training included).
+  bool grown = false;
+  try {
+    validate_settings(want);
+    grown = want.batch_size > model->max_batch();
+    if (grown) grow_model(want.batch_size);
+  } catch (const UserError& e) {
+    cur.error = e.what();
+    cur.status = std::string("Not applied: ") + e.what();
+    publish();
+    return;
+  }
   const SettingsChanges ch = settings_changes(cur.settings, want);
-  if (want.batch_size > model->max_batch()) grow_model(want.batch_size);
   RunSettings& s = cur.settings;
   s.epochs = want.epochs, s.batch_size = want.batch_size, s.learning_rate = want.learning_rate;
   s.seed = want.seed, s.threads = want.threads;
@@ -333,6 +343,7 @@ void TrainingWorker::Impl::apply_settings(const RunSettings& want) {
   for (size_t i = 0; i < ch.live.size(); ++i) msg += (i ? ", " : "") + ch.live[i];
   bool later = trainer->epoch_started() && (ch.has("batch size") || ch.has("seed"));
   if (later) msg += " (batch size and seed from the next epoch)";
+  if (grown) msg += " (the model was re-allocated for the larger batch: Adam's moments restart)";
   if (!ch.reload.empty()) msg += "; " + reload_button_label(ch) + " to use the rest";
   cur.status = msg;
   publish();

@@ -541,7 +541,8 @@ TEST_CASE("worker: ApplySettings changes epochs, learning rate and batch size wi
   SnapshotPtr s = load(w, dir, 1);
   const Dataset* data = s->data.get();
   s = send_and_wait(w, {Command::ApplySettings, want}, "Applied ");
-  CHECK(s->status == "Applied epochs, batch size, learning rate");
+  CHECK(s->status == "Applied epochs, batch size, learning rate (the model was re-allocated for the "
+                     "larger batch: Adam's moments restart)");
   CHECK(s->data.get() == data);  // not decoded again
   CHECK(s->settings.learning_rate == 0.05f);
   CHECK(s->settings.batch_size == 16);
@@ -597,4 +598,11 @@ TEST_CASE("worker: a batch size applied mid-epoch takes effect at the next epoch
 
   s = send_and_wait(w, {Command::ApplySettings, want}, "No setting to apply");
   CHECK(s->status == "No setting to apply; Reload data (image size, test size changed) to use the rest");
+
+  // An impossible value is reported and changes nothing.
+  want.learning_rate = -1;
+  s = send_and_wait(w, {Command::ApplySettings, want}, "Not applied: ");
+  CHECK(has(s->error, "--learning-rate"));
+  CHECK(s->settings.learning_rate == 0.01f);
+  CHECK(s->state == RunState::Done);
 }
