@@ -226,3 +226,38 @@ TEST_CASE("trainer: restore continues the epoch count, history and shuffle of th
   CHECK(tb.history().epochs[2].loss == ta.history().epochs[2].loss);
   CHECK(tb.batch_epoch() == ta.batch_epoch());
 }
+
+TEST_CASE("run record: mutated records load or fail with a UserError, never otherwise (seeded)") {
+  std::map<std::string, std::string> meta;
+  RunRecord r = sample_record();
+  r.test_eval = r.val_eval;
+  r.test_eval.split = "test";
+  add_run_record(meta, r);
+  const char* keys[] = {"cnnlab.run", "cnnlab.history", "cnnlab.batch_losses", "cnnlab.batch_epoch",
+                        "cnnlab.val_eval", "cnnlab.test_eval"};
+  const char bytes[] = "{}[],:\"0-9.e+nul";
+  Rng rng(2024);
+  int refused = 0, loaded = 0;
+  for (int i = 0; i < 3000; ++i) {
+    auto bad = meta;
+    std::string& v = bad[keys[rng.below(6)]];
+    for (int m = 0, n = 1 + int(rng.below(3)); m < n && !v.empty(); ++m) {
+      size_t at = rng.below(uint32_t(v.size()));
+      char c = bytes[rng.below(sizeof bytes - 1)];
+      switch (rng.below(3)) {
+        case 0: v[at] = c; break;
+        case 1: v.insert(v.begin() + long(at), c); break;
+        default: v.erase(at, 1);
+      }
+    }
+    try {
+      RunRecord back = read_run_record(bad, "m.safetensors", 2);
+      CHECK(back.batch_epoch.size() == back.batch_losses.size());
+      ++loaded;
+    } catch (const UserError&) {
+      ++refused;
+    }
+  }
+  CHECK(refused > 1000);  // most mutations break something
+  CHECK(loaded > 0);      // and some leave a valid record (a changed digit)
+}
