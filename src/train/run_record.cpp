@@ -33,8 +33,10 @@ std::string array_text(const std::vector<T>& v, int digits = 0) {
   std::string s = "[";
   for (size_t i = 0; i < v.size(); ++i) {
     if (i) s += ',';
-    if constexpr (std::is_integral_v<T>) s += std::to_string(v[i]);
-    else append_number(s, double(v[i]), digits);
+    if constexpr (std::is_integral_v<T>)
+      s += std::to_string(v[i]);
+    else
+      append_number(s, double(v[i]), digits);
   }
   return s + "]";
 }
@@ -67,12 +69,15 @@ std::string history_text(const History& h) {
 }
 
 std::string settings_text(const RunSettings& s, uint64_t split_seed) {
-  return "{\"preset\":" + Json(s.preset).dump() + ",\"image_size\":" + std::to_string(s.image_size) +
-         ",\"epochs\":" + std::to_string(s.epochs) + ",\"batch_size\":" + std::to_string(s.batch_size) +
-         ",\"learning_rate\":" + number_text(s.learning_rate, 9) + ",\"seed\":" +
-         std::to_string(s.seed) + ",\"split_seed\":" + std::to_string(split_seed) +
-         ",\"test_size\":" + number_text(s.test_size) + ",\"validation_split\":" +
-         number_text(s.validation_split) + ",\"threads\":" + std::to_string(s.threads) + "}";
+  return "{\"preset\":" + Json(s.preset).dump() +
+         ",\"image_size\":" + std::to_string(s.image_size) +
+         ",\"epochs\":" + std::to_string(s.epochs) +
+         ",\"batch_size\":" + std::to_string(s.batch_size) +
+         ",\"learning_rate\":" + number_text(s.learning_rate, 9) +
+         ",\"seed\":" + std::to_string(s.seed) + ",\"split_seed\":" + std::to_string(split_seed) +
+         ",\"test_size\":" + number_text(s.test_size) +
+         ",\"validation_split\":" + number_text(s.validation_split) +
+         ",\"threads\":" + std::to_string(s.threads) + "}";
 }
 
 // ---- reading: every field checked, a UserError naming the file and the key ----
@@ -104,7 +109,8 @@ struct Reader {
   }
   long long integer(const Json& v, long long lo, long long hi, const char* what) {
     if (!v.is_number_integer()) fail(std::string(what) + " is not a whole number");
-    long long x = v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(hi) ? hi + 1 : v.get<long long>();
+    long long x =
+        v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(hi) ? hi + 1 : v.get<long long>();
     if (x < lo || x > hi) fail(std::string(what) + " is out of range");
     return x;
   }
@@ -135,12 +141,14 @@ History read_history(Reader& rd, const std::string& text) {
   const std::vector<int> epoch = rd.integers(o, "epoch", 0, 1 << 30);
   const size_t n = epoch.size();
   const auto loss = rd.numbers<double>(o, "loss", n), acc = rd.numbers<double>(o, "accuracy", n);
-  const auto vl = rd.numbers<double>(o, "val_loss", n), va = rd.numbers<double>(o, "val_accuracy", n);
+  const auto vl = rd.numbers<double>(o, "val_loss", n),
+             va = rd.numbers<double>(o, "val_accuracy", n);
   const auto secs = rd.numbers<double>(o, "seconds", n);
   const std::vector<int> samples = rd.integers(o, "samples", 0, 1 << 30, n);
   History h;
   for (size_t i = 0; i < n; ++i) {
-    if (epoch[i] != int(i)) rd.fail("epoch " + std::to_string(i) + " is numbered " + std::to_string(epoch[i]));
+    if (epoch[i] != int(i))
+      rd.fail("epoch " + std::to_string(i) + " is numbered " + std::to_string(epoch[i]));
     h.epochs.push_back({epoch[i], loss[i], acc[i], vl[i], va[i], secs[i], samples[i]});
   }
   return h;
@@ -163,7 +171,8 @@ SplitEval read_eval(Reader& rd, const std::string& text, int k) {
   long long counted = 0;
   for (int c : e.confusion) counted += c;
   if (counted != (long long)n)
-    rd.fail("the confusion matrix counts " + std::to_string(counted) + " images, not " + std::to_string(n));
+    rd.fail("the confusion matrix counts " + std::to_string(counted) + " images, not " +
+            std::to_string(n));
   return e;
 }
 
@@ -178,7 +187,8 @@ RunSettings read_settings(Reader& rd, const std::string& text, uint64_t& split_s
   s.batch_size = int(rd.integer(rd.field(o, "batch_size"), 1, 1 << 20, "batch_size"));
   s.learning_rate = float(rd.number(rd.field(o, "learning_rate"), "learning_rate"));
   s.seed = uint64_t(rd.integer(rd.field(o, "seed"), 0, (long long)kMaxSeed, "seed"));
-  split_seed = uint64_t(rd.integer(rd.field(o, "split_seed"), 0, (long long)kMaxSeed, "split_seed"));
+  split_seed =
+      uint64_t(rd.integer(rd.field(o, "split_seed"), 0, (long long)kMaxSeed, "split_seed"));
   s.test_size = rd.number(rd.field(o, "test_size"), "test_size");
   s.validation_split = rd.number(rd.field(o, "validation_split"), "validation_split");
   s.threads = int(rd.integer(rd.field(o, "threads"), 1, 256, "threads"));
@@ -194,7 +204,8 @@ SplitEval make_split_eval(const std::string& split, int epoch, const std::vector
   e.epoch = epoch;
   e.loss = r.loss;
   e.accuracy = r.accuracy;
-  e.indices.assign(indices.begin(), indices.begin() + std::min<size_t>(indices.size(), size_t(r.count)));
+  e.indices.assign(indices.begin(),
+                   indices.begin() + std::min<size_t>(indices.size(), size_t(r.count)));
   e.predicted = r.predicted;
   e.probs = r.probs;
   e.confusion = r.confusion;
@@ -221,8 +232,9 @@ RunRecord read_run_record(const std::map<std::string, std::string>& meta, const 
   Reader rd{path, "cnnlab.history"};
   r.history = read_history(rd, *get("cnnlab.history"));
   for (const char* key : {"cnnlab.run", "cnnlab.batch_losses", "cnnlab.batch_epoch"})
-    if (!get(key)) throw UserError(path, std::string("checkpoint has a history but no '") + key + "'",
-                                   "re-save it from cnnlab");
+    if (!get(key))
+      throw UserError(path, std::string("checkpoint has a history but no '") + key + "'",
+                      "re-save it from cnnlab");
   rd.key = "cnnlab.run";
   r.settings = read_settings(rd, *get("cnnlab.run"), r.split_seed);
   rd.key = "cnnlab.batch_losses";

@@ -1,6 +1,7 @@
-// train/run_record.h — what a checkpoint remembers of its run besides the weights (per-epoch metrics,
-// per-batch losses, the last validation and test evaluations, the settings), as compact JSON strings
-// in the safetensors __metadata__; shared by the CLI's --save and the worker's Save/LoadCheckpoint.
+// train/run_record.h — what a checkpoint remembers of its run besides the weights (per-epoch
+// metrics, per-batch losses, the last validation and test evaluations, the settings), as compact
+// JSON strings in the safetensors __metadata__; shared by the CLI's --save and the worker's
+// Save/LoadCheckpoint.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -18,13 +19,13 @@ SplitEval make_split_eval(const std::string& split, int epoch, const std::vector
                           const EvalResult& r);
 
 struct RunRecord {
-  bool present = false;            // false: the checkpoint predates run records (weights only)
-  RunSettings settings;            // in use when saved (data_dir is not stored: "")
-  uint64_t split_seed = 0;         // the seed the split was made with (a later seed: shuffles only)
-  History history;                 // epochs completed = history.epochs.size()
-  std::vector<float> batch_losses; // every batch's mean loss, in order
-  std::vector<float> batch_epoch;  // fractional epoch at each batch (same length)
-  SplitEval val_eval, test_eval;   // epoch == -1: none
+  bool present = false;     // false: the checkpoint predates run records (weights only)
+  RunSettings settings;     // in use when saved (data_dir is not stored: "")
+  uint64_t split_seed = 0;  // the seed the split was made with (a later seed: shuffles only)
+  History history;          // epochs completed = history.epochs.size()
+  std::vector<float> batch_losses;  // every batch's mean loss, in order
+  std::vector<float> batch_epoch;   // fractional epoch at each batch (same length)
+  SplitEval val_eval, test_eval;    // epoch == -1: none
 };
 
 // Adds "cnnlab.run" (settings and split seed), "cnnlab.history" (per-epoch columns),

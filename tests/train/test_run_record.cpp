@@ -32,7 +32,8 @@ Dataset two_class_dataset(int per_class) {
       ds.paths.push_back(ds.class_names[c] + "/" + std::to_string(i) + ".png");
       ds.labels.push_back(c);
       ds.duplicate_group.push_back(-1);
-      for (int p = 0; p < 8 * 8 * 3; ++p) ds.pixels.push_back(uint8_t(c == 0 ? 150 + rng.below(100) : rng.below(100)));
+      for (int p = 0; p < 8 * 8 * 3; ++p)
+        ds.pixels.push_back(uint8_t(c == 0 ? 150 + rng.below(100) : rng.below(100)));
     }
   return ds;
 }
@@ -72,11 +73,14 @@ RunRecord sample_record() {
                       {1, 0.1 + 0.2, 1.0 / 3, 0.6, 0.125, 0.5, 24}};
   r.batch_losses = {0.7f, 0.1f, 1e-9f, 3.4e38f};
   r.batch_epoch = {0.25f, 0.5f, 1.f / 3, 2.f};
-  r.val_eval = {"validation", 2, 0.5, 0.75, {3, 1}, {0, 1}, {0.25f, 0.75f, 0.1f, 0.9f}, {1, 0, 0, 1}};
+  r.val_eval = {"validation", 2, 0.5, 0.75, {3, 1}, {0, 1}, {0.25f, 0.75f, 0.1f, 0.9f},
+                {1, 0, 0, 1}};
   return r;
 }
 
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 }  // namespace
 
@@ -85,10 +89,11 @@ TEST_CASE("run record: every field round-trips exactly through checkpoint metada
   std::map<std::string, std::string> meta;
   add_run_record(meta, r);
   CHECK(meta.count("cnnlab.test_eval") == 0);  // not evaluated: not written
-  CHECK(meta.at("cnnlab.history") ==
-        "{\"epoch\":[0,1],\"loss\":[0.69314718055994529,0.30000000000000004],\"accuracy\":[0.5,"
-        "0.33333333333333331],\"val_loss\":[null,0.59999999999999998],\"val_accuracy\":[null,0.125],"
-        "\"seconds\":[1.25,0.5],\"samples\":[24,24]}");
+  CHECK(
+      meta.at("cnnlab.history") ==
+      "{\"epoch\":[0,1],\"loss\":[0.69314718055994529,0.30000000000000004],\"accuracy\":[0.5,"
+      "0.33333333333333331],\"val_loss\":[null,0.59999999999999998],\"val_accuracy\":[null,0.125],"
+      "\"seconds\":[1.25,0.5],\"samples\":[24,24]}");
   const RunRecord back = read_run_record(meta, "r.safetensors", 2);
   REQUIRE(back.present);
   CHECK(back.settings.epochs == 4);
@@ -120,12 +125,15 @@ TEST_CASE("run record: every field round-trips exactly through checkpoint metada
   CHECK(back.test_eval.epoch == -1);
 }
 
-TEST_CASE("run record: an older checkpoint has none; a malformed one is an error naming file and key") {
-  std::map<std::string, std::string> meta = checkpoint_metadata({"a", "b"}, Scaling{0.5f, 0.25f}, RunSettings{}, 3);
+TEST_CASE(
+    "run record: an older checkpoint has none; a malformed one is an error naming file and key") {
+  std::map<std::string, std::string> meta =
+      checkpoint_metadata({"a", "b"}, Scaling{0.5f, 0.25f}, RunSettings{}, 3);
   CHECK_FALSE(read_run_record(meta, "old.safetensors", 2).present);
 
   add_run_record(meta, sample_record());
-  auto expect_error = [&](const std::string& key, const std::string& value, const std::string& words) {
+  auto expect_error = [&](const std::string& key, const std::string& value,
+                          const std::string& words) {
     auto bad = meta;
     bad[key] = value;
     try {
@@ -139,23 +147,29 @@ TEST_CASE("run record: an older checkpoint has none; a malformed one is an error
   };
   expect_error("cnnlab.history", "{\"epoch\":[0]", "not JSON");
   expect_error("cnnlab.history", "{\"epoch\":[0,1],\"loss\":[1]}", "'loss' has 1 entries, not 2");
-  expect_error("cnnlab.history", "{\"epoch\":[1],\"loss\":[1],\"accuracy\":[1],\"val_loss\":[1],"
-               "\"val_accuracy\":[1],\"seconds\":[1],\"samples\":[1]}", "epoch 0 is numbered 1");
+  expect_error("cnnlab.history",
+               "{\"epoch\":[1],\"loss\":[1],\"accuracy\":[1],\"val_loss\":[1],"
+               "\"val_accuracy\":[1],\"seconds\":[1],\"samples\":[1]}",
+               "epoch 0 is numbered 1");
   expect_error("cnnlab.batch_epoch", "[0.5]", "'v' has 1 entries, not 4");
   expect_error("cnnlab.batch_losses", "[\"x\"]", "not a number");
   expect_error("cnnlab.run", "{}", "no 'preset'");
-  std::string eval = "{\"split\":\"test\",\"epoch\":1,\"loss\":1,\"accuracy\":1,\"indices\":[0],"
-                     "\"predicted\":[2],\"confusion\":[1,0,0,0],\"probs\":[0.5,0.5]}";
+  std::string eval =
+      "{\"split\":\"test\",\"epoch\":1,\"loss\":1,\"accuracy\":1,\"indices\":[0],"
+      "\"predicted\":[2],\"confusion\":[1,0,0,0],\"probs\":[0.5,0.5]}";
   expect_error("cnnlab.test_eval", eval, "predicted is out of range");  // class 2 of 2
-  eval = "{\"split\":\"test\",\"epoch\":1,\"loss\":1,\"accuracy\":1,\"indices\":[0],"
-         "\"predicted\":[1],\"confusion\":[1,0,0,1],\"probs\":[0.5,0.5]}";
+  eval =
+      "{\"split\":\"test\",\"epoch\":1,\"loss\":1,\"accuracy\":1,\"indices\":[0],"
+      "\"predicted\":[1],\"confusion\":[1,0,0,1],\"probs\":[0.5,0.5]}";
   expect_error("cnnlab.test_eval", eval, "counts 2 images, not 1");
   auto partial = meta;
   partial.erase("cnnlab.batch_losses");
   CHECK_THROWS_AS(read_run_record(partial, "p.safetensors", 2), UserError);
 }
 
-TEST_CASE("settings: live settings apply between batches, the data ones need a reload (the button says which)") {
+TEST_CASE(
+    "settings: live settings apply between batches, the data ones need a reload (the button says "
+    "which)") {
   RunSettings a;
   RunSettings b = a;
   CHECK_FALSE(settings_changes(a, b).any());
@@ -170,8 +184,10 @@ TEST_CASE("settings: live settings apply between batches, the data ones need a r
   CHECK(reload_button_label(settings_changes(a, b)) == "Reload data (image size changed)");
   b.data_dir = "/elsewhere", b.validation_split = 0.2, b.batch_size = 8, b.seed = 1;
   c = settings_changes(a, b);
-  CHECK(c.live == std::vector<std::string>{"epochs", "batch size", "learning rate", "seed", "threads"});
-  CHECK(reload_button_label(c) == "Reload data (data folder, image size, validation split changed)");
+  CHECK(c.live ==
+        std::vector<std::string>{"epochs", "batch size", "learning rate", "seed", "threads"});
+  CHECK(reload_button_label(c) ==
+        "Reload data (data folder, image size, validation split changed)");
 }
 
 TEST_CASE("trainer: applied settings train exactly as the same settings given at the start") {
@@ -233,8 +249,8 @@ TEST_CASE("run record: mutated records load or fail with a UserError, never othe
   r.test_eval = r.val_eval;
   r.test_eval.split = "test";
   add_run_record(meta, r);
-  const char* keys[] = {"cnnlab.run", "cnnlab.history", "cnnlab.batch_losses", "cnnlab.batch_epoch",
-                        "cnnlab.val_eval", "cnnlab.test_eval"};
+  const char* keys[] = {"cnnlab.run",         "cnnlab.history",  "cnnlab.batch_losses",
+                        "cnnlab.batch_epoch", "cnnlab.val_eval", "cnnlab.test_eval"};
   const char bytes[] = "{}[],:\"0-9.e+nul";
   Rng rng(2024);
   int refused = 0, loaded = 0;
@@ -245,9 +261,14 @@ TEST_CASE("run record: mutated records load or fail with a UserError, never othe
       size_t at = rng.below(uint32_t(v.size()));
       char c = bytes[rng.below(sizeof bytes - 1)];
       switch (rng.below(3)) {
-        case 0: v[at] = c; break;
-        case 1: v.insert(v.begin() + long(at), c); break;
-        default: v.erase(at, 1);
+        case 0:
+          v[at] = c;
+          break;
+        case 1:
+          v.insert(v.begin() + long(at), c);
+          break;
+        default:
+          v.erase(at, 1);
       }
     }
     try {
