@@ -22,6 +22,7 @@
 #include "nn/model.h"
 #include "nn/serialize.h"
 #include "train/progress_format.h"
+#include "train/run_record.h"
 #include "train/setup.h"
 #include "train/trainer.h"
 
@@ -292,7 +293,8 @@ static bool save_checkpoint(const std::string& path, Trainer& trainer,
   return false;
 }
 
-// After fit: the outcome, the history, the checkpoint (also after a stop), the test split.
+// After fit: the outcome, the history, the test split (a completed run), the checkpoint (also after
+// a stop) with the run's record, so the window opens it with its curves and matrices.
 // Returns the exit status: 0 done, 130 stopped by a signal, 1 a NaN loss or a file not written.
 static int finish_train(const TrainArgs& a, Trainer& trainer, const TrainOutcome& out,
                         const std::vector<std::string>& class_names, const Scaling& sc,
@@ -307,12 +309,16 @@ static int finish_train(const TrainArgs& a, Trainer& trainer, const TrainOutcome
     if (history.write(trainer.history(), true)) std::printf("History written to %s\n", a.history.c_str());
     else status = 1;
   }
-  if (!a.save.empty() && out.reason != StopReason::NonFinite &&
-      !save_checkpoint(a.save, trainer, checkpoint_metadata(class_names, sc, a.s, trainer.epoch())))
-    status = 1;
+  SplitEval test;  // epoch -1: not evaluated
   if (out.reason == StopReason::Completed) {
     EvalResult t = trainer.evaluate(trainer.split().test);
     std::printf("Test-loss: %.4f, Test-accuracy: %.4f\n", t.loss, t.accuracy);
+    test = make_split_eval("test", trainer.epoch(), trainer.split().test, t);
+  }
+  if (!a.save.empty() && out.reason != StopReason::NonFinite) {
+    auto meta = checkpoint_metadata(class_names, sc, a.s, trainer.epoch());
+    add_run_record(meta, run_record_of(trainer, a.s, test));
+    if (!save_checkpoint(a.save, trainer, meta)) status = 1;
   }
   std::printf("Peak memory: %s\n", format_bytes(double(peak_rss_bytes())).c_str());
   return status;

@@ -518,6 +518,12 @@ LoadedModel load_safetensors(const std::string& path, int max_batch, bool for_tr
   return out;
 }
 
+std::map<std::string, std::string> read_safetensors_metadata(const std::string& path) {
+  OpenedCheckpoint c = open_checkpoint(path);
+  (void)check_layout(path, c);
+  return std::move(c.metadata);
+}
+
 std::map<std::string, std::string> load_safetensors_weights(const std::string& path, Model& model) {
   CNNLAB_ASSERT(model.allocated(), "load_safetensors_weights: allocate the model first");
   OpenedCheckpoint c = open_checkpoint(path);

@@ -33,6 +33,10 @@ LoadedModel load_safetensors(const std::string& path, int max_batch, bool for_tr
 // (including finite weights) runs before the first weight changes.
 std::map<std::string, std::string> load_safetensors_weights(const std::string& path, Model& model);
 
+// Only PATH's __metadata__, with the header checked as load_safetensors checks it (the tensors'
+// layout included) but no weight read: for what must be checked before any weight changes.
+std::map<std::string, std::string> read_safetensors_metadata(const std::string& path);
+
 // Byte strings (folder names: any bytes but NUL, newlines included) as one metadata value, which
 // safetensors requires to be UTF-8: a JSON array whose strings keep valid UTF-8 as is and write '%'
 // and every other byte as %XX. decode also reads the first format (one name per line); it throws

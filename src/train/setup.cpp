@@ -1,6 +1,7 @@
 // train/setup.cpp — preset sizes, the default data folder, settings checks, the memory plan, checkpoint metadata.
 #include "train/setup.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -49,6 +50,33 @@ void validate_settings(const RunSettings& s) {
   if (s.threads < 1 || s.threads > 256) bad("--threads", "must be between 1 and 256");
   if (s.seed > kMaxSeed)
     bad("--seed", "must be a whole number from 0 to 4294967295", "numpy's random_state range; the course uses 42");
+}
+
+bool SettingsChanges::has(const std::string& name) const {
+  return std::find(live.begin(), live.end(), name) != live.end() ||
+         std::find(reload.begin(), reload.end(), name) != reload.end();
+}
+
+SettingsChanges settings_changes(const RunSettings& a, const RunSettings& b) {
+  SettingsChanges c;
+  if (a.epochs != b.epochs) c.live.push_back("epochs");
+  if (a.batch_size != b.batch_size) c.live.push_back("batch size");
+  if (a.learning_rate != b.learning_rate) c.live.push_back("learning rate");
+  if (a.seed != b.seed) c.live.push_back("seed");
+  if (a.threads != b.threads) c.live.push_back("threads");
+  if (a.data_dir != b.data_dir) c.reload.push_back("data folder");
+  if (a.preset != b.preset) c.reload.push_back("model");
+  if (a.image_size != b.image_size) c.reload.push_back("image size");
+  if (a.test_size != b.test_size) c.reload.push_back("test size");
+  if (a.validation_split != b.validation_split) c.reload.push_back("validation split");
+  return c;
+}
+
+std::string reload_button_label(const SettingsChanges& c) {
+  if (c.reload.empty()) return "Reload data";
+  std::string s = "Reload data (";
+  for (size_t i = 0; i < c.reload.size(); ++i) s += (i ? ", " : "") + c.reload[i];
+  return s + " changed)";
 }
 
 void check_split(const Split& split, const RunSettings& s) {

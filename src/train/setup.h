@@ -44,6 +44,20 @@ struct RunSettings {
 
 // Throws UserError naming the setting (e.g. "--batch-size") and why it is impossible.
 void validate_settings(const RunSettings& s);
+
+// What differs between the settings a loaded run uses and the ones wanted (the window's form), by
+// the setting's name: those a running trainer takes between batches (the worker's ApplySettings),
+// and those only a reload can change (they decode the images again or rebuild the model).
+struct SettingsChanges {
+  std::vector<std::string> live;    // "epochs", "batch size", "learning rate", "seed", "threads"
+  std::vector<std::string> reload;  // "data folder", "model", "image size", "test size", "validation split"
+  bool any() const { return !live.empty() || !reload.empty(); }
+  bool has(const std::string& name) const;  // in either list
+};
+SettingsChanges settings_changes(const RunSettings& applied, const RunSettings& wanted);
+// The reload button's words: "Reload data" when no reload setting changed, else e.g.
+// "Reload data (image size changed)" or "Reload data (data folder, image size changed)".
+std::string reload_button_label(const SettingsChanges& c);
 // Throws UserError naming --test-size or --validation-split when the split leaves nothing to train on.
 void check_split(const Split& split, const RunSettings& s);
 

@@ -41,8 +41,10 @@ struct Snapshot {
   std::string status;              // one line for the status bar
   std::string error;               // set when state == Error (or the last command failed)
 
-  // The run's setup (fixed after loading).
+  // The run's setup: data folder, model, image size and split fixed by Load; epochs, batch size,
+  // learning rate, seed and threads as last applied (ApplySettings).
   RunSettings settings;
+  uint64_t split_seed = 0;         // the seed Load made the split with (a later seed: shuffles, Reset)
   std::shared_ptr<const Dataset> data;  // immutable once loaded: thumbnails, labels, paths
   Split split;
   Scaling scaling;

@@ -22,7 +22,7 @@ std::string non_finite_loss_message(double batch_loss, int epoch, int batch, int
 }
 
 Trainer::Trainer(Model& model, const Dataset& data, Split split, Scaling scaling, TrainConfig cfg)
-    : model_(model), data_(data), split_(std::move(split)), scaling_(scaling), cfg_(cfg),
+    : model_(model), data_(data), split_(std::move(split)), scaling_(scaling), cfg_(cfg), next_(cfg),
       shuffle_rng_(cfg.seed, 0x5eed) {
   CNNLAB_ASSERT(model_.allocated() && model_.max_batch() >= cfg_.batch_size,
                 "model must be allocated for the batch size");
@@ -30,13 +30,47 @@ Trainer::Trainer(Model& model, const Dataset& data, Split split, Scaling scaling
                     model_.input_c() == data_.channels,
                 "model input shape must match the dataset's image size");
   model_.adam.lr = cfg_.learning_rate;
+  resize_batch_buffers();
+}
+
+void Trainer::resize_batch_buffers() {
   size_t per = size_t(data_.height) * data_.width * data_.channels;
   x_.resize(per * cfg_.batch_size);
   y_.resize(cfg_.batch_size);
   probs_.resize(size_t(model_.num_classes()) * cfg_.batch_size);
 }
 
+void Trainer::apply_config(const TrainConfig& cfg) {
+  CNNLAB_ASSERT(cfg.batch_size >= 1 && model_.max_batch() >= cfg.batch_size,
+                "model must be allocated for the batch size");
+  next_ = cfg;
+  cfg_.epochs = cfg.epochs;
+  cfg_.learning_rate = cfg.learning_rate;
+  model_.adam.lr = cfg.learning_rate;
+}
+
+void Trainer::restore(History h, std::vector<float> batch_losses, std::vector<float> batch_epoch) {
+  CNNLAB_ASSERT(batch_losses.size() == batch_epoch.size(), "one epoch position per batch loss");
+  history_ = std::move(h);
+  batch_losses_ = std::move(batch_losses);
+  batch_epoch_ = std::move(batch_epoch);
+  epoch_ = int(history_.epochs.size());
+  epoch_open_ = false;
+  cursor_ = batch_index_ = 0;
+  // The shuffles an uninterrupted run with this seed would have made so far, replayed: the next
+  // epoch sees the order it would have seen.
+  shuffle_rng_ = Rng(cfg_.seed, 0x5eed);
+  for (int e = 0; e < epoch_; ++e) {
+    order_ = split_.train;
+    shuffle_rng_.shuffle(order_);
+  }
+}
+
 void Trainer::begin_epoch() {
+  if (next_.seed != cfg_.seed) shuffle_rng_ = Rng(next_.seed, 0x5eed);
+  const bool resize = next_.batch_size != cfg_.batch_size;
+  cfg_ = next_;
+  if (resize) resize_batch_buffers();
   order_ = split_.train;
   shuffle_rng_.shuffle(order_);
   cursor_ = 0;
@@ -61,6 +95,8 @@ BatchProgress Trainer::train_batch(bool* non_finite) {
   correct_ += correct;
   train_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (non_finite) *non_finite = !std::isfinite(loss);
+  batch_losses_.push_back(loss);
+  batch_epoch_.push_back(float(epoch_ + double(cursor_) / double(order_.size())));
 
   BatchProgress p;
   p.epoch = epoch_;

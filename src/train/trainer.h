@@ -68,6 +68,15 @@ class Trainer {
   BatchProgress train_batch(bool* non_finite = nullptr);
   EpochRecord end_epoch();              // validation pass, appends to history, advances epoch()
 
+  // Settings changed between batches (the window's Apply): epochs and the learning rate (into
+  // Adam) take effect at once; the batch size, and a seed (a fresh shuffle stream from it), at the
+  // next begin_epoch(). The model must be allocated for the new batch size.
+  void apply_config(const TrainConfig& cfg);
+  const TrainConfig& next_config() const { return next_; }  // what the next epoch will use
+  // Continues a saved run: its history and per-batch losses; epoch() becomes the number of epochs
+  // in `h`, and no epoch is open. The shuffle stream is where an uninterrupted run would be.
+  void restore(History h, std::vector<float> batch_losses, std::vector<float> batch_epoch);
+
   // ---- whole run (the CLI): stops after the current batch when `stop` becomes true ----
   TrainOutcome fit(const TrainCallbacks& cb, const std::atomic<bool>& stop);
 
@@ -75,11 +84,14 @@ class Trainer {
   EvalResult evaluate(const std::vector<int>& indices, const std::atomic<bool>* stop = nullptr);
 
   const History& history() const { return history_; }
+  // Every trained batch's mean loss, and the fractional epoch at its end (x axis), in order.
+  const std::vector<float>& batch_losses() const { return batch_losses_; }
+  const std::vector<float>& batch_epoch() const { return batch_epoch_; }
   const EvalResult& last_val_eval() const { return last_val_; }  // from the latest end_epoch()
   int epoch() const { return epoch_; }  // epochs completed
   const Split& split() const { return split_; }
   const Scaling& scaling() const { return scaling_; }
-  const TrainConfig& config() const { return cfg_; }
+  const TrainConfig& config() const { return cfg_; }  // what the current epoch uses
   Model& model() { return model_; }
   const Dataset& data() const { return data_; }
 
@@ -88,8 +100,9 @@ class Trainer {
   const Dataset& data_;
   Split split_;
   Scaling scaling_;
-  TrainConfig cfg_;
+  TrainConfig cfg_, next_;               // next_: applied at the next begin_epoch()
   History history_;
+  std::vector<float> batch_losses_, batch_epoch_;
   EvalResult last_val_;
   Rng shuffle_rng_;
   std::vector<int> order_;              // this epoch's training order
@@ -99,6 +112,8 @@ class Trainer {
   bool epoch_open_ = false;
   double loss_sum_ = 0, correct_ = 0, train_seconds_ = 0;
   std::chrono::steady_clock::time_point epoch_start_;
+
+  void resize_batch_buffers();  // x_, y_, probs_ for cfg_.batch_size
 };
 
 int argmax_row(const float* p, int n);

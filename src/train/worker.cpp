@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "nn/serialize.h"
 #include "train/progress_format.h"
+#include "train/run_record.h"
 #include "train/trainer.h"
 
 namespace cnnlab {
@@ -69,6 +70,11 @@ struct TrainingWorker::Impl {
   void do_load(const RunSettings& s);
   void stop();
   void evaluate_test();
+  void save_checkpoint(const std::string& path);
+  void load_checkpoint(const std::string& path);
+  void restore_record(const RunRecord& rec, const std::vector<std::string>& class_names);
+  void apply_settings(const RunSettings& want);
+  void grow_model(int batch_size);
   void reset_model(bool announce = true);
   void capture_weights(std::vector<TensorCopy>& out);
   void capture_probe();
@@ -218,23 +224,9 @@ void TrainingWorker::Impl::handle(const Command& c) {
       publish();
       break;
     case Command::Evaluate: evaluate_test(); break;
-    case Command::SaveCheckpoint:
-      save_safetensors(c.path, *model,
-                       checkpoint_metadata(cur.class_names, cur.scaling, cur.settings, trainer->epoch()));
-      cur.status = "Saved " + c.path;
-      publish();
-      break;
-    case Command::LoadCheckpoint: {
-      // Reads straight into the live model (no second 1.4 GB copy); a different architecture is
-      // refused with a UserError naming the file before any weight changes.
-      load_safetensors_weights(c.path, *model);
-      model->reset_adam();
-      capture_weights(cur.conv_kernels);
-      capture_probe();
-      cur.status = "Loaded weights from " + c.path;
-      publish();
-      break;
-    }
+    case Command::SaveCheckpoint: save_checkpoint(c.path); break;
+    case Command::LoadCheckpoint: load_checkpoint(c.path); break;
+    case Command::ApplySettings: apply_settings(c.settings); break;
     case Command::SetRefresh: refresh = std::max(1, c.index); break;
     case Command::Quit: break;
   }
@@ -270,6 +262,117 @@ void TrainingWorker::Impl::evaluate_test() {
   publish();
 }
 
+void TrainingWorker::Impl::save_checkpoint(const std::string& path) {
+  auto meta = checkpoint_metadata(cur.class_names, cur.scaling, cur.settings, trainer->epoch());
+  RunRecord r = run_record_of(*trainer, cur.settings, cur.test_eval);
+  r.split_seed = cur.split_seed;
+  r.val_eval = cur.val_eval;  // also one restored from a checkpoint (the trainer has not run it)
+  add_run_record(meta, r);
+  save_safetensors(path, *model, meta);
+  cur.status = "Saved " + path;
+  publish();
+}
+
+void TrainingWorker::Impl::load_checkpoint(const std::string& path) {
+  // Everything is checked before any weight changes: the header and the run record first, then
+  // the weights read straight into the live model (no second 1.4 GB copy); a different
+  // architecture is refused with a UserError naming the file.
+  const auto meta = read_safetensors_metadata(path);
+  const RunRecord rec = read_run_record(meta, path, model->num_classes());
+  std::vector<std::string> names;
+  if (rec.present) names = read_checkpoint_info(meta, path, model->num_classes()).class_names;
+  load_safetensors_weights(path, *model);
+  model->reset_adam();
+  if (rec.present) restore_record(rec, names);
+  capture_weights(cur.conv_kernels);
+  capture_probe();
+  if (!rec.present) {
+    cur.status = "Loaded weights from " + path + " (an older checkpoint: it holds no history)";
+  } else {
+    cur.status = "Loaded " + path + ": " + std::to_string(trainer->epoch()) + " epoch(s) trained";
+    if (trainer->epoch() >= cur.epochs) cur.status += " (raise Epochs to train on)";
+  }
+  publish();
+}
+
+// The run goes on from the record: its curves, epoch count and (when they are of this data and
+// split) its evaluations. Adam's moments start afresh: checkpoints do not hold them.
+void TrainingWorker::Impl::restore_record(const RunRecord& rec, const std::vector<std::string>& names) {
+  mode = Mode::Idle;
+  trainer->restore(rec.history, rec.batch_losses, rec.batch_epoch);
+  cur.history = trainer->history();
+  cur.batch_losses = trainer->batch_losses();
+  cur.batch_epoch = trainer->batch_epoch();
+  cur.epoch = trainer->epoch();
+  cur.batch = cur.samples_done = 0;
+  cur.running_loss = cur.running_accuracy = cur.samples_per_s = cur.eta_epoch_s = cur.eta_run_s = 0;
+  cur.num_batches = int((cur.split.train.size() + cur.settings.batch_size - 1) / cur.settings.batch_size);
+  // An evaluation indexes the dataset: shown only if it was made on this one's split.
+  const bool same_data = names == cur.class_names;
+  cur.val_eval = same_data && rec.val_eval.indices == cur.split.val ? rec.val_eval : SplitEval{};
+  cur.test_eval = same_data && rec.test_eval.indices == cur.split.test ? rec.test_eval : SplitEval{};
+  cur.state = trainer->epoch() >= cur.epochs ? RunState::Done
+              : trainer->epoch() > 0         ? RunState::Paused
+                                             : RunState::Ready;
+}
+
+void TrainingWorker::Impl::apply_settings(const RunSettings& want) {
+  // A setting it cannot take is reported, and the run goes on as it was (training included).
+  bool grown = false;
+  try {
+    validate_settings(want);
+    grown = want.batch_size > model->max_batch();
+    if (grown) grow_model(want.batch_size);
+  } catch (const UserError& e) {
+    cur.error = e.what();
+    cur.status = std::string("Not applied: ") + e.what();
+    publish();
+    return;
+  }
+  const SettingsChanges ch = settings_changes(cur.settings, want);
+  RunSettings& s = cur.settings;
+  s.epochs = want.epochs, s.batch_size = want.batch_size, s.learning_rate = want.learning_rate;
+  s.seed = want.seed, s.threads = want.threads;
+  trainer->apply_config(TrainConfig{s.epochs, s.batch_size, s.learning_rate, s.seed});
+  model->set_threads(s.threads);
+  cur.epochs = s.epochs;
+  if (!trainer->epoch_started())
+    cur.num_batches = int((cur.split.train.size() + s.batch_size - 1) / s.batch_size);
+  if (cur.state == RunState::Done && trainer->epoch() < cur.epochs) cur.state = RunState::Paused;
+  std::string msg = ch.live.empty() ? "No setting to apply" : "Applied ";
+  for (size_t i = 0; i < ch.live.size(); ++i) msg += (i ? ", " : "") + ch.live[i];
+  bool later = trainer->epoch_started() && (ch.has("batch size") || ch.has("seed"));
+  if (later) msg += " (batch size and seed from the next epoch)";
+  if (grown) msg += " (the model was re-allocated for the larger batch: Adam's moments restart)";
+  if (!ch.reload.empty()) msg += "; " + reload_button_label(ch) + " to use the rest";
+  cur.status = msg;
+  publish();
+}
+
+// A batch size above the one the model was allocated for: the same weights in buffers for it.
+// Adam's moments start afresh (Model has one allocation, and moments are not copied out).
+void TrainingWorker::Impl::grow_model(int batch_size) {
+  MemoryPlan plan = plan_memory(*model, batch_size, data->size());
+  if (!plan.fits()) throw UserError("batch size " + std::to_string(batch_size), plan.advice());
+  std::vector<float> w(model->params(), model->params() + model->num_params());
+  const AdamConfig adam = model->adam;
+  const int old_batch = model->max_batch();
+  auto rebuild = [&](int batch) {
+    *model = build_preset(cur.settings.preset, cur.settings.image_size, int(cur.class_names.size()));
+    model->set_threads(cur.settings.threads);
+    model->allocate(batch);
+    std::copy(w.begin(), w.end(), model->params());
+    model->adam = adam;
+  };
+  try {
+    rebuild(batch_size);
+  } catch (const UserError&) {
+    rebuild(old_batch);  // what it had: the run goes on as before
+    throw;
+  }
+  cur.memory = plan;
+}
+
 void TrainingWorker::Impl::do_load(const RunSettings& s) {
   validate_settings(s);
   mode = Mode::Idle;
@@ -301,6 +404,7 @@ void TrainingWorker::Impl::do_load(const RunSettings& s) {
   cur.data = data;
   cur.class_names = data->class_names;
   cur.split = make_split(*data, s.test_size, s.validation_split, uint32_t(s.seed));
+  cur.split_seed = s.seed;
   if (cur.split.train.empty()) throw UserError("test size", "leaves no training images");
   cur.scaling = compute_scaling(*data, cur.split.train);
 
@@ -442,14 +546,7 @@ void TrainingWorker::Impl::finish_epoch() {
 //-----------------------------------------------------------------------------
 void TrainingWorker::Impl::fill_eval(SplitEval& e, const std::string& name,
                                      const std::vector<int>& idx, const EvalResult& r) {
-  e.split = name;
-  e.epoch = trainer->epoch();
-  e.loss = r.loss;
-  e.accuracy = r.accuracy;
-  e.indices.assign(idx.begin(), idx.begin() + r.count);
-  e.predicted = r.predicted;
-  e.probs = r.probs;
-  e.confusion = r.confusion;
+  e = make_split_eval(name, trainer->epoch(), idx, r);
 }
 
 void TrainingWorker::Impl::capture_weights(std::vector<TensorCopy>& out) {

@@ -26,12 +26,15 @@ struct Command {
     Reset,        // re-initialise the weights with the seed, clear history (data stays loaded)
     SetProbe,     // probe image = `index` (a dataset index); recomputes its activations
     Evaluate,     // evaluate the test split now
-    SaveCheckpoint,   // `path`: safetensors, atomically
-    LoadCheckpoint,   // `path`: weights (model must match the loaded settings' architecture)
+    SaveCheckpoint,   // `path`: safetensors, atomically, with the run's record (run_record.h)
+    LoadCheckpoint,   // `path`: weights (model must match the loaded settings' architecture), and
+                      // the run's history, epoch count and evaluations when the file has them
+    ApplySettings,    // `settings`: epochs, batch size, learning rate, seed and threads, between
+                      // batches (batch size and seed from the next epoch); the others need a Load
     SetRefresh,   // publish a snapshot every `index` batches (>= 1)
     Quit
   } kind;
-  RunSettings settings;  // Load
+  RunSettings settings;  // Load, ApplySettings
   std::string path;      // Save/LoadCheckpoint
   int index = 0;         // SetProbe / SetRefresh
 };

@@ -29,6 +29,7 @@ expect 'grep -Eq "^22/22 \[=+\] - [0-9]+s [0-9]+(ms|us)/sample - loss: [0-9.]+ -
 expect 'grep -Eq "^Test-loss: [0-9.]+, Test-accuracy: [0-9.]+$" "$tmp/train.log"' "test line"
 expect '[ "$(head -1 "$tmp/h.csv")" = "epoch,accuracy,loss,val_accuracy,val_loss" ] && [ $(wc -l < "$tmp/h.csv") -eq 4 ]' "history CSV header and rows"
 expect '[ -s "$tmp/m.safetensors" ] && ! ls "$tmp"/m.safetensors.tmp* >/dev/null 2>&1' "checkpoint written atomically"
+expect 'head -c 65536 "$tmp/m.safetensors" | grep -aq "\"cnnlab.history\":\"{\\\\\"epoch\\\\\":\[0,1,2\]" && head -c 65536 "$tmp/m.safetensors" | grep -aq "cnnlab.test_eval"' "checkpoint carries its history and test evaluation"
 
 # 3. evaluate and predict with the checkpoint.
 "$cnnlab" evaluate --load "$tmp/m.safetensors" --data "$tmp/data" --batch-size 4 > "$tmp/eval.log" 2>&1

@@ -12,6 +12,8 @@
 #include "nn/serialize.h"
 #include "test_tmp.h"
 #include "train/progress_format.h"
+#include "train/run_record.h"
+#include "train/trainer.h"
 #include "train/worker.h"
 
 using namespace cnnlab;
@@ -52,12 +54,14 @@ const double kTimeout = 60;  // generous: a failure shows as a timeout, not a ha
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-SnapshotPtr load(TrainingWorker& w, const std::string& dir, int epochs) {
-  w.send({Command::Load, settings(dir, epochs)});
+SnapshotPtr load(TrainingWorker& w, const RunSettings& rs) {
+  w.send({Command::Load, rs});
   SnapshotPtr s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Ready || s.state == RunState::Error; }, kTimeout);
   REQUIRE_MESSAGE(s->state == RunState::Ready, s->status);
   return s;
 }
+
+SnapshotPtr load(TrainingWorker& w, const std::string& dir, int epochs) { return load(w, settings(dir, epochs)); }
 
 // Sends `c`, then waits until the status line starts with `status` (the command's answer).
 SnapshotPtr send_and_wait(TrainingWorker& w, Command c, const std::string& status) {
@@ -341,18 +345,19 @@ TEST_CASE("worker: SaveCheckpoint / LoadCheckpoint round-trip the weights; bad f
   s = w.wait_until([](const Snapshot& s) { return s.batch_losses.size() == 1 && s.state == RunState::Paused; }, kTimeout);
   REQUIRE(s->conv_kernels[0].values != init);
   uint64_t wv = s->weights_version;
-  s = send_and_wait(w, {Command::LoadCheckpoint, {}, path}, "Loaded weights from ");
-  CHECK(s->status == "Loaded weights from " + path);
+  s = send_and_wait(w, {Command::LoadCheckpoint, {}, path}, "Loaded ");
+  CHECK(s->status == "Loaded " + path + ": 0 epoch(s) trained");
   CHECK(s->conv_kernels[0].values == init);
   CHECK(s->weights_version > wv);
-  CHECK(s->batch_losses.size() == 1);  // history is kept: only the weights changed
+  CHECK(s->batch_losses.empty());  // the checkpoint's history: saved before any batch
+  CHECK(s->state == RunState::Ready);
 
   // A missing file: an error naming it; the run and its weights stay.
   std::string missing = tmp / "missing.safetensors";
   w.send({Command::LoadCheckpoint, {}, missing});
   s = w.wait_until([&](const Snapshot& s) { return has(s.error, missing); }, kTimeout);
   CHECK(has(s->error, missing));
-  CHECK(s->state == RunState::Paused);
+  CHECK(s->state == RunState::Ready);  // as the loaded checkpoint left it
   CHECK(s->conv_kernels[0].values == init);
 
   // Another architecture: refused before any weight changes, naming the file.
@@ -375,8 +380,8 @@ TEST_CASE("worker: SaveCheckpoint / LoadCheckpoint round-trip the weights; bad f
 
   // The worker still trains after all that.
   w.send({Command::OneBatch});
-  s = w.wait_until([](const Snapshot& s) { return s.batch_losses.size() == 2 && s.state == RunState::Paused; }, kTimeout);
-  CHECK(s->batch_losses.size() == 2);
+  s = w.wait_until([](const Snapshot& s) { return s.batch_losses.size() == 1 && s.state == RunState::Paused; }, kTimeout);
+  CHECK(s->batch_losses.size() == 1);
   CHECK(s->error.empty());
 }
 
@@ -429,4 +434,185 @@ TEST_CASE("worker: a bad folder is an error in the snapshot, and the worker keep
   w.send({Command::Start});
   s = w.wait_until([](const Snapshot& s) { return s.status == "Load a dataset first"; }, kTimeout);
   CHECK(s->status == "Load a dataset first");
+}
+
+TEST_CASE("worker: a checkpoint saved by the CLI path (Trainer + --save) loads with its history, epochs and matrices") {
+  test::TempDir tmp("worker_cli_ckpt");
+  std::string dir = make_folder(tmp);
+  // What `cnnlab train --save` does (cli_engine.cpp run_train/finish_train), on the same folder.
+  const RunSettings rs = settings(dir, 2);
+  LoadOptions opt;
+  opt.image_size = rs.image_size;
+  opt.threads = rs.threads;
+  LoadReport report;
+  Dataset ds = load_image_folder(dir, opt, &report);
+  Split split = make_split(ds, rs.test_size, rs.validation_split, uint32_t(rs.seed));
+  Scaling sc = compute_scaling(ds, split.train);
+  Model model = build_preset(rs.preset, rs.image_size, 2);
+  model.set_threads(rs.threads);
+  model.allocate(rs.batch_size);
+  model.init(rs.seed);
+  Trainer trainer(model, ds, split, sc, TrainConfig{rs.epochs, rs.batch_size, rs.learning_rate, rs.seed});
+  std::atomic<bool> stop{false};
+  REQUIRE(trainer.fit({}, stop).reason == StopReason::Completed);
+  EvalResult t = trainer.evaluate(split.test);
+  auto meta = checkpoint_metadata(ds.class_names, sc, rs, trainer.epoch());
+  add_run_record(meta, run_record_of(trainer, rs, make_split_eval("test", trainer.epoch(), split.test, t)));
+  std::string path = tmp / "cli.safetensors";
+  save_safetensors(path, model, meta);
+
+  // The window: load the same folder with 4 epochs planned, then the checkpoint.
+  TrainingWorker w;
+  SnapshotPtr s = load(w, dir, 4);
+  REQUIRE(s->split.val == split.val);
+  s = send_and_wait(w, {Command::LoadCheckpoint, {}, path}, "Loaded ");
+  CHECK(s->status == "Loaded " + path + ": 2 epoch(s) trained");
+  CHECK(s->state == RunState::Paused);
+  CHECK(s->epoch == 2);
+  REQUIRE(s->history.epochs.size() == 2);
+  for (size_t e = 0; e < 2; ++e) {
+    CHECK(s->history.epochs[e].epoch == int(e));
+    CHECK(s->history.epochs[e].loss == trainer.history().epochs[e].loss);
+    CHECK(s->history.epochs[e].accuracy == trainer.history().epochs[e].accuracy);
+    CHECK(s->history.epochs[e].val_loss == trainer.history().epochs[e].val_loss);
+    CHECK(s->history.epochs[e].val_accuracy == trainer.history().epochs[e].val_accuracy);
+  }
+  CHECK(s->batch_losses == trainer.batch_losses());
+  CHECK(s->batch_epoch == trainer.batch_epoch());
+  CHECK(s->batch_losses.size() == 10);  // 2 epochs of 5 batches
+  CHECK(s->val_eval.epoch == 2);
+  CHECK(s->val_eval.indices == split.val);
+  CHECK(s->val_eval.confusion == trainer.last_val_eval().confusion);
+  CHECK(s->val_eval.predicted == trainer.last_val_eval().predicted);
+  CHECK(s->test_eval.epoch == 2);
+  CHECK(s->test_eval.confusion == t.confusion);
+  CHECK(s->test_eval.predicted == t.predicted);
+  CHECK(s->test_eval.probs == t.probs);
+  CHECK(s->test_eval.loss == t.loss);
+  CHECK(s->conv_kernels[0].values == checkpoint_conv_kernel(path));
+
+  // Training goes on from epoch 3: the count continues, the curves grow from where they were.
+  w.send({Command::OneEpoch});
+  s = w.wait_until([](const Snapshot& s) { return s.history.epochs.size() == 3 && s.state == RunState::Paused; }, kTimeout);
+  REQUIRE(s->history.epochs.size() == 3);
+  CHECK(s->history.epochs[2].epoch == 2);
+  CHECK(s->epoch == 3);
+  CHECK(s->batch_losses.size() == 15);
+  CHECK(s->batch_epoch.back() == 3.f);
+  CHECK(s->val_eval.epoch == 3);
+
+  // Saved again from the window and loaded into a fresh one: the same three epochs.
+  std::string again = tmp / "again.safetensors";
+  send_and_wait(w, {Command::SaveCheckpoint, {}, again}, "Saved ");
+  TrainingWorker w2;
+  load(w2, dir, 3);
+  SnapshotPtr s2 = send_and_wait(w2, {Command::LoadCheckpoint, {}, again}, "Loaded ");
+  CHECK(s2->status == "Loaded " + again + ": 3 epoch(s) trained (raise Epochs to train on)");
+  CHECK(s2->state == RunState::Done);
+  CHECK(s2->batch_losses == s->batch_losses);
+  CHECK(s2->val_eval.confusion == s->val_eval.confusion);
+  CHECK(s2->test_eval.confusion == t.confusion);  // the CLI's test pass, carried through
+}
+
+TEST_CASE("worker: an old checkpoint without history still loads (weights only)") {
+  test::TempDir tmp("worker_old_ckpt");
+  std::string dir = make_folder(tmp);
+  const std::string old = std::string(CNNLAB_SOURCE_DIR) + "/tests/train/data/old_format.safetensors";
+  const auto meta = read_safetensors_metadata(old);
+  REQUIRE(meta.count("cnnlab.epochs_completed"));
+  REQUIRE_FALSE(read_run_record(meta, old, 2).present);
+  TrainingWorker w;
+  SnapshotPtr s = load(w, dir, 2);
+  w.send({Command::OneBatch});
+  s = w.wait_until([](const Snapshot& s) { return s.batch_losses.size() == 1 && s.state == RunState::Paused; }, kTimeout);
+  s = send_and_wait(w, {Command::LoadCheckpoint, {}, old}, "Loaded ");
+  CHECK(s->status == "Loaded weights from " + old + " (an older checkpoint: it holds no history)");
+  CHECK(s->error.empty());
+  CHECK(s->conv_kernels[0].values == checkpoint_conv_kernel(old));
+  CHECK(s->batch_losses.size() == 1);  // nothing to restore: the run's own history stays
+  CHECK(s->state == RunState::Paused);
+}
+
+TEST_CASE("worker: ApplySettings changes epochs, learning rate and batch size without a reload, as if loaded with them") {
+  test::TempDir tmp("worker_apply");
+  std::string dir = make_folder(tmp);
+  RunSettings want = settings(dir, 2);
+  want.batch_size = 16;  // above the 8 the model was allocated for: it is re-allocated
+  want.learning_rate = 0.05f;
+  SnapshotPtr ref = [&] {
+    TrainingWorker b;
+    load(b, want);
+    b.send({Command::Start});
+    return b.wait_until([](const Snapshot& s) { return s.state == RunState::Done; }, kTimeout);
+  }();
+  REQUIRE(ref->state == RunState::Done);
+
+  TrainingWorker w;
+  SnapshotPtr s = load(w, dir, 1);
+  const Dataset* data = s->data.get();
+  s = send_and_wait(w, {Command::ApplySettings, want}, "Applied ");
+  CHECK(s->status == "Applied epochs, batch size, learning rate (the model was re-allocated for the "
+                     "larger batch: Adam's moments restart)");
+  CHECK(s->data.get() == data);  // not decoded again
+  CHECK(s->settings.learning_rate == 0.05f);
+  CHECK(s->settings.batch_size == 16);
+  CHECK(s->epochs == 2);
+  CHECK(s->num_batches == 3);  // 34 training images in batches of 16
+  w.send({Command::Start});
+  s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done; }, kTimeout);
+  CHECK(s->data.get() == data);
+  CHECK(s->batch_losses == ref->batch_losses);
+  REQUIRE(s->history.epochs.size() == 2);
+  CHECK(s->history.epochs[1].val_loss == ref->history.epochs[1].val_loss);
+  CHECK(s->conv_kernels[0].values == ref->conv_kernels[0].values);
+
+  // Raising Epochs after the run is done: Train goes on, no reload.
+  want.epochs = 3;
+  s = send_and_wait(w, {Command::ApplySettings, want}, "Applied ");
+  CHECK(s->state == RunState::Paused);
+  w.send({Command::Start});
+  s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done && s.history.epochs.size() == 3; }, kTimeout);
+  CHECK(s->history.epochs.size() == 3);
+  CHECK(s->data.get() == data);
+}
+
+TEST_CASE("worker: a batch size applied mid-epoch takes effect at the next epoch; reload settings are reported, not applied") {
+  test::TempDir tmp("worker_apply_mid");
+  std::string dir = make_folder(tmp);
+  TrainingWorker w;
+  RunSettings want = settings(dir, 2);
+  want.batch_size = 4;
+  want.seed = 7;
+  want.threads = 1;
+  want.image_size = 16;
+  want.test_size = 0.3;
+  TrainingWorker::TestHooks hooks;
+  hooks.after_batch = [&](int epoch, int batch, int) {
+    if (epoch == 0 && batch == 2) w.send({Command::ApplySettings, want});
+  };
+  w.set_test_hooks(hooks);
+  SnapshotPtr s = load(w, dir, 2);
+  const Dataset* data = s->data.get();
+  w.send({Command::Start});
+  s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done; }, kTimeout);
+  REQUIRE(s->state == RunState::Done);
+  CHECK(s->batch_losses.size() == 5 + 9);  // epoch 1 in batches of 8, epoch 2 in batches of 4
+  CHECK(s->num_batches == 9);
+  CHECK(s->settings.batch_size == 4);
+  CHECK(s->settings.seed == 7);
+  CHECK(s->split_seed == 42);  // the split stays as loaded
+  CHECK(s->settings.threads == 1);
+  CHECK(s->settings.image_size == 12);  // needs a reload: not applied
+  CHECK(s->settings.test_size == 0.2);
+  CHECK(s->data.get() == data);
+
+  s = send_and_wait(w, {Command::ApplySettings, want}, "No setting to apply");
+  CHECK(s->status == "No setting to apply; Reload data (image size, test size changed) to use the rest");
+
+  // An impossible value is reported and changes nothing.
+  want.learning_rate = -1;
+  s = send_and_wait(w, {Command::ApplySettings, want}, "Not applied: ");
+  CHECK(has(s->error, "--learning-rate"));
+  CHECK(s->settings.learning_rate == 0.01f);
+  CHECK(s->state == RunState::Done);
 }

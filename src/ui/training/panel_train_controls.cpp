@@ -24,14 +24,37 @@ void make_parent_dir(const std::string& path) {
 
 bool busy(RunState s) { return s == RunState::Loading || s == RunState::Training; }
 
-void draw_settings(TrainingUi& ui, const Snapshot& s) {
+// A field whose value is not the run's yet gets an amber frame (no extra width: the columns stay as
+// they are at every zoom); pending_end pops it and says on hover what applies it.
+const ImVec4 kPending(1.0f, 0.62f, 0.1f, 1.0f);
+
+bool pending_begin(const SettingsChanges& c, const char* name) {
+  if (!c.has(name)) return false;
+  ImGui::PushStyleColor(ImGuiCol_Border, kPending);
+  ImGui::PushStyleColor(ImGuiCol_FrameBg, ImVec4(kPending.x, kPending.y, kPending.z, 0.25f));
+  ImGui::PushStyleVar(ImGuiStyleVar_FrameBorderSize, std::max(2.0f, ImGui::GetFontSize() * 0.12f));
+  return true;
+}
+
+void pending_end(bool on, const SettingsChanges& c, const char* name) {
+  if (!on) return;
+  ImGui::PopStyleVar();
+  ImGui::PopStyleColor(2);
+  const bool reload = std::find(c.reload.begin(), c.reload.end(), name) != c.reload.end();
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("%s: pending until you press %s", name, reload ? "Reload data" : "Apply");
+}
+
+// The folder and the model: they take a reload (decoding the images, building the model).
+void draw_data_fields(TrainingUi& ui, const SettingsChanges& pending) {
   TrainingForm& f = ui.form;
-  ImGui::BeginDisabled(busy(s.state));
   ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Recent").x - ImGui::GetStyle().ItemSpacing.x * 2 - 10);
+  bool mark = pending_begin(pending, "data folder");
   if (ImGui::InputTextWithHint("##data", "dataset folder: DIR/<class>/<images>", &f.data_dir)) {
     f.folder_note = check_data_folder(f.data_dir);
     f.folder_ok = f.folder_note.empty();
   }
+  pending_end(mark, pending, "data folder");
   ImGui::SameLine();
   if (ImGui::Button("Recent")) ImGui::OpenPopup("recent folders");
   if (ImGui::BeginPopup("recent folders")) {
@@ -47,31 +70,44 @@ void draw_settings(TrainingUi& ui, const Snapshot& s) {
   if (!f.folder_ok) ImGui::TextWrapped("✗ Folder: %s", f.folder_note.c_str());
 
   ImGui::SetNextItemWidth(-1);
+  const char* model = pending.has("model") ? "model" : "image size";
+  mark = pending_begin(pending, model);
   const PresetChoice& cur = ui.presets[size_t(std::clamp(f.choice, 0, int(ui.presets.size()) - 1))];
   if (ImGui::BeginCombo("##model", cur.label.c_str())) {
     for (int i = 0; i < int(ui.presets.size()); ++i)
       if (ImGui::Selectable(ui.presets[size_t(i)].label.c_str(), i == f.choice)) f.choice = i;
     ImGui::EndCombo();
   }
-  // Two fields a row while both labels fit beside their boxes, else one a row: a label never runs
-  // into the next box.
+  pending_end(mark, pending, model);
+}
+
+// Epochs, batch size, learning rate, seed, threads (applied between batches) and refresh: two fields a
+// row while both labels fit beside their boxes, else one a row, so a label never runs into the next box.
+void draw_run_fields(TrainingForm& f, const SettingsChanges& pending) {
   float avail = ImGui::GetContentRegionAvail().x, em = ImGui::GetFontSize();
   float label_w = ImGui::CalcTextSize("learning rate").x + ImGui::GetStyle().ItemInnerSpacing.x;
-  float box_w = std::max(4.5f * em, std::min(8 * em, avail * 0.5f - label_w - em));
-  bool pairs = 2 * (box_w + label_w) + em <= avail;
-  float second = box_w + label_w + em;  // where the second field of a row starts
+  float box_w = std::max(4.5f * em, std::min(8 * em, avail * 0.5f - label_w - 2 * em));
+  bool pairs = 2 * (box_w + label_w + em) + em <= avail;
+  float second = box_w + label_w + 2 * em;  // where the second field of a row starts
   ImGui::PushItemWidth(box_w);
-  auto next = [&](bool right) {
-    if (right && pairs) ImGui::SameLine(ImGui::GetCursorStartPos().x + second);
+  auto next = [&] {
+    if (pairs) ImGui::SameLine(ImGui::GetCursorStartPos().x + second);
   };
-  ImGui::InputInt("epochs", &f.epochs, 0);
-  next(true);
-  ImGui::InputInt("batch size", &f.batch_size, 0);
-  ImGui::InputFloat("learning rate", &f.learning_rate, 0, 0, "%.5f");
-  next(true);
-  ImGui::InputInt("seed", &f.seed, 0);
-  ImGui::InputInt("threads", &f.threads, 0);
-  next(true);
+  auto field = [&](const char* label, const char* name, auto draw) {
+    bool mark = pending_begin(pending, name);
+    draw(label);
+    pending_end(mark, pending, name);
+  };
+  auto int_field = [&](int* v) { return [v](const char* label) { ImGui::InputInt(label, v, 0); }; };
+  field("epochs", "epochs", int_field(&f.epochs));
+  next();
+  field("batch size", "batch size", int_field(&f.batch_size));
+  field("learning rate", "learning rate",
+        [&](const char* label) { ImGui::InputFloat(label, &f.learning_rate, 0, 0, "%.5f"); });
+  next();
+  field("seed", "seed", int_field(&f.seed));
+  field("threads", "threads", int_field(&f.threads));
+  next();
   ImGui::InputInt("refresh", &f.refresh, 0);
   ImGui::PopItemWidth();
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Publish snapshots every N batches (views update then)");
@@ -80,11 +116,59 @@ void draw_settings(TrainingUi& ui, const Snapshot& s) {
   f.learning_rate = std::clamp(f.learning_rate, 1e-6f, 1.0f);
   f.threads = std::clamp(f.threads, 1, 64);
   f.refresh = std::clamp(f.refresh, 1, 1000);
-  ImGui::BeginDisabled(!f.folder_ok);
-  if (ImGui::Button(s.state == RunState::Empty || s.state == RunState::Error ? "Load data and build model" : "Reload with these settings"))
-    send_load(ui);
+}
+
+// True when a button labelled `label` fits in what is left of this line.
+bool fits_on_line(const char* label) {
+  float w = ImGui::CalcTextSize(label).x + ImGui::GetStyle().FramePadding.x * 2 + ImGui::GetStyle().ItemSpacing.x;
+  return ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x - ImGui::GetItemRectMax().x > w;
+}
+
+// Apply sends the live settings (no decoding); the reload button says what makes it necessary,
+// and when its words do not fit the column it says "Reload data" and the note below names them.
+void draw_apply_reload(TrainingUi& ui, const Snapshot& s, const SettingsChanges& pending) {
+  TrainingForm& f = ui.form;
+  ImGui::BeginDisabled(pending.live.empty() || s.state == RunState::Loading);
+  if (ImGui::Button("Apply") && ui.worker) {
+    ui.worker->send({Command::ApplySettings, form_settings(ui)});
+    ui.worker->send({Command::SetRefresh, {}, {}, std::max(1, f.refresh)});
+  }
   ImGui::EndDisabled();
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip("Epochs, learning rate and threads at once; batch size and seed from the next epoch");
+  const bool first = s.state == RunState::Empty || (s.state == RunState::Error && !s.data);
+  std::string label = first ? "Load data and build model" : reload_button_label(pending);
+  if (fits_on_line(label.c_str())) ImGui::SameLine();
+  else if (!first && ImGui::CalcTextSize(label.c_str()).x + ImGui::GetStyle().FramePadding.x * 2 >
+                         ImGui::GetContentRegionAvail().x)
+    label = "Reload data";
+  ImGui::BeginDisabled(!f.folder_ok || busy(s.state));
+  if (ImGui::Button(label.c_str())) send_load(ui);
   ImGui::EndDisabled();
+  if (!pending.any()) return;
+  std::string note = "Pending:";
+  for (const std::string& n : pending.live) note += " " + n + (&n == &pending.live.back() ? "" : ",");
+  if (!pending.live.empty()) note += " (Apply)";
+  for (const std::string& n : pending.reload)
+    note += (&n != &pending.reload.front() ? ", " : pending.live.empty() ? " " : "; ") + n;
+  if (!pending.reload.empty()) note += " (Reload data)";
+  ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.4f, 0.0f, 1.0f));
+  ImGui::TextWrapped("%s", note.c_str());
+  ImGui::PopStyleColor();
+}
+
+void draw_settings(TrainingUi& ui, const Snapshot& s) {
+  // Pending: what differs from the run's settings (none before a run is loaded: Load takes all).
+  const bool loaded = s.data != nullptr && s.state != RunState::Loading;
+  const SettingsChanges pending = loaded ? settings_changes(s.settings, form_settings(ui)) : SettingsChanges{};
+  ImGui::BeginDisabled(busy(s.state));
+  draw_data_fields(ui, pending);
+  ImGui::EndDisabled();
+  // Epochs, batch size, learning rate, seed and threads apply between batches: editable while training.
+  ImGui::BeginDisabled(s.state == RunState::Loading);
+  draw_run_fields(ui.form, pending);
+  ImGui::EndDisabled();
+  draw_apply_reload(ui, s, pending);
 }
 
 // SameLine when a button labelled `label` still fits on this line, else a new line: no button is cut.
