@@ -64,6 +64,34 @@ if [ "$mode" = errors ]; then
   expect '[ $rc -eq 1 ] && grep -q "junk.safetensors" "$tmp/out.log"' "import of junk: rc $rc, $(cat "$tmp/out.log")"
   run import --pytorch "$tmp/wrong.safetensors" --config "$tmp/junk.safetensors" --save "$tmp/back.safetensors"
   expect '[ $rc -eq 1 ] && grep -q "junk.safetensors" "$tmp/out.log"' "import with a junk config: rc $rc, $(cat "$tmp/out.log")"
+  # st PATH HEADER BYTES [FIRST4]: a safetensors file with that JSON header and BYTES zero bytes of
+  # data (the first four replaced by FIRST4, printf escapes, when given).
+  st() {
+    local hdr="$2"; while [ $(( ${#hdr} % 8 )) -ne 0 ]; do hdr="$hdr "; done
+    { printf "\\x$(printf %02x $(( ${#hdr} % 256 )))\\x$(printf %02x $(( ${#hdr} / 256 )))\\x00\\x00\\x00\\x00\\x00\\x00"
+      printf '%s' "$hdr"; if [ -n "${4:-}" ]; then printf "$4"; head -c $(( $3 - 4 )) /dev/zero; else head -c "$3" /dev/zero; fi
+    } > "$1"
+  }
+  imp() { run import --pytorch "$tmp/$1" --config "$tmp/tiny.safetensors" --save "$tmp/back.safetensors"; }
+  st "$tmp/f16.safetensors" '{"0.weight":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}' 4; imp f16.safetensors
+  expect '[ $rc -eq 1 ] && grep -q "f16.safetensors: tensor .0.weight. is \"F16\", not F32" "$tmp/out.log"' "F16 tensor: rc $rc, $(cat "$tmp/out.log")"
+  st "$tmp/overlap.safetensors" '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}' 4
+  imp overlap.safetensors
+  expect '[ $rc -eq 1 ] && grep -q "overlap.safetensors: its tensors overlap or leave gaps" "$tmp/out.log"' "overlapping tensors: rc $rc, $(cat "$tmp/out.log")"
+  st "$tmp/range.safetensors" '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}' 4; imp range.safetensors
+  expect '[ $rc -eq 1 ] && grep -q "range.safetensors: tensor .a. has a byte range that does not fit its shape" "$tmp/out.log"' "byte range vs shape: rc $rc, $(cat "$tmp/out.log")"
+  # tiny's state_dict, all zeros (0: Conv2d(3, 4, 3), 4: Linear(256, 2)): imports, and predicts logits 0 0.
+  ok_hdr='"0.weight":{"dtype":"F32","shape":[4,3,3,3],"data_offsets":[0,432]},"0.bias":{"dtype":"F32","shape":[4],"data_offsets":[432,448]},"4.weight":{"dtype":"F32","shape":[2,256],"data_offsets":[448,2496]},"4.bias":{"dtype":"F32","shape":[2],"data_offsets":[2496,2504]}'
+  st "$tmp/zeros.safetensors" "{$ok_hdr}" 2504; imp zeros.safetensors
+  expect '[ $rc -eq 0 ] && [ -s "$tmp/back.safetensors" ]' "import of a zero state_dict: rc $rc, $(cat "$tmp/out.log")"
+  run logits --load "$tmp/back.safetensors" "$tmp/data/dark/d0.bmp"
+  expect '[ $rc -eq 0 ] && [ "$(cat "$tmp/out.log")" = "$tmp/data/dark/d0.bmp 0 0" ]' "logits of the zero model: $(cat "$tmp/out.log")"
+  rm -f "$tmp/back.safetensors"
+  st "$tmp/nan.safetensors" "{$ok_hdr}" 2504 '\x00\x00\xc0\x7f'; imp nan.safetensors
+  expect '[ $rc -eq 1 ] && grep -q "nan.safetensors: tensor .0.weight. holds a non-finite value at index 0" "$tmp/out.log" && [ ! -e "$tmp/back.safetensors" ]' "NaN weight: rc $rc, $(cat "$tmp/out.log")"
+  st "$tmp/extra.safetensors" "{$ok_hdr,\"9.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[2504,2508]}}" 2508
+  imp extra.safetensors
+  expect '[ $rc -eq 1 ] && grep -q "extra.safetensors: unexpected tensor .9.weight. for this model" "$tmp/out.log"' "extra tensor: rc $rc, $(cat "$tmp/out.log")"
   echo "export_import_errors: $pass passed, $fail failed"
   [ $fail -eq 0 ]; exit $?
 fi
