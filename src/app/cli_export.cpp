@@ -1,9 +1,10 @@
 // app/cli_export.cpp — `cnnlab export --pytorch DIR` (a model.py nn.Sequential + the weights) and
-// `cnnlab import --pytorch FILE` (a PyTorch state_dict back into a lab checkpoint); hidden
-// `logits`. [SECTION] torch modules  [SECTION] model.py  [SECTION] export  [SECTION] torch
-// safetensors [SECTION] import  [SECTION] logits  [SECTION] registration
+// `cnnlab import --pytorch FILE` (a PyTorch state_dict back into a lab checkpoint); hidden `logits`.
+// [SECTION] torch modules  [SECTION] model.py  [SECTION] export  [SECTION] torch safetensors
+// [SECTION] import  [SECTION] logits  [SECTION] registration
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -128,7 +129,7 @@ The lab's checkpoint (weights.safetensors next to this file) holds Keras shapes:
 order (Keras is channels-last). PyTorch wants conv weights (Cout, Cin, KH, KW), linear weights
 (Out, In) and flattens NCHW, so load_cnnlab() transposes the kernels and reorders that dense layer's
 inputs once. The network then runs on NCHW tensors, or on channels_last ones (to_input() makes
-those: the same tensor, NHWC in memory, often faster on CPUs; model.to(memory_format=
+those: the same tensor, NHWC in memory, often faster on CPUs; net.to(memory_format=
 torch.channels_last) does the same for the weights).
 
 The last layer returns logits: Keras's softmax lives in nn.CrossEntropyLoss in PyTorch.
