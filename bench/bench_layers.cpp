@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  const bench::HostPeak peak = bench::measure_peaks_isolated({threads})[0];  // before any OpenMP
   Model m = build_preset(preset, size, 5);
   m.set_threads(threads);
   m.fuse_dense_adam = fuse != 0;
@@ -77,7 +78,6 @@ int main(int argc, char** argv) {
     }
     adam += tm.adam, adam_cpu += tm.adam_cpu;
   }
-  const bench::HostPeak peak = bench::measure_peak(threads);
   std::printf("\nhost peaks at %d threads: %.1f GFLOP/s (GEMM), %.1f GB/s (triad); floor = max(FLOP/peak,"
               " bytes/bandwidth)\n", threads, peak.gflops, peak.gbs);
   std::printf("per step (mean of %d), seconds   wall fwd   wall bwd  |  cpu fwd    cpu bwd  |"

@@ -140,6 +140,17 @@ int main(int argc, char** argv) {
   }
   std::printf("cnnlab bench: course model, %dx%dx3, %d train + %d val samples, batch %d, %d threads\n",
               a.image_size, a.image_size, a.train, a.val, a.batch, a.threads);
+  // The host's peaks at 1 and 2 threads and all cores (where more), and at --threads if that is
+  // none of them; measured first, in a child process (the triad's arrays stay out of peak RSS).
+  std::vector<int> counts = a.scaling ? bench::thread_counts(cpu_count()) : std::vector<int>{};
+  if (std::find(counts.begin(), counts.end(), a.threads) == counts.end()) counts.push_back(a.threads);
+  std::printf("Host peaks, measured here (%d cores, last-level cache %.0f MB): fp32 GEMM (1024^3 "
+              "per thread at once, Eigen), triad (3 x %.0f MB)\n",
+              cpu_count(), bench::llc_bytes() / 1e6, bench::triad_floats() * 4 / 1e6);
+  const std::vector<bench::HostPeak> peaks = bench::measure_peaks_isolated(counts);
+  for (const bench::HostPeak& p : peaks)
+    std::printf("  %2d thread%s: %7.1f GFLOP/s %7.1f GB/s\n", p.threads, p.threads == 1 ? " " : "s",
+                p.gflops, p.gbs);
   auto t0 = Clock::now();
   Model m = course_model(a.image_size, 5);
   m.set_threads(a.threads);
@@ -189,19 +200,7 @@ int main(int argc, char** argv) {
               ep, fb_total / a.epochs, adam_total / a.epochs, val_total / a.epochs,
               adam_total / a.epochs / steps_per_epoch * 1e3, tflop / ep / 1e9,
               format_bytes(double(peak_rss_bytes())).c_str());
-  // The host's peaks and the per-layer table at 1 and 2 threads and all cores (where more), then
-  // at --threads if that is none of them.
-  std::vector<int> counts = a.scaling ? bench::thread_counts(cpu_count()) : std::vector<int>{};
-  if (std::find(counts.begin(), counts.end(), a.threads) == counts.end()) counts.push_back(a.threads);
-  std::printf("\nHost peaks, measured here (%d cores, last-level cache %.0f MB): fp32 GEMM (1024^3 "
-              "per thread at once, Eigen), triad (3 x %.0f MB)\n",
-              cpu_count(), bench::llc_bytes() / 1e6, bench::triad_floats() * 4 / 1e6);
-  std::vector<bench::HostPeak> peaks;
-  for (int t : counts) {
-    peaks.push_back(bench::measure_peak(t));
-    std::printf("  %2d thread%s: %7.1f GFLOP/s %7.1f GB/s\n", t, t == 1 ? " " : "s", peaks.back().gflops,
-                peaks.back().gbs);
-  }
+  // The per-layer tables, each against the peaks measured for its thread count.
   for (size_t k = 0; k < counts.size(); ++k) {
     m.set_threads(counts[k]);
     time_layers(m, a.batch, counts[k], peaks[k], a.reps);

@@ -9,6 +9,7 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <Eigen/Core>
@@ -85,6 +86,34 @@ inline double measure_triad_gbs(int threads, size_t floats = triad_floats(), int
 
 inline HostPeak measure_peak(int threads) {
   return {threads, measure_gemm_gflops(threads), measure_triad_gbs(threads)};
+}
+
+// measure_peak for each count in a child process, so the triad's arrays (up to 1.5 GB) never count
+// in the bench's own peak RSS. Call it before the first OpenMP region (libgomp and fork do not mix
+// after one); if fork fails the peaks are measured here.
+inline std::vector<HostPeak> measure_peaks_isolated(const std::vector<int>& counts) {
+  std::vector<HostPeak> peaks(counts.size());
+  int fd[2];
+  const pid_t pid = pipe(fd) == 0 ? fork() : -1;
+  if (pid == 0) {
+    close(fd[0]);
+    for (size_t i = 0; i < counts.size(); ++i) peaks[i] = measure_peak(counts[i]);
+    const size_t bytes = peaks.size() * sizeof(HostPeak);
+    _exit(write(fd[1], peaks.data(), bytes) == ssize_t(bytes) ? 0 : 1);
+  }
+  bool ok = false;
+  if (pid > 0) {
+    close(fd[1]);
+    const size_t bytes = peaks.size() * sizeof(HostPeak);
+    ok = read(fd[0], peaks.data(), bytes) == ssize_t(bytes);
+    close(fd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
+  if (!ok)
+    for (size_t i = 0; i < counts.size(); ++i) peaks[i] = measure_peak(counts[i]);
+  return peaks;
 }
 
 // Thread counts to report: 1 and 2, and all cores where the host has more (nothing assumes 2).
