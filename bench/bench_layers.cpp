@@ -1,5 +1,6 @@
 // bench/bench_layers.cpp — times the nn engine: train_step of a preset (the course model by default)
-// with the per-layer forward/backward split, Adam, and an epoch estimate (12 steps + 40 val).
+// with the per-layer forward/backward split next to each pass's floor (roofline.h: this host's GEMM
+// and triad peaks at --threads), Adam, and an epoch estimate (12 steps + 40 val).
 //   bench_layers [--preset course] [--size 299] [--batch 32] [--steps 3] [--threads 2] [--fuse 1]
 #include <omp.h>
 
@@ -12,6 +13,7 @@
 
 #include "core/rng.h"
 #include "nn/model.h"
+#include "roofline.h"
 
 using namespace cnnlab;
 
@@ -37,6 +39,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  const bench::HostPeak peak = bench::measure_peaks_isolated({threads})[0];  // before any OpenMP
   Model m = build_preset(preset, size, 5);
   m.set_threads(threads);
   m.fuse_dense_adam = fuse != 0;
@@ -75,14 +78,27 @@ int main(int argc, char** argv) {
     }
     adam += tm.adam, adam_cpu += tm.adam_cpu;
   }
-  std::printf("\nper step (mean of %d), seconds   wall fwd   wall bwd  |  cpu fwd    cpu bwd\n", steps);
-  double fsum = 0, bsum = 0, fc = 0, bc = 0;
+  std::printf("\nhost peaks at %d threads: %.1f GFLOP/s (GEMM), %.1f GB/s (triad); floor = max(FLOP/peak,"
+              " bytes/bandwidth)\n", threads, peak.gflops, peak.gbs);
+  std::printf("per step (mean of %d), seconds   wall fwd   wall bwd  |  cpu fwd    cpu bwd  |"
+              " floor fwd floor bwd  x floor\n", steps);
+  double fsum = 0, bsum = 0, fc = 0, bc = 0, floor_sum = 0;
   for (size_t i = 0; i < L.size(); ++i) {
-    std::printf("  %-27s %9.3f  %9.3f  | %8.3f  %9.3f\n", L[i].name.c_str(), fwd[i] / steps,
-                bwd[i] / steps, fcpu[i] / steps, bcpu[i] / steps);
+    double floor_f = 0, floor_b = 0;
+    if (i > 0) {
+      const bool fused = m.fuse_dense_adam && L[i].kind == LayerKind::Dense && L[i].weight_count >= (1u << 20);
+      floor_f = bench::layer_cost(m, int(i), batch, false).floor_s(peak);
+      floor_b = bench::layer_cost(m, int(i), batch, true, fused).floor_s(peak);
+    }
+    const double wall = (fwd[i] + bwd[i]) / steps, floors = floor_f + floor_b;
+    std::printf("  %-27s %9.3f  %9.3f  | %8.3f  %9.3f  | %9.3f %9.3f  %7.1f\n", L[i].name.c_str(),
+                fwd[i] / steps, bwd[i] / steps, fcpu[i] / steps, bcpu[i] / steps, floor_f, floor_b,
+                floors > 0 ? wall / floors : 0.0);
     fsum += fwd[i] / steps, bsum += bwd[i] / steps, fc += fcpu[i] / steps, bc += bcpu[i] / steps;
+    floor_sum += floors;
   }
-  std::printf("  %-27s %9.3f  %9.3f  | %8.3f  %9.3f\n", "total", fsum, bsum, fc, bc);
+  std::printf("  %-27s %9.3f  %9.3f  | %8.3f  %9.3f  | %19.3f  %7.1f\n", "total", fsum, bsum, fc, bc,
+              floor_sum, (fsum + bsum) / floor_sum);
   std::printf("  adam (rest of the arena)    %9.3f             | %8.3f\n", adam / steps, adam_cpu / steps);
   std::printf("  step wall %.3f s; cpu/threads %.3f s\n", total / steps,
               (fc + bc + adam_cpu / steps) / threads);
