@@ -455,15 +455,20 @@ void register_engine_commands(CLI::App& app, int& exit_code) {
   };
   auto sa = std::make_shared<SummaryArgs>();
   auto* sum = app.add_subcommand("summary", "Print the model's Keras-style summary table");
-  sum->add_option("--model", sa->preset, "Model preset (course, small, tiny)")->capture_default_str();
-  sum->add_option("--image-size", sa->image_size, "Input images are N×N×3")->capture_default_str();
+  sum->add_option("--model", sa->preset, "Model: a preset (models/NAME.toml) or a model file's path")
+      ->capture_default_str();
+  sum->add_option("--image-size", sa->image_size, "Input images are N×N×3 (default: the model's)");
   sum->add_option("--classes", sa->classes, "Number of output classes")->capture_default_str();
-  sum->callback([sa, &exit_code] { exit_code = run_summary(sa->preset, sa->image_size, sa->classes); });
+  sum->callback([sa, sum, &exit_code] {
+    if (sum->count("--image-size") == 0) sa->image_size = default_image_size(sa->preset);
+    exit_code = run_summary(sa->preset, sa->image_size, sa->classes);
+  });
 
   auto ta = std::make_shared<TrainArgs>();
   auto* tr = app.add_subcommand("train", "Train a model on a folder of class subfolders");
   add_data_options(tr, ta->s);
-  tr->add_option("--model", ta->s.preset, "Model preset (course, small, tiny); it brings its own --image-size")
+  tr->add_option("--model", ta->s.preset,
+                 "Model: a preset (course, compact, ...: models/NAME.toml) or a model file's path; it brings its own --image-size")
       ->capture_default_str();
   tr->add_option("--epochs", ta->s.epochs, "Epochs")->capture_default_str();
   tr->add_option("--learning-rate", ta->s.learning_rate, "Adam learning rate")->capture_default_str();
