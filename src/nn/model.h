@@ -194,12 +194,14 @@ constexpr size_t kMaxLayerFloats = 0x7fffffff;  // one layer's output per sample
 void check_model_input(int h, int w, int c);     // before building: square RGB, size in range
 void check_model(const Model& m);                // after building: input, softmax Dense last, classes
 
-// Presets: "course" (the course's flower CNN), "small" (conv 8@5x5, pool, conv 16@3x3, pool,
-// dense 64: trains live at 64x64), "tiny" (conv 4@3x3, pool, dense: for tests).
+// Presets are model files (nn/model_file.h): models/NAME.toml, e.g. "course" (the course's flower
+// CNN), "small" (trains live at 64x64), "tiny" (for tests), "course-regularised", "compact".
+// course_model builds the course model in code (benchmarks; the file must give the same model).
 Model course_model(int image_size = 299, int num_classes = 5, int dense_units = 1000,
                    int dense1_units = 100);
-Model build_preset(const std::string& name, int image_size, int num_classes);  // UserError if unknown
-std::vector<std::string> preset_names();
+// `name` is a preset or a model file's path; UserError (with the file's line) if unknown or bad.
+Model build_preset(const std::string& name, int image_size, int num_classes);
+std::vector<std::string> preset_names();  // the files in models/, course, small, tiny first
 // 1234567 → "1,234,567": the summary's numbers (the UI's labels use it too).
 std::string with_commas(size_t v);
 
