@@ -197,7 +197,7 @@ static void prepare_train(TrainArgs& a) {
   if (s.data_dir.empty()) s.data_dir = default_data_dir();
   if (!a.image_size_given) s.image_size = default_image_size(s.preset);
   validate_settings(s);
-  (void)build_preset(s.preset, s.image_size, 2);  // the layer list only: an unknown --model fails here
+  check_preset(s.preset, s.image_size);  // the layer list only: an unknown or bad --model fails here
   if (!a.history.empty()) check_writable(a.history);
   if (!a.save.empty()) check_writable(a.save);
 }

@@ -928,12 +928,7 @@ Model course_model(int image_size, int num_classes, int dense_units, int dense1_
 std::vector<std::string> preset_names() { return model_file_names(); }
 
 // A preset is the file models/NAME.toml; a path (with '/' or ending in .toml) is read as is.
-Model build_preset(const std::string& name, int image_size, int num_classes) {
-  check_model_input(image_size, image_size, 3);
-  if (num_classes < kMinClasses || num_classes > kMaxClasses)
-    throw UserError("", "model '" + name + "' needs between " + std::to_string(kMinClasses) + " and " +
-                            std::to_string(kMaxClasses) + " classes",
-                    "got " + std::to_string(num_classes) + " classes");
+static std::string preset_path(const std::string& name) {
   const std::string path = model_file_path(name);
   std::error_code ec;
   if (path != name && !std::filesystem::is_regular_file(path, ec)) {
@@ -942,7 +937,21 @@ Model build_preset(const std::string& name, int image_size, int num_classes) {
     throw UserError("", "unknown model preset '" + name + "' (no " + path + ")",
                     "known presets: " + known + "; or give a model file's path");
   }
-  return load_model_file(path, image_size, num_classes);
+  return path;
+}
+
+Model build_preset(const std::string& name, int image_size, int num_classes) {
+  check_model_input(image_size, image_size, 3);
+  if (num_classes < kMinClasses || num_classes > kMaxClasses)
+    throw UserError("", "model '" + name + "' needs between " + std::to_string(kMinClasses) + " and " +
+                            std::to_string(kMaxClasses) + " classes",
+                    "got " + std::to_string(num_classes) + " classes");
+  return load_model_file(preset_path(name), image_size, num_classes);
+}
+
+void check_preset(const std::string& name, int image_size) {
+  check_model_input(image_size, image_size, 3);
+  (void)load_model_file(preset_path(name), image_size, -1);
 }
 
 }  // namespace cnnlab

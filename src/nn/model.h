@@ -201,6 +201,8 @@ Model course_model(int image_size = 299, int num_classes = 5, int dense_units = 
                    int dense1_units = 100);
 // `name` is a preset or a model file's path; UserError (with the file's line) if unknown or bad.
 Model build_preset(const std::string& name, int image_size, int num_classes);
+// Before the data is read (its classes unknown): the same checks on the layers alone.
+void check_preset(const std::string& name, int image_size);
 std::vector<std::string> preset_names();  // the files in models/, course, small, tiny first
 // 1234567 → "1,234,567": the summary's numbers (the UI's labels use it too).
 std::string with_commas(size_t v);

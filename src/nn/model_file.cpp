@@ -260,8 +260,8 @@ void add_layer(const Reader& r, const toml::table& t, Model& m, bool last, int n
     const toml::node* u = t.get("units");
     int units = 0;
     if (u && u->is_string() && *u->value<std::string>() == "classes") {
-      if (num_classes <= 0) r.fail("units = \"classes\" but the number of classes is not known here");
-      units = num_classes;
+      if (num_classes == 0) r.fail("units = \"classes\" but the number of classes is not known here");
+      units = num_classes < 0 ? kMinClasses : num_classes;
     } else {
       units = r.integer(t, "units", -1, 1, 1 << 24);
       if (last && num_classes > 0 && units != num_classes)

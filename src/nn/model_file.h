@@ -28,7 +28,8 @@ namespace cnnlab {
 constexpr size_t kMaxModelFileBytes = 1 << 20;
 
 // Builds the model `text` describes. image_size 0 takes the file's image_size; num_classes 0
-// takes the last Dense layer's units as written ("classes" then needs a number: an error).
+// takes the last Dense layer's units as written ("classes" then needs a number: an error);
+// num_classes -1 checks the layers alone ("classes" counts as 2, written units are not compared).
 // Not allocated. `path` names the file in errors. check_memory: training it at batch 1 must fit in
 // the memory available (a checkpoint loaded for inference checks its own, smaller, need).
 Model model_from_toml(const std::string& text, const std::string& path, int image_size,

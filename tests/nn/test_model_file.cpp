@@ -316,3 +316,20 @@ TEST_CASE("an older checkpoint (model config only, no embedded model file) still
   CHECK(loaded.model.preset_name == "tiny");
   CHECK(std::memcmp(loaded.model.params(), m.params(), m.num_params() * sizeof(float)) == 0);
 }
+
+// `train` checks --model before reading the data: a file whose last layer writes its units (5)
+// passes that check, and the real build then compares them with the data's classes.
+TEST_CASE("check_preset: the layers alone, before the classes are known") {
+  test::TempDir dir("modelfile");
+  const std::string path = dir / "five.toml";
+  std::ofstream(path) << "image_size = 16\n[[layer]]\ntype = \"Flatten\"\n[[layer]]\ntype = \"Dense\"\n"
+                         "units = 5\nactivation = \"softmax\"\n";
+  CHECK_NOTHROW(check_preset(path, 16));
+  CHECK(build_preset(path, 16, 5).num_classes() == 5);
+  CHECK_THROWS_WITH_AS(build_preset(path, 16, 3), doctest::Contains("has 5 units but the data has 3 classes"),
+                       UserError);
+  CHECK_NOTHROW(check_preset("compact", 128));
+  CHECK_THROWS_WITH_AS(check_preset("nope", 64), doctest::Contains("unknown model preset 'nope'"), UserError);
+  CHECK_THROWS_WITH_AS(check_preset(fixture("bad_unknown_layer.toml"), 16),
+                       doctest::Contains("bad_unknown_layer.toml:8: unknown layer type"), UserError);
+}
