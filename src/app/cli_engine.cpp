@@ -198,7 +198,7 @@ static void prepare_train(TrainArgs& a) {
   if (s.data_dir.empty()) s.data_dir = default_data_dir();
   if (!a.image_size_given) s.image_size = default_image_size(s.preset);
   validate_settings(s);
-  (void)build_preset(s.preset, s.image_size, 2);  // the layer list only: an unknown --model fails here
+  check_preset(s.preset, s.image_size);  // the layer list only: an unknown or bad --model fails here
   if (!a.history.empty()) check_writable(a.history);
   if (!a.save.empty()) check_writable(a.save);
 }
@@ -461,15 +461,20 @@ void register_engine_commands(CLI::App& app, int& exit_code) {
   };
   auto sa = std::make_shared<SummaryArgs>();
   auto* sum = app.add_subcommand("summary", "Print the model's Keras-style summary table");
-  sum->add_option("--model", sa->preset, "Model preset (course, small, tiny)")->capture_default_str();
-  sum->add_option("--image-size", sa->image_size, "Input images are N×N×3")->capture_default_str();
+  sum->add_option("--model", sa->preset, "Model: a preset (models/NAME.toml) or a model file's path")
+      ->capture_default_str();
+  sum->add_option("--image-size", sa->image_size, "Input images are N×N×3 (default: the model's)");
   sum->add_option("--classes", sa->classes, "Number of output classes")->capture_default_str();
-  sum->callback([sa, &exit_code] { exit_code = run_summary(sa->preset, sa->image_size, sa->classes); });
+  sum->callback([sa, sum, &exit_code] {
+    if (sum->count("--image-size") == 0) sa->image_size = default_image_size(sa->preset);
+    exit_code = run_summary(sa->preset, sa->image_size, sa->classes);
+  });
 
   auto ta = std::make_shared<TrainArgs>();
   auto* tr = app.add_subcommand("train", "Train a model on a folder of class subfolders");
   add_data_options(tr, ta->s);
-  tr->add_option("--model", ta->s.preset, "Model preset (course, small, tiny); it brings its own --image-size")
+  tr->add_option("--model", ta->s.preset,
+                 "Model: a preset (course, compact, ...: models/NAME.toml) or a model file's path; it brings its own --image-size")
       ->capture_default_str();
   tr->add_option("--epochs", ta->s.epochs, "Epochs")->capture_default_str();
   tr->add_option("--learning-rate", ta->s.learning_rate, "Adam learning rate")->capture_default_str();

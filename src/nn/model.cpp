@@ -20,11 +20,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <utility>
 
 #include "core/check.h"
 #include "core/error.h"
 #include "core/rng.h"
+#include "nn/layers_reg.h"
+#include "nn/model_file.h"
 
 namespace cnnlab {
 
@@ -96,7 +99,19 @@ struct Model::Buffers {
   Owned<float> grad_a, grad_b;             // gradient ping-pong, max layer output each
   Owned<float> scratch;                    // conv scratch (max over conv layers) and dense partials
   size_t scratch_floats = 0;
+  std::vector<Owned<uint8_t>> mask;        // per Dropout layer (N, out_size)
+  std::vector<Owned<float>> bn;            // per BatchNorm layer: mean (C), inv_std (C)
+  Owned<double> bn_scratch;                // max over BatchNorm layers
 };
+
+// Doubles of BatchNorm scratch for a batch of n.
+static size_t bn_scratch_doubles(const std::vector<LayerInfo>& L, int n) {
+  size_t most = 0;
+  for (const LayerInfo& l : L)
+    if (l.kind == LayerKind::BatchNorm)
+      most = std::max(most, batchnorm_scratch(make_batchnorm_shape(long(n) * l.out_h * l.out_w, l.out_c)));
+  return most;
+}
 
 // Per-sample floats of the gradient ping-pong and the conv scratch for `threads`.
 struct Plan {
@@ -135,8 +150,34 @@ const char* layer_kind_name(LayerKind k) {
     case LayerKind::MaxPool2D: return "MaxPooling2D";
     case LayerKind::Flatten: return "Flatten";
     case LayerKind::Dense: return "Dense";
+    case LayerKind::Dropout: return "Dropout";
+    case LayerKind::BatchNorm: return "BatchNormalization";
+    case LayerKind::GlobalAvgPool2D: return "GlobalAveragePooling2D";
+    case LayerKind::AvgPool2D: return "AveragePooling2D";
+    case LayerKind::RandomFlip: return "RandomFlip";
+    case LayerKind::RandomRotation: return "RandomRotation";
+    case LayerKind::RandomZoom: return "RandomZoom";
+    case LayerKind::RandomTranslation: return "RandomTranslation";
+    case LayerKind::RandomContrast: return "RandomContrast";
+    case LayerKind::RandomBrightness: return "RandomBrightness";
   }
   return "?";
+}
+
+bool is_augment_kind(LayerKind k) {
+  return k >= LayerKind::RandomFlip && k <= LayerKind::RandomBrightness;
+}
+
+LayerKind augment_layer_kind(AugmentKind k) {
+  switch (k) {
+    case AugmentKind::Flip: return LayerKind::RandomFlip;
+    case AugmentKind::Rotation: return LayerKind::RandomRotation;
+    case AugmentKind::Zoom: return LayerKind::RandomZoom;
+    case AugmentKind::Translation: return LayerKind::RandomTranslation;
+    case AugmentKind::Contrast: return LayerKind::RandomContrast;
+    case AugmentKind::Brightness: return LayerKind::RandomBrightness;
+  }
+  return LayerKind::RandomFlip;
 }
 
 static const char* base_name(LayerKind k) {
@@ -146,6 +187,16 @@ static const char* base_name(LayerKind k) {
     case LayerKind::MaxPool2D: return "max_pooling2d";
     case LayerKind::Flatten: return "flatten";
     case LayerKind::Dense: return "dense";
+    case LayerKind::Dropout: return "dropout";
+    case LayerKind::BatchNorm: return "batch_normalization";
+    case LayerKind::GlobalAvgPool2D: return "global_average_pooling2d";
+    case LayerKind::AvgPool2D: return "average_pooling2d";
+    case LayerKind::RandomFlip: return "random_flip";
+    case LayerKind::RandomRotation: return "random_rotation";
+    case LayerKind::RandomZoom: return "random_zoom";
+    case LayerKind::RandomTranslation: return "random_translation";
+    case LayerKind::RandomContrast: return "random_contrast";
+    case LayerKind::RandomBrightness: return "random_brightness";
   }
   return "?";
 }
@@ -181,6 +232,10 @@ void Model::swap(Model& o) noexcept {
   std::swap(last_n_, o.last_n_);
   std::swap(threads_, o.threads_);
   std::swap(adam_t_, o.adam_t_);
+  std::swap(step_seed, o.step_seed);
+  std::swap(last_training_, o.last_training_);
+  std::swap(input_mean_, o.input_mean_);
+  std::swap(input_std_, o.input_std_);
   std::swap(timing_, o.timing_);
   std::swap(params_, o.params_);
   std::swap(grads_, o.grads_);
@@ -205,7 +260,8 @@ void Model::add_layer(LayerInfo info) {
   info.name = unique_name(base_name(info.kind));
   info.weight_offset = num_params_;
   info.bias_offset = num_params_ + info.weight_count;
-  num_params_ += info.weight_count + info.bias_count;
+  info.state_offset = info.bias_offset + info.bias_count;
+  num_params_ += info.num_params();
   layers_.push_back(std::move(info));
 }
 
@@ -261,6 +317,73 @@ Model& Model::dense(int units, Activation act) {
   l.bias_count = size_t(units);
   add_layer(l);
   return *this;
+}
+
+Model& Model::dropout(float rate) {
+  CNNLAB_ASSERT(rate >= 0 && rate < 1, "dropout rate must be in [0, 1)");
+  const LayerInfo& in = layers_.back();
+  LayerInfo l{"", LayerKind::Dropout, in.out_h, in.out_w, in.out_c, in.flat};
+  l.rate = rate;
+  add_layer(l);
+  return *this;
+}
+
+Model& Model::batch_norm() {
+  const LayerInfo& in = layers_.back();
+  LayerInfo l{"", LayerKind::BatchNorm, in.out_h, in.out_w, in.out_c, in.flat};
+  l.filters = in.out_c;
+  l.weight_count = l.bias_count = size_t(in.out_c);  // gamma, beta
+  l.state_count = 2 * size_t(in.out_c);              // moving mean, moving variance
+  add_layer(l);
+  return *this;
+}
+
+Model& Model::global_avg_pool2d() {
+  const LayerInfo& in = layers_.back();
+  CNNLAB_ASSERT(!in.flat, "global_avg_pool2d needs an (H, W, C) input");
+  LayerInfo l{"", LayerKind::GlobalAvgPool2D, 1, 1, in.out_c, true};
+  add_layer(l);
+  return *this;
+}
+
+Model& Model::avg_pool2d(int pool, int stride, Padding padding) {
+  const LayerInfo& in = layers_.back();
+  CNNLAB_ASSERT(!in.flat, "avg_pool2d needs an (H, W, C) input");
+  AvgPoolShape s = make_avgpool_shape(1, in.out_h, in.out_w, in.out_c, pool, pool, stride, stride, padding);
+  LayerInfo l{"", LayerKind::AvgPool2D, s.out_h, s.out_w, in.out_c, false};
+  l.kernel_h = l.kernel_w = pool, l.stride_h = s.stride_h, l.stride_w = s.stride_w;
+  l.padding = padding;
+  add_layer(l);
+  return *this;
+}
+
+Model& Model::augment(const AugmentLayer& a) {
+  const LayerInfo& in = layers_.back();
+  CNNLAB_ASSERT(in.kind == LayerKind::Input || is_augment_kind(in.kind),
+                "augmentation layers come first, right after the input");
+  LayerInfo l{"", augment_layer_kind(a.kind), in.out_h, in.out_w, in.out_c, false};
+  l.augment = a;
+  add_layer(l);
+  return *this;
+}
+
+Model& Model::kernel_l2(float l2) {
+  CNNLAB_ASSERT(layers_.back().kind == LayerKind::Conv2D || layers_.back().kind == LayerKind::Dense,
+                "kernel_l2 applies to the last Conv2D/Dense layer");
+  CNNLAB_ASSERT(l2 >= 0 && !allocated(), "kernel_l2: l2 >= 0, before allocate()");
+  layers_.back().l2 = l2;
+  return *this;
+}
+
+size_t Model::num_trainable_params() const {
+  size_t frozen = 0;
+  for (const LayerInfo& l : layers_) frozen += l.state_count;
+  return num_params_ - frozen;
+}
+
+void Model::set_input_scaling(float mean, float std) {
+  CNNLAB_ASSERT(std > 0, "input scaling std must be positive");
+  input_mean_ = mean, input_std_ = std;
 }
 
 int Model::num_classes() const {
@@ -323,8 +446,8 @@ std::string Model::summary_table() const {
   }
   out += std::string(kLine, '=') + "\n";
   out += "Total params: " + with_commas(num_params_) + "\n";
-  out += "Trainable params: " + with_commas(num_params_) + "\n";
-  out += "Non-trainable params: 0\n";
+  out += "Trainable params: " + with_commas(num_trainable_params()) + "\n";
+  out += "Non-trainable params: " + with_commas(num_params_ - num_trainable_params()) + "\n";
   out += std::string(kLine, '_') + "\n";
   return out;
 }
@@ -343,9 +466,11 @@ MemoryEstimate Model::estimate_memory(int batch, bool for_training) const {
     act += l.out_size();
     if (l.kind == LayerKind::MaxPool2D) act += l.out_size();  // int32 argmax
     if (l.activation == Activation::Softmax) act += l.out_size();  // logits
+    if (l.kind == LayerKind::Dropout) act += (l.out_size() + 3) / 4;  // uint8 mask
   }
   e.activations = (act + (for_training ? 2 * p.grad_floats : 0)) * N * f;
-  e.scratch = std::max(p.scratch_floats, p.dense_scratch_floats * N) * f;
+  e.scratch = std::max(p.scratch_floats, p.dense_scratch_floats * N) * f +
+              bn_scratch_doubles(layers_, batch) * sizeof(double);
   return e;
 }
 
@@ -389,6 +514,9 @@ void Model::allocate_buffers(int max_batch, bool for_training) {
   B.outs.resize(layers_.size());
   B.act.assign(layers_.size(), nullptr);
   B.argmax.resize(layers_.size());
+  B.mask.resize(layers_.size());
+  B.bn.resize(layers_.size());
+  B.bn_scratch = alloc_touched<double>(bn_scratch_doubles(layers_, max_batch));
   B.act[0] = B.input.get();
   for (size_t i = 1; i < layers_.size(); ++i) {
     const LayerInfo& l = layers_[i];
@@ -399,6 +527,8 @@ void Model::allocate_buffers(int max_batch, bool for_training) {
     B.outs[i] = alloc_touched<float>(N * l.out_size());
     B.act[i] = B.outs[i].get();
     if (l.kind == LayerKind::MaxPool2D) B.argmax[i] = alloc_touched<int32_t>(N * l.out_size());
+    if (l.kind == LayerKind::Dropout) B.mask[i] = alloc_touched<uint8_t>(N * l.out_size());
+    if (l.kind == LayerKind::BatchNorm) B.bn[i] = alloc_touched<float>(2 * size_t(l.out_c));
   }
   B.logits = alloc_touched<float>(N * layers_.back().out_size());
   Plan p = make_plan(layers_, threads_);
@@ -415,6 +545,14 @@ void Model::init(uint64_t seed) {
   Rng rng(seed);
   for (size_t i = 1; i < layers_.size(); ++i) {
     const LayerInfo& l = layers_[i];
+    if (l.kind == LayerKind::BatchNorm) {  // gamma 1, beta 0, moving mean 0, moving variance 1
+      const size_t c = size_t(l.out_c);
+      std::fill_n(params_ + l.weight_offset, c, 1.0f);
+      std::fill_n(params_ + l.bias_offset, c, 0.0f);
+      std::fill_n(params_ + l.state_offset, c, 0.0f);
+      std::fill_n(params_ + l.state_offset + c, c, 1.0f);
+      continue;
+    }
     if (l.weight_count == 0) continue;
     // Glorot uniform: conv fan_in = KH*KW*Cin, fan_out = KH*KW*Cout; dense fan_in = In, fan_out = Out.
     const double fan_in = double(l.weight_count / size_t(l.filters));
@@ -447,7 +585,7 @@ void Model::set_threads(int n) {
 // =================================================================================================
 // [SECTION] forward / backward / step
 // =================================================================================================
-void Model::run_forward(const float* x, int n) {
+void Model::run_forward(const float* x, int n, bool training) {
   CNNLAB_ASSERT(allocated(), "allocate() before running the model");
   CNNLAB_ASSERT(n >= 1 && n <= max_batch_, "batch larger than allocate()'s max_batch");
   omp_set_num_threads(threads_);  // OpenMP's thread count is per calling thread
@@ -458,46 +596,94 @@ void Model::run_forward(const float* x, int n) {
   double t0 = omp_get_wtime(), c0 = cpu_now();
   std::memcpy(B.act[0], x, sizeof(float) * n * layers_[0].out_size());
   for (size_t i = 1; i < layers_.size(); ++i) {
-    const LayerInfo& l = layers_[i];
-    const LayerInfo& in = layers_[i - 1];
-    const float* w = params_ + l.weight_offset;
-    const float* b = params_ + l.bias_offset;
     timing_.forward[i - 1] = omp_get_wtime() - t0;
     timing_.forward_cpu[i - 1] = cpu_now() - c0;
     t0 = omp_get_wtime(), c0 = cpu_now();
-    switch (l.kind) {
-      case LayerKind::Conv2D: {
-        ConvShape s = make_conv_shape(n, in.out_h, in.out_w, in.out_c, l.filters, l.kernel_h,
-                                      l.kernel_w, l.stride_h, l.padding, l.activation);
-        conv2d_forward(B.act[i], B.act[i - 1], w, b, s, {B.scratch.get(), B.scratch_floats});
-        break;
-      }
-      case LayerKind::MaxPool2D: {
-        PoolShape s = make_pool_shape(n, in.out_h, in.out_w, in.out_c, l.kernel_h, l.stride_h);
-        maxpool2d_forward(B.act[i], B.argmax[i].get(), B.act[i - 1], s);
-        break;
-      }
-      case LayerKind::Flatten:
-      case LayerKind::Input: break;
-      case LayerKind::Dense: {
-        const bool softmax = l.activation == Activation::Softmax;
-        DenseShape s{n, int(in.out_size()), l.filters, softmax ? Activation::None : l.activation};
-        dense_forward(softmax ? B.logits.get() : B.act[i], B.act[i - 1], w, b, s,
-                      {B.scratch.get(), B.scratch_floats});
-        break;
-      }
-    }
+    forward_layer(i, n, training);
   }
   timing_.forward.back() = omp_get_wtime() - t0;
   timing_.forward_cpu.back() = cpu_now() - c0;
   last_n_ = n;
+  last_training_ = training;
+}
+
+// Layer i's output from layer i-1's (batch n). Training: batch statistics, dropout, augmentation.
+void Model::forward_layer(size_t i, int n, bool training) {
+  Buffers& B = *buf_;
+  const LayerInfo& l = layers_[i];
+  const LayerInfo& in = layers_[i - 1];
+  const float* w = params_ + l.weight_offset;
+  const float* b = params_ + l.bias_offset;
+  const size_t count = size_t(n) * l.out_size();
+  // Per step and layer: the trainer's batch seed, the Adam step and the layer index.
+  const uint64_t seed = augment_seed(step_seed, adam_t_, int64_t(i));
+  switch (l.kind) {
+    case LayerKind::Conv2D: {
+      ConvShape s = make_conv_shape(n, in.out_h, in.out_w, in.out_c, l.filters, l.kernel_h,
+                                    l.kernel_w, l.stride_h, l.padding, l.activation);
+      conv2d_forward(B.act[i], B.act[i - 1], w, b, s, {B.scratch.get(), B.scratch_floats});
+      break;
+    }
+    case LayerKind::MaxPool2D: {
+      PoolShape s = make_pool_shape(n, in.out_h, in.out_w, in.out_c, l.kernel_h, l.stride_h);
+      maxpool2d_forward(B.act[i], B.argmax[i].get(), B.act[i - 1], s);
+      break;
+    }
+    case LayerKind::Flatten:
+    case LayerKind::Input: break;
+    case LayerKind::Dense: {
+      const bool softmax = l.activation == Activation::Softmax;
+      DenseShape s{n, int(in.out_size()), l.filters, softmax ? Activation::None : l.activation};
+      dense_forward(softmax ? B.logits.get() : B.act[i], B.act[i - 1], w, b, s,
+                    {B.scratch.get(), B.scratch_floats});
+      break;
+    }
+    case LayerKind::Dropout: {
+      Rng rng(seed);
+      dropout_forward(B.act[i], B.act[i - 1], B.mask[i].get(), count, l.rate, training, rng);
+      break;
+    }
+    case LayerKind::BatchNorm: {
+      BatchNormShape s = make_batchnorm_shape(long(n) * l.out_h * l.out_w, l.out_c);
+      float* mean = B.bn[i].get();
+      float* inv_std = mean + l.out_c;
+      float* moving = params_ + l.state_offset;  // mean (C), then variance (C)
+      if (training)
+        batchnorm_forward_train(B.act[i], mean, inv_std, moving, moving + l.out_c, B.act[i - 1], w,
+                                b, s, B.bn_scratch.get());
+      else
+        batchnorm_forward_infer(B.act[i], mean, inv_std, B.act[i - 1], w, b, moving,
+                                moving + l.out_c, s);
+      break;
+    }
+    case LayerKind::GlobalAvgPool2D:
+      global_avg_pool2d_forward(B.act[i], B.act[i - 1], n, in.out_h, in.out_w, in.out_c);
+      break;
+    case LayerKind::AvgPool2D: {
+      AvgPoolShape s = make_avgpool_shape(n, in.out_h, in.out_w, in.out_c, l.kernel_h, l.kernel_w,
+                                          l.stride_h, l.stride_w, l.padding);
+      avg_pool2d_forward(B.act[i], B.act[i - 1], s);
+      break;
+    }
+    default: {  // Random*: identity at inference
+      CNNLAB_ASSERT(is_augment_kind(l.kind), "forward: unknown layer kind");
+      std::memcpy(B.act[i], B.act[i - 1], sizeof(float) * count);
+      if (!training) break;
+      AugmentLayer a = l.augment;  // value_range from pixels into the input's units
+      a.value_lo = (a.value_lo / 255.0f - input_mean_) / input_std_;
+      a.value_hi = (a.value_hi / 255.0f - input_mean_) / input_std_;
+      augment_batch(B.act[i], n, l.out_h, l.out_w, l.out_c, {a}, seed);
+      break;
+    }
+  }
 }
 
 // Gradients of the loss (mean cross-entropy over n labels) for every parameter; grads overwritten.
 constexpr size_t kFuseMinWeights = size_t(1) << 20;
 
-bool Model::fused(const LayerInfo& l) const {
-  return fuse_dense_adam && l.kind == LayerKind::Dense && l.weight_count >= kFuseMinWeights;
+bool Model::fused(const LayerInfo& l) const {  // L2 needs the kernel's gradient: not fused
+  return fuse_dense_adam && l.kind == LayerKind::Dense && l.weight_count >= kFuseMinWeights &&
+         l.l2 == 0;
 }
 
 // With fuse_adam, fused() dense kernels are updated here (adam_t_ already incremented).
@@ -514,48 +700,94 @@ void Model::run_backward(const int* y, int n, bool fuse_adam) {
   for (size_t i = L; i >= first; --i) {
     const double t0 = omp_get_wtime(), c0 = cpu_now();
     const LayerInfo& l = layers_[i];
-    const LayerInfo& in = layers_[i - 1];
-    float* d_in = i == first ? nullptr : g2;
-    float* dw = grads_ + l.weight_offset;
-    float* db = grads_ + l.bias_offset;
-    const float* w = params_ + l.weight_offset;
+    if (l.kind == LayerKind::Flatten || l.kind == LayerKind::Input || is_augment_kind(l.kind))
+      continue;  // the gradient passes through unchanged
     // A ReLU under a max pool had its backward fused into the pool's backward (below).
     const bool relu_done = i + 1 <= L && layers_[i + 1].kind == LayerKind::MaxPool2D;
     if (l.activation == Activation::Relu && !relu_done)
       relu_backward(g, g, B.act[i], size_t(n) * l.out_size());
-    switch (l.kind) {
-      case LayerKind::Conv2D: {
-        ConvShape s = make_conv_shape(n, in.out_h, in.out_w, in.out_c, l.filters, l.kernel_h,
-                                      l.kernel_w, l.stride_h, l.padding, l.activation);
-        conv2d_backward(d_in, dw, db, g, B.act[i - 1], w, s, {B.scratch.get(), B.scratch_floats});
-        break;
-      }
-      case LayerKind::MaxPool2D: {
-        PoolShape s = make_pool_shape(n, in.out_h, in.out_w, in.out_c, l.kernel_h, l.stride_h);
-        const bool relu_below = in.kind != LayerKind::Input && in.activation == Activation::Relu;
-        if (d_in) maxpool2d_backward(d_in, g, B.argmax[i].get(), s, relu_below ? B.act[i - 1] : nullptr);
-        break;
-      }
-      case LayerKind::Dense: {
-        DenseShape s{n, int(in.out_size()), l.filters, Activation::None};
-        if (fuse_adam && fused(l))
-          dense_backward_adam(d_in, db, g, B.act[i - 1], params_ + l.weight_offset,
-                              B.m.get() + l.weight_offset, B.v.get() + l.weight_offset, s, adam,
-                              adam_t_, {B.scratch.get(), B.scratch_floats});
-        else
-          dense_backward(d_in, dw, db, g, B.act[i - 1], w, s);
-        break;
-      }
-      case LayerKind::Flatten:
-      case LayerKind::Input: continue;  // the gradient passes through unchanged
-    }
+    backward_layer(i, n, i == first ? nullptr : g2, g, fuse_adam);
     timing_.backward[i] = omp_get_wtime() - t0;
     timing_.backward_cpu[i] = cpu_now() - c0;
     std::swap(g, g2);
   }
+  add_l2_grads();
+}
+
+// d_in (nullable) and layer i's parameter gradients from g, the gradient w.r.t. its output.
+void Model::backward_layer(size_t i, int n, float* d_in, float* g, bool fuse_adam) {
+  Buffers& B = *buf_;
+  const LayerInfo& l = layers_[i];
+  const LayerInfo& in = layers_[i - 1];
+  float* dw = grads_ + l.weight_offset;
+  float* db = grads_ + l.bias_offset;
+  const float* w = params_ + l.weight_offset;
+  switch (l.kind) {
+    case LayerKind::Conv2D: {
+      ConvShape s = make_conv_shape(n, in.out_h, in.out_w, in.out_c, l.filters, l.kernel_h,
+                                    l.kernel_w, l.stride_h, l.padding, l.activation);
+      conv2d_backward(d_in, dw, db, g, B.act[i - 1], w, s, {B.scratch.get(), B.scratch_floats});
+      break;
+    }
+    case LayerKind::MaxPool2D: {
+      PoolShape s = make_pool_shape(n, in.out_h, in.out_w, in.out_c, l.kernel_h, l.stride_h);
+      const bool relu_below = in.kind != LayerKind::Input && in.activation == Activation::Relu;
+      if (d_in) maxpool2d_backward(d_in, g, B.argmax[i].get(), s, relu_below ? B.act[i - 1] : nullptr);
+      break;
+    }
+    case LayerKind::Dense: {
+      DenseShape s{n, int(in.out_size()), l.filters, Activation::None};
+      if (fuse_adam && fused(l))
+        dense_backward_adam(d_in, db, g, B.act[i - 1], params_ + l.weight_offset,
+                            B.m.get() + l.weight_offset, B.v.get() + l.weight_offset, s, adam,
+                            adam_t_, {B.scratch.get(), B.scratch_floats});
+      else
+        dense_backward(d_in, dw, db, g, B.act[i - 1], w, s);
+      break;
+    }
+    case LayerKind::Dropout:
+      if (d_in)
+        dropout_backward(d_in, g, last_training_ ? B.mask[i].get() : nullptr,
+                         size_t(n) * l.out_size(), l.rate);
+      break;
+    case LayerKind::BatchNorm: {
+      BatchNormShape s = make_batchnorm_shape(long(n) * l.out_h * l.out_w, l.out_c);
+      const float* mean = B.bn[i].get();
+      batchnorm_backward(d_in, dw, db, g, B.act[i - 1], w, mean, mean + l.out_c, last_training_,
+                         s, B.bn_scratch.get());
+      break;
+    }
+    case LayerKind::GlobalAvgPool2D:
+      if (d_in) global_avg_pool2d_backward(d_in, g, n, in.out_h, in.out_w, in.out_c);
+      break;
+    case LayerKind::AvgPool2D: {
+      AvgPoolShape s = make_avgpool_shape(n, in.out_h, in.out_w, in.out_c, l.kernel_h, l.kernel_w,
+                                          l.stride_h, l.stride_w, l.padding);
+      if (d_in) avg_pool2d_backward(d_in, g, s);
+      break;
+    }
+    default: CNNLAB_ASSERT(false, "backward: a layer without a gradient");
+  }
+}
+
+// Keras regularizers.l2: the loss gains l2 · Σ w² per regularised kernel, the gradient 2 · l2 · w.
+double Model::l2_loss() const {
+  double sum = 0;
+  for (const LayerInfo& l : layers_)
+    if (l.l2 > 0) sum += l2_penalty(params_ + l.weight_offset, l.weight_count, l.l2);
+  return sum;
+}
+
+void Model::add_l2_grads() {
+  for (const LayerInfo& l : layers_)
+    if (l.l2 > 0) l2_add_grad(grads_ + l.weight_offset, params_ + l.weight_offset, l.weight_count, l.l2);
 }
 
 float Model::forward(const float* x, int n, float* probs_out, const int* y) {
+  return forward_impl(x, n, probs_out, y, false);
+}
+
+float Model::forward_impl(const float* x, int n, float* probs_out, const int* y, bool training) {
   CNNLAB_ASSERT(allocated(), "allocate() before forward()");
   const int classes = num_classes();
   const size_t in_size = layers_[0].out_size();
@@ -563,7 +795,7 @@ float Model::forward(const float* x, int n, float* probs_out, const int* y) {
   // Batches larger than max_batch run in chunks; activation() then shows the last chunk.
   for (int start = 0; start < n; start += max_batch_) {
     const int m = std::min(max_batch_, n - start);
-    run_forward(x + size_t(start) * in_size, m);
+    run_forward(x + size_t(start) * in_size, m, training);
     const size_t L = layers_.size() - 1;
     const double t0 = omp_get_wtime();
     float loss = softmax_xent_forward(buf_->act[L], buf_->logits.get(), y ? y + start : nullptr, m,
@@ -573,14 +805,15 @@ float Model::forward(const float* x, int n, float* probs_out, const int* y) {
     if (probs_out)
       std::memcpy(probs_out + size_t(start) * classes, buf_->act[L], sizeof(float) * m * classes);
   }
-  return y && n > 0 ? float(loss_sum / n) : 0.0f;
+  // Like Keras, the reported loss includes the regularisation penalty (evaluate's too).
+  return y && n > 0 ? float(loss_sum / n + l2_loss()) : 0.0f;
 }
 
 float Model::forward_backward(const float* x, const int* y, int n, float* probs_out) {
   CNNLAB_ASSERT(trainable(), "forward_backward on a model allocated for inference only");
   CNNLAB_ASSERT(y != nullptr, "forward_backward needs labels");
   CNNLAB_ASSERT(n <= max_batch_, "batch larger than allocate()'s max_batch");
-  float loss = forward(x, n, probs_out, y);
+  float loss = forward_impl(x, n, probs_out, y, true);
   run_backward(y, n, false);
   return loss;
 }
@@ -599,7 +832,7 @@ float Model::train_step(const float* x, const int* y, int n, float* probs_out) {
   CNNLAB_ASSERT(trainable(), "train_step on a model allocated for inference only");
   CNNLAB_ASSERT(y != nullptr, "train_step needs labels");
   CNNLAB_ASSERT(n <= max_batch_, "batch larger than allocate()'s max_batch");
-  float loss = forward(x, n, probs_out, y);
+  float loss = forward_impl(x, n, probs_out, y, true);
   ++adam_t_;
   run_backward(y, n, true);
   // Adam on everything the backward pass did not already update, in arena order.
@@ -625,6 +858,7 @@ float Model::train_step(const float* x, const int* y, int n, float* probs_out) {
 static std::vector<int> kernel_shape(const std::vector<LayerInfo>& L, int i) {
   const LayerInfo& l = L[size_t(i)];
   if (l.kind == LayerKind::Conv2D) return {l.kernel_h, l.kernel_w, L[size_t(i) - 1].out_c, l.filters};
+  if (l.kind == LayerKind::BatchNorm) return {l.out_c};  // gamma
   return {int(L[size_t(i) - 1].out_size()), l.filters};
 }
 
@@ -691,7 +925,20 @@ Model course_model(int image_size, int num_classes, int dense_units, int dense1_
   return m;
 }
 
-std::vector<std::string> preset_names() { return {"course", "small", "tiny"}; }
+std::vector<std::string> preset_names() { return model_file_names(); }
+
+// A preset is the file models/NAME.toml; a path (with '/' or ending in .toml) is read as is.
+static std::string preset_path(const std::string& name) {
+  const std::string path = model_file_path(name);
+  std::error_code ec;
+  if (path != name && !std::filesystem::is_regular_file(path, ec)) {
+    std::string known;
+    for (auto& p : preset_names()) known += (known.empty() ? "" : ", ") + p;
+    throw UserError("", "unknown model preset '" + name + "' (no " + path + ")",
+                    "known presets: " + known + "; or give a model file's path");
+  }
+  return path;
+}
 
 Model build_preset(const std::string& name, int image_size, int num_classes) {
   check_model_input(image_size, image_size, 3);
@@ -699,22 +946,12 @@ Model build_preset(const std::string& name, int image_size, int num_classes) {
     throw UserError("", "model '" + name + "' needs between " + std::to_string(kMinClasses) + " and " +
                             std::to_string(kMaxClasses) + " classes",
                     "got " + std::to_string(num_classes) + " classes");
-  if (name == "course") return course_model(image_size, num_classes);
-  Model m(image_size, image_size, 3);
-  if (name == "small") {
-    m.conv2d(8, 5, Activation::Relu, Padding::Same).maxpool2d(2);
-    m.conv2d(16, 3, Activation::Relu, Padding::Same).maxpool2d(2);
-    m.flatten().dense(64, Activation::Relu).dense(num_classes, Activation::Softmax);
-  } else if (name == "tiny") {
-    m.conv2d(4, 3, Activation::Relu, Padding::Same).maxpool2d(2);
-    m.flatten().dense(num_classes, Activation::Softmax);
-  } else {
-    std::string known;
-    for (auto& p : preset_names()) known += (known.empty() ? "" : ", ") + p;
-    throw UserError("", "unknown model preset '" + name + "'", "known presets: " + known);
-  }
-  m.preset_name = name;
-  return m;
+  return load_model_file(preset_path(name), image_size, num_classes);
+}
+
+void check_preset(const std::string& name, int image_size) {
+  check_model_input(image_size, image_size, 3);
+  (void)load_model_file(preset_path(name), image_size, -1);
 }
 
 }  // namespace cnnlab

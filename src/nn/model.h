@@ -1,5 +1,7 @@
 // nn/model.h — a Keras-like Sequential model over one parameter arena (llm.c): builder, summary,
 // memory estimate, Glorot init, forward/backward and fused Adam over buffers allocated once.
+// Augmentation (data/augment.h) and Dropout run only in training calls (train_step,
+// forward_backward); forward() is inference (Keras's predict/evaluate).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -7,26 +9,40 @@
 #include <string>
 #include <vector>
 
+#include "data/augment.h"
 #include "nn/layers.h"
 
 namespace cnnlab {
 
-enum class LayerKind { Input, Conv2D, MaxPool2D, Flatten, Dense };
+enum class LayerKind {
+  Input, Conv2D, MaxPool2D, Flatten, Dense,
+  Dropout, BatchNorm, GlobalAvgPool2D, AvgPool2D,
+  // Keras preprocessing layers (augmentation): only at the front, identity at inference
+  RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness
+};
 const char* layer_kind_name(LayerKind k);  // Keras class name: "InputLayer", "Conv2D", ...
+bool is_augment_kind(LayerKind k);          // RandomFlip .. RandomBrightness
+LayerKind augment_layer_kind(AugmentKind k);
 
 struct LayerInfo {
   std::string name;  // Keras names: input_1, conv2d, max_pooling2d, conv2d_1, ..., dense_2
   LayerKind kind = LayerKind::Input;
   int out_h = 0, out_w = 0, out_c = 0;  // output (H, W, C); flat outputs have h = w = 1
   bool flat = false;                    // output printed as (None, C)
-  int filters = 0;                      // Conv2D filters / Dense units
-  int kernel_h = 0, kernel_w = 0;       // Conv2D kernel, MaxPool2D pool size
+  int filters = 0;                      // Conv2D filters / Dense units / BatchNorm channels
+  int kernel_h = 0, kernel_w = 0;       // Conv2D kernel, MaxPool2D/AvgPool2D pool size
   int stride_h = 1, stride_w = 1;
   Padding padding = Padding::Valid;
   Activation activation = Activation::None;
   size_t weight_offset = 0, weight_count = 0;  // into the parameter arena (kernel)
   size_t bias_offset = 0, bias_count = 0;      // (bias)
-  size_t num_params() const { return weight_count + bias_count; }
+  // BatchNorm: weight = gamma, bias = beta (trainable); state = moving mean then moving variance
+  // (C each), non-trainable, in the same arena (their gradients stay 0, so Adam leaves them alone).
+  size_t state_offset = 0, state_count = 0;
+  float rate = 0;  // Dropout rate
+  float l2 = 0;    // Conv2D/Dense kernel_regularizer l2 (0 = none)
+  AugmentLayer augment;  // Random* layers
+  size_t num_params() const { return weight_count + bias_count + state_count; }
   size_t out_size() const { return size_t(out_h) * out_w * out_c; }  // per sample
 };
 
@@ -68,10 +84,17 @@ class Model {
   Model& maxpool2d(int pool, int stride = 0 /* = pool */);
   Model& flatten();
   Model& dense(int units, Activation act = Activation::Relu);  // Softmax only on the last layer
+  Model& dropout(float rate);                                  // rate in [0, 1)
+  Model& batch_norm();                                         // Keras defaults (momentum 0.99)
+  Model& global_avg_pool2d();                                  // (H, W, C) -> (C)
+  Model& avg_pool2d(int pool, int stride = 0, Padding padding = Padding::Valid);
+  Model& augment(const AugmentLayer& a);  // only right after the input or another augment layer
+  Model& kernel_l2(float l2);             // L2 on the kernel of the last Conv2D/Dense layer
 
   // ---- description ----
   const std::vector<LayerInfo>& layers() const { return layers_; }  // [0] is the input layer
-  size_t num_params() const { return num_params_; }
+  size_t num_params() const { return num_params_; }  // Keras's "Total params"
+  size_t num_trainable_params() const;                // total less BatchNorm's moving statistics
   std::string summary_table() const;  // Keras (TF 2.9+) model.summary() text, byte for byte
   MemoryEstimate estimate_memory(int batch, bool for_training = true) const;
   int input_h() const { return layers_.empty() ? 0 : layers_[0].out_h; }
@@ -79,6 +102,12 @@ class Model {
   int input_c() const { return layers_.empty() ? 0 : layers_[0].out_c; }
   int num_classes() const;  // units of the last Dense layer
   std::string preset_name;  // set by build_preset; saved in checkpoints
+  // Seeds the Dropout masks and augmentation of the next training call (the trainer sets it per
+  // batch from its seed, epoch and batch); each layer mixes in its index and the Adam step.
+  uint64_t step_seed = 0;
+  // How the caller scaled pixels into the input (data/split.h make_batch: x = (p/255 - mean)/std),
+  // so RandomContrast/RandomBrightness's value_range, given in pixels, applies to the input.
+  void set_input_scaling(float mean, float std);
 
   // ---- memory ----
   // Allocates (once) params, grads, Adam m, v and every activation/scratch buffer for batches
@@ -135,6 +164,8 @@ class Model {
   size_t num_params_ = 0;
   int max_batch_ = 0, last_n_ = 0, threads_ = 0;
   int64_t adam_t_ = 0;
+  bool last_training_ = false;                 // which mode the last forward ran in
+  float input_mean_ = 0, input_std_ = 1.0f / 255;  // identity: the input is in pixels
   StepTiming timing_;
   float *params_ = nullptr, *grads_ = nullptr;  // point into buf_
   std::unique_ptr<Buffers> buf_;
@@ -143,7 +174,12 @@ class Model {
   void add_layer(LayerInfo info);
   std::string unique_name(const std::string& base) const;
   void allocate_buffers(int max_batch, bool for_training);
-  void run_forward(const float* x, int n);
+  void run_forward(const float* x, int n, bool training);
+  void forward_layer(size_t i, int n, bool training);
+  void backward_layer(size_t i, int n, float* d_in, float* g, bool fuse_adam);
+  float forward_impl(const float* x, int n, float* probs_out, const int* y, bool training);
+  double l2_loss() const;
+  void add_l2_grads();
   void run_backward(const int* y, int n, bool fuse_adam);
   bool fused(const LayerInfo& l) const;
 };
@@ -158,12 +194,16 @@ constexpr size_t kMaxLayerFloats = 0x7fffffff;  // one layer's output per sample
 void check_model_input(int h, int w, int c);     // before building: square RGB, size in range
 void check_model(const Model& m);                // after building: input, softmax Dense last, classes
 
-// Presets: "course" (the course's flower CNN), "small" (conv 8@5x5, pool, conv 16@3x3, pool,
-// dense 64: trains live at 64x64), "tiny" (conv 4@3x3, pool, dense: for tests).
+// Presets are model files (nn/model_file.h): models/NAME.toml, e.g. "course" (the course's flower
+// CNN), "small" (trains live at 64x64), "tiny" (for tests), "course-regularised", "compact".
+// course_model builds the course model in code (benchmarks; the file must give the same model).
 Model course_model(int image_size = 299, int num_classes = 5, int dense_units = 1000,
                    int dense1_units = 100);
-Model build_preset(const std::string& name, int image_size, int num_classes);  // UserError if unknown
-std::vector<std::string> preset_names();
+// `name` is a preset or a model file's path; UserError (with the file's line) if unknown or bad.
+Model build_preset(const std::string& name, int image_size, int num_classes);
+// Before the data is read (its classes unknown): the same checks on the layers alone.
+void check_preset(const std::string& name, int image_size);
+std::vector<std::string> preset_names();  // the files in models/, course, small, tiny first
 // 1234567 → "1,234,567": the summary's numbers (the UI's labels use it too).
 std::string with_commas(size_t v);
 

@@ -23,6 +23,7 @@
 #include "core/error.h"
 #include "core/fileio.h"
 #include "core/sysinfo.h"
+#include "nn/model_file.h"
 
 namespace cnnlab {
 
@@ -161,9 +162,14 @@ static std::string layers_json(const Model& m) {
         s += ", \"units\": " + std::to_string(l.filters) + ", \"activation\": \"" +
              activation_name(l.activation) + "\"";
         break;
-      case LayerKind::Flatten:
-      case LayerKind::Input: break;
+      case LayerKind::Dropout: s += ", \"rate\": " + std::to_string(l.rate); break;
+      case LayerKind::AvgPool2D:
+        s += ", \"pool_size\": " + std::to_string(l.kernel_h) + ", \"strides\": " +
+             std::to_string(l.stride_h) + ", \"padding\": \"" + padding_name(l.padding) + "\"";
+        break;
+      default: break;  // the rest is in cnnlab.model_file
     }
+    if (l.l2 > 0) s += ", \"l2\": " + std::to_string(l.l2);
     s += "}";
   }
   return s + "]";
@@ -171,11 +177,16 @@ static std::string layers_json(const Model& m) {
 
 // Rebuilds the layer stack from "cnnlab.input" and "cnnlab.layers" and checks it against what the
 // tools can feed it (check_model). Throws std::runtime_error (UserError is one) with the reason.
-static Model model_from_config(const std::string& input, const std::string& layers) {
-  int h = 0, w = 0, c = 0, used = 0;
+static void parse_input(const std::string& input, int& h, int& w, int& c) {
+  int used = 0;
   if (std::sscanf(input.c_str(), "%6d,%6d,%6d%n", &h, &w, &c, &used) != 3 || size_t(used) != input.size())
     throw std::runtime_error("bad cnnlab.input '" + input + "' (want H,W,C)");
   check_model_input(h, w, c);
+}
+
+static Model model_from_config(const std::string& input, const std::string& layers) {
+  int h = 0, w = 0, c = 0;
+  parse_input(input, h, w, c);
   const Json arr = parse_json(layers);
   if (!arr.is_array() || arr.empty() || arr.size() > 1000)
     throw std::runtime_error("cnnlab.layers is not a JSON array of 1 to 1000 layers");
@@ -230,12 +241,15 @@ static Model model_from_config(const std::string& input, const std::string& laye
   return m;
 }
 
+// Keras's weight names: kernel, bias; BatchNormalization's gamma, beta, moving_mean, moving_variance.
 std::vector<std::string> tensor_names(const Model& model) {
   std::vector<std::string> names;
   for (const LayerInfo& l : model.layers()) {
     if (l.weight_count == 0) continue;
-    names.push_back(l.name + "/kernel");
-    names.push_back(l.name + "/bias");
+    const bool bn = l.kind == LayerKind::BatchNorm;
+    names.push_back(l.name + (bn ? "/gamma" : "/kernel"));
+    names.push_back(l.name + (bn ? "/beta" : "/bias"));
+    if (bn) names.push_back(l.name + "/moving_mean"), names.push_back(l.name + "/moving_variance");
   }
   return names;
 }
@@ -262,6 +276,14 @@ static std::vector<TensorEntry> tensor_entries(const Model& model) {
   for (size_t i = 1; i < L.size(); ++i) {
     const LayerInfo& l = L[i];
     if (l.weight_count == 0) continue;
+    if (l.kind == LayerKind::BatchNorm) {
+      const size_t c = size_t(l.out_c);
+      out.push_back({l.name + "/gamma", {l.out_c}, l.weight_offset, c});
+      out.push_back({l.name + "/beta", {l.out_c}, l.bias_offset, c});
+      out.push_back({l.name + "/moving_mean", {l.out_c}, l.state_offset, c});
+      out.push_back({l.name + "/moving_variance", {l.out_c}, l.state_offset + c, c});
+      continue;
+    }
     std::vector<int> k = l.kind == LayerKind::Conv2D
                              ? std::vector<int>{l.kernel_h, l.kernel_w, L[i - 1].out_c, l.filters}
                              : std::vector<int>{int(L[i - 1].out_size()), l.filters};
@@ -282,6 +304,7 @@ void save_safetensors(const std::string& path, const Model& model,
                          "," + std::to_string(model.input_c());
   meta["cnnlab.num_classes"] = std::to_string(model.num_classes());
   meta["cnnlab.layers"] = layers_json(model);
+  meta["cnnlab.model_file"] = model_to_toml(model);  // rebuilds the model; the rest is for old readers
 
   // Insertion order is file order: tensors in arena order, then the metadata (sorted by key).
   nlohmann::ordered_json root = nlohmann::ordered_json::object();
@@ -436,8 +459,32 @@ static Model checkpoint_model(const std::string& path, const OpenedCheckpoint& c
   if (it_l == c.metadata.end() || it_i == c.metadata.end())
     throw UserError(path, "no cnnlab model config in the metadata (cnnlab.layers, cnnlab.input)", kHint);
   Model m;
+  auto it_f = c.metadata.find("cnnlab.model_file");
+  if (it_f != c.metadata.end()) {  // since models are files: the embedded file rebuilds it
+    int h = 0, w = 0, ch = 0;
+    try {
+      parse_input(it_i->second, h, w, ch);
+    } catch (const std::exception& e) {
+      throw UserError(path, std::string("bad model config: ") + e.what(), kHint);
+    }
+    try {
+      m = model_from_toml(it_f->second, path, h, 0, false);
+    } catch (const UserError& e) {
+      throw UserError(path, "bad embedded model file (cnnlab.model_file), its line " +
+                                std::to_string(e.line()) + ": " + e.reason(), kHint);
+    }
+    if (layers_json(m) != it_l->second) {  // edited metadata: say what is wrong with the config
+      try {
+        (void)model_from_config(it_i->second, it_l->second);
+      } catch (const std::exception& e) {
+        throw UserError(path, std::string("bad model config: ") + e.what(), kHint);
+      }
+      throw UserError(path, "cnnlab.layers and the embedded model file (cnnlab.model_file) disagree", kHint);
+    }
+    return m;
+  }
   try {
-    m = model_from_config(it_i->second, it_l->second);
+    m = model_from_config(it_i->second, it_l->second);  // older checkpoints: the config only
   } catch (const std::exception& e) {
     throw UserError(path, std::string("bad model config: ") + e.what(), kHint);
   }
@@ -532,7 +579,12 @@ std::map<std::string, std::string> load_safetensors_weights(const std::string& p
     return std::to_string(m.input_h()) + "x" + std::to_string(m.input_w()) + "x" +
            std::to_string(m.input_c()) + " " + layers_json(m);
   };
-  if (describe(file_model) != describe(model))
+  auto layer_text = [](const Model& m) {  // the model file without its name line
+    std::string t = model_to_toml(m);
+    const size_t at = t.find("\nimage_size");
+    return at == std::string::npos ? t : t.substr(at);
+  };
+  if (describe(file_model) != describe(model) || layer_text(file_model) != layer_text(model))
     throw UserError(path, "its model (" + describe(file_model) + ", " +
                               std::to_string(file_model.num_params()) + " parameters) is not this one (" +
                               describe(model) + ", " + std::to_string(model.num_params()) + " parameters)",

@@ -19,7 +19,8 @@ struct PresetSize {
   int image_size = 0;
 };
 std::vector<PresetSize> preset_table();
-// The preset's default image size: course 299, small 64, tiny 32 (299 for a name not in the table).
+// The preset's default image size: course 299, small 64, tiny 32, compact 128; else the model
+// file's image_size (299 if it has none or cannot be read).
 int default_image_size(const std::string& preset);
 
 // The dataset folder when none is given: $CNNLAB_DATA if it is a folder, else `fallback` if that is

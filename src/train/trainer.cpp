@@ -30,6 +30,7 @@ Trainer::Trainer(Model& model, const Dataset& data, Split split, Scaling scaling
                     model_.input_c() == data_.channels,
                 "model input shape must match the dataset's image size");
   model_.adam.lr = cfg_.learning_rate;
+  model_.set_input_scaling(scaling_.mean, scaling_.std);  // augmentation's value_range, in pixels
   resize_batch_buffers();
 }
 
@@ -85,6 +86,7 @@ BatchProgress Trainer::train_batch(bool* non_finite) {
   auto t0 = std::chrono::steady_clock::now();
   int n = std::min(cfg_.batch_size, int(order_.size()) - cursor_);
   make_batch(data_, order_.data() + cursor_, n, scaling_, x_.data(), y_.data());
+  model_.step_seed = augment_seed(cfg_.seed, epoch_, batch_index_);  // dropout, augmentation
   float loss = model_.train_step(x_.data(), y_.data(), n, probs_.data());
   int classes = model_.num_classes();
   int correct = 0;

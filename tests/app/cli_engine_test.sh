@@ -13,6 +13,16 @@ tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 expect 'cmp -s "$tmp/summary.txt" "$golden/summary_course.txt"' "summary differs from the course's table: $(diff "$tmp/summary.txt" "$golden/summary_course.txt" | head -5)"
 "$cnnlab" summary --image-size 64 > "$tmp/s64.txt"
 expect 'grep -q "(None, 16384)" "$tmp/s64.txt" && grep -q "16385000" "$tmp/s64.txt"' "64x64 summary arithmetic"
+# Models are files: a preset brings its image size; a path works; a bad file names its line.
+for m in compact course-regularised; do
+  "$cnnlab" summary --model "$m" > "$tmp/s_$m.txt"
+  expect 'cmp -s "$tmp/s_$m.txt" "$golden/summary_$m.txt"' "summary --model $m differs from its golden table"
+done
+"$cnnlab" summary --model "$golden/../../../models/small.toml" > "$tmp/s_path.txt"
+expect 'cmp -s "$tmp/s_path.txt" "$golden/summary_small.txt"' "summary --model PATH differs from the preset's"
+printf 'image_size = 16\n[[layer]]\ntype = "Conv3D"\n' > "$tmp/bad_model.toml"
+"$cnnlab" summary --model "$tmp/bad_model.toml" 2> "$tmp/bad_model.err" && bad "a bad model file was accepted"
+expect 'grep -q "bad_model.toml:3: unknown layer type \"Conv3D\"" "$tmp/bad_model.err"' "bad model file error: $(cat "$tmp/bad_model.err")"
 
 # 2. a dataset: two classes of flat colours with slight variations.
 mkdir -p "$tmp/data/blue" "$tmp/data/red"

@@ -383,7 +383,7 @@ TEST_CASE("widgets and form: ticks, presets with parameter counts, folder checks
   CHECK(t.back() == 25);
   CHECK(t.size() == 6);
   std::vector<PresetChoice> p = default_preset_choices(5);
-  REQUIRE(p.size() == 4);
+  REQUIRE(p.size() == 7);  // course, course 64, course-regularised (299, 64), compact, small, tiny
   // Course model at 299: 2,432 + 18,496 + 350,465,000 + 100,100 + 505 (Keras summary).
   CHECK(p[0].params == 350586533u);
   CHECK(p[0].label.find("350,586,533") != std::string::npos);
