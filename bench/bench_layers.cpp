@@ -1,6 +1,6 @@
-// bench/bench_layers.cpp — times the nn engine: train_step of a preset (the course model by default)
-// with the per-layer forward/backward split next to each pass's floor (roofline.h: this host's GEMM
-// and triad peaks at --threads), Adam, and an epoch estimate (12 steps + 40 val).
+// bench/bench_layers.cpp — times the nn engine: train_step of a preset (the course model by
+// default) with the per-layer forward/backward split next to each pass's floor (roofline.h: this
+// host's GEMM and triad peaks at --threads), Adam, and an epoch estimate (12 steps + 40 val).
 //   bench_layers [--preset course] [--size 299] [--batch 32] [--steps 3] [--threads 2] [--fuse 1]
 #include <omp.h>
 
@@ -28,12 +28,18 @@ int main(int argc, char** argv) {
   int size = 299, batch = 32, steps = 3, threads = 2, fuse = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--preset") preset = argv[i + 1];
-    else if (a == "--size") size = std::atoi(argv[i + 1]);
-    else if (a == "--batch") batch = std::atoi(argv[i + 1]);
-    else if (a == "--steps") steps = std::atoi(argv[i + 1]);
-    else if (a == "--threads") threads = std::atoi(argv[i + 1]);
-    else if (a == "--fuse") fuse = std::atoi(argv[i + 1]);
+    if (a == "--preset")
+      preset = argv[i + 1];
+    else if (a == "--size")
+      size = std::atoi(argv[i + 1]);
+    else if (a == "--batch")
+      batch = std::atoi(argv[i + 1]);
+    else if (a == "--steps")
+      steps = std::atoi(argv[i + 1]);
+    else if (a == "--threads")
+      threads = std::atoi(argv[i + 1]);
+    else if (a == "--fuse")
+      fuse = std::atoi(argv[i + 1]);
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -44,8 +50,9 @@ int main(int argc, char** argv) {
   m.set_threads(threads);
   m.fuse_dense_adam = fuse != 0;
   MemoryEstimate e = m.estimate_memory(batch);
-  std::printf("preset %s %dx%d, batch %d, %d threads, fused dense+adam %d, %zu params, estimate %.2f GB\n",
-              preset.c_str(), size, size, batch, threads, fuse, m.num_params(), double(e.total()) / 1e9);
+  std::printf(
+      "preset %s %dx%d, batch %d, %d threads, fused dense+adam %d, %zu params, estimate %.2f GB\n",
+      preset.c_str(), size, size, batch, threads, fuse, m.num_params(), double(e.total()) / 1e9);
   double t = omp_get_wtime(), c = cpu_now();
   m.allocate(batch);
   std::printf("allocate      %.3f s (cpu %.3f s)\n", omp_get_wtime() - t, cpu_now() - c);
@@ -78,15 +85,20 @@ int main(int argc, char** argv) {
     }
     adam += tm.adam, adam_cpu += tm.adam_cpu;
   }
-  std::printf("\nhost peaks at %d threads: %.1f GFLOP/s (GEMM), %.1f GB/s (triad); floor = max(FLOP/peak,"
-              " bytes/bandwidth)\n", threads, peak.gflops, peak.gbs);
-  std::printf("per step (mean of %d), seconds   wall fwd   wall bwd  |  cpu fwd    cpu bwd  |"
-              " floor fwd floor bwd  x floor\n", steps);
+  std::printf(
+      "\nhost peaks at %d threads: %.1f GFLOP/s (GEMM), %.1f GB/s (triad); floor = max(FLOP/peak,"
+      " bytes/bandwidth)\n",
+      threads, peak.gflops, peak.gbs);
+  std::printf(
+      "per step (mean of %d), seconds   wall fwd   wall bwd  |  cpu fwd    cpu bwd  |"
+      " floor fwd floor bwd  x floor\n",
+      steps);
   double fsum = 0, bsum = 0, fc = 0, bc = 0, floor_sum = 0;
   for (size_t i = 0; i < L.size(); ++i) {
     double floor_f = 0, floor_b = 0;
     if (i > 0) {
-      const bool fused = m.fuse_dense_adam && L[i].kind == LayerKind::Dense && L[i].weight_count >= (1u << 20);
+      const bool fused =
+          m.fuse_dense_adam && L[i].kind == LayerKind::Dense && L[i].weight_count >= (1u << 20);
       floor_f = bench::layer_cost(m, int(i), batch, false).floor_s(peak);
       floor_b = bench::layer_cost(m, int(i), batch, true, fused).floor_s(peak);
     }
@@ -97,9 +109,10 @@ int main(int argc, char** argv) {
     fsum += fwd[i] / steps, bsum += bwd[i] / steps, fc += fcpu[i] / steps, bc += bcpu[i] / steps;
     floor_sum += floors;
   }
-  std::printf("  %-27s %9.3f  %9.3f  | %8.3f  %9.3f  | %19.3f  %7.1f\n", "total", fsum, bsum, fc, bc,
-              floor_sum, (fsum + bsum) / floor_sum);
-  std::printf("  adam (rest of the arena)    %9.3f             | %8.3f\n", adam / steps, adam_cpu / steps);
+  std::printf("  %-27s %9.3f  %9.3f  | %8.3f  %9.3f  | %19.3f  %7.1f\n", "total", fsum, bsum, fc,
+              bc, floor_sum, (fsum + bsum) / floor_sum);
+  std::printf("  adam (rest of the arena)    %9.3f             | %8.3f\n", adam / steps,
+              adam_cpu / steps);
   std::printf("  step wall %.3f s; cpu/threads %.3f s\n", total / steps,
               (fc + bc + adam_cpu / steps) / threads);
 

@@ -1,8 +1,8 @@
 // bench/bench_model.cpp — times the course model on synthetic data with tiny_FR's shapes: one epoch
 // (360 train samples, batch 32, 40 val), Adam, peak RSS; then the host's GEMM and memory peaks and,
-// per layer and pass, FLOPs, bytes, the floor they imply, the time and time/floor, at 1 and 2 threads
-// and all cores (where more).
-// Usage: bench_model [--threads N] [--image-size N] [--epochs E] [--train N] [--val N] [--csv FILE]
+// per layer and pass, FLOPs, bytes, the floor they imply, the time and time/floor, at 1 and 2
+// threads and all cores (where more). Usage: bench_model [--threads N] [--image-size N] [--epochs
+// E] [--train N] [--val N] [--csv FILE]
 //                    [--reps R] [--scaling 0|1]
 #include <omp.h>
 
@@ -52,21 +52,26 @@ static PassTimes time_layer(Model& m, int i, int batch, int threads, const std::
     best_s = std::min(best_s, since(t));
   };
   if (li.kind == LayerKind::Conv2D) {
-    ConvShape s = make_conv_shape(batch, prev.out_h, prev.out_w, prev.out_c, li.filters, li.kernel_h,
-                                  li.kernel_w, li.stride_h, li.padding, li.activation);
-    std::vector<float> scratch(std::max(conv2d_forward_scratch(s, threads), conv2d_backward_scratch(s, threads)));
+    ConvShape s = make_conv_shape(batch, prev.out_h, prev.out_w, prev.out_c, li.filters,
+                                  li.kernel_h, li.kernel_w, li.stride_h, li.padding, li.activation);
+    std::vector<float> scratch(
+        std::max(conv2d_forward_scratch(s, threads), conv2d_backward_scratch(s, threads)));
     ParamView w = m.layer_weights(i), b = m.layer_bias(i);
     std::vector<float> dw(w.size), db(b.size);
-    float* d_in_or_null = i == 1 ? nullptr : d_in.data();  // the first layer skips d_in, as the model
+    float* d_in_or_null =
+        i == 1 ? nullptr : d_in.data();  // the first layer skips d_in, as the model
     for (int r = 0; r < reps; ++r) {
-      time(best.fwd, [&] { conv2d_forward(out.data(), in.data(), w.data, b.data, s, {scratch.data(), scratch.size()}); });
+      time(best.fwd, [&] {
+        conv2d_forward(out.data(), in.data(), w.data, b.data, s, {scratch.data(), scratch.size()});
+      });
       time(best.bwd, [&] {
         conv2d_backward(d_in_or_null, dw.data(), db.data(), d_out.data(), in.data(), w.data, s,
                         {scratch.data(), scratch.size()});
       });
     }
   } else if (li.kind == LayerKind::MaxPool2D) {
-    PoolShape s = make_pool_shape(batch, prev.out_h, prev.out_w, prev.out_c, li.kernel_h, li.stride_h);
+    PoolShape s =
+        make_pool_shape(batch, prev.out_h, prev.out_w, prev.out_c, li.kernel_h, li.stride_h);
     std::vector<int32_t> arg(out.size());
     for (int r = 0; r < reps; ++r) {
       time(best.fwd, [&] { maxpool2d_forward(out.data(), arg.data(), in.data(), s); });
@@ -81,8 +86,12 @@ static PassTimes time_layer(Model& m, int i, int batch, int threads, const std::
     ParamView dw = m.layer_weight_grads(i), db = m.layer_bias_grads(i);
     std::vector<float> scratch(dense_forward_scratch(s, threads));
     for (int r = 0; r < reps; ++r) {
-      time(best.fwd, [&] { dense_forward(out.data(), in.data(), w.data, b.data, s, {scratch.data(), scratch.size()}); });
-      time(best.bwd, [&] { dense_backward(d_in.data(), dw.data, db.data, d_out.data(), in.data(), w.data, s); });
+      time(best.fwd, [&] {
+        dense_forward(out.data(), in.data(), w.data, b.data, s, {scratch.data(), scratch.size()});
+      });
+      time(best.bwd, [&] {
+        dense_backward(d_in.data(), dw.data, db.data, d_out.data(), in.data(), w.data, s);
+      });
     }
   } else {
     out = in;  // flatten: a view
@@ -94,10 +103,11 @@ static PassTimes time_layer(Model& m, int i, int batch, int threads, const std::
 // Per layer and pass: the work (GFLOP, MB moved), the floor max(FLOP/peak, bytes/bandwidth) from
 // this host's measured peaks, the best time, and time/floor: where the gap to the hardware is.
 static void time_layers(Model& m, int batch, int threads, const bench::HostPeak& peak, int reps) {
-  std::printf("\nPer layer (batch %d, %d thread%s; best of %d; floor from %.0f GFLOP/s, %.1f GB/s):\n",
-              batch, threads, threads == 1 ? "" : "s", reps, peak.gflops, peak.gbs);
-  std::printf("  %-16s %4s %9s %9s %9s %9s %7s %8s %7s\n", "layer", "pass", "GFLOP", "MB", "floor ms",
-              "time ms", "GF/s", "bound", "x floor");
+  std::printf(
+      "\nPer layer (batch %d, %d thread%s; best of %d; floor from %.0f GFLOP/s, %.1f GB/s):\n",
+      batch, threads, threads == 1 ? "" : "s", reps, peak.gflops, peak.gbs);
+  std::printf("  %-16s %4s %9s %9s %9s %9s %7s %8s %7s\n", "layer", "pass", "GFLOP", "MB",
+              "floor ms", "time ms", "GF/s", "bound", "x floor");
   const auto& L = m.layers();
   Rng rng(1);
   std::vector<float> in(size_t(batch) * L[0].out_size()), out;
@@ -110,16 +120,17 @@ static void time_layers(Model& m, int batch, int threads, const bench::HostPeak&
       if (c.bytes == 0) continue;  // flatten
       const double s = bwd ? t.bwd : t.fwd, floor = c.floor_s(peak);
       sum_t += s, sum_floor += floor;
-      std::printf("  %-16s %4s %9.3f %9.1f %9.2f %9.2f %7.1f %8s %7.1f\n", bwd ? "" : L[i].name.c_str(),
-                  bwd ? "bwd" : "fwd", c.flops / 1e9, c.bytes / 1e6, floor * 1e3, s * 1e3,
-                  c.flops / s / 1e9, c.bound(peak), s / floor);
+      std::printf("  %-16s %4s %9.3f %9.1f %9.2f %9.2f %7.1f %8s %7.1f\n",
+                  bwd ? "" : L[i].name.c_str(), bwd ? "bwd" : "fwd", c.flops / 1e9, c.bytes / 1e6,
+                  floor * 1e3, s * 1e3, c.flops / s / 1e9, c.bound(peak), s / floor);
     }
     in.swap(out);
   }
-  std::printf("  %-16s %4s %9s %9s %9.2f %9.2f %7s %8s %7.1f\n", "total", "", "", "", sum_floor * 1e3,
-              sum_t * 1e3, "", "", sum_t / sum_floor);
-  std::printf("  (cache: memory-bound on paper, but its bytes fit in the last-level cache, so it can "
-              "beat the DRAM floor)\n");
+  std::printf("  %-16s %4s %9s %9s %9.2f %9.2f %7s %8s %7.1f\n", "total", "", "", "",
+              sum_floor * 1e3, sum_t * 1e3, "", "", sum_t / sum_floor);
+  std::printf(
+      "  (cache: memory-bound on paper, but its bytes fit in the last-level cache, so it can "
+      "beat the DRAM floor)\n");
 }
 
 int main(int argc, char** argv) {
@@ -128,25 +139,39 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     int v = std::atoi(argv[i + 1]);
-    if (k == "--threads") a.threads = v;
-    else if (k == "--image-size") a.image_size = v;
-    else if (k == "--epochs") a.epochs = v;
-    else if (k == "--train") a.train = v;
-    else if (k == "--val") a.val = v;
-    else if (k == "--reps") a.reps = std::max(1, v);
-    else if (k == "--scaling") a.scaling = v;
-    else if (k == "--csv") csv = argv[i + 1];
-    else { std::fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
+    if (k == "--threads")
+      a.threads = v;
+    else if (k == "--image-size")
+      a.image_size = v;
+    else if (k == "--epochs")
+      a.epochs = v;
+    else if (k == "--train")
+      a.train = v;
+    else if (k == "--val")
+      a.val = v;
+    else if (k == "--reps")
+      a.reps = std::max(1, v);
+    else if (k == "--scaling")
+      a.scaling = v;
+    else if (k == "--csv")
+      csv = argv[i + 1];
+    else {
+      std::fprintf(stderr, "unknown option %s\n", argv[i]);
+      return 2;
+    }
   }
-  std::printf("cnnlab bench: course model, %dx%dx3, %d train + %d val samples, batch %d, %d threads\n",
-              a.image_size, a.image_size, a.train, a.val, a.batch, a.threads);
+  std::printf(
+      "cnnlab bench: course model, %dx%dx3, %d train + %d val samples, batch %d, %d threads\n",
+      a.image_size, a.image_size, a.train, a.val, a.batch, a.threads);
   // The host's peaks at 1 and 2 threads and all cores (where more), and at --threads if that is
   // none of them; measured first, in a child process (the triad's arrays stay out of peak RSS).
   std::vector<int> counts = a.scaling ? bench::thread_counts(cpu_count()) : std::vector<int>{};
-  if (std::find(counts.begin(), counts.end(), a.threads) == counts.end()) counts.push_back(a.threads);
-  std::printf("Host peaks, measured here (%d cores, last-level cache %.0f MB): fp32 GEMM (1024^3 "
-              "per thread at once, Eigen), triad (3 x %.0f MB)\n",
-              cpu_count(), bench::llc_bytes() / 1e6, bench::triad_floats() * 4 / 1e6);
+  if (std::find(counts.begin(), counts.end(), a.threads) == counts.end())
+    counts.push_back(a.threads);
+  std::printf(
+      "Host peaks, measured here (%d cores, last-level cache %.0f MB): fp32 GEMM (1024^3 "
+      "per thread at once, Eigen), triad (3 x %.0f MB)\n",
+      cpu_count(), bench::llc_bytes() / 1e6, bench::triad_floats() * 4 / 1e6);
   const std::vector<bench::HostPeak> peaks = bench::measure_peaks_isolated(counts);
   for (const bench::HostPeak& p : peaks)
     std::printf("  %2d thread%s: %7.1f GFLOP/s %7.1f GB/s\n", p.threads, p.threads == 1 ? " " : "s",
@@ -194,12 +219,14 @@ int main(int argc, char** argv) {
     m.adam_update();
     adam_total = since(t) * steps_per_epoch * a.epochs;
   }
-  double tflop = (5.42e9 * a.train + 1.95e9 * a.val) * (a.image_size * a.image_size) / (299.0 * 299.0);
-  std::printf("\nRESULT s_per_epoch=%.2f train_steps_s=%.2f unfused_adam_s=%.2f val_s=%.2f "
-              "unfused_adam_ms_per_step=%.0f effective_GFLOPs=%.0f peak_rss=%s\n",
-              ep, fb_total / a.epochs, adam_total / a.epochs, val_total / a.epochs,
-              adam_total / a.epochs / steps_per_epoch * 1e3, tflop / ep / 1e9,
-              format_bytes(double(peak_rss_bytes())).c_str());
+  double tflop =
+      (5.42e9 * a.train + 1.95e9 * a.val) * (a.image_size * a.image_size) / (299.0 * 299.0);
+  std::printf(
+      "\nRESULT s_per_epoch=%.2f train_steps_s=%.2f unfused_adam_s=%.2f val_s=%.2f "
+      "unfused_adam_ms_per_step=%.0f effective_GFLOPs=%.0f peak_rss=%s\n",
+      ep, fb_total / a.epochs, adam_total / a.epochs, val_total / a.epochs,
+      adam_total / a.epochs / steps_per_epoch * 1e3, tflop / ep / 1e9,
+      format_bytes(double(peak_rss_bytes())).c_str());
   // The per-layer tables, each against the peaks measured for its thread count.
   for (size_t k = 0; k < counts.size(); ++k) {
     m.set_threads(counts[k]);
@@ -207,8 +234,11 @@ int main(int argc, char** argv) {
   }
   if (!csv.empty()) {
     if (FILE* f = std::fopen(csv.c_str(), "w")) {
-      std::fprintf(f, "s_per_epoch,train_steps_s,unfused_adam_s,val_s,peak_rss_bytes\n%.3f,%.3f,%.3f,%.3f,%zu\n",
-                   ep, fb_total / a.epochs, adam_total / a.epochs, val_total / a.epochs, peak_rss_bytes());
+      std::fprintf(f,
+                   "s_per_epoch,train_steps_s,unfused_adam_s,val_s,peak_rss_bytes\n%.3f,%.3f,%.3f,%"
+                   ".3f,%zu\n",
+                   ep, fb_total / a.epochs, adam_total / a.epochs, val_total / a.epochs,
+                   peak_rss_bytes());
       std::fclose(f);
     }
   }

@@ -41,13 +41,15 @@ inline void check_grad(const char* what, std::vector<float>& p, const std::vecto
     p[i] = keep;
     const double num = (lp - lm) / (2.0 * double(eps));
     if (std::abs(num - analytic[i]) > atol + rtol * std::abs(analytic[i])) {
-      if (bad++ < 5) MESSAGE(what << "[" << i << "]: numeric " << num << " analytic " << analytic[i]);
+      if (bad++ < 5)
+        MESSAGE(what << "[" << i << "]: numeric " << num << " analytic " << analytic[i]);
     }
   }
   CHECK_MESSAGE(bad == 0, what << ": " << bad << " of " << p.size() << " gradients off");
 }
 
-// Runs f with OpenMP limited to `threads`, restoring the previous limit (thread-count independence).
+// Runs f with OpenMP limited to `threads`, restoring the previous limit (thread-count
+// independence).
 template <class F>
 void with_threads(int threads, F f) {
   const int keep = omp_get_max_threads();

@@ -1,5 +1,6 @@
-// tests/test_tmp.h — a unique temporary folder per test (mkdtemp), removed with everything in it at the end.
-// Tests run in parallel (ctest -j) and concurrently from several checkouts: never share a fixed temp path.
+// tests/test_tmp.h — a unique temporary folder per test (mkdtemp), removed with everything in it at
+// the end. Tests run in parallel (ctest -j) and concurrently from several checkouts: never share a
+// fixed temp path.
 #pragma once
 #include <stdlib.h>
 
@@ -13,7 +14,8 @@ namespace cnnlab::test {
 class TempDir {
  public:
   explicit TempDir(const std::string& tag = "test") {
-    std::string pattern = (std::filesystem::temp_directory_path() / ("cnnlab_" + tag + "_XXXXXX")).string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / ("cnnlab_" + tag + "_XXXXXX")).string();
     if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed for " + pattern);
     path_ = pattern;
   }

@@ -1,5 +1,6 @@
-// app/cli_engine.cpp — `cnnlab summary|train|evaluate|predict`: the engine headless, Keras-style logs.
-// [SECTION] helpers  [SECTION] summary  [SECTION] train  [SECTION] evaluate  [SECTION] predict
+// app/cli_engine.cpp — `cnnlab summary|train|evaluate|predict`: the engine headless, Keras-style
+// logs. [SECTION] helpers  [SECTION] summary  [SECTION] train  [SECTION] evaluate  [SECTION]
+// predict
 #include <signal.h>
 #include <unistd.h>
 
@@ -33,22 +34,26 @@ namespace cnnlab {
 //-----------------------------------------------------------------------------
 namespace {
 
-// Set by SIGINT, SIGTERM or SIGHUP: the trainer stops after the current batch, the loader between images.
+// Set by SIGINT, SIGTERM or SIGHUP: the trainer stops after the current batch, the loader between
+// images.
 std::atomic<bool> g_stop{false};
 
 void on_stop_signal(int sig) {
-  if (g_stop.load()) _exit(130);  // a second signal: leave now (the next save removes our temp file)
+  if (g_stop.load())
+    _exit(130);  // a second signal: leave now (the next save removes our temp file)
   g_stop.store(true);
-  const char* msg = sig == SIGINT    ? "\nStopping after the current batch (Ctrl-C again to quit at once)...\n"
-                    : sig == SIGTERM ? "\nSIGTERM: stopping after the current batch, then saving...\n"
-                                     : "\nSIGHUP: stopping after the current batch, then saving...\n";
+  const char* msg =
+      sig == SIGINT    ? "\nStopping after the current batch (Ctrl-C again to quit at once)...\n"
+      : sig == SIGTERM ? "\nSIGTERM: stopping after the current batch, then saving...\n"
+                       : "\nSIGHUP: stopping after the current batch, then saving...\n";
   ssize_t r = write(STDERR_FILENO, msg, std::strlen(msg));
   (void)r;
 }
 
 // While alive: SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the run after the current batch, so the
-// history and checkpoint are still written (a second one quits at once); a signal the caller ignores
-// (nohup) stays ignored. SIGPIPE is ignored, so a closed `| tee` cannot kill the run before it saves.
+// history and checkpoint are still written (a second one quits at once); a signal the caller
+// ignores (nohup) stays ignored. SIGPIPE is ignored, so a closed `| tee` cannot kill the run before
+// it saves.
 class StopSignals {
  public:
   StopSignals() {
@@ -60,7 +65,8 @@ class StopSignals {
     for (int i = 0; i < 3; ++i) sigaddset(&sa.sa_mask, kSignals[i]);
     for (int i = 0; i < 3; ++i) {
       sigaction(kSignals[i], nullptr, &old_[i]);
-      if (old_[i].sa_handler != SIG_IGN) sigaction(kSignals[i], &sa, nullptr);  // nohup's stays ignored
+      if (old_[i].sa_handler != SIG_IGN)
+        sigaction(kSignals[i], &sa, nullptr);  // nohup's stays ignored
     }
     struct sigaction ignore {};
     ignore.sa_handler = SIG_IGN;
@@ -78,9 +84,10 @@ class StopSignals {
 };
 
 // Test hook, not in --help (tests/app/cli_engine_test.sh): with CNNLAB_TEST_PAUSE_FIFO=PATH and
-// CNNLAB_TEST_PAUSE_AFTER_BATCH=K, after the run's K-th batch the CLI writes "paused" into the FIFO,
-// then waits until the test writes to it and closes it. In between the test signals the process or
-// breaks a destination: signal and write-failure paths are tested without sleeps or races.
+// CNNLAB_TEST_PAUSE_AFTER_BATCH=K, after the run's K-th batch the CLI writes "paused" into the
+// FIFO, then waits until the test writes to it and closes it. In between the test signals the
+// process or breaks a destination: signal and write-failure paths are tested without sleeps or
+// races.
 struct TestPause {
   std::string fifo;
   long after = -1, batches = 0;
@@ -112,20 +119,26 @@ struct TestPause {
 // --seed as numpy's RandomState takes it (the split reproduces its permutation): CLI11 alone would
 // wrap -1 and saturate 2^64 without a word.
 std::string check_seed(std::string& text) {
-  bool digits = !text.empty() && text.size() <= 10 && text.find_first_not_of("0123456789") == std::string::npos;
+  bool digits = !text.empty() && text.size() <= 10 &&
+                text.find_first_not_of("0123456789") == std::string::npos;
   if (digits && std::stoull(text) <= kMaxSeed) return {};
-  return "must be a whole number from 0 to 4294967295 (numpy's random_state range), not '" + text + "'";
+  return "must be a whole number from 0 to 4294967295 (numpy's random_state range), not '" + text +
+         "'";
 }
 
 void add_data_options(CLI::App* cmd, RunSettings& s) {
-  cmd->add_option("--data", s.data_dir, "Dataset folder: DIR/<class>/<images> (default: $CNNLAB_DATA)");
-  cmd->add_option("--image-size", s.image_size,
-                  "Images are resized to N×N (default: the model preset's: course 299, small 64, tiny 32)");
-  cmd->add_option("--test-size", s.test_size, "Fraction held out for the test split")->capture_default_str();
+  cmd->add_option("--data", s.data_dir,
+                  "Dataset folder: DIR/<class>/<images> (default: $CNNLAB_DATA)");
+  cmd->add_option(
+      "--image-size", s.image_size,
+      "Images are resized to N×N (default: the model preset's: course 299, small 64, tiny 32)");
+  cmd->add_option("--test-size", s.test_size, "Fraction held out for the test split")
+      ->capture_default_str();
   cmd->add_option("--validation-split", s.validation_split,
                   "Fraction of the training split used for validation (its tail, as Keras)")
       ->capture_default_str();
-  cmd->add_option("--seed", s.seed, "Seed for the split, the initialisation and the shuffles (0 to 4294967295)")
+  cmd->add_option("--seed", s.seed,
+                  "Seed for the split, the initialisation and the shuffles (0 to 4294967295)")
       ->check(CLI::Validator(check_seed, ""))
       ->capture_default_str();
   cmd->add_option("--threads", s.threads, "CPU threads")->capture_default_str();
@@ -173,8 +186,9 @@ Dataset load_dataset(const RunSettings& s, bool verbose) {
 static int run_summary(const std::string& preset, int image_size, int classes) {
   return guarded([&] {
     if (image_size < kMinImageSize || image_size > kMaxImageSize)
-      throw UserError("--image-size", "must be between " + std::to_string(kMinImageSize) + " and " +
-                                          std::to_string(kMaxImageSize) + " pixels",
+      throw UserError("--image-size",
+                      "must be between " + std::to_string(kMinImageSize) + " and " +
+                          std::to_string(kMaxImageSize) + " pixels",
                       "the course uses 299");
     Model m = build_preset(preset, image_size, classes);
     std::printf("%s", m.summary_table().c_str());
@@ -198,7 +212,8 @@ static void prepare_train(TrainArgs& a) {
   if (s.data_dir.empty()) s.data_dir = default_data_dir();
   if (!a.image_size_given) s.image_size = default_image_size(s.preset);
   validate_settings(s);
-  check_preset(s.preset, s.image_size);  // the layer list only: an unknown or bad --model fails here
+  check_preset(s.preset,
+               s.image_size);  // the layer list only: an unknown or bad --model fails here
   if (!a.history.empty()) check_writable(a.history);
   if (!a.save.empty()) check_writable(a.save);
 }
@@ -210,7 +225,8 @@ static Split split_for_training(const Dataset& ds, const RunSettings& s, Scaling
   sc = compute_scaling(ds, split.train);
   std::printf("Split (seed %llu): %zu train, %zu validation, %zu test", (unsigned long long)s.seed,
               split.train.size(), split.val.size(), split.test.size());
-  if (split.duplicates_moved) std::printf(" (%d duplicate image(s) kept on one side)", split.duplicates_moved);
+  if (split.duplicates_moved)
+    std::printf(" (%d duplicate image(s) kept on one side)", split.duplicates_moved);
   std::printf("; scaling mean %.4f std %.4f\n", sc.mean, sc.std);
   return split;
 }
@@ -233,9 +249,13 @@ struct HistoryWriter {
       last_error.clear();
       return true;
     } catch (const UserError& e) {
-      if (final) std::fprintf(stderr, "cnnlab: error: history not written: %s\n", e.what());
+      if (final)
+        std::fprintf(stderr, "cnnlab: error: history not written: %s\n", e.what());
       else if (last_error != e.what())
-        std::fprintf(stderr, "cnnlab: warning: %s (training goes on; the history is retried after each epoch)\n", e.what());
+        std::fprintf(
+            stderr,
+            "cnnlab: warning: %s (training goes on; the history is retried after each epoch)\n",
+            e.what());
       last_error = e.what();
       return false;
     }
@@ -261,7 +281,8 @@ static TrainCallbacks progress_callbacks(const RunSettings& s, bool has_val, Tra
     pause.on_batch();
   };
   cb.on_epoch = [tty, has_val, &trainer, &history](const EpochRecord& r) {
-    ProgressLine l{r.samples, r.samples, r.seconds, r.loss, r.accuracy, true, has_val, r.val_loss, r.val_accuracy};
+    ProgressLine l{r.samples, r.samples, r.seconds,  r.loss,        r.accuracy,
+                   true,      has_val,   r.val_loss, r.val_accuracy};
     std::printf("%s%s\n", tty ? "\r" : "", format_progress(l).c_str());
     std::fflush(stdout);
     if (!history.path.empty()) history.write(trainer.history(), false);
@@ -282,10 +303,12 @@ static bool save_checkpoint(const std::string& path, Trainer& trainer,
   }
   std::error_code ec;
   std::string rescue = (std::filesystem::temp_directory_path(ec) /
-                        ("cnnlab-rescue-" + std::to_string(::getpid()) + ".safetensors")).string();
+                        ("cnnlab-rescue-" + std::to_string(::getpid()) + ".safetensors"))
+                           .string();
   try {
     save_safetensors(rescue, trainer.model(), meta);
-    std::fprintf(stderr, "Checkpoint rescued to %s (%d epoch(s) trained): move it where you want it\n",
+    std::fprintf(stderr,
+                 "Checkpoint rescued to %s (%d epoch(s) trained): move it where you want it\n",
                  rescue.c_str(), trainer.epoch());
   } catch (const UserError& e) {
     std::fprintf(stderr, "cnnlab: error: rescue copy not written either: %s\n", e.what());
@@ -300,14 +323,19 @@ static int finish_train(const TrainArgs& a, Trainer& trainer, const TrainOutcome
                         const std::vector<std::string>& class_names, const Scaling& sc,
                         HistoryWriter& history) {
   if (isatty(STDOUT_FILENO) && out.reason != StopReason::Completed) std::printf("\n");
-  int status = out.reason == StopReason::Completed ? 0 : out.reason == StopReason::Stopped ? 130 : 1;
+  int status = out.reason == StopReason::Completed ? 0
+               : out.reason == StopReason::Stopped ? 130
+                                                   : 1;
   if (out.reason == StopReason::NonFinite)
-    std::fprintf(stderr, "cnnlab: error: %s (hint: try a smaller --learning-rate)\n", out.message.c_str());
+    std::fprintf(stderr, "cnnlab: error: %s (hint: try a smaller --learning-rate)\n",
+                 out.message.c_str());
   else if (out.reason == StopReason::Stopped)
     std::printf("%s.\n", out.message.c_str());
   if (!a.history.empty()) {
-    if (history.write(trainer.history(), true)) std::printf("History written to %s\n", a.history.c_str());
-    else status = 1;
+    if (history.write(trainer.history(), true))
+      std::printf("History written to %s\n", a.history.c_str());
+    else
+      status = 1;
   }
   SplitEval test;  // epoch -1: not evaluated
   if (out.reason == StopReason::Completed) {
@@ -346,11 +374,14 @@ static int run_train(TrainArgs& a) {
     model.set_threads(s.threads);
     model.allocate(s.batch_size);
     model.init(s.seed);
-    Trainer trainer(model, ds, split, sc, TrainConfig{s.epochs, s.batch_size, s.learning_rate, s.seed});
+    Trainer trainer(model, ds, split, sc,
+                    TrainConfig{s.epochs, s.batch_size, s.learning_rate, s.seed});
     HistoryWriter history{a.history, {}};
     TestPause pause = TestPause::from_env();
-    std::printf("Train on %zu samples, validate on %zu samples\n", split.train.size(), split.val.size());
-    TrainOutcome out = trainer.fit(progress_callbacks(s, !split.val.empty(), trainer, history, pause), g_stop);
+    std::printf("Train on %zu samples, validate on %zu samples\n", split.train.size(),
+                split.val.size());
+    TrainOutcome out =
+        trainer.fit(progress_callbacks(s, !split.val.empty(), trainer, history, pause), g_stop);
     return finish_train(a, trainer, out, ds.class_names, sc, history);
   });
 }
@@ -374,10 +405,11 @@ static int run_evaluate(EvalArgs& a) {
     // The loader admits only square RGB inputs (check_model), the images the dataset loader makes.
     const int size = lm.model.input_h();
     if (a.image_size_given && s.image_size != size)
-      throw UserError("--image-size " + std::to_string(s.image_size),
-                      "the checkpoint's model takes " + std::to_string(size) + "x" + std::to_string(size) +
-                          " images (its dense layers are sized for it)",
-                      "leave --image-size out: evaluate resizes the images to the checkpoint's size");
+      throw UserError(
+          "--image-size " + std::to_string(s.image_size),
+          "the checkpoint's model takes " + std::to_string(size) + "x" + std::to_string(size) +
+              " images (its dense layers are sized for it)",
+          "leave --image-size out: evaluate resizes the images to the checkpoint's size");
     s.image_size = size;
     Dataset ds = load_dataset(s, true);
     if (ds.class_names != info.class_names)
@@ -385,11 +417,16 @@ static int run_evaluate(EvalArgs& a) {
                       "evaluate on a folder with the same class subfolders");
     Split split = make_split(ds, s.test_size, s.validation_split, uint32_t(s.seed));
     std::vector<int> idx;
-    if (a.split == "test") idx = split.test;
-    else if (a.split == "val") idx = split.val;
-    else if (a.split == "train") idx = split.train;
-    else if (a.split == "all") for (size_t i = 0; i < ds.size(); ++i) idx.push_back(int(i));
-    else throw UserError("--split", "must be test, val, train or all");
+    if (a.split == "test")
+      idx = split.test;
+    else if (a.split == "val")
+      idx = split.val;
+    else if (a.split == "train")
+      idx = split.train;
+    else if (a.split == "all")
+      for (size_t i = 0; i < ds.size(); ++i) idx.push_back(int(i));
+    else
+      throw UserError("--split", "must be test, val, train or all");
     lm.model.set_threads(s.threads);
     TrainConfig cfg;
     cfg.batch_size = s.batch_size;
@@ -416,7 +453,8 @@ static int run_evaluate(EvalArgs& a) {
 //-----------------------------------------------------------------------------
 // [SECTION] predict
 //-----------------------------------------------------------------------------
-static int run_predict(const std::string& load, const std::vector<std::string>& images, int threads) {
+static int run_predict(const std::string& load, const std::vector<std::string>& images,
+                       int threads) {
   return guarded([&] {
     if (threads < 1 || threads > 256) throw UserError("--threads", "must be between 1 and 256");
     LoadedModel lm = load_safetensors(load, 1, /*for_training=*/false);
@@ -437,7 +475,8 @@ static int run_predict(const std::string& load, const std::vector<std::string>& 
             throw UserError(path, "the model's output for this image is not a number",
                             "its weights in " + load + " are too large; retrain it");
         int top = argmax_row(probs.data(), k);
-        std::printf("%s: %s (%.1f%%)\n", path.c_str(), info.class_names[top].c_str(), 100.0 * probs[top]);
+        std::printf("%s: %s (%.1f%%)\n", path.c_str(), info.class_names[top].c_str(),
+                    100.0 * probs[top]);
         for (int c = 0; c < k; ++c)
           std::printf("  %-12s %6.2f%%\n", info.class_names[c].c_str(), 100.0 * probs[c]);
       } catch (const UserError& e) {
@@ -461,7 +500,8 @@ void register_engine_commands(CLI::App& app, int& exit_code) {
   };
   auto sa = std::make_shared<SummaryArgs>();
   auto* sum = app.add_subcommand("summary", "Print the model's Keras-style summary table");
-  sum->add_option("--model", sa->preset, "Model: a preset (models/NAME.toml) or a model file's path")
+  sum->add_option("--model", sa->preset,
+                  "Model: a preset (models/NAME.toml) or a model file's path")
       ->capture_default_str();
   sum->add_option("--image-size", sa->image_size, "Input images are N×N×3 (default: the model's)");
   sum->add_option("--classes", sa->classes, "Number of output classes")->capture_default_str();
@@ -474,13 +514,16 @@ void register_engine_commands(CLI::App& app, int& exit_code) {
   auto* tr = app.add_subcommand("train", "Train a model on a folder of class subfolders");
   add_data_options(tr, ta->s);
   tr->add_option("--model", ta->s.preset,
-                 "Model: a preset (course, compact, ...: models/NAME.toml) or a model file's path; it brings its own --image-size")
+                 "Model: a preset (course, compact, ...: models/NAME.toml) or a model file's path; "
+                 "it brings its own --image-size")
       ->capture_default_str();
   tr->add_option("--epochs", ta->s.epochs, "Epochs")->capture_default_str();
-  tr->add_option("--learning-rate", ta->s.learning_rate, "Adam learning rate")->capture_default_str();
+  tr->add_option("--learning-rate", ta->s.learning_rate, "Adam learning rate")
+      ->capture_default_str();
   tr->add_option("--history", ta->history,
                  "Write Keras CSVLogger-style history (epoch,accuracy,loss,val_accuracy,val_loss)");
-  tr->add_option("--save", ta->save, "Write a safetensors checkpoint at the end (or on Ctrl-C, SIGTERM, SIGHUP)");
+  tr->add_option("--save", ta->save,
+                 "Write a safetensors checkpoint at the end (or on Ctrl-C, SIGTERM, SIGHUP)");
   tr->callback([ta, tr, &exit_code] {
     ta->image_size_given = tr->count("--image-size") > 0;
     exit_code = run_train(*ta);
@@ -488,12 +531,14 @@ void register_engine_commands(CLI::App& app, int& exit_code) {
 
   auto ea = std::make_shared<EvalArgs>();
   auto* ev = app.add_subcommand("evaluate", "Evaluate a checkpoint on a dataset's test split");
-  ev->add_option("--load", ea->load, "Checkpoint (.safetensors) from `cnnlab train --save`")->required();
+  ev->add_option("--load", ea->load, "Checkpoint (.safetensors) from `cnnlab train --save`")
+      ->required();
   add_data_options(ev, ea->s);
   ev->get_option("--image-size")
       ->description("Images are resized to the checkpoint's N×N; if given, must equal it")
       ->default_str("the checkpoint's");
-  ev->add_option("--split", ea->split, "Which split: test, val, train or all")->capture_default_str();
+  ev->add_option("--split", ea->split, "Which split: test, val, train or all")
+      ->capture_default_str();
   ev->callback([ea, ev, &exit_code] {
     ea->image_size_given = ev->count("--image-size") > 0;
     exit_code = run_evaluate(*ea);

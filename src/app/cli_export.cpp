@@ -1,7 +1,7 @@
 // app/cli_export.cpp — `cnnlab export --pytorch DIR` (a model.py nn.Sequential + the weights) and
-// `cnnlab import --pytorch FILE` (a PyTorch state_dict back into a lab checkpoint); hidden `logits`.
-// [SECTION] torch modules  [SECTION] model.py  [SECTION] export  [SECTION] torch safetensors
-// [SECTION] import  [SECTION] logits  [SECTION] registration
+// `cnnlab import --pytorch FILE` (a PyTorch state_dict back into a lab checkpoint); hidden
+// `logits`. [SECTION] torch modules  [SECTION] model.py  [SECTION] export  [SECTION] torch
+// safetensors [SECTION] import  [SECTION] logits  [SECTION] registration
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>

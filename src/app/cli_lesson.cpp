@@ -1,6 +1,6 @@
-// app/cli_lesson.cpp — `cnnlab lessons` lists the lessons; `cnnlab lesson ID` prints every step as text for self-study.
+// app/cli_lesson.cpp — `cnnlab lessons` lists the lessons; `cnnlab lesson ID` prints every step as
+// text for self-study.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <memory>
@@ -26,7 +26,8 @@ enum class Mark { Plain, Window, Winner, Current };
 // One channel of `g` surrounded by the given padding; `mark(y, x)` decides the brackets (input
 // coords), `shown(y, x)` whether the value is printed yet (else blank).
 template <class MarkFn, class ShownFn>
-std::string render(const Grid& g, int ch, int pt, int pl, int pb, int pr, MarkFn mark, ShownFn shown) {
+std::string render(const Grid& g, int ch, int pt, int pl, int pb, int pr, MarkFn mark,
+                   ShownFn shown) {
   size_t width = 1;
   for (double v : g.v) width = std::max(width, format_number(v).size());
   std::string out;
@@ -37,7 +38,10 @@ std::string render(const Grid& g, int ch, int pt, int pl, int pb, int pr, MarkFn
       std::string s = pad ? "." : shown(y, x) ? format_number(g.at(y, x, ch)) : "";
       s = std::string(width - std::min(width, s.size()), ' ') + s;
       Mark m = mark(y, x);
-      const char* br = m == Mark::Window ? "[]" : m == Mark::Winner ? "{}" : m == Mark::Current ? "<>" : "  ";
+      const char* br = m == Mark::Window    ? "[]"
+                       : m == Mark::Winner  ? "{}"
+                       : m == Mark::Current ? "<>"
+                                            : "  ";
       out += br[0] + s + br[1];
     }
     out += '\n';
@@ -57,34 +61,51 @@ void print_step(const Lesson& l, const Stepper& st, int k) {
   const Grid& in = st.input_of(s.op_index);
   const Grid& out = st.outputs()[s.op_index];
   int pt = 0, pl = 0, pb = 0, pr = 0;
-  if (op.kind == Op::Kind::Conv) pt = op.conv.pad_top, pl = op.conv.pad_left, pb = op.conv.pad_bottom, pr = op.conv.pad_right;
-  std::printf("── Step %d/%d · op %d: %s · output row %d, column %d%s\n", k + 1, st.num_steps(), s.op_index + 1,
-              op.label.c_str(), s.out_y, s.out_x, out.c > 1 ? (", channel " + std::to_string(s.out_c + 1)).c_str() : "");
+  if (op.kind == Op::Kind::Conv)
+    pt = op.conv.pad_top, pl = op.conv.pad_left, pb = op.conv.pad_bottom, pr = op.conv.pad_right;
+  std::printf("── Step %d/%d · op %d: %s · output row %d, column %d%s\n", k + 1, st.num_steps(),
+              s.op_index + 1, op.label.c_str(), s.out_y, s.out_x,
+              out.c > 1 ? (", channel " + std::to_string(s.out_c + 1)).c_str() : "");
   std::printf("Output size: %s\n\n", st.output_size(s.op_index).text.c_str());
-  auto in_window = [&](int y, int x) { return y >= s.win_y && y < s.win_y + s.win_h && x >= s.win_x && x < s.win_x + s.win_w; };
+  auto in_window = [&](int y, int x) {
+    return y >= s.win_y && y < s.win_y + s.win_h && x >= s.win_x && x < s.win_x + s.win_w;
+  };
   for (int c = 0; c < in.c; ++c) {
     bool used = op.kind == Op::Kind::Conv || c == s.out_c;
     if (!used) continue;
     std::printf("Input%s (window in [ ]%s%s):\n", channel_title(l, s.op_index, c, in.c).c_str(),
-                op.kind == Op::Kind::Pool ? ", max in { }" : "", pt + pl + pb + pr > 0 ? ", . = zero padding" : "");
+                op.kind == Op::Kind::Pool ? ", max in { }" : "",
+                pt + pl + pb + pr > 0 ? ", . = zero padding" : "");
     const WindowCell* win = s.argmax_cell >= 0 ? &s.cells[s.argmax_cell] : nullptr;
-    std::printf("%s", render(in, c, pt, pl, pb, pr, [&](int y, int x) {
-      if (win && win->in_y == y && win->in_x == x) return Mark::Winner;
-      return in_window(y, x) ? Mark::Window : Mark::Plain;
-    }, [](int, int) { return true; }).c_str());
+    std::printf("%s", render(
+                          in, c, pt, pl, pb, pr,
+                          [&](int y, int x) {
+                            if (win && win->in_y == y && win->in_x == x) return Mark::Winner;
+                            return in_window(y, x) ? Mark::Window : Mark::Plain;
+                          },
+                          [](int, int) { return true; })
+                          .c_str());
     if (op.kind == Op::Kind::Conv) {
       const Grid& kern = op.conv.kernels[s.out_c];
       std::printf("Kernel%s:\n%s", channel_title(l, s.op_index, c, in.c).c_str(),
-                  render(kern, c, 0, 0, 0, 0, [](int, int) { return Mark::Plain; }, [](int, int) { return true; }).c_str());
+                  render(
+                      kern, c, 0, 0, 0, 0, [](int, int) { return Mark::Plain; },
+                      [](int, int) { return true; })
+                      .c_str());
     }
   }
   std::printf("\n%s\n\n", s.tape.c_str());
   std::printf("Output so far (this cell in < >):\n");
   for (int c = 0; c < out.c; ++c) {
     if (out.c > 1) std::printf("  channel %d\n", c + 1);
-    std::printf("%s", render(out, c, 0, 0, 0, 0, [&](int y, int x) {
-      return (y == s.out_y && x == s.out_x && c == s.out_c) ? Mark::Current : Mark::Plain;
-    }, [&](int y, int x) { return st.is_computed(k, s.op_index, y, x, c); }).c_str());
+    std::printf("%s", render(
+                          out, c, 0, 0, 0, 0,
+                          [&](int y, int x) {
+                            return (y == s.out_y && x == s.out_x && c == s.out_c) ? Mark::Current
+                                                                                  : Mark::Plain;
+                          },
+                          [&](int y, int x) { return st.is_computed(k, s.op_index, y, x, c); })
+                          .c_str());
   }
   std::printf("\n");
 }
@@ -94,7 +115,8 @@ int run_lessons(const LessonArgs& a) {
   LessonLoadResult r = load_lessons(dir);
   size_t w = 2;
   for (const Lesson& l : r.lessons) w = std::max(w, l.id.size());
-  for (const Lesson& l : r.lessons) std::printf("%-*s  %s\n", int(w), l.id.c_str(), l.title.c_str());
+  for (const Lesson& l : r.lessons)
+    std::printf("%-*s  %s\n", int(w), l.id.c_str(), l.title.c_str());
   std::fflush(stdout);  // keep the list before the errors when both go to one pipe
   for (const std::string& e : r.errors) std::fprintf(stderr, "cnnlab: error: %s\n", e.c_str());
   return r.errors.empty() ? 0 : 1;
@@ -104,11 +126,13 @@ int run_lesson(const LessonArgs& a) {
   std::string dir = a.dir.empty() ? default_lesson_dir() : a.dir;
   LessonLoadResult r = load_lessons(dir);
   const Lesson* l = find_lesson(r.lessons, a.id);
-  for (const std::string& e : r.errors) std::fprintf(stderr, "cnnlab: %s: %s\n", l ? "warning" : "error", e.c_str());
+  for (const std::string& e : r.errors)
+    std::fprintf(stderr, "cnnlab: %s: %s\n", l ? "warning" : "error", e.c_str());
   if (!l) {
     std::string ids;
     for (const Lesson& x : r.lessons) ids += (ids.empty() ? "" : ", ") + x.id;
-    throw UserError(dir, "no lesson with id \"" + a.id + "\"", ids.empty() ? "no lessons loaded" : "known ids: " + ids);
+    throw UserError(dir, "no lesson with id \"" + a.id + "\"",
+                    ids.empty() ? "no lessons loaded" : "known ids: " + ids);
   }
   Stepper st(*l);
   if (a.step < 0 || a.step > st.num_steps())
@@ -116,7 +140,8 @@ int run_lesson(const LessonArgs& a) {
                     "this lesson has steps 1 to " + std::to_string(st.num_steps()));
   std::printf("%s — %s\n%s\n\n", l->id.c_str(), l->title.c_str(), l->source_path.c_str());
   if (a.step == 0) std::printf("%s\n\n", l->text.c_str());
-  for (int k = a.step ? a.step - 1 : 0; k < (a.step ? a.step : st.num_steps()); ++k) print_step(*l, st, k);
+  for (int k = a.step ? a.step - 1 : 0; k < (a.step ? a.step : st.num_steps()); ++k)
+    print_step(*l, st, k);
   if (a.step == 0)
     for (int i = 0; i < st.num_ops(); ++i)
       if (st.op(i).kind == Op::Kind::Pool) std::printf("Tie rule: %s\n", l->tie_rule.c_str());
@@ -128,12 +153,15 @@ int run_lesson(const LessonArgs& a) {
 void register_lesson_commands(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<LessonArgs>();
   CLI::App* list = app.add_subcommand("lessons", "List the lessons (id and title)");
-  list->add_option("--dir", args->dir, "Lessons folder (default: $CNNLAB_LESSONS or the built-in lessons)");
+  list->add_option("--dir", args->dir,
+                   "Lessons folder (default: $CNNLAB_LESSONS or the built-in lessons)");
   list->callback([args, &exit_code] { exit_code = guarded([&] { return run_lessons(*args); }); });
 
-  CLI::App* one = app.add_subcommand("lesson", "Print a lesson step by step: window, products, sum, output so far");
+  CLI::App* one = app.add_subcommand(
+      "lesson", "Print a lesson step by step: window, products, sum, output so far");
   one->add_option("id", args->id, "Lesson id (see `cnnlab lessons`)")->required();
-  one->add_option("--dir", args->dir, "Lessons folder (default: $CNNLAB_LESSONS or the built-in lessons)");
+  one->add_option("--dir", args->dir,
+                  "Lessons folder (default: $CNNLAB_LESSONS or the built-in lessons)");
   one->add_option("--step", args->step, "Print only step K (1-based); default: every step");
   one->callback([args, &exit_code] { exit_code = guarded([&] { return run_lesson(*args); }); });
 }

@@ -15,8 +15,8 @@ void register_engine_commands(CLI::App& app, int& exit_code);  // summary, train
 void register_lesson_commands(CLI::App& app, int& exit_code);  // lessons, lesson
 void register_export_commands(CLI::App& app, int& exit_code);  // export, import (PyTorch)
 #ifdef CNNLAB_HAVE_GUI
-void register_gui_commands(CLI::App& app, int& exit_code);     // screenshot
-int run_gui();                                                 // `cnnlab` with no arguments
+void register_gui_commands(CLI::App& app, int& exit_code);  // screenshot
+int run_gui();                                              // `cnnlab` with no arguments
 #endif
 
 // Runs a subcommand's body and returns its exit status; a UserError becomes "cnnlab: error: …" on

@@ -1,11 +1,11 @@
-// app/gui_main.cpp — `cnnlab` with no arguments: GLFW window + glad GL 3.3 core + Dear ImGui, laid out
-// like ImGui's example_glfw_opengl3/main.cpp: init, loop, shut down in reverse.
+// app/gui_main.cpp — `cnnlab` with no arguments: GLFW window + glad GL 3.3 core + Dear ImGui, laid
+// out like ImGui's example_glfw_opengl3/main.cpp: init, loop, shut down in reverse.
 #define GLFW_INCLUDE_NONE  // GL comes from glad (gfx/gl.h)
 #include <GLFW/glfw3.h>
-#include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
-#include <imgui_internal.h>  // KeepAliveID: exports keep the widget being typed in active
 #include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+#include <imgui_internal.h>  // KeepAliveID: exports keep the widget being typed in active
 
 #include <algorithm>
 #include <cfloat>
@@ -30,7 +30,9 @@ namespace cnnlab {
 
 namespace {
 
-void glfw_error(int code, const char* text) { log_error("GLFW error " + std::to_string(code) + ": " + text); }
+void glfw_error(int code, const char* text) {
+  log_error("GLFW error " + std::to_string(code) + ": " + text);
+}
 
 void rebuild_fonts(App& app) {
   build_fonts(app.fonts, *ImGui::GetIO().Fonts, app.settings.font_scale);
@@ -86,8 +88,10 @@ void apply_start_options(App& app, const WindowOptions& o) {
   if (!app.view.loaded()) return;
   if (o.step > 0) {
     if (o.step > app.view.num_steps()) {
-      throw UserError("", "step " + std::to_string(o.step) + " is past the end: lesson '" +
-                              app.view.lesson.id + "' has " + std::to_string(app.view.num_steps()) + " steps",
+      throw UserError("",
+                      "step " + std::to_string(o.step) + " is past the end: lesson '" +
+                          app.view.lesson.id + "' has " + std::to_string(app.view.num_steps()) +
+                          " steps",
                       "use --step 1.." + std::to_string(app.view.num_steps()));
     }
     step_to(app.view, o.step - 1);
@@ -109,8 +113,9 @@ struct Window {
 GLFWwindow* open_gl_window(int width, int height, bool hidden) {
   glfwSetErrorCallback(glfw_error);
   if (!glfwInit()) {
-    std::fprintf(stderr, "cnnlab: cannot open a window: no display (hint: run under "
-                         "xvfb-run -a -s \"-screen 0 1920x1080x24\", or use the CLI commands)\n");
+    std::fprintf(stderr,
+                 "cnnlab: cannot open a window: no display (hint: run under "
+                 "xvfb-run -a -s \"-screen 0 1920x1080x24\", or use the CLI commands)\n");
     return nullptr;
   }
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
@@ -118,10 +123,12 @@ GLFWwindow* open_gl_window(int width, int height, bool hidden) {
   glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
   glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
   if (hidden) glfwWindowHint(GLFW_VISIBLE, GLFW_FALSE);
-  GLFWwindow* window = glfwCreateWindow(width, height, "cnnlab — convolution, step by step", nullptr, nullptr);
+  GLFWwindow* window =
+      glfwCreateWindow(width, height, "cnnlab — convolution, step by step", nullptr, nullptr);
   if (!window) {
-    std::fprintf(stderr, "cnnlab: cannot create an OpenGL 3.3 core window (hint: check the GL driver; "
-                         "under Xvfb install libgl1-mesa-dri)\n");
+    std::fprintf(stderr,
+                 "cnnlab: cannot create an OpenGL 3.3 core window (hint: check the GL driver; "
+                 "under Xvfb install libgl1-mesa-dri)\n");
     glfwTerminate();
     return nullptr;
   }
@@ -142,7 +149,8 @@ bool init_window(Window& win, const WindowOptions& o) {
   win.app = std::make_unique<App>();
   App& app = *win.app;
   if (o.persist) app.settings = load_settings(settings_path());
-  if (o.font_scale > 0) app.settings.font_scale = std::clamp(o.font_scale, kMinFontScale, kMaxFontScale);
+  if (o.font_scale > 0)
+    app.settings.font_scale = std::clamp(o.font_scale, kMinFontScale, kMaxFontScale);
   if (o.dark) app.settings.high_contrast = false;
   int win_w = o.offscreen ? 64 : app.settings.window_width;
   int win_h = o.offscreen ? 64 : app.settings.window_height;
@@ -155,23 +163,25 @@ bool init_window(Window& win, const WindowOptions& o) {
 
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
-  // ImGui keeps the pointer, not the string: app.imgui_ini must outlive ImGui::DestroyContext, which
-  // writes the file (shutdown_window frees the App after it).
+  // ImGui keeps the pointer, not the string: app.imgui_ini must outlive ImGui::DestroyContext,
+  // which writes the file (shutdown_window frees the App after it).
   app.imgui_ini = o.persist ? config_dir() + "/imgui.ini" : "";
   ImGui::GetIO().IniFilename = o.persist ? app.imgui_ini.c_str() : nullptr;
-  // Our callbacks forward to the backend's: keys are also queued (no press is lost between frames) and
-  // every event wakes the idle loop (gui_input.cpp).
+  // Our callbacks forward to the backend's: keys are also queued (no press is lost between frames)
+  // and every event wakes the idle loop (gui_input.cpp).
   ImGui_ImplGlfw_InitForOpenGL(win.glfw, false);
   win.input.keys = &app.keyboard.queue;
   install_input_callbacks(win.glfw, win.input);
-  ImGui::GetIO().ConfigInputTextCursorBlink = false;  // a blinking caret would need frames while idle
+  ImGui::GetIO().ConfigInputTextCursorBlink =
+      false;  // a blinking caret would need frames while idle
   ImGui_ImplOpenGL3_Init("#version 330 core");
   rebuild_fonts(app);
   win.target = std::make_unique<RenderTarget>();
   return true;
 }
 
-// Lessons, the photo and the start options (--lesson, --step, --view training, …). Throws UserError.
+// Lessons, the photo and the start options (--lesson, --step, --view training, …). Throws
+// UserError.
 void load_content(App& app, const WindowOptions& o) {
   init_photo(app);
   app_load_lessons(app, o.lesson_dir.empty() ? default_lesson_dir() : o.lesson_dir, o.lesson);
@@ -181,8 +191,8 @@ void load_content(App& app, const WindowOptions& o) {
   apply_start_options(app, o);
   if (o.view == "training") {
     TrainingUi& ui = ensure_training(app);
-    start_training(ui, o.train_data, o.train_model, o.train_image_size, o.train_batches, o.train_evaluate,
-                   o.train_tab);
+    start_training(ui, o.train_data, o.train_model, o.train_image_size, o.train_batches,
+                   o.train_evaluate, o.train_tab);
   }
 }
 
@@ -207,34 +217,40 @@ void run_offscreen(Window& win, const WindowOptions& o) {
   }
 }
 
-// Whether a frame is due, after waiting for one. While the worker trains, frames are drawn only for input
-// or a new snapshot, at most ~30 fps (vsync may be absent, e.g. under Xvfb), so that drawing leaves the
-// cores to training; otherwise the window sleeps until input, Play or a new snapshot needs a frame.
+// Whether a frame is due, after waiting for one. While the worker trains, frames are drawn only for
+// input or a new snapshot, at most ~30 fps (vsync may be absent, e.g. under Xvfb), so that drawing
+// leaves the cores to training; otherwise the window sleeps until input, Play or a new snapshot
+// needs a frame.
 bool wait_for_frame(Window& win, const WindowOptions& o, FramePacing& training, IdlePacing& idle) {
   App& app = *win.app;
   if (app.training && training_running(*app.training)) {
-    return wait_for_training_frame(training, win.input, idle.seen_events, snapshot_version(*app.training));
+    return wait_for_training_frame(training, win.input, idle.seen_events,
+                                   snapshot_version(*app.training));
   }
   IdleNeeds needs;
   needs.animating = app_animating(app);
-  needs.animation_wait = app_animation_wait(app);  // Play: wake for its next step, not 60 times a second
+  needs.animation_wait =
+      app_animation_wait(app);  // Play: wake for its next step, not 60 times a second
   needs.busy = o.quit_after_frames > 0;
   needs.watch_snapshots = app.training && app.training->worker;
   needs.version = app.training ? snapshot_version(*app.training) : 0;
   return wait_for_idle_frame(idle, win.input, needs);
 }
 
-// The interactive main loop: wait for a frame to be due, one frame, requests only the loop can serve (fonts,
-// fullscreen, PNG exports), swap. Ends on close, Ctrl+Q or after `quit_after_frames` frames.
+// The interactive main loop: wait for a frame to be due, one frame, requests only the loop can
+// serve (fonts, fullscreen, PNG exports), swap. Ends on close, Ctrl+Q or after `quit_after_frames`
+// frames.
 void main_loop(Window& win, const WindowOptions& o) {
   App& app = *win.app;
   WindowedState windowed;
   FramePacing training_pacing;
   IdlePacing idle_pacing;
-  idle_pacing.settle_frames = kSettleFrames;  // the first frames, whatever events the window system sends
+  idle_pacing.settle_frames =
+      kSettleFrames;  // the first frames, whatever events the window system sends
   int frames = 0;
   if (!queue_key_list(o.start_keys, app.keyboard.queue)) {
-    throw UserError("", "CNNLAB_TEST_KEYS: unknown key in '" + o.start_keys + "'", "e.g. right,ctrl+s,pagedown");
+    throw UserError("", "CNNLAB_TEST_KEYS: unknown key in '" + o.start_keys + "'",
+                    "e.g. right,ctrl+s,pagedown");
   }
   while (!glfwWindowShouldClose(win.glfw) && !app.requests.quit) {
     if (o.quit_after_frames > 0 && frames++ >= o.quit_after_frames) break;
@@ -245,11 +261,13 @@ void main_loop(Window& win, const WindowOptions& o) {
     glfwGetFramebufferSize(win.glfw, &fb_w, &fb_h);
     if (fb_w <= 0 || fb_h <= 0) continue;  // minimised
     render_frame(app, fb_w, fb_h, false);
-    end_input_frame(win.glfw, win.input);  // taps released within the frame: ImGui has now seen them down
+    end_input_frame(win.glfw,
+                    win.input);  // taps released within the frame: ImGui has now seen them down
     serve_exports(app, *win.target, fb_w, fb_h);
     glfwSwapBuffers(win.glfw);
   }
-  if (!app.fullscreen) glfwGetWindowSize(win.glfw, &app.settings.window_width, &app.settings.window_height);
+  if (!app.fullscreen)
+    glfwGetWindowSize(win.glfw, &app.settings.window_width, &app.settings.window_height);
   if (o.persist) save_settings(settings_path(), app.settings);
 }
 
@@ -268,8 +286,8 @@ void shutdown_window(Window& win) {
 
 }  // namespace
 
-// Builds one frame: backends, App (keys, play, photo, panels), then draws it into the bound framebuffer of
-// size w × h.
+// Builds one frame: backends, App (keys, play, photo, panels), then draws it into the bound
+// framebuffer of size w × h.
 void render_frame(App& app, int w, int h, bool offscreen, bool keep_active) {
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
@@ -281,12 +299,15 @@ void render_frame(App& app, int w, int h, bool offscreen, bool keep_active) {
     for (bool& down : io.MouseDown) down = false;
   }
   ImGui::NewFrame();
-  if (keep_active) ImGui::KeepAliveID(ImGui::GetActiveID());  // not drawn in this frame, still active after it
+  if (keep_active)
+    ImGui::KeepAliveID(ImGui::GetActiveID());  // not drawn in this frame, still active after it
   bool was_playing = app.view.playing;
   handle_shortcuts(app);
-  // The window sleeps when idle, so the time since the last frame can be long: Play counts it only when it
-  // was already running, and at most half a second (a frame that stalled does not skip steps).
-  advance_play(app.view, was_playing ? std::min(io.DeltaTime, 0.5f) : 0.0f, app.settings.play_speed);
+  // The window sleeps when idle, so the time since the last frame can be long: Play counts it only
+  // when it was already running, and at most half a second (a frame that stalled does not skip
+  // steps).
+  advance_play(app.view, was_playing ? std::min(io.DeltaTime, 0.5f) : 0.0f,
+               app.settings.play_speed);
   update_photo(app);
   draw_app(app);
   ImGui::Render();
@@ -303,8 +324,10 @@ int run_window(const WindowOptions& o) {
   int status = 0;
   try {
     load_content(*win.app, o);
-    if (o.offscreen) run_offscreen(win, o);
-    else main_loop(win, o);
+    if (o.offscreen)
+      run_offscreen(win, o);
+    else
+      main_loop(win, o);
   } catch (const UserError& e) {
     std::fprintf(stderr, "cnnlab: %s\n", e.what());
     status = 1;
@@ -315,8 +338,10 @@ int run_window(const WindowOptions& o) {
 
 int run_gui() {
   WindowOptions options;
-  // Hidden test hook (tests/app/gui_pixels.cpp): quit after N frames, as if the user closed the window.
-  if (const char* n = std::getenv("CNNLAB_QUIT_AFTER_FRAMES"); n && *n) options.quit_after_frames = std::atoi(n);
+  // Hidden test hook (tests/app/gui_pixels.cpp): quit after N frames, as if the user closed the
+  // window.
+  if (const char* n = std::getenv("CNNLAB_QUIT_AFTER_FRAMES"); n && *n)
+    options.quit_after_frames = std::atoi(n);
   // ...and keys pressed before the first frame (tests/app/gui_export.cpp drives Ctrl+S with it).
   if (const char* k = std::getenv("CNNLAB_TEST_KEYS"); k && *k) options.start_keys = k;
   return run_window(options);

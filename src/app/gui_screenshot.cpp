@@ -1,6 +1,6 @@
-// app/gui_screenshot.cpp — `cnnlab screenshot`: render the window offscreen at a lesson step and write a PNG.
+// app/gui_screenshot.cpp — `cnnlab screenshot`: render the window offscreen at a lesson step and
+// write a PNG.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
 #include "app/commands.h"
@@ -22,14 +22,15 @@ bool parse_size(const std::string& text, int& w, int& h) {
   return true;
 }
 
-// --dir must name a folder with at least one lesson that loads; a typo used to give a window with no
-// lesson and exit status 0. Returns "" when it does, else the message.
+// --dir must name a folder with at least one lesson that loads; a typo used to give a window with
+// no lesson and exit status 0. Returns "" when it does, else the message.
 std::string check_lesson_dir(const std::string& dir) {
   if (dir.empty()) return {};
   LessonLoadResult r = load_lessons(dir);
   if (!r.lessons.empty()) return {};
   if (!r.errors.empty()) return r.errors.front();
-  return UserError::format(dir, "has no lesson files (*.toml)", "omit --dir for the lessons cnnlab ships", 0);
+  return UserError::format(dir, "has no lesson files (*.toml)",
+                           "omit --dir for the lessons cnnlab ships", 0);
 }
 
 }  // namespace
@@ -38,33 +39,55 @@ void register_gui_commands(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<WindowOptions>();
   auto size = std::make_shared<std::string>("1920x1080");
   CLI::App* cmd = app.add_subcommand(
-      "screenshot", "Render the window offscreen at a lesson step and write a PNG (needs a display; "
-                    "use xvfb-run on a headless machine)");
-  cmd->add_option("--lesson", options->lesson, "lesson id (see `cnnlab lessons`); default: the first");
-  cmd->add_option("--dir", options->lesson_dir, "lesson folder (default: the lessons/ cnnlab ships)");
-  cmd->add_option("--step", options->step, "step to show, 1-based (default 1)")->check(CLI::PositiveNumber);
+      "screenshot",
+      "Render the window offscreen at a lesson step and write a PNG (needs a display; "
+      "use xvfb-run on a headless machine)");
+  cmd->add_option("--lesson", options->lesson,
+                  "lesson id (see `cnnlab lessons`); default: the first");
+  cmd->add_option("--dir", options->lesson_dir,
+                  "lesson folder (default: the lessons/ cnnlab ships)");
+  cmd->add_option("--step", options->step, "step to show, 1-based (default 1)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--out", options->out_png, "PNG file to write")->required();
   cmd->add_option("--size", *size, "image size WIDTHxHEIGHT")->capture_default_str();
   cmd->add_option("--font-scale", options->font_scale, "text scale, 0.5 to 4 (default 1)");
-  cmd->add_flag("--predict", options->predict, "predict mode: the current cell waits for an answer");
+  cmd->add_flag("--predict", options->predict,
+                "predict mode: the current cell waits for an answer");
   cmd->add_option("--answer", options->answer, "with --predict: submit this answer first");
   cmd->add_flag("--all-steps", options->all_steps,
                 "every step of the lesson as a numbered PNG sequence (OUT-001.png, …) for slides");
-  cmd->add_flag("--presentation", options->presentation, "presentation mode: grids, arithmetic, controls");
+  cmd->add_flag("--presentation", options->presentation,
+                "presentation mode: grids, arithmetic, controls");
   cmd->add_flag("--dark", options->dark, "the dark theme instead of the high-contrast light one");
-  cmd->add_option("--layout", options->layout_path,
-                  "also write the screen rectangles of grid cells, the window and the tape (for tests)");
-  cmd->add_option("--frames", options->frames, "frames rendered before the read-back")->check(CLI::Range(1, 60));
-  cmd->add_option("--view", options->view, "lessons (default) or training")->check(CLI::IsMember({"lessons", "training"}));
-  cmd->add_option("--data", options->train_data, "--view training: dataset folder (default: $CNNLAB_DATA or ../shared/flowers/tiny_FR)");
-  cmd->add_option("--model", options->train_model, "--view training: model preset (course, small, tiny)")->capture_default_str();
-  cmd->add_option("--image-size", options->train_image_size, "--view training: image size (default: the preset's)");
-  cmd->add_option("--batches", options->train_batches, "--view training: batches to train before the shot")->check(CLI::Range(0, 100000));
-  cmd->add_flag("--evaluate", options->train_evaluate, "--view training: evaluate the test split before the shot");
-  cmd->add_option("--tab", options->train_tab, "--view training: comma list of side tabs (predictions, confusion, model, lesson) and toggles (delta, perlayer, layerN, enlargeN, mistakes, test); focus-NAME shows one panel full screen as F5 does (curves, maps, filters, predictions, confusion, model)");
+  cmd->add_option(
+      "--layout", options->layout_path,
+      "also write the screen rectangles of grid cells, the window and the tape (for tests)");
+  cmd->add_option("--frames", options->frames, "frames rendered before the read-back")
+      ->check(CLI::Range(1, 60));
+  cmd->add_option("--view", options->view, "lessons (default) or training")
+      ->check(CLI::IsMember({"lessons", "training"}));
+  cmd->add_option(
+      "--data", options->train_data,
+      "--view training: dataset folder (default: $CNNLAB_DATA or ../shared/flowers/tiny_FR)");
+  cmd->add_option("--model", options->train_model,
+                  "--view training: model preset (course, small, tiny)")
+      ->capture_default_str();
+  cmd->add_option("--image-size", options->train_image_size,
+                  "--view training: image size (default: the preset's)");
+  cmd->add_option("--batches", options->train_batches,
+                  "--view training: batches to train before the shot")
+      ->check(CLI::Range(0, 100000));
+  cmd->add_flag("--evaluate", options->train_evaluate,
+                "--view training: evaluate the test split before the shot");
+  cmd->add_option(
+      "--tab", options->train_tab,
+      "--view training: comma list of side tabs (predictions, confusion, model, lesson) and "
+      "toggles (delta, perlayer, layerN, enlargeN, mistakes, test); focus-NAME shows one panel "
+      "full screen as F5 does (curves, maps, filters, predictions, confusion, model)");
   cmd->callback([options, size, &exit_code] {
     if (!parse_size(*size, options->width, options->height)) {
-      std::fprintf(stderr, "cnnlab screenshot: --size must look like 1920x1080 (64 to 8192 each)\n");
+      std::fprintf(stderr,
+                   "cnnlab screenshot: --size must look like 1920x1080 (64 to 8192 each)\n");
       exit_code = 2;
       return;
     }

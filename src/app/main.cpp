@@ -1,6 +1,5 @@
 // app/main.cpp — `cnnlab`: no arguments opens the window; otherwise dispatches a CLI subcommand.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <new>
 
@@ -16,7 +15,8 @@ int guarded(const std::function<int()>& body) {
     std::fprintf(stderr, "cnnlab: error: %s\n", e.what());
     return 1;
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "cnnlab: error: out of memory (try a smaller --image-size or --batch-size)\n");
+    std::fprintf(stderr,
+                 "cnnlab: error: out of memory (try a smaller --image-size or --batch-size)\n");
     return 1;
   }
 }

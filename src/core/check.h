@@ -9,7 +9,7 @@ namespace cnnlab {
 
 // Always on (also in Release): a broken shape is a bug we want to hear about, and checks sit at
 // layer boundaries, never in inner loops.
-#define CNNLAB_ASSERT(cond, msg)                                            \
-  do {                                                                      \
-    if (!(cond)) ::cnnlab::assert_fail(#cond, __FILE__, __LINE__, (msg));   \
+#define CNNLAB_ASSERT(cond, msg)                                          \
+  do {                                                                    \
+    if (!(cond)) ::cnnlab::assert_fail(#cond, __FILE__, __LINE__, (msg)); \
   } while (0)

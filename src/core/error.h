@@ -11,7 +11,10 @@ class UserError : public std::runtime_error {
  public:
   UserError(std::string path, std::string reason, std::string hint = {}, int line = 0)
       : std::runtime_error(format(path, reason, hint, line)),
-        path_(std::move(path)), reason_(std::move(reason)), hint_(std::move(hint)), line_(line) {}
+        path_(std::move(path)),
+        reason_(std::move(reason)),
+        hint_(std::move(hint)),
+        line_(line) {}
   const std::string& path() const { return path_; }
   const std::string& reason() const { return reason_; }
   const std::string& hint() const { return hint_; }

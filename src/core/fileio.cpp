@@ -1,15 +1,17 @@
-// core/fileio.cpp — checked reads and temp-file-then-rename writes (symlinks followed, stale temps cleaned).
+// core/fileio.cpp — checked reads and temp-file-then-rename writes (symlinks followed, stale temps
+// cleaned).
 #include "core/fileio.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
-#include <signal.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/error.h"
 
@@ -38,8 +40,9 @@ void check_stat(const std::string& path, const struct stat& st, uint64_t max_byt
                     "only regular files are read; remove it or point at the real file");
   }
   if (uint64_t(st.st_size) > max_bytes)
-    throw UserError(path, "file too large: " + size_text(uint64_t(st.st_size)) + " (limit " +
-                              size_text(max_bytes) + ")",
+    throw UserError(path,
+                    "file too large: " + size_text(uint64_t(st.st_size)) + " (limit " +
+                        size_text(max_bytes) + ")",
                     "is this the right file?");
 }
 
@@ -100,7 +103,9 @@ std::string read_file_text(const std::string& path, uint64_t max_bytes) {
 //-----------------------------------------------------------------------------
 namespace {
 
-std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+std::string errno_text(const char* what) {
+  return std::string(what) + ": " + std::strerror(errno);
+}
 
 // What a non-regular file is, for the message that refuses to replace it.
 const char* kind_of(mode_t m) {
@@ -135,8 +140,9 @@ std::string resolve_write_target(const std::string& path) {
     if (!S_ISLNK(st.st_mode)) {
       if (S_ISREG(st.st_mode)) break;
       std::string via = p.string() == path ? "" : " (the link's target " + p.string() + ")";
-      throw UserError(path, std::string("is ") + kind_of(st.st_mode) + via + ", not a file cnnlab may replace",
-                      "give the path of a regular file, e.g. run1/model.safetensors");
+      throw UserError(
+          path, std::string("is ") + kind_of(st.st_mode) + via + ", not a file cnnlab may replace",
+          "give the path of a regular file, e.g. run1/model.safetensors");
     }
     if (hops == 40) throw UserError(path, "too many levels of symbolic links");
     std::error_code ec;
@@ -148,7 +154,9 @@ std::string resolve_write_target(const std::string& path) {
   std::error_code ec;
   if (!dir.empty() && !fs::is_directory(dir, ec)) {
     bool exists = fs::exists(dir, ec);
-    throw UserError(path, exists ? dir.string() + " is not a folder" : "the folder " + dir.string() + " does not exist",
+    throw UserError(path,
+                    exists ? dir.string() + " is not a folder"
+                           : "the folder " + dir.string() + " does not exist",
                     "create the folder first (mkdir -p) or choose another path");
   }
   return p.string();
@@ -163,12 +171,14 @@ int remove_stale_temp_files(const std::string& target) {
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
-    if (name.size() <= prefix.size() || name.size() > prefix.size() + 9 || name.rfind(prefix, 0) != 0)
+    if (name.size() <= prefix.size() || name.size() > prefix.size() + 9 ||
+        name.rfind(prefix, 0) != 0)
       continue;
     std::string digits = name.substr(prefix.size());
     if (digits.find_first_not_of("0123456789") != std::string::npos) continue;
     long pid = std::strtol(digits.c_str(), nullptr, 10);
-    // pid <= 0 would address a process group; our own pid may be a save in progress on another thread.
+    // pid <= 0 would address a process group; our own pid may be a save in progress on another
+    // thread.
     if (pid <= 0 || pid == long(::getpid())) continue;
     if (::kill(pid_t(pid), 0) == 0 || errno != ESRCH) continue;  // running (or not ours to judge)
     std::error_code ec2;
@@ -184,7 +194,8 @@ AtomicFile::AtomicFile(const std::string& path) : path_(path), target_(resolve_w
   ::unlink(tmp_.c_str());  // a leftover of this pid: O_EXCL below then never follows a planted link
   int fd = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0)
-    throw UserError(path, errno_text("cannot write"), "check that the folder exists and is writable");
+    throw UserError(path, errno_text("cannot write"),
+                    "check that the folder exists and is writable");
   struct stat st;
   if (::stat(target_.c_str(), &st) == 0) (void)::fchmod(fd, st.st_mode & 07777);  // keep its mode
   file_ = ::fdopen(fd, "wb");
@@ -229,9 +240,12 @@ void check_writable(const std::string& path) {
 
 std::string config_dir() {
   std::string base;
-  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) base = x;
-  else if (const char* h = std::getenv("HOME"); h && *h) base = std::string(h) + "/.config";
-  else base = ".";
+  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x)
+    base = x;
+  else if (const char* h = std::getenv("HOME"); h && *h)
+    base = std::string(h) + "/.config";
+  else
+    base = ".";
   std::string dir = base + "/cnnlab";
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -36,7 +36,7 @@ class AtomicFile {
   explicit AtomicFile(const std::string& path);  // resolves the target, opens the temp file
   ~AtomicFile();                                 // removes the temp file unless committed
   void write(const void* data, size_t size);
-  void commit();                                 // flush, fsync, rename over the target
+  void commit();  // flush, fsync, rename over the target
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
 

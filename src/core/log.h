@@ -31,8 +31,14 @@ class LogSink {
 };
 
 LogSink& global_log();
-inline void log_info(std::string t) { global_log().add(LogLevel::Info, std::move(t)); }
-inline void log_warn(std::string t) { global_log().add(LogLevel::Warning, std::move(t)); }
-inline void log_error(std::string t) { global_log().add(LogLevel::Error, std::move(t)); }
+inline void log_info(std::string t) {
+  global_log().add(LogLevel::Info, std::move(t));
+}
+inline void log_warn(std::string t) {
+  global_log().add(LogLevel::Warning, std::move(t));
+}
+inline void log_error(std::string t) {
+  global_log().add(LogLevel::Error, std::move(t));
+}
 
 }  // namespace cnnlab

@@ -79,7 +79,8 @@ size_t available_memory_bytes(const std::string& meminfo, const std::string& sel
       take(headroom_up_to(cgroup_root, rel, "memory.max", "memory.current"));
       take(headroom_up_to(cgroup_root + "/unified", rel, "memory.max", "memory.current"));
     } else if (("," + ctrl + ",").find(",memory,") != std::string::npos) {
-      take(headroom_up_to(cgroup_root + "/memory", rel, "memory.limit_in_bytes", "memory.usage_in_bytes"));
+      take(headroom_up_to(cgroup_root + "/memory", rel, "memory.limit_in_bytes",
+                          "memory.usage_in_bytes"));
     }
   }
   return avail;
@@ -102,10 +103,14 @@ int cpu_count() {
 
 std::string format_bytes(double b) {
   char buf[32];
-  if (b >= 1e9) std::snprintf(buf, sizeof buf, "%.2f GB", b / 1e9);
-  else if (b >= 1e6) std::snprintf(buf, sizeof buf, "%.0f MB", b / 1e6);
-  else if (b >= 1e3) std::snprintf(buf, sizeof buf, "%.0f KB", b / 1e3);
-  else std::snprintf(buf, sizeof buf, "%.0f B", b);
+  if (b >= 1e9)
+    std::snprintf(buf, sizeof buf, "%.2f GB", b / 1e9);
+  else if (b >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.0f MB", b / 1e6);
+  else if (b >= 1e3)
+    std::snprintf(buf, sizeof buf, "%.0f KB", b / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f B", b);
   return buf;
 }
 

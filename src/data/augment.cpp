@@ -1,4 +1,5 @@
-// data/augment.cpp — RandomFlip/Rotation/Zoom/Translation/Contrast/Brightness on float or uint8 NHWC batches.
+// data/augment.cpp — RandomFlip/Rotation/Zoom/Translation/Contrast/Brightness on float or uint8
+// NHWC batches.
 //
 // [SECTION] constructors and checks
 // [SECTION] affine resampling (TF ImageProjectiveTransformV3)
@@ -70,12 +71,18 @@ namespace {
 
 const char* keras_name(AugmentKind k) {
   switch (k) {
-    case AugmentKind::Flip: return "RandomFlip";
-    case AugmentKind::Rotation: return "RandomRotation";
-    case AugmentKind::Zoom: return "RandomZoom";
-    case AugmentKind::Translation: return "RandomTranslation";
-    case AugmentKind::Contrast: return "RandomContrast";
-    case AugmentKind::Brightness: return "RandomBrightness";
+    case AugmentKind::Flip:
+      return "RandomFlip";
+    case AugmentKind::Rotation:
+      return "RandomRotation";
+    case AugmentKind::Zoom:
+      return "RandomZoom";
+    case AugmentKind::Translation:
+      return "RandomTranslation";
+    case AugmentKind::Contrast:
+      return "RandomContrast";
+    case AugmentKind::Brightness:
+      return "RandomBrightness";
   }
   return "?";
 }
@@ -88,8 +95,10 @@ std::string num(float v) {
 
 // "" or why [lo, hi] is not a valid factor range within [min, max].
 std::string range_problem(const char* what, float lo, float hi, float min, float max) {
-  if (!std::isfinite(lo) || !std::isfinite(hi)) return std::string(what) + " must be a finite number";
-  if (lo > hi) return std::string(what) + " lower bound " + num(lo) + " is above its upper bound " + num(hi);
+  if (!std::isfinite(lo) || !std::isfinite(hi))
+    return std::string(what) + " must be a finite number";
+  if (lo > hi)
+    return std::string(what) + " lower bound " + num(lo) + " is above its upper bound " + num(hi);
   if (lo < min || hi > max)
     return std::string(what) + " must be within [" + num(min) + ", " + num(max) + "] (got " +
            num(lo) + ", " + num(hi) + ")";
@@ -227,7 +236,8 @@ void flip_image(float* img, float* tmp, int h, int w, int c, bool horizontal, bo
     const int sy = vertical ? h - 1 - y : y;
     for (int x = 0; x < w; ++x) {
       const int sx = horizontal ? w - 1 - x : x;
-      std::memcpy(img + y * row + size_t(x) * c, tmp + sy * row + size_t(sx) * c, sizeof(float) * c);
+      std::memcpy(img + y * row + size_t(x) * c, tmp + sy * row + size_t(sx) * c,
+                  sizeof(float) * c);
     }
   }
 }
@@ -281,7 +291,8 @@ void apply_layer(float* img, float* tmp, int h, int w, int c, const AugmentLayer
       break;
     }
     case AugmentKind::Contrast:
-      contrast_image(img, h, w, c, rng.uniform(1.0f - l.lower, 1.0f + l.upper), l.value_lo, l.value_hi);
+      contrast_image(img, h, w, c, rng.uniform(1.0f - l.lower, 1.0f + l.upper), l.value_lo,
+                     l.value_hi);
       break;
     case AugmentKind::Brightness:
       brightness_image(img, count, rng.uniform(l.lower, l.upper) * (l.value_hi - l.value_lo),

@@ -1,4 +1,5 @@
-// data/augment.h — Keras-style random augmentation of NHWC image batches on the CPU, seeded per batch.
+// data/augment.h — Keras-style random augmentation of NHWC image batches on the CPU, seeded per
+// batch.
 //
 // The six Keras preprocessing layers against overfitting: RandomFlip, RandomRotation, RandomZoom,
 // RandomTranslation, RandomContrast, RandomBrightness. Like Keras they run only while training

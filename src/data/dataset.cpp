@@ -1,4 +1,5 @@
-// data/dataset.cpp — scans DIR/<class>/<files>, decodes + resizes on several threads, finds duplicates.
+// data/dataset.cpp — scans DIR/<class>/<files>, decodes + resizes on several threads, finds
+// duplicates.
 //
 // [SECTION] folder scan     list_classes, list_class_files
 // [SECTION] parallel decode decode_all (worker pool; progress + cancel from the calling thread;
@@ -35,13 +36,13 @@ bool is_hidden(const fs::path& p) {
   return !name.empty() && name[0] == '.';
 }
 
-// ============================================================================ [SECTION] folder scan
+// ============================================================================ [SECTION] folder
+// scan
 
 // Sorted (byte order) names of the non-hidden subfolders of `dir`; top-level files go to `skipped`.
 std::vector<std::string> list_classes(const std::string& dir, std::vector<SkippedFile>& skipped) {
   std::error_code ec;
-  if (!fs::exists(dir, ec))
-    throw UserError(dir, "dataset folder does not exist", kLayoutHint);
+  if (!fs::exists(dir, ec)) throw UserError(dir, "dataset folder does not exist", kLayoutHint);
   if (!fs::is_directory(dir, ec))
     throw UserError(dir, "is a file, not a dataset folder", kLayoutHint);
   std::vector<std::string> classes, top_files;
@@ -51,8 +52,10 @@ std::vector<std::string> list_classes(const std::string& dir, std::vector<Skippe
     if (ec) throw UserError(dir, "cannot list folder: " + ec.message());
     if (is_hidden(it->path())) continue;
     std::error_code ec2;
-    if (it->is_directory(ec2)) classes.push_back(it->path().filename().string());
-    else top_files.push_back(it->path().string());
+    if (it->is_directory(ec2))
+      classes.push_back(it->path().filename().string());
+    else
+      top_files.push_back(it->path().string());
   }
   std::sort(classes.begin(), classes.end());  // std::string compares as unsigned bytes
   std::sort(top_files.begin(), top_files.end());
@@ -63,9 +66,9 @@ std::vector<std::string> list_classes(const std::string& dir, std::vector<Skippe
     bool nested = false;
     for (fs::directory_iterator d(inner, ec), e; !ec && d != e; d.increment(ec))
       nested = nested || (!is_hidden(d->path()) && d->is_directory(ec));
-    throw UserError(dir, "only one class folder ('" + classes[0] + "'); need at least two classes",
-                    nested ? "did you mean " + inner.string() + "? " + kLayoutHint
-                           : std::string(kLayoutHint));
+    throw UserError(
+        dir, "only one class folder ('" + classes[0] + "'); need at least two classes",
+        nested ? "did you mean " + inner.string() + "? " + kLayoutHint : std::string(kLayoutHint));
   }
   for (auto& f : top_files)
     skipped.push_back({f, "is not inside a class folder (only DIR/<class>/<file> is read)"});
@@ -83,8 +86,10 @@ std::vector<std::string> list_class_files(const std::string& class_dir,
     if (ec) throw UserError(class_dir, "cannot list folder: " + ec.message());
     if (is_hidden(it->path())) continue;
     std::error_code ec2;
-    if (it->is_directory(ec2)) folders.push_back(it->path().string());
-    else files.push_back(it->path().filename().string());
+    if (it->is_directory(ec2))
+      folders.push_back(it->path().string());
+    else
+      files.push_back(it->path().filename().string());
   }
   std::sort(files.begin(), files.end());
   std::sort(folders.begin(), folders.end());
@@ -96,12 +101,13 @@ std::vector<std::string> list_class_files(const std::string& class_dir,
   return files;
 }
 
-// ========================================================================= [SECTION] parallel decode
+// ========================================================================= [SECTION] parallel
+// decode
 
 struct FileResult {
   bool ok = false;
-  std::string reason;   // why it was skipped
-  uint64_t hash = 0;    // FNV-1a of the file bytes (duplicate candidates)
+  std::string reason;  // why it was skipped
+  uint64_t hash = 0;   // FNV-1a of the file bytes (duplicate candidates)
   size_t bytes = 0;
 };
 
@@ -119,9 +125,8 @@ class DecodeBudget {
   void acquire(long long pixels) {
     std::unique_lock<std::mutex> lock(mutex_);
     const uint64_t ticket = next_ticket_++;
-    changed_.wait(lock, [&] {
-      return serving_ == ticket && (in_use_ == 0 || in_use_ + pixels <= limit_);
-    });
+    changed_.wait(
+        lock, [&] { return serving_ == ticket && (in_use_ == 0 || in_use_ + pixels <= limit_); });
     ++serving_;
     in_use_ += pixels;
     peak_ = std::max(peak_, in_use_);
@@ -166,7 +171,8 @@ void decode_one(const std::string& path, int size, uint8_t* slot, FileResult& r,
     if (img.width == size && img.height == size) {
       std::memcpy(slot, img.pixels.data(), img.pixels.size());
     } else {
-      int ok = stbir_resize_uint8(img.pixels.data(), img.width, img.height, 0, slot, size, size, 0, 3);
+      int ok =
+          stbir_resize_uint8(img.pixels.data(), img.width, img.height, 0, slot, size, size, 0, 3);
       if (!ok) throw UserError(path, "cannot resize image");
     }
     r.ok = true;
@@ -255,7 +261,8 @@ std::vector<int> find_duplicates(const std::vector<std::string>& paths,
 
 void check_dataset_folder(const std::string& dir) {
   std::vector<SkippedFile> skipped;
-  for (const std::string& c : list_classes(dir, skipped)) list_class_files((fs::path(dir) / c).string(), skipped);
+  for (const std::string& c : list_classes(dir, skipped))
+    list_class_files((fs::path(dir) / c).string(), skipped);
 }
 
 size_t estimate_dataset_bytes(size_t num_images, int image_size) {
@@ -270,9 +277,10 @@ std::vector<uint8_t> allocate_pixels(const std::string& dir, size_t n, int S) {
   try {
     pixels.resize(estimate_dataset_bytes(n, S));
   } catch (const std::bad_alloc&) {
-    throw UserError(dir, "not enough memory for " + std::to_string(n) + " images at " +
-                             std::to_string(S) + "x" + std::to_string(S) + " (" +
-                             std::to_string(estimate_dataset_bytes(n, S) >> 20) + " MiB)",
+    throw UserError(dir,
+                    "not enough memory for " + std::to_string(n) + " images at " +
+                        std::to_string(S) + "x" + std::to_string(S) + " (" +
+                        std::to_string(estimate_dataset_bytes(n, S) >> 20) + " MiB)",
                     "use a smaller image size or fewer images");
   }
   return pixels;
@@ -293,7 +301,8 @@ std::vector<FileResult> keep_decoded(Dataset& ds, const std::vector<std::string>
       rep.skipped.push_back({paths[i], results[i].reason});
       continue;
     }
-    if (k != i) std::memmove(pixels.data() + k * per_image, pixels.data() + i * per_image, per_image);
+    if (k != i)
+      std::memmove(pixels.data() + k * per_image, pixels.data() + i * per_image, per_image);
     ds.paths.push_back(paths[i]);
     ds.labels.push_back(labels[i]);
     kept.push_back(results[i]);

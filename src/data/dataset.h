@@ -1,4 +1,5 @@
-// data/dataset.h — class-folder image datasets (DIR/<class>/<image files>) decoded into one N×H×W×3 array.
+// data/dataset.h — class-folder image datasets (DIR/<class>/<image files>) decoded into one N×H×W×3
+// array.
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -17,8 +18,8 @@ struct Dataset {
   std::vector<std::string> paths;        // one per image: classes sorted, files sorted (byte order)
   std::vector<int> labels;               // one per image, in [0, class_names.size())
   int height = 0, width = 0, channels = 3;
-  std::vector<uint8_t> pixels;           // (N, H, W, 3) uint8
-  std::vector<int> duplicate_group;      // per image: -1, or a group id shared by byte-identical files
+  std::vector<uint8_t> pixels;       // (N, H, W, 3) uint8
+  std::vector<int> duplicate_group;  // per image: -1, or a group id shared by byte-identical files
 
   size_t size() const { return paths.size(); }
   size_t image_bytes() const { return size_t(height) * size_t(width) * size_t(channels); }
@@ -43,7 +44,8 @@ struct LoadOptions {
   long long decode_budget_pixels = kDecodeBudgetPixels;
   // Called from the calling thread (never concurrently) with the number of files processed so far.
   std::function<void(size_t done, size_t total)> progress;
-  // If set and becomes true, loading stops and load_image_folder throws UserError(dir, "cancelled").
+  // If set and becomes true, loading stops and load_image_folder throws UserError(dir,
+  // "cancelled").
   std::atomic<bool>* cancel = nullptr;
 };
 
@@ -53,8 +55,8 @@ struct LoadOptions {
 // subfolders, fewer than two classes, or a class folder with no usable images.
 Dataset load_image_folder(const std::string& dir, const LoadOptions& options, LoadReport* report);
 
-// The folder rules of load_image_folder without decoding anything (for a form that checks as the user
-// types): throws the same UserError load_image_folder would for the folder's layout.
+// The folder rules of load_image_folder without decoding anything (for a form that checks as the
+// user types): throws the same UserError load_image_folder would for the folder's layout.
 void check_dataset_folder(const std::string& dir);
 
 // Bytes of the pixel array for num_images at image_size² × 3 (for "this will need X GB" checks).

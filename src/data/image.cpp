@@ -27,22 +27,23 @@ std::string explain_stb_failure(const char* reason) {
 // A baseline or progressive JPEG must end its scans with an EOI marker (FF D9). stb_image pads a
 // truncated JPEG with zeros and "succeeds", so walk the marker segments up to the first scan and
 // require an EOI after it. Inside scan data 0xFF is always stuffed (FF 00), so FF D9 cannot appear
-// there by accident; segments before the scan (e.g. an EXIF thumbnail in APP1) are skipped by length.
+// there by accident; segments before the scan (e.g. an EXIF thumbnail in APP1) are skipped by
+// length.
 bool jpeg_is_truncated(const uint8_t* d, size_t n) {
   if (n < 4 || d[0] != 0xFF || d[1] != 0xD8) return false;  // not a JPEG: nothing to say
   size_t pos = 2;
   while (pos + 1 < n) {
-    if (d[pos] != 0xFF) return true;                           // lost sync: corrupt
-    while (pos < n && d[pos] == 0xFF) ++pos;                   // fill bytes
+    if (d[pos] != 0xFF) return true;          // lost sync: corrupt
+    while (pos < n && d[pos] == 0xFF) ++pos;  // fill bytes
     if (pos >= n) return true;
     uint8_t marker = d[pos++];
-    if (marker == 0xD9) return true;                           // EOI before any scan
+    if (marker == 0xD9) return true;                                     // EOI before any scan
     if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) continue;  // no length
     if (pos + 2 > n) return true;
     size_t len = (size_t(d[pos]) << 8) | d[pos + 1];
     if (len < 2) return true;
     pos += len;
-    if (marker == 0xDA) {                                      // start of scan: look for EOI
+    if (marker == 0xDA) {  // start of scan: look for EOI
       for (size_t i = pos; i + 1 < n; ++i)
         if (d[i] == 0xFF && d[i + 1] == 0xD9) return false;
       return true;
@@ -54,7 +55,8 @@ bool jpeg_is_truncated(const uint8_t* d, size_t n) {
 // stb_image also zero-pads a short BMP; its header's bfSize (bytes 2..5) says how long it must be.
 bool bmp_is_truncated(const uint8_t* d, size_t n) {
   if (n < 14 || d[0] != 'B' || d[1] != 'M') return false;
-  size_t declared = size_t(d[2]) | (size_t(d[3]) << 8) | (size_t(d[4]) << 16) | (size_t(d[5]) << 24);
+  size_t declared =
+      size_t(d[2]) | (size_t(d[3]) << 8) | (size_t(d[4]) << 16) | (size_t(d[5]) << 24);
   return declared > n;  // 0 (allowed by some writers) never counts as truncated
 }
 
@@ -74,7 +76,8 @@ std::string header_failure(const uint8_t* d, size_t n) {
   if (format.empty()) return explain_stb_failure("unknown image type");
   if (format == "PNG" && n >= 24) {
     auto be32 = [&](size_t at) {
-      return (uint32_t(d[at]) << 24) | (uint32_t(d[at + 1]) << 16) | (uint32_t(d[at + 2]) << 8) | d[at + 3];
+      return (uint32_t(d[at]) << 24) | (uint32_t(d[at + 1]) << 16) | (uint32_t(d[at + 2]) << 8) |
+             d[at + 3];
     };
     long long w = be32(16), h = be32(20);
     if (w > kMaxImageSide || h > kMaxImageSide || w * h > kMaxImagePixels)
@@ -92,7 +95,8 @@ void write_to_vector(void* context, void* data, int size) {
 }  // namespace
 
 ImageInfo check_image_memory(const uint8_t* data, size_t size, const std::string& name) {
-  if (size == 0) throw UserError(name, "empty file (0 bytes)", "remove it or replace it with an image");
+  if (size == 0)
+    throw UserError(name, "empty file (0 bytes)", "remove it or replace it with an image");
   if (size > size_t(INT32_MAX)) throw UserError(name, "file too large to be an image (over 2 GB)");
   int w = 0, h = 0, n = 0;
   if (!stbi_info_from_memory(data, int(size), &w, &h, &n))
@@ -107,7 +111,8 @@ ImageInfo check_image_memory(const uint8_t* data, size_t size, const std::string
   if (jpeg_is_truncated(data, size))
     throw UserError(name, "cannot decode image: JPEG data ends early (truncated or corrupt file)");
   if (bmp_is_truncated(data, size))
-    throw UserError(name, "cannot decode image: BMP file is shorter than its header says (truncated)");
+    throw UserError(name,
+                    "cannot decode image: BMP file is shorter than its header says (truncated)");
   return {w, h};
 }
 
@@ -128,10 +133,12 @@ Image decode_image_memory(const uint8_t* data, size_t size, const std::string& n
 std::vector<uint8_t> read_image_bytes(const std::string& path) {
   // Refuse before reading: a stray video or disk image in a class folder must not fill memory.
   std::error_code ec;
-  uintmax_t file_size = std::filesystem::file_size(path, ec);  // fails (no size) for non-regular files
+  uintmax_t file_size =
+      std::filesystem::file_size(path, ec);  // fails (no size) for non-regular files
   if (!ec && file_size > kMaxImageFileBytes)
-    throw UserError(path, "file too large to be an image (" + std::to_string(file_size >> 20) +
-                              " MiB; limit " + std::to_string(kMaxImageFileBytes >> 20) + " MiB)",
+    throw UserError(path,
+                    "file too large to be an image (" + std::to_string(file_size >> 20) +
+                        " MiB; limit " + std::to_string(kMaxImageFileBytes >> 20) + " MiB)",
                     "remove it from the dataset folder");
   return read_file_bytes(path, kMaxImageFileBytes);  // refuses FIFOs, devices, folders: UserError
 }

@@ -1,4 +1,5 @@
-// data/image.h — decode (stb_image), resize (stb_image_resize) and PNG writing for RGB uint8 images.
+// data/image.h — decode (stb_image), resize (stb_image_resize) and PNG writing for RGB uint8
+// images.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -15,7 +16,7 @@ struct Image {
 
 // Largest image the loader agrees to decode (checked with stbi_info before decoding).
 inline constexpr int kMaxImageSide = 16384;
-inline constexpr long long kMaxImagePixels = 100'000'000;  // 100 MP
+inline constexpr long long kMaxImagePixels = 100'000'000;        // 100 MP
 inline constexpr size_t kMaxImageFileBytes = size_t(512) << 20;  // files are not read past this
 
 // Decoding an image takes about 6 bytes a pixel inside stb_image (0.57 GB for 100 MP). The
@@ -36,7 +37,8 @@ struct ImageInfo {
 ImageInfo check_image_memory(const uint8_t* data, size_t size, const std::string& name_for_errors);
 
 // Decodes PNG/JPEG/BMP/GIF/TGA/PNM/... and always returns RGB (gray→RGB, alpha dropped).
-// Throws UserError(path, reason) on any problem: missing, empty, not an image, truncated, too large.
+// Throws UserError(path, reason) on any problem: missing, empty, not an image, truncated, too
+// large.
 Image decode_image_file(const std::string& path);
 Image decode_image_memory(const uint8_t* data, size_t size, const std::string& name_for_errors);
 

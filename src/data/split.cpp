@@ -1,4 +1,5 @@
-// data/split.cpp — numpy-compatible permutation, sklearn/Keras-style splits, scalar scaling, batches.
+// data/split.cpp — numpy-compatible permutation, sklearn/Keras-style splits, scalar scaling,
+// batches.
 #include "data/split.h"
 
 #include <cmath>
@@ -21,9 +22,14 @@ std::vector<int> numpy_legacy_permutation(int n, uint32_t seed) {
   std::mt19937 mt(seed);
   for (int i = n - 1; i >= 1; --i) {
     uint32_t max = uint32_t(i), mask = max;
-    mask |= mask >> 1; mask |= mask >> 2; mask |= mask >> 4; mask |= mask >> 8; mask |= mask >> 16;
+    mask |= mask >> 1;
+    mask |= mask >> 2;
+    mask |= mask >> 4;
+    mask |= mask >> 8;
+    mask |= mask >> 16;
     uint32_t j;
-    do j = uint32_t(mt()) & mask; while (j > max);
+    do j = uint32_t(mt()) & mask;
+    while (j > max);
     std::swap(x[size_t(i)], x[j]);
   }
   return x;
@@ -59,15 +65,16 @@ Split make_split(const Dataset& ds, double test_size, double validation_split, u
   if (!(test_size >= 0 && test_size < 1))
     throw UserError("split", "test_size " + std::to_string(test_size) + " must be in [0, 1)");
   if (!(validation_split >= 0 && validation_split < 1))
-    throw UserError("split", "validation_split " + std::to_string(validation_split) +
-                                 " must be in [0, 1)");
+    throw UserError("split",
+                    "validation_split " + std::to_string(validation_split) + " must be in [0, 1)");
   const int n = int(ds.size());
   CNNLAB_ASSERT(ds.duplicate_group.empty() || ds.duplicate_group.size() == ds.size(),
                 "duplicate_group must have one entry per image");
   std::vector<int> perm = numpy_legacy_permutation(n, seed);
   int n_test = int(std::ceil(test_size * double(n)));  // sklearn: ceil(test_size * n_samples)
   if (n_test >= n && n > 0)
-    throw UserError(ds.root, "test_size " + std::to_string(test_size) + " leaves no training images",
+    throw UserError(ds.root,
+                    "test_size " + std::to_string(test_size) + " leaves no training images",
                     "use a smaller test_size or more images");
   Split s;
   s.test.assign(perm.begin(), perm.begin() + n_test);
@@ -124,7 +131,8 @@ void make_batch(const Dataset& ds, const int* indices, int n, const Scaling& sca
   CNNLAB_ASSERT(scaling.std != 0, "scaling.std must be non-zero");
   CNNLAB_ASSERT(ds.channels == 3, "dataset must be RGB");
   float lut[256];
-  for (int v = 0; v < 256; ++v) lut[v] = float((v / 255.0 - double(scaling.mean)) / double(scaling.std));
+  for (int v = 0; v < 256; ++v)
+    lut[v] = float((v / 255.0 - double(scaling.mean)) / double(scaling.std));
   const size_t per_image = ds.image_bytes();  // H*W*3
 #pragma omp parallel for schedule(static)
   for (int k = 0; k < n; ++k) {

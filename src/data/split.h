@@ -1,4 +1,5 @@
-// data/split.h — train/val/test split (numpy/sklearn/Keras-compatible), scaling statistics, batches.
+// data/split.h — train/val/test split (numpy/sklearn/Keras-compatible), scaling statistics,
+// batches.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -20,8 +21,8 @@ struct Split {
 // n_test = ceil(test_size * n); test = perm[:n_test], train = perm[n_test:]. Then byte-identical
 // duplicates are kept on one side (a straddling test member is swapped with the nearest
 // non-duplicate train item; sizes unchanged). Then Keras validation_split:
-// split_at = int(len(train) * (1 - validation_split)); val = train[split_at:], train = train[:split_at].
-// 500 files → test 100, train 400 → train 360, val 40.
+// split_at = int(len(train) * (1 - validation_split)); val = train[split_at:], train =
+// train[:split_at]. 500 files → test 100, train 400 → train 360, val 40.
 Split make_split(const Dataset& ds, double test_size = 0.2, double validation_split = 0.1,
                  uint32_t seed = 42);
 

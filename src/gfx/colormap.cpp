@@ -20,9 +20,13 @@ Rgb diverging(float t) {
   return t < 0 ? mix(kWhite, kDeepBlue, -t) : mix(kWhite, kDeepOrange, t);
 }
 
-Rgb sequential(float t) { return mix(kWhite, kDeepBlue, std::clamp(t, 0.0f, 1.0f)); }
+Rgb sequential(float t) {
+  return mix(kWhite, kDeepBlue, std::clamp(t, 0.0f, 1.0f));
+}
 
-float luminance(Rgb c) { return 0.2126f * c.r + 0.7152f * c.g + 0.0722f * c.b; }
+float luminance(Rgb c) {
+  return 0.2126f * c.r + 0.7152f * c.g + 0.0722f * c.b;
+}
 
 uint32_t pack_rgba(Rgb c, float alpha) {
   auto byte = [](float v) { return uint32_t(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); };

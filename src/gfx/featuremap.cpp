@@ -1,4 +1,5 @@
-// gfx/featuremap.cpp — R32F uploads (storage reused), RGBA targets, and the colormap pass over them.
+// gfx/featuremap.cpp — R32F uploads (storage reused), RGBA targets, and the colormap pass over
+// them.
 #include "gfx/featuremap.h"
 
 #include <algorithm>
@@ -11,7 +12,9 @@ namespace cnnlab {
 
 // ---- FloatTexture -------------------------------------------------------------------------------
 
-FloatTexture::~FloatTexture() { reset(); }
+FloatTexture::~FloatTexture() {
+  reset();
+}
 
 void FloatTexture::reset() {
   if (id_) glDeleteTextures(1, &id_);
@@ -43,7 +46,9 @@ void FloatTexture::upload(const float* values, int width, int height) {
 
 // ---- ColorTarget --------------------------------------------------------------------------------
 
-ColorTarget::~ColorTarget() { reset(); }
+ColorTarget::~ColorTarget() {
+  reset();
+}
 
 void ColorTarget::reset() {
   if (fbo_) glDeleteFramebuffers(1, &fbo_);
@@ -74,8 +79,9 @@ void ColorTarget::ensure(int width, int height, bool nearest) {
   GLenum status = glCheckFramebufferStatus(GL_FRAMEBUFFER);
   glBindFramebuffer(GL_FRAMEBUFFER, GLuint(previous));
   if (status != GL_FRAMEBUFFER_COMPLETE)
-    throw UserError("", "colour target " + std::to_string(width) + "x" + std::to_string(height) +
-                            " is incomplete (status " + std::to_string(status) + ")",
+    throw UserError("",
+                    "colour target " + std::to_string(width) + "x" + std::to_string(height) +
+                        " is incomplete (status " + std::to_string(status) + ")",
                     "the GL driver may limit texture sizes; try a smaller image size");
 }
 
@@ -91,11 +97,12 @@ void ColormapRenderer::init() {
   if (!vao_) glGenVertexArrays(1, &vao_);  // core profile: a bound VAO even without attributes
 }
 
-void ColormapRenderer::render(const FloatTexture& src, const ColormapParams& params, ColorTarget& dst,
-                              bool nearest) {
+void ColormapRenderer::render(const FloatTexture& src, const ColormapParams& params,
+                              ColorTarget& dst, bool nearest) {
   CNNLAB_ASSERT(!params.ranges.empty() && params.ranges.size() <= size_t(kMaxColormapRanges),
                 "ColormapRenderer: 1..256 ranges");
-  CNNLAB_ASSERT(params.tile_w > 0 && params.tile_h > 0 && params.cols > 0, "ColormapRenderer: tiles");
+  CNNLAB_ASSERT(params.tile_w > 0 && params.tile_h > 0 && params.cols > 0,
+                "ColormapRenderer: tiles");
   if (!ready() || !src.id()) return;
   dst.ensure(src.width(), src.height(), nearest);
   // Called while ImGui builds its frame, possibly with an offscreen target bound: put it back.
@@ -151,6 +158,8 @@ Rgb viridis(float t) {
   return {out[0], out[1], out[2]};
 }
 
-Rgb diverging_cb(float t) { return diverging(t); }
+Rgb diverging_cb(float t) {
+  return diverging(t);
+}
 
 }  // namespace cnnlab

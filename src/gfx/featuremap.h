@@ -1,5 +1,6 @@
-// gfx/featuremap.h — float textures (GL_R32F) colour-mapped by shaders/featuremap.frag into RGBA targets:
-// feature maps (viridis) and signed weights (blue–white–orange, symmetric range), reused between uploads.
+// gfx/featuremap.h — float textures (GL_R32F) colour-mapped by shaders/featuremap.frag into RGBA
+// targets: feature maps (viridis) and signed weights (blue–white–orange, symmetric range), reused
+// between uploads.
 #pragma once
 #include <utility>
 #include <vector>
@@ -27,8 +28,8 @@ class FloatTexture {
   GLuint id() const { return id_; }
   int width() const { return width_; }
   int height() const { return height_; }
-  int uploads() const { return uploads_; }      // every upload
-  int allocations() const { return allocs_; }   // uploads that (re)created the storage
+  int uploads() const { return uploads_; }     // every upload
+  int allocations() const { return allocs_; }  // uploads that (re)created the storage
 
  private:
   GLuint id_ = 0;
@@ -77,7 +78,8 @@ class ColormapRenderer {
   void init();
   bool ready() const { return program_.valid(); }
   // Renders `src` through the colormap into `dst` (resized to the source). Restores FBO 0.
-  void render(const FloatTexture& src, const ColormapParams& params, ColorTarget& dst, bool nearest);
+  void render(const FloatTexture& src, const ColormapParams& params, ColorTarget& dst,
+              bool nearest);
 
  private:
   ShaderProgram program_;

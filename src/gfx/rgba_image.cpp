@@ -1,5 +1,5 @@
-// gfx/rgba_image.cpp — the generated test pattern and box-filter shrinking (the one downsampler: the photo
-// and the training thumbnails).
+// gfx/rgba_image.cpp — the generated test pattern and box-filter shrinking (the one downsampler:
+// the photo and the training thumbnails).
 #include "gfx/rgba_image.h"
 
 #include <algorithm>
@@ -19,16 +19,16 @@ RgbaImage make_test_pattern(int width, int height) {
       float u = float(x) / float(width), v = float(y) / float(height);
       float value;
       if (v < 0.5f && u < 0.5f) {
-        value = (int(x / 12) + int(y / 12)) % 2 ? 0.85f : 0.15f;      // checker: sharp edges
+        value = (int(x / 12) + int(y / 12)) % 2 ? 0.85f : 0.15f;  // checker: sharp edges
       } else if (v < 0.5f) {
-        value = 0.5f + 0.45f * std::sin(float(x + y) * 0.35f);        // diagonal stripes
+        value = 0.5f + 0.45f * std::sin(float(x + y) * 0.35f);  // diagonal stripes
       } else if (u < 0.5f) {
-        value = 0.5f + 0.45f * std::sin(float(x) * 0.5f);             // vertical stripes
+        value = 0.5f + 0.45f * std::sin(float(x) * 0.5f);  // vertical stripes
       } else {
-        value = u;                                                      // smooth gradient
+        value = u;  // smooth gradient
       }
       float d = std::hypot(float(x) - cx, float(y) - cy);
-      if (d < radius) value = 0.95f - 0.4f * d / radius;                // a bright disc
+      if (d < radius) value = 0.95f - 0.4f * d / radius;  // a bright disc
       auto level = uint8_t(std::clamp(value, 0.0f, 1.0f) * 255.0f + 0.5f);
       uint8_t* p = image.pixel(x, y);
       // Slightly warm tint so colour kernels show per-channel behaviour.
@@ -42,8 +42,9 @@ RgbaImage make_test_pattern(int width, int height) {
 }
 
 RgbaImage box_resize(const RgbaImage& image, int width, int height) {
-  CNNLAB_ASSERT(!image.empty() && width > 0 && height > 0 && width <= image.width && height <= image.height,
-                "box_resize: shrinks a non-empty image");
+  CNNLAB_ASSERT(
+      !image.empty() && width > 0 && height > 0 && width <= image.width && height <= image.height,
+      "box_resize: shrinks a non-empty image");
   RgbaImage out(width, height);
   for (int y = 0; y < height; ++y) {
     int y0 = y * image.height / height, y1 = std::max(y0 + 1, (y + 1) * image.height / height);

@@ -1,4 +1,5 @@
-// gfx/shader.cpp — reading shader sources (folder, env override, embedded fallback) and compiling them.
+// gfx/shader.cpp — reading shader sources (folder, env override, embedded fallback) and compiling
+// them.
 #include "gfx/shader.h"
 
 #include <cstdlib>
@@ -56,7 +57,8 @@ GLuint compile(GLenum type, const std::string& name, const std::string& source) 
     std::string message(size_t(std::max(length, 1)), '\0');
     glGetShaderInfoLog(shader, length, nullptr, message.data());
     glDeleteShader(shader);
-    while (!message.empty() && (message.back() == '\0' || message.back() == '\n')) message.pop_back();
+    while (!message.empty() && (message.back() == '\0' || message.back() == '\n'))
+      message.pop_back();
     throw UserError(shader_dir() + "/" + name, "GLSL compile error: " + message,
                     "fix the shader and reopen the lesson", driver_line(message));
   }

@@ -32,8 +32,8 @@ class ShaderProgram {
 
   // Compiles and links. On failure throws UserError naming `vs_name`/`fs_name`, the driver's
   // line number where it gives one, and the driver's message; the previous program is kept.
-  void build(const std::string& vs_name, const std::string& vs_source,
-             const std::string& fs_name, const std::string& fs_source);
+  void build(const std::string& vs_name, const std::string& vs_source, const std::string& fs_name,
+             const std::string& fs_source);
   GLuint id() const { return id_; }
   bool valid() const { return id_ != 0; }
   GLint uniform(const char* name) const { return glGetUniformLocation(id_, name); }

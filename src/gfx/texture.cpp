@@ -9,7 +9,9 @@
 
 namespace cnnlab {
 
-Texture::~Texture() { reset(); }
+Texture::~Texture() {
+  reset();
+}
 
 Texture::Texture(Texture&& other) noexcept
     : id_(std::exchange(other.id_, 0)), width_(other.width_), height_(other.height_) {}
@@ -46,8 +48,8 @@ void Texture::upload(const RgbaImage& image) {
   set_sampling();
   glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
   glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
-  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, image.width, image.height, 0, GL_RGBA,
-               GL_UNSIGNED_BYTE, image.rgba.data());
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, image.width, image.height, 0, GL_RGBA, GL_UNSIGNED_BYTE,
+               image.rgba.data());
   width_ = image.width;
   height_ = image.height;
 }
@@ -75,9 +77,10 @@ void RenderTarget::ensure(int width, int height) {
   GLenum status = glCheckFramebufferStatus(GL_FRAMEBUFFER);
   glBindFramebuffer(GL_FRAMEBUFFER, 0);
   if (status != GL_FRAMEBUFFER_COMPLETE) {
-    throw UserError("", "offscreen framebuffer " + std::to_string(width) + "x" +
-                            std::to_string(height) + " is incomplete (status " +
-                            std::to_string(status) + ")",
+    throw UserError("",
+                    "offscreen framebuffer " + std::to_string(width) + "x" +
+                        std::to_string(height) + " is incomplete (status " +
+                        std::to_string(status) + ")",
                     "try a smaller --size");
   }
 }
@@ -87,7 +90,9 @@ void RenderTarget::bind() const {
   glViewport(0, 0, width(), height());
 }
 
-void RenderTarget::unbind() { glBindFramebuffer(GL_FRAMEBUFFER, 0); }
+void RenderTarget::unbind() {
+  glBindFramebuffer(GL_FRAMEBUFFER, 0);
+}
 
 RgbaImage read_pixels(int width, int height) {
   RgbaImage image(width, height);

@@ -40,7 +40,7 @@ class RenderTarget {
 
   // (Re)creates the target when the size changes. Throws UserError if the FBO is incomplete.
   void ensure(int width, int height);
-  void bind() const;    // binds the FBO and sets the viewport to its size
+  void bind() const;     // binds the FBO and sets the viewport to its size
   static void unbind();  // back to the default framebuffer
   const Texture& texture() const { return texture_; }
   GLuint fbo() const { return fbo_; }

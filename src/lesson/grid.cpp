@@ -1,4 +1,5 @@
-// lesson/grid.cpp — Grid storage and number/grid formatting shared by the stepper, the CLI and the UI.
+// lesson/grid.cpp — Grid storage and number/grid formatting shared by the stepper, the CLI and the
+// UI.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>

@@ -1,4 +1,5 @@
-// lesson/lesson.h — a lesson: a small input grid, a chain of ops (conv, max pool, ReLU) and its text, parsed from TOML.
+// lesson/lesson.h — a lesson: a small input grid, a chain of ops (conv, max pool, ReLU) and its
+// text, parsed from TOML.
 #pragma once
 #include <optional>
 #include <string>
@@ -41,14 +42,15 @@ struct ConvOp {
   int stride = 1;
   GridPadding padding = GridPadding::Valid;
   int pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;  // resolved (resolve_padding)
-  bool relu = false;          // ReLU folded into this op: each step's result = max(0, sum + b)
+  bool relu = false;  // ReLU folded into this op: each step's result = max(0, sum + b)
   int kh() const { return kernels.empty() ? 0 : kernels[0].h; }
   int kw() const { return kernels.empty() ? 0 : kernels[0].w; }
   int c_out() const { return int(kernels.size()); }
 };
 
 struct PoolOp {
-  int size = 2, stride = 2;  // max pooling, no padding; a window that would cross the edge is dropped
+  int size = 2,
+      stride = 2;  // max pooling, no padding; a window that would cross the edge is dropped
 };
 
 struct ReluOp {};
@@ -56,9 +58,9 @@ struct ReluOp {};
 struct Op {
   enum class Kind { Conv, Pool, Relu };
   Kind kind = Kind::Conv;
-  ConvOp conv;  // when kind == Conv
-  PoolOp pool;  // when kind == Pool
-  std::string label;  // short name shown in the UI, e.g. "3×3 conv, stride 1"
+  ConvOp conv;          // when kind == Conv
+  PoolOp pool;          // when kind == Pool
+  std::string label;    // short name shown in the UI, e.g. "3×3 conv, stride 1"
   int source_line = 0;  // line of the op's [[ops]] table in the file (0 if built in code)
 };
 
@@ -83,9 +85,11 @@ struct Lesson {
   std::string tie_rule;  // how max pooling picks among equal maxima (first in row-major order)
   int order = 1000;      // position in the lesson list (then id)
   Grid input;            // (H, W, C)
-  std::vector<std::string> channel_names;  // one per input channel, e.g. {"R","G","B"}; may be empty
+  std::vector<std::string>
+      channel_names;  // one per input channel, e.g. {"R","G","B"}; may be empty
   std::vector<Op> ops;
-  std::vector<std::optional<Grid>> expected;  // per op: the output the file promises (checked on load)
+  std::vector<std::optional<Grid>>
+      expected;  // per op: the output the file promises (checked on load)
   std::string source_path;
   bool binary_input = false;  // a 0/1 grid: the UI toggles a cell on click
   bool sandbox = false;       // the UI lets the student edit input and kernel freely

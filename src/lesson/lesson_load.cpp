@@ -1,4 +1,5 @@
-// lesson/lesson_load.cpp — finds the lessons folder and loads every lesson in it, collecting errors per file.
+// lesson/lesson_load.cpp — finds the lessons folder and loads every lesson in it, collecting errors
+// per file.
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -18,8 +19,9 @@ LessonLoadResult load_lessons(const std::string& dir) {
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
     if (it->path().extension() == ".toml") files.push_back(it->path().string());
   if (ec) {
-    r.errors.push_back(UserError::format(dir, "cannot read the lessons folder: " + ec.message(),
-                                         "pass --dir or set CNNLAB_LESSONS to the folder with the *.toml lessons", 0));
+    r.errors.push_back(UserError::format(
+        dir, "cannot read the lessons folder: " + ec.message(),
+        "pass --dir or set CNNLAB_LESSONS to the folder with the *.toml lessons", 0));
     return r;
   }
   std::sort(files.begin(), files.end());
@@ -27,8 +29,9 @@ LessonLoadResult load_lessons(const std::string& dir) {
     try {
       Lesson l = load_lesson_file(f);
       if (const Lesson* other = find_lesson(r.lessons, l.id)) {
-        r.errors.push_back(UserError::format(f, "duplicate lesson id \"" + l.id + "\" (also in " + other->source_path + ")",
-                                             "give every lesson its own id", 1));
+        r.errors.push_back(UserError::format(
+            f, "duplicate lesson id \"" + l.id + "\" (also in " + other->source_path + ")",
+            "give every lesson its own id", 1));
         continue;
       }
       r.lessons.push_back(std::move(l));

@@ -1,4 +1,5 @@
-// lesson/stepper.cpp — runs conv / max pool / ReLU on small grids and explains each output cell (window, products, tape).
+// lesson/stepper.cpp — runs conv / max pool / ReLU on small grids and explains each output cell
+// (window, products, tape).
 //
 // [SECTION] output-size formula
 // [SECTION] one output cell of each op (shared by run_chain and Stepper)
@@ -104,8 +105,8 @@ OutputSize describe_output_size(const Lesson& lesson, int op_index) {
     o.relu = true;
     o.rows = describe_axis(in.h, 1, 0, 0, 1);
     o.cols = describe_axis(in.w, 1, 0, 0, 1);
-    o.text = "ReLU keeps the size: " + std::to_string(in.h) + " × " + std::to_string(in.w) +
-             " × " + std::to_string(in.c);
+    o.text = "ReLU keeps the size: " + std::to_string(in.h) + " × " + std::to_string(in.w) + " × " +
+             std::to_string(in.c);
     return o;
   }
   if (op.kind == Op::Kind::Conv) {
@@ -120,15 +121,18 @@ OutputSize describe_output_size(const Lesson& lesson, int op_index) {
     o.text = o.rows.formula;
   else
     o.text = "rows: " + o.rows.formula + "\ncols: " + o.cols.formula;
-  if (!o.rows.fits && !o.cols.fits && o.rows.dropped == o.cols.dropped && o.rows.stride == o.cols.stride &&
-      !o.rows.dropped.empty()) {
+  if (!o.rows.fits && !o.cols.fits && o.rows.dropped == o.cols.dropped &&
+      o.rows.stride == o.cols.stride && !o.rows.dropped.empty()) {
     // Square case, one sentence: "row 5 and column 5 are never covered".
     const auto& d = o.rows.dropped;
-    o.text += "\nStride " + std::to_string(o.rows.stride) + " does not fit evenly: " + (d.size() == 1 ? "row " : "rows ") +
-              join_list(d) + " and " + (d.size() == 1 ? "column " : "columns ") + join_list(d) + " are never covered by a window.";
+    o.text += "\nStride " + std::to_string(o.rows.stride) +
+              " does not fit evenly: " + (d.size() == 1 ? "row " : "rows ") + join_list(d) +
+              " and " + (d.size() == 1 ? "column " : "columns ") + join_list(d) +
+              " are never covered by a window.";
     return o;
   }
-  for (const std::string& note : {axis_note(o.rows, "row", "rows"), axis_note(o.cols, "column", "columns")})
+  for (const std::string& note :
+       {axis_note(o.rows, "row", "rows"), axis_note(o.cols, "column", "columns")})
     if (!note.empty()) o.text += "\n" + note;
   return o;
 }
@@ -141,7 +145,8 @@ namespace {
 Grid output_shape(const Grid& in, const Op& op) {
   if (op.kind == Op::Kind::Conv) {
     const ConvOp& cv = op.conv;
-    CNNLAB_ASSERT(!cv.kernels.empty() && cv.kernels[0].c == in.c, "conv: kernel channels != input channels");
+    CNNLAB_ASSERT(!cv.kernels.empty() && cv.kernels[0].c == in.c,
+                  "conv: kernel channels != input channels");
     CNNLAB_ASSERT(cv.bias.size() == cv.kernels.size(), "conv: one bias per kernel");
   }
   Shape s = op_output_shape(in.h, in.w, in.c, op);
@@ -184,8 +189,10 @@ Step make_conv_step(const Grid& in, const ConvOp& cv, int y, int x, int co, bool
     if (k.c > 1) products += ")";
     s.tape = products + " = " + (k.c > 1 ? channel_sums + " = " : "") + format_number(s.sum);
     if (cv.has_bias)
-      s.tape += "\n" + format_number(s.sum) + " + " + factor(s.bias) + " = " + format_number(s.pre_activation);
-    if (cv.relu) s.tape += "\nReLU(" + format_number(s.pre_activation) + ") = " + format_number(s.result);
+      s.tape += "\n" + format_number(s.sum) + " + " + factor(s.bias) + " = " +
+                format_number(s.pre_activation);
+    if (cv.relu)
+      s.tape += "\nReLU(" + format_number(s.pre_activation) + ") = " + format_number(s.result);
   }
   return s;
 }
@@ -202,7 +209,8 @@ Step make_pool_step(const Grid& in, const PoolOp& p, int y, int x, int c, bool t
       w.in_value = in.at(w.in_y, w.in_x, c);  // pooling windows never leave the input
       w.k_value = 1.0, w.product = w.in_value;
       // Strictly greater: among equal maxima the first in row-major order stays (the tie rule).
-      if (s.argmax_cell < 0 || w.in_value > s.cells[s.argmax_cell].in_value) s.argmax_cell = int(s.cells.size());
+      if (s.argmax_cell < 0 || w.in_value > s.cells[s.argmax_cell].in_value)
+        s.argmax_cell = int(s.cells.size());
       if (tape) list += (s.cells.empty() ? "" : ", ") + format_number(w.in_value);
       s.cells.push_back(w);
     }
@@ -216,7 +224,8 @@ Step make_relu_step(const Grid& in, int y, int x, int c, bool tape) {
   s.kind = Op::Kind::Relu;
   s.win_y = y, s.win_x = x;
   WindowCell w;
-  w.in_y = y, w.in_x = x, w.in_c = c, w.in_value = in.at(y, x, c), w.k_value = 1.0, w.product = w.in_value;
+  w.in_y = y, w.in_x = x, w.in_c = c, w.in_value = in.at(y, x, c), w.k_value = 1.0,
+  w.product = w.in_value;
   s.cells.push_back(w);
   s.sum = s.pre_activation = w.in_value;
   s.relu = true;
@@ -230,9 +239,12 @@ Step make_relu_step(const Grid& in, int y, int x, int c, bool tape) {
 
 Step make_step(const Grid& in, const Op& op, int y, int x, int c, bool tape) {
   switch (op.kind) {
-    case Op::Kind::Conv: return make_conv_step(in, op.conv, y, x, c, tape);
-    case Op::Kind::Pool: return make_pool_step(in, op.pool, y, x, c, tape);
-    case Op::Kind::Relu: return make_relu_step(in, y, x, c, tape);
+    case Op::Kind::Conv:
+      return make_conv_step(in, op.conv, y, x, c, tape);
+    case Op::Kind::Pool:
+      return make_pool_step(in, op.pool, y, x, c, tape);
+    case Op::Kind::Relu:
+      return make_relu_step(in, y, x, c, tape);
   }
   return {};
 }

@@ -1,4 +1,5 @@
-// lesson/stepper.h — runs a lesson's op chain and yields each output cell's window, products, sum and tape.
+// lesson/stepper.h — runs a lesson's op chain and yields each output cell's window, products, sum
+// and tape.
 #pragma once
 #include <string>
 #include <vector>
@@ -15,8 +16,8 @@ std::vector<Grid> run_chain(const Lesson& lesson);
 // One axis of the output-size formula out = ⌊(W − K + P_total) / S⌋ + 1.
 struct AxisSize {
   int in = 0, k = 0, pad_before = 0, pad_after = 0, stride = 1, out = 0;
-  bool fits = true;           // the last window ends exactly at the padded edge
-  std::vector<int> dropped;   // input rows/cols (0-based, real cells only) no window ever covers
+  bool fits = true;          // the last window ends exactly at the padded edge
+  std::vector<int> dropped;  // input rows/cols (0-based, real cells only) no window ever covers
   // "⌊(W − K + 2P) / S⌋ + 1 = ⌊(6 − 3 + 0) / 1⌋ + 1 = 4" (UTF-8). Symmetric pads show 2P as its
   // value (the total); asymmetric pads show "P₁ + P₂" with both numbers.
   std::string formula;
@@ -27,8 +28,8 @@ struct OutputSize {
   AxisSize rows, cols;  // height (uses H) and width (uses W)
   bool relu = false;    // a ReLU op: size unchanged, no formula
   // Display text: one formula line when rows and cols agree, else "rows: …\ncols: …"; plus a
-  // line per axis on what the stride drops, e.g. "Stride 2 does not fit: column 5 is never covered."
-  // For ReLU: "ReLU keeps the size: 4 × 4 × 1".
+  // line per axis on what the stride drops, e.g. "Stride 2 does not fit: column 5 is never
+  // covered." For ReLU: "ReLU keeps the size: 4 × 4 × 1".
   std::string text;
 };
 // The output-size formula for op `op_index` of a lesson (padding resolved).
@@ -47,14 +48,15 @@ struct Step {
   int op_index = 0;
   Op::Kind kind = Op::Kind::Conv;
   int out_y = 0, out_x = 0, out_c = 0;
-  int win_y = 0, win_x = 0, win_h = 1, win_w = 1;  // window top-left (input coords, may be < 0), size
+  int win_y = 0, win_x = 0, win_h = 1,
+      win_w = 1;  // window top-left (input coords, may be < 0), size
   std::vector<WindowCell> cells;
   double sum = 0;             // conv: Σ products; pool: the max; ReLU: the input value
   double bias = 0;            // conv only
   double pre_activation = 0;  // conv: sum + bias; pool: max; ReLU: input
   double result = 0;          // what lands in the output cell
   bool relu = false;          // ReLU applied in this step (folded conv ReLU or a ReLU op)
-  int argmax_cell = -1;       // pool: index into cells of the max — ties: the FIRST in row-major order
+  int argmax_cell = -1;  // pool: index into cells of the max — ties: the FIRST in row-major order
   // The arithmetic, one stage per line ('\n'):
   //   conv:  "0×1 + 0×0 + 1×0 + … = 1"   (all products; C>1: "(…) + (…) + (…) = 1 + 4 + 1 = 6")
   //          "1 + (-1) = 0"              (only when the op has a bias)
@@ -73,7 +75,9 @@ class Stepper {
   int num_steps() const { return total_steps_; }
   Step step(int k) const;  // 0 ≤ k < num_steps()
   int step_index(int op, int y, int x, int c = 0) const;
-  int first_step(int op) const { return first_step_[op]; }  // op's steps: [first_step, first_step+op_steps)
+  int first_step(int op) const {
+    return first_step_[op];
+  }  // op's steps: [first_step, first_step+op_steps)
   int op_steps(int op) const;
   int op_of_step(int k) const;
   int num_ops() const { return int(ops_.size()); }
@@ -82,7 +86,9 @@ class Stepper {
   const Grid& input_of(int op) const { return op == 0 ? input_ : outputs_[op - 1]; }
   // True when output cell (y, x, c) of `op` has been computed once steps 0..k are done: the view
   // shows blanks for the rest.
-  bool is_computed(int k, int op, int y, int x, int c = 0) const { return step_index(op, y, x, c) <= k; }
+  bool is_computed(int k, int op, int y, int x, int c = 0) const {
+    return step_index(op, y, x, c) <= k;
+  }
   OutputSize output_size(int op) const { return sizes_[op]; }
 
  private:

@@ -34,13 +34,18 @@ using CMapVec = Eigen::Map<const Eigen::RowVectorXf>;
 // model, 1 thread: 256 rows 3-5% faster per step than 1024, 8% faster than 4096.)
 constexpr int kConvBlockRows = 256;
 
-const char* padding_name(Padding p) { return p == Padding::Same ? "same" : "valid"; }
+const char* padding_name(Padding p) {
+  return p == Padding::Same ? "same" : "valid";
+}
 
 const char* activation_name(Activation a) {
   switch (a) {
-    case Activation::None: return "linear";
-    case Activation::Relu: return "relu";
-    case Activation::Softmax: return "softmax";
+    case Activation::None:
+      return "linear";
+    case Activation::Relu:
+      return "relu";
+    case Activation::Softmax:
+      return "softmax";
   }
   return "?";
 }
@@ -48,7 +53,7 @@ const char* activation_name(Activation a) {
 int conv_out_size(int in, int k, int stride, Padding p) {
   CNNLAB_ASSERT(in > 0 && k > 0 && stride > 0, "conv sizes must be positive");
   if (p == Padding::Same) return same_out_size(in, stride);  // ceil(I/S)
-  return in >= k ? (in - k) / stride + 1 : 0;                 // floor((I-K)/S)+1
+  return in >= k ? (in - k) / stride + 1 : 0;                // floor((I-K)/S)+1
 }
 
 int conv_pad_before(int in, int k, int stride, Padding p) {
@@ -79,7 +84,9 @@ ConvShape make_conv_shape(int n, int in_h, int in_w, int in_c, int out_c, int kh
 // of small layers went from 0.4 s to 15 s of CPU that way).
 constexpr double kParallelMacs = double(1 << 20);
 
-static int block_rows(const ConvShape& s) { return std::min(kConvBlockRows, s.out_h * s.out_w); }
+static int block_rows(const ConvShape& s) {
+  return std::min(kConvBlockRows, s.out_h * s.out_w);
+}
 
 // =================================================================================================
 // [SECTION] conv2d
@@ -219,26 +226,35 @@ static void gemm_small_cout_dw(float* __restrict d_w, const float* __restrict co
 // out (rows, Cout) = col · w, by the fastest kernel for the shape.
 static void conv_gemm(float* out, const float* col, int rows, int K, const float* w, int cout) {
   switch (cout) {
-    case 8: return gemm_small_cout<8>(out, col, rows, K, w);
-    case 16: return gemm_small_cout<16>(out, col, rows, K, w);
-    case 32: return gemm_small_cout<32>(out, col, rows, K, w);
-    default: MapMat(out, rows, cout).noalias() = CMapMat(col, rows, K) * CMapMat(w, K, cout);
+    case 8:
+      return gemm_small_cout<8>(out, col, rows, K, w);
+    case 16:
+      return gemm_small_cout<16>(out, col, rows, K, w);
+    case 32:
+      return gemm_small_cout<32>(out, col, rows, K, w);
+    default:
+      MapMat(out, rows, cout).noalias() = CMapMat(col, rows, K) * CMapMat(w, K, cout);
   }
 }
 
 // d_w (K, Cout) += colᵀ · d_y.
-static void conv_gemm_dw(float* d_w, const float* col, int rows, int K, const float* d_y, int cout) {
+static void conv_gemm_dw(float* d_w, const float* col, int rows, int K, const float* d_y,
+                         int cout) {
   switch (cout) {
-    case 8: return gemm_small_cout_dw<8, 16>(d_w, col, rows, K, d_y);
-    case 16: return gemm_small_cout_dw<16, 24>(d_w, col, rows, K, d_y);
-    case 32: return gemm_small_cout_dw<32, 12>(d_w, col, rows, K, d_y);
+    case 8:
+      return gemm_small_cout_dw<8, 16>(d_w, col, rows, K, d_y);
+    case 16:
+      return gemm_small_cout_dw<16, 24>(d_w, col, rows, K, d_y);
+    case 32:
+      return gemm_small_cout_dw<32, 12>(d_w, col, rows, K, d_y);
     default:
-      MapMat(d_w, K, cout).noalias() += CMapMat(col, rows, K).transpose() * CMapMat(d_y, rows, cout);
+      MapMat(d_w, K, cout).noalias() +=
+          CMapMat(col, rows, K).transpose() * CMapMat(d_y, rows, cout);
   }
 }
 
-void conv2d_forward(float* out, const float* in, const float* w, const float* b,
-                    const ConvShape& s, Scratch scratch) {
+void conv2d_forward(float* out, const float* in, const float* w, const float* b, const ConvShape& s,
+                    Scratch scratch) {
   const int K = s.k(), HW = s.out_h * s.out_w, B = block_rows(s);
   const size_t per_thread = size_t(B) * K;
   const int nblocks = (HW + B - 1) / B;
@@ -253,7 +269,7 @@ void conv2d_forward(float* out, const float* in, const float* w, const float* b,
     float* col = scratch.data + per_thread * omp_get_thread_num();
     const int i = int(item / nblocks), p0 = int(item % nblocks) * B, rows = std::min(B, HW - p0);
     const float* x = in + size_t(i) * s.in_h * s.in_w * s.in_c;  // (H, W, Cin)
-    float* y = out + (size_t(i) * HW + p0) * s.out_c;             // (rows, Cout)
+    float* y = out + (size_t(i) * HW + p0) * s.out_c;            // (rows, Cout)
     im2col_block(col, x, s, p0, rows);
     conv_gemm(y, col, rows, K, w, s.out_c);
     bias_act_rows(y, b, rows, s.out_c, relu);
@@ -264,9 +280,9 @@ void conv2d_backward(float* d_in, float* d_w, float* d_b, const float* d_out, co
                      const float* w, const ConvShape& s, Scratch scratch) {
   const int K = s.k(), HW = s.out_h * s.out_w, B = block_rows(s), Cout = s.out_c;
   const size_t per_thread = conv_backward_per_thread(s);
-  const int threads = std::max(1, int(std::min<size_t>({size_t(omp_get_max_threads()),
-                                                        scratch.floats / per_thread,
-                                                        size_t(std::max(s.n, 1))})));
+  const int threads =
+      std::max(1, int(std::min<size_t>({size_t(omp_get_max_threads()), scratch.floats / per_thread,
+                                        size_t(std::max(s.n, 1))})));
   CNNLAB_ASSERT(scratch.floats >= per_thread, "conv2d_backward: scratch too small");
   const size_t in_size = size_t(s.in_h) * s.in_w * s.in_c;
   CMapMat W(w, K, Cout);
@@ -395,7 +411,8 @@ void maxpool2d_backward(float* d_in, const float* d_out, const int32_t* argmax, 
         std::memset(row + size_t(covered) * C, 0, sizeof(float) * (s.in_w - covered) * C);
       }
     const size_t covered_rows = size_t(s.out_h) * s.pool_h;
-    std::memset(dx + covered_rows * s.in_w * C, 0, sizeof(float) * (s.in_h - covered_rows) * s.in_w * C);
+    std::memset(dx + covered_rows * s.in_w * C, 0,
+                sizeof(float) * (s.in_h - covered_rows) * s.in_w * C);
   }
 }
 
@@ -466,7 +483,8 @@ void dense_backward(float* d_in, float* d_w, float* d_b, const float* d_out, con
       CMapMat W(w + size_t(k0) * s.out, k1 - k0, s.out);                 // (k1-k0, Out)
       if (d_w) MapMat(d_w + size_t(k0) * s.out, k1 - k0, s.out).noalias() = X.transpose() * dY;
       if (d_in)
-        StridedMat(d_in + k0, s.n, k1 - k0, Eigen::OuterStride<>(s.in)).noalias() = dY * W.transpose();
+        StridedMat(d_in + k0, s.n, k1 - k0, Eigen::OuterStride<>(s.in)).noalias() =
+            dY * W.transpose();
     }
   }
 }
@@ -484,7 +502,8 @@ void relu_backward(float* d_x, const float* d_y, const float* y, size_t count) {
   for (size_t i = 0; i < count; ++i) d_x[i] = y[i] > 0.0f ? d_y[i] : 0.0f;
 }
 
-float softmax_xent_forward(float* probs, const float* logits, const int* labels, int n, int classes) {
+float softmax_xent_forward(float* probs, const float* logits, const int* labels, int n,
+                           int classes) {
   double loss = 0.0;
   for (int i = 0; i < n; ++i) {
     const float* z = logits + size_t(i) * classes;
@@ -502,7 +521,8 @@ float softmax_xent_forward(float* probs, const float* logits, const int* labels,
   return n > 0 ? float(loss / n) : 0.0f;
 }
 
-void softmax_xent_backward(float* d_logits, const float* probs, const int* labels, int n, int classes) {
+void softmax_xent_backward(float* d_logits, const float* probs, const int* labels, int n,
+                           int classes) {
   const float inv_n = 1.0f / float(n);
   for (int i = 0; i < n; ++i) {
     for (int k = 0; k < classes; ++k) {
@@ -521,7 +541,8 @@ struct AdamScalars {
 
 static AdamScalars adam_scalars(const AdamConfig& c, int64_t t) {
   CNNLAB_ASSERT(t >= 1, "adam step counts from 1");
-  const double b1t = std::pow(double(c.beta1), double(t)), b2t = std::pow(double(c.beta2), double(t));
+  const double b1t = std::pow(double(c.beta1), double(t)),
+               b2t = std::pow(double(c.beta2), double(t));
   const float lr_t = float(double(c.lr) * std::sqrt(1.0 - b2t) / (1.0 - b1t));
   return {lr_t, c.beta1, c.beta2, c.eps, 1.0f - c.beta1, 1.0f - c.beta2};
 }
@@ -578,7 +599,7 @@ void dense_backward_adam(float* d_in, float* d_b, const float* d_out, const floa
     const int k0 = blk * kFusedRows, rows = std::min(kFusedRows, s.in - k0);
     const size_t off = size_t(k0) * s.out, count = size_t(rows) * s.out;
     MapMat W(w + off, rows, s.out);  // (rows, Out)
-    if (d_in)  // before the update: d_in[:, k0:k0+rows] = d_out · W_blockᵀ
+    if (d_in)                        // before the update: d_in[:, k0:k0+rows] = d_out · W_blockᵀ
       StridedMat(d_in + k0, s.n, rows, Eigen::OuterStride<>(s.in)).noalias() = dY * W.transpose();
     MapMat(g, rows, s.out).noalias() =
         CStridedMat(in + k0, s.n, rows, Eigen::OuterStride<>(s.in)).transpose() * dY;

@@ -1,6 +1,6 @@
-// nn/layers.h — CNN layers as free functions over caller-owned buffers (llm.c style): no allocation.
-// Layout: float32, NHWC, batch first. Convolution is cross-correlation (Keras). Kernels as Keras:
-// conv (KH, KW, Cin, Cout), dense (In, Out). Backward functions OVERWRITE their gradients
+// nn/layers.h — CNN layers as free functions over caller-owned buffers (llm.c style): no
+// allocation. Layout: float32, NHWC, batch first. Convolution is cross-correlation (Keras). Kernels
+// as Keras: conv (KH, KW, Cin, Cout), dense (In, Out). Backward functions OVERWRITE their gradients
 // (d_w, d_b, d_in), so no zero-grad pass is needed between steps.
 #pragma once
 #include <cstddef>
@@ -31,10 +31,10 @@ struct ConvShape {
   int out_c = 0, kh = 0, kw = 0;            // kernel (KH, KW, Cin, Cout)
   int stride_h = 1, stride_w = 1;
   Padding padding = Padding::Valid;
-  int out_h = 0, out_w = 0;       // derived
-  int pad_top = 0, pad_left = 0;  // derived
+  int out_h = 0, out_w = 0;           // derived
+  int pad_top = 0, pad_left = 0;      // derived
   Activation act = Activation::None;  // fused into the forward GEMM output pass (None or Relu)
-  int k() const { return kh * kw * in_c; }          // im2col row length
+  int k() const { return kh * kw * in_c; }                           // im2col row length
   size_t col_floats() const { return size_t(out_h) * out_w * k(); }  // one sample's im2col
 };
 ConvShape make_conv_shape(int n, int in_h, int in_w, int in_c, int out_c, int kh, int kw,
@@ -46,8 +46,8 @@ size_t conv2d_backward_scratch(const ConvShape& s, int threads);
 
 // out (N, OH, OW, Cout) = act(conv(in (N, H, W, Cin), w (KH, KW, Cin, Cout)) + b (Cout)).
 // Parallel over samples (im2col + GEMM per sample, Eigen single-threaded inside).
-void conv2d_forward(float* out, const float* in, const float* w, const float* b,
-                    const ConvShape& s, Scratch scratch);
+void conv2d_forward(float* out, const float* in, const float* w, const float* b, const ConvShape& s,
+                    Scratch scratch);
 // d_out (N, OH, OW, Cout) is the gradient w.r.t. the PRE-activation output (apply relu_backward
 // first). Writes d_w (KH, KW, Cin, Cout), d_b (Cout), and d_in (N, H, W, Cin) unless d_in is null
 // (first layer: skip the input gradient).
@@ -96,9 +96,11 @@ void relu_backward(float* d_x, const float* d_y, const float* y, size_t count);
 // ---- Softmax + cross-entropy --------------------------------------------------------------------
 // probs (N, K) = softmax(logits (N, K)) (stable: max subtracted). Returns the mean over N of
 // -log p[label] (log-sum-exp form) if labels is non-null, else 0.
-float softmax_xent_forward(float* probs, const float* logits, const int* labels, int n, int classes);
+float softmax_xent_forward(float* probs, const float* logits, const int* labels, int n,
+                           int classes);
 // d_logits (N, K) = (probs - onehot(labels)) / N.
-void softmax_xent_backward(float* d_logits, const float* probs, const int* labels, int n, int classes);
+void softmax_xent_backward(float* d_logits, const float* probs, const int* labels, int n,
+                           int classes);
 
 // ---- Adam (fused, one loop over an arena) -------------------------------------------------------
 struct AdamConfig {

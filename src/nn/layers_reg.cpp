@@ -1,4 +1,5 @@
-// nn/layers_reg.cpp — Dropout, BatchNormalization, global/average pooling and L2, over caller-owned buffers.
+// nn/layers_reg.cpp — Dropout, BatchNormalization, global/average pooling and L2, over caller-owned
+// buffers.
 //
 // [SECTION] dropout
 // [SECTION] batch normalization
@@ -26,7 +27,9 @@ constexpr long kDropoutBlock = 4096;
 // BatchNorm sums run over fixed blocks of rows; the blocks' partial sums are added in block order.
 constexpr long kBnBlockRows = 1024;
 
-long bn_blocks(const BatchNormShape& s) { return (s.rows + kBnBlockRows - 1) / kBnBlockRows; }
+long bn_blocks(const BatchNormShape& s) {
+  return (s.rows + kBnBlockRows - 1) / kBnBlockRows;
+}
 
 }  // namespace
 
@@ -56,7 +59,8 @@ void dropout_forward(float* out, const float* in, uint8_t* mask, size_t count, f
   }
 }
 
-void dropout_backward(float* d_in, const float* d_out, const uint8_t* mask, size_t count, float rate) {
+void dropout_backward(float* d_in, const float* d_out, const uint8_t* mask, size_t count,
+                      float rate) {
   CNNLAB_ASSERT(rate >= 0.0f && rate < 1.0f, "dropout rate must be in [0, 1)");
   if (!mask) {
     if (d_in != d_out) std::memcpy(d_in, d_out, sizeof(float) * count);
@@ -169,7 +173,8 @@ void batchnorm_backward(float* d_in, float* d_gamma, float* d_beta, const float*
   });
   for (int c = 0; c < C; ++c) d_beta[c] = float(total[c]), d_gamma[c] = float(total[C + c]);
   if (!d_in) return;
-  const float inv_m = training ? float(1.0 / double(s.rows)) : 0.0f;  // inference: stats are constants
+  const float inv_m =
+      training ? float(1.0 / double(s.rows)) : 0.0f;  // inference: stats are constants
 #pragma omp parallel for schedule(static) if (double(s.rows) * C > kParallelElems)
   for (long r = 0; r < s.rows; ++r) {
     const float* x = in + size_t(r) * C;

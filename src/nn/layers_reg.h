@@ -1,7 +1,7 @@
-// nn/layers_reg.h — layers against overfitting (Dropout, BatchNormalization, average pools, L2) as free functions.
-// Same conventions as nn/layers.h: float32, NHWC, caller-owned buffers, no allocation; backward
-// functions OVERWRITE their gradients. Keras semantics, including what changes between training
-// (model.fit) and inference (predict/evaluate).
+// nn/layers_reg.h — layers against overfitting (Dropout, BatchNormalization, average pools, L2) as
+// free functions. Same conventions as nn/layers.h: float32, NHWC, caller-owned buffers, no
+// allocation; backward functions OVERWRITE their gradients. Keras semantics, including what changes
+// between training (model.fit) and inference (predict/evaluate).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -20,8 +20,10 @@ namespace cnnlab {
 // out may equal in.
 void dropout_forward(float* out, const float* in, uint8_t* mask, size_t count, float rate,
                      bool training, Rng& rng);
-// d_in = d_out · mask / (1 - rate); with a null mask (inference) d_in = d_out. d_in may equal d_out.
-void dropout_backward(float* d_in, const float* d_out, const uint8_t* mask, size_t count, float rate);
+// d_in = d_out · mask / (1 - rate); with a null mask (inference) d_in = d_out. d_in may equal
+// d_out.
+void dropout_backward(float* d_in, const float* d_out, const uint8_t* mask, size_t count,
+                      float rate);
 
 // ---- BatchNormalization -------------------------------------------------------------------------
 // Normalises the last axis: for conv activations (N, H, W, C) the statistics run over N·H·W rows
@@ -32,9 +34,11 @@ struct BatchNormShape {
   int c = 0;      // channels / features
   float momentum = 0.99f, epsilon = 1e-3f;
 };
-inline BatchNormShape make_batchnorm_shape(long rows, int c) { return {rows, c, 0.99f, 1e-3f}; }
-// Scratch (doubles) for the per-block partial sums: fixed blocks of rows, so the sums and the result
-// are identical for any thread count.
+inline BatchNormShape make_batchnorm_shape(long rows, int c) {
+  return {rows, c, 0.99f, 1e-3f};
+}
+// Scratch (doubles) for the per-block partial sums: fixed blocks of rows, so the sums and the
+// result are identical for any thread count.
 size_t batchnorm_scratch(const BatchNormShape& s);
 
 // Training (model.fit): batch mean and biased variance per channel,

@@ -1,4 +1,5 @@
-// nn/model.cpp — Sequential model: builder, Keras summary, memory plan, init, forward/backward, Adam.
+// nn/model.cpp — Sequential model: builder, Keras summary, memory plan, init, forward/backward,
+// Adam.
 //
 // [SECTION] buffers (allocated once)
 // [SECTION] builder
@@ -10,12 +11,11 @@
 #include "nn/model.h"
 
 #include <omp.h>
+#include <sys/mman.h>
 
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
-#include <sys/mman.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -59,9 +59,9 @@ using Owned = std::unique_ptr<T, MapDeleter>;
 [[noreturn]] void throw_out_of_memory(double bytes) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "%.3g GB", bytes / 1e9);
-  throw UserError("", std::string("out of memory: the system refused a ") + buf +
-                          " buffer for the model",
-                  "try a smaller --image-size or --batch-size, or a smaller model");
+  throw UserError(
+      "", std::string("out of memory: the system refused a ") + buf + " buffer for the model",
+      "try a smaller --image-size or --batch-size, or a smaller model");
 }
 
 // `untouched` ranges (in elements) are left to fault in on first use.
@@ -81,7 +81,8 @@ Owned<T> alloc_touched(size_t count, const std::vector<std::pair<size_t, size_t>
   for (long k = 0; k < pages; ++k) {
     const size_t byte = size_t(k) * 4096;
     bool skip = false;
-    for (auto& [b, e] : untouched) skip = skip || (byte >= b * sizeof(T) && byte + 4096 <= e * sizeof(T));
+    for (auto& [b, e] : untouched)
+      skip = skip || (byte >= b * sizeof(T) && byte + 4096 <= e * sizeof(T));
     if (!skip) c[byte] = 0;  // mmap memory is already zero: a write faults the page in
   }
   return Owned<T>(static_cast<T*>(p), MapDeleter{bytes});
@@ -91,17 +92,17 @@ Owned<T> alloc_touched(size_t count, const std::vector<std::pair<size_t, size_t>
 
 struct Model::Buffers {
   Owned<float> params, grads, m, v;
-  Owned<float> input;                      // (N, H, W, C) copy of the last input
-  std::vector<Owned<float>> outs;          // per layer output (flatten aliases its input)
-  std::vector<float*> act;                 // per layer output pointer
-  std::vector<Owned<int32_t>> argmax;      // per maxpool layer
-  Owned<float> logits;                     // (N, classes) before softmax
-  Owned<float> grad_a, grad_b;             // gradient ping-pong, max layer output each
-  Owned<float> scratch;                    // conv scratch (max over conv layers) and dense partials
+  Owned<float> input;                  // (N, H, W, C) copy of the last input
+  std::vector<Owned<float>> outs;      // per layer output (flatten aliases its input)
+  std::vector<float*> act;             // per layer output pointer
+  std::vector<Owned<int32_t>> argmax;  // per maxpool layer
+  Owned<float> logits;                 // (N, classes) before softmax
+  Owned<float> grad_a, grad_b;         // gradient ping-pong, max layer output each
+  Owned<float> scratch;                // conv scratch (max over conv layers) and dense partials
   size_t scratch_floats = 0;
-  std::vector<Owned<uint8_t>> mask;        // per Dropout layer (N, out_size)
-  std::vector<Owned<float>> bn;            // per BatchNorm layer: mean (C), inv_std (C)
-  Owned<double> bn_scratch;                // max over BatchNorm layers
+  std::vector<Owned<uint8_t>> mask;  // per Dropout layer (N, out_size)
+  std::vector<Owned<float>> bn;      // per BatchNorm layer: mean (C), inv_std (C)
+  Owned<double> bn_scratch;          // max over BatchNorm layers
 };
 
 // Doubles of BatchNorm scratch for a batch of n.
@@ -109,7 +110,8 @@ static size_t bn_scratch_doubles(const std::vector<LayerInfo>& L, int n) {
   size_t most = 0;
   for (const LayerInfo& l : L)
     if (l.kind == LayerKind::BatchNorm)
-      most = std::max(most, batchnorm_scratch(make_batchnorm_shape(long(n) * l.out_h * l.out_w, l.out_c)));
+      most = std::max(
+          most, batchnorm_scratch(make_batchnorm_shape(long(n) * l.out_h * l.out_w, l.out_c)));
   return most;
 }
 
@@ -145,21 +147,36 @@ static Plan make_plan(const std::vector<LayerInfo>& L, int threads) {
 // =================================================================================================
 const char* layer_kind_name(LayerKind k) {
   switch (k) {
-    case LayerKind::Input: return "InputLayer";
-    case LayerKind::Conv2D: return "Conv2D";
-    case LayerKind::MaxPool2D: return "MaxPooling2D";
-    case LayerKind::Flatten: return "Flatten";
-    case LayerKind::Dense: return "Dense";
-    case LayerKind::Dropout: return "Dropout";
-    case LayerKind::BatchNorm: return "BatchNormalization";
-    case LayerKind::GlobalAvgPool2D: return "GlobalAveragePooling2D";
-    case LayerKind::AvgPool2D: return "AveragePooling2D";
-    case LayerKind::RandomFlip: return "RandomFlip";
-    case LayerKind::RandomRotation: return "RandomRotation";
-    case LayerKind::RandomZoom: return "RandomZoom";
-    case LayerKind::RandomTranslation: return "RandomTranslation";
-    case LayerKind::RandomContrast: return "RandomContrast";
-    case LayerKind::RandomBrightness: return "RandomBrightness";
+    case LayerKind::Input:
+      return "InputLayer";
+    case LayerKind::Conv2D:
+      return "Conv2D";
+    case LayerKind::MaxPool2D:
+      return "MaxPooling2D";
+    case LayerKind::Flatten:
+      return "Flatten";
+    case LayerKind::Dense:
+      return "Dense";
+    case LayerKind::Dropout:
+      return "Dropout";
+    case LayerKind::BatchNorm:
+      return "BatchNormalization";
+    case LayerKind::GlobalAvgPool2D:
+      return "GlobalAveragePooling2D";
+    case LayerKind::AvgPool2D:
+      return "AveragePooling2D";
+    case LayerKind::RandomFlip:
+      return "RandomFlip";
+    case LayerKind::RandomRotation:
+      return "RandomRotation";
+    case LayerKind::RandomZoom:
+      return "RandomZoom";
+    case LayerKind::RandomTranslation:
+      return "RandomTranslation";
+    case LayerKind::RandomContrast:
+      return "RandomContrast";
+    case LayerKind::RandomBrightness:
+      return "RandomBrightness";
   }
   return "?";
 }
@@ -170,33 +187,54 @@ bool is_augment_kind(LayerKind k) {
 
 LayerKind augment_layer_kind(AugmentKind k) {
   switch (k) {
-    case AugmentKind::Flip: return LayerKind::RandomFlip;
-    case AugmentKind::Rotation: return LayerKind::RandomRotation;
-    case AugmentKind::Zoom: return LayerKind::RandomZoom;
-    case AugmentKind::Translation: return LayerKind::RandomTranslation;
-    case AugmentKind::Contrast: return LayerKind::RandomContrast;
-    case AugmentKind::Brightness: return LayerKind::RandomBrightness;
+    case AugmentKind::Flip:
+      return LayerKind::RandomFlip;
+    case AugmentKind::Rotation:
+      return LayerKind::RandomRotation;
+    case AugmentKind::Zoom:
+      return LayerKind::RandomZoom;
+    case AugmentKind::Translation:
+      return LayerKind::RandomTranslation;
+    case AugmentKind::Contrast:
+      return LayerKind::RandomContrast;
+    case AugmentKind::Brightness:
+      return LayerKind::RandomBrightness;
   }
   return LayerKind::RandomFlip;
 }
 
 static const char* base_name(LayerKind k) {
   switch (k) {
-    case LayerKind::Input: return "input";
-    case LayerKind::Conv2D: return "conv2d";
-    case LayerKind::MaxPool2D: return "max_pooling2d";
-    case LayerKind::Flatten: return "flatten";
-    case LayerKind::Dense: return "dense";
-    case LayerKind::Dropout: return "dropout";
-    case LayerKind::BatchNorm: return "batch_normalization";
-    case LayerKind::GlobalAvgPool2D: return "global_average_pooling2d";
-    case LayerKind::AvgPool2D: return "average_pooling2d";
-    case LayerKind::RandomFlip: return "random_flip";
-    case LayerKind::RandomRotation: return "random_rotation";
-    case LayerKind::RandomZoom: return "random_zoom";
-    case LayerKind::RandomTranslation: return "random_translation";
-    case LayerKind::RandomContrast: return "random_contrast";
-    case LayerKind::RandomBrightness: return "random_brightness";
+    case LayerKind::Input:
+      return "input";
+    case LayerKind::Conv2D:
+      return "conv2d";
+    case LayerKind::MaxPool2D:
+      return "max_pooling2d";
+    case LayerKind::Flatten:
+      return "flatten";
+    case LayerKind::Dense:
+      return "dense";
+    case LayerKind::Dropout:
+      return "dropout";
+    case LayerKind::BatchNorm:
+      return "batch_normalization";
+    case LayerKind::GlobalAvgPool2D:
+      return "global_average_pooling2d";
+    case LayerKind::AvgPool2D:
+      return "average_pooling2d";
+    case LayerKind::RandomFlip:
+      return "random_flip";
+    case LayerKind::RandomRotation:
+      return "random_rotation";
+    case LayerKind::RandomZoom:
+      return "random_zoom";
+    case LayerKind::RandomTranslation:
+      return "random_translation";
+    case LayerKind::RandomContrast:
+      return "random_contrast";
+    case LayerKind::RandomBrightness:
+      return "random_brightness";
   }
   return "?";
 }
@@ -213,7 +251,9 @@ Model::Model(int input_h, int input_w, int input_c) {
 
 Model::Model() = default;
 Model::~Model() = default;
-Model::Model(Model&& o) noexcept { swap(o); }
+Model::Model(Model&& o) noexcept {
+  swap(o);
+}
 Model& Model::operator=(Model&& o) noexcept {
   if (this != &o) {
     Model tmp(std::move(o));
@@ -254,9 +294,12 @@ void Model::add_layer(LayerInfo info) {
   CNNLAB_ASSERT(!allocated(), "add layers before allocate()");
   CNNLAB_ASSERT(layers_.back().activation != Activation::Softmax, "softmax must be the last layer");
   if (info.out_size() > kMaxLayerFloats)
-    throw UserError("", std::string(layer_kind_name(info.kind)) + " layer " + std::to_string(layers_.size()) +
-                            " would output " + std::to_string(info.out_size()) + " values per image",
-                    "at most " + std::to_string(kMaxLayerFloats) + ": use a smaller image size or fewer filters");
+    throw UserError("",
+                    std::string(layer_kind_name(info.kind)) + " layer " +
+                        std::to_string(layers_.size()) + " would output " +
+                        std::to_string(info.out_size()) + " values per image",
+                    "at most " + std::to_string(kMaxLayerFloats) +
+                        ": use a smaller image size or fewer filters");
   info.name = unique_name(base_name(info.kind));
   info.weight_offset = num_params_;
   info.bias_offset = num_params_ + info.weight_count;
@@ -349,7 +392,8 @@ Model& Model::global_avg_pool2d() {
 Model& Model::avg_pool2d(int pool, int stride, Padding padding) {
   const LayerInfo& in = layers_.back();
   CNNLAB_ASSERT(!in.flat, "avg_pool2d needs an (H, W, C) input");
-  AvgPoolShape s = make_avgpool_shape(1, in.out_h, in.out_w, in.out_c, pool, pool, stride, stride, padding);
+  AvgPoolShape s =
+      make_avgpool_shape(1, in.out_h, in.out_w, in.out_c, pool, pool, stride, stride, padding);
   LayerInfo l{"", LayerKind::AvgPool2D, s.out_h, s.out_w, in.out_c, false};
   l.kernel_h = l.kernel_w = pool, l.stride_h = s.stride_h, l.stride_w = s.stride_w;
   l.padding = padding;
@@ -440,8 +484,9 @@ std::string Model::summary_table() const {
     std::string shape = l.flat ? "(None, " + std::to_string(l.out_c) + ")"
                                : "(None, " + std::to_string(l.out_h) + ", " +
                                      std::to_string(l.out_w) + ", " + std::to_string(l.out_c) + ")";
-    print_row(out, {l.name + " (" + layer_kind_name(l.kind) + ")", shape,
-                    std::to_string(l.num_params())}, positions);
+    print_row(
+        out, {l.name + " (" + layer_kind_name(l.kind) + ")", shape, std::to_string(l.num_params())},
+        positions);
     out += std::string(kLine, ' ') + "\n";
   }
   out += std::string(kLine, '=') + "\n";
@@ -464,8 +509,8 @@ MemoryEstimate Model::estimate_memory(int batch, bool for_training) const {
     const LayerInfo& l = layers_[i];
     if (l.kind == LayerKind::Flatten) continue;
     act += l.out_size();
-    if (l.kind == LayerKind::MaxPool2D) act += l.out_size();  // int32 argmax
-    if (l.activation == Activation::Softmax) act += l.out_size();  // logits
+    if (l.kind == LayerKind::MaxPool2D) act += l.out_size();          // int32 argmax
+    if (l.activation == Activation::Softmax) act += l.out_size();     // logits
     if (l.kind == LayerKind::Dropout) act += (l.out_size() + 3) / 4;  // uint8 mask
   }
   e.activations = (act + (for_training ? 2 * p.grad_floats : 0)) * N * f;
@@ -554,7 +599,8 @@ void Model::init(uint64_t seed) {
       continue;
     }
     if (l.weight_count == 0) continue;
-    // Glorot uniform: conv fan_in = KH*KW*Cin, fan_out = KH*KW*Cout; dense fan_in = In, fan_out = Out.
+    // Glorot uniform: conv fan_in = KH*KW*Cin, fan_out = KH*KW*Cout; dense fan_in = In, fan_out =
+    // Out.
     const double fan_in = double(l.weight_count / size_t(l.filters));
     const double fan_out =
         double(l.filters) * (l.kind == LayerKind::Conv2D ? l.kernel_h * l.kernel_w : 1);
@@ -630,7 +676,8 @@ void Model::forward_layer(size_t i, int n, bool training) {
       break;
     }
     case LayerKind::Flatten:
-    case LayerKind::Input: break;
+    case LayerKind::Input:
+      break;
     case LayerKind::Dense: {
       const bool softmax = l.activation == Activation::Softmax;
       DenseShape s{n, int(in.out_size()), l.filters, softmax ? Activation::None : l.activation};
@@ -732,7 +779,8 @@ void Model::backward_layer(size_t i, int n, float* d_in, float* g, bool fuse_ada
     case LayerKind::MaxPool2D: {
       PoolShape s = make_pool_shape(n, in.out_h, in.out_w, in.out_c, l.kernel_h, l.stride_h);
       const bool relu_below = in.kind != LayerKind::Input && in.activation == Activation::Relu;
-      if (d_in) maxpool2d_backward(d_in, g, B.argmax[i].get(), s, relu_below ? B.act[i - 1] : nullptr);
+      if (d_in)
+        maxpool2d_backward(d_in, g, B.argmax[i].get(), s, relu_below ? B.act[i - 1] : nullptr);
       break;
     }
     case LayerKind::Dense: {
@@ -753,8 +801,8 @@ void Model::backward_layer(size_t i, int n, float* d_in, float* g, bool fuse_ada
     case LayerKind::BatchNorm: {
       BatchNormShape s = make_batchnorm_shape(long(n) * l.out_h * l.out_w, l.out_c);
       const float* mean = B.bn[i].get();
-      batchnorm_backward(d_in, dw, db, g, B.act[i - 1], w, mean, mean + l.out_c, last_training_,
-                         s, B.bn_scratch.get());
+      batchnorm_backward(d_in, dw, db, g, B.act[i - 1], w, mean, mean + l.out_c, last_training_, s,
+                         B.bn_scratch.get());
       break;
     }
     case LayerKind::GlobalAvgPool2D:
@@ -766,7 +814,8 @@ void Model::backward_layer(size_t i, int n, float* d_in, float* g, bool fuse_ada
       if (d_in) avg_pool2d_backward(d_in, g, s);
       break;
     }
-    default: CNNLAB_ASSERT(false, "backward: a layer without a gradient");
+    default:
+      CNNLAB_ASSERT(false, "backward: a layer without a gradient");
   }
 }
 
@@ -780,7 +829,8 @@ double Model::l2_loss() const {
 
 void Model::add_l2_grads() {
   for (const LayerInfo& l : layers_)
-    if (l.l2 > 0) l2_add_grad(grads_ + l.weight_offset, params_ + l.weight_offset, l.weight_count, l.l2);
+    if (l.l2 > 0)
+      l2_add_grad(grads_ + l.weight_offset, params_ + l.weight_offset, l.weight_count, l.l2);
 }
 
 float Model::forward(const float* x, int n, float* probs_out, const int* y) {
@@ -798,8 +848,8 @@ float Model::forward_impl(const float* x, int n, float* probs_out, const int* y,
     run_forward(x + size_t(start) * in_size, m, training);
     const size_t L = layers_.size() - 1;
     const double t0 = omp_get_wtime();
-    float loss = softmax_xent_forward(buf_->act[L], buf_->logits.get(), y ? y + start : nullptr, m,
-                                      classes);
+    float loss =
+        softmax_xent_forward(buf_->act[L], buf_->logits.get(), y ? y + start : nullptr, m, classes);
     loss_sum += double(loss) * m;
     timing_.loss = omp_get_wtime() - t0;
     if (probs_out)
@@ -857,7 +907,8 @@ float Model::train_step(const float* x, const int* y, int n, float* probs_out) {
 // =================================================================================================
 static std::vector<int> kernel_shape(const std::vector<LayerInfo>& L, int i) {
   const LayerInfo& l = L[size_t(i)];
-  if (l.kind == LayerKind::Conv2D) return {l.kernel_h, l.kernel_w, L[size_t(i) - 1].out_c, l.filters};
+  if (l.kind == LayerKind::Conv2D)
+    return {l.kernel_h, l.kernel_w, L[size_t(i) - 1].out_c, l.filters};
   if (l.kind == LayerKind::BatchNorm) return {l.out_c};  // gamma
   return {int(L[size_t(i) - 1].out_size()), l.filters};
 }
@@ -874,10 +925,18 @@ static ParamView view(float* arena, const std::vector<LayerInfo>& L, int i, bool
   return v;
 }
 
-ParamView Model::layer_weights(int layer) { return view(params_, layers_, layer, false); }
-ParamView Model::layer_bias(int layer) { return view(params_, layers_, layer, true); }
-ParamView Model::layer_weight_grads(int layer) { return view(grads_, layers_, layer, false); }
-ParamView Model::layer_bias_grads(int layer) { return view(grads_, layers_, layer, true); }
+ParamView Model::layer_weights(int layer) {
+  return view(params_, layers_, layer, false);
+}
+ParamView Model::layer_bias(int layer) {
+  return view(params_, layers_, layer, true);
+}
+ParamView Model::layer_weight_grads(int layer) {
+  return view(grads_, layers_, layer, false);
+}
+ParamView Model::layer_bias_grads(int layer) {
+  return view(grads_, layers_, layer, true);
+}
 
 const float* Model::activation(int layer) const {
   CNNLAB_ASSERT(allocated() && layer >= 0 && size_t(layer) < layers_.size(), "bad layer index");
@@ -890,13 +949,13 @@ const float* Model::activation(int layer) const {
 void check_model_input(int h, int w, int c) {
   const std::string got = std::to_string(h) + "x" + std::to_string(w) + "x" + std::to_string(c);
   if (c != 3)
-    throw UserError("", "input " + got + " has " + std::to_string(c) + " channels; images are fed as RGB (3)");
-  if (h != w)
-    throw UserError("", "input " + got + " is not square; images are resized to N x N");
+    throw UserError(
+        "", "input " + got + " has " + std::to_string(c) + " channels; images are fed as RGB (3)");
+  if (h != w) throw UserError("", "input " + got + " is not square; images are resized to N x N");
   if (h < kMinImageSize || h > kMaxImageSize)
     throw UserError("", "image size " + std::to_string(h) + " is out of range",
-                    "use " + std::to_string(kMinImageSize) + " to " + std::to_string(kMaxImageSize) +
-                        " pixels (the course uses 299)");
+                    "use " + std::to_string(kMinImageSize) + " to " +
+                        std::to_string(kMaxImageSize) + " pixels (the course uses 299)");
 }
 
 void check_model(const Model& m) {
@@ -925,7 +984,9 @@ Model course_model(int image_size, int num_classes, int dense_units, int dense1_
   return m;
 }
 
-std::vector<std::string> preset_names() { return model_file_names(); }
+std::vector<std::string> preset_names() {
+  return model_file_names();
+}
 
 // A preset is the file models/NAME.toml; a path (with '/' or ending in .toml) is read as is.
 static std::string preset_path(const std::string& name) {
@@ -943,8 +1004,9 @@ static std::string preset_path(const std::string& name) {
 Model build_preset(const std::string& name, int image_size, int num_classes) {
   check_model_input(image_size, image_size, 3);
   if (num_classes < kMinClasses || num_classes > kMaxClasses)
-    throw UserError("", "model '" + name + "' needs between " + std::to_string(kMinClasses) + " and " +
-                            std::to_string(kMaxClasses) + " classes",
+    throw UserError("",
+                    "model '" + name + "' needs between " + std::to_string(kMinClasses) + " and " +
+                        std::to_string(kMaxClasses) + " classes",
                     "got " + std::to_string(num_classes) + " classes");
   return load_model_file(preset_path(name), image_size, num_classes);
 }

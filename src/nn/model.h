@@ -15,13 +15,25 @@
 namespace cnnlab {
 
 enum class LayerKind {
-  Input, Conv2D, MaxPool2D, Flatten, Dense,
-  Dropout, BatchNorm, GlobalAvgPool2D, AvgPool2D,
+  Input,
+  Conv2D,
+  MaxPool2D,
+  Flatten,
+  Dense,
+  Dropout,
+  BatchNorm,
+  GlobalAvgPool2D,
+  AvgPool2D,
   // Keras preprocessing layers (augmentation): only at the front, identity at inference
-  RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness
+  RandomFlip,
+  RandomRotation,
+  RandomZoom,
+  RandomTranslation,
+  RandomContrast,
+  RandomBrightness
 };
 const char* layer_kind_name(LayerKind k);  // Keras class name: "InputLayer", "Conv2D", ...
-bool is_augment_kind(LayerKind k);          // RandomFlip .. RandomBrightness
+bool is_augment_kind(LayerKind k);         // RandomFlip .. RandomBrightness
 LayerKind augment_layer_kind(AugmentKind k);
 
 struct LayerInfo {
@@ -39,8 +51,8 @@ struct LayerInfo {
   // BatchNorm: weight = gamma, bias = beta (trainable); state = moving mean then moving variance
   // (C each), non-trainable, in the same arena (their gradients stay 0, so Adam leaves them alone).
   size_t state_offset = 0, state_count = 0;
-  float rate = 0;  // Dropout rate
-  float l2 = 0;    // Conv2D/Dense kernel_regularizer l2 (0 = none)
+  float rate = 0;        // Dropout rate
+  float l2 = 0;          // Conv2D/Dense kernel_regularizer l2 (0 = none)
   AugmentLayer augment;  // Random* layers
   size_t num_params() const { return weight_count + bias_count + state_count; }
   size_t out_size() const { return size_t(out_h) * out_w * out_c; }  // per sample
@@ -70,7 +82,7 @@ struct MemoryEstimate {
 
 class Model {
  public:
-  Model();  // empty; use Model(h, w, c) or a preset
+  Model();                                       // empty; use Model(h, w, c) or a preset
   Model(int input_h, int input_w, int input_c);  // adds the input layer "input_1"
   ~Model();
   Model(Model&&) noexcept;
@@ -93,9 +105,9 @@ class Model {
 
   // ---- description ----
   const std::vector<LayerInfo>& layers() const { return layers_; }  // [0] is the input layer
-  size_t num_params() const { return num_params_; }  // Keras's "Total params"
-  size_t num_trainable_params() const;                // total less BatchNorm's moving statistics
-  std::string summary_table() const;  // Keras (TF 2.9+) model.summary() text, byte for byte
+  size_t num_params() const { return num_params_; }                 // Keras's "Total params"
+  size_t num_trainable_params() const;  // total less BatchNorm's moving statistics
+  std::string summary_table() const;    // Keras (TF 2.9+) model.summary() text, byte for byte
   MemoryEstimate estimate_memory(int batch, bool for_training = true) const;
   int input_h() const { return layers_.empty() ? 0 : layers_[0].out_h; }
   int input_w() const { return layers_.empty() ? 0 : layers_[0].out_w; }
@@ -137,7 +149,7 @@ class Model {
   void adam_update();  // one Adam step on the current grads (increments adam_step())
   AdamConfig adam;     // settable hyperparameters
   int64_t adam_step() const { return adam_t_; }
-  void reset_adam();   // zero m, v and the step counter
+  void reset_adam();  // zero m, v and the step counter
 
   // ---- views for the UI, snapshots and serialization ----
   float* params() { return params_; }
@@ -164,7 +176,7 @@ class Model {
   size_t num_params_ = 0;
   int max_batch_ = 0, last_n_ = 0, threads_ = 0;
   int64_t adam_t_ = 0;
-  bool last_training_ = false;                 // which mode the last forward ran in
+  bool last_training_ = false;                     // which mode the last forward ran in
   float input_mean_ = 0, input_std_ = 1.0f / 255;  // identity: the input is in pixels
   StepTiming timing_;
   float *params_ = nullptr, *grads_ = nullptr;  // point into buf_
@@ -191,8 +203,8 @@ class Model {
 constexpr int kMinImageSize = 8, kMaxImageSize = 2048;
 constexpr int kMinClasses = 2, kMaxClasses = 65536;
 constexpr size_t kMaxLayerFloats = 0x7fffffff;  // one layer's output per sample (shapes are int)
-void check_model_input(int h, int w, int c);     // before building: square RGB, size in range
-void check_model(const Model& m);                // after building: input, softmax Dense last, classes
+void check_model_input(int h, int w, int c);    // before building: square RGB, size in range
+void check_model(const Model& m);  // after building: input, softmax Dense last, classes
 
 // Presets are model files (nn/model_file.h): models/NAME.toml, e.g. "course" (the course's flower
 // CNN), "small" (trains live at 64x64), "tiny" (for tests), "course-regularised", "compact".

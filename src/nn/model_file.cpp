@@ -1,4 +1,5 @@
-// nn/model_file.cpp — TOML model files ↔ Model: Keras layer names and arguments, errors as PATH:LINE.
+// nn/model_file.cpp — TOML model files ↔ Model: Keras layer names and arguments, errors as
+// PATH:LINE.
 //
 // [SECTION] reading values (each error names the line)
 // [SECTION] layers
@@ -7,13 +8,14 @@
 // [SECTION] where model files live
 #include "nn/model_file.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
-#include <toml++/toml.h>
 
 #include "core/error.h"
 #include "core/fileio.h"
@@ -37,7 +39,8 @@ struct Reader {
   }
   int line_of(const toml::node& n) const { return int(n.source().begin.line); }
 
-  double number(const toml::table& t, const char* key, double fallback, double lo, double hi) const {
+  double number(const toml::table& t, const char* key, double fallback, double lo,
+                double hi) const {
     const toml::node* n = t.get(key);
     if (!n) return fallback;
     std::optional<double> v = n->value<double>();  // integers convert too
@@ -45,7 +48,8 @@ struct Reader {
       fail(std::string("'") + key + "' must be a number", {}, line_of(*n));
     if (*v < lo || *v > hi)
       fail(std::string("'") + key + "' = " + std::to_string(*v) + " is out of range [" +
-               std::to_string(lo) + ", " + std::to_string(hi) + "]", {}, line_of(*n));
+               std::to_string(lo) + ", " + std::to_string(hi) + "]",
+           {}, line_of(*n));
     return *v;
   }
   int integer(const toml::table& t, const char* key, int fallback, int lo, int hi) const {
@@ -65,7 +69,8 @@ struct Reader {
     if (!v) fail(std::string("'") + key + "' must be a whole number", {}, line_of(*n));
     if (*v < lo || *v > hi)
       fail(std::string("'") + key + "' = " + std::to_string(*v) + " is out of range " +
-               std::to_string(lo) + ".." + std::to_string(hi), {}, line_of(*n));
+               std::to_string(lo) + ".." + std::to_string(hi),
+           {}, line_of(*n));
     return int(*v);
   }
   std::string text(const toml::table& t, const char* key, const std::string& fallback,
@@ -93,7 +98,8 @@ struct Reader {
     if (const toml::array* a = n->as_array()) {
       std::optional<double> lo = a->size() == 2 ? a->get(0)->value<double>() : std::nullopt;
       std::optional<double> hi = a->size() == 2 ? a->get(1)->value<double>() : std::nullopt;
-      if (!lo || !hi) fail(std::string("'") + key + "' must be a number or [low, high]", {}, line_of(*n));
+      if (!lo || !hi)
+        fail(std::string("'") + key + "' must be a number or [low, high]", {}, line_of(*n));
       return {float(*lo), float(*hi)};
     }
     std::optional<double> f = n->value<double>();
@@ -119,7 +125,8 @@ Activation parse_activation(const Reader& r, const toml::table& t) {
 }
 
 Padding parse_padding(const Reader& r, const toml::table& t) {
-  return r.text(t, "padding", "valid", {"valid", "same"}) == "same" ? Padding::Same : Padding::Valid;
+  return r.text(t, "padding", "valid", {"valid", "same"}) == "same" ? Padding::Same
+                                                                    : Padding::Valid;
 }
 
 // kernel_regularizer = { l2 = 0.01 } or "l2" (Keras's default factor 0.01).
@@ -147,8 +154,8 @@ void check_window(const Reader& r, const LayerInfo& in, int window, Padding p, c
            "put it before Flatten/GlobalAveragePooling2D");
   if (p == Padding::Valid && (in.out_h < window || in.out_w < window))
     r.fail(std::string(type) + " with a " + std::to_string(window) + "x" + std::to_string(window) +
-               " window does not fit its " + std::to_string(in.out_h) + "x" + std::to_string(in.out_w) +
-               " input: the output would have no pixels",
+               " window does not fit its " + std::to_string(in.out_h) + "x" +
+               std::to_string(in.out_w) + " input: the output would have no pixels",
            "use padding = \"same\", a smaller window, fewer pooling layers or a larger image_size");
 }
 
@@ -156,9 +163,12 @@ AugmentLayer parse_augment(const Reader& r, const toml::table& t, const std::str
   const std::set<std::string> geo = {"fill_mode", "interpolation", "fill_value"};
   auto geometric = [&](AugmentLayer a) {
     const std::string f = r.text(t, "fill_mode", "reflect", {"reflect", "constant", "nearest"});
-    a.fill_mode = f == "constant" ? FillMode::Constant : f == "nearest" ? FillMode::Nearest : FillMode::Reflect;
+    a.fill_mode = f == "constant"  ? FillMode::Constant
+                  : f == "nearest" ? FillMode::Nearest
+                                   : FillMode::Reflect;
     a.interpolation = r.text(t, "interpolation", "bilinear", {"bilinear", "nearest"}) == "nearest"
-                          ? Interpolation::Nearest : Interpolation::Bilinear;
+                          ? Interpolation::Nearest
+                          : Interpolation::Bilinear;
     a.fill_value = float(r.number(t, "fill_value", 0, -1e6, 1e6));
     return a;
   };
@@ -221,12 +231,15 @@ void add_layer(const Reader& r, const toml::table& t, Model& m, bool last, int n
     r.fail(type + " after a " + layer_kind_name(in.kind) + " layer",
            "augmentation layers (Random*) go first, before any other layer");
   if (type == "Conv2D") {
-    r.check_keys(t, {"filters", "kernel_size", "strides", "padding", "activation", "kernel_regularizer"}, type);
+    r.check_keys(
+        t, {"filters", "kernel_size", "strides", "padding", "activation", "kernel_regularizer"},
+        type);
     const int filters = r.integer(t, "filters", -1, 1, 65536);
     const int k = r.integer(t, "kernel_size", -1, 1, 64), s = r.integer(t, "strides", 1, 1, 64);
     const Padding p = parse_padding(r, t);
     const Activation a = parse_activation(r, t);
-    if (a == Activation::Softmax) r.fail("Conv2D cannot use softmax", "softmax is for the last Dense layer");
+    if (a == Activation::Softmax)
+      r.fail("Conv2D cannot use softmax", "softmax is for the last Dense layer");
     check_window(r, in, k, p, "Conv2D");
     m.conv2d(filters, k, a, p, s).kernel_l2(parse_l2(r, t));
   } else if (type == "MaxPooling2D" || type == "AveragePooling2D") {
@@ -236,12 +249,17 @@ void add_layer(const Reader& r, const toml::table& t, Model& m, bool last, int n
     const Padding p = avg ? parse_padding(r, t) : Padding::Valid;
     if (!avg) (void)r.text(t, "padding", "valid", {"valid"});  // our MaxPooling2D: valid only
     check_window(r, in, pool, p, type.c_str());
-    if (avg) m.avg_pool2d(pool, s, p);
-    else m.maxpool2d(pool, s);
-  } else if (type == "Flatten" || type == "GlobalAveragePooling2D" || type == "BatchNormalization") {
+    if (avg)
+      m.avg_pool2d(pool, s, p);
+    else
+      m.maxpool2d(pool, s);
+  } else if (type == "Flatten" || type == "GlobalAveragePooling2D" ||
+             type == "BatchNormalization") {
     r.check_keys(t, {}, type);
-    if (type == "Flatten") m.flatten();
-    else if (type == "BatchNormalization") m.batch_norm();
+    if (type == "Flatten")
+      m.flatten();
+    else if (type == "BatchNormalization")
+      m.batch_norm();
     else {
       if (in.flat) r.fail("GlobalAveragePooling2D needs an image-shaped input (H, W, C)");
       m.global_avg_pool2d();
@@ -256,29 +274,34 @@ void add_layer(const Reader& r, const toml::table& t, Model& m, bool last, int n
     m.dropout(float(rate));
   } else if (type == "Dense") {
     r.check_keys(t, {"units", "activation", "kernel_regularizer"}, type);
-    if (!in.flat) r.fail("Dense needs a flat input", "add a Flatten or GlobalAveragePooling2D layer before it");
+    if (!in.flat)
+      r.fail("Dense needs a flat input", "add a Flatten or GlobalAveragePooling2D layer before it");
     const toml::node* u = t.get("units");
     int units = 0;
     if (u && u->is_string() && *u->value<std::string>() == "classes") {
-      if (num_classes == 0) r.fail("units = \"classes\" but the number of classes is not known here");
+      if (num_classes == 0)
+        r.fail("units = \"classes\" but the number of classes is not known here");
       units = num_classes < 0 ? kMinClasses : num_classes;
     } else {
       units = r.integer(t, "units", -1, 1, 1 << 24);
       if (last && num_classes > 0 && units != num_classes)
         r.fail("the last Dense layer has " + std::to_string(units) + " units but the data has " +
-                   std::to_string(num_classes) + " classes", "write units = \"classes\"");
+                   std::to_string(num_classes) + " classes",
+               "write units = \"classes\"");
     }
     const Activation a = parse_activation(r, t);
     if (a == Activation::Softmax && !last) r.fail("softmax is allowed only on the last layer");
     m.dense(units, a).kernel_l2(parse_l2(r, t));
   } else if (type == "RandomFlip" || type == "RandomRotation" || type == "RandomZoom" ||
-             type == "RandomTranslation" || type == "RandomContrast" || type == "RandomBrightness") {
+             type == "RandomTranslation" || type == "RandomContrast" ||
+             type == "RandomBrightness") {
     m.augment(parse_augment(r, t, type));
   } else {
-    r.fail("unknown layer type \"" + type + "\"",
-           "known: Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Dense, "
-           "Dropout, BatchNormalization, RandomFlip, RandomRotation, RandomZoom, RandomTranslation, "
-           "RandomContrast, RandomBrightness");
+    r.fail(
+        "unknown layer type \"" + type + "\"",
+        "known: Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Dense, "
+        "Dropout, BatchNormalization, RandomFlip, RandomRotation, RandomZoom, RandomTranslation, "
+        "RandomContrast, RandomBrightness");
   }
 }
 
@@ -291,11 +314,13 @@ void check_fits(const Reader& r, const Model& m, const std::vector<int>& lines) 
   size_t biggest = 0, at = 1;
   for (size_t i = 1; i < m.layers().size(); ++i)
     if (m.layers()[i].num_params() > biggest) biggest = m.layers()[i].num_params(), at = i;
-  r.fail("this model needs " + format_bytes(double(need)) + " to train (" + with_commas(m.num_params()) +
-             " parameters), only " + format_bytes(double(have)) + " of memory is available",
+  r.fail("this model needs " + format_bytes(double(need)) + " to train (" +
+             with_commas(m.num_params()) + " parameters), only " + format_bytes(double(have)) +
+             " of memory is available",
          "use a smaller image_size, fewer filters or units, or GlobalAveragePooling2D instead of "
-         "Flatten before the first Dense layer (this layer has " + with_commas(biggest) +
-         " parameters)", lines[at - 1]);
+         "Flatten before the first Dense layer (this layer has " +
+             with_commas(biggest) + " parameters)",
+         lines[at - 1]);
 }
 
 }  // namespace
@@ -333,7 +358,8 @@ Model model_from_toml(const std::string& text, const std::string& path, int imag
   }
   const toml::array* layers = root["layer"].as_array();
   if (!layers || layers->empty() || !layers->is_array_of_tables())
-    r.fail("no layers", "add [[layer]] tables, the last a Dense layer with activation = \"softmax\"");
+    r.fail("no layers",
+           "add [[layer]] tables, the last a Dense layer with activation = \"softmax\"");
   if (layers->size() > 1000) r.fail("more than 1000 layers");
   Model m(size, size, 3);
   m.preset_name = r.text(root, "name", fs::path(path).stem().string(), {});
@@ -386,26 +412,37 @@ static std::string augment_toml(const LayerInfo& l) {
   std::string s;
   switch (l.kind) {
     case LayerKind::RandomFlip:
-      s = std::string("mode = \"") + (a.horizontal && a.vertical ? "horizontal_and_vertical"
-                                      : a.horizontal            ? "horizontal" : "vertical") + "\"\n";
+      s = std::string("mode = \"") +
+          (a.horizontal && a.vertical ? "horizontal_and_vertical"
+           : a.horizontal             ? "horizontal"
+                                      : "vertical") +
+          "\"\n";
       return s;
     case LayerKind::RandomContrast:
     case LayerKind::RandomBrightness:
-      return "factor = " + factor + "\nvalue_range = [" + num(a.value_lo) + ", " + num(a.value_hi) + "]\n";
-    case LayerKind::RandomRotation: s = "factor = " + factor + "\n"; break;
+      return "factor = " + factor + "\nvalue_range = [" + num(a.value_lo) + ", " + num(a.value_hi) +
+             "]\n";
+    case LayerKind::RandomRotation:
+      s = "factor = " + factor + "\n";
+      break;
     default:
       s = "height_factor = " + factor + "\n";
       if (l.kind == LayerKind::RandomTranslation || a.has_width)
         s += "width_factor = [" + num(a.lower2) + ", " + num(a.upper2) + "]\n";
   }
-  s += std::string("fill_mode = \"") + (a.fill_mode == FillMode::Constant ? "constant"
-                                        : a.fill_mode == FillMode::Nearest ? "nearest" : "reflect") + "\"\n";
-  s += std::string("interpolation = \"") + (a.interpolation == Interpolation::Nearest ? "nearest" : "bilinear") + "\"\n";
+  s += std::string("fill_mode = \"") +
+       (a.fill_mode == FillMode::Constant  ? "constant"
+        : a.fill_mode == FillMode::Nearest ? "nearest"
+                                           : "reflect") +
+       "\"\n";
+  s += std::string("interpolation = \"") +
+       (a.interpolation == Interpolation::Nearest ? "nearest" : "bilinear") + "\"\n";
   return s + "fill_value = " + num(a.fill_value) + "\n";
 }
 
 std::string model_to_toml(const Model& m) {
-  std::string s = "# written by cnnlab: the model of a checkpoint\nname = \"" + m.preset_name + "\"\n";
+  std::string s =
+      "# written by cnnlab: the model of a checkpoint\nname = \"" + m.preset_name + "\"\n";
   s += "image_size = " + std::to_string(m.input_h()) + "\n";
   for (size_t i = 1; i < m.layers().size(); ++i) {
     const LayerInfo& l = m.layers()[i];
@@ -413,25 +450,33 @@ std::string model_to_toml(const Model& m) {
     const std::string reg = l.l2 > 0 ? "kernel_regularizer = { l2 = " + num(l.l2) + " }\n" : "";
     switch (l.kind) {
       case LayerKind::Conv2D:
-        s += "filters = " + std::to_string(l.filters) + "\nkernel_size = " + std::to_string(l.kernel_h) +
-             "\nstrides = " + std::to_string(l.stride_h) + "\npadding = \"" + padding_name(l.padding) +
-             "\"\nactivation = \"" + activation_name(l.activation) + "\"\n" + reg;
+        s += "filters = " + std::to_string(l.filters) +
+             "\nkernel_size = " + std::to_string(l.kernel_h) +
+             "\nstrides = " + std::to_string(l.stride_h) + "\npadding = \"" +
+             padding_name(l.padding) + "\"\nactivation = \"" + activation_name(l.activation) +
+             "\"\n" + reg;
         break;
       case LayerKind::MaxPool2D:
       case LayerKind::AvgPool2D:
-        s += "pool_size = " + std::to_string(l.kernel_h) + "\nstrides = " + std::to_string(l.stride_h) + "\n";
-        if (l.kind == LayerKind::AvgPool2D) s += std::string("padding = \"") + padding_name(l.padding) + "\"\n";
+        s += "pool_size = " + std::to_string(l.kernel_h) +
+             "\nstrides = " + std::to_string(l.stride_h) + "\n";
+        if (l.kind == LayerKind::AvgPool2D)
+          s += std::string("padding = \"") + padding_name(l.padding) + "\"\n";
         break;
       case LayerKind::Dense:
-        s += "units = " + std::to_string(l.filters) + "\nactivation = \"" + activation_name(l.activation) +
-             "\"\n" + reg;
+        s += "units = " + std::to_string(l.filters) + "\nactivation = \"" +
+             activation_name(l.activation) + "\"\n" + reg;
         break;
-      case LayerKind::Dropout: s += "rate = " + num(l.rate) + "\n"; break;
+      case LayerKind::Dropout:
+        s += "rate = " + num(l.rate) + "\n";
+        break;
       case LayerKind::Flatten:
       case LayerKind::BatchNorm:
       case LayerKind::GlobalAvgPool2D:
-      case LayerKind::Input: break;
-      default: s += augment_toml(l);
+      case LayerKind::Input:
+        break;
+      default:
+        s += augment_toml(l);
     }
   }
   return s;

@@ -39,7 +39,8 @@ Model load_model_file(const std::string& path, int image_size, int num_classes);
 // The file's image_size (0 if it has none); UserError naming the file if it cannot be read.
 int model_file_image_size(const std::string& path);
 
-// A model file that rebuilds `m` exactly (image_size and units written out): what checkpoints embed.
+// A model file that rebuilds `m` exactly (image_size and units written out): what checkpoints
+// embed.
 std::string model_to_toml(const Model& m);
 
 // Where the shipped model files live: $CNNLAB_MODELS if set, else the source tree's models/

@@ -1,4 +1,5 @@
-// nn/serialize.cpp — safetensors save/load, as strict as the safetensors crate; model config in metadata.
+// nn/serialize.cpp — safetensors save/load, as strict as the safetensors crate; model config in
+// metadata.
 //
 // [SECTION] JSON and UTF-8
 // [SECTION] model config <-> JSON
@@ -41,8 +42,10 @@ using Json = nlohmann::json;  // objects sorted by key: the reader does not depe
 Json parse_json(const std::string& text) {
   std::vector<std::set<std::string>> open_objects;
   Json::parser_callback_t cb = [&](int, Json::parse_event_t ev, Json& parsed) {
-    if (ev == Json::parse_event_t::object_start) open_objects.emplace_back();
-    else if (ev == Json::parse_event_t::object_end && !open_objects.empty()) open_objects.pop_back();
+    if (ev == Json::parse_event_t::object_start)
+      open_objects.emplace_back();
+    else if (ev == Json::parse_event_t::object_end && !open_objects.empty())
+      open_objects.pop_back();
     else if (ev == Json::parse_event_t::key && !open_objects.empty() &&
              !open_objects.back().insert(parsed.get<std::string>()).second)
       throw std::runtime_error("duplicate key \"" + parsed.get<std::string>() + "\"");
@@ -66,7 +69,10 @@ long long json_uint(const Json& v, long long hi = (1LL << 53)) {
 size_t utf8_length(const unsigned char* p, size_t left) {
   const unsigned char c = p[0];
   if (c < 0x80) return 1;
-  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  size_t n = c >= 0xC2 && c <= 0xDF   ? 2
+             : c >= 0xE0 && c <= 0xEF ? 3
+             : c >= 0xF0 && c <= 0xF4 ? 4
+                                      : 0;
   if (n == 0 || n > left) return 0;
   for (size_t i = 1; i < n; ++i)
     if ((p[i] & 0xC0) != 0x80) return 0;
@@ -125,7 +131,10 @@ std::vector<std::string> decode_name_list(const std::string& text) {
     const std::string& s = v.get_ref<const std::string&>();
     std::string name;
     for (size_t i = 0; i < s.size(); ++i) {
-      if (s[i] != '%') { name += s[i]; continue; }
+      if (s[i] != '%') {
+        name += s[i];
+        continue;
+      }
       const int hi = i + 2 < s.size() ? hex_value(s[i + 1]) : -1;
       const int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
       if (lo < 0) throw std::runtime_error("bad %-escape in name \"" + s + "\"");
@@ -149,25 +158,30 @@ static std::string layers_json(const Model& m) {
     s += "{\"class\": \"" + std::string(layer_kind_name(l.kind)) + "\"";
     switch (l.kind) {
       case LayerKind::Conv2D:
-        s += ", \"filters\": " + std::to_string(l.filters) + ", \"kernel_size\": " +
-             std::to_string(l.kernel_h) + ", \"strides\": " + std::to_string(l.stride_h) +
-             ", \"padding\": \"" + padding_name(l.padding) + "\", \"activation\": \"" +
-             activation_name(l.activation) + "\"";
+        s += ", \"filters\": " + std::to_string(l.filters) +
+             ", \"kernel_size\": " + std::to_string(l.kernel_h) +
+             ", \"strides\": " + std::to_string(l.stride_h) + ", \"padding\": \"" +
+             padding_name(l.padding) + "\", \"activation\": \"" + activation_name(l.activation) +
+             "\"";
         break;
       case LayerKind::MaxPool2D:
-        s += ", \"pool_size\": " + std::to_string(l.kernel_h) + ", \"strides\": " +
-             std::to_string(l.stride_h);
+        s += ", \"pool_size\": " + std::to_string(l.kernel_h) +
+             ", \"strides\": " + std::to_string(l.stride_h);
         break;
       case LayerKind::Dense:
         s += ", \"units\": " + std::to_string(l.filters) + ", \"activation\": \"" +
              activation_name(l.activation) + "\"";
         break;
-      case LayerKind::Dropout: s += ", \"rate\": " + std::to_string(l.rate); break;
-      case LayerKind::AvgPool2D:
-        s += ", \"pool_size\": " + std::to_string(l.kernel_h) + ", \"strides\": " +
-             std::to_string(l.stride_h) + ", \"padding\": \"" + padding_name(l.padding) + "\"";
+      case LayerKind::Dropout:
+        s += ", \"rate\": " + std::to_string(l.rate);
         break;
-      default: break;  // the rest is in cnnlab.model_file
+      case LayerKind::AvgPool2D:
+        s += ", \"pool_size\": " + std::to_string(l.kernel_h) +
+             ", \"strides\": " + std::to_string(l.stride_h) + ", \"padding\": \"" +
+             padding_name(l.padding) + "\"";
+        break;
+      default:
+        break;  // the rest is in cnnlab.model_file
     }
     if (l.l2 > 0) s += ", \"l2\": " + std::to_string(l.l2);
     s += "}";
@@ -179,7 +193,8 @@ static std::string layers_json(const Model& m) {
 // tools can feed it (check_model). Throws std::runtime_error (UserError is one) with the reason.
 static void parse_input(const std::string& input, int& h, int& w, int& c) {
   int used = 0;
-  if (std::sscanf(input.c_str(), "%6d,%6d,%6d%n", &h, &w, &c, &used) != 3 || size_t(used) != input.size())
+  if (std::sscanf(input.c_str(), "%6d,%6d,%6d%n", &h, &w, &c, &used) != 3 ||
+      size_t(used) != input.size())
     throw std::runtime_error("bad cnnlab.input '" + input + "' (want H,W,C)");
   check_model_input(h, w, c);
 }
@@ -194,12 +209,14 @@ static Model model_from_config(const std::string& input, const std::string& laye
   auto num = [](const Json& o, const char* key, long long lo, long long hi) {
     auto it = o.find(key);
     long long x = it != o.end() ? json_uint(*it) : -1;
-    if (x < lo || x > hi) throw std::runtime_error(std::string("layer field '") + key + "' missing or out of range");
+    if (x < lo || x > hi)
+      throw std::runtime_error(std::string("layer field '") + key + "' missing or out of range");
     return int(x);
   };
   auto str = [](const Json& o, const char* key) {
     auto it = o.find(key);
-    if (it == o.end() || !it->is_string()) throw std::runtime_error(std::string("layer field '") + key + "' missing");
+    if (it == o.end() || !it->is_string())
+      throw std::runtime_error(std::string("layer field '") + key + "' missing");
     return it->get<std::string>();
   };
   auto act = [&](const Json& o) {
@@ -222,7 +239,8 @@ static Model model_from_config(const std::string& input, const std::string& laye
       const int k = num(o, "kernel_size", 1, 64), s = num(o, "strides", 1, 64);
       if (shape().flat || (p == "valid" && (shape().out_h < k || shape().out_w < k)))
         throw std::runtime_error("Conv2D does not fit its input");
-      m.conv2d(num(o, "filters", 1, 65536), k, act(o), p == "same" ? Padding::Same : Padding::Valid, s);
+      m.conv2d(num(o, "filters", 1, 65536), k, act(o), p == "same" ? Padding::Same : Padding::Valid,
+               s);
     } else if (cls == "MaxPooling2D") {
       const int p = num(o, "pool_size", 1, 64);
       if (shape().flat || shape().out_h < p || shape().out_w < p)
@@ -241,7 +259,8 @@ static Model model_from_config(const std::string& input, const std::string& laye
   return m;
 }
 
-// Keras's weight names: kernel, bias; BatchNormalization's gamma, beta, moving_mean, moving_variance.
+// Keras's weight names: kernel, bias; BatchNormalization's gamma, beta, moving_mean,
+// moving_variance.
 std::vector<std::string> tensor_names(const Model& model) {
   std::vector<std::string> names;
   for (const LayerInfo& l : model.layers()) {
@@ -304,14 +323,16 @@ void save_safetensors(const std::string& path, const Model& model,
                          "," + std::to_string(model.input_c());
   meta["cnnlab.num_classes"] = std::to_string(model.num_classes());
   meta["cnnlab.layers"] = layers_json(model);
-  meta["cnnlab.model_file"] = model_to_toml(model);  // rebuilds the model; the rest is for old readers
+  meta["cnnlab.model_file"] =
+      model_to_toml(model);  // rebuilds the model; the rest is for old readers
 
   // Insertion order is file order: tensors in arena order, then the metadata (sorted by key).
   nlohmann::ordered_json root = nlohmann::ordered_json::object();
   size_t offset = 0;
   for (const TensorEntry& t : tensor_entries(model)) {
     const size_t bytes = t.count * sizeof(float);
-    root[t.name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
+    root[t.name] = {
+        {"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
   root["__metadata__"] = nlohmann::ordered_json::object();
@@ -366,20 +387,26 @@ static OpenedCheckpoint open_checkpoint(const std::string& path) {
   if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
     throw UserError(path, "not a regular file", "give the path of a .safetensors file");
   c.f.reset(std::fopen(path.c_str(), "rb"));
-  if (!c.f) throw UserError(path, std::string("cannot open: ") + std::strerror(errno), "check the path");
+  if (!c.f)
+    throw UserError(path, std::string("cannot open: ") + std::strerror(errno), "check the path");
   std::fseek(c.f.get(), 0, SEEK_END);
   const long long file_size = ftello(c.f.get());
   std::fseek(c.f.get(), 0, SEEK_SET);
   uint8_t len[8];
   if (file_size < 8 || std::fread(len, 1, 8, c.f.get()) != 8)
-    throw UserError(path, "file too short for a safetensors header (" + std::to_string(file_size) + " bytes)", kHint);
+    throw UserError(
+        path, "file too short for a safetensors header (" + std::to_string(file_size) + " bytes)",
+        kHint);
   uint64_t n = 0;
   for (int i = 0; i < 8; ++i) n |= uint64_t(len[i]) << (8 * i);
   if (n < 2 || n > kMaxHeader || n > uint64_t(file_size) - 8)
-    throw UserError(path, "bad header length " + std::to_string(n) + " for a file of " +
-                              std::to_string(file_size) + " bytes (truncated or not safetensors)", kHint);
+    throw UserError(path,
+                    "bad header length " + std::to_string(n) + " for a file of " +
+                        std::to_string(file_size) + " bytes (truncated or not safetensors)",
+                    kHint);
   std::string header(n, '\0');
-  if (std::fread(header.data(), 1, n, c.f.get()) != n) throw UserError(path, "cannot read the header", kHint);
+  if (std::fread(header.data(), 1, n, c.f.get()) != n)
+    throw UserError(path, "cannot read the header", kHint);
   c.header_len = n;
   c.data_size = uint64_t(file_size) - 8 - n;
   if (header[0] != '{') throw UserError(path, "header does not start with '{'", kHint);
@@ -407,31 +434,39 @@ struct TensorRange {
   std::vector<int> shape;
   uint64_t begin = 0, end = 0;
 };
-static std::map<std::string, TensorRange> check_layout(const std::string& path, const OpenedCheckpoint& c) {
+static std::map<std::string, TensorRange> check_layout(const std::string& path,
+                                                       const OpenedCheckpoint& c) {
   std::map<std::string, TensorRange> out;
   std::vector<std::pair<std::pair<uint64_t, uint64_t>, std::string>> by_offset;
   for (auto& [name, j] : c.root.items()) {
-    auto bad = [&](const std::string& why) { throw UserError(path, "tensor '" + name + "' " + why, kHint); };
+    auto bad = [&](const std::string& why) {
+      throw UserError(path, "tensor '" + name + "' " + why, kHint);
+    };
     if (!j.is_object()) bad("is not a JSON object");
     for (auto& [k, v] : j.items())
-      if (k != "dtype" && k != "shape" && k != "data_offsets") bad("has an unknown field '" + k + "'");
+      if (k != "dtype" && k != "shape" && k != "data_offsets")
+        bad("has an unknown field '" + k + "'");
     auto dt = j.find("dtype"), sh = j.find("shape"), off = j.find("data_offsets");
     if (dt == j.end() || !dt->is_string() || *dt != "F32") bad("is not F32");
     TensorRange r;
     uint64_t count = 1;
-    if (sh == j.end() || !sh->is_array() || sh->size() > 8) bad("has no shape (a list of at most 8 sizes)");
+    if (sh == j.end() || !sh->is_array() || sh->size() > 8)
+      bad("has no shape (a list of at most 8 sizes)");
     for (const Json& d : *sh) {
       const long long x = json_uint(d, 1LL << 31);
       if (x < 0 || x > 0x7fffffff) bad("has a bad shape");
       r.shape.push_back(int(x));
-      count = x == 0 || count <= (uint64_t(1) << 60) / uint64_t(x) ? count * uint64_t(x) : ~uint64_t(0);
+      count =
+          x == 0 || count <= (uint64_t(1) << 60) / uint64_t(x) ? count * uint64_t(x) : ~uint64_t(0);
     }
-    if (off == j.end() || !off->is_array() || off->size() != 2) bad("has no data_offsets [begin, end]");
+    if (off == j.end() || !off->is_array() || off->size() != 2)
+      bad("has no data_offsets [begin, end]");
     const long long b = json_uint((*off)[0], 1LL << 62), e = json_uint((*off)[1], 1LL << 62);
     if (b < 0 || e < b) bad("has bad data_offsets");
     r.begin = uint64_t(b), r.end = uint64_t(e);
     if (count > (uint64_t(1) << 60) || count * sizeof(float) != r.end - r.begin)
-      bad("has " + std::to_string(r.end - r.begin) + " bytes of data for its shape " + shape_json(r.shape));
+      bad("has " + std::to_string(r.end - r.begin) + " bytes of data for its shape " +
+          shape_json(r.shape));
     by_offset.push_back({{r.begin, r.end}, name});
     out[name] = std::move(r);
   }
@@ -439,17 +474,24 @@ static std::map<std::string, TensorRange> check_layout(const std::string& path, 
   uint64_t at = 0;
   for (auto& [range, name] : by_offset) {
     if (range.first != at)
-      throw UserError(path, "tensor '" + name + "' starts at byte " + std::to_string(range.first) +
-                                " of the data, not at " + std::to_string(at) +
-                                " (overlapping or non-contiguous tensors)", kHint);
+      throw UserError(path,
+                      "tensor '" + name + "' starts at byte " + std::to_string(range.first) +
+                          " of the data, not at " + std::to_string(at) +
+                          " (overlapping or non-contiguous tensors)",
+                      kHint);
     at = range.second;
   }
   if (at > c.data_size)
-    throw UserError(path, "the tensors need " + std::to_string(at) + " bytes of data, the file has " +
-                              std::to_string(c.data_size) + ": it runs past the end of the file (truncated?)", kHint);
+    throw UserError(path,
+                    "the tensors need " + std::to_string(at) + " bytes of data, the file has " +
+                        std::to_string(c.data_size) +
+                        ": it runs past the end of the file (truncated?)",
+                    kHint);
   if (at < c.data_size)
-    throw UserError(path, "the data section has " + std::to_string(c.data_size - at) +
-                              " bytes no tensor covers (trailing bytes or a wrong header length)", kHint);
+    throw UserError(path,
+                    "the data section has " + std::to_string(c.data_size - at) +
+                        " bytes no tensor covers (trailing bytes or a wrong header length)",
+                    kHint);
   return out;
 }
 
@@ -457,7 +499,8 @@ static std::map<std::string, TensorRange> check_layout(const std::string& path, 
 static Model checkpoint_model(const std::string& path, const OpenedCheckpoint& c) {
   auto it_l = c.metadata.find("cnnlab.layers"), it_i = c.metadata.find("cnnlab.input");
   if (it_l == c.metadata.end() || it_i == c.metadata.end())
-    throw UserError(path, "no cnnlab model config in the metadata (cnnlab.layers, cnnlab.input)", kHint);
+    throw UserError(path, "no cnnlab model config in the metadata (cnnlab.layers, cnnlab.input)",
+                    kHint);
   Model m;
   auto it_f = c.metadata.find("cnnlab.model_file");
   if (it_f != c.metadata.end()) {  // since models are files: the embedded file rebuilds it
@@ -470,8 +513,10 @@ static Model checkpoint_model(const std::string& path, const OpenedCheckpoint& c
     try {
       m = model_from_toml(it_f->second, path, h, 0, false);
     } catch (const UserError& e) {
-      throw UserError(path, "bad embedded model file (cnnlab.model_file), its line " +
-                                std::to_string(e.line()) + ": " + e.reason(), kHint);
+      throw UserError(path,
+                      "bad embedded model file (cnnlab.model_file), its line " +
+                          std::to_string(e.line()) + ": " + e.reason(),
+                      kHint);
     }
     if (layers_json(m) != it_l->second) {  // edited metadata: say what is wrong with the config
       try {
@@ -479,7 +524,8 @@ static Model checkpoint_model(const std::string& path, const OpenedCheckpoint& c
       } catch (const std::exception& e) {
         throw UserError(path, std::string("bad model config: ") + e.what(), kHint);
       }
-      throw UserError(path, "cnnlab.layers and the embedded model file (cnnlab.model_file) disagree", kHint);
+      throw UserError(
+          path, "cnnlab.layers and the embedded model file (cnnlab.model_file) disagree", kHint);
     }
     return m;
   }
@@ -505,8 +551,10 @@ static std::vector<std::pair<uint64_t, uint64_t>> check_tensors(const std::strin
     auto it = layout.find(t.name);
     if (it == layout.end()) throw UserError(path, "missing tensor '" + t.name + "'", kHint);
     if (it->second.shape != t.shape)
-      throw UserError(path, "tensor '" + t.name + "' has shape " + shape_json(it->second.shape) +
-                                ", the model needs " + shape_json(t.shape), kHint);
+      throw UserError(path,
+                      "tensor '" + t.name + "' has shape " + shape_json(it->second.shape) +
+                          ", the model needs " + shape_json(t.shape),
+                      kHint);
     ranges.emplace_back(it->second.begin, it->second.end);
   }
   for (auto& [k, v] : layout) {
@@ -522,8 +570,9 @@ static void check_finite(const std::string& path, const std::string& name, const
                          size_t first_index = 0) {
   for (size_t i = 0; i < n; ++i)
     if (!std::isfinite(v[i]))
-      throw UserError(path, "tensor '" + name + "' holds a non-finite value (" + std::to_string(v[i]) +
-                                ") at index " + std::to_string(first_index + i),
+      throw UserError(path,
+                      "tensor '" + name + "' holds a non-finite value (" + std::to_string(v[i]) +
+                          ") at index " + std::to_string(first_index + i),
                       "the run that wrote it diverged; retrain with a smaller learning rate");
 }
 
@@ -556,9 +605,11 @@ LoadedModel load_safetensors(const std::string& path, int max_batch, bool for_tr
   const double need = double(out.model.estimate_memory(max_batch, for_training).total());
   const double have = double(available_memory_bytes());  // 0 = unknown
   if (have > 0 && need > have)
-    throw UserError(path, "its model needs " + format_bytes(need) + " at batch " + std::to_string(max_batch) +
-                              ", only " + format_bytes(have) + " of memory is available",
-                    "use a smaller --batch-size, close other programs, or load it on a bigger machine");
+    throw UserError(
+        path,
+        "its model needs " + format_bytes(need) + " at batch " + std::to_string(max_batch) +
+            ", only " + format_bytes(have) + " of memory is available",
+        "use a smaller --batch-size, close other programs, or load it on a bigger machine");
   out.model.allocate(max_batch, for_training);
   read_tensors(path, c, out.model, ranges, out.model.params());
   out.metadata = std::move(c.metadata);
@@ -585,9 +636,11 @@ std::map<std::string, std::string> load_safetensors_weights(const std::string& p
     return at == std::string::npos ? t : t.substr(at);
   };
   if (describe(file_model) != describe(model) || layer_text(file_model) != layer_text(model))
-    throw UserError(path, "its model (" + describe(file_model) + ", " +
-                              std::to_string(file_model.num_params()) + " parameters) is not this one (" +
-                              describe(model) + ", " + std::to_string(model.num_params()) + " parameters)",
+    throw UserError(path,
+                    "its model (" + describe(file_model) + ", " +
+                        std::to_string(file_model.num_params()) + " parameters) is not this one (" +
+                        describe(model) + ", " + std::to_string(model.num_params()) +
+                        " parameters)",
                     "choose the same model preset, image size and classes, then load again");
   const auto ranges = check_tensors(path, c, model);
   read_tensors(path, c, model, ranges, nullptr);  // every check first: the live weights stay intact

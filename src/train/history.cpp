@@ -60,6 +60,8 @@ History History::from_csv(const std::string& text, const std::string& path) {
   return h;
 }
 
-void History::write_csv(const std::string& path) const { write_file_atomic(path, to_csv()); }
+void History::write_csv(const std::string& path) const {
+  write_file_atomic(path, to_csv());
+}
 
 }  // namespace cnnlab

@@ -8,9 +8,12 @@ namespace cnnlab {
 
 std::string format_duration(double s) {
   char buf[32];
-  if (s >= 3600) std::snprintf(buf, sizeof buf, "%d:%02d:%02d", int(s) / 3600, int(s) / 60 % 60, int(s) % 60);
-  else if (s >= 60) std::snprintf(buf, sizeof buf, "%d:%02d", int(s) / 60, int(s) % 60);
-  else std::snprintf(buf, sizeof buf, "%ds", int(std::lround(s)));
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%d:%02d:%02d", int(s) / 3600, int(s) / 60 % 60, int(s) % 60);
+  else if (s >= 60)
+    std::snprintf(buf, sizeof buf, "%d:%02d", int(s) / 60, int(s) % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ds", int(std::lround(s)));
   return buf;
 }
 
@@ -32,8 +35,10 @@ std::string format_progress(const ProgressLine& p) {
   double per_sample = p.done > 0 ? p.elapsed_s / p.done : 0;
   if (p.final || p.done >= p.total) {
     s += " - " + format_duration(p.elapsed_s);
-    if (per_sample >= 1e-3) std::snprintf(buf, sizeof buf, " %.0fms/sample", per_sample * 1e3);
-    else std::snprintf(buf, sizeof buf, " %.0fus/sample", per_sample * 1e6);
+    if (per_sample >= 1e-3)
+      std::snprintf(buf, sizeof buf, " %.0fms/sample", per_sample * 1e3);
+    else
+      std::snprintf(buf, sizeof buf, " %.0fus/sample", per_sample * 1e6);
     s += buf;
   } else {
     s += " - ETA: " + format_duration(per_sample * (p.total - p.done));
@@ -51,10 +56,11 @@ std::string format_progress(const ProgressLine& p) {
 std::string format_stopped(int epochs_done, int epochs, int batch, int num_batches) {
   const std::string kept = ": weights and history kept";
   if (batch > 0)
-    return "Stopped in epoch " + std::to_string(epochs_done + 1) + " of " + std::to_string(epochs) + ", after batch " +
-           std::to_string(batch) + " of " + std::to_string(num_batches) + kept;
+    return "Stopped in epoch " + std::to_string(epochs_done + 1) + " of " + std::to_string(epochs) +
+           ", after batch " + std::to_string(batch) + " of " + std::to_string(num_batches) + kept;
   if (epochs_done == 0) return "Stopped before the first batch" + kept;
-  return "Stopped after epoch " + std::to_string(epochs_done) + " of " + std::to_string(epochs) + kept;
+  return "Stopped after epoch " + std::to_string(epochs_done) + " of " + std::to_string(epochs) +
+         kept;
 }
 
 }  // namespace cnnlab

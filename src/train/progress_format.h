@@ -1,4 +1,5 @@
-// train/progress_format.h — Keras-style progress text ("360/360 [====] - 21s 58ms/sample - loss: …").
+// train/progress_format.h — Keras-style progress text ("360/360 [====] - 21s 58ms/sample - loss:
+// …").
 #pragma once
 #include <string>
 
@@ -7,16 +8,18 @@
 namespace cnnlab {
 
 // The bar line Keras (TF 1.x/2.x, sample mode) prints: done/total (done right-aligned to total's
-// width), a 30-character bar ('=' done, '>' at the head while running, '.' to go); when the epoch is
-// finished the elapsed time and the time per sample ("ms/sample", or "us/sample" under 1 ms), while
-// running the ETA instead; running loss and accuracy with 4 decimals; val metrics when finished.
-//   360/360 [==============================] - 21s 58ms/sample - loss: 1.3308 - accuracy: 0.5194 - val_loss: 1.4175 - val_accuracy: 0.4250
-//   128/360 [==========>...................] - ETA: 13s - loss: 1.5123 - accuracy: 0.3125
+// width), a 30-character bar ('=' done, '>' at the head while running, '.' to go); when the epoch
+// is finished the elapsed time and the time per sample ("ms/sample", or "us/sample" under 1 ms),
+// while running the ETA instead; running loss and accuracy with 4 decimals; val metrics when
+// finished.
+//   360/360 [==============================] - 21s 58ms/sample - loss: 1.3308 - accuracy: 0.5194 -
+//   val_loss: 1.4175 - val_accuracy: 0.4250 128/360 [==========>...................] - ETA: 13s -
+//   loss: 1.5123 - accuracy: 0.3125
 struct ProgressLine {
   int done = 0, total = 0;
   double elapsed_s = 0;
   double loss = 0, accuracy = 0;
-  bool final = false;                      // epoch finished: show time, not ETA, plus val metrics
+  bool final = false;  // epoch finished: show time, not ETA, plus val metrics
   bool has_val = false;
   double val_loss = 0, val_accuracy = 0;
 };

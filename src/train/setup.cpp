@@ -1,4 +1,5 @@
-// train/setup.cpp — preset sizes, the default data folder, settings checks, the memory plan, checkpoint metadata.
+// train/setup.cpp — preset sizes, the default data folder, settings checks, the memory plan,
+// checkpoint metadata.
 #include "train/setup.h"
 
 #include <algorithm>
@@ -15,8 +16,13 @@
 namespace cnnlab {
 
 std::vector<PresetSize> preset_table() {
-  return {{"course", 299},           {"course", 64}, {"course-regularised", 299},
-          {"course-regularised", 64}, {"compact", 128}, {"small", 64}, {"tiny", 32}};
+  return {{"course", 299},
+          {"course", 64},
+          {"course-regularised", 299},
+          {"course-regularised", 64},
+          {"compact", 128},
+          {"small", 64},
+          {"tiny", 32}};
 }
 
 int default_image_size(const std::string& preset) {
@@ -35,7 +41,8 @@ std::string default_data_dir(const std::string& fallback) {
   const char* env = std::getenv("CNNLAB_DATA");
   std::error_code ec;
   if (env && *env && fs::is_directory(env, ec)) return env;
-  if (!fallback.empty() && fs::is_directory(fallback, ec)) return fs::weakly_canonical(fallback, ec).string();
+  if (!fallback.empty() && fs::is_directory(fallback, ec))
+    return fs::weakly_canonical(fallback, ec).string();
   return env ? env : "";
 }
 
@@ -47,7 +54,8 @@ void validate_settings(const RunSettings& s) {
   if (s.batch_size < 1) bad("--batch-size", "must be at least 1");
   if (s.batch_size > 4096) bad("--batch-size", "is larger than 4096", "the course uses 32");
   if (!(s.learning_rate > 0) || !std::isfinite(s.learning_rate) || s.learning_rate > 10)
-    bad("--learning-rate", "must be a positive number (at most 10)", "Keras's Adam default is 0.001");
+    bad("--learning-rate", "must be a positive number (at most 10)",
+        "Keras's Adam default is 0.001");
   if (!(s.test_size > 0 && s.test_size < 1))
     bad("--test-size", "must be between 0 and 1 (exclusive)", "the course uses 0.2");
   if (!(s.validation_split >= 0 && s.validation_split < 1))
@@ -56,7 +64,8 @@ void validate_settings(const RunSettings& s) {
     bad("--image-size", "must be between 8 and 2048 pixels", "the course uses 299");
   if (s.threads < 1 || s.threads > 256) bad("--threads", "must be between 1 and 256");
   if (s.seed > kMaxSeed)
-    bad("--seed", "must be a whole number from 0 to 4294967295", "numpy's random_state range; the course uses 42");
+    bad("--seed", "must be a whole number from 0 to 4294967295",
+        "numpy's random_state range; the course uses 42");
 }
 
 bool SettingsChanges::has(const std::string& name) const {
@@ -90,11 +99,13 @@ void check_split(const Split& split, const RunSettings& s) {
   if (!split.train.empty()) return;
   size_t rest = split.val.size();  // what the test split left, all of it taken for validation
   if (rest == 0)
-    throw UserError("--test-size", "leaves no images for training", "use a smaller fraction; the course uses 0.2");
+    throw UserError("--test-size", "leaves no images for training",
+                    "use a smaller fraction; the course uses 0.2");
   char why[160];
   std::snprintf(why, sizeof why,
                 "%g leaves no training images: it takes all %zu image(s) left after the test split "
-                "for validation", s.validation_split, rest);
+                "for validation",
+                s.validation_split, rest);
   throw UserError("--validation-split", why, "use a smaller fraction; the course uses 0.1");
 }
 
@@ -110,12 +121,11 @@ MemoryPlan plan_memory(const Model& model, int batch_size, size_t num_images) {
 }
 
 std::string MemoryPlan::describe() const {
-  std::string s = "parameters " + format_bytes(double(model.params)) + ", gradients " +
-                  format_bytes(double(model.grads)) + ", Adam moments " +
-                  format_bytes(double(model.adam)) + ", activations " +
-                  format_bytes(double(model.activations + model.scratch + batch_bytes)) +
-                  ", images " + format_bytes(double(data_bytes)) + " = " +
-                  format_bytes(double(total()));
+  std::string s =
+      "parameters " + format_bytes(double(model.params)) + ", gradients " +
+      format_bytes(double(model.grads)) + ", Adam moments " + format_bytes(double(model.adam)) +
+      ", activations " + format_bytes(double(model.activations + model.scratch + batch_bytes)) +
+      ", images " + format_bytes(double(data_bytes)) + " = " + format_bytes(double(total()));
   if (available) s += " (" + format_bytes(double(available)) + " available)";
   return s;
 }
@@ -171,7 +181,8 @@ CheckpointInfo read_checkpoint_info(const std::map<std::string, std::string>& me
     char* end = nullptr;
     const float v = std::strtof(text.c_str(), &end);
     if (text.empty() || *end != '\0' || !std::isfinite(v))
-      throw UserError(path, std::string("checkpoint's '") + key + "' is not a finite number: '" + text + "'");
+      throw UserError(
+          path, std::string("checkpoint's '") + key + "' is not a finite number: '" + text + "'");
     return v;
   };
   info.scaling.mean = number("cnnlab.scaling_mean");

@@ -50,8 +50,9 @@ void validate_settings(const RunSettings& s);
 // the setting's name: those a running trainer takes between batches (the worker's ApplySettings),
 // and those only a reload can change (they decode the images again or rebuild the model).
 struct SettingsChanges {
-  std::vector<std::string> live;    // "epochs", "batch size", "learning rate", "seed", "threads"
-  std::vector<std::string> reload;  // "data folder", "model", "image size", "test size", "validation split"
+  std::vector<std::string> live;  // "epochs", "batch size", "learning rate", "seed", "threads"
+  std::vector<std::string>
+      reload;  // "data folder", "model", "image size", "test size", "validation split"
   bool any() const { return !live.empty() || !reload.empty(); }
   bool has(const std::string& name) const;  // in either list
 };
@@ -59,7 +60,8 @@ SettingsChanges settings_changes(const RunSettings& applied, const RunSettings& 
 // The reload button's words: "Reload data" when no reload setting changed, else e.g.
 // "Reload data (image size changed)" or "Reload data (data folder, image size changed)".
 std::string reload_button_label(const SettingsChanges& c);
-// Throws UserError naming --test-size or --validation-split when the split leaves nothing to train on.
+// Throws UserError naming --test-size or --validation-split when the split leaves nothing to train
+// on.
 void check_split(const Split& split, const RunSettings& s);
 
 // Memory the run needs, estimated before allocating (model state, one batch's activations and
@@ -70,8 +72,9 @@ struct MemoryPlan {
   size_t available = 0;  // 0 = unknown
   size_t total() const { return model.total() + data_bytes + batch_bytes; }
   bool fits() const { return available == 0 || total() <= available; }
-  std::string describe() const;  // one line: "parameters 1.40 GB, gradients …, total 6.2 GB of 22 GB available"
-  std::string advice() const;    // what to change when it does not fit
+  std::string describe()
+      const;  // one line: "parameters 1.40 GB, gradients …, total 6.2 GB of 22 GB available"
+  std::string advice() const;  // what to change when it does not fit
 };
 MemoryPlan plan_memory(const Model& model, int batch_size, size_t num_images);
 

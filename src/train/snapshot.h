@@ -1,5 +1,6 @@
 // train/snapshot.h — an immutable picture of a training run for the UI: progress, metrics, conv
-// weights, the probe image's activations, evaluation results. Published by the worker, never mutated.
+// weights, the probe image's activations, evaluation results. Published by the worker, never
+// mutated.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -16,7 +17,8 @@ namespace cnnlab {
 enum class RunState { Empty, Loading, Ready, Training, Paused, Done, Error };
 const char* run_state_name(RunState s);
 
-// A copied tensor with its shape, e.g. a conv kernel (KH, KW, Cin, Cout) or an activation (H, W, C).
+// A copied tensor with its shape, e.g. a conv kernel (KH, KW, Cin, Cout) or an activation (H, W,
+// C).
 struct TensorCopy {
   std::string name;  // layer name ("conv2d", "max_pooling2d", ...)
   std::vector<int> shape;
@@ -25,35 +27,36 @@ struct TensorCopy {
 
 // Evaluation of a split: which image got which prediction.
 struct SplitEval {
-  std::string split;               // "validation" or "test"
-  int epoch = -1;                  // epochs completed when it was computed
+  std::string split;  // "validation" or "test"
+  int epoch = -1;     // epochs completed when it was computed
   double loss = 0, accuracy = 0;
-  std::vector<int> indices;        // dataset indices
-  std::vector<int> predicted;      // argmax class per index
-  std::vector<float> probs;        // (indices.size(), classes)
-  std::vector<int> confusion;      // classes × classes, row = true, column = predicted
+  std::vector<int> indices;    // dataset indices
+  std::vector<int> predicted;  // argmax class per index
+  std::vector<float> probs;    // (indices.size(), classes)
+  std::vector<int> confusion;  // classes × classes, row = true, column = predicted
 };
 
 struct Snapshot {
   // Versions let the UI upload to GPU textures only what changed since it last looked.
   uint64_t version = 0, weights_version = 0, activations_version = 0;
   RunState state = RunState::Empty;
-  std::string status;              // one line for the status bar
-  std::string error;               // set when state == Error (or the last command failed)
+  std::string status;  // one line for the status bar
+  std::string error;   // set when state == Error (or the last command failed)
 
   // The run's setup: data folder, model, image size and split fixed by Load; epochs, batch size,
   // learning rate, seed and threads as last applied (ApplySettings).
   RunSettings settings;
-  uint64_t split_seed = 0;         // the seed Load made the split with (a later seed: shuffles, Reset)
+  uint64_t split_seed = 0;  // the seed Load made the split with (a later seed: shuffles, Reset)
   std::shared_ptr<const Dataset> data;  // immutable once loaded: thumbnails, labels, paths
   Split split;
   Scaling scaling;
   std::vector<std::string> class_names;
-  std::string summary;             // Keras table
+  std::string summary;  // Keras table
   size_t num_params = 0;
-  std::vector<std::pair<std::string, size_t>> layer_params;  // name, parameters (for the budget bar)
+  std::vector<std::pair<std::string, size_t>>
+      layer_params;  // name, parameters (for the budget bar)
   MemoryPlan memory;
-  double estimated_epoch_s = 0;    // before starting: from a timed step (or 0 if unknown)
+  double estimated_epoch_s = 0;  // before starting: from a timed step (or 0 if unknown)
 
   // Progress.
   int epoch = 0, epochs = 0;       // epochs completed / planned
@@ -62,8 +65,8 @@ struct Snapshot {
   double running_loss = 0, running_accuracy = 0;
   double samples_per_s = 0, eta_epoch_s = 0, eta_run_s = 0;
   History history;
-  std::vector<float> batch_losses; // every batch's mean loss, in order
-  std::vector<float> batch_epoch;  // fractional epoch at each batch (x axis for batch_losses)
+  std::vector<float> batch_losses;  // every batch's mean loss, in order
+  std::vector<float> batch_epoch;   // fractional epoch at each batch (x axis for batch_losses)
 
   // Weights: every Conv2D kernel now and at initialisation (same order), for the filters view.
   std::vector<TensorCopy> conv_kernels, conv_kernels_init;
@@ -73,7 +76,7 @@ struct Snapshot {
   std::vector<TensorCopy> activations;  // conv/pool/dense outputs for the probe, (H, W, C) or (N)
   std::vector<float> probe_probs;
 
-  SplitEval val_eval, test_eval;   // latest of each (epoch = -1: not yet)
+  SplitEval val_eval, test_eval;  // latest of each (epoch = -1: not yet)
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;

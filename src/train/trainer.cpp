@@ -18,11 +18,17 @@ int argmax_row(const float* p, int n) {
 
 std::string non_finite_loss_message(double batch_loss, int epoch, int batch, int num_batches) {
   return "loss became " + std::string(std::isnan(batch_loss) ? "NaN" : "infinite") + " at epoch " +
-         std::to_string(epoch + 1) + ", batch " + std::to_string(batch) + "/" + std::to_string(num_batches);
+         std::to_string(epoch + 1) + ", batch " + std::to_string(batch) + "/" +
+         std::to_string(num_batches);
 }
 
 Trainer::Trainer(Model& model, const Dataset& data, Split split, Scaling scaling, TrainConfig cfg)
-    : model_(model), data_(data), split_(std::move(split)), scaling_(scaling), cfg_(cfg), next_(cfg),
+    : model_(model),
+      data_(data),
+      split_(std::move(split)),
+      scaling_(scaling),
+      cfg_(cfg),
+      next_(cfg),
       shuffle_rng_(cfg.seed, 0x5eed) {
   CNNLAB_ASSERT(model_.allocated() && model_.max_batch() >= cfg_.batch_size,
                 "model must be allocated for the batch size");
@@ -128,7 +134,8 @@ EpochRecord Trainer::end_epoch() {
   } else {
     r.val_loss = r.val_accuracy = NAN;
   }
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start_).count();
+  r.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start_).count();
   history_.epochs.push_back(r);
   ++epoch_;
   epoch_open_ = false;

@@ -1,5 +1,6 @@
-// train/trainer.h — the training loop over a Model and a Dataset split: batch-by-batch (for the GUI's
-// worker thread) or a whole fit (for the CLI). Never prints; reports through return values/callbacks.
+// train/trainer.h — the training loop over a Model and a Dataset split: batch-by-batch (for the
+// GUI's worker thread) or a whole fit (for the CLI). Never prints; reports through return
+// values/callbacks.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -24,28 +25,28 @@ struct TrainConfig {
 
 // Where an epoch stands after a batch (Keras progress-bar numbers).
 struct BatchProgress {
-  int epoch = 0;                 // 0-based
-  int batch = 0;                 // 1-based index of the batch just trained
+  int epoch = 0;  // 0-based
+  int batch = 0;  // 1-based index of the batch just trained
   int num_batches = 0;
   int samples_done = 0, samples_total = 0;
-  double loss = 0, accuracy = 0; // running means over the epoch so far (sample-weighted)
-  double batch_loss = 0;         // this batch's mean loss
-  double elapsed_s = 0;          // since the epoch began (training time only)
+  double loss = 0, accuracy = 0;  // running means over the epoch so far (sample-weighted)
+  double batch_loss = 0;          // this batch's mean loss
+  double elapsed_s = 0;           // since the epoch began (training time only)
 };
 
 struct EvalResult {
   double loss = 0, accuracy = 0;
   int count = 0;
-  std::vector<int> predicted;    // per evaluated index, argmax class
-  std::vector<int> confusion;    // classes × classes, row = true label, column = predicted
-  std::vector<float> probs;      // (count, classes) softmax outputs
+  std::vector<int> predicted;  // per evaluated index, argmax class
+  std::vector<int> confusion;  // classes × classes, row = true label, column = predicted
+  std::vector<float> probs;    // (count, classes) softmax outputs
 };
 
 enum class StopReason { Completed, Stopped, NonFinite };
 
 struct TrainOutcome {
   StopReason reason = StopReason::Completed;
-  std::string message;           // for Stopped / NonFinite: what happened and where (no hint)
+  std::string message;  // for Stopped / NonFinite: what happened and where (no hint)
   int epochs_completed = 0;
 };
 
@@ -61,12 +62,12 @@ class Trainer {
   Trainer(Model& model, const Dataset& data, Split split, Scaling scaling, TrainConfig cfg);
 
   // ---- step API (the GUI worker drives this) ----
-  void begin_epoch();                   // shuffles the training indices (seeded), resets running sums
+  void begin_epoch();  // shuffles the training indices (seeded), resets running sums
   bool epoch_started() const { return epoch_open_; }
   bool epoch_batches_done() const { return cursor_ >= int(split_.train.size()); }
   // Trains the next batch. If the loss is not finite, returns with `non_finite` set.
   BatchProgress train_batch(bool* non_finite = nullptr);
-  EpochRecord end_epoch();              // validation pass, appends to history, advances epoch()
+  EpochRecord end_epoch();  // validation pass, appends to history, advances epoch()
 
   // Settings changed between batches (the window's Apply): epochs and the learning rate (into
   // Adam) take effect at once; the batch size, and a seed (a fresh shuffle stream from it), at the
@@ -88,7 +89,7 @@ class Trainer {
   const std::vector<float>& batch_losses() const { return batch_losses_; }
   const std::vector<float>& batch_epoch() const { return batch_epoch_; }
   const EvalResult& last_val_eval() const { return last_val_; }  // from the latest end_epoch()
-  int epoch() const { return epoch_; }  // epochs completed
+  int epoch() const { return epoch_; }                           // epochs completed
   const Split& split() const { return split_; }
   const Scaling& scaling() const { return scaling_; }
   const TrainConfig& config() const { return cfg_; }  // what the current epoch uses
@@ -100,13 +101,13 @@ class Trainer {
   const Dataset& data_;
   Split split_;
   Scaling scaling_;
-  TrainConfig cfg_, next_;               // next_: applied at the next begin_epoch()
+  TrainConfig cfg_, next_;  // next_: applied at the next begin_epoch()
   History history_;
   std::vector<float> batch_losses_, batch_epoch_;
   EvalResult last_val_;
   Rng shuffle_rng_;
-  std::vector<int> order_;              // this epoch's training order
-  std::vector<float> x_, probs_;        // (batch, H, W, C), (batch, classes)
+  std::vector<int> order_;        // this epoch's training order
+  std::vector<float> x_, probs_;  // (batch, H, W, C), (batch, classes)
   std::vector<int> y_;
   int epoch_ = 0, cursor_ = 0, batch_index_ = 0;
   bool epoch_open_ = false;

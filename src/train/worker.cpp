@@ -1,6 +1,7 @@
 // train/worker.cpp — the worker thread: a command queue (condition variable, no polling), the
 // trainer driven batch by batch, snapshots published under a short lock.
-// [SECTION] state  [SECTION] thread loop  [SECTION] commands  [SECTION] training  [SECTION] snapshots
+// [SECTION] state  [SECTION] thread loop  [SECTION] commands  [SECTION] training  [SECTION]
+// snapshots
 #include "train/worker.h"
 
 #include <sys/resource.h>
@@ -18,13 +19,20 @@ namespace cnnlab {
 
 const char* run_state_name(RunState s) {
   switch (s) {
-    case RunState::Empty: return "no data";
-    case RunState::Loading: return "loading";
-    case RunState::Ready: return "ready";
-    case RunState::Training: return "training";
-    case RunState::Paused: return "paused";
-    case RunState::Done: return "done";
-    case RunState::Error: return "error";
+    case RunState::Empty:
+      return "no data";
+    case RunState::Loading:
+      return "loading";
+    case RunState::Ready:
+      return "ready";
+    case RunState::Training:
+      return "training";
+    case RunState::Paused:
+      return "paused";
+    case RunState::Done:
+      return "done";
+    case RunState::Error:
+      return "error";
   }
   return "?";
 }
@@ -54,8 +62,8 @@ struct TrainingWorker::Impl {
   std::unique_ptr<Trainer> trainer;
   int refresh = 1, since_publish = 0;
   // While training, snapshots go out at most 5 times a second (hooks.min_publish_interval_s): each
-  // costs a probe forward pass and copies, and a window draws each one; short batches (small models)
-  // would otherwise lose ~8%.
+  // costs a probe forward pass and copies, and a window draws each one; short batches (small
+  // models) would otherwise lose ~8%.
   Clock::time_point last_publish{};
   Clock::time_point last_probe{};
   Clock::duration probe_cost{};  // how long the last probe forward pass took
@@ -79,7 +87,8 @@ struct TrainingWorker::Impl {
   void capture_weights(std::vector<TensorCopy>& out);
   void capture_probe();
   void finish_epoch();
-  void fill_eval(SplitEval& e, const std::string& name, const std::vector<int>& idx, const EvalResult& r);
+  void fill_eval(SplitEval& e, const std::string& name, const std::vector<int>& idx,
+                 const EvalResult& r);
 };
 
 TrainingWorker::TrainingWorker() : TrainingWorker(0) {}
@@ -189,11 +198,14 @@ void TrainingWorker::Impl::handle(const Command& c) {
     return;
   }
   switch (c.kind) {
-    case Command::Load: do_load(c.settings); break;
+    case Command::Load:
+      do_load(c.settings);
+      break;
     case Command::Start:
     case Command::Resume:
       if (trainer->epoch() >= cur.epochs) {
-        cur.status = "All " + std::to_string(cur.epochs) + " epochs are done: raise Epochs or Reset";
+        cur.status =
+            "All " + std::to_string(cur.epochs) + " epochs are done: raise Epochs or Reset";
         cur.state = RunState::Done;
       } else {
         mode = Mode::Run;
@@ -216,19 +228,34 @@ void TrainingWorker::Impl::handle(const Command& c) {
       capture_probe();
       publish();
       break;
-    case Command::Stop: stop(); break;
-    case Command::Reset: reset_model(); break;
+    case Command::Stop:
+      stop();
+      break;
+    case Command::Reset:
+      reset_model();
+      break;
     case Command::SetProbe:
       if (c.index >= 0 && size_t(c.index) < data->size()) cur.probe_index = c.index;
       capture_probe();
       publish();
       break;
-    case Command::Evaluate: evaluate_test(); break;
-    case Command::SaveCheckpoint: save_checkpoint(c.path); break;
-    case Command::LoadCheckpoint: load_checkpoint(c.path); break;
-    case Command::ApplySettings: apply_settings(c.settings); break;
-    case Command::SetRefresh: refresh = std::max(1, c.index); break;
-    case Command::Quit: break;
+    case Command::Evaluate:
+      evaluate_test();
+      break;
+    case Command::SaveCheckpoint:
+      save_checkpoint(c.path);
+      break;
+    case Command::LoadCheckpoint:
+      load_checkpoint(c.path);
+      break;
+    case Command::ApplySettings:
+      apply_settings(c.settings);
+      break;
+    case Command::SetRefresh:
+      refresh = std::max(1, c.index);
+      break;
+    case Command::Quit:
+      break;
   }
 }
 
@@ -253,7 +280,8 @@ void TrainingWorker::Impl::evaluate_test() {
   char buf[128];
   if (r.count < int(cur.split.test.size())) {
     // Paused/stopped part-way: a partial pass is not the test split's score; keep the last one.
-    std::snprintf(buf, sizeof buf, "Evaluation stopped after %d of %zu test images", r.count, cur.split.test.size());
+    std::snprintf(buf, sizeof buf, "Evaluation stopped after %d of %zu test images", r.count,
+                  cur.split.test.size());
   } else {
     fill_eval(cur.test_eval, "test", cur.split.test, r);
     std::snprintf(buf, sizeof buf, "Test-loss: %.4f, Test-accuracy: %.4f", r.loss, r.accuracy);
@@ -297,7 +325,8 @@ void TrainingWorker::Impl::load_checkpoint(const std::string& path) {
 
 // The run goes on from the record: its curves, epoch count and (when they are of this data and
 // split) its evaluations. Adam's moments start afresh: checkpoints do not hold them.
-void TrainingWorker::Impl::restore_record(const RunRecord& rec, const std::vector<std::string>& names) {
+void TrainingWorker::Impl::restore_record(const RunRecord& rec,
+                                          const std::vector<std::string>& names) {
   mode = Mode::Idle;
   trainer->restore(rec.history, rec.batch_losses, rec.batch_epoch);
   cur.history = trainer->history();
@@ -306,11 +335,13 @@ void TrainingWorker::Impl::restore_record(const RunRecord& rec, const std::vecto
   cur.epoch = trainer->epoch();
   cur.batch = cur.samples_done = 0;
   cur.running_loss = cur.running_accuracy = cur.samples_per_s = cur.eta_epoch_s = cur.eta_run_s = 0;
-  cur.num_batches = int((cur.split.train.size() + cur.settings.batch_size - 1) / cur.settings.batch_size);
+  cur.num_batches =
+      int((cur.split.train.size() + cur.settings.batch_size - 1) / cur.settings.batch_size);
   // An evaluation indexes the dataset: shown only if it was made on this one's split.
   const bool same_data = names == cur.class_names;
   cur.val_eval = same_data && rec.val_eval.indices == cur.split.val ? rec.val_eval : SplitEval{};
-  cur.test_eval = same_data && rec.test_eval.indices == cur.split.test ? rec.test_eval : SplitEval{};
+  cur.test_eval =
+      same_data && rec.test_eval.indices == cur.split.test ? rec.test_eval : SplitEval{};
   cur.state = trainer->epoch() >= cur.epochs ? RunState::Done
               : trainer->epoch() > 0         ? RunState::Paused
                                              : RunState::Ready;
@@ -358,7 +389,8 @@ void TrainingWorker::Impl::grow_model(int batch_size) {
   const AdamConfig adam = model->adam;
   const int old_batch = model->max_batch();
   auto rebuild = [&](int batch) {
-    *model = build_preset(cur.settings.preset, cur.settings.image_size, int(cur.class_names.size()));
+    *model =
+        build_preset(cur.settings.preset, cur.settings.image_size, int(cur.class_names.size()));
     model->set_threads(cur.settings.threads);
     model->allocate(batch);
     std::copy(w.begin(), w.end(), model->params());
@@ -380,9 +412,11 @@ void TrainingWorker::Impl::do_load(const RunSettings& s) {
   model.reset();
   // A fresh run, but versions keep counting up: the UI compares them to what it last uploaded, and
   // waiters compare them to what they last saw.
-  uint64_t version = cur.version, weights_version = cur.weights_version, activations_version = cur.activations_version;
+  uint64_t version = cur.version, weights_version = cur.weights_version,
+           activations_version = cur.activations_version;
   cur = Snapshot{};
-  cur.version = version, cur.weights_version = weights_version, cur.activations_version = activations_version;
+  cur.version = version, cur.weights_version = weights_version,
+  cur.activations_version = activations_version;
   cur.settings = s;
   cur.state = RunState::Loading;
   cur.status = "Loading " + s.data_dir;
@@ -408,13 +442,15 @@ void TrainingWorker::Impl::do_load(const RunSettings& s) {
   if (cur.split.train.empty()) throw UserError("test size", "leaves no training images");
   cur.scaling = compute_scaling(*data, cur.split.train);
 
-  auto m = std::make_unique<Model>(build_preset(s.preset, s.image_size, int(data->class_names.size())));
+  auto m =
+      std::make_unique<Model>(build_preset(s.preset, s.image_size, int(data->class_names.size())));
   cur.summary = m->summary_table();
   cur.num_params = m->num_params();
   for (const LayerInfo& l : m->layers())
     if (l.num_params()) cur.layer_params.push_back({l.name, l.num_params()});
   cur.memory = plan_memory(*m, s.batch_size, data->size());
-  if (!cur.memory.fits()) throw UserError(s.preset + " @ " + std::to_string(s.image_size) + "px", cur.memory.advice());
+  if (!cur.memory.fits())
+    throw UserError(s.preset + " @ " + std::to_string(s.image_size) + "px", cur.memory.advice());
   cur.status = "Allocating " + std::to_string(cur.num_params) + " parameters";
   publish();
   m->set_threads(s.threads);
@@ -425,8 +461,8 @@ void TrainingWorker::Impl::do_load(const RunSettings& s) {
   reset_model(false);
 
   // Honest about time: a timed forward pass of one training batch. A training step costs about
-  // 3.5× its forward (backward ≈ 2×, Adam over the big dense layer the rest: see bench/); validation
-  // is forward only. Forward only, so the estimate touches no gradient memory.
+  // 3.5× its forward (backward ≈ 2×, Adam over the big dense layer the rest: see bench/);
+  // validation is forward only. Forward only, so the estimate touches no gradient memory.
   size_t per = size_t(s.image_size) * s.image_size * 3;
   std::vector<float> x(per * s.batch_size);
   std::vector<int> y(s.batch_size);
@@ -436,12 +472,15 @@ void TrainingWorker::Impl::do_load(const RunSettings& s) {
   model->forward(x.data(), n);
   double fwd = std::chrono::duration<double>(Clock::now() - t0).count();
   double batches = std::ceil(double(cur.split.train.size()) / s.batch_size);
-  cur.estimated_epoch_s = fwd * 3.5 * batches + fwd * std::ceil(double(cur.split.val.size()) / s.batch_size);
+  cur.estimated_epoch_s =
+      fwd * 3.5 * batches + fwd * std::ceil(double(cur.split.val.size()) / s.batch_size);
   cur.state = RunState::Ready;
   char buf[256];
   std::snprintf(buf, sizeof buf, "Ready: %zu images, %zu train / %zu val / %zu test%s",
                 data->size(), cur.split.train.size(), cur.split.val.size(), cur.split.test.size(),
-                report.skipped.empty() ? "" : (", " + std::to_string(report.skipped.size()) + " file(s) skipped").c_str());
+                report.skipped.empty()
+                    ? ""
+                    : (", " + std::to_string(report.skipped.size()) + " file(s) skipped").c_str());
   cur.status = buf;
   capture_probe();
   publish();
@@ -451,7 +490,8 @@ void TrainingWorker::Impl::reset_model(bool announce) {
   mode = Mode::Idle;
   model->init(cur.settings.seed);
   model->reset_adam();
-  TrainConfig cfg{cur.settings.epochs, cur.settings.batch_size, cur.settings.learning_rate, cur.settings.seed};
+  TrainConfig cfg{cur.settings.epochs, cur.settings.batch_size, cur.settings.learning_rate,
+                  cur.settings.seed};
   trainer = std::make_unique<Trainer>(*model, *data, cur.split, cur.scaling, cfg);
   cur.history = History{};
   cur.batch_losses.clear();
@@ -486,7 +526,8 @@ void TrainingWorker::Impl::train_one() {
   cur.samples_per_s = p.elapsed_s > 0 ? p.samples_done / p.elapsed_s : 0;
   if (cur.samples_per_s > 0) {
     cur.eta_epoch_s = (p.samples_total - p.samples_done) / cur.samples_per_s;
-    cur.eta_run_s = cur.eta_epoch_s + double(cur.epochs - trainer->epoch() - 1) * p.samples_total / cur.samples_per_s;
+    cur.eta_run_s = cur.eta_epoch_s +
+                    double(cur.epochs - trainer->epoch() - 1) * p.samples_total / cur.samples_per_s;
   }
   cur.batch_losses.push_back(float(p.batch_loss));
   cur.batch_epoch.push_back(float(trainer->epoch() + double(p.samples_done) / p.samples_total));
@@ -511,8 +552,9 @@ void TrainingWorker::Impl::train_one() {
     if (cur.state == RunState::Training) cur.state = RunState::Paused;
   }
   if (interrupt.load() && mode != Mode::Idle) return;  // a Pause/Stop is queued: handle it first
-  bool due = ++since_publish >= refresh &&
-             Clock::now() - last_publish >= std::chrono::duration<double>(hooks.min_publish_interval_s);
+  bool due =
+      ++since_publish >= refresh &&
+      Clock::now() - last_publish >= std::chrono::duration<double>(hooks.min_publish_interval_s);
   if (due || mode == Mode::Idle || epoch_end) {
     capture_weights(cur.conv_kernels);
     // The probe's forward pass streams every weight (1.4 GB for the course model's dense layer):
@@ -578,7 +620,9 @@ void TrainingWorker::Impl::capture_probe() {
   for (size_t i = 1; i < L.size(); ++i) {
     if (L[i].kind == LayerKind::Flatten) continue;
     const float* a = model->activation(int(i));
-    TensorCopy t{L[i].name, L[i].flat ? std::vector<int>{L[i].out_c} : std::vector<int>{L[i].out_h, L[i].out_w, L[i].out_c},
+    TensorCopy t{L[i].name,
+                 L[i].flat ? std::vector<int>{L[i].out_c}
+                           : std::vector<int>{L[i].out_h, L[i].out_w, L[i].out_c},
                  std::vector<float>(a, a + L[i].out_size())};
     cur.activations.push_back(std::move(t));
   }

@@ -1,5 +1,6 @@
-// train/worker.h — the training worker thread: takes commands through a queue, trains batch by batch,
-// publishes immutable snapshots. The UI never waits on it: it reads latest() and sends commands.
+// train/worker.h — the training worker thread: takes commands through a queue, trains batch by
+// batch, publishes immutable snapshots. The UI never waits on it: it reads latest() and sends
+// commands.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -16,22 +17,22 @@ namespace cnnlab {
 
 struct Command {
   enum Kind {
-    Load,         // settings → load dataset, build + allocate + init the model (state Ready)
-    Start,        // train until `epochs` are done (or Pause/Stop)
-    Pause,        // stop after the current batch; Start/Resume continues
+    Load,   // settings → load dataset, build + allocate + init the model (state Ready)
+    Start,  // train until `epochs` are done (or Pause/Stop)
+    Pause,  // stop after the current batch; Start/Resume continues
     Resume,
-    OneBatch,     // train exactly one batch, then pause
-    OneEpoch,     // train to the end of the current epoch, then pause
-    Stop,         // stop after the current batch; keeps weights and history (like Pause, but final)
-    Reset,        // re-initialise the weights with the seed, clear history (data stays loaded)
-    SetProbe,     // probe image = `index` (a dataset index); recomputes its activations
-    Evaluate,     // evaluate the test split now
-    SaveCheckpoint,   // `path`: safetensors, atomically, with the run's record (run_record.h)
-    LoadCheckpoint,   // `path`: weights (model must match the loaded settings' architecture), and
-                      // the run's history, epoch count and evaluations when the file has them
-    ApplySettings,    // `settings`: epochs, batch size, learning rate, seed and threads, between
-                      // batches (batch size and seed from the next epoch); the others need a Load
-    SetRefresh,   // publish a snapshot every `index` batches (>= 1)
+    OneBatch,  // train exactly one batch, then pause
+    OneEpoch,  // train to the end of the current epoch, then pause
+    Stop,      // stop after the current batch; keeps weights and history (like Pause, but final)
+    Reset,     // re-initialise the weights with the seed, clear history (data stays loaded)
+    SetProbe,  // probe image = `index` (a dataset index); recomputes its activations
+    Evaluate,  // evaluate the test split now
+    SaveCheckpoint,  // `path`: safetensors, atomically, with the run's record (run_record.h)
+    LoadCheckpoint,  // `path`: weights (model must match the loaded settings' architecture), and
+                     // the run's history, epoch count and evaluations when the file has them
+    ApplySettings,   // `settings`: epochs, batch size, learning rate, seed and threads, between
+                     // batches (batch size and seed from the next epoch); the others need a Load
+    SetRefresh,      // publish a snapshot every `index` batches (>= 1)
     Quit
   } kind;
   RunSettings settings;  // Load, ApplySettings
@@ -41,14 +42,14 @@ struct Command {
 
 class TrainingWorker {
  public:
-  TrainingWorker();   // starts the thread (idle, state Empty)
+  TrainingWorker();  // starts the thread (idle, state Empty)
   // As above; `nice` > 0 lowers the training thread's scheduling priority (Linux nice, inherited by
   // the OpenMP threads it starts), so a window's short frames are not delayed behind training.
   explicit TrainingWorker(int nice);
   ~TrainingWorker();  // stops training after the current batch and joins
 
-  void send(Command c);                         // never blocks on training
-  SnapshotPtr latest() const;                   // the newest snapshot (never null)
+  void send(Command c);        // never blocks on training
+  SnapshotPtr latest() const;  // the newest snapshot (never null)
   // Blocks until pred(latest()) holds or `timeout_s` passes; returns the last snapshot seen.
   // For tests and the headless screenshot path (no sleeps as synchronisation).
   SnapshotPtr wait_until(const std::function<bool(const Snapshot&)>& pred, double timeout_s) const;

@@ -1,5 +1,5 @@
-// ui/app.cpp — the App's lifecycle pieces: lessons, font scale, theme, the workspace tabs (the keyboard is
-// ui/shortcuts.cpp).
+// ui/app.cpp — the App's lifecycle pieces: lessons, font scale, theme, the workspace tabs (the
+// keyboard is ui/shortcuts.cpp).
 //
 // [SECTION] lessons
 // [SECTION] scale and theme
@@ -17,7 +17,8 @@
 
 namespace cnnlab {
 
-// [SECTION] lessons --------------------------------------------------------------------------------
+// [SECTION] lessons
+// --------------------------------------------------------------------------------
 
 void select_lesson(App& app, int index) {
   if (index < 0 || index >= int(app.lessons.size())) return;
@@ -52,7 +53,8 @@ void app_load_lessons(App& app, const std::string& lesson_dir, const std::string
   }
 }
 
-// [SECTION] scale and theme ------------------------------------------------------------------------
+// [SECTION] scale and theme
+// ------------------------------------------------------------------------
 
 void set_font_scale(App& app, float scale) {
   app.settings.font_scale = std::clamp(scale, kMinFontScale, kMaxFontScale);
@@ -73,7 +75,9 @@ void set_high_contrast(App& app, bool on) {
 
 // [SECTION] frame needs ---------------------------------------------------------------------------
 
-bool app_animating(const App& app) { return app.view.playing && app.view.loaded(); }
+bool app_animating(const App& app) {
+  return app.view.playing && app.view.loaded();
+}
 
 double app_animation_wait(const App& app) {
   double period = 1.0 / std::max(double(app.settings.play_speed), 0.01);
@@ -88,7 +92,8 @@ void draw_training_workspace(App& app) {
   TrainingUi& ui = ensure_training(app);
   draw_training(ui, app.photo.gl, export_dir(app));  // ui/training/training_workspace.cpp
   if (!app.record_layout) return;
-  for (const PanelRect& r : ui.rects) app.layout.rects.push_back({"train." + r.name, r.x0, r.y0, r.x1, r.y1});
+  for (const PanelRect& r : ui.rects)
+    app.layout.rects.push_back({"train." + r.name, r.x0, r.y0, r.x1, r.y1});
 }
 
 }  // namespace
@@ -110,12 +115,14 @@ void draw_app(App& app) {
     app.layout.step = app.view.step + 1;
   }
   handle_zoom_wheel(app);
-  app.keyboard.answer_active = false;  // the answer box sets it again if it is drawn and has the keyboard
+  app.keyboard.answer_active =
+      false;  // the answer box sets it again if it is drawn and has the keyboard
   const ImGuiViewport* viewport = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(viewport->WorkPos);
   ImGui::SetNextWindowSize(viewport->WorkSize);
   ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
-                           ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
+                           ImGuiWindowFlags_NoSavedSettings |
+                           ImGuiWindowFlags_NoBringToFrontOnFocus;
   // F5 on the Training tab: the focused panel takes the whole window (no menu, no tabs).
   bool training_focus = !app.presentation && app.workspace == Workspace::Training && app.training &&
                         training_focus_active(*app.training);

@@ -1,5 +1,5 @@
-// ui/app.h — App: the one owner of the window's state (lessons, lesson view, the Training tab's state,
-// fonts, theme, GL resources, requests to the frame loop). Lesson panels read and change it;
+// ui/app.h — App: the one owner of the window's state (lessons, lesson view, the Training tab's
+// state, fonts, theme, GL resources, requests to the frame loop). Lesson panels read and change it;
 // app/gui_main.cpp drives it; ui/training/ never sees it.
 #pragma once
 #include <memory>
@@ -19,8 +19,8 @@
 
 namespace cnnlab {
 
-// Top-level workspaces, one tab each (Lessons: ui/lesson/, Training: ui/training/); each draws into the
-// same area below the menu bar.
+// Top-level workspaces, one tab each (Lessons: ui/lesson/, Training: ui/training/); each draws into
+// the same area below the menu bar.
 enum class Workspace { Lessons, Training };
 
 // A PNG the frame loop writes after the frame (Ctrl+S, File → Export…).
@@ -31,12 +31,12 @@ struct ExportRequest {
 
 // Things only the frame loop can do (GLFW, GL read-back), asked for by panels and shortcuts.
 struct AppRequests {
-  bool rebuild_fonts = false;     // font scale changed: rebuild the atlas, re-upload its texture
+  bool rebuild_fonts = false;  // font scale changed: rebuild the atlas, re-upload its texture
   bool toggle_fullscreen = false;
   bool quit = false;
-  // Exports (app/gui_export.cpp), in the order asked. Slide-ready unless whole_window: a lesson exports its
-  // presentation view (grids, arithmetic, step controls) at the window's size; the Training tab exports its
-  // focused panel (ui/training/, TrainingUi::export_panel).
+  // Exports (app/gui_export.cpp), in the order asked. Slide-ready unless whole_window: a lesson
+  // exports its presentation view (grids, arithmetic, step controls) at the window's size; the
+  // Training tab exports its focused panel (ui/training/, TrainingUi::export_panel).
   std::vector<ExportRequest> exports;
   bool export_all_steps = false;  // write one PNG per step of the current lesson
 };
@@ -47,8 +47,8 @@ struct PhotoState {
   bool gl = false;
   Texture photo;
   ConvFilter filter;
-  std::string photo_name;  // "daisy/…jpg" or "generated test pattern"
-  bool dirty = true;       // refilter even if the kernel looks unchanged (new photo)
+  std::string photo_name;      // "daisy/…jpg" or "generated test pattern"
+  bool dirty = true;           // refilter even if the kernel looks unchanged (new photo)
   std::vector<float> applied;  // the kernel last applied: refilter only when it changes
   int applied_k = 0;
 };
@@ -87,8 +87,9 @@ struct App {
   CellEdit cell_edit;
   LayoutRecord layout;
   AppRequests requests;
-  KeyboardState keyboard;           // key presses queued by the window, applied in order each frame
-  bool export_whole_window = false;  // File → "Export the whole window": exports are screenshots, not slides
+  KeyboardState keyboard;  // key presses queued by the window, applied in order each frame
+  bool export_whole_window =
+      false;  // File → "Export the whole window": exports are screenshots, not slides
   std::unique_ptr<TrainingUi> training;  // the Training tab (ui/training/), made on first use
 };
 
@@ -107,22 +108,24 @@ void handle_zoom_wheel(App& app);
 void set_high_contrast(App& app, bool on);
 
 // Ctrl+S / File → Export: asks the frame loop for a PNG of what the audience sees: in a lesson, the
-// presentation view to <export dir>/<lesson>/<lesson>-step-K.png; in the Training tab, the focused panel
-// (the curves when none has focus) to <export dir>/training/. `whole_window` (or the App's
+// presentation view to <export dir>/<lesson>/<lesson>-step-K.png; in the Training tab, the focused
+// panel (the curves when none has focus) to <export dir>/training/. `whole_window` (or the App's
 // export_whole_window) exports the whole window instead.
 void request_export(App& app, bool whole_window = false);
 // The folder exports go to: settings.export_dir, else ~/cnnlab-exports.
 std::string export_dir(const App& app);
 
-// The keyboard (ui/shortcuts.cpp): applies every key press queued in app.keyboard since the last frame, in
-// order (arrows, PageDown/PageUp, Enter/Backspace, Home/End, Space, P, Esc, F5, F11, Ctrl+=/-/0/S/Q).
-// Call after ImGui::NewFrame: who owns the keys (a popup, a text box, the answer box) comes from last frame.
+// The keyboard (ui/shortcuts.cpp): applies every key press queued in app.keyboard since the last
+// frame, in order (arrows, PageDown/PageUp, Enter/Backspace, Home/End, Space, P, Esc, F5, F11,
+// Ctrl+=/-/0/S/Q). Call after ImGui::NewFrame: who owns the keys (a popup, a text box, the answer
+// box) comes from last frame.
 void handle_shortcuts(App& app);
 void apply_key(App& app, const KeyEvent& e);  // one press, as handle_shortcuts applies it
-// Whether the window must keep drawing with no input: Play is running. (The frame loop also draws for
-// input, pending requests and new training snapshots.)
+// Whether the window must keep drawing with no input: Play is running. (The frame loop also draws
+// for input, pending requests and new training snapshots.)
 bool app_animating(const App& app);
-// While animating: seconds the window may sleep before the next frame (Play's next step, at most 0.25 s).
+// While animating: seconds the window may sleep before the next frame (Play's next step, at most
+// 0.25 s).
 double app_animation_wait(const App& app);
 // The whole window for one frame, between ImGui::NewFrame and ImGui::Render.
 void draw_app(App& app);
@@ -130,7 +133,8 @@ void draw_app(App& app);
 // settings) and prepared: GL when the window has it, the export folder.
 TrainingUi& ensure_training(App& app);
 
-// GL work before drawing (ui/lesson/photo.cpp): refilters the photo when the kernel changed. No-op without GL.
+// GL work before drawing (ui/lesson/photo.cpp): refilters the photo when the kernel changed. No-op
+// without GL.
 void update_photo(App& app);
 // Loads the photo (a flower from CNNLAB_DATA / ../shared/flowers/tiny_FR, else a generated
 // pattern) and compiles the filter shader; errors go to the log. Needs a current GL context.

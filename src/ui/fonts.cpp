@@ -18,8 +18,7 @@ namespace {
 // Latin-1 plus exactly the symbols the lab prints: maths (× − ⊛ ⌊ ⌋ Σ ≤ ≥ ≠), arrows and
 // transport shapes for the buttons, ✓ ✗ for predict feedback, subscripts for P₁ + P₂. A short
 // list keeps the atlas small even at scale 4.
-const char* const kSymbols =
-    "×−⊛⌊⌋⌈⌉Σ≤≥≠≈·…–—‘’“”←→↑↓⇤⇥▶◀▲▼●○■□✓✗❚₀₁₂₃₄₅₆₇₈₉";
+const char* const kSymbols = "×−⊛⌊⌋⌈⌉Σ≤≥≠≈·…–—‘’“”←→↑↓⇤⇥▶◀▲▼●○■□✓✗❚₀₁₂₃₄₅₆₇₈₉";
 
 void fill_ranges(std::vector<ImWchar>& out, const char* text, bool latin) {
   ImFontGlyphRangesBuilder builder;
@@ -30,8 +29,8 @@ void fill_ranges(std::vector<ImWchar>& out, const char* text, bool latin) {
   out.assign(ranges.begin(), ranges.end());
 }
 
-ImFont* add_font(ImFontAtlas& atlas, const std::string& file, float size_px,
-                 const ImWchar* ranges, bool& ok) {
+ImFont* add_font(ImFontAtlas& atlas, const std::string& file, float size_px, const ImWchar* ranges,
+                 bool& ok) {
   std::string path = font_dir() + "/" + file;
   if (!std::filesystem::exists(path)) {
     ok = false;
@@ -72,7 +71,8 @@ void build_fonts(Fonts& fonts, ImFontAtlas& atlas, float scale) {
   fonts.mono = add_font(atlas, "DejaVuSansMono.ttf", 30.0f * scale, ranges, ok);
   fonts.small = add_font(atlas, "DejaVuSansMono.ttf", 18.0f * scale, ranges, ok);
   fonts.tape = add_font(atlas, "DejaVuSansMono.ttf", 40.0f * scale, ranges, ok);
-  fonts.digits = add_font(atlas, "DejaVuSansMono.ttf", 80.0f * scale, fonts.digit_ranges.data(), ok);
+  fonts.digits =
+      add_font(atlas, "DejaVuSansMono.ttf", 80.0f * scale, fonts.digit_ranges.data(), ok);
   fonts.from_ttf = ok;
   if (!ok) {
     atlas.Clear();
@@ -80,8 +80,9 @@ void build_fonts(Fonts& fonts, ImFontAtlas& atlas, float scale) {
     config.SizePixels = 13.0f * scale;
     ImFont* fallback = atlas.AddFontDefault(&config);
     fonts.body = fonts.heading = fonts.mono = fonts.small = fonts.tape = fonts.digits = fallback;
-    log_warn("fonts: DejaVu TTFs not found in " + font_dir() +
-             " (hint: install fonts-dejavu-core or set CNNLAB_FONT_DIR); using ImGui's bitmap font");
+    log_warn(
+        "fonts: DejaVu TTFs not found in " + font_dir() +
+        " (hint: install fonts-dejavu-core or set CNNLAB_FONT_DIR); using ImGui's bitmap font");
   }
   atlas.Build();
   fonts.scale = scale;

@@ -1,9 +1,10 @@
-// ui/fonts.h — DejaVu TTFs rasterised at the chosen scale (crisp at any size), with the maths glyphs.
+// ui/fonts.h — DejaVu TTFs rasterised at the chosen scale (crisp at any size), with the maths
+// glyphs.
 #pragma once
+#include <imgui.h>
+
 #include <string>
 #include <vector>
-
-#include <imgui.h>
 
 namespace cnnlab {
 
@@ -13,10 +14,10 @@ struct Fonts {
   ImFont* mono = nullptr;     // DejaVu Sans Mono, 30 px × scale: grid values, the arithmetic tape
   ImFont* small = nullptr;    // DejaVu Sans Mono, 18 px × scale: kernel overlay in window cells
   ImFont* tape = nullptr;     // DejaVu Sans Mono, 40 px × scale: the arithmetic tape
-  ImFont* digits = nullptr;   // DejaVu Sans Mono, 80 px × scale, digits, signs and ×: cells, weights
-  float scale = 0;            // the scale the atlas was built at
-  bool from_ttf = false;      // false: the TTFs were missing and ImGui's bitmap font stands in
-  std::vector<ImWchar> ranges;         // glyph ranges; must outlive the atlas
+  ImFont* digits = nullptr;  // DejaVu Sans Mono, 80 px × scale, digits, signs and ×: cells, weights
+  float scale = 0;           // the scale the atlas was built at
+  bool from_ttf = false;     // false: the TTFs were missing and ImGui's bitmap font stands in
+  std::vector<ImWchar> ranges;  // glyph ranges; must outlive the atlas
   std::vector<ImWchar> digit_ranges;
 };
 

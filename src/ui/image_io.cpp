@@ -1,5 +1,5 @@
-// ui/image_io.cpp — RGB ↔ RGBA conversions (the one place they happen) around data/image.h's decoder
-// and PNG writer.
+// ui/image_io.cpp — RGB ↔ RGBA conversions (the one place they happen) around data/image.h's
+// decoder and PNG writer.
 #include "ui/image_io.h"
 
 #include "data/image.h"

@@ -1,4 +1,5 @@
-// ui/image_io.h — between data's RGB files (decode, PNG write) and gfx's RGBA images (GL upload, read-back).
+// ui/image_io.h — between data's RGB files (decode, PNG write) and gfx's RGBA images (GL upload,
+// read-back).
 #pragma once
 #include <cstdint>
 #include <string>

@@ -1,4 +1,5 @@
-// ui/layout_record.cpp — the layout sidecar's text format (written by `cnnlab screenshot --layout`).
+// ui/layout_record.cpp — the layout sidecar's text format (written by `cnnlab screenshot
+// --layout`).
 #include "ui/layout_record.h"
 
 #include <sstream>

@@ -1,4 +1,5 @@
-// ui/layout_record.h — where the last frame drew each grid cell, the window and the tape, for pixel tests.
+// ui/layout_record.h — where the last frame drew each grid cell, the window and the tape, for pixel
+// tests.
 #pragma once
 #include <string>
 #include <vector>
@@ -11,7 +12,9 @@ struct LayoutGrid {
   std::string name;  // "input.c0", "kernel0.k0.c0", "out0.c0", …
   float x0 = 0, y0 = 0, cell = 0;
   int rows = 0, cols = 0;
-  int pad_top = 0, pad_left = 0;  // displayed padding: real cell (y, x) is displayed at (y + pad_top, x + pad_left)
+  int pad_top = 0,
+      pad_left =
+          0;  // displayed padding: real cell (y, x) is displayed at (y + pad_top, x + pad_left)
 };
 
 struct LayoutCell {

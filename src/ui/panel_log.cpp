@@ -23,9 +23,12 @@ void draw_log_panel(App& app) {
   const GridColors& colors = app.theme.grid;
   for (const LogEntry& e : entries) {
     // The level is spelled out and marked with a shape, not shown by colour alone.
-    const char* tag = e.level == LogLevel::Error ? "✗ error  " : e.level == LogLevel::Warning ? "▲ warning" : "● info   ";
+    const char* tag = e.level == LogLevel::Error     ? "✗ error  "
+                      : e.level == LogLevel::Warning ? "▲ warning"
+                                                     : "● info   ";
     bool coloured = e.level != LogLevel::Info;
-    if (coloured) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(colors.wrong));
+    if (coloured)
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(colors.wrong));
     ImGui::TextUnformatted(tag);
     if (coloured) ImGui::PopStyleColor();
     ImGui::SameLine();

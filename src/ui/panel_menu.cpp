@@ -1,5 +1,5 @@
-// ui/panel_menu.cpp — the menu bar: File (export, quit), View (scale, presentation, theme), Lesson; where
-// exports go and what they show.
+// ui/panel_menu.cpp — the menu bar: File (export, quit), View (scale, presentation, theme), Lesson;
+// where exports go and what they show.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -56,21 +56,24 @@ void draw_file_menu(App& app) {
     app.export_whole_window = !app.export_whole_window;
   }
   if (ImGui::IsItemHovered()) {
-    ImGui::SetTooltip("On: Ctrl+S and \"Export all steps\" write the whole window.\n"
-                      "Off: the slide (grids and arithmetic) or the focused training panel.");
+    ImGui::SetTooltip(
+        "On: Ctrl+S and \"Export all steps\" write the whole window.\n"
+        "Off: the slide (grids and arithmetic) or the focused training panel.");
   }
   ImGui::Separator();
   if (ImGui::MenuItem("Quit", "Ctrl+Q")) app.requests.quit = true;
 }
 
-// The keys to remember, after the menus: as many of the hints as fit (large text on a projector: fewer).
+// The keys to remember, after the menus: as many of the hints as fit (large text on a projector:
+// fewer).
 void draw_menu_hint(const App& app) {
   char scale[32];
   std::snprintf(scale, sizeof scale, "text ×%.2g", app.settings.font_scale);
   std::string hint;
   const bool training = app.workspace == Workspace::Training;
   const char* lesson_parts[] = {scale, "←/→ PgUp/PgDn step", "Space play", "F5 presentation"};
-  const char* training_parts[] = {scale, "F5 one panel full screen", "PgUp/PgDn next panel", "Ctrl+S panel PNG"};
+  const char* training_parts[] = {scale, "F5 one panel full screen", "PgUp/PgDn next panel",
+                                  "Ctrl+S panel PNG"};
   for (const char* part : training ? training_parts : lesson_parts) {
     std::string next = hint + "   " + part;
     if (ImGui::CalcTextSize(next.c_str()).x > ImGui::GetContentRegionAvail().x) break;
@@ -88,11 +91,14 @@ void draw_menu_bar(App& app) {
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("View")) {
-    if (ImGui::MenuItem("Larger text", "Ctrl+=")) set_font_scale(app, app.settings.font_scale * 1.25f);
-    if (ImGui::MenuItem("Smaller text", "Ctrl+-")) set_font_scale(app, app.settings.font_scale / 1.25f);
+    if (ImGui::MenuItem("Larger text", "Ctrl+="))
+      set_font_scale(app, app.settings.font_scale * 1.25f);
+    if (ImGui::MenuItem("Smaller text", "Ctrl+-"))
+      set_font_scale(app, app.settings.font_scale / 1.25f);
     if (ImGui::MenuItem("Default text size", "Ctrl+0")) set_font_scale(app, 1.0f);
     ImGui::Separator();
-    if (ImGui::MenuItem("Presentation mode", "F5", app.presentation)) app.presentation = !app.presentation;
+    if (ImGui::MenuItem("Presentation mode", "F5", app.presentation))
+      app.presentation = !app.presentation;
     if (ImGui::MenuItem("Fullscreen", "F11", app.fullscreen)) app.requests.toggle_fullscreen = true;
     if (ImGui::MenuItem("High-contrast light theme", nullptr, app.settings.high_contrast)) {
       set_high_contrast(app, !app.settings.high_contrast);
@@ -102,7 +108,8 @@ void draw_menu_bar(App& app) {
   }
   if (ImGui::BeginMenu("Lesson")) {
     if (ImGui::MenuItem("Reset lesson", nullptr, false, app.view.loaded())) reset_lesson(app.view);
-    if (ImGui::MenuItem("Predict, then reveal", "P", app.view.predict)) set_predict(app.view, !app.view.predict);
+    if (ImGui::MenuItem("Predict, then reveal", "P", app.view.predict))
+      set_predict(app.view, !app.view.predict);
     ImGui::EndMenu();
   }
   draw_menu_hint(app);

@@ -1,4 +1,5 @@
-// ui/settings.cpp — reading and writing the window's settings file (atomic writes, forgiving reads).
+// ui/settings.cpp — reading and writing the window's settings file (atomic writes, forgiving
+// reads).
 #include "ui/settings.h"
 
 #include <algorithm>
@@ -61,13 +62,20 @@ Settings parse_settings(const std::string& text) {
     if (eq == std::string::npos) continue;
     std::string key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
     float f = 0;
-    if (key == "window_width" && parse_float(value, f)) s.window_width = int(f);
-    else if (key == "window_height" && parse_float(value, f)) s.window_height = int(f);
-    else if (key == "font_scale" && parse_float(value, f)) s.font_scale = f;
-    else if (key == "play_speed" && parse_float(value, f)) s.play_speed = f;
-    else if (key == "last_lesson") s.last_lesson = unquote(value);
-    else if (key == "export_dir") s.export_dir = unquote(value);
-    else if (key == "high_contrast") s.high_contrast = value != "false";
+    if (key == "window_width" && parse_float(value, f))
+      s.window_width = int(f);
+    else if (key == "window_height" && parse_float(value, f))
+      s.window_height = int(f);
+    else if (key == "font_scale" && parse_float(value, f))
+      s.font_scale = f;
+    else if (key == "play_speed" && parse_float(value, f))
+      s.play_speed = f;
+    else if (key == "last_lesson")
+      s.last_lesson = unquote(value);
+    else if (key == "export_dir")
+      s.export_dir = unquote(value);
+    else if (key == "high_contrast")
+      s.high_contrast = value != "false";
   }
   s.window_width = std::clamp(s.window_width, 640, 7680);
   s.window_height = std::clamp(s.window_height, 400, 4320);
@@ -91,7 +99,9 @@ std::string format_settings(const Settings& s) {
   return out;
 }
 
-std::string settings_path() { return config_dir() + "/gui.toml"; }
+std::string settings_path() {
+  return config_dir() + "/gui.toml";
+}
 
 Settings load_settings(const std::string& path) {
   if (!std::filesystem::exists(path)) return Settings{};

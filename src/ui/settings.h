@@ -6,11 +6,12 @@ namespace cnnlab {
 
 struct Settings {
   int window_width = 1600, window_height = 900;
-  float font_scale = 1.0f;    // 0.5 … 4; Ctrl+= / Ctrl+- / Ctrl+0
-  std::string last_lesson;    // lesson id; empty: the first lesson
-  bool high_contrast = true;  // the high-contrast light theme (false: ImGui's dark theme, recoloured)
-  float play_speed = 1.5f;    // steps per second when playing
-  std::string export_dir;     // where PNG exports go; empty: ~/cnnlab-exports
+  float font_scale = 1.0f;  // 0.5 … 4; Ctrl+= / Ctrl+- / Ctrl+0
+  std::string last_lesson;  // lesson id; empty: the first lesson
+  bool high_contrast =
+      true;                 // the high-contrast light theme (false: ImGui's dark theme, recoloured)
+  float play_speed = 1.5f;  // steps per second when playing
+  std::string export_dir;   // where PNG exports go; empty: ~/cnnlab-exports
 };
 
 inline constexpr float kMinFontScale = 0.5f, kMaxFontScale = 4.0f;

@@ -60,7 +60,7 @@ GridColors light_grid() {
   g.overlay_text = pack_rgba({0.0f, 0.25f, 0.55f});
   g.current_frame = pack_rgba(okabe_ito::blue);
   g.max_frame = pack_rgba(okabe_ito::vermillion);
-  g.max_bg = pack_rgba({1.0f, 0.86f, 0.62f});        // light orange
+  g.max_bg = pack_rgba({1.0f, 0.86f, 0.62f});  // light orange
   g.right = pack_rgba(okabe_ito::blue);
   g.wrong = pack_rgba(okabe_ito::vermillion);
   return g;
@@ -88,12 +88,16 @@ GridColors dark_grid() {
 
 }  // namespace
 
-GridColors grid_colors(bool high_contrast) { return high_contrast ? light_grid() : dark_grid(); }
+GridColors grid_colors(bool high_contrast) {
+  return high_contrast ? light_grid() : dark_grid();
+}
 
 Theme apply_theme(bool high_contrast, float scale) {
   ImGuiStyle style;
-  if (high_contrast) light_style(style);
-  else dark_style(style);
+  if (high_contrast)
+    light_style(style);
+  else
+    dark_style(style);
   style.WindowRounding = 0;
   style.FrameRounding = 3;
   style.FramePadding = ImVec2(8, 5);

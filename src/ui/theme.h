@@ -1,4 +1,5 @@
-// ui/theme.h — the high-contrast theme and the grid colours (colour-blind safe: blue vs orange, plus shapes).
+// ui/theme.h — the high-contrast theme and the grid colours (colour-blind safe: blue vs orange,
+// plus shapes).
 #pragma once
 #include <cstdint>
 

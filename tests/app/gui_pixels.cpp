@@ -1,5 +1,6 @@
-// tests/app/gui_pixels.cpp — pixel tests: renders the window with `cnnlab screenshot` and checks the PNGs
-// where the layout sidecar says the window, the filled and the blank cells are; scale 2 text is larger.
+// tests/app/gui_pixels.cpp — pixel tests: renders the window with `cnnlab screenshot` and checks
+// the PNGs where the layout sidecar says the window, the filled and the blank cells are; scale 2
+// text is larger.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
@@ -13,9 +14,9 @@
 
 #include "core/fileio.h"
 #include "data/image.h"
+#include "test_tmp.h"
 #include "ui/layout_record.h"
 #include "ui/theme.h"
-#include "test_tmp.h"
 
 namespace cnnlab {
 
@@ -31,8 +32,8 @@ Shot take(const std::string& name, const std::string& args) {
   std::string dir = CNNLAB_PIXELS_OUT;
   std::filesystem::create_directories(dir);
   std::string png = dir + "/" + name + ".png", txt = dir + "/" + name + ".txt";
-  std::string cmd = std::string(CNNLAB_EXE) + " screenshot --dir " + CNNLAB_LESSONS_DIR + " --out " + png +
-                    " --layout " + txt + " " + args + " > /dev/null";
+  std::string cmd = std::string(CNNLAB_EXE) + " screenshot --dir " + CNNLAB_LESSONS_DIR +
+                    " --out " + png + " --layout " + txt + " " + args + " > /dev/null";
   INFO(cmd);
   REQUIRE(std::system(cmd.c_str()) == 0);
   return {decode_image_file(png), parse_layout(read_file_text(txt))};
@@ -48,11 +49,14 @@ Px at(const Image& img, float x, float y) {
   REQUIRE(iy >= 0);
   REQUIRE(ix < img.width);
   REQUIRE(iy < img.height);
-  const uint8_t* p = &img.pixels[(size_t(iy) * size_t(img.width) + size_t(ix)) * size_t(img.channels)];
+  const uint8_t* p =
+      &img.pixels[(size_t(iy) * size_t(img.width) + size_t(ix)) * size_t(img.channels)];
   return {p[0], p[1], p[2]};
 }
 
-Px unpack(uint32_t c) { return {int(c & 0xff), int((c >> 8) & 0xff), int((c >> 16) & 0xff)}; }
+Px unpack(uint32_t c) {
+  return {int(c & 0xff), int((c >> 8) & 0xff), int((c >> 16) & 0xff)};
+}
 
 bool near(Px a, Px b, int tol = 6) {
   return std::abs(a.r - b.r) <= tol && std::abs(a.g - b.g) <= tol && std::abs(a.b - b.b) <= tol;
@@ -99,19 +103,22 @@ const LayoutRect& rect(const LayoutRecord& l, const std::string& name) {
   return l.rects.front();
 }
 
-GridColors colors() { return grid_colors(true); }  // the light high-contrast theme
+GridColors colors() {
+  return grid_colors(true);
+}  // the light high-contrast theme
 
 // The ink of one cell: rows and columns whose pixels differ from the cell's background by more
 // than `contrast` (sum of |ΔR|+|ΔG|+|ΔB|), inside the part [fx0, fx1) × [fy0, fy1) of the cell
 // (fractions of its side; an inset keeps the cell's border lines out). Returns the ink's height.
-int ink_height(const Shot& s, const LayoutGrid& g, int row, int col, float fx0, float fy0, float fx1,
-               float fy1, Px background, int contrast = 150) {
+int ink_height(const Shot& s, const LayoutGrid& g, int row, int col, float fx0, float fy0,
+               float fx1, float fy1, Px background, int contrast = 150) {
   int top = -1, bottom = -1;
   float x0 = g.x0 + float(col) * g.cell, y0 = g.y0 + float(row) * g.cell;
   for (int y = int(y0 + fy0 * g.cell); y < int(y0 + fy1 * g.cell); ++y) {
     for (int x = int(x0 + fx0 * g.cell); x < int(x0 + fx1 * g.cell); ++x) {
       Px p = at(s.png, float(x), float(y));
-      int d = std::abs(p.r - background.r) + std::abs(p.g - background.g) + std::abs(p.b - background.b);
+      int d = std::abs(p.r - background.r) + std::abs(p.g - background.g) +
+              std::abs(p.b - background.b);
       if (d <= contrast) continue;
       if (top < 0) top = y;
       bottom = y;
@@ -128,7 +135,8 @@ int digit_height(const Shot& s) {
   int most = 0;
   for (const LayoutCell& c : s.layout.cells) {
     if (c.grid != "input.c0" || c.state != "filled") continue;
-    most = std::max(most, ink_height(s, in, c.row, c.col, 0.12f, 0.12f, 0.88f, 0.88f, unpack(colors().cell_bg)));
+    most = std::max(most, ink_height(s, in, c.row, c.col, 0.12f, 0.12f, 0.88f, 0.88f,
+                                     unpack(colors().cell_bg)));
   }
   return most;
 }
@@ -225,7 +233,7 @@ TEST_CASE("pixels: a pooling step frames its 2×2 window on the conv output") {
     CHECK(cell.col >= 2);
   }
   CHECK(framed == 4);
-  CHECK(near(cell_background(s, conv, 0, 0), unpack(c.cell_bg)));   // outside the window
+  CHECK(near(cell_background(s, conv, 0, 0), unpack(c.cell_bg)));    // outside the window
   CHECK(near(cell_background(s, conv, 1, 3), unpack(c.window_bg)));  // inside, not the max
   CHECK(count_state(s.layout, "out1.c0", "filled") == 1);
   CHECK(count_state(s.layout, "out1.c0", "blank") == 2);
@@ -259,9 +267,11 @@ TEST_CASE("pixels: predict mode hides the current cell; presentation mode makes 
   CHECK(grid(present.layout, "input.c0").cell > out_n.cell * 1.3f);
 }
 
-TEST_CASE("pixels: 1280×720, zoom 2, presentation — digits at least 40 px, kernel weights 40% of that, "
-          "every step control on screen") {
-  Shot s = take("present720z2", "--lesson course-example-1 --step 6 --presentation --size 1280x720 --font-scale 2");
+TEST_CASE(
+    "pixels: 1280×720, zoom 2, presentation — digits at least 40 px, kernel weights 40% of that, "
+    "every step control on screen") {
+  Shot s = take("present720z2",
+                "--lesson course-example-1 --step 6 --presentation --size 1280x720 --font-scale 2");
   int digit = digit_height(s);
   // Step 6: the window covers input rows/cols 1–3; (2, 2) is its middle (no frame line inside).
   int weight = overlay_height(s, 2, 2);
@@ -279,8 +289,11 @@ TEST_CASE("pixels: 1280×720, zoom 2, presentation — digits at least 40 px, ke
 TEST_CASE("pixels: zoom never shrinks the grids (1280×720 presentation, zoom 1 → 1.5 → 2)") {
   int previous = 0;
   for (const char* zoom : {"1", "1.5", "2"}) {
-    Shot s = take(std::string("zoom") + zoom,
-                  std::string("--lesson course-example-1 --step 6 --presentation --size 1280x720 --font-scale ") + zoom);
+    Shot s = take(
+        std::string("zoom") + zoom,
+        std::string(
+            "--lesson course-example-1 --step 6 --presentation --size 1280x720 --font-scale ") +
+            zoom);
     int digit = digit_height(s);
     CAPTURE(std::string(zoom));
     CAPTURE(digit);
@@ -290,7 +303,8 @@ TEST_CASE("pixels: zoom never shrinks the grids (1280×720 presentation, zoom 1 
   }
 }
 
-TEST_CASE("pixels: kernel weights are at least 40% of the digits' height, full screen at 1920×1080") {
+TEST_CASE(
+    "pixels: kernel weights are at least 40% of the digits' height, full screen at 1920×1080") {
   Shot s = take("weights1080", "--lesson course-example-1 --step 6");
   int digit = digit_height(s), weight = overlay_height(s, 2, 2);
   CAPTURE(digit);
@@ -309,7 +323,8 @@ TEST_CASE("pixels: every lesson fits the stage at 1280×720, zoom 2") {
   for (const char* lesson : {"course-example-1", "course-example-2", "stride-two", "same-padding",
                              "rgb-channels", "pooling-ties", "sandbox", "edge-detector"}) {
     for (const char* mode : {"", " --presentation"}) {
-      Shot s = take("fit", std::string("--lesson ") + lesson + " --step 2 --size 1280x720 --font-scale 2" + mode);
+      Shot s = take("fit", std::string("--lesson ") + lesson +
+                               " --step 2 --size 1280x720 --font-scale 2" + mode);
       std::string shot = std::string(lesson) + mode;
       CAPTURE(shot);
       const LayoutRect& stage = rect(s.layout, "stage");
@@ -338,8 +353,8 @@ TEST_CASE("pixels: survey of digit heights" * doctest::skip()) {
   for (const char* size : {"1280x720", "1366x768", "1920x1080", "2560x1440"}) {
     for (const char* zoom : {"1", "1.5", "2"}) {
       for (const char* mode : {"", " --presentation"}) {
-        std::string args = std::string("--lesson course-example-1 --step 6 --size ") + size + " --font-scale " +
-                           zoom + mode;
+        std::string args = std::string("--lesson course-example-1 --step 6 --size ") + size +
+                           " --font-scale " + zoom + mode;
         Shot s = take("survey", args);
         std::printf("%-10s zoom %-4s %-13s digit %3d px  weight %3d px  cell %.0f\n", size, zoom,
                     *mode ? "presentation" : "normal", digit_height(s), overlay_height(s, 2, 2),
@@ -353,7 +368,8 @@ TEST_CASE("pixels: survey of digit heights" * doctest::skip()) {
 // The grids take the free space first and the tape shrinks (never below the text's size) to leave
 // it to them, so at zoom 2 on a full-HD window the tape grows less than the text: it must not be
 // smaller than at zoom 1, and the zoom-2 text is twice the zoom-1 text.
-TEST_CASE("pixels: font scale 2 draws the arithmetic tape no smaller than scale 1, and the text larger") {
+TEST_CASE(
+    "pixels: font scale 2 draws the arithmetic tape no smaller than scale 1, and the text larger") {
   Shot one = take("scale1", "--lesson course-example-1 --step 6 --font-scale 1");
   Shot two = take("scale2", "--lesson course-example-1 --step 6 --font-scale 2");
   int h1 = first_ink_band(one.png, rect(one.layout, "tape"));
@@ -374,31 +390,38 @@ TEST_CASE("pixels: --all-steps writes one numbered PNG per step, each different"
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   std::string cmd = std::string(CNNLAB_EXE) + " screenshot --dir " + CNNLAB_LESSONS_DIR +
-                    " --lesson pooling-ties --all-steps --size 640x360 --out " + dir + "/ties.png > /dev/null";
+                    " --lesson pooling-ties --all-steps --size 640x360 --out " + dir +
+                    "/ties.png > /dev/null";
   REQUIRE(std::system(cmd.c_str()) == 0);
   // pooling-ties: a 4×4 input pooled 2×2 stride 2 → 4 steps.
-  for (int k = 1; k <= 4; ++k) CHECK(std::filesystem::exists(dir + "/ties-00" + std::to_string(k) + ".png"));
+  for (int k = 1; k <= 4; ++k)
+    CHECK(std::filesystem::exists(dir + "/ties-00" + std::to_string(k) + ".png"));
   CHECK_FALSE(std::filesystem::exists(dir + "/ties-005.png"));
-  Image first = decode_image_file(dir + "/ties-001.png"), last = decode_image_file(dir + "/ties-004.png");
+  Image first = decode_image_file(dir + "/ties-001.png"),
+        last = decode_image_file(dir + "/ties-004.png");
   CHECK(first.width == 640);
   CHECK(first.pixels != last.pixels);
 }
 
 TEST_CASE("pixels: a bad lesson id or step is a user error, exit status 1") {
-  std::string base = std::string(CNNLAB_EXE) + " screenshot --dir " + CNNLAB_LESSONS_DIR + " --out " +
-                     CNNLAB_PIXELS_OUT + "/bad.png";
+  std::string base = std::string(CNNLAB_EXE) + " screenshot --dir " + CNNLAB_LESSONS_DIR +
+                     " --out " + CNNLAB_PIXELS_OUT + "/bad.png";
   CHECK(WEXITSTATUS(std::system((base + " --lesson no-such-lesson 2>/dev/null").c_str())) == 1);
-  CHECK(WEXITSTATUS(std::system((base + " --lesson course-example-1 --step 999 2>/dev/null").c_str())) == 1);
+  CHECK(WEXITSTATUS(std::system(
+            (base + " --lesson course-example-1 --step 999 2>/dev/null").c_str())) == 1);
 }
 
 // Regression: the App (which owns the string ImGui's IniFilename points at) was freed before
 // ImGui::DestroyContext wrote imgui.ini, so every normal exit wrote a file with a garbage name.
-TEST_CASE("window: a normal exit writes imgui.ini and gui.toml to the config folder, nothing to the working folder") {
+TEST_CASE(
+    "window: a normal exit writes imgui.ini and gui.toml to the config folder, nothing to the "
+    "working folder") {
   test::TempDir tmp("gui_exit");
   std::filesystem::create_directories(tmp.path() / "cwd");
   std::filesystem::create_directories(tmp.path() / "home");
-  std::string cmd = "cd " + tmp / "cwd" + " && HOME=" + tmp / "home" + " XDG_CONFIG_HOME=" + tmp / "config" +
-                    " CNNLAB_QUIT_AFTER_FRAMES=3 " + CNNLAB_EXE + " > /dev/null 2>&1";
+  std::string cmd = "cd " + tmp / "cwd" + " && HOME=" + tmp / "home" +
+                    " XDG_CONFIG_HOME=" + tmp / "config" + " CNNLAB_QUIT_AFTER_FRAMES=3 " +
+                    CNNLAB_EXE + " > /dev/null 2>&1";
   INFO(cmd);
   REQUIRE(std::system(cmd.c_str()) == 0);
   CHECK(std::filesystem::is_regular_file(tmp / "config/cnnlab/imgui.ini"));

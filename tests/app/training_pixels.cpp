@@ -1,5 +1,6 @@
-// tests/app/training_pixels.cpp — the Training tab's pixels: after K batches on a generated dataset the
-// feature-map and filter panels are not blank and sit where the layout says, and the curves have a line.
+// tests/app/training_pixels.cpp — the Training tab's pixels: after K batches on a generated dataset
+// the feature-map and filter panels are not blank and sit where the layout says, and the curves
+// have a line.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
@@ -36,7 +37,8 @@ std::string make_dataset() {
       int cx = 10 + int(rng.below(12)), cy = 10 + int(rng.below(12));
       for (int y = 0; y < 32; ++y)
         for (int x = 0; x < 32; ++x) {
-          bool on = c == 0 ? (x - cx) * (x - cx) + (y - cy) * (y - cy) < 60 : ((x + y + i) / 4) % 2 == 0;
+          bool on =
+              c == 0 ? (x - cx) * (x - cx) + (y - cy) * (y - cy) < 60 : ((x + y + i) / 4) % 2 == 0;
           uint8_t* p = &img.pixels[size_t(y * 32 + x) * 3];
           p[0] = uint8_t(on ? 220 : 40 + rng.below(30));
           p[1] = uint8_t(on ? (c == 0 ? 200 : 60) : 40 + rng.below(30));
@@ -57,8 +59,8 @@ Shot take(const std::string& name, const std::string& args) {
   std::string dir = CNNLAB_PIXELS_OUT;
   fs::create_directories(dir);
   std::string png = dir + "/" + name + ".png", txt = dir + "/" + name + ".txt";
-  std::string cmd = std::string(CNNLAB_EXE) + " screenshot --view training --out " + png + " --layout " + txt + " " +
-                    args + " > /dev/null";
+  std::string cmd = std::string(CNNLAB_EXE) + " screenshot --view training --out " + png +
+                    " --layout " + txt + " " + args + " > /dev/null";
   INFO(cmd);
   REQUIRE(std::system(cmd.c_str()) == 0);
   return {decode_image_file(png), parse_layout(read_file_text(txt))};
@@ -74,14 +76,16 @@ const LayoutRect* rect(const Shot& s, const std::string& name) {
 struct Stats {
   size_t colours = 0, near = 0, pixels = 0;
 };
-Stats stats(const Shot& s, const LayoutRect& r, int tr = -1, int tg = -1, int tb = -1, int tol = 40) {
+Stats stats(const Shot& s, const LayoutRect& r, int tr = -1, int tg = -1, int tb = -1,
+            int tol = 40) {
   std::set<int> colours;
   Stats st;
   for (int y = int(r.y0) + 2; y < int(r.y1) - 2; ++y)
     for (int x = int(r.x0) + 2; x < int(r.x1) - 2; ++x) {
       const uint8_t* p = &s.png.pixels[(size_t(y) * s.png.width + x) * s.png.channels];
       colours.insert((p[0] >> 4) << 8 | (p[1] >> 4) << 4 | (p[2] >> 4));
-      if (tr >= 0 && std::abs(p[0] - tr) + std::abs(p[1] - tg) + std::abs(p[2] - tb) < tol) ++st.near;
+      if (tr >= 0 && std::abs(p[0] - tr) + std::abs(p[1] - tg) + std::abs(p[2] - tb) < tol)
+        ++st.near;
       ++st.pixels;
     }
   st.colours = colours.size();
@@ -90,11 +94,15 @@ Stats stats(const Shot& s, const LayoutRect& r, int tr = -1, int tg = -1, int tb
 
 }  // namespace
 
-TEST_CASE("training view after K batches: maps and filters drawn where the layout says, curves have lines") {
+TEST_CASE(
+    "training view after K batches: maps and filters drawn where the layout says, curves have "
+    "lines") {
   std::string data = make_dataset();
-  Shot s = take("small-4", "--data " + data + " --model small --image-size 32 --batches 4 --size 1920x1080");
+  Shot s = take("small-4",
+                "--data " + data + " --model small --image-size 32 --batches 4 --size 1920x1080");
   REQUIRE(s.png.width == 1920);
-  for (const char* n : {"train.controls", "train.curves", "train.maps", "train.filters", "train.predictions", "train.model"})
+  for (const char* n : {"train.controls", "train.curves", "train.maps", "train.filters",
+                        "train.predictions", "train.model"})
     CHECK_MESSAGE(rect(s, n) != nullptr, n);
   const LayoutRect* maps = rect(s, "train.maps");
   const LayoutRect* filters = rect(s, "train.filters");
@@ -102,7 +110,8 @@ TEST_CASE("training view after K batches: maps and filters drawn where the layou
   REQUIRE(maps);
   REQUIRE(filters);
   REQUIRE(curves);
-  // Feature maps: viridis tiles give many colours; a blank panel has a handful (text, frame, background).
+  // Feature maps: viridis tiles give many colours; a blank panel has a handful (text, frame,
+  // background).
   Stats m = stats(s, *maps, 68, 1, 84, 60);  // viridis(0), the darkest purple
   INFO("maps: colours " << m.colours << ", dark purple " << m.near);
   CHECK(m.colours > 60);
@@ -111,7 +120,8 @@ TEST_CASE("training view after K batches: maps and filters drawn where the layou
   Stats f = stats(s, *filters);
   INFO("filters: colours " << f.colours);
   CHECK(f.colours > 60);
-  // Curves: 4 batches of 1 batch/epoch → 4 epochs: the training line (Okabe–Ito blue) and val (orange).
+  // Curves: 4 batches of 1 batch/epoch → 4 epochs: the training line (Okabe–Ito blue) and val
+  // (orange).
   Stats blue = stats(s, *curves, 0, 115, 179), orange = stats(s, *curves, 230, 158, 0);
   INFO("curves: blue " << blue.near << ", orange " << orange.near);
   CHECK(blue.near > 100);
@@ -128,9 +138,12 @@ std::vector<const LayoutRect*> training_rects(const Shot& s) {
   return out;
 }
 
-TEST_CASE("training view at 1280x720: panels inside the window, none overlapping; F5 focus fills the screen") {
+TEST_CASE(
+    "training view at 1280x720: panels inside the window, none overlapping; F5 focus fills the "
+    "screen") {
   std::string data = make_dataset();
-  Shot s = take("w1280", "--data " + data + " --model small --image-size 32 --batches 4 --size 1280x720");
+  Shot s = take("w1280",
+                "--data " + data + " --model small --image-size 32 --batches 4 --size 1280x720");
   REQUIRE(s.png.width == 1280);
   std::vector<const LayoutRect*> rects = training_rects(s);
   CHECK(rects.size() >= 3);  // two columns: a left tab, curves, a right tab
@@ -143,11 +156,15 @@ TEST_CASE("training view at 1280x720: panels inside the window, none overlapping
     CHECK(a.y1 <= 720);
     for (size_t j = i + 1; j < rects.size(); ++j) {
       const LayoutRect& b = *rects[j];
-      bool apart = std::min(a.x1, b.x1) <= std::max(a.x0, b.x0) + 0.5f || std::min(a.y1, b.y1) <= std::max(a.y0, b.y0) + 0.5f;
+      bool apart = std::min(a.x1, b.x1) <= std::max(a.x0, b.x0) + 0.5f ||
+                   std::min(a.y1, b.y1) <= std::max(a.y0, b.y0) + 0.5f;
       CHECK_MESSAGE(apart, b.name);
     }
   }
-  Shot f = take("w1280-focus", "--data " + data + " --model small --image-size 32 --batches 4 --size 1280x720 --tab focus-curves");
+  Shot f =
+      take("w1280-focus",
+           "--data " + data +
+               " --model small --image-size 32 --batches 4 --size 1280x720 --tab focus-curves");
   std::vector<const LayoutRect*> focus = training_rects(f);
   REQUIRE(focus.size() == 1);
   const LayoutRect& c = *focus[0];
@@ -161,10 +178,14 @@ TEST_CASE("training view at 1280x720: panels inside the window, none overlapping
   CHECK(stats(f, c, 0, 115, 179).near > 200);
 }
 
-TEST_CASE("training view: an enlarged feature map shows crisp texels (GL_NEAREST), not a smoothed blur") {
+TEST_CASE(
+    "training view: an enlarged feature map shows crisp texels (GL_NEAREST), not a smoothed blur") {
   std::string data = make_dataset();
   // 32×32 map 0 of conv2d, enlarged to ~600 px on a 1280×720 screen: ~19 px per texel.
-  Shot s = take("enlarged", "--data " + data + " --model small --image-size 32 --batches 2 --size 1280x720 --tab focus-maps,enlarge0");
+  Shot s = take(
+      "enlarged",
+      "--data " + data +
+          " --model small --image-size 32 --batches 2 --size 1280x720 --tab focus-maps,enlarge0");
   const LayoutRect* maps = rect(s, "train.maps");
   REQUIRE(maps);
   // Along one row through the map's middle, colour changes only where one texel meets the next
@@ -182,7 +203,8 @@ TEST_CASE("training view: an enlarged feature map shows crisp texels (GL_NEAREST
 }
 
 TEST_CASE("training view: a bad dataset folder is a user error, not a crash") {
-  std::string cmd = std::string(CNNLAB_EXE) + " screenshot --view training --data /nonexistent/cnnlab --out " +
+  std::string cmd = std::string(CNNLAB_EXE) +
+                    " screenshot --view training --data /nonexistent/cnnlab --out " +
                     CNNLAB_PIXELS_OUT + "/bad.png 2>/dev/null";
   CHECK(WEXITSTATUS(std::system(cmd.c_str())) == 1);
 }
@@ -192,7 +214,8 @@ TEST_CASE("training view: a bad dataset folder is a user error, not a crash") {
 int main(int argc, char** argv) {
   const char* display = std::getenv("DISPLAY");
   if (!display || !*display) {
-    std::printf("training_pixels: no DISPLAY; skipped (run through tools/dev.sh test or xvfb-run)\n");
+    std::printf(
+        "training_pixels: no DISPLAY; skipped (run through tools/dev.sh test or xvfb-run)\n");
     return 77;
   }
   doctest::Context context(argc, argv);

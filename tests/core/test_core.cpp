@@ -27,7 +27,11 @@ TEST_CASE("below() stays in range and shuffle is a permutation") {
   for (int i = 0; i < 100; ++i) v[i] = i;
   r.shuffle(v);
   CHECK(std::set<int>(v.begin(), v.end()).size() == 100);
-  CHECK(v != std::vector<int>([] { std::vector<int> a(100); for (int i = 0; i < 100; ++i) a[i] = i; return a; }()));
+  CHECK(v != std::vector<int>([] {
+          std::vector<int> a(100);
+          for (int i = 0; i < 100; ++i) a[i] = i;
+          return a;
+        }()));
 }
 
 TEST_CASE("write_file_atomic replaces the file and leaves no temp file") {
@@ -37,12 +41,16 @@ TEST_CASE("write_file_atomic replaces the file and leaves no temp file") {
   write_file_atomic(p, std::string("two"));
   CHECK(read_file_text(p) == "two");
   int files = 0;
-  for (auto& e : std::filesystem::directory_iterator(dir.path())) { (void)e; ++files; }
+  for (auto& e : std::filesystem::directory_iterator(dir.path())) {
+    (void)e;
+    ++files;
+  }
   CHECK(files == 1);
 }
 
 TEST_CASE("UserError names path, line, reason and hint") {
   UserError e("lessons/x.toml", "stride must be at least 1", "set stride = 1", 12);
-  CHECK(std::string(e.what()) == "lessons/x.toml:12: stride must be at least 1 (hint: set stride = 1)");
+  CHECK(std::string(e.what()) ==
+        "lessons/x.toml:12: stride must be at least 1 (hint: set stride = 1)");
   CHECK_THROWS_AS(read_file_bytes("/nonexistent/cnnlab/file"), UserError);
 }

@@ -1,6 +1,6 @@
-// tests/core/test_fileio.cpp — atomic writes: through symlinks, refusing FIFOs/devices/folders, stale temp cleanup.
+// tests/core/test_fileio.cpp — atomic writes: through symlinks, refusing FIFOs/devices/folders,
+// stale temp cleanup.
 #include <doctest/doctest.h>
-
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -59,7 +59,8 @@ TEST_CASE("write_file_atomic through a relative symlink writes the target and ke
   CHECK(names_in(dir.path()) == std::vector<std::string>{"link.txt", "real.txt"});
 }
 
-TEST_CASE("write_file_atomic through a chain of links and a dangling link creates the final target") {
+TEST_CASE(
+    "write_file_atomic through a chain of links and a dangling link creates the final target") {
   test::TempDir dir("fileio");
   fs::create_directory(dir / "sub");
   fs::create_symlink(dir / "sub/model.bin", dir / "b");  // absolute, dangling
@@ -96,13 +97,15 @@ TEST_CASE("write_file_atomic refuses a device reached through a symlink") {
 TEST_CASE("write_file_atomic refuses a folder and names a missing folder") {
   test::TempDir dir("fileio");
   fs::create_directory(dir / "d");
-  CHECK(error_of([&] { write_file_atomic(dir / "d", std::string("x")); }).find(": is a folder") != std::string::npos);
+  CHECK(error_of([&] { write_file_atomic(dir / "d", std::string("x")); }).find(": is a folder") !=
+        std::string::npos);
   CHECK(fs::is_directory(dir / "d"));
   std::string msg = error_of([&] { write_file_atomic(dir / "nope/h.csv", std::string("x")); });
   CHECK(msg.find(dir / "nope/h.csv" + ": the folder " + dir / "nope" + " does not exist") == 0);
   write_file_atomic(dir / "file", std::string("x"));
-  CHECK(error_of([&] { write_file_atomic(dir / "file/h.csv", std::string("x")); })
-            .find(dir / "file" + " is not a folder") != std::string::npos);
+  CHECK(error_of([&] {
+          write_file_atomic(dir / "file/h.csv", std::string("x"));
+        }).find(dir / "file" + " is not a folder") != std::string::npos);
 }
 
 TEST_CASE("write_file_atomic keeps the file's permission bits") {
@@ -120,13 +123,14 @@ TEST_CASE("write_file_atomic keeps the file's permission bits") {
 TEST_CASE("a save removes stale temp files of dead processes next to its target, nothing else") {
   test::TempDir dir("fileio");
   std::string dead = std::to_string(dead_pid());
-  for (const std::string& name : {"m.bin.tmp." + dead,   // stale: removed
+  for (const std::string& name : {"m.bin.tmp." + dead,         // stale: removed
                                   std::string("m.bin.tmp.1"),  // pid 1 runs: kept
-                                  "m.bin.tmp.x" + dead,  // not a pid: kept
-                                  "other.bin.tmp." + dead})  // another target's: kept
+                                  "m.bin.tmp.x" + dead,        // not a pid: kept
+                                  "other.bin.tmp." + dead})    // another target's: kept
     write_file_atomic(dir / name, std::string("partial"));
   write_file_atomic(dir / "m.bin", std::string("weights"));
-  std::vector<std::string> want = {"m.bin", "m.bin.tmp.1", "m.bin.tmp.x" + dead, "other.bin.tmp." + dead};
+  std::vector<std::string> want = {"m.bin", "m.bin.tmp.1", "m.bin.tmp.x" + dead,
+                                   "other.bin.tmp." + dead};
   std::sort(want.begin(), want.end());
   CHECK(names_in(dir.path()) == want);
   CHECK(read_file_text(dir / "m.bin") == "weights");
@@ -145,5 +149,6 @@ TEST_CASE("an uncommitted AtomicFile leaves the target untouched; check_writable
   CHECK(read_file_text(p) == "kept");
   check_writable(dir / "new.csv");
   CHECK(names_in(dir.path()) == std::vector<std::string>{"h.csv"});
-  CHECK(error_of([&] { check_writable(dir / "missing/m.safetensors"); }).find("does not exist") != std::string::npos);
+  CHECK(error_of([&] { check_writable(dir / "missing/m.safetensors"); }).find("does not exist") !=
+        std::string::npos);
 }

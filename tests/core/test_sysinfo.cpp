@@ -25,7 +25,8 @@ TEST_CASE("available memory: MemAvailable, then the tightest cgroup limit above 
   put(self, "0::/\n");
   CHECK(available_memory_bytes(meminfo, self, root) == size_t(16000000) * 1024);  // no limits
 
-  // v2, the process two levels down; the parent's limit (4 GB, 1 GB used) binds, the leaf's is "max".
+  // v2, the process two levels down; the parent's limit (4 GB, 1 GB used) binds, the leaf's is
+  // "max".
   put(self, "0::/user/job\n");
   put(root + "/user/job/memory.max", "max\n");
   put(root + "/user/job/memory.current", "500000000\n");

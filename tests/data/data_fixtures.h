@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "core/fileio.h"
 #include "core/error.h"
+#include "core/fileio.h"
 #include "data/image.h"
 #include "test_tmp.h"
 
@@ -81,8 +81,8 @@ inline void write_bytes(const std::string& path, const std::vector<uint8_t>& byt
 
 // A PNG header (signature + IHDR) claiming w×h RGB: enough for stbi_info, no pixel data.
 inline std::vector<uint8_t> fake_png_header(uint32_t w, uint32_t h) {
-  std::vector<uint8_t> b = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13,
-                            'I', 'H', 'D', 'R'};
+  std::vector<uint8_t> b = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n',
+                            0,    0,   0,   13,  'I',  'H',  'D',  'R'};
   for (uint32_t v : {w, h})
     for (int s = 24; s >= 0; s -= 8) b.push_back(uint8_t(v >> s));
   for (uint8_t v : {8, 2, 0, 0, 0, 0, 0, 0, 0}) b.push_back(v);  // depth, RGB, 3 zero fields, CRC

@@ -1,4 +1,5 @@
-// tests/data/test_augment.cpp — Keras-style augmentation: seeding, thread independence, exact flips/shifts, hand values, ranges.
+// tests/data/test_augment.cpp — Keras-style augmentation: seeding, thread independence, exact
+// flips/shifts, hand values, ranges.
 #include <doctest/doctest.h>
 #include <omp.h>
 
@@ -8,8 +9,8 @@
 #include <vector>
 
 #include "core/rng.h"
-#include "gradcheck.h"
 #include "data/augment.h"
+#include "gradcheck.h"
 
 using namespace cnnlab;
 
@@ -34,8 +35,12 @@ std::vector<AugmentLayer> all_layers(float value_lo, float value_hi) {
   AugmentLayer contrast = random_contrast(0.3f, 0.3f), bright = random_brightness(-0.2f, 0.2f);
   contrast.value_lo = bright.value_lo = value_lo;
   contrast.value_hi = bright.value_hi = value_hi;
-  return {random_flip(true, false), random_rotation(-0.1f, 0.1f), random_zoom(-0.2f, 0.2f),
-          random_translation(-0.1f, 0.1f, -0.1f, 0.1f), contrast, bright};
+  return {random_flip(true, false),
+          random_rotation(-0.1f, 0.1f),
+          random_zoom(-0.2f, 0.2f),
+          random_translation(-0.1f, 0.1f, -0.1f, 0.1f),
+          contrast,
+          bright};
 }
 
 using test::with_threads;
@@ -62,7 +67,8 @@ TEST_CASE("augment: same seed, same batch; another seed, another batch (float an
   CHECK(a != d);
   for (int k = 0; k < n; ++k) {  // every image gets its own draw: none is left as it was
     const size_t off = size_t(k) * h * w * c;
-    CHECK(!std::equal(a.begin() + long(off), a.begin() + long(off + size_t(h) * w * c), src.begin() + long(off)));
+    CHECK(!std::equal(a.begin() + long(off), a.begin() + long(off + size_t(h) * w * c),
+                      src.begin() + long(off)));
   }
   const auto bytes = random_bytes(count, 2);
   auto p = bytes, q = bytes, r = bytes;
@@ -115,7 +121,8 @@ TEST_CASE("RandomFlip: each image is either untouched or exactly mirrored") {
     augment_batch(batch.data(), n, h, w, c, {random_flip(true, vertical)}, 5);
     int same = 0, mirrored = 0;
     for (int k = 0; k < n; ++k) {
-      std::vector<float> out(batch.begin() + long(k * img.size()), batch.begin() + long((k + 1) * img.size()));
+      std::vector<float> out(batch.begin() + long(k * img.size()),
+                             batch.begin() + long((k + 1) * img.size()));
       same += out == img;
       mirrored += out == flipped;
     }
@@ -145,7 +152,8 @@ TEST_CASE("RandomRotation: 0 is the identity, a quarter turn is counter-clockwis
   std::vector<float> ramp = {1, 2, 3, 4, 5, 6, 7, 8, 9};
   const std::vector<float> ccw = {3, 6, 9, 2, 5, 8, 1, 4, 7};
   augment_batch(ramp.data(), 1, 3, 3, 1, {random_rotation(0.25f, 0.25f)}, 1);
-  for (int i = 0; i < 9; ++i) CHECK(ramp[size_t(i)] == doctest::Approx(ccw[size_t(i)]).epsilon(1e-5));
+  for (int i = 0; i < 9; ++i)
+    CHECK(ramp[size_t(i)] == doctest::Approx(ccw[size_t(i)]).epsilon(1e-5));
   // Half a turn equals flipping both axes (up to float rounding of cos/sin).
   auto half = src;
   augment_batch(half.data(), 1, 5, 7, 3, {random_rotation(0.5f, 0.5f)}, 1);
@@ -178,7 +186,8 @@ TEST_CASE("RandomTranslation: whole-pixel shifts with reflect, constant and near
   const std::vector<float> row = {1, 2, 3, 4};  // a b c d
   // Width factor 0.25 of W = 4: one pixel right; the cell that enters reflects (a | a b c d).
   CHECK(row_through(row, random_translation(0, 0, 0.25f, 0.25f)) == std::vector<float>{1, 1, 2, 3});
-  CHECK(row_through(row, random_translation(0, 0, -0.25f, -0.25f)) == std::vector<float>{2, 3, 4, 4});
+  CHECK(row_through(row, random_translation(0, 0, -0.25f, -0.25f)) ==
+        std::vector<float>{2, 3, 4, 4});
   CHECK(row_through(row, random_translation(0, 0, 0.5f, 0.5f)) == std::vector<float>{2, 1, 1, 2});
   AugmentLayer constant = random_translation(0, 0, 0.25f, 0.25f);
   constant.fill_mode = FillMode::Constant;

@@ -1,6 +1,6 @@
-// tests/data/test_dataset.cpp — class-folder loading: label order, sorting, bad input, duplicates, threads.
+// tests/data/test_dataset.cpp — class-folder loading: label order, sorting, bad input, duplicates,
+// threads.
 #include <doctest/doctest.h>
-
 #include <sys/stat.h>
 
 #include <atomic>
@@ -17,8 +17,9 @@ using namespace cnnlab::testing;
 
 namespace {
 
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 LoadOptions opts(int size, int threads = 2) {
   LoadOptions o;
@@ -39,7 +40,8 @@ TEST_CASE("classes are sorted folder names (byte order); files sorted; hidden na
   write_png(dir.mkdir("C_up") + "/A.png", solid_image(4, 4, {0, 0, 1}));
   write_png(dir.mkdir(".hidden_class") + "/x.png", solid_image(4, 4, {9, 9, 9}));
   write_png(dir / "C_up/.thumb.png", solid_image(4, 4, {9, 9, 9}));
-  write_file_atomic(dir / "README.txt", std::string("not a class"));  // at the root: listed, not read
+  write_file_atomic(dir / "README.txt",
+                    std::string("not a class"));  // at the root: listed, not read
   write_file_atomic(dir / ".hidden_file", std::string("ignored"));
 
   LoadReport report;
@@ -215,7 +217,8 @@ TEST_CASE("1 and 2 threads give the same pixels; progress ends at total; cancel 
   CHECK(contains(error_of([&] { load_image_folder(dir.str(), c2, nullptr); }), "cancelled"));
 }
 
-TEST_CASE("a FIFO, a link to /dev/zero, a huge file and a folder are skipped unread, with a reason") {
+TEST_CASE(
+    "a FIFO, a link to /dev/zero, a huge file and a folder are skipped unread, with a reason") {
   // Before: the FIFO hung the loader, /dev/zero filled memory, a 3 GB file was read whole.
   TempDir dir("special");
   write_png(dir.mkdir("cat") + "/good.png", solid_image(8, 8, {10, 10, 10}));
@@ -287,5 +290,5 @@ TEST_CASE("decode memory: the threads share a pixel budget; an image over it sti
 
 TEST_CASE("estimate_dataset_bytes") {
   CHECK(estimate_dataset_bytes(500, 299) == size_t(500) * 299 * 299 * 3);  // 134,101,500
-  CHECK(estimate_dataset_bytes(3670, 299) == 984'305'010);  // 3670 * 89401 * 3
+  CHECK(estimate_dataset_bytes(3670, 299) == 984'305'010);                 // 3670 * 89401 * 3
 }

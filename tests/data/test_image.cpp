@@ -1,4 +1,5 @@
-// tests/data/test_image.cpp — decode round trips (PNG/BMP/JPEG), gray/alpha → RGB, resize, decode errors.
+// tests/data/test_image.cpp — decode round trips (PNG/BMP/JPEG), gray/alpha → RGB, resize, decode
+// errors.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -24,7 +25,6 @@ Image pattern_rgb() {
       for (int c = 0; c < 3; ++c) img.pixels.push_back(uint8_t(10 * (y * 4 + x) + c));
   return img;
 }
-
 
 }  // namespace
 
@@ -56,7 +56,8 @@ TEST_CASE("BMP round-trips exactly; JPEG round-trips to the right size and near 
   CHECK(jpg.width == 17);
   CHECK(jpg.height == 9);
   CHECK(jpg.channels == 3);
-  for (size_t i = 0; i < jpg.pixels.size(); ++i)  // quality 100 on a flat colour: within a few levels
+  for (size_t i = 0; i < jpg.pixels.size();
+       ++i)  // quality 100 on a flat colour: within a few levels
     CHECK(std::abs(int(jpg.pixels[i]) - int(solid.pixels[i])) <= 3);
 }
 
@@ -70,7 +71,8 @@ TEST_CASE("grayscale and gray+alpha become RGB; RGBA drops alpha") {
   write_png(dir / "ga.png", solid_image(3, 2, {90, 10}));
   CHECK(decode_image_file(dir / "ga.png").pixels == solid_image(3, 2, {90, 90, 90}).pixels);
 
-  write_png(dir / "rgba.png", solid_image(2, 5, {1, 2, 3, 0}));  // fully transparent: no premultiply
+  write_png(dir / "rgba.png",
+            solid_image(2, 5, {1, 2, 3, 0}));  // fully transparent: no premultiply
   Image rgba = decode_image_file(dir / "rgba.png");
   CHECK(rgba.channels == 3);
   CHECK(rgba.width == 2);
@@ -173,7 +175,8 @@ TEST_CASE("a huge file is refused before it is read") {
 }
 
 TEST_CASE("write_png reports an unwritable path") {
-  std::string msg = error_of([] { write_png("/nonexistent_dir_cnnlab/x.png", solid_image(1, 1, {0})); });
+  std::string msg =
+      error_of([] { write_png("/nonexistent_dir_cnnlab/x.png", solid_image(1, 1, {0})); });
   CHECK(msg.find("/nonexistent_dir_cnnlab/x.png") != std::string::npos);
   CHECK(msg.find("the folder /nonexistent_dir_cnnlab does not exist") != std::string::npos);
 }

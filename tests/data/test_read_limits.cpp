@@ -1,4 +1,5 @@
-// tests/data/test_read_limits.cpp — file reads refuse folders, FIFOs and devices unopened; size caps.
+// tests/data/test_read_limits.cpp — file reads refuse folders, FIFOs and devices unopened; size
+// caps.
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 

@@ -1,4 +1,5 @@
-// tests/data/test_split.cpp — numpy permutation goldens, sklearn/Keras split sizes, duplicates, scaling, batches.
+// tests/data/test_split.cpp — numpy permutation goldens, sklearn/Keras split sizes, duplicates,
+// scaling, batches.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -47,7 +48,8 @@ TEST_CASE("500-file folder: test 100 / train 400 → train 360 / val 40; duplica
     char name[64];
     std::snprintf(name, sizeof name, "class%d/img_%03d.png", i / 100, i);
     int s = source(i);
-    write_bytes(dir / name, encode(solid_image(8, 8, {uint8_t(s % 256), uint8_t(s / 256), 7}), "png"));
+    write_bytes(dir / name,
+                encode(solid_image(8, 8, {uint8_t(s % 256), uint8_t(s / 256), 7}), "png"));
   }
   LoadOptions o;
   o.image_size = 8;
@@ -55,7 +57,7 @@ TEST_CASE("500-file folder: test 100 / train 400 → train 360 / val 40; duplica
   Dataset ds = load_image_folder(dir.str(), o, &report);
   REQUIRE(ds.size() == 500);
   CHECK(report.duplicate_groups == 3);
-  CHECK(ds.duplicate_group[73] == 0);   // groups numbered by first member: 73, 249, 361
+  CHECK(ds.duplicate_group[73] == 0);  // groups numbered by first member: 73, 249, 361
   CHECK(ds.duplicate_group[374] == 0);
   CHECK(ds.duplicate_group[249] == 1);
   CHECK(ds.duplicate_group[322] == 1);
@@ -65,7 +67,7 @@ TEST_CASE("500-file folder: test 100 / train 400 → train 360 / val 40; duplica
   CHECK(ds.labels[499] == 4);
 
   Split s = make_split(ds, 0.2, 0.1, 42);
-  CHECK(s.test.size() == 100);  // ceil(0.2 * 500)
+  CHECK(s.test.size() == 100);   // ceil(0.2 * 500)
   CHECK(s.train.size() == 360);  // int(400 * 0.9)
   CHECK(s.val.size() == 40);
   CHECK(s.duplicates_moved == 1);
@@ -74,7 +76,7 @@ TEST_CASE("500-file folder: test 100 / train 400 → train 360 / val 40; duplica
   CHECK(s.test[1] == 73);
   CHECK(s.train[0] == 249);
   CHECK(s.train[1] == 361);
-  CHECK(s.val[0] == 169);  // perm[460]: the Keras tail, untouched by the swap
+  CHECK(s.val[0] == 169);   // perm[460]: the Keras tail, untouched by the swap
   CHECK(s.val[39] == 102);  // perm[499]
 
   std::set<int> test(s.test.begin(), s.test.end()), rest(s.train.begin(), s.train.end());

@@ -53,7 +53,10 @@ std::string header_of(const std::string& file) {
 std::vector<std::pair<size_t, size_t>> number_runs(const std::string& s) {
   std::vector<std::pair<size_t, size_t>> runs;
   for (size_t i = 0; i < s.size();) {
-    if (s[i] < '0' || s[i] > '9') { ++i; continue; }
+    if (s[i] < '0' || s[i] > '9') {
+      ++i;
+      continue;
+    }
     size_t j = i;
     while (j < s.size() && s[j] >= '0' && s[j] <= '9') ++j;
     runs.emplace_back(i, j - i);
@@ -65,14 +68,22 @@ std::vector<std::pair<size_t, size_t>> number_runs(const std::string& s) {
 std::string random_number(Rng& rng, const std::string& old) {
   const long long v = std::atoll(old.substr(0, 15).c_str());
   switch (rng.below(8)) {
-    case 0: return std::to_string(v + 1);
-    case 1: return std::to_string(v > 0 ? v - 1 : 0);
-    case 2: return "0";
-    case 3: return std::to_string(v * 2);
-    case 4: return "4294967296";
-    case 5: return "18446744073709551616";  // 2^64: not a uint64
-    case 6: return "-" + old;
-    default: return std::to_string(rng.below(100000));
+    case 0:
+      return std::to_string(v + 1);
+    case 1:
+      return std::to_string(v > 0 ? v - 1 : 0);
+    case 2:
+      return "0";
+    case 3:
+      return std::to_string(v * 2);
+    case 4:
+      return "4294967296";
+    case 5:
+      return "18446744073709551616";  // 2^64: not a uint64
+    case 6:
+      return "-" + old;
+    default:
+      return std::to_string(rng.below(100000));
   }
 }
 
@@ -82,12 +93,16 @@ std::string mutate(Rng& rng, std::string f) {
   if (f.empty()) return std::string(rng.below(16), '{');
   switch (kind) {
     case 0: {  // bit flips anywhere
-      for (uint32_t k = 0, n = 1 + rng.below(4); k < n; ++k) f[rng.below(uint32_t(f.size()))] ^= char(1u << rng.below(8));
+      for (uint32_t k = 0, n = 1 + rng.below(4); k < n; ++k)
+        f[rng.below(uint32_t(f.size()))] ^= char(1u << rng.below(8));
       return f;
     }
-    case 1: return f.insert(rng.below(uint32_t(f.size() + 1)), 1, char(rng.below(256)));
-    case 2: return f.erase(rng.below(uint32_t(f.size())), 1 + rng.below(4));
-    case 3: return f.substr(0, rng.below(uint32_t(f.size())));
+    case 1:
+      return f.insert(rng.below(uint32_t(f.size() + 1)), 1, char(rng.below(256)));
+    case 2:
+      return f.erase(rng.below(uint32_t(f.size())), 1 + rng.below(4));
+    case 3:
+      return f.substr(0, rng.below(uint32_t(f.size())));
     case 4: {  // a number in the header (offsets, shapes, "H,W,C", layer fields)
       std::string h = header_of(f);
       auto runs = number_runs(h);
@@ -100,7 +115,8 @@ std::string mutate(Rng& rng, std::string f) {
       std::string h = header_of(f);
       const size_t at = h.find("\"F32\"");
       if (at == std::string::npos) return f;
-      const char* types[] = {"\"F16\"", "\"BF16\"", "\"F64\"", "\"I32\"", "\"f32\"", "\"\"", "32", "null"};
+      const char* types[] = {"\"F16\"", "\"BF16\"", "\"F64\"", "\"I32\"",
+                             "\"f32\"", "\"\"",     "32",      "null"};
       h.replace(at, 5, types[rng.below(8)]);
       return with_header(f, h);
     }
@@ -111,8 +127,10 @@ std::string mutate(Rng& rng, std::string f) {
       const size_t open = at + 9;
       const char* edits[] = {"1,", "", "0,", "2,2,"};
       const uint32_t e = rng.below(5);
-      if (e < 4) h.insert(open, edits[e]);
-      else h.erase(open, std::min(h.find(']', open), h.size()) - open);
+      if (e < 4)
+        h.insert(open, edits[e]);
+      else
+        h.erase(open, std::min(h.find(']', open), h.size()) - open);
       return with_header(f, h);
     }
     case 7: {  // the length prefix
@@ -125,7 +143,8 @@ std::string mutate(Rng& rng, std::string f) {
     case 8: {  // a character of the header, as text (quotes, brackets, escapes, UTF-8 lead bytes)
       std::string h = header_of(f);
       if (h.empty()) return f;
-      const char chars[] = {'"', '\\', '{', '}', '[', ']', ',', ':', ' ', '\xc3', '\xff', '\n', 'x', '0'};
+      const char chars[] = {'"', '\\', '{',    '}',    '[',  ']', ',',
+                            ':', ' ',  '\xc3', '\xff', '\n', 'x', '0'};
       h[rng.below(uint32_t(h.size()))] = chars[rng.below(sizeof chars)];
       return with_header(f, h);
     }
@@ -181,9 +200,11 @@ TEST_CASE("fuzz: mutated checkpoints load consistently or throw UserError") {
   m.allocate(1);
   m.init(3);
   RunSettings s;
-  save_safetensors(good, m, checkpoint_metadata({"daisy", "two\nlines", "\xff raw"}, Scaling{0.4f, 0.2f}, s, 2));
+  save_safetensors(
+      good, m, checkpoint_metadata({"daisy", "two\nlines", "\xff raw"}, Scaling{0.4f, 0.2f}, s, 2));
   std::ifstream in(good, std::ios::binary);
-  const std::string seed_file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string seed_file((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
 
   const int iters = fuzz_iterations();
   Rng rng(20261201);
@@ -216,7 +237,8 @@ TEST_CASE("fuzz: load_safetensors_weights refuses mutations without touching the
   m.init(5);
   save_safetensors(good, m);
   std::ifstream in(good, std::ios::binary);
-  const std::string seed_file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string seed_file((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
   Model live = build_preset("tiny", 12, 2);
   live.allocate(1);
   live.init(6);

@@ -1,4 +1,5 @@
-// tests/fuzz/fuzz_lesson.cpp — mutated shipped lessons step within the limits or fail with file:line.
+// tests/fuzz/fuzz_lesson.cpp — mutated shipped lessons step within the limits or fail with
+// file:line.
 //
 // Mutations: numbers and key values swapped for huge/negative/overflowing/non-finite ones, tokens
 // swapped, lines deleted, duplicated (up to 80 times: long grids, many ops) or inserted with risky
@@ -43,14 +44,41 @@ std::vector<std::string> shipped_lesson_texts() {
   return texts;
 }
 
-const char* const kNumbers[] = {
-    "0", "-1", "1", "2", "3", "16", "17", "63", "64", "65", "5000", "2147483647", "2147483648",
-    "-2147483648", "-2147483649", "4294967295", "4294967296", "4294967297", "9223372036854775807",
-    "-9223372036854775808", "1e308", "-1e308", "1e200", "-1e200", "1.5", "-0.0", "nan", "inf",
-    "-inf", "1e-320", "0x7fffffff", "\"3\""};
+const char* const kNumbers[] = {"0",
+                                "-1",
+                                "1",
+                                "2",
+                                "3",
+                                "16",
+                                "17",
+                                "63",
+                                "64",
+                                "65",
+                                "5000",
+                                "2147483647",
+                                "2147483648",
+                                "-2147483648",
+                                "-2147483649",
+                                "4294967295",
+                                "4294967296",
+                                "4294967297",
+                                "9223372036854775807",
+                                "-9223372036854775808",
+                                "1e308",
+                                "-1e308",
+                                "1e200",
+                                "-1e200",
+                                "1.5",
+                                "-0.0",
+                                "nan",
+                                "inf",
+                                "-inf",
+                                "1e-320",
+                                "0x7fffffff",
+                                "\"3\""};
 const char* const kKeys[] = {
-    "padding", "stride", "size", "relu", "bias", "order", "type", "kernel", "kernels", "expected",
-    "input", "channel_names", "binary_input", "sandbox", "label", "[[ops]]"};
+    "padding", "stride",   "size",  "relu",          "bias",         "order",   "type",  "kernel",
+    "kernels", "expected", "input", "channel_names", "binary_input", "sandbox", "label", "[[ops]]"};
 
 // Token spans: runs of number/identifier characters, or one other character each.
 std::vector<std::pair<size_t, size_t>> tokens(const std::string& s) {

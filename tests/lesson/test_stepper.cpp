@@ -1,4 +1,5 @@
-// tests/lesson/test_stepper.cpp — golden values for the stepper: course examples, step order, tapes, stride, padding, channels, ties.
+// tests/lesson/test_stepper.cpp — golden values for the stepper: course examples, step order,
+// tapes, stride, padding, channels, ties.
 #include <doctest/doctest.h>
 
 #include "core/padding.h"
@@ -25,8 +26,8 @@ Grid stack(std::vector<Grid> planes) {
   return g;
 }
 
-Op conv_op(std::vector<Grid> kernels, int stride = 1, GridPadding pad = GridPadding::Valid, std::vector<double> bias = {},
-           bool relu = false) {
+Op conv_op(std::vector<Grid> kernels, int stride = 1, GridPadding pad = GridPadding::Valid,
+           std::vector<double> bias = {}, bool relu = false) {
   Op op;
   op.kind = Op::Kind::Conv;
   op.conv.kernels = std::move(kernels);
@@ -55,10 +56,18 @@ Lesson make_lesson(Grid input, std::vector<Op> ops) {
   return l;
 }
 
-const Grid kImageA = grid2d({{0, 0, 0, 0, 0, 0}, {0, 0, 0, 1, 0, 0}, {1, 1, 1, 0, 0, 1},
-                             {0, 1, 0, 0, 1, 0}, {0, 0, 0, 1, 0, 0}, {0, 0, 1, 0, 0, 0}});
-const Grid kImageB = grid2d({{0, 0, 0, 1, 0, 0}, {0, 0, 0, 0, 0, 0}, {1, 0, 1, 1, 1, 0},
-                             {0, 0, 0, 1, 0, 0}, {0, 0, 1, 0, 0, 0}, {0, 0, 0, 0, 0, 0}});
+const Grid kImageA = grid2d({{0, 0, 0, 0, 0, 0},
+                             {0, 0, 0, 1, 0, 0},
+                             {1, 1, 1, 0, 0, 1},
+                             {0, 1, 0, 0, 1, 0},
+                             {0, 0, 0, 1, 0, 0},
+                             {0, 0, 1, 0, 0, 0}});
+const Grid kImageB = grid2d({{0, 0, 0, 1, 0, 0},
+                             {0, 0, 0, 0, 0, 0},
+                             {1, 0, 1, 1, 1, 0},
+                             {0, 0, 0, 1, 0, 0},
+                             {0, 0, 1, 0, 0, 0},
+                             {0, 0, 0, 0, 0, 0}});
 const Grid kDiag = grid2d({{0, 0, 1}, {0, 1, 0}, {1, 0, 0}});
 
 }  // namespace
@@ -131,7 +140,8 @@ TEST_CASE("conv step: window, products, sum and tape worked by hand") {
   CHECK(s.bias == 0);
   CHECK(s.result == 3);
   CHECK(s.tape == "0×0 + 0×0 + 1×1 + 1×0 + 1×1 + 0×0 + 1×1 + 0×0 + 0×0 = 3");
-  // Output (0,2): rows 0..2, cols 2..4 = [0 0 0; 0 1 0; 1 0 0] → 0×0 + 0×0 + 0×1 + 0×0 + 1×1 + 0×0 + 1×1 + 0×0 + 0×0 = 2
+  // Output (0,2): rows 0..2, cols 2..4 = [0 0 0; 0 1 0; 1 0 0] → 0×0 + 0×0 + 0×1 + 0×0 + 1×1 + 0×0
+  // + 1×1 + 0×0 + 0×0 = 2
   Step s2 = st.step(2);
   CHECK(s2.sum == 2);
   CHECK(s2.tape == "0×0 + 0×0 + 0×1 + 0×0 + 1×1 + 0×0 + 1×1 + 0×0 + 0×0 = 2");
@@ -190,11 +200,13 @@ TEST_CASE("describe_axis: formula text, fit and dropped cells") {
   // 9 wide, K=2, S=4: windows at 0 and 4 cover 0..1 and 4..5; 6, 7, 8 are dropped.
   CHECK(describe_axis(9, 2, 0, 0, 4).dropped == std::vector<int>{6, 7, 8});
   // Symmetric padding shows 2P as its value.
-  CHECK(describe_axis(6, 3, 1, 1, 1).formula == "⌊(W − K + 2P) / S⌋ + 1 = ⌊(6 − 3 + 2) / 1⌋ + 1 = 6");
+  CHECK(describe_axis(6, 3, 1, 1, 1).formula ==
+        "⌊(W − K + 2P) / S⌋ + 1 = ⌊(6 − 3 + 2) / 1⌋ + 1 = 6");
   // Asymmetric padding shows both pads.
-  CHECK(describe_axis(4, 2, 0, 1, 1).formula == "⌊(W − K + P₁ + P₂) / S⌋ + 1 = ⌊(4 − 2 + 0 + 1) / 1⌋ + 1 = 4");
-  // Only padding left over: 4 wide, pad 1+1 → padded 6; K=3, S=2: windows at 0, 2 cover padded 0..4;
-  // padded index 5 is the right pad, so no real cell is lost.
+  CHECK(describe_axis(4, 2, 0, 1, 1).formula ==
+        "⌊(W − K + P₁ + P₂) / S⌋ + 1 = ⌊(4 − 2 + 0 + 1) / 1⌋ + 1 = 4");
+  // Only padding left over: 4 wide, pad 1+1 → padded 6; K=3, S=2: windows at 0, 2 cover padded
+  // 0..4; padded index 5 is the right pad, so no real cell is lost.
   AxisSize c = describe_axis(4, 3, 1, 1, 2);
   CHECK(c.out == 2);
   CHECK_FALSE(c.fits);
@@ -212,8 +224,11 @@ TEST_CASE("same padding: zero border flagged, output keeps the size") {
   REQUIRE(st.outputs()[0].w == 6);
   // The inner 4×4 equals the valid output of example 1.
   for (int y = 0; y < 4; ++y)
-    for (int x = 0; x < 4; ++x) CHECK(st.outputs()[0].at(y + 1, x + 1) == run_chain(make_lesson(kImageA, {conv_op({kDiag})}))[0].at(y, x));
-  // Top-left window covers rows -1..1, cols -1..1: 5 padding cells (row -1, and col -1 of rows 0, 1).
+    for (int x = 0; x < 4; ++x)
+      CHECK(st.outputs()[0].at(y + 1, x + 1) ==
+            run_chain(make_lesson(kImageA, {conv_op({kDiag})}))[0].at(y, x));
+  // Top-left window covers rows -1..1, cols -1..1: 5 padding cells (row -1, and col -1 of rows 0,
+  // 1).
   Step s = st.step(0);
   CHECK(s.win_y == -1);
   CHECK(s.win_x == -1);
@@ -235,7 +250,8 @@ TEST_CASE("same padding: zero border flagged, output keeps the size") {
 
 TEST_CASE("same padding with an even kernel or stride 2 pads bottom/right more") {
   // 4×4, K=2, S=1: total 1 → top 0, bottom 1.
-  Lesson a = make_lesson(Grid(4, 4, 1, 1.0), {conv_op({grid2d({{1, 1}, {1, 1}})}, 1, GridPadding::Same)});
+  Lesson a =
+      make_lesson(Grid(4, 4, 1, 1.0), {conv_op({grid2d({{1, 1}, {1, 1}})}, 1, GridPadding::Same)});
   CHECK(a.ops[0].conv.pad_top == 0);
   CHECK(a.ops[0].conv.pad_bottom == 1);
   std::vector<Grid> out = run_chain(a);
@@ -289,10 +305,14 @@ TEST_CASE("multi-channel conv: sum over channels, bias per kernel, folded ReLU")
   CHECK(a.pre_activation == -3);
   CHECK(a.result == 0);
   CHECK(a.relu);
-  CHECK(a.tape == "(1×1 + 2×0 + 3×0 + 4×1) + (0×1 + 1×1 + (-1)×1 + 2×1) = 5 + 2 = 7\n7 + (-10) = -3\nReLU(-3) = 0");
+  CHECK(a.tape ==
+        "(1×1 + 2×0 + 3×0 + 4×1) + (0×1 + 1×1 + (-1)×1 + 2×1) = 5 + 2 = 7\n7 + (-10) = "
+        "-3\nReLU(-3) = 0");
   CHECK(b.sum == 3);
   CHECK(b.result == 4);
-  CHECK(b.tape == "(1×0 + 2×1 + 3×1 + 4×0) + (0×0 + 1×0 + (-1)×0 + 2×(-1)) = 5 + (-2) = 3\n3 + 1 = 4\nReLU(4) = 4");
+  CHECK(b.tape ==
+        "(1×0 + 2×1 + 3×1 + 4×0) + (0×0 + 1×0 + (-1)×0 + 2×(-1)) = 5 + (-2) = 3\n3 + 1 = "
+        "4\nReLU(4) = 4");
 }
 
 TEST_CASE("separate ReLU op and pooling over channels") {
@@ -328,7 +348,8 @@ TEST_CASE("check_lesson reports an edited kernel that no longer fits") {
   CHECK(check_lesson(l) == "op 1: kernel 3×3 is larger than the padded input 2×2");
   l.ops[0].conv.padding = GridPadding::Same;
   CHECK(check_lesson(l) == "");
-  // Same padding on 2×2 with K=3: one ring of zeros, every window sums the whole input: 1+2+3+4 = 10.
+  // Same padding on 2×2 with K=3: one ring of zeros, every window sums the whole input: 1+2+3+4
+  // = 10.
   CHECK(run_chain(l)[0] == grid2d({{10, 10}, {10, 10}}));
   Lesson bad_stride = l;
   bad_stride.ops[0].conv.stride = 0;
@@ -360,7 +381,8 @@ TEST_CASE("check_lesson enforces the lesson limits on sandbox edits") {
   grows.ops[0].conv.pad_top = 1;  // 64 + 1 rows through a 1×1 kernel: 65 output rows
   CHECK(check_lesson(grows) == "op 1: the output would be 65×64; a lesson grid has at most 64×64");
   // 16 kernels of 9×9 on 64×64: 56·56·16·81 = 4064256 ≤ 2²²; a second such op crosses the limit.
-  Lesson work = make_lesson(Grid(64, 64, 1, 0.0), {conv_op(std::vector<Grid>(16, Grid(9, 9, 1, 0.0)))});
+  Lesson work =
+      make_lesson(Grid(64, 64, 1, 0.0), {conv_op(std::vector<Grid>(16, Grid(9, 9, 1, 0.0)))});
   CHECK(check_lesson(work) == "");
   work.ops.push_back(pool_op(1, 1));  // 56·56·16 = 50176 more comparisons: 4114432, still under
   CHECK(check_lesson(work) == "");
@@ -369,7 +391,9 @@ TEST_CASE("check_lesson enforces the lesson limits on sandbox edits") {
   work.ops.push_back(conv_op({Grid(3, 3, 1, 0.0)}));  // 54·54·9 = 26244 more: 4190852 under
   CHECK(check_lesson(work) == "");
   work.ops.push_back(pool_op(2, 1));  // 53·53·4 = 11236 more: 4202088 > 4194304
-  CHECK(check_lesson(work) == "op 5: the ops up to this one need 4202088 multiplications; a lesson is limited to 4194304");
+  CHECK(
+      check_lesson(work) ==
+      "op 5: the ops up to this one need 4202088 multiplications; a lesson is limited to 4194304");
 }
 
 TEST_CASE("check_lesson refuses an edit whose output overflows to inf") {
@@ -377,7 +401,8 @@ TEST_CASE("check_lesson refuses an edit whose output overflows to inf") {
   l.input.at(1, 0) = 1e200;
   l.ops[0].conv.kernels[0].at(0, 0) = 1e200;  // 1e400 overflows a double
   CHECK(check_lesson(l) ==
-        "op 1: row 2, column 1 is inf (the numbers are too large: use smaller input, kernel and bias values)");
+        "op 1: row 2, column 1 is inf (the numbers are too large: use smaller input, kernel and "
+        "bias values)");
 }
 
 TEST_CASE("same_padding (core/padding.h, shared with nn): TensorFlow's split, no int overflow") {

@@ -94,7 +94,8 @@ TEST_CASE("conv2d same padding with stride 2: hand values on a 4x4 ramp") {
   ConvShape cs = make_conv_shape(1, 4, 4, 1, 1, 3, 3, 2, Padding::Same);
   std::vector<float> scratch(conv2d_forward_scratch(cs, 8));
   conv2d_forward(out.data(), x.data(), w.data(), &b, cs, {scratch.data(), scratch.size()});
-  // out[0][1] = x[0..2][2..3] = 2+3+6+7+10+11 = 39; out[1][0] = x[2..3][0..2] = 8+9+10+12+13+14 = 66
+  // out[0][1] = x[0..2][2..3] = 2+3+6+7+10+11 = 39; out[1][0] = x[2..3][0..2] = 8+9+10+12+13+14 =
+  // 66
   CHECK(out == std::vector<float>{45.5f, 39.5f, 66.5f, 50.5f});
 }
 
@@ -105,9 +106,10 @@ struct ConvCase {
 };
 
 TEST_CASE("conv2d gradients match central differences (stride 1/2, same/valid, odd sizes)") {
-  const ConvCase cases[] = {{2, 5, 5, 2, 3, 3, 1, Padding::Same},  {1, 7, 6, 3, 2, 3, 2, Padding::Same},
-                            {2, 6, 7, 2, 2, 3, 2, Padding::Valid}, {1, 5, 5, 1, 2, 5, 1, Padding::Same},
-                            {3, 4, 4, 2, 1, 2, 2, Padding::Same},  {1, 9, 8, 1, 2, 4, 3, Padding::Valid}};
+  const ConvCase cases[] = {
+      {2, 5, 5, 2, 3, 3, 1, Padding::Same},  {1, 7, 6, 3, 2, 3, 2, Padding::Same},
+      {2, 6, 7, 2, 2, 3, 2, Padding::Valid}, {1, 5, 5, 1, 2, 5, 1, Padding::Same},
+      {3, 4, 4, 2, 1, 2, 2, Padding::Same},  {1, 9, 8, 1, 2, 4, 3, Padding::Valid}};
   uint64_t seed = 1;
   for (const ConvCase& c : cases) {
     ConvShape s = make_conv_shape(c.n, c.h, c.w, c.cin, c.cout, c.k, c.k, c.stride, c.pad);
@@ -122,8 +124,8 @@ TEST_CASE("conv2d gradients match central differences (stride 1/2, same/valid, o
     auto b = random_vec(size_t(c.cout), seed++);
     const size_t out_n = size_t(c.n) * s.out_h * s.out_w * c.cout;
     auto r = random_vec(out_n, seed++);  // loss = sum(out * r), so d_out = r
-    std::vector<float> out(out_n), scratch(std::max(conv2d_forward_scratch(s, 8),
-                                                    conv2d_backward_scratch(s, 8)));
+    std::vector<float> out(out_n),
+        scratch(std::max(conv2d_forward_scratch(s, 8), conv2d_backward_scratch(s, 8)));
     auto loss = [&] {
       conv2d_forward(out.data(), x.data(), w.data(), b.data(), s, {scratch.data(), scratch.size()});
       return dot(out, r);
@@ -233,13 +235,16 @@ TEST_CASE("softmax cross-entropy: hand values, stability, gradient") {
   std::vector<float> probs(n * k), d(n * k);
   softmax_xent_forward(probs.data(), logits.data(), labels.data(), n, k);
   softmax_xent_backward(d.data(), probs.data(), labels.data(), n, k);
-  auto f = [&] { return double(softmax_xent_forward(probs.data(), logits.data(), labels.data(), n, k)); };
+  auto f = [&] {
+    return double(softmax_xent_forward(probs.data(), logits.data(), labels.data(), n, k));
+  };
   check_grad("xent d_logits", logits, d, f, 1e-2f, 2e-4, 1e-2);
 }
 
 // -------------------------------------------------------------------------------------------------
 TEST_CASE("adam: degenerate hyperparameters give an exact sign step") {
-  // beta1 = beta2 = 0: m = g, v = g^2, lr_t = lr * sqrt(1-0)/(1-0) = lr, so w -= lr * g/|g| (eps 0).
+  // beta1 = beta2 = 0: m = g, v = g^2, lr_t = lr * sqrt(1-0)/(1-0) = lr, so w -= lr * g/|g| (eps
+  // 0).
   AdamConfig c;
   c.lr = 0.25f, c.beta1 = 0.0f, c.beta2 = 0.0f, c.eps = 0.0f;
   std::vector<float> w = {1.0f, 1.0f, -3.0f}, g = {0.5f, -2.0f, 0.125f}, m(3), v(3);
@@ -282,7 +287,8 @@ TEST_CASE("dense split over threads (large In) equals the serial product") {
   std::vector<float> scratch(dense_forward_scratch(s, 8));
   dense_forward(y_split.data(), x.data(), w.data(), b.data(), s, {scratch.data(), scratch.size()});
   dense_forward(y_serial.data(), x.data(), w.data(), b.data(), s);  // no scratch: serial
-  for (size_t i = 0; i < y_split.size(); ++i) CHECK(y_split[i] == doctest::Approx(y_serial[i]).epsilon(1e-4));
+  for (size_t i = 0; i < y_split.size(); ++i)
+    CHECK(y_split[i] == doctest::Approx(y_serial[i]).epsilon(1e-4));
   // Backward against plain loops in double.
   std::vector<float> dx(x.size()), dw(w.size()), db(out);
   dense_backward(dx.data(), dw.data(), db.data(), dy.data(), x.data(), w.data(), s);
@@ -291,7 +297,8 @@ TEST_CASE("dense split over threads (large In) equals the serial product") {
     for (int o = 0; o < out; ++o) dxk += double(dy[size_t(o)]) * w[size_t(k) * out + size_t(o)];
     CHECK(dx[size_t(k)] == doctest::Approx(dxk).epsilon(1e-4));
     double dwk = 0;
-    for (int i = 0; i < n; ++i) dwk += double(x[size_t(i) * in + size_t(k)]) * dy[size_t(i) * out + 5];
+    for (int i = 0; i < n; ++i)
+      dwk += double(x[size_t(i) * in + size_t(k)]) * dy[size_t(i) * out + 5];
     CHECK(dw[size_t(k) * out + 5] == doctest::Approx(dwk).epsilon(1e-4));
   }
 }
@@ -314,7 +321,8 @@ TEST_CASE("dense_backward_adam equals dense_backward followed by adam_update") {
   dense_backward_adam(dx.data(), db.data(), dy.data(), x.data(), wf.data(), mf.data(), vf.data(), s,
                       c, 3, {scratch.data(), scratch.size()});
   for (size_t i = 0; i < dx.size(); ++i) REQUIRE(dx[i] == doctest::Approx(dx_ref[i]).epsilon(1e-5));
-  for (int i = 0; i < out; ++i) CHECK(db[size_t(i)] == doctest::Approx(db_ref[size_t(i)]).epsilon(1e-6));
+  for (int i = 0; i < out; ++i)
+    CHECK(db[size_t(i)] == doctest::Approx(db_ref[size_t(i)]).epsilon(1e-6));
   for (size_t i = 0; i < w.size(); ++i) {
     REQUIRE(wf[i] == doctest::Approx(w_ref[i]).epsilon(1e-6));
     REQUIRE(mf[i] == doctest::Approx(m_ref[i]).epsilon(1e-5));
@@ -353,11 +361,12 @@ TEST_CASE("conv2d equals a direct loop for every GEMM kernel (Cout 8, 16, 32 and
     ConvShape s = make_conv_shape(2, 23, 21, 3, cout, 5, 5, 1, Padding::Same);
     auto x = random_vec(size_t(2) * 23 * 21 * 3, seed++), w = random_vec(size_t(75) * cout, seed++);
     auto b = random_vec(size_t(cout), seed++), dy = random_vec(size_t(2) * 23 * 21 * cout, seed++);
-    std::vector<float> out(dy.size()), scratch(std::max(conv2d_forward_scratch(s, 8),
-                                                        conv2d_backward_scratch(s, 8)));
+    std::vector<float> out(dy.size()),
+        scratch(std::max(conv2d_forward_scratch(s, 8), conv2d_backward_scratch(s, 8)));
     conv2d_forward(out.data(), x.data(), w.data(), b.data(), s, {scratch.data(), scratch.size()});
     auto ref = direct_conv(x, w, b, s);
-    for (size_t i = 0; i < out.size(); ++i) REQUIRE(out[i] == doctest::Approx(ref[i]).epsilon(1e-4));
+    for (size_t i = 0; i < out.size(); ++i)
+      REQUIRE(out[i] == doctest::Approx(ref[i]).epsilon(1e-4));
     // d_w[k][o] = sum over pixels of col[p][k] dy[p][o]: check via the directional derivative
     // <d_w, w'> = <dy, conv(x, w') - b> for a random w' (conv is linear in w).
     std::vector<float> dw(w.size()), db(b.size()), dx(x.size());

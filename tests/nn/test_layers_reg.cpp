@@ -1,4 +1,5 @@
-// tests/nn/test_layers_reg.cpp — Dropout, BatchNormalization, average pools and L2: hand values, training vs inference, gradient checks.
+// tests/nn/test_layers_reg.cpp — Dropout, BatchNormalization, average pools and L2: hand values,
+// training vs inference, gradient checks.
 #include <doctest/doctest.h>
 #include <omp.h>
 
@@ -104,7 +105,8 @@ TEST_CASE("dropout gradients match central differences (fixed mask)") {
   };
   loss();
   dropout_backward(dx.data(), r.data(), mask.data(), n, rate);
-  for (size_t i = 0; i < n; ++i) CHECK(dx[i] == (mask[i] ? r[i] * (1.0f / (1.0f - rate)) : 0.0f));  // scale, as forward
+  for (size_t i = 0; i < n; ++i)
+    CHECK(dx[i] == (mask[i] ? r[i] * (1.0f / (1.0f - rate)) : 0.0f));  // scale, as forward
   check_grad("dropout d_x", x, dx, loss, 0.05f);
 }
 
@@ -128,7 +130,8 @@ TEST_CASE("batchnorm training: batch statistics and moving-stat update, hand-wor
   CHECK(y == std::vector<float>{-1, -1, 0, -0.5f, 1, 0, 4, 1.5f});
   CHECK(mm == std::vector<float>{0.75f, 3.0f});
   CHECK(mv == std::vector<float>{1.625f, 1.625f});
-  // Second step on the same batch: mm = 0.75·0.75 + 0.25·3 = 1.3125; mv = 0.75·1.625 + 0.875 = 2.09375.
+  // Second step on the same batch: mm = 0.75·0.75 + 0.25·3 = 1.3125; mv = 0.75·1.625 + 0.875
+  // = 2.09375.
   batchnorm_forward_train(y.data(), mean.data(), inv_std.data(), mm.data(), mv.data(), x.data(),
                           gamma.data(), beta.data(), s, scratch.data());
   CHECK(mm[0] == 1.3125f);
@@ -189,7 +192,8 @@ TEST_CASE("batchnorm: training normalises by the batch, inference by the moving 
   for (size_t i = 0; i < x.size(); ++i) CHECK(infer[i] == doctest::Approx(train[i]).epsilon(1e-3));
 }
 
-TEST_CASE("batchnorm gradients match central differences (training and inference, conv and dense)") {
+TEST_CASE(
+    "batchnorm gradients match central differences (training and inference, conv and dense)") {
   struct Case {
     long rows;
     int c;
@@ -202,7 +206,8 @@ TEST_CASE("batchnorm gradients match central differences (training and inference
     BatchNormShape s = make_batchnorm_shape(k.rows, k.c);
     const size_t n = size_t(k.rows) * k.c;
     auto x = random_vec(n, seed++, -2.0f, 2.0f), r = random_vec(n, seed++);
-    auto gamma = random_vec(size_t(k.c), seed++, 0.5f, 1.5f), beta = random_vec(size_t(k.c), seed++);
+    auto gamma = random_vec(size_t(k.c), seed++, 0.5f, 1.5f),
+         beta = random_vec(size_t(k.c), seed++);
     auto mm0 = random_vec(size_t(k.c), seed++), mv0 = random_vec(size_t(k.c), seed++, 0.5f, 2.0f);
     std::vector<float> y(n), mean(size_t(k.c)), inv_std(size_t(k.c)), mm, mv;
     std::vector<double> scratch(batchnorm_scratch(s));

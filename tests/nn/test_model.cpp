@@ -1,12 +1,12 @@
 // tests/nn/test_model.cpp — the Sequential model: Keras summary text, parameter arithmetic, memory
 // plan, whole-model gradient check, learning, a loss trajectory and safetensors round trips.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <unistd.h>
 #include <fstream>
 #include <vector>
 
@@ -71,7 +71,8 @@ Model gradcheck_model() {
 // Per process, so concurrent runs of the suite (ctest -j, two checkouts) do not share files.
 std::string temp_path(const char* name) {
   return (std::filesystem::temp_directory_path() /
-          ("cnnlab_test_nn_" + std::to_string(getpid()) + "_" + name)).string();
+          ("cnnlab_test_nn_" + std::to_string(getpid()) + "_" + name))
+      .string();
 }
 
 }  // namespace
@@ -84,7 +85,7 @@ TEST_CASE("summary_table is Keras's model.summary() for the course model, byte f
   const auto& L = m.layers();
   REQUIRE(L.size() == 9);
   const char* names[] = {"input_1", "conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1",
-                         "flatten", "dense", "dense_1", "dense_2"};
+                         "flatten", "dense",  "dense_1",       "dense_2"};
   const size_t params[] = {0, 2432, 0, 18496, 0, 0, 350465000, 100100, 505};
   for (size_t i = 0; i < L.size(); ++i) {
     CHECK(L[i].name == names[i]);
@@ -193,7 +194,8 @@ TEST_CASE("activations: layer outputs of the last forward, flatten aliases, prob
   CHECK(std::vector<float>(m.activation(0), m.activation(0) + x.size()) == x);
   CHECK(m.activation(4) == m.activation(3));
   const float* p = m.activation(6);
-  for (int i = 0; i < 2; ++i) CHECK(p[3 * i] + p[3 * i + 1] + p[3 * i + 2] == doctest::Approx(1.0f));
+  for (int i = 0; i < 2; ++i)
+    CHECK(p[3 * i] + p[3 * i + 1] + p[3 * i + 2] == doctest::Approx(1.0f));
   CHECK(std::vector<float>(p, p + 6) == probs);
   // Batches larger than max_batch run in chunks with the same results.
   auto x5 = random_images(5, 9, 7, 2, 4);
@@ -221,7 +223,8 @@ TEST_CASE("learning: a small CNN separates bright-left from bright-right within 
       for (int c = 0; c < hw; ++c) {
         const bool bright = (c < hw / 2) == (y[size_t(i)] == 0);
         for (int ch = 0; ch < 3; ++ch)
-          x[((size_t(i) * hw + r) * hw + c) * 3 + ch] = (bright ? 0.6f : 0.2f) + 0.3f * rng.uniform();
+          x[((size_t(i) * hw + r) * hw + c) * 3 + ch] =
+              (bright ? 0.6f : 0.2f) + 0.3f * rng.uniform();
       }
   }
   Model m(hw, hw, 3);
@@ -231,10 +234,12 @@ TEST_CASE("learning: a small CNN separates bright-left from bright-right within 
   m.adam.lr = 0.01f;
   std::vector<float> probs(size_t(n) * 2);
   for (int epoch = 0; epoch < 10; ++epoch)
-    for (int b = 0; b < n; b += 16) m.train_step(x.data() + size_t(b) * hw * hw * 3, &y[size_t(b)], 16);
+    for (int b = 0; b < n; b += 16)
+      m.train_step(x.data() + size_t(b) * hw * hw * 3, &y[size_t(b)], 16);
   const float loss = m.forward(x.data(), n, probs.data(), y.data());
   int correct = 0;
-  for (int i = 0; i < n; ++i) correct += (probs[size_t(2 * i + 1)] > probs[size_t(2 * i)]) == (y[size_t(i)] == 1);
+  for (int i = 0; i < n; ++i)
+    correct += (probs[size_t(2 * i + 1)] > probs[size_t(2 * i)]) == (y[size_t(i)] == 1);
   CHECK(correct > n * 9 / 10);
   CHECK(loss < 0.3f);
 }
@@ -260,7 +265,8 @@ TEST_CASE("loss trajectory of the tiny preset matches the checked-in reference")
     got += buf;
   }
   INFO("trajectory: " << got);  // printed on failure, ready to paste
-  for (int s = 0; s < 10; ++s) CHECK(losses[size_t(s)] == doctest::Approx(reference[s]).epsilon(1e-4));
+  for (int s = 0; s < 10; ++s)
+    CHECK(losses[size_t(s)] == doctest::Approx(reference[s]).epsilon(1e-4));
 }
 
 TEST_CASE("results are deterministic for a given seed and thread count") {
@@ -342,8 +348,10 @@ TEST_CASE("safetensors round trip keeps weights, config and metadata") {
   std::string header(n, ' ');
   f.read(header.data(), std::streamsize(n));
   CHECK(n % 8 == 0);
-  CHECK(header.find("\"conv2d/kernel\":{\"dtype\":\"F32\",\"shape\":[5,5,3,8],\"data_offsets\":[0,2400]}") !=
-        std::string::npos);
+  CHECK(
+      header.find(
+          "\"conv2d/kernel\":{\"dtype\":\"F32\",\"shape\":[5,5,3,8],\"data_offsets\":[0,2400]}") !=
+      std::string::npos);
   CHECK(std::filesystem::file_size(path) == 8 + n + m.num_params() * 4);
   std::filesystem::remove(path);
 }

@@ -1,5 +1,5 @@
-// tests/nn/test_model_file.cpp — model files (models/*.toml) and the regularising layers inside the Model:
-// presets as files, file:line errors, checkpoints with BatchNorm, training vs inference, L2.
+// tests/nn/test_model_file.cpp — model files (models/*.toml) and the regularising layers inside the
+// Model: presets as files, file:line errors, checkpoints with BatchNorm, training vs inference, L2.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -32,7 +32,8 @@ std::string fixture(const std::string& name) {
 }
 
 // Synthetic 8×8 RGB images, two classes: class 0 reddish, class 1 bluish (labels survive flips and
-// brightness), plus noise, in [-1, 1] (pixels scaled with mean 0.5, std 0.5). (n, 8, 8, 3) floats and labels.
+// brightness), plus noise, in [-1, 1] (pixels scaled with mean 0.5, std 0.5). (n, 8, 8, 3) floats
+// and labels.
 void synthetic(int n, std::vector<float>& x, std::vector<int>& y, uint64_t seed) {
   Rng rng(seed);
   x.assign(size_t(n) * 8 * 8 * 3, 0.0f);
@@ -43,7 +44,8 @@ void synthetic(int n, std::vector<float>& x, std::vector<int>& y, uint64_t seed)
       for (int w = 0; w < 8; ++w)
         for (int c = 0; c < 3; ++c) {
           const bool lit = c == (y[size_t(k)] == 0 ? 0 : 2) || (c == 1 && (h + w) % 3 == 0);
-          x[((size_t(k) * 8 + h) * 8 + w) * 3 + c] = (lit ? 0.75f : -0.75f) + rng.uniform(-0.25f, 0.25f);
+          x[((size_t(k) * 8 + h) * 8 + w) * 3 + c] =
+              (lit ? 0.75f : -0.75f) + rng.uniform(-0.25f, 0.25f);
         }
   }
 }
@@ -77,7 +79,8 @@ TEST_CASE("preset files give today's presets: same summary text and parameter co
   CHECK(build_preset("tiny", 32, 3).summary_table() == tiny_code.summary_table());
   // The new presets, against their golden tables.
   for (const char* name : {"small", "tiny", "compact", "course-regularised"}) {
-    const std::string golden = std::string(CNNLAB_SOURCE_DIR) + "/tests/app/golden/summary_" + name + ".txt";
+    const std::string golden =
+        std::string(CNNLAB_SOURCE_DIR) + "/tests/app/golden/summary_" + name + ".txt";
     const int size = model_file_image_size(model_file_path(name));
     CHECK_MESSAGE(build_preset(name, size, 5).summary_table() == read_text(golden), name);
   }
@@ -91,7 +94,8 @@ TEST_CASE("preset files give today's presets: same summary text and parameter co
 
 TEST_CASE("BatchNormalization counts 4·C parameters, 2·C of them non-trainable, as Keras prints") {
   Model m = build_preset("compact", 128, 5);
-  // conv 32: 896, BN 128; conv 64: 18496, BN 256; conv 128: 73856, BN 512; dense 64: 8256; dense 5: 325.
+  // conv 32: 896, BN 128; conv 64: 18496, BN 256; conv 128: 73856, BN 512; dense 64: 8256; dense 5:
+  // 325.
   CHECK(m.num_params() == 896 + 128 + 18496 + 256 + 73856 + 512 + 8256 + 325);
   CHECK(m.num_params() - m.num_trainable_params() == 2 * (32 + 64 + 128));
   const std::string s = m.summary_table();
@@ -130,13 +134,14 @@ TEST_CASE("malformed model files are user errors naming the file and the line") 
       CHECK_MESSAGE(e.reason().find(c.reason) != std::string::npos, e.what());
     }
   }
-  CHECK_THROWS_WITH_AS(model_from_toml("image_size = 16\n[[layer]]\ntype = \"Flatten\"\n[[layer]]\n"
-                                       "type = \"Dense\"\nunits = 4\nactivation = \"softmax\"\n",
-                                       "m.toml", 0, 3),
-                       doctest::Contains("m.toml:5: the last Dense layer has 4 units but the data has 3"),
-                       UserError);
-  CHECK_THROWS_WITH_AS(build_preset("no-such-model", 32, 3), doctest::Contains("unknown model preset"),
-                       UserError);
+  CHECK_THROWS_WITH_AS(
+      model_from_toml("image_size = 16\n[[layer]]\ntype = \"Flatten\"\n[[layer]]\n"
+                      "type = \"Dense\"\nunits = 4\nactivation = \"softmax\"\n",
+                      "m.toml", 0, 3),
+      doctest::Contains("m.toml:5: the last Dense layer has 4 units but the data has 3"),
+      UserError);
+  CHECK_THROWS_WITH_AS(build_preset("no-such-model", 32, 3),
+                       doctest::Contains("unknown model preset"), UserError);
 }
 
 TEST_CASE("a model written back as a file rebuilds the same model") {
@@ -201,7 +206,8 @@ TEST_CASE("L2: the loss gains l2·Σw² and the kernel's gradient 2·l2·w") {
       "image_size = 8\n[[layer]]\ntype = \"Flatten\"\n[[layer]]\ntype = \"Dense\"\nunits = 2\n"
       "activation = \"softmax\"\n";
   Model plain = model_from_toml(base, "plain.toml", 0, 2);
-  Model reg = model_from_toml(std::string(base) + "kernel_regularizer = { l2 = 0.5 }\n", "l2.toml", 0, 2);
+  Model reg =
+      model_from_toml(std::string(base) + "kernel_regularizer = { l2 = 0.5 }\n", "l2.toml", 0, 2);
   for (Model* m : {&plain, &reg}) {
     m->allocate(4);
     m->init(3);
@@ -216,7 +222,8 @@ TEST_CASE("L2: the loss gains l2·Σw² and the kernel's gradient 2·l2·w") {
   for (size_t k = 0; k < d.weight_count; ++k) sum += double(reg.params()[k]) * reg.params()[k];
   CHECK(lr == doctest::Approx(lp + 0.5 * sum).epsilon(1e-6));
   for (size_t k = 0; k < d.weight_count; k += 37)
-    CHECK(reg.grads()[k] == doctest::Approx(plain.grads()[k] + 2 * 0.5f * reg.params()[k]).epsilon(1e-5));
+    CHECK(reg.grads()[k] ==
+          doctest::Approx(plain.grads()[k] + 2 * 0.5f * reg.params()[k]).epsilon(1e-5));
   CHECK(reg.grads()[d.bias_offset] == plain.grads()[d.bias_offset]);  // the bias is not regularised
 }
 
@@ -281,7 +288,8 @@ TEST_CASE("a checkpoint of a model with BatchNorm round-trips, moving statistics
   loaded.model.forward(x.data(), 8, b.data());
   CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
   const std::vector<std::string> names = tensor_names(m);
-  CHECK(std::find(names.begin(), names.end(), "batch_normalization/moving_variance") != names.end());
+  CHECK(std::find(names.begin(), names.end(), "batch_normalization/moving_variance") !=
+        names.end());
   // load_safetensors_weights into a live model of the same file, and refused for another model.
   Model live = regularised_tiny(3);
   live.allocate(8);
@@ -308,8 +316,8 @@ TEST_CASE("an older checkpoint (model config only, no embedded model file) still
   REQUIRE(header["__metadata__"].erase("cnnlab.model_file") == 1);
   const std::string h = header.dump();
   const uint64_t len = h.size();
-  std::ofstream(old, std::ios::binary) << std::string(reinterpret_cast<const char*>(&len), 8) << h
-                                       << bytes.substr(8 + n);
+  std::ofstream(old, std::ios::binary)
+      << std::string(reinterpret_cast<const char*>(&len), 8) << h << bytes.substr(8 + n);
   LoadedModel loaded = load_safetensors(old, 1, false);
   CHECK(loaded.metadata.count("cnnlab.model_file") == 0);
   CHECK(loaded.model.summary_table() == m.summary_table());
@@ -322,14 +330,17 @@ TEST_CASE("an older checkpoint (model config only, no embedded model file) still
 TEST_CASE("check_preset: the layers alone, before the classes are known") {
   test::TempDir dir("modelfile");
   const std::string path = dir / "five.toml";
-  std::ofstream(path) << "image_size = 16\n[[layer]]\ntype = \"Flatten\"\n[[layer]]\ntype = \"Dense\"\n"
-                         "units = 5\nactivation = \"softmax\"\n";
+  std::ofstream(path)
+      << "image_size = 16\n[[layer]]\ntype = \"Flatten\"\n[[layer]]\ntype = \"Dense\"\n"
+         "units = 5\nactivation = \"softmax\"\n";
   CHECK_NOTHROW(check_preset(path, 16));
   CHECK(build_preset(path, 16, 5).num_classes() == 5);
-  CHECK_THROWS_WITH_AS(build_preset(path, 16, 3), doctest::Contains("has 5 units but the data has 3 classes"),
-                       UserError);
+  CHECK_THROWS_WITH_AS(build_preset(path, 16, 3),
+                       doctest::Contains("has 5 units but the data has 3 classes"), UserError);
   CHECK_NOTHROW(check_preset("compact", 128));
-  CHECK_THROWS_WITH_AS(check_preset("nope", 64), doctest::Contains("unknown model preset 'nope'"), UserError);
+  CHECK_THROWS_WITH_AS(check_preset("nope", 64), doctest::Contains("unknown model preset 'nope'"),
+                       UserError);
   CHECK_THROWS_WITH_AS(check_preset(fixture("bad_unknown_layer.toml"), 16),
-                       doctest::Contains("bad_unknown_layer.toml:8: unknown layer type"), UserError);
+                       doctest::Contains("bad_unknown_layer.toml:8: unknown layer type"),
+                       UserError);
 }

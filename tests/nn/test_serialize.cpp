@@ -68,7 +68,9 @@ std::string load_error(const test::TempDir& dir, const std::string& bytes) {
   }
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 }  // namespace
 
@@ -78,29 +80,33 @@ TEST_CASE("checkpoint configs the tools cannot feed are refused") {
   test::TempDir dir("ser");
   Checkpoint c(dir / "good.safetensors");
   CHECK(load_error(dir, c.bytes) == "");
-  const std::string four = load_error(dir, c.edit("\"cnnlab.input\":\"12,12,3\"", "\"cnnlab.input\":\"12,12,4\""));
+  const std::string four =
+      load_error(dir, c.edit("\"cnnlab.input\":\"12,12,3\"", "\"cnnlab.input\":\"12,12,4\""));
   CHECK_MESSAGE(contains(four, "4 channels; images are fed as RGB (3)"), four);
-  const std::string wide = load_error(dir, c.edit("\"cnnlab.input\":\"12,12,3\"", "\"cnnlab.input\":\"13,12,3\""));
+  const std::string wide =
+      load_error(dir, c.edit("\"cnnlab.input\":\"12,12,3\"", "\"cnnlab.input\":\"13,12,3\""));
   CHECK_MESSAGE(contains(wide, "13x12x3 is not square"), wide);
-  const std::string small = load_error(dir, c.edit("\"cnnlab.input\":\"12,12,3\"", "\"cnnlab.input\":\"4,4,3\""));
+  const std::string small =
+      load_error(dir, c.edit("\"cnnlab.input\":\"12,12,3\"", "\"cnnlab.input\":\"4,4,3\""));
   CHECK_MESSAGE(contains(small, "image size 4 is out of range"), small);
-  const std::string junk = load_error(dir, c.edit("\"cnnlab.input\":\"12,12,3\"", "\"cnnlab.input\":\"12,12,3x\""));
+  const std::string junk =
+      load_error(dir, c.edit("\"cnnlab.input\":\"12,12,3\"", "\"cnnlab.input\":\"12,12,3x\""));
   CHECK_MESSAGE(contains(junk, "bad cnnlab.input '12,12,3x'"), junk);
   // One class: the loss and the tools need two or more.
-  const std::string one =
-      load_error(dir, c.edit("\\\"units\\\": 2", "\\\"units\\\": 1"));
+  const std::string one = load_error(dir, c.edit("\\\"units\\\": 2", "\\\"units\\\": 1"));
   CHECK_MESSAGE(contains(one, "1 classes"), one);
 }
 
 // Item 11: `summary --image-size 100000` overflowed Flatten's int size.
 TEST_CASE("model sizes past the limits are user errors, not overflows") {
-  CHECK_THROWS_WITH_AS(build_preset("course", 100000, 5), doctest::Contains("image size 100000 is out of range"),
-                       UserError);
+  CHECK_THROWS_WITH_AS(build_preset("course", 100000, 5),
+                       doctest::Contains("image size 100000 is out of range"), UserError);
   CHECK_THROWS_AS(build_preset("course", 7, 5), UserError);
   CHECK_NOTHROW(build_preset("tiny", kMaxImageSize, 2));
   // 2048×2048×65536 floats per image does not fit an int: refused when the layer is added.
   Model m(kMaxImageSize, kMaxImageSize, 3);
-  CHECK_THROWS_WITH_AS(m.conv2d(65536, 3), doctest::Contains("would output 274877906944 values"), UserError);
+  CHECK_THROWS_WITH_AS(m.conv2d(65536, 3), doctest::Contains("would output 274877906944 values"),
+                       UserError);
 }
 
 // Item 4: a mapping the system refuses was an assert (abort); now the out-of-memory message.
@@ -140,17 +146,22 @@ TEST_CASE("safetensors layout rules: header length, offsets, coverage, duplicate
   // Trailing bytes after the last tensor.
   const std::string trailing = load_error(dir, c.bytes + std::string(4, '\0'));
   CHECK_MESSAGE(contains(trailing, "4 bytes no tensor covers"), trailing);
-  // conv2d/kernel is [0,432], conv2d/bias [432,448]: overlap the bias with the kernel, and leave a gap.
+  // conv2d/kernel is [0,432], conv2d/bias [432,448]: overlap the bias with the kernel, and leave a
+  // gap.
   REQUIRE(contains(c.header, "\"data_offsets\":[432,448]"));
-  const std::string overlap = load_error(dir, c.edit("\"data_offsets\":[432,448]", "\"data_offsets\":[428,444]"));
+  const std::string overlap =
+      load_error(dir, c.edit("\"data_offsets\":[432,448]", "\"data_offsets\":[428,444]"));
   CHECK_MESSAGE(contains(overlap, "overlapping or non-contiguous"), overlap);
-  const std::string gap = load_error(dir, c.edit("\"data_offsets\":[432,448]", "\"data_offsets\":[436,452]"));
+  const std::string gap =
+      load_error(dir, c.edit("\"data_offsets\":[432,448]", "\"data_offsets\":[436,452]"));
   CHECK_MESSAGE(contains(gap, "overlapping or non-contiguous"), gap);
   // Offsets that do not match the shape's size.
-  const std::string size = load_error(dir, c.edit("\"data_offsets\":[432,448]", "\"data_offsets\":[432,452]"));
+  const std::string size =
+      load_error(dir, c.edit("\"data_offsets\":[432,448]", "\"data_offsets\":[432,452]"));
   CHECK_MESSAGE(contains(size, "has 20 bytes of data for its shape [4]"), size);
   // The same key twice (a JSON parser keeping the last would hide it).
-  const std::string dup = load_error(dir, c.edit("\"note\":\"x\"", "\"note\":\"x\",\"note\":\"y\""));
+  const std::string dup =
+      load_error(dir, c.edit("\"note\":\"x\"", "\"note\":\"x\",\"note\":\"y\""));
   CHECK_MESSAGE(contains(dup, "duplicate key \"note\""), dup);
   // Invalid UTF-8 in a string, and a header that does not start with '{'.
   const std::string utf8 = load_error(dir, c.edit("\"note\":\"x\"", "\"note\":\"\xff\""));
@@ -160,7 +171,8 @@ TEST_CASE("safetensors layout rules: header length, offsets, coverage, duplicate
   // Other dtypes and unknown fields.
   const std::string dtype = load_error(dir, c.edit("\"dtype\":\"F32\"", "\"dtype\":\"F16\""));
   CHECK_MESSAGE(contains(dtype, "is not F32"), dtype);
-  const std::string field = load_error(dir, c.edit("\"dtype\":\"F32\"", "\"dtype\":\"F32\",\"x\":1"));
+  const std::string field =
+      load_error(dir, c.edit("\"dtype\":\"F32\"", "\"dtype\":\"F32\",\"x\":1"));
   CHECK_MESSAGE(contains(field, "unknown field 'x'"), field);
 }
 
@@ -168,10 +180,12 @@ TEST_CASE("non-finite weights are refused, and a weights-only load leaves the mo
   test::TempDir dir("ser");
   Checkpoint c(dir / "good.safetensors");
   std::string nan = c.bytes;
-  const float q = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  const float q = std::numeric_limits<float>::quiet_NaN(),
+              inf = std::numeric_limits<float>::infinity();
   std::memcpy(&nan[8 + c.n + 4 * 5], &q, 4);  // conv2d/kernel[5]
   const std::string e1 = load_error(dir, nan);
-  CHECK_MESSAGE(contains(e1, "tensor 'conv2d/kernel' holds a non-finite value (nan) at index 5"), e1);
+  CHECK_MESSAGE(contains(e1, "tensor 'conv2d/kernel' holds a non-finite value (nan) at index 5"),
+                e1);
   std::string big = c.bytes;
   std::memcpy(&big[big.size() - 4], &inf, 4);  // dense/bias[1]
   const std::string e2 = load_error(dir, big);
@@ -188,14 +202,16 @@ TEST_CASE("non-finite weights are refused, and a weights-only load leaves the mo
 
 // Class names are folder names: any bytes. train must write what evaluate and predict read back.
 TEST_CASE("name lists round-trip any bytes through a valid UTF-8 header") {
-  const std::vector<std::string> names = {"daisy", "two\nlines", "\xff\xfe raw", "50%", "%41", "Löwenzahn",
-                                          "", "\xed\xa0\x80 surrogate", "tab\there"};
+  const std::vector<std::string> names = {
+      "daisy",     "two\nlines", "\xff\xfe raw",           "50%",      "%41",
+      "Löwenzahn", "",           "\xed\xa0\x80 surrogate", "tab\there"};
   const std::string text = encode_name_list(names);
   CHECK(text ==
         "[\"daisy\",\"two\\nlines\",\"%FF%FE raw\",\"50%25\",\"%2541\",\"L\xc3\xb6wenzahn\",\"\","
         "\"%ED%A0%80 surrogate\",\"tab\\there\"]");
   CHECK(decode_name_list(text) == names);
-  CHECK(decode_name_list("daisy\nrose") == std::vector<std::string>{"daisy", "rose"});  // first format
+  CHECK(decode_name_list("daisy\nrose") ==
+        std::vector<std::string>{"daisy", "rose"});  // first format
   CHECK_THROWS(decode_name_list("[\"%4\"]"));
   CHECK_THROWS(decode_name_list("[1]"));
 

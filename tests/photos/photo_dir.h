@@ -6,7 +6,8 @@
 namespace cnnlab::test {
 
 // $CNNLAB_DATA if set; else $CNNLAB_TEST_DEFAULT_DATA (lets a test stand in for a machine without
-// ../shared); else the compiled-in default, CMake's CNNLAB_DEFAULT_DATA (../shared/flowers/tiny_FR).
+// ../shared); else the compiled-in default, CMake's CNNLAB_DEFAULT_DATA
+// (../shared/flowers/tiny_FR).
 inline std::string photo_dir() {
   if (const char* d = std::getenv("CNNLAB_DATA"); d && *d) return d;
   if (const char* d = std::getenv("CNNLAB_TEST_DEFAULT_DATA"); d && *d) return d;

@@ -1,5 +1,5 @@
-// tests/photos/test_tiny_fr.cpp — the course's real tiny_FR photos: count, class order, duplicates, split
-// (the executable exits 77, ctest's "skipped", when the photos are absent).
+// tests/photos/test_tiny_fr.cpp — the course's real tiny_FR photos: count, class order, duplicates,
+// split (the executable exits 77, ctest's "skipped", when the photos are absent).
 #include <doctest/doctest.h>
 
 #include <cstring>

@@ -1,7 +1,8 @@
-// tests/train/test_torch_reference.cpp — an independent check of the whole training step: the tiny preset,
-// started from a checked-in cnnlab checkpoint, takes 10 Adam steps on hash-generated batches and must
-// reproduce the per-step losses and final logits that PyTorch computed (bench/torch_reference.py, in
-// float64, Keras's Adam written out) to 1e-4 relative. No torch needed here: it reads the golden file.
+// tests/train/test_torch_reference.cpp — an independent check of the whole training step: the tiny
+// preset, started from a checked-in cnnlab checkpoint, takes 10 Adam steps on hash-generated
+// batches and must reproduce the per-step losses and final logits that PyTorch computed
+// (bench/torch_reference.py, in float64, Keras's Adam written out) to 1e-4 relative. No torch
+// needed here: it reads the golden file.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -56,11 +57,13 @@ TorchReference read_reference(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("tiny preset: 10 Adam steps match the PyTorch reference (per-step losses, final logits)") {
+TEST_CASE(
+    "tiny preset: 10 Adam steps match the PyTorch reference (per-step losses, final logits)") {
   Model m = build_preset("tiny", test::kRefSize, test::kRefClasses);
   m.set_threads(1);
   m.allocate(test::kRefBatch);
-  // Regenerating the starting point (then run bench/torch_reference.py): CNNLAB_WRITE_REFERENCE_INIT=PATH.
+  // Regenerating the starting point (then run bench/torch_reference.py):
+  // CNNLAB_WRITE_REFERENCE_INIT=PATH.
   if (const char* out = std::getenv("CNNLAB_WRITE_REFERENCE_INIT"); out && *out) {
     m.init(1234);
     save_safetensors(out, m);
@@ -84,17 +87,21 @@ TEST_CASE("tiny preset: 10 Adam steps match the PyTorch reference (per-step loss
   double worst_loss = 0, worst_prob = 0;
   for (int s = 0; s < test::kRefSteps; ++s) {
     int first = test::reference_first(s);
-    float loss = m.train_step(x.data() + size_t(first) * per, y.data() + first, test::reference_n(s));
+    float loss =
+        m.train_step(x.data() + size_t(first) * per, y.data() + first, test::reference_n(s));
     INFO("step " << s + 1);
     CHECK(loss == doctest::Approx(ref.losses[size_t(s)]).epsilon(1e-4).scale(0));
-    worst_loss = std::max(worst_loss, std::abs(loss - ref.losses[size_t(s)]) / ref.losses[size_t(s)]);
+    worst_loss =
+        std::max(worst_loss, std::abs(loss - ref.losses[size_t(s)]) / ref.losses[size_t(s)]);
   }
 
   // The final model on all 18 samples: cnnlab returns softmax probabilities; compare them to the
-  // reference logits' softmax, and log-ratios to logit differences (softmax drops a per-row constant).
+  // reference logits' softmax, and log-ratios to logit differences (softmax drops a per-row
+  // constant).
   std::vector<float> probs(size_t(test::kRefSamples) * test::kRefClasses);
   for (int first = 0; first < test::kRefSamples; first += test::kRefBatch)
-    m.forward(x.data() + size_t(first) * per, test::kRefBatch, probs.data() + size_t(first) * test::kRefClasses);
+    m.forward(x.data() + size_t(first) * per, test::kRefBatch,
+              probs.data() + size_t(first) * test::kRefClasses);
   for (int i = 0; i < test::kRefSamples; ++i) {
     const std::vector<double>& z = ref.logits[size_t(i)];
     double mx = std::max({z[0], z[1], z[2]}), sum = 0;
@@ -109,5 +116,6 @@ TEST_CASE("tiny preset: 10 Adam steps match the PyTorch reference (per-step loss
         CHECK(std::log(double(p[c]) / p[0]) == doctest::Approx(z[size_t(c)] - z[0]).epsilon(1e-4));
     }
   }
-  MESSAGE("largest relative difference from PyTorch: losses " << worst_loss << ", final probabilities " << worst_prob);
+  MESSAGE("largest relative difference from PyTorch: losses "
+          << worst_loss << ", final probabilities " << worst_prob);
 }

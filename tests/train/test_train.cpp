@@ -1,5 +1,6 @@
-// tests/train/test_train.cpp — the trainer: learning on a synthetic separable set, Keras progress text,
-// history CSV, stop after a batch, NaN detection, settings checks (the run on real photos: tests/photos).
+// tests/train/test_train.cpp — the trainer: learning on a synthetic separable set, Keras progress
+// text, history CSV, stop after a batch, NaN detection, settings checks (the run on real photos:
+// tests/photos).
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -146,7 +147,8 @@ TEST_CASE("history CSV has CSVLogger's columns and round-trips") {
   h.epochs.push_back({0, 1.5, 0.25, 1.25, 0.5});
   h.epochs.push_back({1, 0.75, 0.5, 1.0, 0.625});
   std::string csv = h.to_csv();
-  CHECK(csv == "epoch,accuracy,loss,val_accuracy,val_loss\n0,0.25,1.5,0.5,1.25\n1,0.5,0.75,0.625,1\n");
+  CHECK(csv ==
+        "epoch,accuracy,loss,val_accuracy,val_loss\n0,0.25,1.5,0.5,1.25\n1,0.5,0.75,0.625,1\n");
   History back = History::from_csv(csv, "h.csv");
   REQUIRE(back.epochs.size() == 2);
   CHECK(back.epochs[1].val_accuracy == 0.625);

@@ -1,7 +1,8 @@
-// tests/train/test_worker.cpp — the training worker: load, one batch, start/pause/resume, stop (also
-// exactly at an epoch's end), reset, evaluate, checkpoints, refresh, run to the end. Every wait is on a
-// snapshot predicate (condition variable) and races are made exact with the worker's test hooks: a
-// command sent from the after-batch hook arrives exactly at that batch boundary. Never a sleep.
+// tests/train/test_worker.cpp — the training worker: load, one batch, start/pause/resume, stop
+// (also exactly at an epoch's end), reset, evaluate, checkpoints, refresh, run to the end. Every
+// wait is on a snapshot predicate (condition variable) and races are made exact with the worker's
+// test hooks: a command sent from the after-batch hook arrives exactly at that batch boundary.
+// Never a sleep.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -52,22 +53,30 @@ RunSettings settings(const std::string& dir, int epochs) {
 
 const double kTimeout = 60;  // generous: a failure shows as a timeout, not a hang
 
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 SnapshotPtr load(TrainingWorker& w, const RunSettings& rs) {
   w.send({Command::Load, rs});
-  SnapshotPtr s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Ready || s.state == RunState::Error; }, kTimeout);
+  SnapshotPtr s = w.wait_until(
+      [](const Snapshot& s) { return s.state == RunState::Ready || s.state == RunState::Error; },
+      kTimeout);
   REQUIRE_MESSAGE(s->state == RunState::Ready, s->status);
   return s;
 }
 
-SnapshotPtr load(TrainingWorker& w, const std::string& dir, int epochs) { return load(w, settings(dir, epochs)); }
+SnapshotPtr load(TrainingWorker& w, const std::string& dir, int epochs) {
+  return load(w, settings(dir, epochs));
+}
 
 // Sends `c`, then waits until the status line starts with `status` (the command's answer).
 SnapshotPtr send_and_wait(TrainingWorker& w, Command c, const std::string& status) {
   w.send(std::move(c));
-  SnapshotPtr s = w.wait_until([&](const Snapshot& s) { return s.status.rfind(status, 0) == 0; }, kTimeout);
-  REQUIRE_MESSAGE(s->status.rfind(status, 0) == 0, "waited for '" << status << "', last status: " << s->status);
+  SnapshotPtr s =
+      w.wait_until([&](const Snapshot& s) { return s.status.rfind(status, 0) == 0; }, kTimeout);
+  REQUIRE_MESSAGE(s->status.rfind(status, 0) == 0,
+                  "waited for '" << status << "', last status: " << s->status);
   return s;
 }
 
@@ -83,17 +92,21 @@ SnapshotPtr reference_run(const std::string& dir, int epochs) {
   TrainingWorker w;
   load(w, dir, epochs);
   w.send({Command::Start});
-  SnapshotPtr s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done; }, kTimeout);
+  SnapshotPtr s =
+      w.wait_until([](const Snapshot& s) { return s.state == RunState::Done; }, kTimeout);
   REQUIRE(s->state == RunState::Done);
   return s;
 }
 
 }  // namespace
 
-TEST_CASE("stop message: which epoch, which batch, exactly (not 'after 7 epoch(s) and 12 batch(es)')") {
+TEST_CASE(
+    "stop message: which epoch, which batch, exactly (not 'after 7 epoch(s) and 12 batch(es)')") {
   // 7 epochs done, the 8th ran all 12 of its batches but has not closed (validation pending).
-  CHECK(format_stopped(7, 25, 12, 12) == "Stopped in epoch 8 of 25, after batch 12 of 12: weights and history kept");
-  CHECK(format_stopped(0, 3, 1, 5) == "Stopped in epoch 1 of 3, after batch 1 of 5: weights and history kept");
+  CHECK(format_stopped(7, 25, 12, 12) ==
+        "Stopped in epoch 8 of 25, after batch 12 of 12: weights and history kept");
+  CHECK(format_stopped(0, 3, 1, 5) ==
+        "Stopped in epoch 1 of 3, after batch 1 of 5: weights and history kept");
   CHECK(format_stopped(7, 25, 0, 12) == "Stopped after epoch 7 of 25: weights and history kept");
   CHECK(format_stopped(0, 25, 0, 12) == "Stopped before the first batch: weights and history kept");
 }
@@ -121,7 +134,9 @@ TEST_CASE("worker: load, one batch, start, pause, stop, reset, finish") {
 
   // One batch: exactly one loss recorded, then paused; the weights moved.
   w.send({Command::OneBatch});
-  s = w.wait_until([](const Snapshot& s) { return s.batch_losses.size() == 1 && s.state == RunState::Paused; }, kTimeout);
+  s = w.wait_until(
+      [](const Snapshot& s) { return s.batch_losses.size() == 1 && s.state == RunState::Paused; },
+      kTimeout);
   REQUIRE(s->batch_losses.size() == 1);
   CHECK(s->batch == 1);
   CHECK(s->conv_kernels[0].values != init);
@@ -129,7 +144,9 @@ TEST_CASE("worker: load, one batch, start, pause, stop, reset, finish") {
 
   // One epoch: finishes the epoch, validation evaluated, confusion matrix filled.
   w.send({Command::OneEpoch});
-  s = w.wait_until([](const Snapshot& s) { return s.history.epochs.size() == 1 && s.state == RunState::Paused; }, kTimeout);
+  s = w.wait_until(
+      [](const Snapshot& s) { return s.history.epochs.size() == 1 && s.state == RunState::Paused; },
+      kTimeout);
   REQUIRE(s->history.epochs.size() == 1);
   CHECK(s->val_eval.epoch == 1);
   int total = 0;
@@ -140,7 +157,11 @@ TEST_CASE("worker: load, one batch, start, pause, stop, reset, finish") {
   size_t per_epoch = size_t(s->num_batches);
   CHECK(s->batch_losses.size() == per_epoch);
   w.send({Command::OneBatch});
-  s = w.wait_until([&](const Snapshot& s) { return s.batch_losses.size() == per_epoch + 1 && s.state == RunState::Paused; }, kTimeout);
+  s = w.wait_until(
+      [&](const Snapshot& s) {
+        return s.batch_losses.size() == per_epoch + 1 && s.state == RunState::Paused;
+      },
+      kTimeout);
   w.send({Command::Stop});
   s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done; }, kTimeout);
   CHECK(s->history.epochs.size() == 1);
@@ -151,12 +172,18 @@ TEST_CASE("worker: load, one batch, start, pause, stop, reset, finish") {
 
   // Reset: same seed → the same initial weights; history cleared.
   w.send({Command::Reset});
-  s = w.wait_until([](const Snapshot& s) { return s.history.epochs.empty() && s.batch_losses.empty() && s.state == RunState::Ready; }, kTimeout);
+  s = w.wait_until(
+      [](const Snapshot& s) {
+        return s.history.epochs.empty() && s.batch_losses.empty() && s.state == RunState::Ready;
+      },
+      kTimeout);
   CHECK(s->conv_kernels[0].values == init);
 
   // Start runs to the end: 3 epochs, the test split evaluated.
   w.send({Command::Start});
-  s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done && s.test_eval.epoch == 3; }, kTimeout);
+  s = w.wait_until(
+      [](const Snapshot& s) { return s.state == RunState::Done && s.test_eval.epoch == 3; },
+      kTimeout);
   CHECK(s->history.epochs.size() == 3);
   CHECK(s->test_eval.indices.size() == s->split.test.size());
   CHECK(has(s->status, "Test-accuracy"));
@@ -169,7 +196,9 @@ TEST_CASE("worker: load, one batch, start, pause, stop, reset, finish") {
   CHECK(s->probe_index == other);
 }
 
-TEST_CASE("worker: Pause arrives after exactly that batch; the snapshot has the current weights; Resume ends as an uninterrupted run") {
+TEST_CASE(
+    "worker: Pause arrives after exactly that batch; the snapshot has the current weights; Resume "
+    "ends as an uninterrupted run") {
   test::TempDir tmp("worker_pause");
   std::string dir = make_folder(tmp);
   SnapshotPtr ref = reference_run(dir, 2);
@@ -177,7 +206,8 @@ TEST_CASE("worker: Pause arrives after exactly that batch; the snapshot has the 
   TrainingWorker w;
   TrainingWorker::TestHooks hooks;
   hooks.after_batch = [&](int epoch, int batch, int) {
-    if (epoch == 1 && batch == 2) w.send({Command::Pause});  // as if clicked during batch 2 of epoch 2
+    if (epoch == 1 && batch == 2)
+      w.send({Command::Pause});  // as if clicked during batch 2 of epoch 2
   };
   w.set_test_hooks(hooks);
   SnapshotPtr s = load(w, dir, 2);
@@ -191,7 +221,8 @@ TEST_CASE("worker: Pause arrives after exactly that batch; the snapshot has the 
   CHECK(s->batch == 2);
   CHECK(s->history.epochs.size() == 1);
 
-  // Regression: Pause published the kernels of the last throttled publish, not the weights it paused on.
+  // Regression: Pause published the kernels of the last throttled publish, not the weights it
+  // paused on.
   std::string path = tmp / "paused.safetensors";
   SnapshotPtr saved = send_and_wait(w, {Command::SaveCheckpoint, {}, path}, "Saved ");
   CHECK(saved->status == "Saved " + path);
@@ -208,7 +239,8 @@ TEST_CASE("worker: Pause arrives after exactly that batch; the snapshot has the 
   CHECK(s->test_eval.loss == ref->test_eval.loss);
 }
 
-TEST_CASE("worker: Stop arriving with an epoch's last batch stops after that epoch, with its weights") {
+TEST_CASE(
+    "worker: Stop arriving with an epoch's last batch stops after that epoch, with its weights") {
   test::TempDir tmp("worker_stop_edge");
   std::string dir = make_folder(tmp);
   SnapshotPtr ref = reference_run(dir, 3);
@@ -216,7 +248,8 @@ TEST_CASE("worker: Stop arriving with an epoch's last batch stops after that epo
   TrainingWorker w;
   TrainingWorker::TestHooks hooks;
   hooks.after_batch = [&](int epoch, int batch, int num_batches) {
-    if (epoch == 0 && batch == num_batches) w.send({Command::Stop});  // queued before the epoch finishes
+    if (epoch == 0 && batch == num_batches)
+      w.send({Command::Stop});  // queued before the epoch finishes
   };
   w.set_test_hooks(hooks);
   SnapshotPtr s = load(w, dir, 3);
@@ -230,7 +263,8 @@ TEST_CASE("worker: Stop arriving with an epoch's last batch stops after that epo
   CHECK(s->batch_losses.size() == per_epoch);
   CHECK(s->epoch == 1);
   // Regression: said "1 epoch(s) and 5 batch(es)", counting the finished epoch's batches twice.
-  CHECK(s->status == "Stopped after epoch 1 of " + std::to_string(s->epochs) + ": weights and history kept");
+  CHECK(s->status ==
+        "Stopped after epoch 1 of " + std::to_string(s->epochs) + ": weights and history kept");
   // Regression: the epoch-end publish was skipped for the queued Stop, and Stop kept stale kernels.
   std::string path = tmp / "stopped.safetensors";
   send_and_wait(w, {Command::SaveCheckpoint, {}, path}, "Saved ");
@@ -239,13 +273,16 @@ TEST_CASE("worker: Stop arriving with an epoch's last batch stops after that epo
 
   // Start after Stop continues where it stopped and ends as the uninterrupted run did.
   w.send({Command::Start});
-  s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done && s.history.epochs.size() == 3; }, kTimeout);
+  s = w.wait_until(
+      [](const Snapshot& s) { return s.state == RunState::Done && s.history.epochs.size() == 3; },
+      kTimeout);
   REQUIRE(s->history.epochs.size() == 3);
   CHECK(s->batch_losses == ref->batch_losses);
   CHECK(s->test_eval.loss == ref->test_eval.loss);
 }
 
-TEST_CASE("worker: Stop arriving with the final epoch's last batch keeps the completed run's result") {
+TEST_CASE(
+    "worker: Stop arriving with the final epoch's last batch keeps the completed run's result") {
   test::TempDir tmp("worker_stop_final");
   std::string dir = make_folder(tmp);
   TrainingWorker w;
@@ -254,7 +291,10 @@ TEST_CASE("worker: Stop arriving with the final epoch's last batch keeps the com
   hooks.after_batch = [&](int epoch, int batch, int num_batches) {
     if (epoch == 0 && batch == num_batches) {
       w.send({Command::Stop});
-      w.send({Command::SetProbe, {}, {}, probe});  // answered after Stop: tells the test Stop was handled
+      w.send({Command::SetProbe,
+              {},
+              {},
+              probe});  // answered after Stop: tells the test Stop was handled
     }
   };
   w.set_test_hooks(hooks);
@@ -266,7 +306,8 @@ TEST_CASE("worker: Stop arriving with the final epoch's last batch keeps the com
   CHECK(s->state == RunState::Done);
   CHECK(s->history.epochs.size() == 1);
   CHECK(s->test_eval.epoch == 1);
-  // Regression: the Stop that lost the race overwrote "Done: 1 epochs. Test-loss: …" with "Stopped …".
+  // Regression: the Stop that lost the race overwrote "Done: 1 epochs. Test-loss: …" with "Stopped
+  // …".
   CHECK(s->status.rfind("Done: 1 epochs. Test-loss: ", 0) == 0);
 }
 
@@ -275,7 +316,8 @@ TEST_CASE("worker: Evaluate scores the test split with the current weights") {
   std::string dir = make_folder(tmp);
   TrainingWorker w;
   w.send({Command::Evaluate});
-  SnapshotPtr s = w.wait_until([](const Snapshot& s) { return s.status == "Load a dataset first"; }, kTimeout);
+  SnapshotPtr s =
+      w.wait_until([](const Snapshot& s) { return s.status == "Load a dataset first"; }, kTimeout);
   CHECK(s->status == "Load a dataset first");
 
   s = load(w, dir, 1);
@@ -290,7 +332,8 @@ TEST_CASE("worker: Evaluate scores the test split with the current weights") {
   for (int v : s->test_eval.confusion) total += v;
   CHECK(total == int(s->split.test.size()));
   char line[128];
-  std::snprintf(line, sizeof line, "Test-loss: %.4f, Test-accuracy: %.4f", s->test_eval.loss, s->test_eval.accuracy);
+  std::snprintf(line, sizeof line, "Test-loss: %.4f, Test-accuracy: %.4f", s->test_eval.loss,
+                s->test_eval.accuracy);
   CHECK(s->status == line);
   const double untrained = s->test_eval.loss;
 
@@ -322,15 +365,19 @@ TEST_CASE("worker: a Pause during Evaluate keeps the last complete evaluation") 
   REQUIRE(complete.indices.size() == s->split.test.size());
 
   pause_in_eval.store(true);
-  s = send_and_wait(w, {Command::Evaluate}, "Paused in epoch 1");  // the hook's Pause follows Evaluate
+  s = send_and_wait(w, {Command::Evaluate},
+                    "Paused in epoch 1");  // the hook's Pause follows Evaluate
   CHECK(s->state == RunState::Paused);
-  // Regression: the interrupted pass (0 images) replaced the test evaluation with an empty, NaN one.
+  // Regression: the interrupted pass (0 images) replaced the test evaluation with an empty, NaN
+  // one.
   CHECK(s->test_eval.indices == complete.indices);
   CHECK(s->test_eval.loss == complete.loss);
   CHECK(s->test_eval.confusion == complete.confusion);
 }
 
-TEST_CASE("worker: SaveCheckpoint / LoadCheckpoint round-trip the weights; bad files are errors that keep the run") {
+TEST_CASE(
+    "worker: SaveCheckpoint / LoadCheckpoint round-trip the weights; bad files are errors that "
+    "keep the run") {
   test::TempDir tmp("worker_ckpt");
   std::string dir = make_folder(tmp);
   TrainingWorker w;
@@ -342,7 +389,9 @@ TEST_CASE("worker: SaveCheckpoint / LoadCheckpoint round-trip the weights; bad f
   CHECK(checkpoint_conv_kernel(path) == init);
 
   w.send({Command::OneBatch});
-  s = w.wait_until([](const Snapshot& s) { return s.batch_losses.size() == 1 && s.state == RunState::Paused; }, kTimeout);
+  s = w.wait_until(
+      [](const Snapshot& s) { return s.batch_losses.size() == 1 && s.state == RunState::Paused; },
+      kTimeout);
   REQUIRE(s->conv_kernels[0].values != init);
   uint64_t wv = s->weights_version;
   s = send_and_wait(w, {Command::LoadCheckpoint, {}, path}, "Loaded ");
@@ -380,19 +429,22 @@ TEST_CASE("worker: SaveCheckpoint / LoadCheckpoint round-trip the weights; bad f
 
   // The worker still trains after all that.
   w.send({Command::OneBatch});
-  s = w.wait_until([](const Snapshot& s) { return s.batch_losses.size() == 1 && s.state == RunState::Paused; }, kTimeout);
+  s = w.wait_until(
+      [](const Snapshot& s) { return s.batch_losses.size() == 1 && s.state == RunState::Paused; },
+      kTimeout);
   CHECK(s->batch_losses.size() == 1);
   CHECK(s->error.empty());
 }
 
-TEST_CASE("worker: SetRefresh N publishes a training snapshot every N batches (and at the epoch's end)") {
+TEST_CASE(
+    "worker: SetRefresh N publishes a training snapshot every N batches (and at the epoch's end)") {
   test::TempDir tmp("worker_refresh");
   std::string dir = make_folder(tmp);
   TrainingWorker w;
-  std::vector<uint64_t> seen_version;    // the newest snapshot's version as each batch finishes
-  std::vector<size_t> seen_losses;       // and how many batch losses it showed
+  std::vector<uint64_t> seen_version;  // the newest snapshot's version as each batch finishes
+  std::vector<size_t> seen_losses;     // and how many batch losses it showed
   TrainingWorker::TestHooks hooks;
-  hooks.min_publish_interval_s = 0;      // no time throttle: the count alone decides
+  hooks.min_publish_interval_s = 0;  // no time throttle: the count alone decides
   hooks.after_batch = [&](int, int, int) {
     SnapshotPtr s = w.latest();
     seen_version.push_back(s->version);
@@ -418,7 +470,9 @@ TEST_CASE("worker: SetRefresh N publishes a training snapshot every N batches (a
   seen_losses.clear();
   w.send({Command::SetRefresh, {}, {}, 0});
   w.send({Command::Reset});
-  s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Ready && s.batch_losses.empty(); }, kTimeout);
+  s = w.wait_until(
+      [](const Snapshot& s) { return s.state == RunState::Ready && s.batch_losses.empty(); },
+      kTimeout);
   w.send({Command::Start});
   s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done; }, kTimeout);
   CHECK(seen_losses == std::vector<size_t>{0, 1, 2, 3, 4});
@@ -427,7 +481,8 @@ TEST_CASE("worker: SetRefresh N publishes a training snapshot every N batches (a
 TEST_CASE("worker: a bad folder is an error in the snapshot, and the worker keeps going") {
   TrainingWorker w;
   w.send({Command::Load, settings("/nonexistent/cnnlab/data", 1)});
-  SnapshotPtr s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Error; }, kTimeout);
+  SnapshotPtr s =
+      w.wait_until([](const Snapshot& s) { return s.state == RunState::Error; }, kTimeout);
   REQUIRE(s->state == RunState::Error);
   CHECK(has(s->error, "/nonexistent/cnnlab/data"));
   // Commands that need a model are answered, not crashed on.
@@ -436,7 +491,9 @@ TEST_CASE("worker: a bad folder is an error in the snapshot, and the worker keep
   CHECK(s->status == "Load a dataset first");
 }
 
-TEST_CASE("worker: a checkpoint saved by the CLI path (Trainer + --save) loads with its history, epochs and matrices") {
+TEST_CASE(
+    "worker: a checkpoint saved by the CLI path (Trainer + --save) loads with its history, epochs "
+    "and matrices") {
   test::TempDir tmp("worker_cli_ckpt");
   std::string dir = make_folder(tmp);
   // What `cnnlab train --save` does (cli_engine.cpp run_train/finish_train), on the same folder.
@@ -452,12 +509,14 @@ TEST_CASE("worker: a checkpoint saved by the CLI path (Trainer + --save) loads w
   model.set_threads(rs.threads);
   model.allocate(rs.batch_size);
   model.init(rs.seed);
-  Trainer trainer(model, ds, split, sc, TrainConfig{rs.epochs, rs.batch_size, rs.learning_rate, rs.seed});
+  Trainer trainer(model, ds, split, sc,
+                  TrainConfig{rs.epochs, rs.batch_size, rs.learning_rate, rs.seed});
   std::atomic<bool> stop{false};
   REQUIRE(trainer.fit({}, stop).reason == StopReason::Completed);
   EvalResult t = trainer.evaluate(split.test);
   auto meta = checkpoint_metadata(ds.class_names, sc, rs, trainer.epoch());
-  add_run_record(meta, run_record_of(trainer, rs, make_split_eval("test", trainer.epoch(), split.test, t)));
+  add_run_record(
+      meta, run_record_of(trainer, rs, make_split_eval("test", trainer.epoch(), split.test, t)));
   std::string path = tmp / "cli.safetensors";
   save_safetensors(path, model, meta);
 
@@ -493,7 +552,9 @@ TEST_CASE("worker: a checkpoint saved by the CLI path (Trainer + --save) loads w
 
   // Training goes on from epoch 3: the count continues, the curves grow from where they were.
   w.send({Command::OneEpoch});
-  s = w.wait_until([](const Snapshot& s) { return s.history.epochs.size() == 3 && s.state == RunState::Paused; }, kTimeout);
+  s = w.wait_until(
+      [](const Snapshot& s) { return s.history.epochs.size() == 3 && s.state == RunState::Paused; },
+      kTimeout);
   REQUIRE(s->history.epochs.size() == 3);
   CHECK(s->history.epochs[2].epoch == 2);
   CHECK(s->epoch == 3);
@@ -517,14 +578,17 @@ TEST_CASE("worker: a checkpoint saved by the CLI path (Trainer + --save) loads w
 TEST_CASE("worker: an old checkpoint without history still loads (weights only)") {
   test::TempDir tmp("worker_old_ckpt");
   std::string dir = make_folder(tmp);
-  const std::string old = std::string(CNNLAB_SOURCE_DIR) + "/tests/train/data/old_format.safetensors";
+  const std::string old =
+      std::string(CNNLAB_SOURCE_DIR) + "/tests/train/data/old_format.safetensors";
   const auto meta = read_safetensors_metadata(old);
   REQUIRE(meta.count("cnnlab.epochs_completed"));
   REQUIRE_FALSE(read_run_record(meta, old, 2).present);
   TrainingWorker w;
   SnapshotPtr s = load(w, dir, 2);
   w.send({Command::OneBatch});
-  s = w.wait_until([](const Snapshot& s) { return s.batch_losses.size() == 1 && s.state == RunState::Paused; }, kTimeout);
+  s = w.wait_until(
+      [](const Snapshot& s) { return s.batch_losses.size() == 1 && s.state == RunState::Paused; },
+      kTimeout);
   s = send_and_wait(w, {Command::LoadCheckpoint, {}, old}, "Loaded ");
   CHECK(s->status == "Loaded weights from " + old + " (an older checkpoint: it holds no history)");
   CHECK(s->error.empty());
@@ -533,7 +597,9 @@ TEST_CASE("worker: an old checkpoint without history still loads (weights only)"
   CHECK(s->state == RunState::Paused);
 }
 
-TEST_CASE("worker: ApplySettings changes epochs, learning rate and batch size without a reload, as if loaded with them") {
+TEST_CASE(
+    "worker: ApplySettings changes epochs, learning rate and batch size without a reload, as if "
+    "loaded with them") {
   test::TempDir tmp("worker_apply");
   std::string dir = make_folder(tmp);
   RunSettings want = settings(dir, 2);
@@ -551,8 +617,9 @@ TEST_CASE("worker: ApplySettings changes epochs, learning rate and batch size wi
   SnapshotPtr s = load(w, dir, 1);
   const Dataset* data = s->data.get();
   s = send_and_wait(w, {Command::ApplySettings, want}, "Applied ");
-  CHECK(s->status == "Applied epochs, batch size, learning rate (the model was re-allocated for the "
-                     "larger batch: Adam's moments restart)");
+  CHECK(s->status ==
+        "Applied epochs, batch size, learning rate (the model was re-allocated for the "
+        "larger batch: Adam's moments restart)");
   CHECK(s->data.get() == data);  // not decoded again
   CHECK(s->settings.learning_rate == 0.05f);
   CHECK(s->settings.batch_size == 16);
@@ -571,12 +638,16 @@ TEST_CASE("worker: ApplySettings changes epochs, learning rate and batch size wi
   s = send_and_wait(w, {Command::ApplySettings, want}, "Applied ");
   CHECK(s->state == RunState::Paused);
   w.send({Command::Start});
-  s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done && s.history.epochs.size() == 3; }, kTimeout);
+  s = w.wait_until(
+      [](const Snapshot& s) { return s.state == RunState::Done && s.history.epochs.size() == 3; },
+      kTimeout);
   CHECK(s->history.epochs.size() == 3);
   CHECK(s->data.get() == data);
 }
 
-TEST_CASE("worker: a batch size applied mid-epoch takes effect at the next epoch; reload settings are reported, not applied") {
+TEST_CASE(
+    "worker: a batch size applied mid-epoch takes effect at the next epoch; reload settings are "
+    "reported, not applied") {
   test::TempDir tmp("worker_apply_mid");
   std::string dir = make_folder(tmp);
   TrainingWorker w;
@@ -607,7 +678,8 @@ TEST_CASE("worker: a batch size applied mid-epoch takes effect at the next epoch
   CHECK(s->data.get() == data);
 
   s = send_and_wait(w, {Command::ApplySettings, want}, "No setting to apply");
-  CHECK(s->status == "No setting to apply; Reload data (image size, test size changed) to use the rest");
+  CHECK(s->status ==
+        "No setting to apply; Reload data (image size, test size changed) to use the rest");
 
   // An impossible value is reported and changes nothing.
   want.learning_rate = -1;

@@ -1,5 +1,5 @@
-// tests/ui/test_images.cpp — the one RGB→RGBA conversion and the one box downsampler (photo and thumbnails),
-// with hand-worked values.
+// tests/ui/test_images.cpp — the one RGB→RGBA conversion and the one box downsampler (photo and
+// thumbnails), with hand-worked values.
 #include <doctest/doctest.h>
 
 #include "data/dataset.h"
@@ -15,7 +15,8 @@ TEST_CASE("images: rgba_from_rgb adds an opaque alpha") {
   CHECK(img.rgba == std::vector<uint8_t>{1, 2, 3, 255, 4, 5, 6, 255});
 }
 
-TEST_CASE("images: box_resize averages the covered pixels, rounded; shrink_to halves until it fits") {
+TEST_CASE(
+    "images: box_resize averages the covered pixels, rounded; shrink_to halves until it fits") {
   // 4×1 grey ramp 0, 10, 20, 31 → 2×1: (0+10)/2 = 5, (20+31)/2 = 25.5 → 26.
   RgbaImage ramp(4, 1);
   const uint8_t v[] = {0, 10, 20, 31};

@@ -210,7 +210,8 @@ TEST_CASE("idle: the window animates only while Play runs, waking for its next s
   app.view.play_accumulator = 0.375;
   CHECK(app_animation_wait(app) == doctest::Approx(0.125));  // the step is due in 0.125 s
   app.view.play_accumulator = 0.499;
-  CHECK(app_animation_wait(app) == doctest::Approx(1.0 / 60.0));  // never shorter than a 60 Hz frame
+  CHECK(app_animation_wait(app) ==
+        doctest::Approx(1.0 / 60.0));  // never shorter than a 60 Hz frame
   press(app, GLFW_KEY_SPACE);
   CHECK_FALSE(app_animating(app));
 }
@@ -236,7 +237,8 @@ TEST_CASE("export: in the Training tab Ctrl+S asks for the focused panel (the cu
   CHECK(app.requests.exports[0].path.rfind(tmp / "training/window-", 0) == 0);
 }
 
-TEST_CASE("input: on the Training tab F5 shows one panel, clicker keys and arrows cycle, Esc leaves") {
+TEST_CASE(
+    "input: on the Training tab F5 shows one panel, clicker keys and arrows cycle, Esc leaves") {
   App app;
   Headless h(app);
   open_first(app);
@@ -244,7 +246,8 @@ TEST_CASE("input: on the Training tab F5 shows one panel, clicker keys and arrow
   app.workspace = Workspace::Training;
   const std::vector<std::string>& panels = training_focus_panels();
   REQUIRE(panels.size() >= 3);
-  for (int key : {GLFW_KEY_F5, GLFW_KEY_PAGE_DOWN, GLFW_KEY_PAGE_DOWN, GLFW_KEY_PAGE_UP, GLFW_KEY_RIGHT})
+  for (int key :
+       {GLFW_KEY_F5, GLFW_KEY_PAGE_DOWN, GLFW_KEY_PAGE_DOWN, GLFW_KEY_PAGE_UP, GLFW_KEY_RIGHT})
     app.keyboard.queue.push({key});
   handle_shortcuts(app);  // all five in one frame, in order: panel 0 → 1 → 2 → 1 → 2
   CHECK(training_focus_name(*app.training) == panels[2]);

@@ -1,4 +1,5 @@
-// tests/ui/test_lesson_view.cpp — stepping, predict mode, edits and presets of the lesson on screen.
+// tests/ui/test_lesson_view.cpp — stepping, predict mode, edits and presets of the lesson on
+// screen.
 #include <doctest/doctest.h>
 
 #include "lesson/lesson.h"
@@ -51,7 +52,7 @@ TEST_CASE("lesson view: navigation clamps and moves by rows across ops") {
   CHECK(v.step == 16);  // past the last row: the pool's first cell
   step_prev_row(v);     // pool (0, 0) is the start of its first row: back one cell
   CHECK(v.step == 15);
-  step_prev_row(v);     // conv (3, 3) → (2, 3)
+  step_prev_row(v);  // conv (3, 3) → (2, 3)
   CHECK(v.step == 11);
 }
 
@@ -86,7 +87,7 @@ TEST_CASE("lesson view: predict mode hides the current cell until answered and k
   CHECK(submit_prediction(v, "3"));  // a second answer does not count again
   CHECK(v.score_right == 0);
   CHECK(v.score_total == 1);
-  step_next(v);  // conv (1, 2) = 0
+  step_next(v);                          // conv (1, 2) = 0
   CHECK(submit_prediction(v, "0.001"));  // within 0.005
   CHECK(v.feedback_right);
   CHECK(v.score_right == 1);
@@ -102,7 +103,7 @@ TEST_CASE("lesson view: edits recompute, impossible edits leave the lesson alone
   CHECK(toggle_input_cell(v, 2, 0, 0) == "");
   CHECK(v.lesson.input.at(2, 0) == 0);
   CHECK(v.stepper->outputs()[0].at(0, 0) == 0);
-  CHECK(v.step == 19);  // still valid: kept
+  CHECK(v.step == 19);                     // still valid: kept
   CHECK(resize_kernel(v, 0, 7, 7) != "");  // 7×7 does not fit a 6×6 input
   CHECK(v.lesson.ops[0].conv.kh() == 3);
   // Stride 2: conv ⌊(6 − 3) / 2⌋ + 1 = 2 → 2×2, pool → 1×1: 5 steps; the step is clamped.
@@ -145,7 +146,8 @@ TEST_CASE("lesson view: opening a lesson forgets a refused edit's reason") {
   CHECK(v.edit_problem_at.empty());
 }
 
-TEST_CASE("lesson view: presets set the kernel; the photo kernel's gain and display follow its sum") {
+TEST_CASE(
+    "lesson view: presets set the kernel; the photo kernel's gain and display follow its sum") {
   LessonView v;
   open_lesson(v, course_example_1());
   PhotoKernel anti = photo_kernel(v.lesson, 0);

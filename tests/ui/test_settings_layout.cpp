@@ -1,5 +1,6 @@
-// tests/ui/test_settings_layout.cpp — the settings file and the layout sidecar round-trip and forgive garbage;
-// the lesson stage's planner puts grids, tape and controls where the grids get the largest cells.
+// tests/ui/test_settings_layout.cpp — the settings file and the layout sidecar round-trip and
+// forgive garbage; the lesson stage's planner puts grids, tape and controls where the grids get the
+// largest cells.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -27,7 +28,8 @@ TEST_CASE("settings: round trip, clamping, unknown keys and garbage ignored") {
   CHECK_FALSE(r.high_contrast);
   CHECK(r.play_speed == doctest::Approx(3.0f));
 
-  Settings g = parse_settings("font_scale = 99\nwindow_width = abc\nnonsense line\nfoo = 1\nwindow_height = 10\n");
+  Settings g = parse_settings(
+      "font_scale = 99\nwindow_width = abc\nnonsense line\nfoo = 1\nwindow_height = 10\n");
   CHECK(g.font_scale == kMaxFontScale);
   CHECK(g.window_width == Settings{}.window_width);
   CHECK(g.window_height == 400);
@@ -117,7 +119,8 @@ TEST_CASE("stage layout: width-bound grids keep the controls as rows of labels u
   CHECK(p.cell == doctest::Approx(1248.0f / 30));
 }
 
-TEST_CASE("stage layout: a stage too small for anything gives a zero grid area, never a negative one") {
+TEST_CASE(
+    "stage layout: a stage too small for anything gives a zero grid area, never a negative one") {
   StageNeeds n = projector_zoom2();
   n.height = 100;
   StagePlan p = plan_stage(n, grids(13, 6));

@@ -1,5 +1,6 @@
-// tests/ui/test_smoke.cpp — headless ImGui (no GPU, no backend): every panel of every lesson in every
-// mode for a few frames (ImGui's asserts catch Begin/End mismatches), plus keys, hover and clicks.
+// tests/ui/test_smoke.cpp — headless ImGui (no GPU, no backend): every panel of every lesson in
+// every mode for a few frames (ImGui's asserts catch Begin/End mismatches), plus keys, hover and
+// clicks.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -113,7 +114,7 @@ TEST_CASE("smoke: hovering an output cell shows its step; clicking a 0/1 input c
   frame(app);
   CHECK(app.view.hover_step == 1);
   frame(app);
-  CHECK(app.view.step == 10);  // hovering never moves the step
+  CHECK(app.view.step == 10);             // hovering never moves the step
   io.MousePos = cell_centre(*out, 3, 3);  // not computed yet: no hover
   frame(app);
   CHECK(app.view.hover_step == -1);

@@ -1,8 +1,8 @@
-// tests/ui/test_training_panels.cpp — the Training tab without a GPU: every training panel for a few frames
-// against a fake snapshot (ImGui's asserts catch Begin/End mismatches), the atlas helpers with exact
-// values, the shipped training lessons, and the workspace driven by a real worker on a tiny dataset.
+// tests/ui/test_training_panels.cpp — the Training tab without a GPU: every training panel for a
+// few frames against a fake snapshot (ImGui's asserts catch Begin/End mismatches), the atlas
+// helpers with exact values, the shipped training lessons, and the workspace driven by a real
+// worker on a tiny dataset.
 #include <doctest/doctest.h>
-
 #include <imgui.h>
 
 #include <algorithm>
@@ -13,9 +13,9 @@
 #include "core/rng.h"
 #include "data/image.h"
 #include "nn/model.h"
+#include "test_tmp.h"
 #include "ui/training/frame_pacing.h"
 #include "ui/training/training_panels.h"
-#include "test_tmp.h"
 
 namespace cnnlab {
 
@@ -49,7 +49,8 @@ std::shared_ptr<Snapshot> fake_snapshot() {
   data->class_names = {"daisy", "rose"};
   data->height = data->width = 8;
   for (int i = 0; i < 6; ++i) {
-    data->paths.push_back("/fake/" + data->class_names[size_t(i % 2)] + "/" + std::to_string(i) + ".jpg");
+    data->paths.push_back("/fake/" + data->class_names[size_t(i % 2)] + "/" + std::to_string(i) +
+                          ".jpg");
     data->labels.push_back(i % 2);
   }
   data->pixels.assign(6 * 8 * 8 * 3, 128);
@@ -64,15 +65,19 @@ std::shared_ptr<Snapshot> fake_snapshot() {
   s->num_params = 1000;
   s->layer_params = {{"conv2d", 304}, {"conv2d_1", 222}, {"dense", 474}};
   s->epochs = 5, s->epoch = 3, s->batch = 1, s->num_batches = 2;
-  s->samples_done = 2, s->samples_total = 3, s->samples_per_s = 10, s->eta_epoch_s = 0.1, s->estimated_epoch_s = 0.3;
+  s->samples_done = 2, s->samples_total = 3, s->samples_per_s = 10, s->eta_epoch_s = 0.1,
+  s->estimated_epoch_s = 0.3;
   for (int e = 0; e < 3; ++e)
-    s->history.epochs.push_back({e, 1.5 - 0.5 * e, 0.4 + 0.3 * e, 1.6 - 0.1 * e, 0.4 + 0.05 * e, 0.3, 3});
-  for (int b = 0; b < 7; ++b) s->batch_losses.push_back(1.6f - 0.2f * b), s->batch_epoch.push_back(0.5f * (b + 1));
+    s->history.epochs.push_back(
+        {e, 1.5 - 0.5 * e, 0.4 + 0.3 * e, 1.6 - 0.1 * e, 0.4 + 0.05 * e, 0.3, 3});
+  for (int b = 0; b < 7; ++b)
+    s->batch_losses.push_back(1.6f - 0.2f * b), s->batch_epoch.push_back(0.5f * (b + 1));
   s->conv_kernels = {ramp("conv2d", {5, 5, 3, 4}, 0.2f), ramp("conv2d_1", {3, 3, 4, 6}, 0.1f)};
-  s->conv_kernels_init = {ramp("conv2d", {5, 5, 3, 4}, 0.1f), ramp("conv2d_1", {3, 3, 4, 6}, 0.05f)};
+  s->conv_kernels_init = {ramp("conv2d", {5, 5, 3, 4}, 0.1f),
+                          ramp("conv2d_1", {3, 3, 4, 6}, 0.05f)};
   s->probe_index = 4;
-  s->activations = {ramp("conv2d", {8, 8, 4}, 1), ramp("max_pooling2d", {4, 4, 4}, 1), ramp("dense", {10}, 1),
-                    ramp("dense_1", {2}, 1)};
+  s->activations = {ramp("conv2d", {8, 8, 4}, 1), ramp("max_pooling2d", {4, 4, 4}, 1),
+                    ramp("dense", {10}, 1), ramp("dense_1", {2}, 1)};
   s->probe_probs = {0.3f, 0.7f};
   s->val_eval = {"validation", 3, 1.0, 0.5, {3}, {0}, {0.6f, 0.4f}, {0, 0, 1, 0}};
   s->test_eval = {"test", 3, 0.9, 0.5, {4, 5}, {0, 0}, {0.6f, 0.4f, 0.7f, 0.3f}, {1, 0, 1, 0}};
@@ -101,7 +106,9 @@ void workspace_frame(TrainingUi& ui, const std::string& export_dir) {
   ImGui::Render();
 }
 
-std::string source(const std::string& rel) { return std::string(CNNLAB_SOURCE_DIR) + "/" + rel; }
+std::string source(const std::string& rel) {
+  return std::string(CNNLAB_SOURCE_DIR) + "/" + rel;
+}
 
 // The app's look at a zoom: DejaVu 18 px × zoom there, ImGui's 13 px font here, so the headless
 // font is scaled to the same pixel height; spacing scaled as apply_theme does.
@@ -112,7 +119,8 @@ void set_zoom(float zoom) {
 }
 
 bool overlap(const PanelRect& a, const PanelRect& b) {
-  return std::min(a.x1, b.x1) - std::max(a.x0, b.x0) > 0.5f && std::min(a.y1, b.y1) - std::max(a.y0, b.y0) > 0.5f;
+  return std::min(a.x1, b.x1) - std::max(a.x0, b.x0) > 0.5f &&
+         std::min(a.y1, b.y1) - std::max(a.y0, b.y0) > 0.5f;
 }
 
 // This frame's panels lie inside the display and do not overlap one another.
@@ -126,7 +134,8 @@ void check_rects(const TrainingUi& ui, float w, float h) {
     CHECK(r.y1 <= h + 0.5f);
     CHECK(r.x1 - r.x0 > 100);
     CHECK(r.y1 - r.y0 > 100);
-    for (size_t j = i + 1; j < ui.rects.size(); ++j) CHECK_MESSAGE(!overlap(r, ui.rects[j]), ui.rects[j].name);
+    for (size_t j = i + 1; j < ui.rects.size(); ++j)
+      CHECK_MESSAGE(!overlap(r, ui.rects[j]), ui.rects[j].name);
   }
 }
 
@@ -135,9 +144,10 @@ void check_rects(const TrainingUi& ui, float w, float h) {
 TEST_CASE("training panels: every panel draws a fake snapshot, and an empty one, without GL") {
   HeadlessImGui imgui;
   TrainingUi ui;  // no worker: commands are ignored
-  void (*panels[])(TrainingUi&) = {draw_train_controls_panel, draw_train_curves_panel, draw_train_maps_panel,
-                                   draw_train_filters_panel,  draw_train_predictions_panel, draw_train_confusion_panel,
-                                   draw_train_model_panel,    draw_train_lesson_panel};
+  void (*panels[])(TrainingUi&) = {draw_train_controls_panel,    draw_train_curves_panel,
+                                   draw_train_maps_panel,        draw_train_filters_panel,
+                                   draw_train_predictions_panel, draw_train_confusion_panel,
+                                   draw_train_model_panel,       draw_train_lesson_panel};
   for (auto panel : panels)
     for (int f = 0; f < 3; ++f) frame_with(ui, panel);  // the empty snapshot
   ui.snap = fake_snapshot();
@@ -158,7 +168,8 @@ TEST_CASE("training panels: every panel draws a fake snapshot, and an empty one,
   CHECK(find_panel_rect(ui, "confusion") != nullptr);
 }
 
-TEST_CASE("training workspace: all panels laid out side by side; tabs switch; PNG export is a request") {
+TEST_CASE(
+    "training workspace: all panels laid out side by side; tabs switch; PNG export is a request") {
   HeadlessImGui imgui;
   test::TempDir tmp("training_ws");
   TrainingUi ui;
@@ -186,25 +197,34 @@ TEST_CASE("training workspace: all panels laid out side by side; tabs switch; PN
   CHECK(ui.gl.kernel_uploads == 0);
 }
 
-TEST_CASE("training workspace at projector sizes and zooms: a layout that fits, every panel drawn, none overlapping") {
+TEST_CASE(
+    "training workspace at projector sizes and zooms: a layout that fits, every panel drawn, none "
+    "overlapping") {
   HeadlessImGui imgui;
   test::TempDir tmp("training_sizes");
   TrainingUi ui;
   ui.snap = fake_snapshot();
   ui.lessons = load_training_lessons(source("lessons/training"));
-  const char* panels[] = {"controls", "curves", "maps", "filters", "predictions", "confusion", "model", "lesson"};
+  const char* panels[] = {"controls",    "curves",    "maps",  "filters",
+                          "predictions", "confusion", "model", "lesson"};
   struct Case {
     float w, h, zoom;
     TrainingLayout layout;
   };
   // The content region is the display minus the window padding (the app's menu and tab bars take
   // a little more): 1280×720 at text ×1 is two columns, 1920×1080 three, text ×2 at 1280 all tabs.
-  const Case cases[] = {{1280, 720, 1, TrainingLayout::TwoColumns},     {1280, 720, 1.5f, TrainingLayout::Tabs},
-                        {1280, 720, 2, TrainingLayout::Tabs},           {1366, 768, 1, TrainingLayout::TwoColumns},
-                        {1366, 768, 1.5f, TrainingLayout::Tabs},        {1366, 768, 2, TrainingLayout::Tabs},
-                        {1920, 1080, 1, TrainingLayout::ThreeColumns},  {1920, 1080, 1.5f, TrainingLayout::TwoColumns},
-                        {1920, 1080, 2, TrainingLayout::Tabs},          {2560, 1440, 1, TrainingLayout::ThreeColumns},
-                        {2560, 1440, 1.5f, TrainingLayout::ThreeColumns}, {2560, 1440, 2, TrainingLayout::TwoColumns}};
+  const Case cases[] = {{1280, 720, 1, TrainingLayout::TwoColumns},
+                        {1280, 720, 1.5f, TrainingLayout::Tabs},
+                        {1280, 720, 2, TrainingLayout::Tabs},
+                        {1366, 768, 1, TrainingLayout::TwoColumns},
+                        {1366, 768, 1.5f, TrainingLayout::Tabs},
+                        {1366, 768, 2, TrainingLayout::Tabs},
+                        {1920, 1080, 1, TrainingLayout::ThreeColumns},
+                        {1920, 1080, 1.5f, TrainingLayout::TwoColumns},
+                        {1920, 1080, 2, TrainingLayout::Tabs},
+                        {2560, 1440, 1, TrainingLayout::ThreeColumns},
+                        {2560, 1440, 1.5f, TrainingLayout::ThreeColumns},
+                        {2560, 1440, 2, TrainingLayout::TwoColumns}};
   for (const Case& c : cases) {
     INFO(c.w << "x" << c.h << " text x" << c.zoom);
     ImGui::GetIO().DisplaySize = ImVec2(c.w, c.h);
@@ -222,13 +242,15 @@ TEST_CASE("training workspace at projector sizes and zooms: a layout that fits, 
   set_zoom(1);
 }
 
-TEST_CASE("training focus (F5): one panel fills the region; PageDown/PageUp cycle and wrap; Esc leaves") {
+TEST_CASE(
+    "training focus (F5): one panel fills the region; PageDown/PageUp cycle and wrap; Esc leaves") {
   HeadlessImGui imgui;
   test::TempDir tmp("training_focus");
   TrainingUi ui;
   ui.snap = fake_snapshot();
   ImGui::GetIO().DisplaySize = ImVec2(1280, 720);
-  const std::vector<std::string> order{"curves", "maps", "filters", "predictions", "confusion", "model"};
+  const std::vector<std::string> order{"curves",      "maps",      "filters",
+                                       "predictions", "confusion", "model"};
   CHECK(training_focus_panels() == order);
   training_focus_next(ui);  // not focused: nothing to cycle
   CHECK_FALSE(training_focus_active(ui));
@@ -240,7 +262,8 @@ TEST_CASE("training focus (F5): one panel fills the region; PageDown/PageUp cycl
     REQUIRE(ui.rects.size() == 1);
     const PanelRect& r = ui.rects[0];
     CHECK(r.name == order[k % order.size()]);
-    CHECK((r.x1 - r.x0) * (r.y1 - r.y0) > 0.95f * 1280 * 720 * 0.97f);  // the window less its padding
+    CHECK((r.x1 - r.x0) * (r.y1 - r.y0) >
+          0.95f * 1280 * 720 * 0.97f);  // the window less its padding
     training_focus_next(ui);
   }
   training_focus_prev(ui);
@@ -263,26 +286,31 @@ TEST_CASE("training focus (F5): one panel fills the region; PageDown/PageUp cycl
 
 TEST_CASE("training lessons: placeholders take the loaded model's numbers from its summary") {
   std::string small = build_preset("small", 64, 5).summary_table();
-  CHECK(fill_lesson_numbers("{conv2d.filters} maps of {conv2d.output}", small) == "8 maps of 64×64");
-  CHECK(fill_lesson_numbers("pool: {max_pooling2d.output}, then {conv2d_1.filters} maps, {max_pooling2d_1.output}", small) ==
-        "pool: 32×32, then 16 maps, 16×16");
+  CHECK(fill_lesson_numbers("{conv2d.filters} maps of {conv2d.output}", small) ==
+        "8 maps of 64×64");
+  CHECK(fill_lesson_numbers(
+            "pool: {max_pooling2d.output}, then {conv2d_1.filters} maps, {max_pooling2d_1.output}",
+            small) == "pool: 32×32, then 16 maps, 16×16");
   CHECK(fill_lesson_numbers("{params} weights; {largest.share} in {largest}", small) ==
         "264,309 weights; 99.21% in dense");
-  CHECK(fill_lesson_numbers("{dense.units} units, {dense_1.output} outputs, {conv2d_1.params}", small) ==
-        "64 units, 5 outputs, 1,168");
+  CHECK(fill_lesson_numbers("{dense.units} units, {dense_1.output} outputs, {conv2d_1.params}",
+                            small) == "64 units, 5 outputs, 1,168");
   std::string course = course_model(299, 5).summary_table();
-  CHECK(fill_lesson_numbers("{conv2d.filters} maps of {conv2d.output}; {max_pooling2d_1.output}", course) ==
-        "32 maps of 299×299; 74×74");
-  CHECK(fill_lesson_numbers("{params}, {largest.share} in {largest}", course) == "350,586,533, 99.97% in dense");
+  CHECK(fill_lesson_numbers("{conv2d.filters} maps of {conv2d.output}; {max_pooling2d_1.output}",
+                            course) == "32 maps of 299×299; 74×74");
+  CHECK(fill_lesson_numbers("{params}, {largest.share} in {largest}", course) ==
+        "350,586,533, 99.97% in dense");
   // Unknown layers and no model yet: a question mark; braces that are not placeholders stay.
   CHECK(fill_lesson_numbers("{conv2d_9.filters} and {params}", "") == "? and ?");
-  CHECK(fill_lesson_numbers("a set {1, 2} and {} and {Conv}", small) == "a set {1, 2} and {} and {Conv}");
+  CHECK(fill_lesson_numbers("a set {1, 2} and {} and {Conv}", small) ==
+        "a set {1, 2} and {} and {Conv}");
   // The shipped lessons resolve every placeholder for the presets the classroom uses.
   for (const LessonText& l : load_training_lessons(source("lessons/training")))
     for (const std::string& summary : {small, course}) {
       INFO(l.id);
       std::string filled = fill_lesson_numbers(l.text, summary);  // no '?' added, no brace left
-      CHECK(std::count(filled.begin(), filled.end(), '?') == std::count(l.text.begin(), l.text.end(), '?'));
+      CHECK(std::count(filled.begin(), filled.end(), '?') ==
+            std::count(l.text.begin(), l.text.end(), '?'));
       CHECK(filled.find('{') == std::string::npos);
     }
   std::vector<LessonText> lessons = load_training_lessons(source("lessons/training"));
@@ -291,11 +319,13 @@ TEST_CASE("training lessons: placeholders take the loaded model's numbers from i
 }
 
 TEST_CASE("atlases: feature maps tiled channel by channel, ranges per map and per layer") {
-  // (H, W, C) = (2, 2, 3): value = 100·c + 10·y + x. Two columns → 2 rows of tiles; tile 3 is a gap.
+  // (H, W, C) = (2, 2, 3): value = 100·c + 10·y + x. Two columns → 2 rows of tiles; tile 3 is a
+  // gap.
   TensorCopy t{"conv2d", {2, 2, 3}, std::vector<float>(12)};
   for (int y = 0; y < 2; ++y)
     for (int x = 0; x < 2; ++x)
-      for (int c = 0; c < 3; ++c) t.values[size_t((y * 2 + x) * 3 + c)] = float(100 * c + 10 * y + x);
+      for (int c = 0; c < 3; ++c)
+        t.values[size_t((y * 2 + x) * 3 + c)] = float(100 * c + 10 * y + x);
   std::vector<float> a = feature_atlas(t, 2);
   REQUIRE(a.size() == 16);  // (2 rows · 2, 2 cols · 2)
   // Row 0 of the atlas: channel 0 (0, 1) then channel 1 (100, 101).
@@ -325,16 +355,17 @@ TEST_CASE("atlases: kernel grid (Cin rows × Cout columns, gaps), change since i
   TensorCopy k{"conv2d_1", {1, 2, 2, 2}, std::vector<float>(8)};
   for (int j = 0; j < 2; ++j)
     for (int ci = 0; ci < 2; ++ci)
-      for (int co = 0; co < 2; ++co) k.values[size_t((j * 2 + ci) * 2 + co)] = float(100 * j + 10 * ci + co);
+      for (int co = 0; co < 2; ++co)
+        k.values[size_t((j * 2 + ci) * 2 + co)] = float(100 * j + 10 * ci + co);
   std::vector<float> g = kernel_grid_atlas(k, nullptr);
   // Width (KW+1)·Cout = 6, height (KH+1)·Cin = 4.
   REQUIRE(g.size() == 24);
-  CHECK(g[0] == 0);     // ci 0, co 0, j 0
-  CHECK(g[1] == 100);   // j 1
+  CHECK(g[0] == 0);    // ci 0, co 0, j 0
+  CHECK(g[1] == 100);  // j 1
   CHECK(g[2] == kGapValue);
-  CHECK(g[3] == 1);     // co 1
+  CHECK(g[3] == 1);          // co 1
   CHECK(g[6] == kGapValue);  // the gap row under the first tile row
-  CHECK(g[12] == 10);   // ci 1
+  CHECK(g[12] == 10);        // ci 1
   CHECK(kernel_abs_max(k, nullptr) == 111);
   TensorCopy init = k;
   for (float& v : init.values) v -= 2;
@@ -359,21 +390,23 @@ TEST_CASE("atlases: kernel grid (Cin rows × Cout columns, gaps), change since i
   CHECK(int(tiles.pixel(1, 0)[3]) == 0);  // gap column transparent
 }
 
-TEST_CASE("frame pacing while training: input, settling, new snapshots at most 2.5/s, a 0.5 s heartbeat") {
+TEST_CASE(
+    "frame pacing while training: input, settling, new snapshots at most 2.5/s, a 0.5 s "
+    "heartbeat") {
   FramePacing p;
-  CHECK(frame_due(p, 10.0, false, 0));      // 10 s since the last frame: the heartbeat
+  CHECK(frame_due(p, 10.0, false, 0));  // 10 s since the last frame: the heartbeat
   CHECK(p.last_frame_s == 10.0);
   CHECK_FALSE(frame_due(p, 10.1, false, 0));
   CHECK_FALSE(frame_due(p, 10.3, false, 1));  // a new snapshot, but only 0.3 s after the last frame
   CHECK(frame_due(p, 10.4, false, 1));        // 0.4 s: shown
   CHECK(p.drawn_version == 1);
   CHECK_FALSE(frame_due(p, 10.45, false, 1));
-  CHECK(frame_due(p, 10.5, true, 1));         // input: at once, then 3 settling frames
+  CHECK(frame_due(p, 10.5, true, 1));  // input: at once, then 3 settling frames
   CHECK(p.settle_frames == 3);
   for (int k = 0; k < 3; ++k) CHECK(frame_due(p, 10.55 + 0.05 * k, false, 1));
   CHECK(p.settle_frames == 0);
   CHECK_FALSE(frame_due(p, 10.7, false, 1));
-  CHECK(frame_due(p, 11.21, false, 1));       // > 0.5 s since 10.65
+  CHECK(frame_due(p, 11.21, false, 1));  // > 0.5 s since 10.65
 }
 
 TEST_CASE("widgets and form: ticks, presets with parameter counts, folder checks, lessons") {
@@ -391,7 +424,8 @@ TEST_CASE("widgets and form: ticks, presets with parameter counts, folder checks
   CHECK(default_image_size("small") == 64);
   CHECK(check_data_folder("").size() > 0);
   CHECK(check_data_folder("/nonexistent/cnnlab") ==
-        "dataset folder does not exist (expected DIR/<class>/<image files>, like tiny_FR/daisy/*.jpg)");
+        "dataset folder does not exist (expected DIR/<class>/<image files>, like "
+        "tiny_FR/daisy/*.jpg)");
   CHECK(check_data_folder(source("lessons")).find("only one class folder ('training')") == 0);
   std::vector<LessonText> lessons = load_training_lessons(source("lessons/training"));
   REQUIRE(lessons.size() >= 3);
@@ -399,17 +433,20 @@ TEST_CASE("widgets and form: ticks, presets with parameter counts, folder checks
   CHECK(lessons[0].text.find("feature map") != std::string::npos);
 }
 
-TEST_CASE("folder check: the form applies data's rules (a class folder without files, a good folder)") {
+TEST_CASE(
+    "folder check: the form applies data's rules (a class folder without files, a good folder)") {
   namespace fs = std::filesystem;
   test::TempDir tmp("folder_check");
   fs::create_directories(tmp.path() / "d" / "cats");
   fs::create_directories(tmp.path() / "d" / "dogs");
   write_file_atomic(tmp / "d/cats/a.png", "x");  // not decoded: only the layout is checked
-  CHECK(check_data_folder(tmp / "d") == tmp / "d/dogs" + ": class folder has no image files (remove the folder or add images)");
+  CHECK(check_data_folder(tmp / "d") ==
+        tmp / "d/dogs" + ": class folder has no image files (remove the folder or add images)");
   write_file_atomic(tmp / "d/dogs/b.png", "x");
   CHECK(check_data_folder(tmp / "d") == "");
   CHECK(check_data_folder(tmp / "d/cats/a.png") ==
-        "is a file, not a dataset folder (expected DIR/<class>/<image files>, like tiny_FR/daisy/*.jpg)");
+        "is a file, not a dataset folder (expected DIR/<class>/<image files>, like "
+        "tiny_FR/daisy/*.jpg)");
 }
 
 TEST_CASE("training workspace with a real worker: load, train batches, draw while it runs") {
@@ -421,7 +458,8 @@ TEST_CASE("training workspace with a real worker: load, train batches, draw whil
     fs::create_directories(dir / name);
     for (int i = 0; i < 12; ++i) {
       Image img{12, 12, 3, std::vector<uint8_t>(12 * 12 * 3)};
-      for (auto& v : img.pixels) v = uint8_t(name[0] == 'b' ? 150 + rng.below(100) : rng.below(100));
+      for (auto& v : img.pixels)
+        v = uint8_t(name[0] == 'b' ? 150 + rng.below(100) : rng.below(100));
       write_png((dir / name / (std::to_string(i) + ".png")).string(), img);
     }
   }
@@ -446,7 +484,8 @@ TEST_CASE("training workspace with a real worker: load, train batches, draw whil
   CHECK(snap->state == RunState::Done);
   workspace_frame(*ui, tmp / "exports");
   CHECK(ui->snap->batch_losses.size() >= 3);
-  // Loading again starts a fresh run, but versions keep counting up (uploads and waiters rely on it).
+  // Loading again starts a fresh run, but versions keep counting up (uploads and waiters rely on
+  // it).
   uint64_t v = snap->version, av = snap->activations_version, wv = snap->weights_version;
   snap = load_blocking(*ui, s, 60);
   CHECK(snap->version > v);

@@ -1,4 +1,5 @@
-// ui/lesson/grid_widget.cpp — the numbered-cell grid: backgrounds, hatching, frames, values, hit testing.
+// ui/lesson/grid_widget.cpp — the numbered-cell grid: backgrounds, hatching, frames, values, hit
+// testing.
 #include "ui/lesson/grid_widget.h"
 
 #include <algorithm>
@@ -10,8 +11,9 @@ namespace {
 // Value text at `fill` × the cell's side (kValueFill: a digit's ink is then half the cell), shrunk
 // for long numbers, centred on (cx, cy) in cell units. Big cells use the digits-only font so the
 // numbers stay crisp instead of being stretched.
-void draw_cell_text(ImDrawList* dl, const Fonts& fonts, ImVec2 p0, float cell, const std::string& text,
-                    uint32_t color, float fill, float cx = 0.5f, float cy = 0.5f) {
+void draw_cell_text(ImDrawList* dl, const Fonts& fonts, ImVec2 p0, float cell,
+                    const std::string& text, uint32_t color, float fill, float cx = 0.5f,
+                    float cy = 0.5f) {
   ImFont* font = fonts.mono;
   if (text.empty() || !font) return;
   bool digits_only = text.find_first_not_of("0123456789.-+?") == std::string::npos;
@@ -22,7 +24,8 @@ void draw_cell_text(ImDrawList* dl, const Fonts& fonts, ImVec2 p0, float cell, c
     size *= cell * 0.86f / extent.x;
     extent = font->CalcTextSizeA(size, FLT_MAX, 0, text.c_str());
   }
-  float x = std::clamp(p0.x + cell * cx - extent.x * 0.5f, p0.x + cell * 0.07f, p0.x + cell * 0.93f - extent.x);
+  float x = std::clamp(p0.x + cell * cx - extent.x * 0.5f, p0.x + cell * 0.07f,
+                       p0.x + cell * 0.93f - extent.x);
   dl->AddText(font, size, ImVec2(x, p0.y + cell * cy - extent.y * 0.5f), color, text.c_str());
 }
 
@@ -38,8 +41,8 @@ void draw_overlay(ImDrawList* dl, const Fonts& fonts, ImVec2 b, float cell, cons
     size *= cell * 0.6f / extent.x;
     extent = font->CalcTextSizeA(size, FLT_MAX, 0, text.c_str());
   }
-  dl->AddText(font, size, ImVec2(b.x - extent.x - cell * 0.06f, b.y - extent.y - cell * 0.02f), color,
-              text.c_str());
+  dl->AddText(font, size, ImVec2(b.x - extent.x - cell * 0.06f, b.y - extent.y - cell * 0.02f),
+              color, text.c_str());
 }
 
 // Diagonal lines: "/" for the zero border, "\\" (backwards) for cells a stride never reaches, so
@@ -48,8 +51,10 @@ void draw_hatch(ImDrawList* dl, ImVec2 a, ImVec2 b, uint32_t color, bool backwar
   float step = (b.x - a.x) / 4.0f, h = b.y - a.y;
   dl->PushClipRect(a, b, true);
   for (float d = -h; d < b.x - a.x; d += step) {
-    if (backwards) dl->AddLine(ImVec2(a.x + d, a.y), ImVec2(a.x + d + h, b.y), color, 1.5f);
-    else dl->AddLine(ImVec2(a.x + d, b.y), ImVec2(a.x + d + h, a.y), color, 1.0f);
+    if (backwards)
+      dl->AddLine(ImVec2(a.x + d, a.y), ImVec2(a.x + d + h, b.y), color, 1.5f);
+    else
+      dl->AddLine(ImVec2(a.x + d, b.y), ImVec2(a.x + d + h, a.y), color, 1.0f);
   }
   dl->PopClipRect();
 }
@@ -58,9 +63,12 @@ void draw_cell(ImDrawList* dl, const CellLook& look, ImVec2 a, float cell, const
                const Fonts& fonts) {
   ImVec2 b(a.x + cell, a.y + cell);
   uint32_t bg = colors.cell_bg;
-  if (look.blank || look.hidden) bg = colors.blank_bg;
-  else if (look.in_window) bg = colors.window_bg;
-  else if (look.padding) bg = colors.padding_bg;
+  if (look.blank || look.hidden)
+    bg = colors.blank_bg;
+  else if (look.in_window)
+    bg = colors.window_bg;
+  else if (look.padding)
+    bg = colors.padding_bg;
   if (look.is_max && !look.hidden) bg = colors.max_bg;
   dl->AddRectFilled(a, b, bg);
   if (look.padding && !look.in_window) draw_hatch(dl, a, b, colors.padding_hatch);
@@ -80,7 +88,8 @@ void draw_cell(ImDrawList* dl, const CellLook& look, ImVec2 a, float cell, const
   if (max_tag) {
     float t = std::max(2.0f, cell / 22.0f);
     dl->AddRect(ImVec2(a.x + t, a.y + t), ImVec2(b.x - t, b.y - t), colors.max_frame, 0, 0, t);
-    dl->AddRect(ImVec2(a.x + 3 * t, a.y + 3 * t), ImVec2(b.x - 3 * t, b.y - 3 * t), colors.max_frame, 0, 0, 1.0f);
+    dl->AddRect(ImVec2(a.x + 3 * t, a.y + 3 * t), ImVec2(b.x - 3 * t, b.y - 3 * t),
+                colors.max_frame, 0, 0, 1.0f);
     if (fonts.mono) {  // above the value (which sits low in a max cell), inside the frames
       float size = cell * 0.24f;
       dl->AddText(fonts.mono, size, ImVec2(a.x + 4 * t, a.y + 3.5f * t), colors.max_frame, "max");
@@ -113,22 +122,27 @@ GridHit draw_grid(const char* id, int rows, int cols, float cell, const GridWind
     hit.right_clicked = ImGui::IsItemClicked(ImGuiMouseButton_Right);
   }
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  if (layout) layout->grids.push_back({name, origin.x, origin.y, cell, rows, cols, pad_top, pad_left});
+  if (layout)
+    layout->grids.push_back({name, origin.x, origin.y, cell, rows, cols, pad_top, pad_left});
   for (int r = 0; r < rows; ++r) {
     for (int c = 0; c < cols; ++c) {
       CellLook l = look(r, c);
       ImVec2 a(origin.x + float(c) * cell, origin.y + float(r) * cell);
       draw_cell(dl, l, a, cell, colors, fonts);
       if (layout) {
-        const char* state = l.current ? "current" : l.in_window ? "window" :
-                            (l.blank || l.hidden) ? "blank" : l.dropped ? "dropped" : "filled";
+        const char* state = l.current               ? "current"
+                            : l.in_window           ? "window"
+                            : (l.blank || l.hidden) ? "blank"
+                            : l.dropped             ? "dropped"
+                                                    : "filled";
         layout->cells.push_back({name, r, c, state});
       }
     }
   }
   if (window.h > 0) {
     float t = std::max(4.0f, cell / 12.0f);
-    ImVec2 a(origin.x + float(window.col) * cell - t * 0.5f, origin.y + float(window.row) * cell - t * 0.5f);
+    ImVec2 a(origin.x + float(window.col) * cell - t * 0.5f,
+             origin.y + float(window.row) * cell - t * 0.5f);
     ImVec2 b(a.x + float(window.w) * cell + t, a.y + float(window.h) * cell + t);
     dl->AddRect(a, b, colors.window_frame, 0, 0, t);
   }

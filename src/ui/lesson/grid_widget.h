@@ -1,9 +1,10 @@
-// ui/lesson/grid_widget.h — draws one channel of a grid as large numbered cells and reports hover/click.
+// ui/lesson/grid_widget.h — draws one channel of a grid as large numbered cells and reports
+// hover/click.
 #pragma once
+#include <imgui.h>
+
 #include <functional>
 #include <string>
-
-#include <imgui.h>
 
 #include "ui/fonts.h"
 #include "ui/layout_record.h"

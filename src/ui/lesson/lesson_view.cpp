@@ -1,4 +1,5 @@
-// ui/lesson/lesson_view.cpp — stepping, predict-then-reveal and edits of the lesson on screen (no ImGui).
+// ui/lesson/lesson_view.cpp — stepping, predict-then-reveal and edits of the lesson on screen (no
+// ImGui).
 //
 // [SECTION] open / reset
 // [SECTION] navigation
@@ -8,15 +9,16 @@
 #include "ui/lesson/lesson_view.h"
 
 #include <algorithm>
-#include <sstream>
 #include <cmath>
 #include <cstdlib>
+#include <sstream>
 
 #include "core/check.h"
 
 namespace cnnlab {
 
-// [SECTION] open / reset ---------------------------------------------------------------------------
+// [SECTION] open / reset
+// ---------------------------------------------------------------------------
 
 namespace {
 
@@ -54,7 +56,8 @@ void reset_lesson(LessonView& view) {
   view.predict = predict;
 }
 
-// [SECTION] navigation -----------------------------------------------------------------------------
+// [SECTION] navigation
+// -----------------------------------------------------------------------------
 
 void step_to(LessonView& view, int step) {
   if (!view.loaded()) return;
@@ -66,10 +69,22 @@ void step_to(LessonView& view, int step) {
   view.step = clamped;
 }
 
-void step_next(LessonView& view) { view.playing = false; step_to(view, view.step + 1); }
-void step_prev(LessonView& view) { view.playing = false; step_to(view, view.step - 1); }
-void step_first(LessonView& view) { view.playing = false; step_to(view, 0); }
-void step_last(LessonView& view) { view.playing = false; step_to(view, view.num_steps() - 1); }
+void step_next(LessonView& view) {
+  view.playing = false;
+  step_to(view, view.step + 1);
+}
+void step_prev(LessonView& view) {
+  view.playing = false;
+  step_to(view, view.step - 1);
+}
+void step_first(LessonView& view) {
+  view.playing = false;
+  step_to(view, 0);
+}
+void step_last(LessonView& view) {
+  view.playing = false;
+  step_to(view, view.num_steps() - 1);
+}
 
 void step_next_row(LessonView& view) {
   if (!view.loaded()) return;
@@ -112,7 +127,8 @@ void advance_play(LessonView& view, double dt, double speed) {
   }
 }
 
-// [SECTION] predict mode ---------------------------------------------------------------------------
+// [SECTION] predict mode
+// ---------------------------------------------------------------------------
 
 void set_predict(LessonView& view, bool on) {
   view.predict = on;
@@ -144,9 +160,9 @@ bool submit_prediction(LessonView& view, const std::string& text) {
   p.right = right;
   p.value = value;
   view.feedback_right = right;
-  view.feedback = right ? "✓ Right: " + format_number(truth)
-                        : "✗ Not quite: you said " + format_number(value) + ", it is " +
-                              format_number(truth);
+  view.feedback =
+      right ? "✓ Right: " + format_number(truth)
+            : "✗ Not quite: you said " + format_number(value) + ", it is " + format_number(truth);
   return true;
 }
 
@@ -163,7 +179,8 @@ bool cell_revealed(const LessonView& view, int op, int y, int x, int c) {
   return true;
 }
 
-// [SECTION] edits ----------------------------------------------------------------------------------
+// [SECTION] edits
+// ----------------------------------------------------------------------------------
 
 std::string apply_edit(LessonView& view, Lesson edited) {
   for (auto& e : edited.expected) e.reset();  // the file's promised outputs no longer apply
@@ -183,7 +200,8 @@ int first_conv_op(const Lesson& lesson) {
 
 std::string edit_input_cell(LessonView& view, int y, int x, int c, double value) {
   Lesson edited = view.lesson;
-  CNNLAB_ASSERT(edited.input.in_bounds(y, x) && c >= 0 && c < edited.input.c, "input cell out of range");
+  CNNLAB_ASSERT(edited.input.in_bounds(y, x) && c >= 0 && c < edited.input.c,
+                "input cell out of range");
   edited.input.at(y, x, c) = value;
   return apply_edit(view, std::move(edited));
 }
@@ -235,9 +253,12 @@ std::string set_stride(LessonView& view, int op, int stride) {
   Lesson edited = view.lesson;
   CNNLAB_ASSERT(op >= 0 && op < int(edited.ops.size()), "set_stride: op out of range");
   Op& o = edited.ops[op];
-  if (o.kind == Op::Kind::Conv) o.conv.stride = stride;
-  else if (o.kind == Op::Kind::Pool) o.pool.stride = stride;
-  else return "a ReLU has no stride";
+  if (o.kind == Op::Kind::Conv)
+    o.conv.stride = stride;
+  else if (o.kind == Op::Kind::Pool)
+    o.pool.stride = stride;
+  else
+    return "a ReLU has no stride";
   return apply_edit(view, std::move(edited));
 }
 
@@ -248,13 +269,15 @@ std::string set_padding(LessonView& view, int op, GridPadding padding, int pad) 
                 "set_padding: not a conv op");
   ConvOp& conv = edited.ops[op].conv;
   conv.padding = padding;
-  if (padding == GridPadding::Explicit) conv.pad_top = conv.pad_left = conv.pad_bottom = conv.pad_right = pad;
+  if (padding == GridPadding::Explicit)
+    conv.pad_top = conv.pad_left = conv.pad_bottom = conv.pad_right = pad;
   return apply_edit(view, std::move(edited));
 }
 
 std::string set_kernel_values(LessonView& view, int op, int kh, int kw,
                               const std::vector<double>& values) {
-  CNNLAB_ASSERT(values.size() == size_t(kh) * size_t(kw), "set_kernel_values: need (kh, kw) values");
+  CNNLAB_ASSERT(values.size() == size_t(kh) * size_t(kw),
+                "set_kernel_values: need (kh, kw) values");
   Lesson edited = view.lesson;
   CNNLAB_ASSERT(op >= 0 && op < int(edited.ops.size()) && edited.ops[op].kind == Op::Kind::Conv,
                 "set_kernel_values: not a conv op");
@@ -267,7 +290,8 @@ std::string set_kernel_values(LessonView& view, int op, int kh, int kw,
   return apply_edit(view, std::move(edited));
 }
 
-// [SECTION] presets and the photo kernel -------------------------------------------------------------
+// [SECTION] presets and the photo kernel
+// -------------------------------------------------------------
 
 const KernelPreset kKernelPresets[] = {
     {"Identity", 3, {0, 0, 0, 0, 1, 0, 0, 0, 0}},

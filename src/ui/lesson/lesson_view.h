@@ -1,5 +1,5 @@
-// ui/lesson/lesson_view.h — the lesson being shown: working copy, stepper, step position, predict mode, edits.
-// No ImGui here, so the logic is tested directly (tests/ui/test_lesson_view.cpp).
+// ui/lesson/lesson_view.h — the lesson being shown: working copy, stepper, step position, predict
+// mode, edits. No ImGui here, so the logic is tested directly (tests/ui/test_lesson_view.cpp).
 #pragma once
 #include <memory>
 #include <string>
@@ -22,16 +22,16 @@ struct LessonView {
   // Per step, its tape's lines (recomputed with the stepper): the view sizes the tape area for the
   // longest step so the grids do not jump while stepping.
   std::vector<std::vector<std::string>> tape_lines;
-  int step = 0;                      // 0 ≤ step < num_steps: cells 0..step are computed
+  int step = 0;  // 0 ≤ step < num_steps: cells 0..step are computed
   bool playing = false;
-  double play_accumulator = 0;       // seconds since the last automatic step
-  int hover_step = -1;               // output cell under the mouse this frame, or -1
+  double play_accumulator = 0;  // seconds since the last automatic step
+  int hover_step = -1;          // output cell under the mouse this frame, or -1
 
-  bool predict = false;              // predict-then-reveal mode
+  bool predict = false;                 // predict-then-reveal mode
   std::vector<Prediction> predictions;  // one per step
   int score_right = 0, score_total = 0;
-  std::string answer;                // the value being typed
-  std::string feedback;              // "✓ Right: …" / "✗ Not quite: …"
+  std::string answer;    // the value being typed
+  std::string feedback;  // "✓ Right: …" / "✗ Not quite: …"
   bool feedback_right = false;
 
   std::string edit_problem;     // why the last edit was refused ("" when it was applied)
@@ -77,11 +77,13 @@ int first_conv_op(const Lesson& lesson);  // index of the first conv op, or -1
 std::string edit_input_cell(LessonView& view, int y, int x, int c, double value);
 std::string toggle_input_cell(LessonView& view, int y, int x, int c);  // 0 ↔ 1
 std::string edit_kernel_cell(LessonView& view, int op, int k, int y, int x, int c, double value);
-std::string resize_input(LessonView& view, int h, int w);    // keeps the overlap, zeros elsewhere
+std::string resize_input(LessonView& view, int h, int w);  // keeps the overlap, zeros elsewhere
 std::string resize_kernel(LessonView& view, int op, int kh, int kw);
 std::string set_stride(LessonView& view, int op, int stride);  // conv or pool op
-std::string set_padding(LessonView& view, int op, GridPadding padding, int pad);  // pad: Explicit only
-std::string set_kernel_values(LessonView& view, int op, int kh, int kw, const std::vector<double>& values);
+std::string set_padding(LessonView& view, int op, GridPadding padding,
+                        int pad);  // pad: Explicit only
+std::string set_kernel_values(LessonView& view, int op, int kh, int kw,
+                              const std::vector<double>& values);
 
 // A preset kernel for the photo view and the grids: name and (k, k) values, row-major.
 struct KernelPreset {

@@ -1,5 +1,6 @@
-// ui/lesson/lesson_workspace.cpp — the Lessons tab's layout: lesson list and text | the stage (grids, tape,
-// controls) | photo and edits, with a log strip; a compact arrangement with side tabs for large text.
+// ui/lesson/lesson_workspace.cpp — the Lessons tab's layout: lesson list and text | the stage
+// (grids, tape, controls) | photo and edits, with a log strip; a compact arrangement with side tabs
+// for large text.
 #include <imgui.h>
 
 #include <algorithm>
@@ -27,9 +28,11 @@ StageNeeds measure_stage(const App& app, ImVec2 avail, bool tight, StagePart par
   n.presentation = app.presentation || tight;
   if (part == StagePart::Grids) return n;
   // The step line wraps on a narrow stage: sized for the longest one.
-  n.header = ImGui::CalcTextSize(
-      "Under the mouse: max pooling, output cell (row 00, col 00), channel 0 — step 000 of 000", nullptr,
-      false, avail.x).y;
+  n.header =
+      ImGui::CalcTextSize(
+          "Under the mouse: max pooling, output cell (row 00, col 00), channel 0 — step 000 of 000",
+          nullptr, false, avail.x)
+          .y;
   // The tape's budget comes from the longest step's tape, not this step's, so the grids keep their
   // size while stepping; the tape font shrinks (to the text's size) rather than push the rest off.
   // With the strip, the tape and the formula share the grids' width.
@@ -51,12 +54,17 @@ StagePlan plan_for(const App& app, const StageNeeds& n) {
 // formula, the controls in rows.
 void draw_arithmetic(App& app, ImVec2 avail) {
   const ImGuiStyle& style = ImGui::GetStyle();
-  bool short_labels = controls_rows_height(app, avail.x, false) > 2.0f * ImGui::GetFrameHeightWithSpacing();
+  bool short_labels =
+      controls_rows_height(app, avail.x, false) > 2.0f * ImGui::GetFrameHeightWithSpacing();
   float controls = controls_rows_height(app, avail.x, short_labels);
-  float header = ImGui::CalcTextSize("Under the mouse: max pooling, output cell (row 00, col 00), channel 0 — step 000 of 000",
-                                     nullptr, false, avail.x).y;
+  float header =
+      ImGui::CalcTextSize(
+          "Under the mouse: max pooling, output cell (row 00, col 00), channel 0 — step 000 of 000",
+          nullptr, false, avail.x)
+          .y;
   float predict = predict_row_height(app);
-  float below = tape_below_height(app, avail.x) + (predict > 0 ? predict + style.ItemSpacing.y : 0.0f);
+  float below =
+      tape_below_height(app, avail.x) + (predict > 0 ? predict + style.ItemSpacing.y : 0.0f);
   float tape = avail.y - header - below - controls - 4.0f * style.ItemSpacing.y;
   draw_tape_panel(app, std::max(tape, 0.0f), true);
   draw_predict_row(app);
@@ -79,9 +87,13 @@ void draw_stage(App& app, bool tight, StagePart part) {
   ImVec2 avail = ImGui::GetContentRegionAvail();
   ImVec2 screen = ImGui::GetCursorScreenPos();
   if (app.record_layout) {
-    const char* name = part == StagePart::All ? "stage" : "stage.split";  // split: the tape is on its own tab
-    app.layout.rects.push_back({"stage", screen.x, screen.y, screen.x + avail.x, screen.y + avail.y});
-    if (part != StagePart::All) app.layout.rects.push_back({name, screen.x, screen.y, screen.x + avail.x, screen.y + avail.y});
+    const char* name =
+        part == StagePart::All ? "stage" : "stage.split";  // split: the tape is on its own tab
+    app.layout.rects.push_back(
+        {"stage", screen.x, screen.y, screen.x + avail.x, screen.y + avail.y});
+    if (part != StagePart::All)
+      app.layout.rects.push_back(
+          {name, screen.x, screen.y, screen.x + avail.x, screen.y + avail.y});
   }
   if (part == StagePart::Arithmetic) {
     draw_arithmetic(app, avail);
@@ -105,7 +117,8 @@ void draw_stage(App& app, bool tight, StagePart part) {
   }
   draw_grids_panel(app, plan.grid_w, plan.grid_h);
   // The tape was planned at its smallest; the height the grids left over lets it grow back.
-  float used = ImGui::GetCursorPosY() + n.below + 2.0f * n.spacing + (plan.header ? n.header + n.spacing : 0.0f);
+  float used = ImGui::GetCursorPosY() + n.below + 2.0f * n.spacing +
+               (plan.header ? n.header + n.spacing : 0.0f);
   if (!plan.strip) used += (plan.short_labels ? n.controls_short : n.controls_long) + n.spacing;
   float tape_full = tape_height_needed(app, main_w, 1.0f);
   float tape = std::min(std::max(avail.y - used, 0.0f), std::max(n.tape, tape_full));
@@ -130,7 +143,8 @@ void draw_side_tabs(App& app, bool with_stage) {
   if (!ImGui::BeginTabBar("side")) return;
   // A stage that cannot fit at this text size becomes two tabs: the grids, and the arithmetic.
   ImVec2 avail = ImGui::GetContentRegionAvail();
-  bool split = with_stage && !stage_fits(app, ImVec2(avail.x, avail.y - ImGui::GetFrameHeightWithSpacing()));
+  bool split =
+      with_stage && !stage_fits(app, ImVec2(avail.x, avail.y - ImGui::GetFrameHeightWithSpacing()));
   if (with_stage && ImGui::BeginTabItem("Grids")) {
     draw_stage(app, true, split ? StagePart::Grids : StagePart::All);
     ImGui::EndTabItem();
@@ -164,7 +178,8 @@ void draw_side_tabs(App& app, bool with_stage) {
 float side_tabs_width() {
   const ImGuiStyle& style = ImGui::GetStyle();
   float w = 2.0f * style.WindowPadding.x + style.ScrollbarSize;
-  for (const char* label : kSideTabs) w += ImGui::CalcTextSize(label).x + 2.0f * style.FramePadding.x + style.ItemInnerSpacing.x;
+  for (const char* label : kSideTabs)
+    w += ImGui::CalcTextSize(label).x + 2.0f * style.FramePadding.x + style.ItemInnerSpacing.x;
   return w;
 }
 
@@ -189,7 +204,8 @@ void draw_lessons_workspace(App& app) {
   float log_h = log_strip ? std::min(line * 5.5f, height * 0.15f) : 0.0f;
   float side_h = height - log_h - (log_strip ? style.ItemSpacing.y : 0.0f);
   float left_w = compact ? 0.0f : std::max(width * 0.16f, 200.0f);
-  float right_w = compact ? std::max(width * 0.3f, side_tabs_width()) : std::max(width * 0.2f, 260.0f);
+  float right_w =
+      compact ? std::max(width * 0.3f, side_tabs_width()) : std::max(width * 0.2f, 260.0f);
   if (!compact) {
     ImGui::BeginChild("left", ImVec2(left_w, side_h), true);
     draw_lesson_list_panel(app);

@@ -1,5 +1,6 @@
-// ui/lesson/panel_controls.cpp — step buttons with their keys, play/pause and speed, predict-then-reveal: as
-// wrapped rows (long labels or icons) or as a column of icons right of the grids.
+// ui/lesson/panel_controls.cpp — step buttons with their keys, play/pause and speed,
+// predict-then-reveal: as wrapped rows (long labels or icons) or as a column of icons right of the
+// grids.
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -28,18 +29,31 @@ std::vector<Control> step_controls(const LessonView& view) {
           {Action::Next, "→", "Next → (→)"},
           {Action::RowDown, "↓", "Row down ↓ (Shift+→)"},
           {Action::Last, "⇥", "Last ⇥ (End)"},
-          {Action::Play, view.playing ? "❚❚" : "▶", view.playing ? "❚❚ Pause (Space)" : "▶ Play (Space)"}};
+          {Action::Play, view.playing ? "❚❚" : "▶",
+           view.playing ? "❚❚ Pause (Space)" : "▶ Play (Space)"}};
 }
 
 void run(App& app, Action action) {
   LessonView& view = app.view;
   switch (action) {
-    case Action::First: step_first(view); break;
-    case Action::RowUp: step_prev_row(view); break;
-    case Action::Back: step_prev(view); break;
-    case Action::Next: step_next(view); break;
-    case Action::RowDown: step_next_row(view); break;
-    case Action::Last: step_last(view); break;
+    case Action::First:
+      step_first(view);
+      break;
+    case Action::RowUp:
+      step_prev_row(view);
+      break;
+    case Action::Back:
+      step_prev(view);
+      break;
+    case Action::Next:
+      step_next(view);
+      break;
+    case Action::RowDown:
+      step_next_row(view);
+      break;
+    case Action::Last:
+      step_last(view);
+      break;
     case Action::Play:
       view.playing = !view.playing;
       if (view.playing && view.step + 1 >= view.num_steps()) step_to(view, 0);
@@ -52,17 +66,25 @@ float button_width(const char* label) {
 }
 
 float labelled_width(float frame_w, const char* label) {
-  return frame_w + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label, nullptr, true).x;
+  return frame_w + ImGui::GetStyle().ItemInnerSpacing.x +
+         ImGui::CalcTextSize(label, nullptr, true).x;
 }
 
-const char* speed_label(bool short_labels) { return short_labels ? "speed" : "steps per second"; }
-const char* predict_label(bool short_labels) { return short_labels ? "Predict (P)" : "Predict, then reveal (P)"; }
-const char* leave_label(bool short_labels) { return short_labels ? "Leave (F5)" : "Leave presentation (F5)"; }
+const char* speed_label(bool short_labels) {
+  return short_labels ? "speed" : "steps per second";
+}
+const char* predict_label(bool short_labels) {
+  return short_labels ? "Predict (P)" : "Predict, then reveal (P)";
+}
+const char* leave_label(bool short_labels) {
+  return short_labels ? "Leave (F5)" : "Leave presentation (F5)";
+}
 
 // The row items' widths, in drawing order: step buttons, speed slider, predict, leave.
 std::vector<float> row_widths(const App& app, bool short_labels) {
   std::vector<float> widths;
-  for (const Control& c : step_controls(app.view)) widths.push_back(button_width(short_labels ? c.icon : c.label));
+  for (const Control& c : step_controls(app.view))
+    widths.push_back(button_width(short_labels ? c.icon : c.label));
   float slider = ImGui::GetFontSize() * (short_labels ? 5.0f : 9.0f);
   widths.push_back(labelled_width(slider, speed_label(short_labels)));
   widths.push_back(labelled_width(ImGui::GetFrameHeight(), predict_label(short_labels)));
@@ -73,7 +95,8 @@ std::vector<float> row_widths(const App& app, bool short_labels) {
 // Starts the next item on this row when `w` still fits, else on a new row.
 void flow(float w, bool first) {
   float right_edge = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
-  if (!first && ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + w <= right_edge) ImGui::SameLine();
+  if (!first && ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + w <= right_edge)
+    ImGui::SameLine();
 }
 
 void tooltip(const char* text) {
@@ -136,8 +159,10 @@ struct StripItem {
 
 std::vector<StripItem> strip_items(const App& app) {
   std::vector<StripItem> items;
-  for (const Control& c : step_controls(app.view)) items.push_back({c.icon, c.label, control_name(c.action)});
-  items.push_back({"?", app.view.predict ? "Stop predicting (P)" : "Predict, then reveal (P)", "predict"});
+  for (const Control& c : step_controls(app.view))
+    items.push_back({c.icon, c.label, control_name(c.action)});
+  items.push_back(
+      {"?", app.view.predict ? "Stop predicting (P)" : "Predict, then reveal (P)", "predict"});
   if (app.presentation) items.push_back({"F5", "Leave presentation (F5)", "leave"});
   return items;
 }
@@ -147,18 +172,22 @@ std::string step_counter(const LessonView& view) {
 }
 
 float strip_button_width(const App& app) {
-  std::string widest = std::to_string(app.view.num_steps()) + "/" + std::to_string(app.view.num_steps());
+  std::string widest =
+      std::to_string(app.view.num_steps()) + "/" + std::to_string(app.view.num_steps());
   float w = ImGui::CalcTextSize(widest.c_str()).x;  // the same width at every step
   for (const StripItem& it : strip_items(app)) w = std::max(w, button_width(it.label.c_str()));
   return w;
 }
 
 // The column's buttons sit closer than other items: the column must fit the stage's height.
-float strip_gap() { return ImGui::GetStyle().ItemSpacing.y * 0.5f; }
+float strip_gap() {
+  return ImGui::GetStyle().ItemSpacing.y * 0.5f;
+}
 
 int strip_columns(const App& app, float height) {
   float line = ImGui::GetTextLineHeight() + strip_gap();
-  int per_column = std::max(1, int((height - line + strip_gap()) / (ImGui::GetFrameHeight() + strip_gap())));
+  int per_column =
+      std::max(1, int((height - line + strip_gap()) / (ImGui::GetFrameHeight() + strip_gap())));
   int n = int(strip_items(app).size());
   return (n + per_column - 1) / per_column;
 }
@@ -181,7 +210,8 @@ void draw_controls_strip(App& app, float height) {
   ImGui::TextUnformatted(step_counter(view).c_str());
   float top = ImGui::GetCursorPosY(), column_x = origin.x;
   for (const StripItem& it : strip_items(app)) {
-    if (ImGui::GetCursorPosY() + ImGui::GetFrameHeight() > origin.y + height && ImGui::GetCursorPosY() > top) {
+    if (ImGui::GetCursorPosY() + ImGui::GetFrameHeight() > origin.y + height &&
+        ImGui::GetCursorPosY() > top) {
       column_x += w + style.ItemSpacing.x;  // the next column
       ImGui::SetCursorPos(ImVec2(column_x, top));
     }
@@ -193,8 +223,10 @@ void draw_controls_strip(App& app, float height) {
     tooltip(it.tip.c_str());
     record(app, it.name);
     if (!clicked) continue;
-    if (it.name == "predict") set_predict(view, !view.predict);
-    else if (it.name == "leave") app.presentation = false;
+    if (it.name == "predict")
+      set_predict(view, !view.predict);
+    else if (it.name == "leave")
+      app.presentation = false;
     for (const Control& c : step_controls(view)) {
       if (control_name(c.action) == it.name) run(app, c.action);
     }
@@ -204,11 +236,13 @@ void draw_controls_strip(App& app, float height) {
 
 namespace {
 
-// The answer box takes digits, '-' and '.'; its caret stays at the end, so ←/→ (steps) never move it.
+// The answer box takes digits, '-' and '.'; its caret stays at the end, so ←/→ (steps) never move
+// it.
 int answer_box_callback(ImGuiInputTextCallbackData* data) {
   if (data->EventFlag == ImGuiInputTextFlags_CallbackCharFilter) {
     ImWchar c = data->EventChar;
-    return (c >= '0' && c <= '9') || c == '-' || c == '.' ? 0 : 1;  // non-zero discards the character
+    return (c >= '0' && c <= '9') || c == '-' || c == '.' ? 0
+                                                          : 1;  // non-zero discards the character
   }
   data->CursorPos = data->SelectionStart = data->SelectionEnd = data->BufTextLen;
   return 0;
@@ -230,13 +264,16 @@ void draw_predict_row(App& app) {
     char buffer[32] = {};
     view.answer.copy(buffer, sizeof buffer - 1);
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4.0f);
-    ImGui::PushID(view.step);  // one box per cell: a step that moves (and clears the answer) starts empty
+    ImGui::PushID(
+        view.step);  // one box per cell: a step that moves (and clears the answer) starts empty
     if (!ImGui::IsAnyItemActive()) ImGui::SetKeyboardFocusHere();  // ready to type
     bool enter = ImGui::InputText("##answer", buffer, sizeof buffer,
-                                  ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CallbackCharFilter |
+                                  ImGuiInputTextFlags_EnterReturnsTrue |
+                                      ImGuiInputTextFlags_CallbackCharFilter |
                                       ImGuiInputTextFlags_CallbackAlways,
                                   answer_box_callback);
-    app.keyboard.answer_active = ImGui::IsItemActive();  // the shell's keys: ←/→, P, Space, Esc stay shortcuts
+    app.keyboard.answer_active =
+        ImGui::IsItemActive();  // the shell's keys: ←/→, P, Space, Esc stay shortcuts
     ImGui::PopID();
     view.answer = buffer;
     ImGui::PopFont();

@@ -1,4 +1,5 @@
-// ui/lesson/panel_edit.cpp — changing the lesson: input/kernel size, stride, padding, reset, the cell popup.
+// ui/lesson/panel_edit.cpp — changing the lesson: input/kernel size, stride, padding, reset, the
+// cell popup.
 #include <algorithm>
 #include <functional>
 #include <string>
@@ -65,13 +66,17 @@ EditAction draw_conv_fields(LessonView& view, int op_index, uint32_t wrong, std:
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10.0f);
   if (ImGui::Combo("padding", &mode, names, 3)) {
     int pad = std::max(conv.pad_top, 1);
-    action = [&view, op_index, mode, pad] { return set_padding(view, op_index, GridPadding(mode), pad); };
+    action = [&view, op_index, mode, pad] {
+      return set_padding(view, op_index, GridPadding(mode), pad);
+    };
     key = "padding" + op;
   }
   if (conv.padding == GridPadding::Explicit) {
     int pad = conv.pad_top;
     if (int_field("P", pad, 0, 4)) {
-      action = [&view, op_index, pad] { return set_padding(view, op_index, GridPadding::Explicit, pad); };
+      action = [&view, op_index, pad] {
+        return set_padding(view, op_index, GridPadding::Explicit, pad);
+      };
       key = "padding" + op;
     }
   }
@@ -88,7 +93,8 @@ void draw_edit_panel(App& app) {
   ImGui::PushFont(app.fonts.heading);
   ImGui::TextUnformatted("Change the lesson");
   ImGui::PopFont();
-  ImGui::TextWrapped("Click a cell to change it (0/1 grids toggle; right-click to type any number).");
+  ImGui::TextWrapped(
+      "Click a cell to change it (0/1 grids toggle; right-click to type any number).");
   show_problem(view, "cell", app.theme.grid.wrong);
   EditAction action;
   std::string key;  // which control the action came from: a refusal is shown beside it
@@ -121,7 +127,11 @@ void draw_edit_panel(App& app) {
       key = k;
     }
   }
-  if (ImGui::Button("Reset lesson")) action = [&view] { reset_lesson(view); return std::string(); };
+  if (ImGui::Button("Reset lesson"))
+    action = [&view] {
+      reset_lesson(view);
+      return std::string();
+    };
   ImGui::SameLine();
   ImGui::TextDisabled("restores the file's values");
   if (action) report(view, action(), key);
@@ -132,8 +142,11 @@ void draw_cell_edit_popup(App& app) {
   LessonView& view = app.view;
   if (e.pending && e.toggle) {
     e.pending = false;
-    if (e.kernel) report(view, edit_kernel_cell(view, e.op, e.k, e.y, e.x, e.c, e.value != 0 ? 0.0 : 1.0), "cell");
-    else report(view, toggle_input_cell(view, e.y, e.x, e.c), "cell");
+    if (e.kernel)
+      report(view, edit_kernel_cell(view, e.op, e.k, e.y, e.x, e.c, e.value != 0 ? 0.0 : 1.0),
+             "cell");
+    else
+      report(view, toggle_input_cell(view, e.y, e.x, e.c), "cell");
   } else if (e.pending) {
     e.pending = false;
     e.popup_open = true;
@@ -146,10 +159,13 @@ void draw_cell_edit_popup(App& app) {
   ImGui::Text("%s cell (row %d, col %d)", e.kernel ? "Kernel" : "Input", e.y + 1, e.x + 1);
   if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8.0f);
-  bool enter = ImGui::InputDouble("##value", &e.value, 0, 0, "%.4g", ImGuiInputTextFlags_EnterReturnsTrue);
+  bool enter =
+      ImGui::InputDouble("##value", &e.value, 0, 0, "%.4g", ImGuiInputTextFlags_EnterReturnsTrue);
   if (enter || ImGui::Button("Set (Enter)")) {
-    if (e.kernel) report(view, edit_kernel_cell(view, e.op, e.k, e.y, e.x, e.c, e.value), "cell");
-    else report(view, edit_input_cell(view, e.y, e.x, e.c, e.value), "cell");
+    if (e.kernel)
+      report(view, edit_kernel_cell(view, e.op, e.k, e.y, e.x, e.c, e.value), "cell");
+    else
+      report(view, edit_input_cell(view, e.y, e.x, e.c, e.value), "cell");
     ImGui::CloseCurrentPopup();
   }
   ImGui::SameLine();

@@ -24,8 +24,10 @@ void draw_explanation_panel(App& app) {
     paragraph.clear();
   };
   while (std::getline(in, line)) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) flush();
-    else paragraph += (paragraph.empty() ? "" : " ") + line;
+    if (line.find_first_not_of(" \t\r") == std::string::npos)
+      flush();
+    else
+      paragraph += (paragraph.empty() ? "" : " ") + line;
   }
   flush();
   bool has_pool = false;

@@ -1,5 +1,5 @@
-// ui/lesson/panel_grids.cpp — the stage: input ⊛ kernel = output → pooled output, with the current window
-// framed on its input, kernel weights overlaid, uncomputed cells blank, click-to-edit cells.
+// ui/lesson/panel_grids.cpp — the stage: input ⊛ kernel = output → pooled output, with the current
+// window framed on its input, kernel weights overlaid, uncomputed cells blank, click-to-edit cells.
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -18,7 +18,7 @@ namespace {
 // the channels (for kernels: every (kernel, channel) pair), stacked vertically.
 struct Block {
   enum Kind { Input, Kernel, Output } kind = Input;
-  int op = -1;  // Kernel: its conv op; Output: the op that produced it
+  int op = -1;                        // Kernel: its conv op; Output: the op that produced it
   int rows = 0, cols = 0, panes = 1;  // rows/cols of one pane, padding included
   int pad_top = 0, pad_left = 0;
   std::string title;
@@ -26,7 +26,8 @@ struct Block {
 };
 
 // The zero border shown around a grid: the padding of the conv op that reads it.
-void consumer_padding(const Stepper& st, int consumer, int& top, int& left, int& bottom, int& right) {
+void consumer_padding(const Stepper& st, int consumer, int& top, int& left, int& bottom,
+                      int& right) {
   top = left = bottom = right = 0;
   if (consumer >= st.num_ops() || st.op(consumer).kind != Op::Kind::Conv) return;
   const ConvOp& conv = st.op(consumer).conv;
@@ -43,8 +44,9 @@ std::vector<Block> make_blocks(const Stepper& st) {
   int t, l, b, r;
   const Grid& in = st.input_of(0);
   consumer_padding(st, 0, t, l, b, r);
-  blocks.push_back({Block::Input, -1, in.h + t + b, in.w + l + r, in.c, t, l,
-                    "Input " + size_text(in.h, in.w, in.c) + (t + b + l + r ? " + zero border" : ""), ""});
+  blocks.push_back(
+      {Block::Input, -1, in.h + t + b, in.w + l + r, in.c, t, l,
+       "Input " + size_text(in.h, in.w, in.c) + (t + b + l + r ? " + zero border" : ""), ""});
   for (int i = 0; i < st.num_ops(); ++i) {
     const Op& op = st.op(i);
     if (op.kind == Op::Kind::Conv) {
@@ -57,7 +59,8 @@ std::vector<Block> make_blocks(const Stepper& st) {
     const Grid& out = st.outputs()[size_t(i)];
     consumer_padding(st, i + 1, t, l, b, r);
     std::string what = op.kind == Op::Kind::Conv ? (op.conv.relu ? "Conv + ReLU " : "Conv output ")
-                     : op.kind == Op::Kind::Pool ? "Max pool " : "ReLU ";
+                       : op.kind == Op::Kind::Pool ? "Max pool "
+                                                   : "ReLU ";
     blocks.push_back({Block::Output, i, out.h + t + b, out.w + l + r, out.c, t, l,
                       what + size_text(out.h, out.w, out.c),
                       op.kind == Op::Kind::Conv ? "=" : "→"});
@@ -73,11 +76,13 @@ bool is_binary(const Grid& g) {
 std::string pane_label(const Lesson& lesson, const Block& b, int pane, int channels) {
   if (b.kind == Block::Kernel) {
     int k = pane / channels, c = pane % channels;
-    std::string ch = c < int(lesson.channel_names.size()) && b.op == 0 ? lesson.channel_names[size_t(c)]
-                                                                      : "ch " + std::to_string(c + 1);
+    std::string ch = c < int(lesson.channel_names.size()) && b.op == 0
+                         ? lesson.channel_names[size_t(c)]
+                         : "ch " + std::to_string(c + 1);
     return (b.panes > channels ? "kernel " + std::to_string(k + 1) + " · " : std::string()) + ch;
   }
-  if (b.kind == Block::Input && pane < int(lesson.channel_names.size())) return lesson.channel_names[size_t(pane)];
+  if (b.kind == Block::Input && pane < int(lesson.channel_names.size()))
+    return lesson.channel_names[size_t(pane)];
   return "ch " + std::to_string(pane + 1);
 }
 
@@ -85,12 +90,13 @@ std::string pane_label(const Lesson& lesson, const Block& b, int pane, int chann
 struct StageContext {
   App& app;
   const Stepper& st;
-  const Step& shown;  // the step whose window is framed (current, or the hovered output cell)
+  const Step& shown;   // the step whose window is framed (current, or the hovered output cell)
   int input_block_op;  // the block whose grid is the shown step's input: -1 = Input, else Output op
   std::vector<OutputSize> sizes;  // per op: the output-size formula, with the dropped rows/cols
 };
 
-CellLook source_cell_look(const StageContext& ctx, const Block& b, const Grid& g, int c, int r, int col) {
+CellLook source_cell_look(const StageContext& ctx, const Block& b, const Grid& g, int c, int r,
+                          int col) {
   CellLook look;
   int y = r - b.pad_top, x = col - b.pad_left;
   bool real = g.in_bounds(y, x);
@@ -99,7 +105,9 @@ CellLook source_cell_look(const StageContext& ctx, const Block& b, const Grid& g
   int consumer = b.kind == Block::Input ? 0 : b.op + 1;
   if (real && consumer < ctx.st.num_ops() && ctx.st.op(consumer).kind != Op::Kind::Relu) {
     const OutputSize& size = ctx.sizes[size_t(consumer)];
-    auto has = [](const std::vector<int>& v, int i) { return std::find(v.begin(), v.end(), i) != v.end(); };
+    auto has = [](const std::vector<int>& v, int i) {
+      return std::find(v.begin(), v.end(), i) != v.end();
+    };
     look.dropped = has(size.rows.dropped, y) || has(size.cols.dropped, x);
   }
   if (b.kind == Block::Output) {  // an output grid: blank until computed
@@ -128,28 +136,33 @@ CellLook source_cell_look(const StageContext& ctx, const Block& b, const Grid& g
   return look;
 }
 
-void draw_pane(const StageContext& ctx, const Block& b, int pane, float cell, LayoutRecord* layout) {
+void draw_pane(const StageContext& ctx, const Block& b, int pane, float cell,
+               LayoutRecord* layout) {
   App& app = ctx.app;
   const Stepper& st = ctx.st;
   const Step& s = ctx.shown;
-  std::string id = "##b" + std::to_string(int(b.kind)) + "_" + std::to_string(b.op) + "_" + std::to_string(pane);
+  std::string id =
+      "##b" + std::to_string(int(b.kind)) + "_" + std::to_string(b.op) + "_" + std::to_string(pane);
   if (b.kind == Block::Kernel) {
     const ConvOp& conv = st.op(b.op).conv;
     int channels = conv.kernels[0].c, k = pane / channels, c = pane % channels;
     const Grid& kernel = app.view.lesson.ops[size_t(b.op)].conv.kernels[size_t(k)];
     GridWindow frame;
-    if (s.kind == Op::Kind::Conv && s.op_index == b.op && s.out_c == k) frame = {0, 0, kernel.h, kernel.w};
+    if (s.kind == Op::Kind::Conv && s.op_index == b.op && s.out_c == k)
+      frame = {0, 0, kernel.h, kernel.w};
     auto look = [&](int r, int col) {
       CellLook l;
       l.text = format_number(kernel.at(r, col, c));
       return l;
     };
-    std::string name = "kernel" + std::to_string(b.op) + ".k" + std::to_string(k) + ".c" + std::to_string(c);
+    std::string name =
+        "kernel" + std::to_string(b.op) + ".k" + std::to_string(k) + ".c" + std::to_string(c);
     GridHit hit = draw_grid(id.c_str(), kernel.h, kernel.w, cell, frame, app.theme.grid, app.fonts,
                             look, layout, name, 0, 0);
     if (hit.clicked || hit.right_clicked) {
-      app.cell_edit = {true, hit.clicked && is_binary(kernel), false, true, b.op, k, hit.row, hit.col,
-                       c, kernel.at(hit.row, hit.col, c)};
+      app.cell_edit = {
+          true, hit.clicked && is_binary(kernel), false, true, b.op, k, hit.row, hit.col,
+          c,    kernel.at(hit.row, hit.col, c)};
     }
     return;
   }
@@ -162,19 +175,22 @@ void draw_pane(const StageContext& ctx, const Block& b, int pane, float cell, La
     frame = {s.win_y + b.pad_top, s.win_x + b.pad_left, s.win_h, s.win_w};
   }
   auto look = [&](int r, int col) { return source_cell_look(ctx, b, g, pane, r, col); };
-  std::string name = (b.kind == Block::Input ? std::string("input") : "out" + std::to_string(b.op)) +
-                     ".c" + std::to_string(pane);
+  std::string name =
+      (b.kind == Block::Input ? std::string("input") : "out" + std::to_string(b.op)) + ".c" +
+      std::to_string(pane);
   GridHit hit = draw_grid(id.c_str(), b.rows, b.cols, cell, frame, app.theme.grid, app.fonts, look,
                           layout, name, b.pad_top, b.pad_left);
   if (!hit.hovered) return;
   int y = hit.row - b.pad_top, x = hit.col - b.pad_left;
   if (!g.in_bounds(y, x)) return;
   if (b.kind == Block::Output) {
-    if (cell_revealed(app.view, b.op, y, x, pane)) app.view.hover_step = st.step_index(b.op, y, x, pane);
+    if (cell_revealed(app.view, b.op, y, x, pane))
+      app.view.hover_step = st.step_index(b.op, y, x, pane);
     return;
   }
   if (hit.clicked || hit.right_clicked) {
-    app.cell_edit = {true, hit.clicked && is_binary(g), false, false, 0, 0, y, x, pane, g.at(y, x, pane)};
+    app.cell_edit = {
+        true, hit.clicked && is_binary(g), false, false, 0, 0, y, x, pane, g.at(y, x, pane)};
   }
 }
 
@@ -250,8 +266,10 @@ float choose_cell_size(const App& app, const std::vector<Block>& blocks, float w
       }
       float grid_cols = float(b.cols * (side_by_side ? b.panes : 1));
       float word = title_width(b, wrap);
-      if (word > grid_cols * cell) words += word;
-      else cols += grid_cols;
+      if (word > grid_cols * cell)
+        words += word;
+      else
+        cols += grid_cols;
     }
     if (cols > 0) next = std::min(next, (width - fixed_w - words) / cols);
     bool settled = std::abs(next - cell) < 0.5f;
@@ -333,7 +351,8 @@ void draw_grids_panel(App& app, float width, float height) {
     return;
   }
   const Stepper& st = *view.stepper;
-  int shown_index = view.hover_step >= 0 && view.hover_step < st.num_steps() ? view.hover_step : view.step;
+  int shown_index =
+      view.hover_step >= 0 && view.hover_step < st.num_steps() ? view.hover_step : view.step;
   view.hover_step = -1;  // set again below if the mouse is still over an output cell
   Step shown = st.step(shown_index);
   StagePick pick = pick_blocks(app, st, st.step(view.step).op_index, width, height);
@@ -355,14 +374,16 @@ void draw_grids_panel(App& app, float width, float height) {
       ImVec2 extent = sep_font->CalcTextSizeA(sep_size, FLT_MAX, 0, b.separator.c_str());
       float y = at.y + labels + float(b.rows) * cell * 0.5f - extent.y * 0.5f;
       float w = sep_size * 0.9f;
-      ImGui::GetWindowDrawList()->AddText(sep_font, sep_size, ImVec2(at.x + (w - extent.x) * 0.5f, y),
+      ImGui::GetWindowDrawList()->AddText(sep_font, sep_size,
+                                          ImVec2(at.x + (w - extent.x) * 0.5f, y),
                                           ImGui::GetColorU32(ImGuiCol_Text), b.separator.c_str());
       ImGui::Dummy(ImVec2(w, 1.0f));
       ImGui::SameLine(0, ImGui::GetStyle().ItemSpacing.x * 0.25f);
       ImGui::SetCursorPosY(top);
     }
     ImGui::BeginGroup();
-    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + block_width(b, cell, pick.side_by_side, pick.wrap));
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() +
+                           block_width(b, cell, pick.side_by_side, pick.wrap));
     ImGui::TextWrapped("%s", b.title.c_str());
     ImGui::PopTextWrapPos();
     ImGui::SetCursorPosY(top + pick.title_h);

@@ -1,4 +1,5 @@
-// ui/lesson/panel_lesson_list.cpp — the lessons loaded from lessons/, in their order; click to open one.
+// ui/lesson/panel_lesson_list.cpp — the lessons loaded from lessons/, in their order; click to open
+// one.
 #include <string>
 
 #include "ui/app.h"
@@ -21,8 +22,9 @@ void draw_lesson_list_panel(App& app) {
     float h = ImGui::CalcTextSize(title.c_str(), nullptr, false, width).y;
     if (ImGui::Selectable(id.c_str(), i == app.lesson_index, 0, ImVec2(0, h))) clicked = i;
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s\n%s", l.id.c_str(), l.source_path.c_str());
-    ImGui::GetWindowDrawList()->AddText(ImGui::GetFont(), ImGui::GetFontSize(), at, ImGui::GetColorU32(ImGuiCol_Text),
-                                        title.c_str(), nullptr, width);
+    ImGui::GetWindowDrawList()->AddText(ImGui::GetFont(), ImGui::GetFontSize(), at,
+                                        ImGui::GetColorU32(ImGuiCol_Text), title.c_str(), nullptr,
+                                        width);
   }
   if (clicked >= 0 && clicked != app.lesson_index) select_lesson(app, clicked);
 }

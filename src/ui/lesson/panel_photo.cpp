@@ -1,4 +1,5 @@
-// ui/lesson/panel_photo.cpp — the current kernel applied to a real photo (fragment shader), preset kernels.
+// ui/lesson/panel_photo.cpp — the current kernel applied to a real photo (fragment shader), preset
+// kernels.
 #include <string>
 #include <vector>
 
@@ -17,7 +18,8 @@ void draw_presets(App& app, int op) {
   for (int i = 0; i < kNumKernelPresets; ++i) {
     const KernelPreset& p = kKernelPresets[i];
     float button_w = ImGui::CalcTextSize(p.name).x + 2.0f * style.FramePadding.x;
-    if (i > 0 && ImGui::GetItemRectMax().x + style.ItemSpacing.x + button_w <= right_edge) ImGui::SameLine();
+    if (i > 0 && ImGui::GetItemRectMax().x + style.ItemSpacing.x + button_w <= right_edge)
+      ImGui::SameLine();
     if (ImGui::Button(p.name)) {
       std::vector<double> values(p.values, p.values + p.k * p.k);
       std::string problem = set_kernel_values(app.view, op, p.k, p.k, values);
@@ -54,7 +56,9 @@ void draw_photo_panel(App& app) {
     PhotoKernel pk = photo_kernel(app.view.lesson, op);
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
     ImGui::TextWrapped("%s%s", photo.photo_name.c_str(),
-                       pk.absolute ? " · shown as |response|" : pk.gain != 1 ? " · divided by the kernel's sum" : "");
+                       pk.absolute    ? " · shown as |response|"
+                       : pk.gain != 1 ? " · divided by the kernel's sum"
+                                      : "");
     ImGui::PopStyleColor();
   } else {
     ImGui::TextWrapped("(The photo view needs OpenGL; see the log if it failed.)");

@@ -1,4 +1,5 @@
-// ui/lesson/panel_tape.cpp — the arithmetic tape in large type and the output-size formula with numbers.
+// ui/lesson/panel_tape.cpp — the arithmetic tape in large type and the output-size formula with
+// numbers.
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -47,7 +48,8 @@ std::string tie_note(const App& app);
 struct TapeContent {
   std::string header, tie, formula;
   std::vector<std::string> lines;
-  float scale = 1;  // the tape font shrinks (to kTapeMinScale) so that the tape fits its height budget
+  float scale =
+      1;  // the tape font shrinks (to kTapeMinScale) so that the tape fits its height budget
 };
 
 float wrapped_height(ImFont* font, float size, float width, const std::string& text) {
@@ -64,8 +66,8 @@ TapeContent tape_content(const App& app, float width, float budget) {
   int index = hovering ? view.hover_step : view.step;
   Step s = st.step(index);
   bool reveal = hovering || current_revealed(view);
-  std::string where = std::string(op_name(s.kind)) + ", output cell (row " + std::to_string(s.out_y + 1) +
-                      ", col " + std::to_string(s.out_x + 1) + ")";
+  std::string where = std::string(op_name(s.kind)) + ", output cell (row " +
+                      std::to_string(s.out_y + 1) + ", col " + std::to_string(s.out_x + 1) + ")";
   if (st.outputs()[size_t(s.op_index)].c > 1) where += ", channel " + std::to_string(s.out_c + 1);
   std::string n = std::to_string(index + 1) + " of " + std::to_string(st.num_steps());
   t.header = hovering ? "Under the mouse: " + where + " — step " + n : "Step " + n + ": " + where;
@@ -78,7 +80,8 @@ TapeContent tape_content(const App& app, float width, float budget) {
   float gap = ImGui::GetStyle().ItemSpacing.y;
   for (int k = 0; font && (t.scale = 1.0f - 0.05f * float(k)) > 0.25f; ++k) {
     float h = -gap;
-    for (const std::string& line : t.lines) h += wrapped_height(font, font->FontSize * t.scale, width, line) + gap;
+    for (const std::string& line : t.lines)
+      h += wrapped_height(font, font->FontSize * t.scale, width, line) + gap;
     if (h <= budget) break;
   }
   return t;
@@ -103,7 +106,9 @@ namespace {
 
 // The tie note, short to fit beside a pool's tape: the stepper's rule is always the first maximum
 // in reading order; the lesson's wording of it (tie_rule) is its tooltip and in the explanation.
-std::string tie_note(const App&) { return "Tie: first max wins"; }
+std::string tie_note(const App&) {
+  return "Tie: first max wins";
+}
 
 }  // namespace
 
@@ -114,7 +119,8 @@ float tape_below_height(const App& app, float width) {
   float spacing = ImGui::GetStyle().ItemSpacing.y, formula = 0, tie = 0;
   for (int i = 0; i < st.num_ops(); ++i) {
     const std::string text = st.output_size(i).text;
-    formula = std::max(formula, wrapped_height(app.fonts.heading, app.fonts.heading->FontSize, width, text));
+    formula = std::max(formula,
+                       wrapped_height(app.fonts.heading, app.fonts.heading->FontSize, width, text));
   }
   // The tie note sits beside a pool's tape (one short line) when the longest one leaves room.
   float tape_w = -1;
@@ -127,7 +133,8 @@ float tape_below_height(const App& app, float width) {
       }
     }
   }
-  float note_w = ImGui::CalcTextSize(tie_note(app).c_str()).x + 2.0f * ImGui::GetStyle().ItemSpacing.x;
+  float note_w =
+      ImGui::CalcTextSize(tie_note(app).c_str()).x + 2.0f * ImGui::GetStyle().ItemSpacing.x;
   if (tape_w >= 0 && tape_w + note_w > width) tie = ImGui::GetTextLineHeight() + spacing;
   return tie + spacing + formula;
 }
@@ -143,23 +150,29 @@ void draw_tape_panel(App& app, float budget, bool header) {
   // The products and their sum in the window frame's colour: the framed window and its tape term
   // read as one pair (the stepper has no sub-steps: the whole window is the current term).
   for (size_t i = 0; i < t.lines.size(); ++i) {
-    if (i == 0) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(app.theme.grid.window_frame));
+    if (i == 0)
+      ImGui::PushStyleColor(ImGuiCol_Text,
+                            ImGui::ColorConvertU32ToFloat4(app.theme.grid.window_frame));
     ImGui::TextWrapped("%s", t.lines[i].c_str());
     if (i == 0) ImGui::PopStyleColor();
   }
   ImGui::SetWindowFontScale(1.0f);
   ImGui::PopFont();
-  if (!t.tie.empty()) {  // beside a pool's (short) tape when it fits; tape_below_height kept a line if not
+  if (!t.tie.empty()) {  // beside a pool's (short) tape when it fits; tape_below_height kept a line
+                         // if not
     float gap = ImGui::GetStyle().ItemSpacing.x * 2.0f;
-    if (ImGui::GetItemRectMax().x + gap + ImGui::CalcTextSize(t.tie.c_str()).x <= tape_min.x + width) {
+    if (ImGui::GetItemRectMax().x + gap + ImGui::CalcTextSize(t.tie.c_str()).x <=
+        tape_min.x + width) {
       ImGui::SameLine(0, gap);
     }
     ImGui::TextWrapped("%s", t.tie.c_str());
     const std::string& rule = app.view.lesson.tie_rule;
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", rule.empty() ? kDefaultTieRule : rule.c_str());
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("%s", rule.empty() ? kDefaultTieRule : rule.c_str());
   }
   ImVec2 tape_max(tape_min.x + width, ImGui::GetCursorScreenPos().y);
-  if (app.record_layout) app.layout.rects.push_back({"tape", tape_min.x, tape_min.y, tape_max.x, tape_max.y});
+  if (app.record_layout)
+    app.layout.rects.push_back({"tape", tape_min.x, tape_min.y, tape_max.x, tape_max.y});
   ImGui::Spacing();
   ImVec2 formula_min = ImGui::GetCursorScreenPos();
   ImGui::PushFont(app.fonts.heading);

@@ -1,5 +1,5 @@
-// ui/lesson/photo.cpp — the real-photo view's GL side: a flower (or a generated pattern) uploaded once, and
-// refiltered with the lesson's kernel whenever the kernel changes.
+// ui/lesson/photo.cpp — the real-photo view's GL side: a flower (or a generated pattern) uploaded
+// once, and refiltered with the lesson's kernel whenever the kernel changes.
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>

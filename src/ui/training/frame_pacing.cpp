@@ -1,4 +1,5 @@
-// ui/training/frame_pacing.cpp — the frame-pacing decision while training (no GLFW: tested with exact times).
+// ui/training/frame_pacing.cpp — the frame-pacing decision while training (no GLFW: tested with
+// exact times).
 #include "ui/training/frame_pacing.h"
 
 namespace cnnlab {

@@ -1,6 +1,6 @@
-// ui/training/frame_pacing.h — when to draw a frame while the worker trains: the decision and its data
-// (last frame, snapshot version shown, frames still settling after input). The waiting itself (GLFW) is
-// the window's: src/app/gui_pacing.cpp.
+// ui/training/frame_pacing.h — when to draw a frame while the worker trains: the decision and its
+// data (last frame, snapshot version shown, frames still settling after input). The waiting itself
+// (GLFW) is the window's: src/app/gui_pacing.cpp.
 #pragma once
 #include <cstdint>
 
@@ -15,8 +15,8 @@ struct FramePacing {
 };
 
 // At time `now` (seconds), with input seen since the last call (`input`) and the newest snapshot
-// `version`: is a frame due? Input (and the next 3 frames, so ImGui settles), a new snapshot at most
-// 2.5 times a second, or 0.5 s without a frame. Updates `p` when a frame is due.
+// `version`: is a frame due? Input (and the next 3 frames, so ImGui settles), a new snapshot at
+// most 2.5 times a second, or 0.5 s without a frame. Updates `p` when a frame is due.
 bool frame_due(FramePacing& p, double now, bool input, uint64_t version);
 
 }  // namespace cnnlab

@@ -1,5 +1,5 @@
-// ui/training/lesson_numbers.cpp — fills a training lesson's {placeholders} with the loaded model's numbers,
-// read from its Keras summary table, so the text describes the model on screen.
+// ui/training/lesson_numbers.cpp — fills a training lesson's {placeholders} with the loaded model's
+// numbers, read from its Keras summary table, so the text describes the model on screen.
 #include <cstdio>
 #include <sstream>
 #include <vector>
@@ -63,7 +63,8 @@ std::string lookup(const std::vector<SummaryRow>& rows, size_t total, const std:
   for (const SummaryRow& r : rows) {
     if (r.name != layer) continue;
     if (field == "params") return with_commas(r.params);
-    if (field == "filters" || field == "maps" || field == "units") return std::to_string(r.shape.back());
+    if (field == "filters" || field == "maps" || field == "units")
+      return std::to_string(r.shape.back());
     if (field == "output")
       return r.shape.size() == 3 ? std::to_string(r.shape[0]) + "×" + std::to_string(r.shape[1])
                                  : std::to_string(r.shape.back());
@@ -80,13 +81,15 @@ std::string fill_lesson_numbers(const std::string& text, const std::string& summ
   for (size_t i = 0; i < text.size();) {
     size_t close = text[i] == '{' ? text.find('}', i) : std::string::npos;
     std::string key = close == std::string::npos ? "" : text.substr(i + 1, close - i - 1);
-    bool is_key = !key.empty() && key.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.") == std::string::npos;
+    bool is_key = !key.empty() && key.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.") ==
+                                      std::string::npos;
     if (!is_key) {
       out += text[i++];
       continue;
     }
     std::string v = lookup(rows, total, key);
-    out += v.empty() ? "?" : v;  // no model yet (or no such layer in it): a question mark, not a brace
+    out +=
+        v.empty() ? "?" : v;  // no model yet (or no such layer in it): a question mark, not a brace
     i = close + 1;
   }
   return out;

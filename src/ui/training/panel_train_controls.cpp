@@ -1,5 +1,6 @@
-// ui/training/panel_train_controls.cpp — the run's settings (folder, model, epochs, batch, rate, seed, threads,
-// refresh), the command buttons, honest progress (samples/s, ETA, estimate, memory) and save/export.
+// ui/training/panel_train_controls.cpp — the run's settings (folder, model, epochs, batch, rate,
+// seed, threads, refresh), the command buttons, honest progress (samples/s, ETA, estimate, memory)
+// and save/export.
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
@@ -22,7 +23,9 @@ void make_parent_dir(const std::string& path) {
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
 }
 
-bool busy(RunState s) { return s == RunState::Loading || s == RunState::Training; }
+bool busy(RunState s) {
+  return s == RunState::Loading || s == RunState::Training;
+}
 
 // A field whose value is not the run's yet gets an amber frame (no extra width: the columns stay as
 // they are at every zoom); pending_end pops it and says on hover what applies it.
@@ -48,7 +51,8 @@ void pending_end(bool on, const SettingsChanges& c, const char* name) {
 // The folder and the model: they take a reload (decoding the images, building the model).
 void draw_data_fields(TrainingUi& ui, const SettingsChanges& pending) {
   TrainingForm& f = ui.form;
-  ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Recent").x - ImGui::GetStyle().ItemSpacing.x * 2 - 10);
+  ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Recent").x - ImGui::GetStyle().ItemSpacing.x * 2 -
+                          10);
   bool mark = pending_begin(pending, "data folder");
   if (ImGui::InputTextWithHint("##data", "dataset folder: DIR/<class>/<images>", &f.data_dir)) {
     f.folder_note = check_data_folder(f.data_dir);
@@ -81,8 +85,9 @@ void draw_data_fields(TrainingUi& ui, const SettingsChanges& pending) {
   pending_end(mark, pending, model);
 }
 
-// Epochs, batch size, learning rate, seed, threads (applied between batches) and refresh: two fields a
-// row while both labels fit beside their boxes, else one a row, so a label never runs into the next box.
+// Epochs, batch size, learning rate, seed, threads (applied between batches) and refresh: two
+// fields a row while both labels fit beside their boxes, else one a row, so a label never runs into
+// the next box.
 void draw_run_fields(TrainingForm& f, const SettingsChanges& pending) {
   float avail = ImGui::GetContentRegionAvail().x, em = ImGui::GetFontSize();
   float label_w = ImGui::CalcTextSize("learning rate").x + ImGui::GetStyle().ItemInnerSpacing.x;
@@ -110,7 +115,8 @@ void draw_run_fields(TrainingForm& f, const SettingsChanges& pending) {
   next();
   ImGui::InputInt("refresh", &f.refresh, 0);
   ImGui::PopItemWidth();
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Publish snapshots every N batches (views update then)");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Publish snapshots every N batches (views update then)");
   f.epochs = std::clamp(f.epochs, 1, 1000);
   f.batch_size = std::clamp(f.batch_size, 1, 512);
   f.learning_rate = std::clamp(f.learning_rate, 1e-6f, 1.0f);
@@ -120,8 +126,11 @@ void draw_run_fields(TrainingForm& f, const SettingsChanges& pending) {
 
 // True when a button labelled `label` fits in what is left of this line.
 bool fits_on_line(const char* label) {
-  float w = ImGui::CalcTextSize(label).x + ImGui::GetStyle().FramePadding.x * 2 + ImGui::GetStyle().ItemSpacing.x;
-  return ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x - ImGui::GetItemRectMax().x > w;
+  float w = ImGui::CalcTextSize(label).x + ImGui::GetStyle().FramePadding.x * 2 +
+            ImGui::GetStyle().ItemSpacing.x;
+  return ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x -
+             ImGui::GetItemRectMax().x >
+         w;
 }
 
 // Apply sends the live settings (no decoding); the reload button says what makes it necessary,
@@ -135,10 +144,12 @@ void draw_apply_reload(TrainingUi& ui, const Snapshot& s, const SettingsChanges&
   }
   ImGui::EndDisabled();
   if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-    ImGui::SetTooltip("Epochs, learning rate and threads at once; batch size and seed from the next epoch");
+    ImGui::SetTooltip(
+        "Epochs, learning rate and threads at once; batch size and seed from the next epoch");
   const bool first = s.state == RunState::Empty || (s.state == RunState::Error && !s.data);
   std::string label = first ? "Load data and build model" : reload_button_label(pending);
-  if (fits_on_line(label.c_str())) ImGui::SameLine();
+  if (fits_on_line(label.c_str()))
+    ImGui::SameLine();
   else if (!first && ImGui::CalcTextSize(label.c_str()).x + ImGui::GetStyle().FramePadding.x * 2 >
                          ImGui::GetContentRegionAvail().x)
     label = "Reload data";
@@ -147,7 +158,8 @@ void draw_apply_reload(TrainingUi& ui, const Snapshot& s, const SettingsChanges&
   ImGui::EndDisabled();
   if (!pending.any()) return;
   std::string note = "Pending:";
-  for (const std::string& n : pending.live) note += " " + n + (&n == &pending.live.back() ? "" : ",");
+  for (const std::string& n : pending.live)
+    note += " " + n + (&n == &pending.live.back() ? "" : ",");
   if (!pending.live.empty()) note += " (Apply)";
   for (const std::string& n : pending.reload)
     note += (&n != &pending.reload.front() ? ", " : pending.live.empty() ? " " : "; ") + n;
@@ -160,18 +172,21 @@ void draw_apply_reload(TrainingUi& ui, const Snapshot& s, const SettingsChanges&
 void draw_settings(TrainingUi& ui, const Snapshot& s) {
   // Pending: what differs from the run's settings (none before a run is loaded: Load takes all).
   const bool loaded = s.data != nullptr && s.state != RunState::Loading;
-  const SettingsChanges pending = loaded ? settings_changes(s.settings, form_settings(ui)) : SettingsChanges{};
+  const SettingsChanges pending =
+      loaded ? settings_changes(s.settings, form_settings(ui)) : SettingsChanges{};
   ImGui::BeginDisabled(busy(s.state));
   draw_data_fields(ui, pending);
   ImGui::EndDisabled();
-  // Epochs, batch size, learning rate, seed and threads apply between batches: editable while training.
+  // Epochs, batch size, learning rate, seed and threads apply between batches: editable while
+  // training.
   ImGui::BeginDisabled(s.state == RunState::Loading);
   draw_run_fields(ui.form, pending);
   ImGui::EndDisabled();
   draw_apply_reload(ui, s, pending);
 }
 
-// SameLine when a button labelled `label` still fits on this line, else a new line: no button is cut.
+// SameLine when a button labelled `label` still fits on this line, else a new line: no button is
+// cut.
 void button_flow(const char* label) {
   float w = ImGui::CalcTextSize(label).x + ImGui::GetStyle().FramePadding.x * 2;
   float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
@@ -179,7 +194,8 @@ void button_flow(const char* label) {
 }
 
 void draw_buttons(TrainingUi& ui, const Snapshot& s) {
-  bool have = s.state != RunState::Empty && s.state != RunState::Loading && !(s.state == RunState::Error && !s.data);
+  bool have = s.state != RunState::Empty && s.state != RunState::Loading &&
+              !(s.state == RunState::Error && !s.data);
   ImGui::BeginDisabled(!have);
   if (s.state == RunState::Training) {
     if (ImGui::Button("Pause")) send_command(ui, Command::Pause);
@@ -194,10 +210,12 @@ void draw_buttons(TrainingUi& ui, const Snapshot& s) {
   ImGui::EndDisabled();
   button_flow("Stop");
   if (ImGui::Button("Stop")) send_command(ui, Command::Stop);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Stop after this batch; keeps the weights and the history");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Stop after this batch; keeps the weights and the history");
   button_flow("Reset");
   if (ImGui::Button("Reset")) send_command(ui, Command::Reset);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Re-initialise the weights with the seed and clear the history");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Re-initialise the weights with the seed and clear the history");
   button_flow("Evaluate test");
   ImGui::BeginDisabled(s.state == RunState::Training);
   if (ImGui::Button("Evaluate test")) send_command(ui, Command::Evaluate);
@@ -207,11 +225,13 @@ void draw_buttons(TrainingUi& ui, const Snapshot& s) {
 
 void draw_progress(const Snapshot& s) {
   ImGui::Text("State: %s", run_state_name(s.state));
-  ImGui::TextWrapped("%s", s.status.empty() ? "Choose a dataset folder and a model, then Load." : s.status.c_str());
+  ImGui::TextWrapped("%s", s.status.empty() ? "Choose a dataset folder and a model, then Load."
+                                            : s.status.c_str());
   if (!s.error.empty()) ImGui::TextWrapped("✗ %s", s.error.c_str());
   if (s.samples_total > 0) {
     char overlay[96];
-    bool epoch_done = s.samples_done >= s.samples_total && s.batch > 0;  // shown until the next batch
+    bool epoch_done =
+        s.samples_done >= s.samples_total && s.batch > 0;  // shown until the next batch
     std::snprintf(overlay, sizeof overlay, "epoch %d/%d · batch %d/%d · %d/%d samples",
                   std::clamp(epoch_done ? s.epoch : s.epoch + 1, 1, std::max(s.epochs, 1)),
                   s.epochs, s.batch, s.num_batches, s.samples_done, s.samples_total);
@@ -220,14 +240,15 @@ void draw_progress(const Snapshot& s) {
     float epoch_frac = s.samples_total ? float(s.samples_done) / s.samples_total : 0;
     ImGui::ProgressBar(epoch_frac, ImVec2(-1, 0), overlay);
     if (s.samples_per_s > 0) {
-      ImGui::Text("%.1f samples/s · ETA epoch %s · ETA run %s", s.samples_per_s, format_duration(s.eta_epoch_s).c_str(),
-                  format_duration(s.eta_run_s).c_str());
+      ImGui::Text("%.1f samples/s · ETA epoch %s · ETA run %s", s.samples_per_s,
+                  format_duration(s.eta_epoch_s).c_str(), format_duration(s.eta_run_s).c_str());
     }
   }
   if (s.estimated_epoch_s > 0)
-    ImGui::TextWrapped("Estimate before starting: about %s per epoch on this machine (%d threads).",
-                       s.estimated_epoch_s < 1 ? "under a second" : format_duration(s.estimated_epoch_s).c_str(),
-                       s.settings.threads);
+    ImGui::TextWrapped(
+        "Estimate before starting: about %s per epoch on this machine (%d threads).",
+        s.estimated_epoch_s < 1 ? "under a second" : format_duration(s.estimated_epoch_s).c_str(),
+        s.settings.threads);
   if (s.memory.total() > 0) {  // the total here; the breakdown on hover and in the Model panel
     std::string d = s.memory.describe();
     size_t eq = d.rfind(" = ");
@@ -237,10 +258,12 @@ void draw_progress(const Snapshot& s) {
 }
 
 void draw_files(TrainingUi& ui, const Snapshot& s) {
-  if (ui.checkpoint_path.empty()) ui.checkpoint_path = ui.export_dir + "/training/checkpoint.safetensors";
+  if (ui.checkpoint_path.empty())
+    ui.checkpoint_path = ui.export_dir + "/training/checkpoint.safetensors";
   if (ui.csv_path.empty()) ui.csv_path = ui.export_dir + "/training/history.csv";
   bool have = s.data != nullptr && s.state != RunState::Loading;
-  ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Save  Load").x - ImGui::GetStyle().FramePadding.x * 4 - 12);
+  ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Save  Load").x -
+                          ImGui::GetStyle().FramePadding.x * 4 - 12);
   ImGui::InputText("##ckpt", &ui.checkpoint_path);
   ImGui::SameLine();
   ImGui::BeginDisabled(!have || s.state == RunState::Training);
@@ -251,7 +274,8 @@ void draw_files(TrainingUi& ui, const Snapshot& s) {
   ImGui::SameLine();
   if (ImGui::Button("Load")) send_command(ui, Command::LoadCheckpoint, 0, ui.checkpoint_path);
   ImGui::EndDisabled();
-  ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Export CSV").x - ImGui::GetStyle().FramePadding.x * 2 - 8);
+  ImGui::SetNextItemWidth(-ImGui::CalcTextSize("Export CSV").x -
+                          ImGui::GetStyle().FramePadding.x * 2 - 8);
   ImGui::InputText("##csv", &ui.csv_path);
   ImGui::SameLine();
   ImGui::BeginDisabled(s.history.epochs.empty());
@@ -279,7 +303,8 @@ void draw_train_controls_panel(TrainingUi& ui) {
   draw_progress(s);
   ImGui::Separator();
   draw_files(ui, s);
-  ui.controls_h = ImGui::GetCursorPosY() + ImGui::GetStyle().WindowPadding.y;  // what it needs, for the layout
+  ui.controls_h =
+      ImGui::GetCursorPosY() + ImGui::GetStyle().WindowPadding.y;  // what it needs, for the layout
 }
 
 }  // namespace cnnlab

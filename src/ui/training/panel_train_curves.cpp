@@ -1,6 +1,6 @@
-// ui/training/panel_train_curves.cpp — loss and accuracy per epoch (train solid, validation dashed, with markers),
-// the running per-batch loss, axes with ticks and labels, legends above the plots (never on the data),
-// and the overfitting gap shaded and sized in the legend.
+// ui/training/panel_train_curves.cpp — loss and accuracy per epoch (train solid, validation dashed,
+// with markers), the running per-batch loss, axes with ticks and labels, legends above the plots
+// (never on the data), and the overfitting gap shaded and sized in the legend.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -12,12 +12,13 @@ namespace cnnlab {
 namespace {
 
 struct Plot {
-  ImVec2 p0, p1;          // the framed plot area (inside the axes)
-  float inset = 6;        // data stay this far inside the frame: markers at the ends are whole
+  ImVec2 p0, p1;    // the framed plot area (inside the axes)
+  float inset = 6;  // data stay this far inside the frame: markers at the ends are whole
   double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
   ImVec2 map(double x, double y) const {
     float l = p0.x + inset, r = p1.x - inset, t = p0.y + inset, b = p1.y - inset;
-    return ImVec2(float(l + (x - x0) / (x1 - x0) * (r - l)), float(b - (y - y0) / (y1 - y0) * (b - t)));
+    return ImVec2(float(l + (x - x0) / (x1 - x0) * (r - l)),
+                  float(b - (y - y0) / (y1 - y0) * (b - t)));
   }
 };
 
@@ -52,7 +53,8 @@ void dashed_polyline(ImDrawList* dl, const std::vector<ImVec2>& pts, ImU32 col, 
 Plot draw_axes(ImVec2 origin, ImVec2 size, float top, double x1, double y0, double y1) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   float th = ImGui::GetTextLineHeight();
-  std::vector<double> yticks = nice_ticks(y0, y1, std::clamp(int((size.y - top) / (th * 2.2f)), 2, 5));
+  std::vector<double> yticks =
+      nice_ticks(y0, y1, std::clamp(int((size.y - top) / (th * 2.2f)), 2, 5));
   char buf[32];
   float tick_w = 0;
   for (double v : yticks) {
@@ -114,11 +116,15 @@ float draw_legend(ImVec2 at, float width, const std::vector<LegendItem>& items, 
         dl->AddRectFilled(ImVec2(x, y + 2), ImVec2(x + sample, y + th - 2), it.color);
       } else {
         std::vector<ImVec2> seg{ImVec2(x, cy), ImVec2(x + sample, cy)};
-        if (it.dashed) dashed_polyline(dl, seg, it.color, 2.5f);
-        else dl->AddLine(seg[0], seg[1], it.color, 2.5f);
+        if (it.dashed)
+          dashed_polyline(dl, seg, it.color, 2.5f);
+        else
+          dl->AddLine(seg[0], seg[1], it.color, 2.5f);
         ImVec2 m(x + sample / 2, cy);
-        if (it.marker && it.square) dl->AddRectFilled(ImVec2(m.x - 4, m.y - 4), ImVec2(m.x + 4, m.y + 4), it.color);
-        else if (it.marker) dl->AddCircleFilled(m, 4.5f, it.color);
+        if (it.marker && it.square)
+          dl->AddRectFilled(ImVec2(m.x - 4, m.y - 4), ImVec2(m.x + 4, m.y + 4), it.color);
+        else if (it.marker)
+          dl->AddCircleFilled(m, 4.5f, it.color);
       }
       dl->AddText(ImVec2(x + sample + em * 0.4f, y), ImGui::GetColorU32(ImGuiCol_Text), it.name);
     }
@@ -127,7 +133,9 @@ float draw_legend(ImVec2 at, float width, const std::vector<LegendItem>& items, 
   return y + th - at.y;
 }
 
-LegendItem legend_of(const Series& s) { return {s.name, s.color, s.dashed, s.square, true, false}; }
+LegendItem legend_of(const Series& s) {
+  return {s.name, s.color, s.dashed, s.square, true, false};
+}
 
 void draw_series(const Plot& p, const Series& s) {
   if (s.x.empty()) return;
@@ -135,11 +143,15 @@ void draw_series(const Plot& p, const Series& s) {
   std::vector<ImVec2> pts;
   for (size_t i = 0; i < s.x.size(); ++i)
     if (std::isfinite(s.y[i])) pts.push_back(p.map(s.x[i], std::clamp(s.y[i], p.y0, p.y1)));
-  if (s.dashed) dashed_polyline(dl, pts, s.color, 2.5f);
-  else dl->AddPolyline(pts.data(), int(pts.size()), s.color, 0, 2.5f);
+  if (s.dashed)
+    dashed_polyline(dl, pts, s.color, 2.5f);
+  else
+    dl->AddPolyline(pts.data(), int(pts.size()), s.color, 0, 2.5f);
   for (const ImVec2& q : pts) {  // marker shapes tell the series apart without colour
-    if (s.square) dl->AddRectFilled(ImVec2(q.x - 4, q.y - 4), ImVec2(q.x + 4, q.y + 4), s.color);
-    else dl->AddCircleFilled(q, 4.5f, s.color);
+    if (s.square)
+      dl->AddRectFilled(ImVec2(q.x - 4, q.y - 4), ImVec2(q.x + 4, q.y + 4), s.color);
+    else
+      dl->AddCircleFilled(q, 4.5f, s.color);
   }
 }
 
@@ -151,8 +163,8 @@ double draw_gap(const Plot& p, const Series& train, const Series& val) {
   for (size_t i = 1; i < n; ++i) {
     double a0 = train.y[i - 1], a1 = train.y[i], v0 = val.y[i - 1], v1 = val.y[i];
     if (!std::isfinite(v0) || !std::isfinite(v1)) continue;
-    ImVec2 q[4] = {p.map(train.x[i - 1], a0), p.map(train.x[i], a1), p.map(val.x[i], std::min(v1, a1)),
-                   p.map(val.x[i - 1], std::min(v0, a0))};
+    ImVec2 q[4] = {p.map(train.x[i - 1], a0), p.map(train.x[i], a1),
+                   p.map(val.x[i], std::min(v1, a1)), p.map(val.x[i - 1], std::min(v0, a0))};
     dl->AddConvexPolyFilled(q, 4, to_u32(okabe_ito::vermillion, 0.18f));
   }
   return n > 0 && std::isfinite(val.y[n - 1]) ? train.y[n - 1] - val.y[n - 1] : 0.0;
@@ -190,7 +202,8 @@ Curves collect(const Snapshot& s) {
     std::nth_element(finite.begin(), finite.begin() + finite.size() * 9 / 10, finite.end());
     c.ymax = std::max(c.ymax, double(finite[finite.size() * 9 / 10]));
   }
-  c.xmax = std::max({1.0, double(s.history.epochs.size()), c.batch.x.empty() ? 0.0 : std::ceil(c.batch.x.back())});
+  c.xmax = std::max({1.0, double(s.history.epochs.size()),
+                     c.batch.x.empty() ? 0.0 : std::ceil(c.batch.x.back())});
   return c;
 }
 
@@ -218,14 +231,16 @@ void loss_plot(const Curves& c, ImVec2 o, ImVec2 size) {
     note = buf;
   }
   float top = title_lines(o, size.x, "loss", note);
-  std::vector<LegendItem> items{{c.batch.name, c.batch.color, false, false, false, false}, legend_of(c.loss),
+  std::vector<LegendItem> items{{c.batch.name, c.batch.color, false, false, false, false},
+                                legend_of(c.loss),
                                 legend_of(c.val_loss)};
   top += draw_legend(ImVec2(o.x, o.y + top), size.x, items, true) + 6;
   Plot pl = draw_axes(o, size, top, c.xmax, 0, c.ymax * 1.05);
   // Batch losses are many points: one thin line, no markers.
   std::vector<ImVec2> pts;
   for (size_t i = 0; i < c.batch.x.size(); ++i)
-    if (std::isfinite(c.batch.y[i])) pts.push_back(pl.map(c.batch.x[i], std::min(c.batch.y[i], pl.y1)));
+    if (std::isfinite(c.batch.y[i]))
+      pts.push_back(pl.map(c.batch.x[i], std::min(c.batch.y[i], pl.y1)));
   ImGui::GetWindowDrawList()->AddPolyline(pts.data(), int(pts.size()), c.batch.color, 0, 1.2f);
   draw_series(pl, c.loss);
   draw_series(pl, c.val_loss);
@@ -234,11 +249,13 @@ void loss_plot(const Curves& c, ImVec2 o, ImVec2 size) {
 void accuracy_plot(const Snapshot& s, const Curves& c, ImVec2 o, ImVec2 size) {
   // The gap goes in the legend; it is measured before drawing (the shading needs the plot).
   size_t n = std::min(c.acc.y.size(), c.val_acc.y.size());
-  double gap = n > 0 && std::isfinite(c.val_acc.y[n - 1]) ? c.acc.y[n - 1] - c.val_acc.y[n - 1] : 0.0;
+  double gap =
+      n > 0 && std::isfinite(c.val_acc.y[n - 1]) ? c.acc.y[n - 1] - c.val_acc.y[n - 1] : 0.0;
   char gap_text[64];
   std::snprintf(gap_text, sizeof gap_text, "overfitting: gap %.2f", gap);
   std::vector<LegendItem> items{legend_of(c.acc), legend_of(c.val_acc)};
-  if (gap > 0.1) items.push_back({gap_text, to_u32(okabe_ito::vermillion, 0.35f), false, false, false, true});
+  if (gap > 0.1)
+    items.push_back({gap_text, to_u32(okabe_ito::vermillion, 0.35f), false, false, false, true});
   float top = title_lines(o, size.x, "accuracy", "");
   top += draw_legend(ImVec2(o.x, o.y + top), size.x, items, true) + 6;
   Plot pa = draw_axes(o, size, top, c.xmax, 0, 1);
@@ -246,12 +263,14 @@ void accuracy_plot(const Snapshot& s, const Curves& c, ImVec2 o, ImVec2 size) {
   draw_series(pa, c.acc);
   draw_series(pa, c.val_acc);
   if (s.history.epochs.empty()) {
-    const char* note = s.batch_losses.empty() ? "No training yet" : "Epoch curves appear after the first epoch";
+    const char* note =
+        s.batch_losses.empty() ? "No training yet" : "Epoch curves appear after the first epoch";
     ImVec2 ts = ImGui::CalcTextSize(note);
     float x = std::max(pa.p0.x + 4, (pa.p0.x + pa.p1.x - ts.x) / 2);
     ImDrawList* dl = ImGui::GetWindowDrawList();
     dl->PushClipRect(pa.p0, pa.p1, true);
-    dl->AddText(ImVec2(x, (pa.p0.y + pa.p1.y - ts.y) / 2), ImGui::GetColorU32(ImGuiCol_TextDisabled), note);
+    dl->AddText(ImVec2(x, (pa.p0.y + pa.p1.y - ts.y) / 2),
+                ImGui::GetColorU32(ImGuiCol_TextDisabled), note);
     dl->PopClipRect();
   }
 }

@@ -1,6 +1,7 @@
-// ui/training/panel_train_filters.cpp — the conv kernels: the first layer's RGB kernels as magnified colour
-// tiles, the second layer's Cin×Cout grid of small kernels with a diverging blue–white–orange map and a
-// symmetric range; a toggle shows the change since initialisation instead.
+// ui/training/panel_train_filters.cpp — the conv kernels: the first layer's RGB kernels as
+// magnified colour tiles, the second layer's Cin×Cout grid of small kernels with a diverging
+// blue–white–orange map and a symmetric range; a toggle shows the change since initialisation
+// instead.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -13,7 +14,8 @@ namespace {
 
 void draw_rgb_kernels(TrainingUi& ui, const TensorCopy& k, const TensorCopy* init) {
   const int kh = k.shape[0], kw = k.shape[1], cout = k.shape[3];
-  ImGui::TextWrapped("%s: %d kernels of %d×%d×3 (each scaled to its own max |w|: grey = 0)", k.name.c_str(), cout, kh, kw);
+  ImGui::TextWrapped("%s: %d kernels of %d×%d×3 (each scaled to its own max |w|: grey = 0)",
+                     k.name.c_str(), cout, kh, kw);
   const int per_row = cout > 16 ? 16 : 8;
   float gap = 4, avail = ImGui::GetContentRegionAvail().x;
   int rows = (cout + per_row - 1) / per_row;
@@ -27,7 +29,8 @@ void draw_rgb_kernels(TrainingUi& ui, const TensorCopy& k, const TensorCopy* ini
     ImGui::SetCursorScreenPos(p);
     if (tex.valid()) {
       float W = float(tex.width());
-      texture_image(tex.id(), ImVec2(tile, tile), ImVec2(co * (kw + 1) / W, 0), ImVec2((co * (kw + 1) + kw) / W, 1));
+      texture_image(tex.id(), ImVec2(tile, tile), ImVec2(co * (kw + 1) / W, 0),
+                    ImVec2((co * (kw + 1) + kw) / W, 1));
     } else {
       texture_image(0, ImVec2(tile, tile));
     }
@@ -42,7 +45,8 @@ void draw_rgb_kernels(TrainingUi& ui, const TensorCopy& k, const TensorCopy* ini
 void draw_kernel_grid(TrainingUi& ui, const TensorCopy& k, const TensorCopy* init) {
   const int kh = k.shape[0], kw = k.shape[1], cin = k.shape[2], cout = k.shape[3];
   float m = kernel_abs_max(k, init);
-  ImGui::TextWrapped("%s: %d×%d kernels, %d inputs (rows) × %d filters (columns)", k.name.c_str(), kh, kw, cin, cout);
+  ImGui::TextWrapped("%s: %d×%d kernels, %d inputs (rows) × %d filters (columns)", k.name.c_str(),
+                     kh, kw, cin, cout);
   colorbar(ColormapKind::Diverging, -m, m, ImGui::GetFontSize() * 10);
   ImVec2 avail = ImGui::GetContentRegionAvail();
   TexelSize texels = kernel_grid_size(k);
@@ -54,7 +58,8 @@ void draw_kernel_grid(TrainingUi& ui, const TensorCopy& k, const TensorCopy* ini
     ImVec2 mp = ImGui::GetIO().MousePos;
     int co = std::clamp(int((mp.x - p0.x) / size.x * cout), 0, cout - 1);
     int ci = std::clamp(int((mp.y - p0.y) / size.y * cin), 0, cin - 1);
-    std::string text = k.name + " filter " + std::to_string(co) + ", input channel " + std::to_string(ci) + (init ? " (change)" : "") + ":";
+    std::string text = k.name + " filter " + std::to_string(co) + ", input channel " +
+                       std::to_string(ci) + (init ? " (change)" : "") + ":";
     char buf[32];
     for (int i = 0; i < kh; ++i) {
       text += "\n";
@@ -79,7 +84,8 @@ void draw_train_filters_panel(TrainingUi& ui) {
   ImGui::Checkbox("show the change since initialisation", &ui.kernels_delta);
   bool delta = ui.kernels_delta && s.conv_kernels_init.size() == s.conv_kernels.size();
   const TensorCopy& k0 = s.conv_kernels[0];
-  if (k0.shape.size() == 4 && k0.shape[2] == 3) draw_rgb_kernels(ui, k0, delta ? &s.conv_kernels_init[0] : nullptr);
+  if (k0.shape.size() == 4 && k0.shape[2] == 3)
+    draw_rgb_kernels(ui, k0, delta ? &s.conv_kernels_init[0] : nullptr);
   if (s.conv_kernels.size() >= 2 && s.conv_kernels[1].shape.size() == 4) {
     ImGui::Spacing();
     draw_kernel_grid(ui, s.conv_kernels[1], delta ? &s.conv_kernels_init[1] : nullptr);

@@ -1,5 +1,5 @@
-// ui/training/panel_train_lesson.cpp — short lessons for the training view (lessons/training/*.md): what a feature
-// map is, why validation accuracy stalls, what to try.
+// ui/training/panel_train_lesson.cpp — short lessons for the training view (lessons/training/*.md):
+// what a feature map is, why validation accuracy stalls, what to try.
 #include <algorithm>
 
 #include "ui/training/training_panels.h"
@@ -22,8 +22,10 @@ void draw_train_lesson_panel(TrainingUi& ui) {
   ImGui::BeginChild("lesson text", ImVec2(0, 0), false);
   ImGui::PushTextWrapPos(0);
   // The numbers in the text are the loaded model's (lessons say {conv2d.filters}, not "32").
-  if (ui.snap->summary.empty()) ImGui::TextDisabled("Numbers marked ? fill in once a model is built.");
-  ImGui::TextUnformatted(fill_lesson_numbers(ui.lessons[size_t(ui.lesson)].text, ui.snap->summary).c_str());
+  if (ui.snap->summary.empty())
+    ImGui::TextDisabled("Numbers marked ? fill in once a model is built.");
+  ImGui::TextUnformatted(
+      fill_lesson_numbers(ui.lessons[size_t(ui.lesson)].text, ui.snap->summary).c_str());
   ImGui::PopTextWrapPos();
   ImGui::EndChild();
 }

@@ -1,7 +1,7 @@
-// ui/training/panel_train_maps.cpp — the probe image's feature maps: every channel of every conv/pool layer as a
-// grid of GPU colour-mapped tiles (viridis) arranged for the biggest tiles that fit, per-map or per-layer
-// normalisation, click to enlarge (crisp pixels), hover for the value; dense layers as bars, the output's
-// named by class.
+// ui/training/panel_train_maps.cpp — the probe image's feature maps: every channel of every
+// conv/pool layer as a grid of GPU colour-mapped tiles (viridis) arranged for the biggest tiles
+// that fit, per-map or per-layer normalisation, click to enlarge (crisp pixels), hover for the
+// value; dense layers as bars, the output's named by class.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -20,7 +20,8 @@ void hover_value(TrainingUi& ui, const TensorCopy& t, int c, ImVec2 p0, ImVec2 s
   int x = std::clamp(int((m.x - p0.x) / size.x * t.shape[1]), 0, t.shape[1] - 1);
   int y = std::clamp(int((m.y - p0.y) / size.y * t.shape[0]), 0, t.shape[0] - 1);
   char buf[128];
-  std::snprintf(buf, sizeof buf, "%s, channel %d, (y %d, x %d) = %.4g", t.name.c_str(), c, y, x, activation_at(t, y, x, c));
+  std::snprintf(buf, sizeof buf, "%s, channel %d, (y %d, x %d) = %.4g", t.name.c_str(), c, y, x,
+                activation_at(t, y, x, c));
   ui.hover_text = buf;
   ImGui::SetTooltip("%s\nclick to enlarge", buf);
 }
@@ -33,7 +34,8 @@ void flow(float w) {
 }
 
 float radio_w(const char* label) {
-  return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label).x;
+  return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x +
+         ImGui::CalcTextSize(label).x;
 }
 
 void probe_row(TrainingUi& ui, const Snapshot& s) {
@@ -45,8 +47,9 @@ void probe_row(TrainingUi& ui, const Snapshot& s) {
   ImGui::BeginGroup();
   if (s.data && s.probe_index >= 0) {
     std::filesystem::path p(s.data->paths[size_t(s.probe_index)]);
-    ImGui::TextWrapped("Probe: %s/%s (true: %s)", p.parent_path().filename().string().c_str(), p.filename().string().c_str(),
-                class_name(s, s.data->labels[size_t(s.probe_index)]).c_str());
+    ImGui::TextWrapped("Probe: %s/%s (true: %s)", p.parent_path().filename().string().c_str(),
+                       p.filename().string().c_str(),
+                       class_name(s, s.data->labels[size_t(s.probe_index)]).c_str());
   } else {
     ImGui::TextDisabled("Probe: load a dataset first");
   }
@@ -72,7 +75,8 @@ void probe_row(TrainingUi& ui, const Snapshot& s) {
   ImGui::SetNextItemWidth(combo_w);
   if (ImGui::BeginCombo("##layer", names[size_t(ui.map_layer + 1)].c_str())) {
     for (int i = 0; i < int(names.size()); ++i)
-      if (ImGui::Selectable(names[size_t(i)].c_str(), i == ui.map_layer + 1)) ui.map_layer = i - 1, ui.enlarged = -1;
+      if (ImGui::Selectable(names[size_t(i)].c_str(), i == ui.map_layer + 1))
+        ui.map_layer = i - 1, ui.enlarged = -1;
     ImGui::EndCombo();
   }
   ImGui::EndGroup();
@@ -88,7 +92,8 @@ void probe_row(TrainingUi& ui, const Snapshot& s) {
         ImGui::CloseCurrentPopup();
       }
       if (idx == s.probe_index)
-        ImGui::GetWindowDrawList()->AddRect(p, ImVec2(p.x + 48, p.y + 48), ImGui::GetColorU32(ImGuiCol_Text), 0, 0, 3);
+        ImGui::GetWindowDrawList()->AddRect(p, ImVec2(p.x + 48, p.y + 48),
+                                            ImGui::GetColorU32(ImGuiCol_Text), 0, 0, 3);
       ImGui::PopID();
       if (++n % 12) ImGui::SameLine();
     }
@@ -101,7 +106,8 @@ void draw_enlarged(TrainingUi& ui, const TensorCopy& t, LayerMapsGl* gl) {
   int c = std::clamp(ui.enlarged, 0, t.shape[2] - 1);
   if (ImGui::SmallButton("← all maps")) ui.enlarged = -1;
   ImGui::SameLine();
-  ImGui::TextWrapped("%s, map %d of %d (%d×%d)", t.name.c_str(), c + 1, t.shape[2], t.shape[0], t.shape[1]);
+  ImGui::TextWrapped("%s, map %d of %d (%d×%d)", t.name.c_str(), c + 1, t.shape[2], t.shape[0],
+                     t.shape[1]);
   ImVec2 avail = ImGui::GetContentRegionAvail();
   float side = std::max(32.0f, std::min(avail.x, avail.y - ImGui::GetFrameHeightWithSpacing() - 4));
   ImVec2 p0 = ImGui::GetCursorScreenPos();
@@ -109,7 +115,8 @@ void draw_enlarged(TrainingUi& ui, const TensorCopy& t, LayerMapsGl* gl) {
     set_map_filter(*gl, true);  // one texel = one square of colour: the pixels the layer computed
     float tu = 1.0f / gl->cols, tv = 1.0f / gl->rows;
     int col = c % gl->cols, row = c / gl->cols;
-    texture_image(gl->rgba.texture(), ImVec2(side, side), ImVec2(col * tu, row * tv), ImVec2((col + 1) * tu, (row + 1) * tv));
+    texture_image(gl->rgba.texture(), ImVec2(side, side), ImVec2(col * tu, row * tv),
+                  ImVec2((col + 1) * tu, (row + 1) * tv));
   } else {
     texture_image(0, ImVec2(side, side));
   }
@@ -117,7 +124,8 @@ void draw_enlarged(TrainingUi& ui, const TensorCopy& t, LayerMapsGl* gl) {
   if (ImGui::IsItemClicked()) ui.enlarged = -1;
   auto r = feature_ranges(t, ui.maps_per_layer);
   auto range = ui.maps_per_layer ? r[0] : r[size_t(c)];
-  colorbar(ColormapKind::Viridis, range.first, range.second, std::min(ImGui::GetFontSize() * 14, side * 0.6f));
+  colorbar(ColormapKind::Viridis, range.first, range.second,
+           std::min(ImGui::GetFontSize() * 14, side * 0.6f));
 }
 
 // The biggest square tile for `c` maps in a w × h cell (any number of columns), and its columns.
@@ -143,7 +151,8 @@ std::string layer_label(const TensorCopy& t, float w) {
 }
 
 // One layer's channels as a grid inside a cell of width `w` and height `h` (label included).
-void draw_layer_grid(TrainingUi& ui, int layer, const TensorCopy& t, LayerMapsGl* gl, float w, float h) {
+void draw_layer_grid(TrainingUi& ui, int layer, const TensorCopy& t, LayerMapsGl* gl, float w,
+                     float h) {
   const int c = t.shape[2];
   ImGui::TextUnformatted(layer_label(t, w).c_str());
   float gap = 2;
@@ -159,7 +168,8 @@ void draw_layer_grid(TrainingUi& ui, int layer, const TensorCopy& t, LayerMapsGl
     if (gl && gl->c == c) {  // the atlas has its own columns (gl->cols)
       float tu = 1.0f / gl->cols, tv = 1.0f / gl->rows;
       int ac = ch % gl->cols, ar = ch / gl->cols;
-      texture_image(gl->rgba.texture(), ImVec2(tile, tile), ImVec2(ac * tu, ar * tv), ImVec2((ac + 1) * tu, (ar + 1) * tv));
+      texture_image(gl->rgba.texture(), ImVec2(tile, tile), ImVec2(ac * tu, ar * tv),
+                    ImVec2((ac + 1) * tu, (ar + 1) * tv));
     } else {
       texture_image(0, ImVec2(tile, tile));
     }
@@ -185,11 +195,13 @@ void draw_dense_bars(const Snapshot& s, const TensorCopy& t, bool output, float 
   float vmax = 1e-12f;
   for (float v : t.values) vmax = std::max(vmax, std::fabs(v));
   for (int b = 0; b < bars; ++b) {
-    size_t i0 = size_t(b) * n / size_t(bars), i1 = std::max(i0 + 1, size_t(b + 1) * n / size_t(bars));
+    size_t i0 = size_t(b) * n / size_t(bars),
+           i1 = std::max(i0 + 1, size_t(b + 1) * n / size_t(bars));
     float v = 0;
     for (size_t i = i0; i < i1; ++i) v = std::max(v, t.values[i]);
     float x0 = p.x + w * b / bars, x1 = p.x + w * (b + 1) / bars - (bars < 64 ? 2 : 0);
-    dl->AddRectFilled(ImVec2(x0, p.y + h * (1 - v / vmax)), ImVec2(std::max(x1, x0 + 1), p.y + h), to_u32(viridis(0.3f)));
+    dl->AddRectFilled(ImVec2(x0, p.y + h * (1 - v / vmax)), ImVec2(std::max(x1, x0 + 1), p.y + h),
+                      to_u32(viridis(0.3f)));
   }
   if (!output) return;
   ImVec2 q = ImGui::GetCursorScreenPos();  // names under the bars, each within its bar's width
@@ -202,8 +214,9 @@ void draw_dense_bars(const Snapshot& s, const TensorCopy& t, bool output, float 
 }
 
 // Layers in `lc` columns: the smallest tile any layer gets (what the arrangement is judged by).
-float arrangement_tile(const Snapshot& s, const std::vector<int>& maps, const std::vector<int>& shown, int lc, float w,
-                       float h, float spacing, float label_h) {
+float arrangement_tile(const Snapshot& s, const std::vector<int>& maps,
+                       const std::vector<int>& shown, int lc, float w, float h, float spacing,
+                       float label_h) {
   int lr = (int(shown.size()) + lc - 1) / lc;
   float cw = (w - spacing * (lc - 1)) / lc, ch = (h - spacing * (lr - 1)) / lr - label_h;
   float worst = 1e9f;
@@ -233,13 +246,15 @@ void draw_train_maps_panel(TrainingUi& ui) {
     return size_t(k) < ui.gl.maps.size() ? ui.gl.maps[size_t(k)].get() : nullptr;
   };
   if (ui.enlarged >= 0 && ui.enlarged_layer < int(maps.size())) {
-    draw_enlarged(ui, s.activations[size_t(maps[size_t(ui.enlarged_layer)])], gl_for(ui.enlarged_layer));
+    draw_enlarged(ui, s.activations[size_t(maps[size_t(ui.enlarged_layer)])],
+                  gl_for(ui.enlarged_layer));
     return;
   }
   ImVec2 avail = ImGui::GetContentRegionAvail();
   float line = ImGui::GetTextLineHeightWithSpacing(), bar_h = ImGui::GetFontSize() * 1.8f;
-  // Dense layers under the maps: the output layer (named bars) always, hidden ones when there is room.
-  // A short panel keeps its height for the maps (the Predictions panel shows the output anyway).
+  // Dense layers under the maps: the output layer (named bars) always, hidden ones when there is
+  // room. A short panel keeps its height for the maps (the Predictions panel shows the output
+  // anyway).
   std::vector<int> bars;
   if (!dense.empty() && avail.y > line * 16) bars.push_back(dense.back());
   if (dense.size() > 1 && avail.y > line * 26) bars.insert(bars.begin(), dense[dense.size() - 2]);
@@ -272,10 +287,12 @@ void draw_train_maps_panel(TrainingUi& ui) {
   if (!hint) return;  // the cursor stays on the last row: no scrollbar for a few pixels
   ImGui::SetCursorScreenPos(ImVec2(top.x, bottom + 4));
   ImGui::PushTextWrapPos(0);
-  ImGui::TextDisabled("Dark = small, yellow = large (%s). Hover for values, click a map to enlarge.",
-                      ui.maps_per_layer ? "one range per layer" : "each map its own range");
+  ImGui::TextDisabled(
+      "Dark = small, yellow = large (%s). Hover for values, click a map to enlarge.",
+      ui.maps_per_layer ? "one range per layer" : "each map its own range");
   ImGui::PopTextWrapPos();
-  for (int d : bars) draw_dense_bars(s, s.activations[size_t(d)], d == dense.back(), avail.x, bar_h);
+  for (int d : bars)
+    draw_dense_bars(s, s.activations[size_t(d)], d == dense.back(), avail.x, bar_h);
 }
 
 }  // namespace cnnlab

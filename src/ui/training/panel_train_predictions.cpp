@@ -1,5 +1,6 @@
-// ui/training/panel_train_predictions.cpp — the probe image with its softmax bars per class, and a gallery of
-// evaluated images with predicted and true labels; mistakes get a thick frame and a ✗ tag, not colour alone.
+// ui/training/panel_train_predictions.cpp — the probe image with its softmax bars per class, and a
+// gallery of evaluated images with predicted and true labels; mistakes get a thick frame and a ✗
+// tag, not colour alone.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -14,19 +15,21 @@ namespace {
 // "predicted rose · true daisy" (with ✓ or ✗): which is which, in words.
 std::string verdict(const Snapshot& s, int predicted, int truth) {
   if (predicted < 0) return "predicted – · true " + class_name(s, truth);
-  return (predicted == truth ? "✓ predicted " : "✗ predicted ") + class_name(s, predicted) + " · true " +
-         class_name(s, truth);
+  return (predicted == truth ? "✓ predicted " : "✗ predicted ") + class_name(s, predicted) +
+         " · true " + class_name(s, truth);
 }
 
 void probe_bars(TrainingUi& ui, const Snapshot& s) {
   float em = ImGui::GetFontSize(), avail = ImGui::GetContentRegionAvail().x;
   float side = std::floor(std::clamp(avail * 0.25f, 3 * em, 9 * em));
   const TrainingGl& gl = ui.gl;
-  texture_image(gl.probe.valid() && gl.probe_for == s.probe_index ? gl.probe.id() : 0, ImVec2(side, side));
+  texture_image(gl.probe.valid() && gl.probe_for == s.probe_index ? gl.probe.id() : 0,
+                ImVec2(side, side));
   ImGui::SameLine();
   ImGui::BeginGroup();
   int truth = s.data && s.probe_index >= 0 ? s.data->labels[size_t(s.probe_index)] : -1;
-  int best = s.probe_probs.empty() ? -1 : argmax_row(s.probe_probs.data(), int(s.probe_probs.size()));
+  int best =
+      s.probe_probs.empty() ? -1 : argmax_row(s.probe_probs.data(), int(s.probe_probs.size()));
   ImGui::PushTextWrapPos(0);
   ImGui::TextUnformatted(("Probe: " + verdict(s, best, truth)).c_str());
   ImGui::PopTextWrapPos();
@@ -34,7 +37,8 @@ void probe_bars(TrainingUi& ui, const Snapshot& s) {
   float label_w = 0;
   for (size_t c = 0; c < s.probe_probs.size(); ++c)
     label_w = std::max(label_w, ImGui::CalcTextSize(class_name(s, int(c)).c_str()).x);
-  float x0 = ImGui::GetCursorScreenPos().x, right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  float x0 = ImGui::GetCursorScreenPos().x,
+        right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
   float tail_w = ImGui::CalcTextSize("100.0% (true)").x, pad = em * 0.5f;
   float bar_w = std::max(em * 2, right - x0 - label_w - tail_w - 2 * pad);
   ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -67,17 +71,21 @@ void gallery(TrainingUi& ui, const Snapshot& s) {
   for (size_t i = 0; i < e.indices.size() && i < e.predicted.size(); ++i)
     wrong += e.predicted[i] != s.data->labels[size_t(e.indices[i])];
   ImGui::PushTextWrapPos(0);
-  ImGui::Text("%s split after epoch %d: %zu images, %d wrong (accuracy %.3f). Under each photo: the prediction "
-              "(✓ right, ✗ wrong), and the true class when wrong.", e.split.c_str(), e.epoch, e.indices.size(),
-              wrong, e.accuracy);
+  ImGui::Text(
+      "%s split after epoch %d: %zu images, %d wrong (accuracy %.3f). Under each photo: the "
+      "prediction "
+      "(✓ right, ✗ wrong), and the true class when wrong.",
+      e.split.c_str(), e.epoch, e.indices.size(), wrong, e.accuracy);
   ImGui::PopTextWrapPos();
   ImGui::BeginChild("gallery", ImVec2(0, 0), false);
   // A fixed grid: each cell is a thumbnail and two caption lines, as wide as the longest label.
   float em = ImGui::GetFontSize();  // bigger thumbnails when the panel has the room (F5)
   float side = std::floor(std::clamp(ImGui::GetContentRegionAvail().x / 12, 3.6f * em, 7 * em));
   float label_w = 0;
-  for (const std::string& n : s.class_names) label_w = std::max(label_w, ImGui::CalcTextSize(("true: " + n).c_str()).x);
-  float cell_w = std::max(side, label_w) + ImGui::GetFontSize(), th = ImGui::GetTextLineHeightWithSpacing();
+  for (const std::string& n : s.class_names)
+    label_w = std::max(label_w, ImGui::CalcTextSize(("true: " + n).c_str()).x);
+  float cell_w = std::max(side, label_w) + ImGui::GetFontSize(),
+        th = ImGui::GetTextLineHeightWithSpacing();
   float cell_h = side + th * 2 + 4;
   int per_row = std::max(1, int(ImGui::GetContentRegionAvail().x / cell_w)), n = 0;
   ImVec2 origin = ImGui::GetCursorScreenPos();
@@ -88,16 +96,20 @@ void gallery(TrainingUi& ui, const Snapshot& s) {
     if (ui.gallery_mistakes_only && ok) continue;
     ImVec2 p(origin.x + (n % per_row) * cell_w + 2, origin.y + (n / per_row) * cell_h + 2);
     ++n;
-    if (!ImGui::IsRectVisible(p, ImVec2(p.x + cell_w, p.y + cell_h))) continue;  // scrolled out: skip
+    if (!ImGui::IsRectVisible(p, ImVec2(p.x + cell_w, p.y + cell_h)))
+      continue;  // scrolled out: skip
     ImGui::SetCursorScreenPos(p);
     ImGui::PushID(idx);
     thumbnail(ui, idx, side);
     if (ImGui::IsItemClicked()) send_command(ui, Command::SetProbe, idx);
     if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("%s\n%s\nclick to probe", s.data->paths[size_t(idx)].c_str(), verdict(s, pred, truth).c_str());
+      ImGui::SetTooltip("%s\n%s\nclick to probe", s.data->paths[size_t(idx)].c_str(),
+                        verdict(s, pred, truth).c_str());
     if (!ok) {  // shape + text: a thick frame and a ✗ tag
-      dl->AddRect(ImVec2(p.x - 2, p.y - 2), ImVec2(p.x + side + 2, p.y + side + 2), to_u32(okabe_ito::vermillion), 0, 0, 4);
-      dl->AddRectFilled(ImVec2(p.x, p.y), ImVec2(p.x + 18, p.y + 18), to_u32(okabe_ito::vermillion));
+      dl->AddRect(ImVec2(p.x - 2, p.y - 2), ImVec2(p.x + side + 2, p.y + side + 2),
+                  to_u32(okabe_ito::vermillion), 0, 0, 4);
+      dl->AddRectFilled(ImVec2(p.x, p.y), ImVec2(p.x + 18, p.y + 18),
+                        to_u32(okabe_ito::vermillion));
       dl->AddText(ImVec2(p.x + 3, p.y), IM_COL32_WHITE, "✗");
     }
     ImGui::SetCursorScreenPos(ImVec2(p.x, p.y + side + 2));

@@ -1,16 +1,18 @@
-// ui/training/training_atlas.cpp — pure functions from snapshot tensors to what the GPU shows: feature-map
-// and kernel atlases, value ranges, RGB kernel tiles, dataset thumbnails. No GL: tested with exact values.
-#include "ui/training/training_state.h"
-
+// ui/training/training_atlas.cpp — pure functions from snapshot tensors to what the GPU shows:
+// feature-map and kernel atlases, value ranges, RGB kernel tiles, dataset thumbnails. No GL: tested
+// with exact values.
 #include <algorithm>
 #include <cmath>
 
 #include "core/check.h"
 #include "ui/image_io.h"
+#include "ui/training/training_state.h"
 
 namespace cnnlab {
 
-int feature_grid_cols(int channels) { return channels <= 4 ? 2 : channels <= 16 ? 4 : 8; }
+int feature_grid_cols(int channels) {
+  return channels <= 4 ? 2 : channels <= 16 ? 4 : 8;
+}
 
 std::vector<float> feature_atlas(const TensorCopy& t, int cols) {
   CNNLAB_ASSERT(t.shape.size() == 3, "feature_atlas: (H, W, C)");
@@ -55,7 +57,8 @@ float filter_abs_max(const TensorCopy& k, const TensorCopy* init, int co) {
   float m = 0;
   for (int i = 0; i < k.shape[0]; ++i)
     for (int j = 0; j < k.shape[1]; ++j)
-      for (int ci = 0; ci < k.shape[2]; ++ci) m = std::max(m, std::fabs(kernel_at(k, init, i, j, ci, co)));
+      for (int ci = 0; ci < k.shape[2]; ++ci)
+        m = std::max(m, std::fabs(kernel_at(k, init, i, j, ci, co)));
   return m;
 }
 
@@ -80,7 +83,8 @@ std::vector<float> kernel_grid_atlas(const TensorCopy& k, const TensorCopy* init
 
 float kernel_abs_max(const TensorCopy& k, const TensorCopy* init) {
   float m = 0;
-  for (size_t i = 0; i < k.values.size(); ++i) m = std::max(m, std::fabs(k.values[i] - (init ? init->values[i] : 0.0f)));
+  for (size_t i = 0; i < k.values.size(); ++i)
+    m = std::max(m, std::fabs(k.values[i] - (init ? init->values[i] : 0.0f)));
   return m;
 }
 
@@ -108,12 +112,14 @@ RgbaImage rgb_kernel_tiles(const TensorCopy& k, const TensorCopy* init) {
 }
 
 float activation_at(const TensorCopy& t, int y, int x, int c) {
-  CNNLAB_ASSERT(t.shape.size() == 3 && y >= 0 && y < t.shape[0] && x >= 0 && x < t.shape[1] && c >= 0 && c < t.shape[2],
+  CNNLAB_ASSERT(t.shape.size() == 3 && y >= 0 && y < t.shape[0] && x >= 0 && x < t.shape[1] &&
+                    c >= 0 && c < t.shape[2],
                 "activation_at: out of range");
   return t.values[(size_t(y) * t.shape[1] + x) * t.shape[2] + c];
 }
 
-RgbaImage thumbnail_atlas(const Dataset& data, const std::vector<int>& indices, int side, int cols) {
+RgbaImage thumbnail_atlas(const Dataset& data, const std::vector<int>& indices, int side,
+                          int cols) {
   CNNLAB_ASSERT(side > 0 && cols > 0, "thumbnail_atlas: side, cols");
   int rows = std::max(1, int((indices.size() + size_t(cols) - 1) / size_t(cols)));
   RgbaImage img(cols * side, rows * side);
@@ -121,7 +127,8 @@ RgbaImage thumbnail_atlas(const Dataset& data, const std::vector<int>& indices, 
     RgbaImage full = rgba_from_rgb(data.image(size_t(indices[n])), data.width, data.height);
     RgbaImage thumb = box_resize(full, side, side);
     int ox = int(n % size_t(cols)) * side, oy = int(n / size_t(cols)) * side;
-    for (int y = 0; y < side; ++y) std::copy_n(thumb.pixel(0, y), size_t(side) * 4, img.pixel(ox, oy + y));
+    for (int y = 0; y < side; ++y)
+      std::copy_n(thumb.pixel(0, y), size_t(side) * 4, img.pixel(ox, oy + y));
   }
   return img;
 }

@@ -1,7 +1,5 @@
-// ui/training/training_export.cpp — the training lesson texts, panel rectangles and the panel PNG export
-// served after a frame is rendered.
-#include "ui/training/training_state.h"
-
+// ui/training/training_export.cpp — the training lesson texts, panel rectangles and the panel PNG
+// export served after a frame is rendered.
 #include <imgui.h>
 
 #include <algorithm>
@@ -14,6 +12,7 @@
 #include "core/log.h"
 #include "gfx/texture.h"
 #include "ui/image_io.h"
+#include "ui/training/training_state.h"
 
 namespace cnnlab {
 
@@ -34,7 +33,9 @@ std::vector<LessonText> load_training_lessons(const std::string& dir) {
       size_t nl = text.find('\n');
       std::string first = text.substr(0, nl);
       if (first.rfind("# ", 0) != 0) {
-        log_warn(UserError(f.string(), "a training lesson starts with '# Title'", "add a title line", 1).what());
+        log_warn(
+            UserError(f.string(), "a training lesson starts with '# Title'", "add a title line", 1)
+                .what());
         continue;
       }
       l.title = first.substr(2);

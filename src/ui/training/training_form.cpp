@@ -1,7 +1,6 @@
-// ui/training/training_form.cpp — the Training view's form (model choices, dataset folder, recent folders)
-// and the commands it sends the worker, with the blocking Load / K-batches helpers for screenshots and tests.
-#include "ui/training/training_state.h"
-
+// ui/training/training_form.cpp — the Training view's form (model choices, dataset folder, recent
+// folders) and the commands it sends the worker, with the blocking Load / K-batches helpers for
+// screenshots and tests.
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -12,21 +11,24 @@
 #include "core/fileio.h"
 #include "core/log.h"
 #include "data/dataset.h"
+#include "ui/training/training_state.h"
 
 namespace cnnlab {
 
 namespace fs = std::filesystem;
 
 PresetChoice make_preset_choice(const std::string& preset, int image_size, int num_classes) {
-  PresetChoice c{preset, image_size, build_preset(preset, image_size, num_classes).num_params(), ""};
-  c.label = preset + " model, " + std::to_string(image_size) + "×" + std::to_string(image_size) + " (" +
-            with_commas(c.params) + " parameters)";
+  PresetChoice c{preset, image_size, build_preset(preset, image_size, num_classes).num_params(),
+                 ""};
+  c.label = preset + " model, " + std::to_string(image_size) + "×" + std::to_string(image_size) +
+            " (" + with_commas(c.params) + " parameters)";
   return c;
 }
 
 std::vector<PresetChoice> default_preset_choices(int num_classes) {
   std::vector<PresetChoice> out;
-  for (const auto& [name, size] : preset_table()) out.push_back(make_preset_choice(name, size, num_classes));
+  for (const auto& [name, size] : preset_table())
+    out.push_back(make_preset_choice(name, size, num_classes));
   return out;
 }
 
@@ -41,9 +43,11 @@ std::string check_data_folder(const std::string& dir) {
   return {};
 }
 
-std::unique_ptr<TrainingUi> create_training_ui(const std::string& lesson_dir, const std::string& recent_file) {
+std::unique_ptr<TrainingUi> create_training_ui(const std::string& lesson_dir,
+                                               const std::string& recent_file) {
   auto ui = std::make_unique<TrainingUi>();
-  ui->worker = std::make_unique<TrainingWorker>(5);  // frames before training: the window stays smooth
+  ui->worker =
+      std::make_unique<TrainingWorker>(5);  // frames before training: the window stays smooth
   ui->recent_file = recent_file;
   if (!recent_file.empty() && fs::exists(recent_file)) {
     std::ifstream in(recent_file);
@@ -51,7 +55,8 @@ std::unique_ptr<TrainingUi> create_training_ui(const std::string& lesson_dir, co
       if (!line.empty()) ui->form.recent.push_back(line);
   }
   ui->form.data_dir = default_data_dir(CNNLAB_DEFAULT_PHOTO_DIR);
-  if (ui->form.data_dir.empty() && !ui->form.recent.empty()) ui->form.data_dir = ui->form.recent.front();
+  if (ui->form.data_dir.empty() && !ui->form.recent.empty())
+    ui->form.data_dir = ui->form.recent.front();
   ui->form.folder_note = check_data_folder(ui->form.data_dir);
   ui->form.folder_ok = ui->form.folder_note.empty();
   ui->lessons = load_training_lessons(lesson_dir + "/training");
@@ -64,7 +69,8 @@ void refresh_snapshot(TrainingUi& ui) {
 
 RunSettings form_settings(const TrainingUi& ui) {
   RunSettings s;
-  const PresetChoice& p = ui.presets[size_t(std::clamp(ui.form.choice, 0, int(ui.presets.size()) - 1))];
+  const PresetChoice& p =
+      ui.presets[size_t(std::clamp(ui.form.choice, 0, int(ui.presets.size()) - 1))];
   s.data_dir = ui.form.data_dir;
   s.preset = p.preset;
   s.image_size = p.image_size;
@@ -115,9 +121,12 @@ SnapshotPtr load_blocking(TrainingUi& ui, const RunSettings& s, double timeout_s
   uint64_t v = ui.worker->latest()->version;
   ui.form.data_dir = s.data_dir;
   ui.worker->send({Command::Load, s});
-  SnapshotPtr snap = ui.worker->wait_until([&](const Snapshot& x) {
-    return x.version > v && (x.state == RunState::Ready || x.state == RunState::Error || !x.error.empty());
-  }, timeout_s);
+  SnapshotPtr snap = ui.worker->wait_until(
+      [&](const Snapshot& x) {
+        return x.version > v &&
+               (x.state == RunState::Ready || x.state == RunState::Error || !x.error.empty());
+      },
+      timeout_s);
   if (snap->state != RunState::Ready || !snap->error.empty())
     throw UserError(s.data_dir, snap->error.empty() ? "loading timed out" : snap->error);
   ui.snap = snap;
@@ -131,11 +140,16 @@ SnapshotPtr train_batches_blocking(TrainingUi& ui, int batches, double timeout_s
     size_t want = snap->batch_losses.size() + 1;
     if (snap->state == RunState::Done) break;
     ui.worker->send({Command::OneBatch});
-    snap = ui.worker->wait_until([&](const Snapshot& x) {
-      return (x.batch_losses.size() >= want && x.state != RunState::Training) || x.state == RunState::Error;
-    }, timeout_s);
-    if (snap->state == RunState::Error || !snap->error.empty()) throw UserError("", "training failed: " + snap->error);
-    if (snap->batch_losses.size() < want) throw UserError("", "a batch took longer than the timeout");
+    snap = ui.worker->wait_until(
+        [&](const Snapshot& x) {
+          return (x.batch_losses.size() >= want && x.state != RunState::Training) ||
+                 x.state == RunState::Error;
+        },
+        timeout_s);
+    if (snap->state == RunState::Error || !snap->error.empty())
+      throw UserError("", "training failed: " + snap->error);
+    if (snap->batch_losses.size() < want)
+      throw UserError("", "a batch took longer than the timeout");
   }
   ui.snap = snap;
   return snap;

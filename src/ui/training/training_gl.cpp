@@ -1,12 +1,11 @@
-// ui/training/training_gl.cpp — the Training view's GL side: uploads feature maps, kernels, thumbnails and
-// the probe image only when the snapshot's versions (or a view choice) changed.
-#include "ui/training/training_state.h"
-
+// ui/training/training_gl.cpp — the Training view's GL side: uploads feature maps, kernels,
+// thumbnails and the probe image only when the snapshot's versions (or a view choice) changed.
 #include <algorithm>
 
 #include "core/error.h"
 #include "core/log.h"
 #include "ui/image_io.h"
+#include "ui/training/training_state.h"
 
 namespace cnnlab {
 
@@ -48,7 +47,7 @@ void upload_maps(TrainingUi& ui, const Snapshot& s) {
     p.tile_w = m.w, p.tile_h = m.h, p.cols = m.cols;
     p.ranges = feature_ranges(t, ui.maps_per_layer);
     gl.colormap.render(m.values, p, m.rgba, false);
-    m.nearest = false;  // ensure() sets the filter only when it (re)creates the target
+    m.nearest = false;        // ensure() sets the filter only when it (re)creates the target
     set_map_filter(m, true);  // maps are mostly shown magnified; the panel corrects it per frame
   }
   gl.maps.resize(n);
@@ -58,8 +57,10 @@ void upload_maps(TrainingUi& ui, const Snapshot& s) {
 void upload_kernels(TrainingUi& ui, const Snapshot& s) {
   TrainingGl& gl = ui.gl;
   bool delta = ui.kernels_delta && s.conv_kernels_init.size() == s.conv_kernels.size();
-  if (!s.conv_kernels.empty() && s.conv_kernels[0].shape.size() == 4 && s.conv_kernels[0].shape[2] == 3)
-    gl.rgb_kernels.upload(rgb_kernel_tiles(s.conv_kernels[0], delta ? &s.conv_kernels_init[0] : nullptr));
+  if (!s.conv_kernels.empty() && s.conv_kernels[0].shape.size() == 4 &&
+      s.conv_kernels[0].shape[2] == 3)
+    gl.rgb_kernels.upload(
+        rgb_kernel_tiles(s.conv_kernels[0], delta ? &s.conv_kernels_init[0] : nullptr));
   if (gl.rgb_kernels.valid()) {  // magnified pixels must stay sharp
     glBindTexture(GL_TEXTURE_2D, gl.rgb_kernels.id());
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
@@ -106,7 +107,8 @@ void update_training_gl(TrainingUi& ui) {
     gl.probe_for = -1;
   }
   if (s.data && s.probe_index >= 0 && s.probe_index != gl.probe_for) {
-    gl.probe.upload(rgba_from_rgb(s.data->image(size_t(s.probe_index)), s.data->width, s.data->height));
+    gl.probe.upload(
+        rgba_from_rgb(s.data->image(size_t(s.probe_index)), s.data->width, s.data->height));
     gl.probe_for = s.probe_index;
   }
 }

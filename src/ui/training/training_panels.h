@@ -1,4 +1,5 @@
-// ui/training/training_panels.h — the Training workspace's panels (one file each) and the small widgets they share.
+// ui/training/training_panels.h — the Training workspace's panels (one file each) and the small
+// widgets they share.
 #pragma once
 #include <imgui.h>
 
@@ -11,17 +12,20 @@
 namespace cnnlab {
 
 // Panels: each draws inside the current child window and reads ui.snap, sends commands via ui.
-void draw_train_controls_panel(TrainingUi& ui);     // panel_train_controls.cpp: settings, buttons, progress
-void draw_train_curves_panel(TrainingUi& ui);       // panel_train_curves.cpp: loss / accuracy per epoch
-void draw_train_maps_panel(TrainingUi& ui);         // panel_train_maps.cpp: the probe's feature maps
-void draw_train_filters_panel(TrainingUi& ui);      // panel_train_filters.cpp: conv kernels
-void draw_train_predictions_panel(TrainingUi& ui);  // panel_train_predictions.cpp: probe softmax, gallery
-void draw_train_confusion_panel(TrainingUi& ui);    // panel_train_confusion.cpp: confusion matrix
-void draw_train_model_panel(TrainingUi& ui);        // panel_train_model.cpp: summary, parameter budget
-void draw_train_lesson_panel(TrainingUi& ui);       // panel_train_lesson.cpp: lessons for this view
+void draw_train_controls_panel(
+    TrainingUi& ui);  // panel_train_controls.cpp: settings, buttons, progress
+void draw_train_curves_panel(TrainingUi& ui);   // panel_train_curves.cpp: loss / accuracy per epoch
+void draw_train_maps_panel(TrainingUi& ui);     // panel_train_maps.cpp: the probe's feature maps
+void draw_train_filters_panel(TrainingUi& ui);  // panel_train_filters.cpp: conv kernels
+void draw_train_predictions_panel(
+    TrainingUi& ui);  // panel_train_predictions.cpp: probe softmax, gallery
+void draw_train_confusion_panel(TrainingUi& ui);  // panel_train_confusion.cpp: confusion matrix
+void draw_train_model_panel(TrainingUi& ui);   // panel_train_model.cpp: summary, parameter budget
+void draw_train_lesson_panel(TrainingUi& ui);  // panel_train_lesson.cpp: lessons for this view
 
-// ---- shared widgets (training_widgets.cpp) ----------------------------------------------------------
-// Title line with a "PNG" button (exports this panel); records the panel's rectangle.
+// ---- shared widgets (training_widgets.cpp)
+// ---------------------------------------------------------- Title line with a "PNG" button
+// (exports this panel); records the panel's rectangle.
 void panel_header(TrainingUi& ui, const char* title, const char* name);
 // An image from a GL texture, or a labelled placeholder box when there is none (headless).
 void texture_image(GLuint id, ImVec2 size, ImVec2 uv0 = ImVec2(0, 0), ImVec2 uv1 = ImVec2(1, 1));

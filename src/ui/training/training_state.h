@@ -1,6 +1,7 @@
-// ui/training/training_state.h — the Training workspace's state (the worker, the latest snapshot, the
-// settings form, view choices, the GL textures with the versions uploaded) and its whole interface. The
-// window passes what it needs (GL present, export folder) as arguments: this view never sees the App.
+// ui/training/training_state.h — the Training workspace's state (the worker, the latest snapshot,
+// the settings form, view choices, the GL textures with the versions uploaded) and its whole
+// interface. The window passes what it needs (GL present, export folder) as arguments: this view
+// never sees the App.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -18,7 +19,8 @@ namespace cnnlab {
 
 // A panel's rectangle in the last frame (framebuffer pixels), for pixel tests and panel PNG export.
 struct PanelRect {
-  std::string name;  // "controls", "curves", "maps", "filters", "predictions", "confusion", "model", "lesson"
+  std::string name;  // "controls", "curves", "maps", "filters", "predictions", "confusion",
+                     // "model", "lesson"
   float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
 };
 
@@ -40,16 +42,17 @@ struct TrainingForm {
   int choice = 0;                   // index into TrainingUi::presets
   int epochs = 25, batch_size = 32, seed = 42, threads = 2, refresh = 1;
   float learning_rate = 0.001f;
-  std::string folder_note;          // why the folder cannot be used ("" = looks fine)
+  std::string folder_note;  // why the folder cannot be used ("" = looks fine)
   bool folder_ok = false;
 };
 
-// Checks a dataset folder without decoding anything, by data's rules (check_dataset_folder): exists,
-// has >= 2 class subfolders, each with files. Returns "" when it looks usable, else what is wrong and
-// what to try.
+// Checks a dataset folder without decoding anything, by data's rules (check_dataset_folder):
+// exists, has >= 2 class subfolders, each with files. Returns "" when it looks usable, else what is
+// wrong and what to try.
 std::string check_data_folder(const std::string& dir);
 
-// ---- pure helpers (tested without GL) -------------------------------------------------------------
+// ---- pure helpers (tested without GL)
+// -------------------------------------------------------------
 
 // Tiles per atlas row for C feature maps: 2 for ≤4, 4 for ≤16, else 8.
 int feature_grid_cols(int channels);
@@ -82,7 +85,8 @@ float activation_at(const TensorCopy& t, int y, int x, int c);
 // An (N, H, W, 3) dataset's images `indices` as thumbnails of side `side`, `cols` per row.
 RgbaImage thumbnail_atlas(const Dataset& data, const std::vector<int>& indices, int side, int cols);
 
-// ---- GL side ---------------------------------------------------------------------------------------
+// ---- GL side
+// ---------------------------------------------------------------------------------------
 
 struct LayerMapsGl {
   std::string name;
@@ -96,14 +100,14 @@ struct LayerMapsGl {
 void set_map_filter(LayerMapsGl& maps, bool nearest);
 
 struct TrainingGl {
-  bool enabled = false;          // false in the headless smoke test: panels draw placeholders
+  bool enabled = false;  // false in the headless smoke test: panels draw placeholders
   ColormapRenderer colormap;
   std::vector<std::unique_ptr<LayerMapsGl>> maps;  // one per conv/pool activation of the probe
-  FloatTexture kernel_values;    // second conv layer's kernel grid
+  FloatTexture kernel_values;                      // second conv layer's kernel grid
   ColorTarget kernel_rgba;
-  Texture rgb_kernels;           // first conv layer's RGB tiles
-  Texture thumbs;                // every image's thumbnail, dataset order, thumb_cols per row
-  Texture probe;                 // the probe image, full size
+  Texture rgb_kernels;  // first conv layer's RGB tiles
+  Texture thumbs;       // every image's thumbnail, dataset order, thumb_cols per row
+  Texture probe;        // the probe image, full size
   int thumb_side = 0, thumb_cols = 0;
   // What is on the GPU now (upload only on change).
   uint64_t activations_version = UINT64_MAX, weights_version = UINT64_MAX;
@@ -122,70 +126,79 @@ struct TrainingUi {
   SnapshotPtr snap = std::make_shared<const Snapshot>();
   std::vector<PresetChoice> presets = default_preset_choices();
   TrainingForm form;
-  std::string recent_file;                 // "" = do not remember recent folders
+  std::string recent_file;  // "" = do not remember recent folders
 
   // View choices.
-  int map_layer = -1;              // -1: every layer; else one activation index
-  bool maps_per_layer = false;     // normalise per layer (else per map)
-  int enlarged = -1;               // channel shown large (of `enlarged_layer`), -1 none
+  int map_layer = -1;           // -1: every layer; else one activation index
+  bool maps_per_layer = false;  // normalise per layer (else per map)
+  int enlarged = -1;            // channel shown large (of `enlarged_layer`), -1 none
   int enlarged_layer = 0;
-  bool kernels_delta = false;      // filters: show the change since initialisation
+  bool kernels_delta = false;  // filters: show the change since initialisation
   bool gallery_mistakes_only = false;
-  int confusion_split = 0;         // 0 validation, 1 test
+  int confusion_split = 0;  // 0 validation, 1 test
   int confusion_row = -1, confusion_col = -1;
   int lesson = 0;
   std::vector<LessonText> lessons;
   std::string checkpoint_path, csv_path;
-  std::string hover_text;          // the value under the cursor (feature maps), for the status line
-  std::string message;             // last UI-side note (export written, error)
+  std::string hover_text;  // the value under the cursor (feature maps), for the status line
+  std::string message;     // last UI-side note (export written, error)
 
   // Requests the frame loop serves after rendering (panel PNG export).
   std::string export_panel, export_path;
-  std::string focused_panel;       // the panel that last had focus (a click in it): Ctrl+S exports it
-  std::vector<PanelRect> rects;    // this frame's panel rectangles
-  std::string export_dir;          // where panel PNGs, CSVs and checkpoints go by default
-  float controls_h = 0;            // the Run panel's content height in the last frame (layout)
-  ImFont* mono = nullptr;          // a monospaced font at the body's size (the window sets it), for tables
-  int focus = -1;                  // F5: index into training_focus_panels() shown full screen, -1 none
-  int focus_last = 0;              // the panel F5 shows again
-  bool select_tab = false;         // select the Training workspace tab once (screenshots)
-  std::string force_tab;           // select this tab once (screenshots): "predictions", "confusion", "model", "lesson"
+  std::string focused_panel;     // the panel that last had focus (a click in it): Ctrl+S exports it
+  std::vector<PanelRect> rects;  // this frame's panel rectangles
+  std::string export_dir;        // where panel PNGs, CSVs and checkpoints go by default
+  float controls_h = 0;          // the Run panel's content height in the last frame (layout)
+  ImFont* mono = nullptr;   // a monospaced font at the body's size (the window sets it), for tables
+  int focus = -1;           // F5: index into training_focus_panels() shown full screen, -1 none
+  int focus_last = 0;       // the panel F5 shows again
+  bool select_tab = false;  // select the Training workspace tab once (screenshots)
+  std::string force_tab;    // select this tab once (screenshots): "predictions", "confusion",
+                            // "model", "lesson"
 
   TrainingGl gl;
 };
 
-// ---- the view's interface (the window calls these) --------------------------------------------------
+// ---- the view's interface (the window calls these)
+// --------------------------------------------------
 
 // Makes a TrainingUi with a worker, the form pre-filled (default data folder, recent folders read
 // from `recent_file` if non-empty) and the lesson texts loaded from `lesson_dir`/training.
-std::unique_ptr<TrainingUi> create_training_ui(const std::string& lesson_dir, const std::string& recent_file);
+std::unique_ptr<TrainingUi> create_training_ui(const std::string& lesson_dir,
+                                               const std::string& recent_file);
 // GL set-up on first use (when the window has GL) and the export folder; no ImGui calls.
 void prepare_training(TrainingUi& ui, bool gl_available, const std::string& export_dir);
-// prepare_training, then the snapshot swap, texture uploads and every panel (inside an ImGui frame).
+// prepare_training, then the snapshot swap, texture uploads and every panel (inside an ImGui
+// frame).
 void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_dir);
 // True once after start_training: the window selects the Training tab.
 bool take_tab_request(TrainingUi& ui);
-// For `cnnlab screenshot --view training`: load `data_dir` ("" = the form's folder) with `preset` at
-// `image_size` (0 = the preset's default), train `batches` batches one by one, optionally evaluate the
-// test split, then show the Training tab with sub-tab `tab` ("" = defaults). Throws UserError.
-void start_training(TrainingUi& ui, const std::string& data_dir, const std::string& preset, int image_size,
-                    int batches, bool evaluate, const std::string& tab, int epochs = 0);
-// What the window's frame pacing decides on: is the worker training, and the newest snapshot's version.
+// For `cnnlab screenshot --view training`: load `data_dir` ("" = the form's folder) with `preset`
+// at `image_size` (0 = the preset's default), train `batches` batches one by one, optionally
+// evaluate the test split, then show the Training tab with sub-tab `tab` ("" = defaults). Throws
+// UserError.
+void start_training(TrainingUi& ui, const std::string& data_dir, const std::string& preset,
+                    int image_size, int batches, bool evaluate, const std::string& tab,
+                    int epochs = 0);
+// What the window's frame pacing decides on: is the worker training, and the newest snapshot's
+// version.
 bool training_running(const TrainingUi& ui);
 uint64_t snapshot_version(const TrainingUi& ui);
 
 // For the GUI benchmark (bench/bench_gui.cpp).
 struct TrainingProgress {
   bool training = false, done = false;
-  std::vector<double> epoch_seconds;  // wall time per finished epoch (train + validation), as the CLI's
-  std::vector<int> epoch_samples;     // training samples per finished epoch
+  std::vector<double>
+      epoch_seconds;  // wall time per finished epoch (train + validation), as the CLI's
+  std::vector<int> epoch_samples;  // training samples per finished epoch
   int map_uploads = 0, kernel_uploads = 0;
-  uint64_t snapshots = 0;             // snapshot version
+  uint64_t snapshots = 0;  // snapshot version
 };
 TrainingProgress training_progress(const TrainingUi& ui);
 void training_run(TrainingUi& ui, int refresh);  // SetRefresh, then Start
 
-// ---- layout and focus (F5: one panel at projector size) ------------------------------------------
+// ---- layout and focus (F5: one panel at projector size)
+// ------------------------------------------
 
 // How the tab arranges its panels for a content region of `width` × `height` pixels with text `em`
 // pixels high: three columns, two (left: Run/Model/Lessons as tabs; right: curves over tabs), or
@@ -204,8 +217,9 @@ void training_focus_next(TrainingUi& ui);    // PageDown / →: wraps around; no
 void training_focus_prev(TrainingUi& ui);    // PageUp / ←
 bool training_focus_set(TrainingUi& ui, const std::string& name);  // false for an unknown name
 
-// ---- inside the view ------------------------------------------------------------------------------
-// Compiles the colormap shader (needs a current GL context); errors go to the log.
+// ---- inside the view
+// ------------------------------------------------------------------------------ Compiles the
+// colormap shader (needs a current GL context); errors go to the log.
 void init_training_gl(TrainingUi& ui);
 // Reads the newest snapshot from the worker (a pointer copy: never waits on training).
 void refresh_snapshot(TrainingUi& ui);
@@ -214,7 +228,7 @@ void update_training_gl(TrainingUi& ui);
 
 // Commands (no-ops without a worker).
 RunSettings form_settings(const TrainingUi& ui);
-void send_load(TrainingUi& ui);        // validates the folder, remembers it, sends Load
+void send_load(TrainingUi& ui);  // validates the folder, remembers it, sends Load
 void send_command(TrainingUi& ui, Command::Kind kind, int index = 0, const std::string& path = {});
 void remember_folder(TrainingUi& ui, const std::string& dir);
 
@@ -234,7 +248,8 @@ std::vector<LessonText> load_training_lessons(const std::string& dir);
 // Panel rectangles: record (inside a panel, from the current window) and look up.
 void record_panel_rect(TrainingUi& ui, const std::string& name);
 const PanelRect* find_panel_rect(const TrainingUi& ui, const std::string& name);
-// Asks for panel `name` as a PNG in <export dir>/training after this frame (its PNG button; the shell's Ctrl+S).
+// Asks for panel `name` as a PNG in <export dir>/training after this frame (its PNG button; the
+// shell's Ctrl+S).
 void request_panel_png(TrainingUi& ui, const std::string& name);
 // After the frame is rendered into the bound framebuffer (w × h): writes the requested panel PNG.
 void finish_training_frame(TrainingUi& ui, int width, int height);

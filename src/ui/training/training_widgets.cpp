@@ -1,5 +1,5 @@
-// ui/training/training_widgets.cpp — small widgets the training panels share: headers with PNG export, textures
-// with a headless placeholder, colour bars, axis ticks, thumbnails.
+// ui/training/training_widgets.cpp — small widgets the training panels share: headers with PNG
+// export, textures with a headless placeholder, colour bars, axis ticks, thumbnails.
 #include <cmath>
 #include <cstdio>
 
@@ -7,15 +7,19 @@
 
 namespace cnnlab {
 
-ImU32 to_u32(Rgb c, float alpha) { return ImGui::ColorConvertFloat4ToU32(ImVec4(c.r, c.g, c.b, alpha)); }
+ImU32 to_u32(Rgb c, float alpha) {
+  return ImGui::ColorConvertFloat4ToU32(ImVec4(c.r, c.g, c.b, alpha));
+}
 
 void panel_header(TrainingUi& ui, const char* title, const char* name) {
   record_panel_rect(ui, name);
   ImGui::TextUnformatted(title);
   if (training_focus_active(ui)) {  // F5: say where we are and how to move on, if it fits
     char hint[96];
-    std::snprintf(hint, sizeof hint, "%d/%zu · PageDown: next · Esc: back", ui.focus + 1, training_focus_panels().size());
-    float room = ImGui::GetContentRegionAvail().x - ImGui::GetItemRectSize().x - ImGui::CalcTextSize("PNG").x * 2;
+    std::snprintf(hint, sizeof hint, "%d/%zu · PageDown: next · Esc: back", ui.focus + 1,
+                  training_focus_panels().size());
+    float room = ImGui::GetContentRegionAvail().x - ImGui::GetItemRectSize().x -
+                 ImGui::CalcTextSize("PNG").x * 2;
     if (ImGui::CalcTextSize(hint).x < room) {
       ImGui::SameLine(0, ImGui::GetFontSize());
       ImGui::TextDisabled("%s", hint);
@@ -26,7 +30,8 @@ void panel_header(TrainingUi& ui, const char* title, const char* name) {
                            ImGui::GetCursorPosX()));
   ImGui::PushID(name);
   if (ImGui::SmallButton("PNG")) request_panel_png(ui, name);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Save this panel as a PNG in %s/training", ui.export_dir.c_str());
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Save this panel as a PNG in %s/training", ui.export_dir.c_str());
   ImGui::PopID();
 }
 
@@ -59,7 +64,8 @@ void colorbar(ColormapKind kind, float lo, float hi, float width) {
   for (int i = 0; i < steps; ++i) {
     float t = (i + 0.5f) / steps;
     Rgb c = kind == ColormapKind::Viridis ? viridis(t) : diverging_cb(2 * t - 1);
-    dl->AddRectFilled(ImVec2(p.x + width * i / steps, p.y), ImVec2(p.x + width * (i + 1) / steps + 1, p.y + h), to_u32(c));
+    dl->AddRectFilled(ImVec2(p.x + width * i / steps, p.y),
+                      ImVec2(p.x + width * (i + 1) / steps + 1, p.y + h), to_u32(c));
   }
   ImGui::Dummy(ImVec2(width, h));
   ImGui::SameLine();
@@ -72,7 +78,10 @@ std::vector<double> nice_ticks(double lo, double hi, int count) {
   double raw = (hi - lo) / count, mag = std::pow(10.0, std::floor(std::log10(raw)));
   double step = mag;
   for (double m : {1.0, 2.0, 5.0, 10.0})
-    if (m * mag >= raw) { step = m * mag; break; }
+    if (m * mag >= raw) {
+      step = m * mag;
+      break;
+    }
   for (double v = std::ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step)
     out.push_back(std::fabs(v) < step * 1e-9 ? 0.0 : v);
   return out;
@@ -101,9 +110,11 @@ void thumbnail(const TrainingUi& ui, int index, float side) {
     texture_image(0, ImVec2(side, side));
     return;
   }
-  float tw = float(gl.thumb_side) / gl.thumbs.width(), th = float(gl.thumb_side) / gl.thumbs.height();
+  float tw = float(gl.thumb_side) / gl.thumbs.width(),
+        th = float(gl.thumb_side) / gl.thumbs.height();
   int col = index % gl.thumb_cols, row = index / gl.thumb_cols;
-  texture_image(gl.thumbs.id(), ImVec2(side, side), ImVec2(col * tw, row * th), ImVec2((col + 1) * tw, (row + 1) * th));
+  texture_image(gl.thumbs.id(), ImVec2(side, side), ImVec2(col * tw, row * th),
+                ImVec2((col + 1) * tw, (row + 1) * th));
 }
 
 }  // namespace cnnlab

@@ -1,6 +1,6 @@
-// ui/training/training_workspace.cpp — the Training tab's layout (three columns, two, or all tabs, by what
-// fits), F5's one-panel focus and its cycling, the screenshot start-up; what the window and the
-// benchmark read (running, version, progress).
+// ui/training/training_workspace.cpp — the Training tab's layout (three columns, two, or all tabs,
+// by what fits), F5's one-panel focus and its cycling, the screenshot start-up; what the window and
+// the benchmark read (running, version, progress).
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -39,7 +39,8 @@ const PanelDef kPanels[] = {
 };
 
 ImGuiTabItemFlags tab_flags(TrainingUi& ui, const PanelDef& p) {
-  bool want = has_token(ui.force_tab, p.name) || (p.draw == draw_train_controls_panel && has_token(ui.force_tab, "run"));
+  bool want = has_token(ui.force_tab, p.name) ||
+              (p.draw == draw_train_controls_panel && has_token(ui.force_tab, "run"));
   return want ? ImGuiTabItemFlags_SetSelected : 0;
 }
 
@@ -51,7 +52,8 @@ void panel(const PanelDef& p, ImVec2 size, TrainingUi& ui) {
 
 // Panels `which` as tabs in a region of `size` (0 = the rest); the tab bar scrolls rather than
 // cutting labels when it is too narrow.
-void panel_tabs(TrainingUi& ui, const char* id, std::initializer_list<PanelIndex> which, ImVec2 size) {
+void panel_tabs(TrainingUi& ui, const char* id, std::initializer_list<PanelIndex> which,
+                ImVec2 size) {
   ImGui::BeginChild(id, size, false);
   if (ImGui::BeginTabBar(id, ImGuiTabBarFlags_FittingPolicyScroll)) {
     for (PanelIndex i : which) {
@@ -71,7 +73,8 @@ void three_columns(TrainingUi& ui, float W, float H, float em) {
   float left_w = std::max(W * 0.24f, 26 * em), right_w = std::max(W * 0.28f, 28 * em);
   float centre_w = W - left_w - right_w - 2 * gap;
   ImGui::BeginGroup();
-  // The Run panel as tall as its content was last frame (within 35–62%); Model/Lessons get the rest.
+  // The Run panel as tall as its content was last frame (within 35–62%); Model/Lessons get the
+  // rest.
   float run_h = ui.controls_h > 0 ? std::clamp(ui.controls_h, H * 0.35f, H * 0.62f) : H * 0.62f;
   panel(kPanels[kRun], ImVec2(left_w, std::floor(run_h)), ui);
   panel_tabs(ui, "train_left_tabs", {kModel, kLesson}, ImVec2(left_w, 0));
@@ -117,19 +120,25 @@ TrainingLayout training_layout(float width, float height, float em) {
 
 const char* training_layout_name(TrainingLayout layout) {
   switch (layout) {
-    case TrainingLayout::ThreeColumns: return "three columns";
-    case TrainingLayout::TwoColumns: return "two columns";
-    case TrainingLayout::Tabs: return "tabs";
+    case TrainingLayout::ThreeColumns:
+      return "three columns";
+    case TrainingLayout::TwoColumns:
+      return "two columns";
+    case TrainingLayout::Tabs:
+      return "tabs";
   }
   return "?";
 }
 
 const std::vector<std::string>& training_focus_panels() {
-  static const std::vector<std::string> names{"curves", "maps", "filters", "predictions", "confusion", "model"};
+  static const std::vector<std::string> names{"curves",      "maps",      "filters",
+                                              "predictions", "confusion", "model"};
   return names;
 }
 
-bool training_focus_active(const TrainingUi& ui) { return ui.focus >= 0; }
+bool training_focus_active(const TrainingUi& ui) {
+  return ui.focus >= 0;
+}
 
 std::string training_focus_name(const TrainingUi& ui) {
   const auto& names = training_focus_panels();
@@ -172,12 +181,14 @@ void prepare_training(TrainingUi& ui, bool gl_available, const std::string& expo
   ui.export_dir = export_dir;
 }
 
-bool take_tab_request(TrainingUi& ui) { return std::exchange(ui.select_tab, false); }
+bool take_tab_request(TrainingUi& ui) {
+  return std::exchange(ui.select_tab, false);
+}
 
 void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_dir) {
   prepare_training(ui, gl_available, export_dir);
-  refresh_snapshot(ui);     // a pointer copy: never waits on the worker
-  update_training_gl(ui);   // uploads only what changed
+  refresh_snapshot(ui);    // a pointer copy: never waits on the worker
+  update_training_gl(ui);  // uploads only what changed
   ui.hover_text.clear();
   ui.rects.clear();  // panels record themselves as they are drawn (hidden tabs are absent)
   ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -186,10 +197,15 @@ void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_
     draw_focus(ui);
   } else {
     switch (training_layout(avail.x, avail.y, em)) {
-      case TrainingLayout::ThreeColumns: three_columns(ui, avail.x, avail.y, em); break;
-      case TrainingLayout::TwoColumns: two_columns(ui, avail.x, avail.y, em); break;
+      case TrainingLayout::ThreeColumns:
+        three_columns(ui, avail.x, avail.y, em);
+        break;
+      case TrainingLayout::TwoColumns:
+        two_columns(ui, avail.x, avail.y, em);
+        break;
       case TrainingLayout::Tabs:
-        panel_tabs(ui, "train_tabs", {kRun, kCurves, kMaps, kFilters, kPredictions, kConfusion, kModel, kLesson},
+        panel_tabs(ui, "train_tabs",
+                   {kRun, kCurves, kMaps, kFilters, kPredictions, kConfusion, kModel, kLesson},
                    ImVec2(0, 0));
         break;
     }
@@ -197,8 +213,9 @@ void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_
   ui.force_tab.clear();
 }
 
-void start_training(TrainingUi& ui, const std::string& data_dir, const std::string& preset, int image_size,
-                    int batches, bool evaluate, const std::string& tab, int epochs) {
+void start_training(TrainingUi& ui, const std::string& data_dir, const std::string& preset,
+                    int image_size, int batches, bool evaluate, const std::string& tab,
+                    int epochs) {
   RunSettings s = form_settings(ui);
   s.data_dir = data_dir.empty() ? ui.form.data_dir : data_dir;
   s.preset = preset;
@@ -206,7 +223,9 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
   if (epochs > 0) s.epochs = ui.form.epochs = epochs;
   ui.form.choice = -1;
   for (int i = 0; i < int(ui.presets.size()); ++i)
-    if (ui.presets[size_t(i)].preset == s.preset && ui.presets[size_t(i)].image_size == s.image_size) ui.form.choice = i;
+    if (ui.presets[size_t(i)].preset == s.preset &&
+        ui.presets[size_t(i)].image_size == s.image_size)
+      ui.form.choice = i;
   if (ui.form.choice < 0) {  // not one of the form's choices: add it, so the form shows what runs
     ui.presets.push_back(make_preset_choice(s.preset, s.image_size));
     ui.form.choice = int(ui.presets.size()) - 1;
@@ -217,14 +236,18 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
   if (evaluate) {
     uint64_t before = ui.worker->latest()->version;
     ui.worker->send({Command::Evaluate});
-    ui.snap = ui.worker->wait_until([&](const Snapshot& x) {
-      return x.version > before && x.test_eval.epoch >= 0 && x.status.find("Test-") != std::string::npos;
-    }, timeout);
+    ui.snap = ui.worker->wait_until(
+        [&](const Snapshot& x) {
+          return x.version > before && x.test_eval.epoch >= 0 &&
+                 x.status.find("Test-") != std::string::npos;
+        },
+        timeout);
   }
   ui.select_tab = true;
   ui.force_tab = tab;
   // Toggles: "delta" (filters since init), "perlayer" (map normalisation), "layerN" (one layer's
-  // maps), "enlargeN" (channel N of the shown layer), "mistakes" (gallery), "test" (confusion split).
+  // maps), "enlargeN" (channel N of the shown layer), "mistakes" (gallery), "test" (confusion
+  // split).
   for (size_t at = 0; at <= tab.size();) {
     size_t end = tab.find(',', at);
     std::string t = tab.substr(at, end == std::string::npos ? std::string::npos : end - at);
@@ -233,10 +256,12 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
     if (t == "mistakes") ui.gallery_mistakes_only = true;
     if (t == "test") ui.confusion_split = 1;
     if (t.rfind("focus-", 0) == 0 && !training_focus_set(ui, t.substr(6)))
-      throw UserError("", "no panel '" + t.substr(6) + "' to focus", "use focus-curves, focus-maps, focus-filters, "
+      throw UserError("", "no panel '" + t.substr(6) + "' to focus",
+                      "use focus-curves, focus-maps, focus-filters, "
                       "focus-predictions, focus-confusion or focus-model");
     if (t.rfind("layer", 0) == 0) ui.map_layer = std::atoi(t.c_str() + 5);
-    if (t.rfind("enlarge", 0) == 0) ui.enlarged = std::atoi(t.c_str() + 7), ui.enlarged_layer = std::max(ui.map_layer, 0);
+    if (t.rfind("enlarge", 0) == 0)
+      ui.enlarged = std::atoi(t.c_str() + 7), ui.enlarged_layer = std::max(ui.map_layer, 0);
     if (end == std::string::npos) break;
     at = end + 1;
   }
@@ -247,7 +272,8 @@ TrainingProgress training_progress(const TrainingUi& ui) {
   TrainingProgress p;
   p.training = s->state == RunState::Training;
   p.done = s->state == RunState::Done || s->state == RunState::Error;
-  for (const EpochRecord& r : s->history.epochs) p.epoch_seconds.push_back(r.seconds), p.epoch_samples.push_back(r.samples);
+  for (const EpochRecord& r : s->history.epochs)
+    p.epoch_seconds.push_back(r.seconds), p.epoch_samples.push_back(r.samples);
   p.map_uploads = ui.gl.map_uploads;
   p.kernel_uploads = ui.gl.kernel_uploads;
   p.snapshots = s->version;
