@@ -47,9 +47,18 @@ void on_mouse_button(GLFWwindow* window, int button, int action, int mods) {
   ++input_of(window).events;
 }
 
+// Ctrl+wheel is the zoom: kept from ImGui, which would scroll the hovered panel before the App sees
+// it.
 void on_scroll(GLFWwindow* window, double dx, double dy) {
+  WindowInput& input = input_of(window);
+  ++input.events;
+  bool ctrl = glfwGetKey(window, GLFW_KEY_LEFT_CONTROL) == GLFW_PRESS ||
+              glfwGetKey(window, GLFW_KEY_RIGHT_CONTROL) == GLFW_PRESS;
+  if (ctrl && dy != 0) {
+    input.zoom_wheel += dy;
+    return;
+  }
   ImGui_ImplGlfw_ScrollCallback(window, dx, dy);
-  ++input_of(window).events;
 }
 
 void on_focus(GLFWwindow* window, int focused) {

@@ -56,6 +56,7 @@ struct WindowInput {
   };
   KeyQueue* keys = nullptr;
   uint64_t events = 0;
+  double zoom_wheel = 0;           // Ctrl+wheel notches since the last frame (the loop zooms)
   std::vector<int> pressed;        // keys pressed since the last frame
   std::vector<Release> held_back;  // their releases, handed to ImGui after the next frame
 };
