@@ -50,8 +50,9 @@ case "$cmd" in
     # The engine alone, as the headless CLI builds it (GUI off: proves nn/data/train/lesson need no
     # GL, GLFW or ImGui), under AddressSanitizer + UBSan: every engine and CLI test and the fuzz targets.
     # -O1: sanitizer builds compile far faster than at -O3 and still run the tests in seconds.
-    cmake -S "$here" -B "$build_dir-check" -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 -DCNNLAB_BUILD_GUI=OFF \
-      -DCNNLAB_SANITIZE=address,undefined ${CNNLAB_CMAKE_ARGS:-} >/dev/null
+    cmake -S "$here" -B "$build_dir-check" -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O1 \
+      -DCNNLAB_BUILD_GUI=OFF -DCNNLAB_BUILD_BENCH=OFF -DCNNLAB_SANITIZE=address,undefined \
+      ${CNNLAB_CMAKE_ARGS:-} >/dev/null
     cmake --build "$build_dir-check" -j "$(nproc)"
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       run_tests "$build_dir-check" -E '^photos_' "$@"  # the real-photo runs: once, in the first build
