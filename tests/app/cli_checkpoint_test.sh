@@ -87,7 +87,8 @@ refused "$tmp/hugee.log" "huge.safetensors: the model's loss on these images is 
 "$cnnlab" train --data "$tmp/data" --model tiny --image-size 256 --epochs 1 --batch-size 4 --test-size 0.25 \
   --save "$tmp/big.safetensors" > "$tmp/trainbig.log" 2>&1
 expect '[ $? -eq 0 ]' "train at 256: $(tail -3 "$tmp/trainbig.log")"
-# (A sanitizer build reserves terabytes of shadow address space: set CNNLAB_TEST_NO_ULIMIT=1 there.)
+# (An ASan build reserves terabytes of shadow address space: cli_checkpoint.cmake sets
+# CNNLAB_TEST_NO_ULIMIT=1 there.)
 if [ -z "${CNNLAB_TEST_NO_ULIMIT:-}" ]; then
   ( ulimit -v 1500000; exec "$cnnlab" evaluate --load "$tmp/big.safetensors" --data "$tmp/data" --batch-size 4096 ) > "$tmp/oom.log" 2>&1
   refused "$tmp/oom.log" "memory" "evaluate, batch the system cannot map"
