@@ -9,11 +9,11 @@
 
 #include <algorithm>
 #include <cfloat>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <utility>
 
 #include "app/commands.h"
 #include "app/gui_window.h"
@@ -256,10 +256,7 @@ void main_loop(Window& win, const WindowOptions& o) {
   while (!glfwWindowShouldClose(win.glfw) && !app.requests.quit) {
     if (o.quit_after_frames > 0 && frames++ >= o.quit_after_frames) break;
     if (!wait_for_frame(win, o, training_pacing, idle_pacing)) continue;
-    if (win.input.zoom_wheel != 0) {  // Ctrl+wheel: the one zoom, never a panel's scroll
-      set_font_scale(app, app.settings.font_scale * std::pow(1.1f, float(win.input.zoom_wheel)));
-      win.input.zoom_wheel = 0;
-    }
+    zoom_by_wheel(app, float(std::exchange(win.input.zoom_wheel, 0.0)));  // Ctrl+wheel
     if (app.requests.rebuild_fonts) rebuild_fonts(app);
     if (app.requests.toggle_fullscreen) toggle_fullscreen(app, win.glfw, windowed);
     int fb_w = 0, fb_h = 0;

@@ -61,11 +61,9 @@ void set_font_scale(App& app, float scale) {
   app.requests.rebuild_fonts = true;
 }
 
-void handle_zoom_wheel(App& app) {
-  ImGuiIO& io = ImGui::GetIO();
-  if (!io.KeyCtrl || io.MouseWheel == 0.0f || app.cell_edit.popup_open) return;
-  set_font_scale(app, app.settings.font_scale * std::pow(1.1f, io.MouseWheel));
-  io.MouseWheel = 0;
+void zoom_by_wheel(App& app, float notches) {
+  if (notches == 0.0f || app.cell_edit.popup_open) return;
+  set_font_scale(app, app.settings.font_scale * std::pow(1.1f, notches));
 }
 
 void set_high_contrast(App& app, bool on) {
@@ -114,7 +112,6 @@ void draw_app(App& app) {
     app.layout.lesson = app.view.loaded() ? app.view.lesson.id : "";
     app.layout.step = app.view.step + 1;
   }
-  handle_zoom_wheel(app);
   app.keyboard.answer_active =
       false;  // the answer box sets it again if it is drawn and has the keyboard
   const ImGuiViewport* viewport = ImGui::GetMainViewport();

@@ -103,8 +103,9 @@ void select_lesson(App& app, int index);
 // The one zoom (text, grids, tape and controls together): clamped, remembered, atlas rebuild
 // requested. Ctrl+= / Ctrl+- / Ctrl+0 and Ctrl+mouse wheel.
 void set_font_scale(App& app, float scale);
-// Ctrl+wheel over the window zooms (×1.1 a notch) instead of scrolling.
-void handle_zoom_wheel(App& app);
+// Ctrl+wheel zooms (×1.1 a notch) instead of scrolling; the window's scroll callback keeps those
+// notches from ImGui and hands them here. Ignored while the cell popup is open.
+void zoom_by_wheel(App& app, float notches);
 void set_high_contrast(App& app, bool on);
 
 // Ctrl+S / File → Export: asks the frame loop for a PNG of what the audience sees: in a lesson, the
