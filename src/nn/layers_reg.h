@@ -34,8 +34,9 @@ struct BatchNormShape {
   int c = 0;      // channels / features
   float momentum = 0.99f, epsilon = 1e-3f;
 };
-inline BatchNormShape make_batchnorm_shape(long rows, int c) {
-  return {rows, c, 0.99f, 1e-3f};
+inline BatchNormShape make_batchnorm_shape(long rows, int c, float momentum = 0.99f,
+                                           float epsilon = 1e-3f) {
+  return {rows, c, momentum, epsilon};
 }
 // Scratch (doubles) for the per-block partial sums: fixed blocks of rows, so the sums and the
 // result are identical for any thread count.

@@ -110,8 +110,9 @@ static size_t bn_scratch_doubles(const std::vector<LayerInfo>& L, int n) {
   size_t most = 0;
   for (const LayerInfo& l : L)
     if (l.kind == LayerKind::BatchNorm)
-      most = std::max(
-          most, batchnorm_scratch(make_batchnorm_shape(long(n) * l.out_h * l.out_w, l.out_c)));
+      most =
+          std::max(most, batchnorm_scratch(make_batchnorm_shape(
+                             long(n) * l.out_h * l.out_w, l.out_c, l.bn_momentum, l.bn_epsilon)));
   return most;
 }
 
@@ -371,10 +372,11 @@ Model& Model::dropout(float rate) {
   return *this;
 }
 
-Model& Model::batch_norm() {
+Model& Model::batch_norm(float momentum, float epsilon) {
   const LayerInfo& in = layers_.back();
   LayerInfo l{"", LayerKind::BatchNorm, in.out_h, in.out_w, in.out_c, in.flat};
   l.filters = in.out_c;
+  l.bn_momentum = momentum, l.bn_epsilon = epsilon;
   l.weight_count = l.bias_count = size_t(in.out_c);  // gamma, beta
   l.state_count = 2 * size_t(in.out_c);              // moving mean, moving variance
   add_layer(l);
@@ -691,7 +693,8 @@ void Model::forward_layer(size_t i, int n, bool training) {
       break;
     }
     case LayerKind::BatchNorm: {
-      BatchNormShape s = make_batchnorm_shape(long(n) * l.out_h * l.out_w, l.out_c);
+      BatchNormShape s =
+          make_batchnorm_shape(long(n) * l.out_h * l.out_w, l.out_c, l.bn_momentum, l.bn_epsilon);
       float* mean = B.bn[i].get();
       float* inv_std = mean + l.out_c;
       float* moving = params_ + l.state_offset;  // mean (C), then variance (C)
@@ -799,7 +802,8 @@ void Model::backward_layer(size_t i, int n, float* d_in, float* g, bool fuse_ada
                          size_t(n) * l.out_size(), l.rate);
       break;
     case LayerKind::BatchNorm: {
-      BatchNormShape s = make_batchnorm_shape(long(n) * l.out_h * l.out_w, l.out_c);
+      BatchNormShape s =
+          make_batchnorm_shape(long(n) * l.out_h * l.out_w, l.out_c, l.bn_momentum, l.bn_epsilon);
       const float* mean = B.bn[i].get();
       batchnorm_backward(d_in, dw, db, g, B.act[i - 1], w, mean, mean + l.out_c, last_training_, s,
                          B.bn_scratch.get());

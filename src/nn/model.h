@@ -51,9 +51,10 @@ struct LayerInfo {
   // BatchNorm: weight = gamma, bias = beta (trainable); state = moving mean then moving variance
   // (C each), non-trainable, in the same arena (their gradients stay 0, so Adam leaves them alone).
   size_t state_offset = 0, state_count = 0;
-  float rate = 0;        // Dropout rate
-  float l2 = 0;          // Conv2D/Dense kernel_regularizer l2 (0 = none)
-  AugmentLayer augment;  // Random* layers
+  float rate = 0;                                 // Dropout rate
+  float bn_momentum = 0.99f, bn_epsilon = 1e-3f;  // BatchNormalization (Keras defaults)
+  float l2 = 0;                                   // Conv2D/Dense kernel_regularizer l2 (0 = none)
+  AugmentLayer augment;                           // Random* layers
   size_t num_params() const { return weight_count + bias_count + state_count; }
   size_t out_size() const { return size_t(out_h) * out_w * out_c; }  // per sample
 };
@@ -97,8 +98,8 @@ class Model {
   Model& flatten();
   Model& dense(int units, Activation act = Activation::Relu);  // Softmax only on the last layer
   Model& dropout(float rate);                                  // rate in [0, 1)
-  Model& batch_norm();                                         // Keras defaults (momentum 0.99)
-  Model& global_avg_pool2d();                                  // (H, W, C) -> (C)
+  Model& batch_norm(float momentum = 0.99f, float epsilon = 1e-3f);  // Keras's defaults
+  Model& global_avg_pool2d();                                        // (H, W, C) -> (C)
   Model& avg_pool2d(int pool, int stride = 0, Padding padding = Padding::Valid);
   Model& augment(const AugmentLayer& a);  // only right after the input or another augment layer
   Model& kernel_l2(float l2);             // L2 on the kernel of the last Conv2D/Dense layer

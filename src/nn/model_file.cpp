@@ -253,13 +253,17 @@ void add_layer(const Reader& r, const toml::table& t, Model& m, bool last, int n
       m.avg_pool2d(pool, s, p);
     else
       m.maxpool2d(pool, s);
-  } else if (type == "Flatten" || type == "GlobalAveragePooling2D" ||
-             type == "BatchNormalization") {
+  } else if (type == "BatchNormalization") {
+    r.check_keys(t, {"momentum", "epsilon"}, type);
+    // Keras's defaults; with few batches per epoch a lower momentum lets the moving statistics
+    // (what inference uses) catch up with the weights.
+    const double momentum = r.number(t, "momentum", 0.99, 0, 0.9999);
+    const double epsilon = r.number(t, "epsilon", 1e-3, 1e-8, 1);
+    m.batch_norm(float(momentum), float(epsilon));
+  } else if (type == "Flatten" || type == "GlobalAveragePooling2D") {
     r.check_keys(t, {}, type);
     if (type == "Flatten")
       m.flatten();
-    else if (type == "BatchNormalization")
-      m.batch_norm();
     else {
       if (in.flat) r.fail("GlobalAveragePooling2D needs an image-shaped input (H, W, C)");
       m.global_avg_pool2d();
@@ -470,8 +474,11 @@ std::string model_to_toml(const Model& m) {
       case LayerKind::Dropout:
         s += "rate = " + num(l.rate) + "\n";
         break;
-      case LayerKind::Flatten:
       case LayerKind::BatchNorm:
+        if (l.bn_momentum != 0.99f) s += "momentum = " + num(l.bn_momentum) + "\n";
+        if (l.bn_epsilon != 1e-3f) s += "epsilon = " + num(l.bn_epsilon) + "\n";
+        break;
+      case LayerKind::Flatten:
       case LayerKind::GlobalAvgPool2D:
       case LayerKind::Input:
         break;

@@ -344,3 +344,42 @@ TEST_CASE("check_preset: the layers alone, before the classes are known") {
                        doctest::Contains("bad_unknown_layer.toml:8: unknown layer type"),
                        UserError);
 }
+
+TEST_CASE("BatchNormalization's momentum and epsilon come from the file and round-trip") {
+  auto model = [](const char* bn_args) {
+    return "image_size = 8\n[[layer]]\ntype = \"BatchNormalization\"\n" + std::string(bn_args) +
+           "[[layer]]\ntype = \"GlobalAveragePooling2D\"\n"
+           "[[layer]]\ntype = \"Dense\"\nunits = 2\nactivation = \"softmax\"\n";
+  };
+  Model fast = model_from_toml(model("momentum = 0.5\nepsilon = 0.01\n"), "fast.toml", 0, 2);
+  Model keras = model_from_toml(model(""), "keras.toml", 0, 2);
+  const LayerInfo& bn = fast.layers()[1];
+  CHECK(bn.bn_momentum == 0.5f);
+  CHECK(bn.bn_epsilon == 0.01f);
+  CHECK(keras.layers()[1].bn_momentum == 0.99f);
+  const std::string text = model_to_toml(fast);
+  CHECK(text.find("momentum = 0.5\nepsilon = 0.00999999978\n") != std::string::npos);
+  CHECK(model_to_toml(keras).find("momentum") == std::string::npos);  // defaults stay implicit
+  CHECK(model_from_toml(text, "again.toml", 0, 2).layers()[1].bn_momentum == 0.5f);
+
+  // One training batch: both start at mean 0, variance 1 and see the same batch statistics, so
+  // the moving mean moves by (1 - momentum)·batch mean: 50 times further with 0.5 than with 0.99.
+  std::vector<float> x;
+  std::vector<int> y;
+  synthetic(4, x, y, 2);
+  for (Model* m : {&fast, &keras}) {
+    m->allocate(4);
+    m->init(3);
+    m->forward_backward(x.data(), y.data(), 4);
+  }
+  const float* mf = fast.params() + bn.state_offset;
+  const float* mk = keras.params() + keras.layers()[1].state_offset;
+  for (int c = 0; c < 3; ++c) {
+    CHECK(mk[c] != 0.f);
+    CHECK(mf[c] == doctest::Approx(50 * mk[c]).epsilon(1e-4));
+    // moving variance: m·1 + (1 - m)·var
+    CHECK((mf[3 + c] - 0.5f) / 0.5f == doctest::Approx((mk[3 + c] - 0.99f) / 0.01f).epsilon(1e-3));
+  }
+  CHECK_THROWS_WITH_AS(model_from_toml(model("momentum = 1.5\n"), "bad.toml", 0, 2),
+                       doctest::Contains("bad.toml:4: 'momentum' = 1.5"), UserError);
+}
