@@ -483,11 +483,13 @@ void model_numbers(TrainingUi& ui) {
   const int val = loaded ? int(s.split.val.size()) : kAssumedVal;
   const ComputeRate rate = editor_rate(ui);
   const double sec = estimate_epoch_seconds(c.model, train, val, rate);
-  ImGui::TextWrapped("%s (estimate) for %d training + %d validation images%s; %.2f GFLOP per "
-                     "training image; rate from %s.",
-                     format_epoch_estimate(sec).c_str(), train, val,
-                     loaded ? "" : " (assumed: the flowers)", training_flops(c.model) / 1e9,
-                     rate.source.c_str());
+  ImGui::Text("%s (estimate)", format_epoch_estimate(sec).c_str());
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  ImGui::TextWrapped("%.2f GFLOP per training image × %d training + forward × %d validation "
+                     "images%s, at the rate of %s.",
+                     training_flops(c.model) / 1e9, train, val,
+                     loaded ? "" : " (assumed: the flowers)", rate.source.c_str());
+  ImGui::PopStyleColor();
 }
 
 void summary_table(TrainingUi& ui) {
