@@ -141,6 +141,20 @@ TEST_CASE("model editor: the epoch estimate's rate comes from a GEMM, then from 
   const double measured = ui.editor.gemm_flops;
   CHECK(editor_rate(ui).flops_per_s == doctest::Approx(measured * 2 * kTrainingGemmEfficiency));
   CHECK(ui.editor.gemm_flops == measured);  // measured once
+  // A loaded run of the tiny model whose last epoch took 2 s: its FLOPs per second, from then on.
+  auto snap = std::make_shared<Snapshot>();
+  snap->data = std::make_shared<Dataset>();
+  snap->split.train.assign(90, 0);
+  snap->split.val.assign(10, 0);
+  snap->class_names = {"a", "b", "c"};
+  snap->settings.preset = "tiny";
+  snap->settings.image_size = 32;
+  snap->history.epochs.push_back({0, 1, 0.5, 1, 0.5, 2.0, 90});
+  ui.snap = snap;
+  const Model tiny = build_preset("tiny", 32, 3);
+  const ComputeRate run = editor_rate(ui);
+  CHECK(run.source.find("loaded run") != std::string::npos);
+  CHECK(run.flops_per_s == doctest::Approx(epoch_flops(tiny, 90, 10) / 2.0).epsilon(1e-12));
 }
 
 TEST_CASE("model editor: drawn at 1280×720 and 1920×1080, text ×1 and ×2, valid and broken") {
