@@ -536,12 +536,11 @@ void path_dialog(TrainingUi& ui, bool save) {
   const char* id = save ? "Save model as" : "Open model file";
   bool& ask = save ? e.ask_save : e.ask_open;
   if (ask) ImGui::OpenPopup(id), ask = false;
-  ImGui::SetNextWindowSize(ImVec2(std::min(ImGui::GetIO().DisplaySize.x * 0.9f,
-                                           ImGui::GetFontSize() * 40),
-                                  0));
   if (!ImGui::BeginPopupModal(id, nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
   ImGui::TextUnformatted(save ? "Save to (a .toml file):" : "Model file (.toml):");
-  ImGui::SetNextItemWidth(-1);
+  // A fixed width: -1 in a window that sizes itself to its content would collapse.
+  ImGui::SetNextItemWidth(
+      std::min(ImGui::GetIO().DisplaySize.x * 0.8f, ImGui::GetFontSize() * 36));
   if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
   const bool enter = ImGui::InputText("##path", &e.file_input, ImGuiInputTextFlags_EnterReturnsTrue);
   if (ImGui::Button(save ? "Save" : "Open") || enter) {
