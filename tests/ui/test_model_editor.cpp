@@ -123,6 +123,22 @@ TEST_CASE("model editor: edits are checked, saved atomically, reloaded, and trai
   CHECK(form_settings(ui).preset == e.path);
   CHECK(form_settings(ui).image_size == 32);
 
+  // A shipped preset opened by its path is edited as the preset: Save never overwrites it.
+  CHECK(editor_load(ui, model_file_path("small"), 0, true));
+  CHECK(e.path.empty());
+  // Too big to train here (a 2048×2048 input into Flatten → Dense 65536 softmax: 825 G
+  // parameters): saving is allowed, training is not, with the memory plan's advice.
+  e.spec.image_size = 2048;
+  e.spec.layers = {default_layer("Flatten"), default_layer("Dense")};
+  e.spec.layers[1].units = 65536, e.spec.layers[1].activation = "softmax";
+  editor_changed(ui);
+  INFO(editor_check(ui).error);
+  REQUIRE(editor_check(ui).ok);
+  CHECK(editor_blocker(ui).empty());
+  CHECK(editor_train_blocker(ui).find("it does not fit in memory: this run needs") == 0);
+  CHECK_FALSE(editor_train(ui));
+  CHECK(editor_save(ui, tmp / "huge.toml"));
+
   // A file that does not load leaves the edits alone and says why.
   e.spec.layers.pop_back();
   editor_changed(ui);

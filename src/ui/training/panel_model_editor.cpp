@@ -39,8 +39,13 @@ bool data_loaded(const Snapshot& s) {
   return s.data != nullptr && !s.split.train.empty();
 }
 
-bool is_file_path(const std::string& name) {
-  return model_file_path(name) == name;
+// A model file of the user's (not a preset's name, nor a file in the shipped models/ folder, which
+// Save must never overwrite).
+bool is_user_file(const std::string& name) {
+  if (model_file_path(name) != name) return false;
+  std::error_code ec;
+  return !fs::equivalent(fs::path(name).parent_path().empty() ? "." : fs::path(name).parent_path(),
+                         default_model_dir(), ec);
 }
 
 }  // namespace
@@ -71,7 +76,7 @@ bool editor_load(TrainingUi& ui, const std::string& name, int image_size, bool d
     e.note = err.what();
     return false;
   }
-  e.path = is_file_path(name) ? name : "";
+  e.path = is_user_file(name) ? name : "";
   e.started = true, e.dirty = false, e.selected = 0;
   ++e.edits;
   e.note = "Editing " + (e.path.empty() ? "the preset '" + name + "'" : e.path);
@@ -105,6 +110,20 @@ std::string editor_blocker(TrainingUi& ui) {
   if (c.error_layer < 0) return c.error;
   const LayerSpec& l = ui.editor.spec.layers[size_t(c.error_layer)];
   return "layer " + std::to_string(c.error_layer + 1) + " (" + l.type + "): " + c.error;
+}
+
+MemoryPlan editor_memory_plan(TrainingUi& ui) {
+  const SpecCheck& c = editor_check(ui);
+  if (!c.ok) return {};
+  const Snapshot& s = *ui.snap;
+  return plan_memory(c.model, ui.form.batch_size,
+                     data_loaded(s) ? s.data->size() : size_t(kAssumedImages));
+}
+
+std::string editor_train_blocker(TrainingUi& ui) {
+  if (std::string why = editor_blocker(ui); !why.empty()) return why;
+  const MemoryPlan plan = editor_memory_plan(ui);
+  return plan.fits() ? "" : "it does not fit in memory: " + plan.advice();
 }
 
 std::string editor_default_path(const TrainingUi& ui) {
@@ -145,7 +164,7 @@ bool editor_save(TrainingUi& ui, const std::string& path_in) {
 
 bool editor_train(TrainingUi& ui) {
   ModelEditor& e = ui.editor;
-  if (std::string why = editor_blocker(ui); !why.empty()) {
+  if (std::string why = editor_train_blocker(ui); !why.empty()) {
     e.note = "Cannot train: " + why;
     return false;
   }
@@ -471,13 +490,12 @@ void model_numbers(TrainingUi& ui) {
       params.push_back({c.model.layers()[i].name, c.model.layers()[i].num_params()});
   draw_param_budget(ui, params, c.model.num_params());
   const bool loaded = data_loaded(s);
-  const size_t images = loaded ? s.data->size() : size_t(kAssumedImages);
-  const MemoryPlan plan = plan_memory(c.model, ui.form.batch_size, images);
+  const MemoryPlan plan = editor_memory_plan(ui);
   ImGui::PushStyleColor(ImGuiCol_Text, plan.fits() ? ImGui::GetStyleColorVec4(ImGuiCol_Text)
                                                    : kProblem);
   ImGui::TextWrapped("%s Memory at batch %d: %s", plan.fits() ? "✓" : "✗", ui.form.batch_size,
                      plan.describe().c_str());
-  if (!plan.fits()) ImGui::TextWrapped("Does not fit: %s", plan.advice().c_str());
+  if (!plan.fits()) ImGui::TextWrapped("Cannot train: %s", plan.advice().c_str());
   ImGui::PopStyleColor();
   const int train = loaded ? int(s.split.train.size()) : kAssumedTrain;
   const int val = loaded ? int(s.split.val.size()) : kAssumedVal;
@@ -587,7 +605,9 @@ void toolbar(TrainingUi& ui) {
     e.file_input = e.path.empty() ? editor_default_path(ui) : e.path, e.ask_save = true;
   // Narrow (1280×720 with the text ×2): the short label keeps the toolbar on one row.
   const bool narrow = ImGui::GetContentRegionAvail().x < 56 * ImGui::GetFontSize();
-  if (flow_button(narrow ? "▶ Train###train" : "▶ Train this model###train", can)) editor_train(ui);
+  const bool can_train = can && editor_train_blocker(ui).empty();
+  if (flow_button(narrow ? "▶ Train###train" : "▶ Train this model###train", can_train))
+    editor_train(ui);
   if (flow_button("Back to training", true)) close_model_editor(ui);
   path_dialog(ui, false);
   path_dialog(ui, true);

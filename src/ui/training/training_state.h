@@ -286,7 +286,8 @@ void finish_training_frame(TrainingUi& ui, int width, int height);
 // Shows the editor in place of the panels; the first time it starts from the form's model.
 void open_model_editor(TrainingUi& ui);
 void close_model_editor(TrainingUi& ui);  // back to the panels; the edits stay
-// Edits `name_or_path` (a preset or a model file) at `image_size` (0: the file's). With unsaved
+// Edits `name_or_path` (a preset or a model file) at `image_size` (0: the file's); a file in the
+// shipped models/ folder is edited as its preset (Save asks for a new path). With unsaved
 // edits and !discard it only asks (the panel's confirmation) and returns false; a file that does
 // not load leaves the edits alone and says why in editor.note.
 bool editor_load(TrainingUi& ui, const std::string& name_or_path, int image_size = 0,
@@ -297,6 +298,10 @@ void editor_changed(TrainingUi& ui);  // after an edit: unsaved, checked again
 const SpecCheck& editor_check(TrainingUi& ui);
 // Why it cannot be saved or trained ("" when it can): the first problem, with its layer.
 std::string editor_blocker(TrainingUi& ui);
+// The memory the model needs at the form's batch size with the loaded data (else 500 images), and
+// why it cannot be trained: editor_blocker's reason, or that plan not fitting.
+MemoryPlan editor_memory_plan(TrainingUi& ui);
+std::string editor_train_blocker(TrainingUi& ui);
 // Saves atomically to `path` (".toml" added when missing, folders made); false with the reason
 // in editor.note.
 bool editor_save(TrainingUi& ui, const std::string& path);
