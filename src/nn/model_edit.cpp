@@ -25,11 +25,20 @@ namespace cnnlab {
 // [SECTION] layer kinds and their defaults
 // =================================================================================================
 const std::vector<std::string>& editable_layer_types() {
-  static const std::vector<std::string> types = {
-      "Conv2D",          "MaxPooling2D",           "AveragePooling2D", "BatchNormalization",
-      "Dropout",         "Flatten",                "GlobalAveragePooling2D",
-      "Dense",           "RandomFlip",             "RandomRotation",   "RandomZoom",
-      "RandomTranslation", "RandomContrast",       "RandomBrightness"};
+  static const std::vector<std::string> types = {"Conv2D",
+                                                 "MaxPooling2D",
+                                                 "AveragePooling2D",
+                                                 "BatchNormalization",
+                                                 "Dropout",
+                                                 "Flatten",
+                                                 "GlobalAveragePooling2D",
+                                                 "Dense",
+                                                 "RandomFlip",
+                                                 "RandomRotation",
+                                                 "RandomZoom",
+                                                 "RandomTranslation",
+                                                 "RandomContrast",
+                                                 "RandomBrightness"};
   return types;
 }
 
@@ -124,7 +133,8 @@ static std::vector<std::string> layer_body(const LayerSpec& l) {
   const std::string reg =
       l.l2 > 0 ? "kernel_regularizer = { l2 = " + float_text(l.l2) + " }" : std::string();
   if (l.type == "Conv2D") {
-    s = {"filters = " + std::to_string(l.filters), "kernel_size = " + std::to_string(l.kernel_size)};
+    s = {"filters = " + std::to_string(l.filters),
+         "kernel_size = " + std::to_string(l.kernel_size)};
     if (l.strides != 1) s.push_back("strides = " + std::to_string(l.strides));
     s.push_back("padding = " + quoted(l.padding));
     s.push_back("activation = " + quoted(l.activation));
@@ -144,7 +154,8 @@ static std::vector<std::string> layer_body(const LayerSpec& l) {
          "value_range = " + pair_text(l.value_lo, l.value_hi)};
   } else if (is_augment_type(l.type)) {
     const bool rot = l.type == "RandomRotation";
-    s = {std::string(rot ? "factor" : "height_factor") + " = " + pair_text(l.factor_lo, l.factor_hi)};
+    s = {std::string(rot ? "factor" : "height_factor") + " = " +
+         pair_text(l.factor_lo, l.factor_hi)};
     if (l.type == "RandomTranslation" || (l.type == "RandomZoom" && l.has_width))
       s.push_back("width_factor = " + pair_text(l.width_lo, l.width_hi));
     s.push_back("fill_mode = " + quoted(l.fill_mode));
@@ -225,7 +236,8 @@ ModelSpec spec_from_toml(const std::string& text, const std::string& path) {
   ModelSpec spec;
   spec.name = m.preset_name;
   spec.image_size = m.input_h();
-  for (size_t i = 1; i < m.layers().size(); ++i) spec.layers.push_back(spec_from_info(m.layers()[i]));
+  for (size_t i = 1; i < m.layers().size(); ++i)
+    spec.layers.push_back(spec_from_info(m.layers()[i]));
   // units = "classes" is read as 2 by the loader: find which Dense layers wrote it.
   const toml::table root = toml::parse(text, path);  // parsed once above: cannot fail now
   if (const toml::array* layers = root["layer"].as_array())

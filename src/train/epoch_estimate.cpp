@@ -66,7 +66,8 @@ double epoch_flops(const Model& m, int train_samples, int val_samples) {
 }
 
 double measure_gemm_flops_per_s(int n, int reps) {
-  Eigen::MatrixXf a = Eigen::MatrixXf::Constant(n, n, 0.5f), b = Eigen::MatrixXf::Constant(n, n, 0.25f);
+  Eigen::MatrixXf a = Eigen::MatrixXf::Constant(n, n, 0.5f),
+                  b = Eigen::MatrixXf::Constant(n, n, 0.25f);
   Eigen::MatrixXf c = Eigen::MatrixXf::Zero(n, n);
   const int saved = Eigen::nbThreads();
   Eigen::setNbThreads(1);

@@ -28,10 +28,11 @@ struct ComputeRate {
   std::string source;
 };
 // Fraction of a GEMM's peak a whole training step reaches (im2col, pooling, Adam, relu passes are
-// memory-bound): bench/README.md measured the course model's 2.03 TFLOP epoch in 20.9 s (97 GFLOP/s)
-// on a host whose per-thread Eigen GEMM ran at 120-126 GFLOP/s with 2 threads working.
+// memory-bound): bench/README.md measured the course model's 2.03 TFLOP epoch in 20.9 s (97
+// GFLOP/s) on a host whose per-thread Eigen GEMM ran at 120-126 GFLOP/s with 2 threads working.
 constexpr double kTrainingGemmEfficiency = 0.4;
-// Best of `reps` single-threaded n×n×n Eigen GEMMs after one warm-up (n = 256: ~34 MFLOP, a few ms).
+// Best of `reps` single-threaded n×n×n Eigen GEMMs after one warm-up (n = 256: ~34 MFLOP, a few
+// ms).
 double measure_gemm_flops_per_s(int n = 256, int reps = 3);
 // The training rate from a measured single-thread GEMM rate and the run's threads:
 // gemm × threads × kTrainingGemmEfficiency.

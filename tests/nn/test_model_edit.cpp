@@ -103,7 +103,8 @@ TEST_CASE("model_edit: a valid spec builds the whole model with its shapes") {
   CHECK(c.model.num_params() == 224 + 10245);
 }
 
-TEST_CASE("model_edit: problems are pinned to the layer at fault, worded as the loader words them") {
+TEST_CASE(
+    "model_edit: problems are pinned to the layer at fault, worded as the loader words them") {
   SUBCASE("a shape going to nothing") {
     ModelSpec s = small_spec();
     LayerSpec big = default_layer("MaxPooling2D");

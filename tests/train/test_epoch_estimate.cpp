@@ -19,8 +19,8 @@ TEST_CASE("epoch_estimate: the course model's FLOPs, layer by layer") {
   // conv2d_1: 149·149·64 × 3·3·32 = 409,208,832 MACs; backward d_w and d_in.
   CHECK(layer_flops(m, 3).forward == 818417664.0);
   CHECK(layer_flops(m, 3).backward == 1636835328.0);
-  CHECK(layer_flops(m, 4).forward == 1401856.0);  // 74·74·64 × 4
-  CHECK(layer_flops(m, 5).forward == 0.0);        // flatten
+  CHECK(layer_flops(m, 4).forward == 1401856.0);    // 74·74·64 × 4
+  CHECK(layer_flops(m, 5).forward == 0.0);          // flatten
   CHECK(layer_flops(m, 6).forward == 700928000.0);  // 350,464 × 1000 × 2
   CHECK(layer_flops(m, 7).forward == 200000.0);
   CHECK(layer_flops(m, 8).forward == 1000.0);
@@ -36,7 +36,8 @@ TEST_CASE("epoch_estimate: the course model's FLOPs, layer by layer") {
 TEST_CASE("epoch_estimate: seconds from a fixed rate, from a GEMM rate and from a run") {
   const Model course = course_model(299, 5);
   ComputeRate fixed{100e9, "fixed"};
-  CHECK(estimate_epoch_seconds(course, 360, 40, fixed) == doctest::Approx(20.2972454528).epsilon(1e-12));
+  CHECK(estimate_epoch_seconds(course, 360, 40, fixed) ==
+        doctest::Approx(20.2972454528).epsilon(1e-12));
   CHECK(estimate_epoch_seconds(course, 360, 40, ComputeRate{}) == 0.0);  // unknown rate
   // A GEMM at 125 GFLOP/s a thread, 2 threads, × 0.4 = 100 GFLOP/s.
   const ComputeRate g = rate_from_gemm(125e9, 2);

@@ -46,7 +46,8 @@ void alt_press(App& app, int key) {
 
 }  // namespace
 
-TEST_CASE("model editor: edits are checked, saved atomically, reloaded, and trained from the form") {
+TEST_CASE(
+    "model editor: edits are checked, saved atomically, reloaded, and trained from the form") {
   test::TempDir tmp("model_editor");
   TrainingUi ui;  // no worker: Load is not sent
   ui.export_dir = tmp / "exports";
@@ -64,7 +65,7 @@ TEST_CASE("model editor: edits are checked, saved atomically, reloaded, and trai
   // Keys: Delete removes the selected layer, Alt+↓ moves it; the top layer cannot move up.
   e.selected = 0;
   editor_key(ui, EditorKey::MoveUp);
-  CHECK_FALSE(e.dirty);  // nothing moved
+  CHECK_FALSE(e.dirty);               // nothing moved
   editor_key(ui, EditorKey::Delete);  // RandomFlip gone
   CHECK(e.spec.layers.size() == 17);
   CHECK(e.spec.layers[0].type == "RandomRotation");
@@ -142,7 +143,8 @@ TEST_CASE("model editor: edits are checked, saved atomically, reloaded, and trai
   // A file that does not load leaves the edits alone and says why.
   e.spec.layers.pop_back();
   editor_changed(ui);
-  write_file_atomic(tmp / "broken.toml", std::string("image_size = 32\n[[layer]]\ntype = \"Conv3D\"\n"));
+  write_file_atomic(tmp / "broken.toml",
+                    std::string("image_size = 32\n[[layer]]\ntype = \"Conv3D\"\n"));
   CHECK_FALSE(editor_load(ui, tmp / "broken.toml", 0, true));
   CHECK(e.note.find("broken.toml:3: unknown layer type \"Conv3D\"") != std::string::npos);
   CHECK(e.dirty);

@@ -491,8 +491,8 @@ void model_numbers(TrainingUi& ui) {
   draw_param_budget(ui, params, c.model.num_params());
   const bool loaded = data_loaded(s);
   const MemoryPlan plan = editor_memory_plan(ui);
-  ImGui::PushStyleColor(ImGuiCol_Text, plan.fits() ? ImGui::GetStyleColorVec4(ImGuiCol_Text)
-                                                   : kProblem);
+  ImGui::PushStyleColor(ImGuiCol_Text,
+                        plan.fits() ? ImGui::GetStyleColorVec4(ImGuiCol_Text) : kProblem);
   ImGui::TextWrapped("%s Memory at batch %d: %s", plan.fits() ? "✓" : "✗", ui.form.batch_size,
                      plan.describe().c_str());
   if (!plan.fits()) ImGui::TextWrapped("Cannot train: %s", plan.advice().c_str());
@@ -503,10 +503,11 @@ void model_numbers(TrainingUi& ui) {
   const double sec = estimate_epoch_seconds(c.model, train, val, rate);
   ImGui::Text("%s (estimate)", format_epoch_estimate(sec).c_str());
   ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-  ImGui::TextWrapped("%.2f GFLOP per training image × %d training + forward × %d validation "
-                     "images%s, at the rate of %s.",
-                     training_flops(c.model) / 1e9, train, val,
-                     loaded ? "" : " (assumed: the flowers)", rate.source.c_str());
+  ImGui::TextWrapped(
+      "%.2f GFLOP per training image × %d training + forward × %d validation "
+      "images%s, at the rate of %s.",
+      training_flops(c.model) / 1e9, train, val, loaded ? "" : " (assumed: the flowers)",
+      rate.source.c_str());
   ImGui::PopStyleColor();
 }
 
@@ -539,8 +540,7 @@ void new_menu(TrainingUi& ui) {
     const std::string label = "The loaded model (" + s.settings.preset + ", " +
                               std::to_string(s.settings.image_size) + "×" +
                               std::to_string(s.settings.image_size) + ")";
-    if (ImGui::Selectable(label.c_str()))
-      editor_load(ui, s.settings.preset, s.settings.image_size);
+    if (ImGui::Selectable(label.c_str())) editor_load(ui, s.settings.preset, s.settings.image_size);
     ImGui::Separator();
   }
   for (const std::string& name : model_file_names())
@@ -557,10 +557,10 @@ void path_dialog(TrainingUi& ui, bool save) {
   if (!ImGui::BeginPopupModal(id, nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
   ImGui::TextUnformatted(save ? "Save to (a .toml file):" : "Model file (.toml):");
   // A fixed width: -1 in a window that sizes itself to its content would collapse.
-  ImGui::SetNextItemWidth(
-      std::min(ImGui::GetIO().DisplaySize.x * 0.8f, ImGui::GetFontSize() * 36));
+  ImGui::SetNextItemWidth(std::min(ImGui::GetIO().DisplaySize.x * 0.8f, ImGui::GetFontSize() * 36));
   if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
-  const bool enter = ImGui::InputText("##path", &e.file_input, ImGuiInputTextFlags_EnterReturnsTrue);
+  const bool enter =
+      ImGui::InputText("##path", &e.file_input, ImGuiInputTextFlags_EnterReturnsTrue);
   if (ImGui::Button(save ? "Save" : "Open") || enter) {
     if (save)
       editor_save(ui, e.file_input);
@@ -640,7 +640,8 @@ void model_fields(TrainingUi& ui) {
 // =================================================================================================
 namespace {
 
-// Alt+↑/↓ and Delete, only while no text field has the keyboard (its arrows and Delete are its own).
+// Alt+↑/↓ and Delete, only while no text field has the keyboard (its arrows and Delete are its
+// own).
 void editor_keys(TrainingUi& ui) {
   const ImGuiIO& io = ImGui::GetIO();
   if (io.WantTextInput || ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId)) return;

@@ -132,15 +132,15 @@ struct ModelEditor {
   uint64_t checked = UINT64_MAX;
   int checked_classes = 0;
   std::shared_ptr<const SpecCheck> check;
-  std::string summary;     // the Keras table of check->model when it is whole
-  double gemm_flops = 0;   // a quick single-thread GEMM, measured on first use
-  ComputeRate run_rate;    // from the loaded run's last epoch (flops_per_s 0: none)
+  std::string summary;    // the Keras table of check->model when it is whole
+  double gemm_flops = 0;  // a quick single-thread GEMM, measured on first use
+  ComputeRate run_rate;   // from the loaded run's last epoch (flops_per_s 0: none)
   size_t run_rate_epochs = 0;
   std::string file_input;  // the Open / Save as path fields
   std::string pending;     // what New/Open loads once the user agrees to discard the edits
   int pending_size = 0;
   bool ask_discard = false, ask_open = false, ask_save = false;
-  std::string note;        // the last outcome ("Saved to …", an error)
+  std::string note;  // the last outcome ("Saved to …", an error)
 };
 
 struct LessonText {
