@@ -38,6 +38,7 @@ std::string check_lesson_dir(const std::string& dir) {
 void register_gui_commands(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<WindowOptions>();
   auto size = std::make_shared<std::string>("1920x1080");
+  auto panel = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand(
       "screenshot",
       "Render the window offscreen at a lesson step and write a PNG (needs a display; "
@@ -84,7 +85,13 @@ void register_gui_commands(CLI::App& app, int& exit_code) {
       "--view training: comma list of side tabs (predictions, confusion, model, lesson) and "
       "toggles (delta, perlayer, layerN, enlargeN, mistakes, test); focus-NAME shows one panel "
       "full screen as F5 does (curves, maps, filters, predictions, confusion, model)");
-  cmd->callback([options, size, &exit_code] {
+  cmd->add_option("--panel", *panel,
+                  "--view training: show a view in place of the panels: editor (the model editor "
+                  "on --model)")
+      ->check(CLI::IsMember({"editor"}));
+  cmd->callback([options, size, panel, &exit_code] {
+    if (!panel->empty())  // start_training reads it with the tab list
+      options->train_tab += (options->train_tab.empty() ? "" : ",") + *panel;
     if (!parse_size(*size, options->width, options->height)) {
       std::fprintf(stderr,
                    "cnnlab screenshot: --size must look like 1920x1080 (64 to 8192 each)\n");

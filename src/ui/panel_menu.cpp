@@ -61,6 +61,20 @@ void draw_file_menu(App& app) {
         "Off: the slide (grids and arithmetic) or the focused training panel.");
   }
   ImGui::Separator();
+  // The model editor lives in the Training tab (ui/training/panel_model_editor.cpp).
+  if (ImGui::MenuItem("Model editor")) {
+    TrainingUi& ui = ensure_training(app);
+    open_model_editor(ui);
+    ui.select_tab = true;
+  }
+  if (ImGui::MenuItem("Open model…")) {
+    TrainingUi& ui = ensure_training(app);
+    open_model_editor(ui);
+    ui.editor.file_input = ui.editor.path;
+    ui.editor.ask_open = true;
+    ui.select_tab = true;
+  }
+  ImGui::Separator();
   if (ImGui::MenuItem("Quit", "Ctrl+Q")) app.requests.quit = true;
 }
 

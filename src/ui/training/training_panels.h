@@ -23,6 +23,12 @@ void draw_train_confusion_panel(TrainingUi& ui);  // panel_train_confusion.cpp: 
 void draw_train_model_panel(TrainingUi& ui);   // panel_train_model.cpp: summary, parameter budget
 void draw_train_lesson_panel(TrainingUi& ui);  // panel_train_lesson.cpp: lessons for this view
 
+// The parameter budget (panel_train_model.cpp): the total, the biggest layer's share, a bar with a
+// segment per layer and a legend. The model panel and the model editor draw it.
+void draw_param_budget(const TrainingUi& ui,
+                       const std::vector<std::pair<std::string, size_t>>& layer_params,
+                       size_t num_params);
+
 // ---- shared widgets (training_widgets.cpp)
 // ---------------------------------------------------------- Title line with a "PNG" button
 // (exports this panel); records the panel's rectangle.

@@ -13,6 +13,8 @@
 
 struct ImFont;
 #include "gfx/texture.h"
+#include "nn/model_edit.h"
+#include "train/epoch_estimate.h"
 #include "train/worker.h"
 
 namespace cnnlab {
@@ -117,6 +119,30 @@ struct TrainingGl {
   int map_uploads = 0, kernel_uploads = 0;  // counters (tests, bench)
 };
 
+// The model editor (panel_model_editor.cpp). It lives in TrainingUi, which the App owns, so edits
+// survive switching tabs and views; New/Open ask before discarding them.
+struct ModelEditor {
+  bool open = false;     // shown in place of the Training panels
+  bool started = false;  // a model is being edited (the first open starts from the form's model)
+  ModelSpec spec;
+  std::string path;  // the file it was opened from or last saved to ("" = a preset, never saved)
+  bool dirty = false;
+  int selected = 0;    // layer index
+  uint64_t edits = 0;  // bumped by every change; the check below follows it
+  uint64_t checked = UINT64_MAX;
+  int checked_classes = 0;
+  std::shared_ptr<const SpecCheck> check;
+  std::string summary;    // the Keras table of check->model when it is whole
+  double gemm_flops = 0;  // a quick single-thread GEMM, measured on first use
+  ComputeRate run_rate;   // from the loaded run's last epoch (flops_per_s 0: none)
+  size_t run_rate_epochs = 0;
+  std::string file_input;  // the Open / Save as path fields
+  std::string pending;     // what New/Open loads once the user agrees to discard the edits
+  int pending_size = 0;
+  bool ask_discard = false, ask_open = false, ask_save = false;
+  std::string note;  // the last outcome ("Saved to …", an error)
+};
+
 struct LessonText {
   std::string id, title, text;
 };
@@ -157,6 +183,7 @@ struct TrainingUi {
                             // "model", "lesson"
 
   TrainingGl gl;
+  ModelEditor editor;
 };
 
 // ---- the view's interface (the window calls these)
@@ -253,5 +280,42 @@ const PanelRect* find_panel_rect(const TrainingUi& ui, const std::string& name);
 void request_panel_png(TrainingUi& ui, const std::string& name);
 // After the frame is rendered into the bound framebuffer (w × h): writes the requested panel PNG.
 void finish_training_frame(TrainingUi& ui, int width, int height);
+
+// ---- the model editor (panel_model_editor.cpp)
+// -------------------------------------------------------
+// Shows the editor in place of the panels; the first time it starts from the form's model.
+void open_model_editor(TrainingUi& ui);
+void close_model_editor(TrainingUi& ui);  // back to the panels; the edits stay
+// Edits `name_or_path` (a preset or a model file) at `image_size` (0: the file's); a file in the
+// shipped models/ folder is edited as its preset (Save asks for a new path). With unsaved
+// edits and !discard it only asks (the panel's confirmation) and returns false; a file that does
+// not load leaves the edits alone and says why in editor.note.
+bool editor_load(TrainingUi& ui, const std::string& name_or_path, int image_size = 0,
+                 bool discard = false);
+void editor_changed(TrainingUi& ui);  // after an edit: unsaved, checked again
+// The spec checked by the model file loader (cached until the next edit). Classes: the loaded
+// data's, else 5 where the last layer says units = "classes" (the flowers), else as written.
+const SpecCheck& editor_check(TrainingUi& ui);
+// Why it cannot be saved or trained ("" when it can): the first problem, with its layer.
+std::string editor_blocker(TrainingUi& ui);
+// The memory the model needs at the form's batch size with the loaded data (else 500 images), and
+// why it cannot be trained: editor_blocker's reason, or that plan not fitting.
+MemoryPlan editor_memory_plan(TrainingUi& ui);
+std::string editor_train_blocker(TrainingUi& ui);
+// Saves atomically to `path` (".toml" added when missing, folders made); false with the reason
+// in editor.note.
+bool editor_save(TrainingUi& ui, const std::string& path);
+// Where Save puts a model never saved: <export dir>/models/<name>.toml.
+std::string editor_default_path(const TrainingUi& ui);
+// "Train this model": saves (when unsaved), makes the file the form's model and sends Load; the
+// panels come back. False (editor.note says why) when the model or the folder cannot be used.
+bool editor_train(TrainingUi& ui);
+// The editor's keys (Alt+↑/↓ move the selected layer, Delete removes it): the panel calls this
+// only while no text field has the keyboard.
+enum class EditorKey { MoveUp, MoveDown, Delete };
+void editor_key(TrainingUi& ui, EditorKey key);
+// The estimate's rate: the loaded run's last epoch, else a quick GEMM (measured once).
+ComputeRate editor_rate(TrainingUi& ui);
+void draw_model_editor_panel(TrainingUi& ui);
 
 }  // namespace cnnlab

@@ -195,6 +195,10 @@ void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_
   float em = ImGui::GetFontSize();
   if (training_focus_active(ui)) {
     draw_focus(ui);
+  } else if (ui.editor.open) {  // the model editor takes the tab's whole region
+    ImGui::BeginChild("model_editor", ImVec2(0, 0), true);
+    draw_model_editor_panel(ui);
+    ImGui::EndChild();
   } else {
     switch (training_layout(avail.x, avail.y, em)) {
       case TrainingLayout::ThreeColumns:
@@ -230,6 +234,12 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
     ui.presets.push_back(make_preset_choice(s.preset, s.image_size));
     ui.form.choice = int(ui.presets.size()) - 1;
   }
+  if (has_token(tab, "editor") && batches == 0 && !evaluate) {  // the editor alone: nothing to load
+    ui.form.data_dir = s.data_dir;
+    open_model_editor(ui);
+    ui.select_tab = true;
+    return;
+  }
   const double timeout = 1800;
   load_blocking(ui, s, timeout);
   train_batches_blocking(ui, batches, timeout);
@@ -247,7 +257,7 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
   ui.force_tab = tab;
   // Toggles: "delta" (filters since init), "perlayer" (map normalisation), "layerN" (one layer's
   // maps), "enlargeN" (channel N of the shown layer), "mistakes" (gallery), "test" (confusion
-  // split).
+  // split), "editor" (the model editor, on the run's model).
   for (size_t at = 0; at <= tab.size();) {
     size_t end = tab.find(',', at);
     std::string t = tab.substr(at, end == std::string::npos ? std::string::npos : end - at);
@@ -255,6 +265,7 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
     if (t == "perlayer") ui.maps_per_layer = true;
     if (t == "mistakes") ui.gallery_mistakes_only = true;
     if (t == "test") ui.confusion_split = 1;
+    if (t == "editor") open_model_editor(ui);
     if (t.rfind("focus-", 0) == 0 && !training_focus_set(ui, t.substr(6)))
       throw UserError("", "no panel '" + t.substr(6) + "' to focus",
                       "use focus-curves, focus-maps, focus-filters, "

@@ -1,0 +1,208 @@
+// tests/nn/test_model_edit.cpp — the model editor's logic (nn/model_edit.h): specs read from and
+// written to model files, add/remove/move, problems pinned to the layer at fault with the loader's
+// words, and the layers before a problem still built for their shapes.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "core/error.h"
+#include "core/fileio.h"
+#include "nn/model.h"
+#include "nn/model_edit.h"
+#include "nn/model_file.h"
+#include "test_tmp.h"
+
+using namespace cnnlab;
+
+namespace {
+
+// 32×32 input: Conv2D 8 same relu → MaxPooling2D 2 → Flatten → Dense classes softmax.
+ModelSpec small_spec() {
+  ModelSpec s;
+  s.name = "edited";
+  s.image_size = 32;
+  LayerSpec conv = default_layer("Conv2D");
+  conv.filters = 8;
+  LayerSpec out = default_layer("Dense");
+  out.units_classes = true, out.activation = "softmax";
+  s.layers = {conv, default_layer("MaxPooling2D"), default_layer("Flatten"), out};
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("model_edit: every preset reads into a spec that writes back the same model") {
+  for (const std::string& name : model_file_names()) {
+    CAPTURE(name);
+    const ModelSpec spec = load_model_spec(name);
+    const Model from_file = build_preset(name, spec.image_size, 5);
+    SpecCheck c = check_spec(spec, 5);
+    REQUIRE_MESSAGE(c.ok, c.error);
+    CHECK(c.model.summary_table() == from_file.summary_table());
+    CHECK(c.model.num_params() == from_file.num_params());
+    // And the written text reads back to an equal spec.
+    CHECK(spec_from_toml(spec_to_toml(spec), "again.toml") == spec);
+  }
+}
+
+TEST_CASE("model_edit: the compact preset's spec keeps its Keras arguments") {
+  const ModelSpec s = load_model_spec("compact");
+  CHECK(s.name == "compact");
+  CHECK(s.image_size == 128);
+  REQUIRE(s.layers.size() == 18);
+  CHECK(s.layers[0].type == "RandomFlip");
+  CHECK(s.layers[0].mode == "horizontal");
+  CHECK(s.layers[1].factor_lo == -0.05f);  // factor = 0.05 → [-0.05, 0.05]
+  CHECK(s.layers[1].factor_hi == 0.05f);
+  CHECK(s.layers[3].factor_lo == 0.1f);  // RandomContrast: factor f → [f, f]
+  CHECK(s.layers[10].l2 == 0.0001f);
+  CHECK(s.layers[14].rate == 0.3f);
+  CHECK_FALSE(s.layers[15].units_classes);
+  CHECK(s.layers[15].units == 64);
+  CHECK(s.layers[17].units_classes);
+  CHECK(s.layers[17].activation == "softmax");
+  // Floats are written in their shortest form.
+  const std::string text = spec_to_toml(s);
+  CHECK(text.find("kernel_regularizer = { l2 = 0.0001 }") != std::string::npos);
+  CHECK(text.find("rate = 0.3\n") != std::string::npos);
+  CHECK(text.find("units = \"classes\"") != std::string::npos);
+}
+
+TEST_CASE("model_edit: add, remove and move layers") {
+  ModelSpec s = small_spec();
+  insert_layer(s, 1, default_layer("BatchNormalization"));
+  REQUIRE(s.layers.size() == 5);
+  CHECK(s.layers[1].type == "BatchNormalization");
+  insert_layer(s, 99, default_layer("Dropout"));  // past the end: appends
+  CHECK(s.layers.back().type == "Dropout");
+  remove_layer(s, 5);
+  remove_layer(s, 42);  // out of range: nothing
+  CHECK(s.layers.size() == 5);
+  CHECK(move_layer(s, 1, +1) == 2);  // BatchNormalization below the pool
+  CHECK(s.layers[1].type == "MaxPooling2D");
+  CHECK(s.layers[2].type == "BatchNormalization");
+  CHECK(move_layer(s, 0, -1) == 0);  // the top cannot move up
+  CHECK(move_layer(s, 4, +1) == 4);  // nor the bottom down
+  CHECK(s.layers[0].type == "Conv2D");
+}
+
+TEST_CASE("model_edit: a valid spec builds the whole model with its shapes") {
+  SpecCheck c = check_spec(small_spec(), 5);
+  REQUIRE(c.ok);
+  CHECK(c.error.empty());
+  CHECK(c.built == 4);
+  const auto& L = c.model.layers();
+  REQUIRE(L.size() == 5);
+  CHECK(L[1].out_h == 32);  // same padding
+  CHECK(L[1].out_c == 8);
+  CHECK(L[2].out_h == 16);
+  CHECK(L[3].out_c == 16 * 16 * 8);
+  // conv 3·3·3·8 + 8 = 224; dense 2048·5 + 5 = 10245
+  CHECK(L[1].num_params() == 224);
+  CHECK(L[4].num_params() == 10245);
+  CHECK(c.model.num_params() == 224 + 10245);
+}
+
+TEST_CASE(
+    "model_edit: problems are pinned to the layer at fault, worded as the loader words them") {
+  SUBCASE("a shape going to nothing") {
+    ModelSpec s = small_spec();
+    LayerSpec big = default_layer("MaxPooling2D");
+    big.pool_size = big.strides = 64;
+    insert_layer(s, 2, big);  // after the 32→16 pool: 16x16 input, 64x64 window
+    SpecCheck c = check_spec(s);
+    CHECK_FALSE(c.ok);
+    CHECK(c.error_layer == 2);
+    CHECK(c.error.find("MaxPooling2D with a 64x64 window does not fit its 16x16 input") == 0);
+    CHECK(c.error.find("(use padding") != std::string::npos);  // the hint follows
+    // The layers before it are still built, for their shapes.
+    CHECK(c.built == 2);
+    REQUIRE(c.model.layers().size() >= 3);
+    CHECK(c.model.layers()[2].out_h == 16);
+  }
+  SUBCASE("softmax not last") {
+    ModelSpec s = small_spec();
+    insert_layer(s, 4, default_layer("Dropout"));
+    SpecCheck c = check_spec(s);
+    CHECK(c.error_layer == 3);  // the softmax Dense layer is no longer last
+    CHECK(c.error == "softmax is allowed only on the last layer");
+    CHECK(c.built == 3);  // everything before it
+  }
+  SUBCASE("augmentation after other layers") {
+    ModelSpec s = small_spec();
+    insert_layer(s, 1, default_layer("RandomFlip"));
+    SpecCheck c = check_spec(s);
+    CHECK(c.error_layer == 1);
+    CHECK(c.error ==
+          "RandomFlip after a Conv2D layer (augmentation layers (Random*) go first, before any "
+          "other layer)");
+    CHECK(c.built == 1);
+  }
+  SUBCASE("an argument out of range points at its layer") {
+    ModelSpec s = small_spec();
+    s.layers[0].filters = 0;
+    SpecCheck c = check_spec(s);
+    CHECK(c.error_layer == 0);
+    CHECK(c.error == "'filters' = 0 is out of range 1..65536");
+    CHECK(c.built == 0);
+  }
+  SUBCASE("no softmax at the end: the last layer") {
+    ModelSpec s = small_spec();
+    s.layers[3].activation = "relu";
+    SpecCheck c = check_spec(s);
+    CHECK(c.error_layer == 3);
+    CHECK(c.error.find("the model must end in a softmax Dense layer") == 0);
+  }
+  SUBCASE("the model as a whole: image size, no layers") {
+    ModelSpec s = small_spec();
+    s.image_size = 4;
+    SpecCheck c = check_spec(s);
+    CHECK(c.error_layer == -1);
+    CHECK(c.error == "'image_size' = 4 is out of range 8..2048");
+    s.image_size = 32;
+    s.layers.clear();
+    c = check_spec(s);
+    CHECK(c.error_layer == -1);
+    CHECK(c.error.find("no layers") == 0);
+    CHECK(c.model.layers().empty());
+  }
+  SUBCASE("a name with quotes stays one TOML string") {
+    ModelSpec s = small_spec();
+    s.name = "my \"best\" \\ model";
+    CHECK(check_spec(s).ok);
+    CHECK(spec_from_toml(spec_to_toml(s), "q.toml").name == s.name);
+  }
+}
+
+TEST_CASE("model_edit: a saved spec reloads to the same model (atomic write, no temp left)") {
+  test::TempDir dir("model_edit");
+  ModelSpec s = small_spec();
+  s.layers[0].l2 = 0.001f;
+  insert_layer(s, 0, default_layer("RandomZoom"));
+  insert_layer(s, 1, default_layer("RandomTranslation"));
+  const std::string path = dir / "edited.toml";
+  save_model_spec(s, path);
+  CHECK(std::filesystem::directory_iterator(dir.path()) != std::filesystem::directory_iterator());
+  int files = 0;
+  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
+  CHECK(files == 1);
+  CHECK(spec_to_toml(load_model_spec(path)) == spec_to_toml(s));
+  CHECK(load_model_spec(path) == s);
+  const Model m = load_model_file(path, 0, 3);
+  SpecCheck c = check_spec(s, 3);
+  REQUIRE(c.ok);
+  CHECK(m.summary_table() == c.model.summary_table());
+  CHECK(m.layers()[3].l2 == 0.001f);
+  // A folder that does not exist: a UserError naming the path, nothing written.
+  CHECK_THROWS_AS(save_model_spec(s, dir / "missing/x.toml"), UserError);
+}
+
+TEST_CASE("model_edit: layer_args_text") {
+  ModelSpec s = small_spec();
+  CHECK(layer_args_text(s.layers[0]) == "8 filters, 3×3, same, relu");
+  CHECK(layer_args_text(s.layers[1]) == "2×2");
+  CHECK(layer_args_text(s.layers[2]).empty());
+  CHECK(layer_args_text(s.layers[3]) == "classes units, softmax");
+  CHECK(layer_args_text(default_layer("Dropout")) == "rate 0.3");
+  CHECK(layer_args_text(default_layer("RandomRotation")) == "[-0.05, 0.05]");
+}
