@@ -259,17 +259,14 @@ Step conv_input_step(const Grid& x, const ConvOp& cv, const BackwardInfo& info, 
 Step sgd_step_step(const Grid& x, const Op& op, const BackwardInfo& info, int a, int b, int c,
                    bool tape) {
   Step s;
-  std::string products;
-  s.sum = weight_grad_cells(x, op.conv, info.grad, a, b, c, s, tape ? &products : nullptr);
+  s.sum = weight_grad_cells(x, op.conv, info.grad, a, b, c, s, nullptr);
   double w = op.conv.kernels[0].at(a, b, c), eta = op.back.learning_rate;
   s.pre_activation = s.sum;
   s.result = tidy(w - eta * s.sum);
   if (!tape) return s;
-  std::string at = index(a, b, c, x.c);
-  s.tape = weight_grad_formula(op.conv, a, b, c, x.c) + " = " + products + " = " +
-           format_number(s.sum) + "\nW'" + at + " = W" + at + " − η·dW" + at + " = " +
-           format_number(w) + " − " + format_number(eta) + "×" + factor(s.sum) + " = " +
-           format_number(s.result);
+  std::string at = index(a, b, c, x.c);  // dW's own sum is the lesson before's (the cells have it)
+  s.tape = "W'" + at + " = W" + at + " − η·dW" + at + "\n= " + format_number(w) + " − " +
+           format_number(eta) + "×" + factor(s.sum) + " = " + format_number(s.result);
   const Grid& k = op.conv.kernels[0];
   if (a == k.h - 1 && b == k.w - 1 && c == k.c - 1 && info.has_loss)
     s.tape += "\nForward again with W': loss ½Σ(Y − T)² = " + format_number(info.loss) + " → " +
@@ -283,14 +280,13 @@ Step softmax_step(const Grid& z, const Op& op, const BackwardInfo& info, int y, 
   Step s;
   size_t k = (size_t(y) * size_t(z.w) + size_t(xx)) * size_t(z.c) + size_t(c);
   double sum = 0;
-  std::string exps_text, values_text;
+  std::string exps_text;
   for (size_t i = 0; i < z.v.size(); ++i) {
     WindowCell w;
     w.in_y = int(i) / z.c / z.w, w.in_x = int(i) / z.c % z.w, w.in_c = int(i) % z.c;
     w.in_value = z.v[i], w.k_value = w.product = info.exps.v[i];
     sum += w.product;
     exps_text += (i ? " + " : "") + std::string("e^") + factor(z.v[i]);
-    values_text += (i ? " + " : "") + format_number(w.product);
     s.cells.push_back(w);
   }
   s.win_y = 0, s.win_x = 0, s.win_h = z.h, s.win_w = z.w;
@@ -301,10 +297,9 @@ Step softmax_step(const Grid& z, const Op& op, const BackwardInfo& info, int y, 
   if (!tape) return s;
   std::string name = k < op.back.classes.size() ? op.back.classes[k] : std::to_string(k);
   s.tape = "p(" + name + ") = e^" + factor(z.v[k]) + " / (" + exps_text + ")\n= " +
-           format_number(info.exps.v[k]) + " / (" + values_text + ") = " +
            format_number(info.exps.v[k]) + " / " + format_number(sum) + " = " + format_number(p) +
-           "\ndL/dz(" + name + ") = p − y = " + format_number(p) + " − " + (truth ? "1" : "0") +
-           " = " + format_number(s.result);
+           "\ndL/dz = p − y = " + format_number(p) + " − " + (truth ? "1" : "0") + " = " +
+           format_number(s.result);
   if (truth)
     s.tape += "\nL = −ln p(" + name + ") = −ln " + format_number(p) + " = " +
               format_number(info.loss);

@@ -118,7 +118,10 @@ OutputSize describe_output_size(const Lesson& lesson, int op_index) {
     o.rows = describe_axis(in.h, 1, 0, 0, 1);
     o.cols = describe_axis(in.w, 1, 0, 0, 1);
     bool like_kernel = op.kind == Op::Kind::ConvBackwardWeights || op.kind == Op::Kind::SgdStep;
-    o.text = std::string(like_kernel ? "Shaped like the kernel: " : "Shaped like the input X: ") +
+    const char* like = like_kernel                           ? "Shaped like the kernel: "
+                       : op.kind == Op::Kind::SoftmaxXent ? "One per logit: "
+                                                          : "Shaped like the input X: ";
+    o.text = std::string(like) +
              std::to_string(out.h) + " × " + std::to_string(out.w) +
              (out.c > 1 ? " × " + std::to_string(out.c) : "");
     return o;

@@ -213,8 +213,8 @@ std::string toggle_input_cell(LessonView& view, int y, int x, int c) {
 
 std::string edit_kernel_cell(LessonView& view, int op, int k, int y, int x, int c, double value) {
   Lesson edited = view.lesson;
-  CNNLAB_ASSERT(op >= 0 && op < int(edited.ops.size()) && edited.ops[op].kind == Op::Kind::Conv,
-                "edit_kernel_cell: not a conv op");
+  CNNLAB_ASSERT(op >= 0 && op < int(edited.ops.size()) && uses_kernel(edited.ops[op].kind),
+                "edit_kernel_cell: not an op with a kernel");
   Grid& kernel = edited.ops[op].conv.kernels.at(size_t(k));
   CNNLAB_ASSERT(kernel.in_bounds(y, x) && c >= 0 && c < kernel.c, "kernel cell out of range");
   kernel.at(y, x, c) = value;
