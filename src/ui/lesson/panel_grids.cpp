@@ -119,8 +119,10 @@ std::vector<Block> make_blocks(const Stepper& st) {
   blocks.push_back(
       {Block::Input, -1, in.h + t + b, in.w + l + r, in.c, t, l,
        "Input " + size_text(in.h, in.w, in.c) + (t + b + l + r ? " + zero border" : ""), ""});
-  if (st.num_ops() > 0 && st.op(0).kind == Op::Kind::SgdStep)
-    blocks.clear();  // the step needs W and dW, not X: its grids get the room
+  // The SGD step reads W and dW, the input's gradient W and dY, not X: their grids get the room.
+  if (st.num_ops() > 0 &&
+      (st.op(0).kind == Op::Kind::SgdStep || st.op(0).kind == Op::Kind::ConvBackwardInput))
+    blocks.clear();
   if (st.num_ops() > 0 && st.op(0).kind == Op::Kind::SoftmaxXent) {
     std::string names;
     for (const std::string& n : st.op(0).back.classes) names += (names.empty() ? "" : ", ") + n;
