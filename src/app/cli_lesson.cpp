@@ -55,7 +55,9 @@ std::string channel_title(const Lesson& l, int op, int c, int channels) {
   return " — channel " + std::to_string(c + 1);
 }
 
-Grid plain_channel(const Grid& g, int c) { return g.c > 1 ? g.channel(c) : g; }
+Grid plain_channel(const Grid& g, int c) {
+  return g.c > 1 ? g.channel(c) : g;
+}
 
 // A backward op's extra grids: dY (its cells for this step in [ ]; conv_backward_input's zero
 // border as dots), the softmax table, and after an SGD step's last weight W' and Y'.
@@ -77,8 +79,7 @@ void print_backward(const Op& op, const BackwardInfo& info, const Step& s) {
   if (s.cells_on_grad)
     bt = info.grad_pad_top, bl = info.grad_pad_left, bb = info.grad_pad_bottom,
     br = info.grad_pad_right;
-  std::printf("Upstream gradient dY%s (read in [ ]):\n%s",
-              op.back.has_target() ? " = Y − T" : "",
+  std::printf("Upstream gradient dY%s (read in [ ]):\n%s", op.back.has_target() ? " = Y − T" : "",
               render(
                   info.grad, c, bt, bl, bb, br,
                   [&](int y, int x) {
@@ -88,14 +89,12 @@ void print_backward(const Op& op, const BackwardInfo& info, const Step& s) {
                   },
                   all)
                   .c_str());
-  if (info.has_loss)
-    std::printf("Loss L = ½Σ(Y − T)² = %s\n", format_number(info.loss).c_str());
+  if (info.has_loss) std::printf("Loss L = ½Σ(Y − T)² = %s\n", format_number(info.loss).c_str());
   const Grid& k = op.conv.kernels.empty() ? info.grad : op.conv.kernels[0];
   if (op.kind == Op::Kind::SgdStep && s.kernel_y == k.h - 1 && s.kernel_x == k.w - 1 &&
       s.out_c == k.c - 1) {
-    std::printf("New kernel W':\n%s", render(plain_channel(info.new_kernel, c), 0, 0, 0, 0, 0,
-                                              none, all)
-                                           .c_str());
+    std::printf("New kernel W':\n%s",
+                render(plain_channel(info.new_kernel, c), 0, 0, 0, 0, 0, none, all).c_str());
     std::printf("Forward again: Y' = X ⊛ W', loss %s → %s\n%s", format_number(info.loss).c_str(),
                 format_number(info.new_loss).c_str(),
                 render(info.new_forward, 0, 0, 0, 0, 0, none, all).c_str());

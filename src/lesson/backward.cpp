@@ -24,7 +24,9 @@ std::string factor(double v) {
 
 // A weight after an SGD step without the binary fraction's noise (1 − 0.05×5 is 0.7499999…), so
 // a lesson file can promise 0.75: rounded to 12 decimals, far below what the view shows.
-double tidy(double v) { return std::round(v * 1e12) / 1e12; }
+double tidy(double v) {
+  return std::round(v * 1e12) / 1e12;
+}
 
 // "[1,2]", or "[1,2,0]" when the grid has several channels.
 std::string index(int y, int x, int c, int channels) {
@@ -71,7 +73,8 @@ double weight_grad_cells(const Grid& x, const ConvOp& cv, const Grid& dy, int a,
       w.k_value = dy.at(i, j);
       w.product = w.k_value * w.in_value;
       sum += w.product;
-      if (products) *products += (i + j ? " + " : "") + factor(w.k_value) + "×" + factor(w.in_value);
+      if (products)
+        *products += (i + j ? " + " : "") + factor(w.k_value) + "×" + factor(w.in_value);
       s.cells.push_back(w);
     }
   return sum;
@@ -136,7 +139,8 @@ BackwardInfo backward_info(const Grid& x, const Op& op) {
   return info;
 }
 
-// [SECTION] one output cell of each backward op ----------------------------------------------------
+// [SECTION] one output cell of each backward op
+// ----------------------------------------------------
 
 namespace {
 
@@ -218,8 +222,8 @@ Step conv_weights_step(const Grid& x, const ConvOp& cv, const BackwardInfo& info
   s.sum = weight_grad_cells(x, cv, info.grad, a, b, c, s, tape ? &products : nullptr);
   s.pre_activation = s.result = s.sum;
   if (tape)
-    s.tape = weight_grad_formula(cv, a, b, c, x.c) + "\n= " + products + " = " +
-             format_number(s.sum);
+    s.tape =
+        weight_grad_formula(cv, a, b, c, x.c) + "\n= " + products + " = " + format_number(s.sum);
   return s;
 }
 
@@ -243,13 +247,14 @@ Step conv_input_step(const Grid& x, const ConvOp& cv, const BackwardInfo& info, 
       cell.k_value = w.at(w.h - 1 - r, w.w - 1 - q, c);  // the kernel turned by 180°
       cell.product = cell.in_value * cell.k_value;
       s.sum += cell.product;
-      if (tape) products += (r + q ? " + " : "") + factor(cell.in_value) + "×" + factor(cell.k_value);
+      if (tape)
+        products += (r + q ? " + " : "") + factor(cell.in_value) + "×" + factor(cell.k_value);
       s.cells.push_back(cell);
     }
   s.pre_activation = s.result = s.sum;
   if (tape)
-    s.tape = "dX" + index(y, xx, c, x.c) + " = Σ dY[i,j]·W[" +
-             std::to_string(y + cv.pad_top) + "−i," + std::to_string(xx + cv.pad_left) + "−j" +
+    s.tape = "dX" + index(y, xx, c, x.c) + " = Σ dY[i,j]·W[" + std::to_string(y + cv.pad_top) +
+             "−i," + std::to_string(xx + cv.pad_left) + "−j" +
              (x.c > 1 ? "," + std::to_string(c) : "") + "]\n= " + products + " = " +
              format_number(s.sum);
   return s;
@@ -296,13 +301,13 @@ Step softmax_step(const Grid& z, const Op& op, const BackwardInfo& info, int y, 
   s.result = p - (truth ? 1.0 : 0.0);
   if (!tape) return s;
   std::string name = k < op.back.classes.size() ? op.back.classes[k] : std::to_string(k);
-  s.tape = "p(" + name + ") = e^" + factor(z.v[k]) + " / (" + exps_text + ")\n= " +
-           format_number(info.exps.v[k]) + " / " + format_number(sum) + " = " + format_number(p) +
-           "\ndL/dz = p − y = " + format_number(p) + " − " + (truth ? "1" : "0") + " = " +
-           format_number(s.result);
+  s.tape = "p(" + name + ") = e^" + factor(z.v[k]) + " / (" + exps_text +
+           ")\n= " + format_number(info.exps.v[k]) + " / " + format_number(sum) + " = " +
+           format_number(p) + "\ndL/dz = p − y = " + format_number(p) + " − " +
+           (truth ? "1" : "0") + " = " + format_number(s.result);
   if (truth)
-    s.tape += "\nL = −ln p(" + name + ") = −ln " + format_number(p) + " = " +
-              format_number(info.loss);
+    s.tape +=
+        "\nL = −ln p(" + name + ") = −ln " + format_number(p) + " = " + format_number(info.loss);
   return s;
 }
 

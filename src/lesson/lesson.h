@@ -90,7 +90,9 @@ struct Op {
   int source_line = 0;  // line of the op's [[ops]] table in the file (0 if built in code)
 };
 
-inline bool is_backward(Op::Kind k) { return k >= Op::Kind::ReluBackward; }
+inline bool is_backward(Op::Kind k) {
+  return k >= Op::Kind::ReluBackward;
+}
 // The ops whose `conv` holds a kernel the view shows and the student edits.
 inline bool uses_kernel(Op::Kind k) {
   return k == Op::Kind::Conv || k == Op::Kind::ConvBackwardWeights ||
@@ -143,8 +145,9 @@ struct LessonLoadResult {
   std::vector<Lesson> lessons;      // sorted by `order`, then id
   std::vector<std::string> errors;  // "PATH:LINE: problem (hint: ...)", one per bad file
 };
-// Loads every *.toml in `dir` and in its subfolders one level down (lessons/backward/). Bad files (and duplicate ids) go to `errors`; the rest still load.
-// A missing/unreadable dir gives one error and no lessons.
+// Loads every *.toml in `dir` and in its subfolders one level down (lessons/backward/). Bad files
+// (and duplicate ids) go to `errors`; the rest still load. A missing/unreadable dir gives one error
+// and no lessons.
 LessonLoadResult load_lessons(const std::string& dir);
 
 // Where lessons live: $CNNLAB_LESSONS if set; else the source tree's lessons/ (CNNLAB_LESSON_DIR)

@@ -362,7 +362,8 @@ struct Parser {
     if (op.kind == Op::Kind::PoolBackward) keys.insert({"size", "stride"});
     if (uses_kernel(op.kind)) keys.insert({"kernel", "padding"});
     if (op.kind == Op::Kind::SgdStep) keys.insert("learning_rate");
-    if (op.kind == Op::Kind::SoftmaxXent) keys = {"type", "label", "expected", "classes", "true_class"};
+    if (op.kind == Op::Kind::SoftmaxXent)
+      keys = {"type", "label", "expected", "classes", "true_class"};
     check_keys(t, keys, where);
     if (op.kind == Op::Kind::SoftmaxXent) return parse_softmax(t, op.back, where);
     if (op.kind == Op::Kind::PoolBackward) op.pool = parse_pool_fields(t, where);
@@ -527,8 +528,8 @@ OpCheck check_backward(Op& op, int in_h, int in_w, int in_c) {
   const Grid& up = op.back.has_target() ? op.back.target : op.back.grad;
   const char* key = op.back.has_target() ? "target" : "grad";
   if (up.h != fwd.h || up.w != fwd.w || up.c != fwd.c)
-    return problem(std::string(key) + " is " + grid_shape_text(up) + " but the forward output Y is " +
-                       Parser::size_text(fwd.h, fwd.w) +
+    return problem(std::string(key) + " is " + grid_shape_text(up) +
+                       " but the forward output Y is " + Parser::size_text(fwd.h, fwd.w) +
                        (fwd.c > 1 ? "×" + std::to_string(fwd.c) : ""),
                    std::string("give ") + key + " the shape of Y (one value per output cell)");
   OpCheck r = fwd;
@@ -682,8 +683,9 @@ void parse_ops(const Parser& P, const toml::table& root, Lesson& L,
                "its input (the lesson's input) is the logits, e.g. input = [[2, 1, 0]]");
       P.parse_backward(t, op, c, where);
     } else
-      P.fail(P.line_of(*t.get("type")), "unknown op type \"" + type + "\"" + where,
-             std::string("use \"conv\", \"maxpool\", \"relu\" or a backward op: ") + kBackwardTypes);
+      P.fail(
+          P.line_of(*t.get("type")), "unknown op type \"" + type + "\"" + where,
+          std::string("use \"conv\", \"maxpool\", \"relu\" or a backward op: ") + kBackwardTypes);
     if (op.kind == Op::Kind::SoftmaxXent)
       if (std::string bad = logits_problem(L.input); !bad.empty())
         P.fail(op.source_line, bad + where, "use logits like 2, 1, 0, -1");

@@ -118,11 +118,10 @@ OutputSize describe_output_size(const Lesson& lesson, int op_index) {
     o.rows = describe_axis(in.h, 1, 0, 0, 1);
     o.cols = describe_axis(in.w, 1, 0, 0, 1);
     bool like_kernel = op.kind == Op::Kind::ConvBackwardWeights || op.kind == Op::Kind::SgdStep;
-    const char* like = like_kernel                           ? "Shaped like the kernel: "
+    const char* like = like_kernel                        ? "Shaped like the kernel: "
                        : op.kind == Op::Kind::SoftmaxXent ? "One per logit: "
                                                           : "Shaped like the input X: ";
-    o.text = std::string(like) +
-             std::to_string(out.h) + " × " + std::to_string(out.w) +
+    o.text = std::string(like) + std::to_string(out.h) + " × " + std::to_string(out.w) +
              (out.c > 1 ? " × " + std::to_string(out.c) : "");
     return o;
   }
@@ -352,10 +351,10 @@ Step Stepper::step(int k) const {
   const Grid& o = outputs_[op];
   int local = k - first_step_[op];
   int c = local / (o.h * o.w), rem = local % (o.h * o.w);
-  Step s = is_backward(ops_[op].kind)
-               ? make_backward_step(input_of(op), ops_[op], infos_[op], rem / o.w, rem % o.w, c,
-                                    true)
-               : make_step(input_of(op), ops_[op], rem / o.w, rem % o.w, c, true);
+  Step s =
+      is_backward(ops_[op].kind)
+          ? make_backward_step(input_of(op), ops_[op], infos_[op], rem / o.w, rem % o.w, c, true)
+          : make_step(input_of(op), ops_[op], rem / o.w, rem % o.w, c, true);
   s.op_index = op;
   s.out_y = rem / o.w, s.out_x = rem % o.w, s.out_c = c;
   return s;

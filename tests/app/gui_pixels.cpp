@@ -359,11 +359,13 @@ TEST_CASE("pixels: every lesson fits the stage at 1280×720, zoom 2") {
 int count_colour(const Shot& s, const LayoutRect& r, Px c, int tol = 6) {
   int n = 0;
   for (int y = int(r.y0) + 1; y < int(r.y1) - 1; ++y)
-    for (int x = int(r.x0) + 1; x < int(r.x1) - 1; ++x) n += near(at(s.png, float(x), float(y)), c, tol);
+    for (int x = int(r.x0) + 1; x < int(r.x1) - 1; ++x)
+      n += near(at(s.png, float(x), float(y)), c, tol);
   return n;
 }
 
-TEST_CASE("pixels: backward lessons draw dY, the routed max, the kernel gradient and softmax bars") {
+TEST_CASE(
+    "pixels: backward lessons draw dY, the routed max, the kernel gradient and softmax bars") {
   GridColors c = colors();
   // maxpool-backward step 22 = dX[1,1]: its window [0..1]×[0..1] on X with the max at [1,1], the
   // dY cell [0,0] it receives framed, dX cells 0–4 done, [1,1] current, 10 blank.
@@ -378,7 +380,8 @@ TEST_CASE("pixels: backward lessons draw dY, the routed max, the kernel gradient
   CHECK(count_state(pool.layout, "out1.c0", "current") == 1);
   CHECK(count_state(pool.layout, "out1.c0", "blank") == 10);
   // conv-backward-weights step 3 = dW[0,2]: the 4×4 block of X at columns 2–5 under dY.
-  Shot dw = take("conv_backward_weights", "--lesson conv-backward-weights --step 3 --size 1280x720");
+  Shot dw =
+      take("conv_backward_weights", "--lesson conv-backward-weights --step 3 --size 1280x720");
   CHECK(count_state(dw.layout, "input.c0", "window") == 16);
   const LayoutGrid& in = grid(dw.layout, "input.c0");
   CHECK(near(cell_background(dw, in, 0, 2), unpack(c.window_bg)));

@@ -24,7 +24,9 @@ const Lesson& shipped(const std::string& id) {
   return *l;
 }
 
-std::vector<float> floats(const Grid& g) { return std::vector<float>(g.v.begin(), g.v.end()); }
+std::vector<float> floats(const Grid& g) {
+  return std::vector<float>(g.v.begin(), g.v.end());
+}
 
 // The stepper's grid equals the engine's floats (lesson numbers are small: float is exact for
 // integers and halves; softmax gets float's tolerance).
@@ -58,7 +60,8 @@ EngineConv engine_conv(const Grid& x, const ConvOp& cv, const Grid& target) {
 
 float half_squared_error(const std::vector<float>& y, const Grid& t) {
   float sum = 0;
-  for (size_t i = 0; i < y.size(); ++i) sum += 0.5f * (y[i] - float(t.v[i])) * (y[i] - float(t.v[i]));
+  for (size_t i = 0; i < y.size(); ++i)
+    sum += 0.5f * (y[i] - float(t.v[i])) * (y[i] - float(t.v[i]));
   return sum;
 }
 
@@ -88,7 +91,8 @@ void check_error(const UserError& e, int line, const std::string& part) {
 
 }  // namespace
 
-// [SECTION] the shipped lessons against nn ---------------------------------------------------------
+// [SECTION] the shipped lessons against nn
+// ---------------------------------------------------------
 
 TEST_CASE("relu-backward equals nn relu_backward on the same numbers") {
   const Lesson& l = shipped("relu-backward");
@@ -102,8 +106,10 @@ TEST_CASE("relu-backward equals nn relu_backward on the same numbers") {
   // By hand: only the three perfect / strokes (3 − 2 = 1) are open; X = 0 at [0,2] closes the gate.
   CHECK(format_grid(out[1]) == " 0  0  0  0\n 0  3  0  0\n 0  0  0 -2\n 0  0  2  0\n");
   Stepper st(l);
-  CHECK(st.step(st.step_index(1, 1, 1)).tape == "dX[1,1] = dY[1,1] · [X[1,1] > 0]\n= 3 · [1 > 0] = 3 · 1 = 3");
-  CHECK(st.step(st.step_index(1, 0, 2)).tape == "dX[0,2] = dY[0,2] · [X[0,2] > 0]\n= 2 · [0 > 0] = 2 · 0 = 0");
+  CHECK(st.step(st.step_index(1, 1, 1)).tape ==
+        "dX[1,1] = dY[1,1] · [X[1,1] > 0]\n= 3 · [1 > 0] = 3 · 1 = 3");
+  CHECK(st.step(st.step_index(1, 0, 2)).tape ==
+        "dX[0,2] = dY[0,2] · [X[0,2] > 0]\n= 2 · [0 > 0] = 2 · 0 = 0");
 }
 
 TEST_CASE("maxpool-backward equals nn maxpool2d_backward, the tie's gradient to the first max") {
@@ -171,8 +177,9 @@ TEST_CASE("conv-backward-input equals nn conv2d_backward's d_in (a full conv, ke
   CHECK(s.cells_on_grad);
   CHECK(s.win_y == 0);
   CHECK(s.win_x == 0);
-  CHECK(s.tape == "dX[2,2] = Σ dY[i,j]·W[2−i,2−j]\n= 1×0 + 1×0 + 2×1 + 1×0 + 0×1 + 0×0 + 2×1 + "
-                  "0×0 + 0×0 = 4");
+  CHECK(s.tape ==
+        "dX[2,2] = Σ dY[i,j]·W[2−i,2−j]\n= 1×0 + 1×0 + 2×1 + 1×0 + 0×1 + 0×0 + 2×1 + "
+        "0×0 + 0×0 = 4");
 }
 
 TEST_CASE("sgd-step: W' = W − η·dW with nn's d_w, and the forward pass again lowers the loss") {
@@ -197,7 +204,8 @@ TEST_CASE("sgd-step: W' = W − η·dW with nn's d_w, and the forward pass again
   CHECK(info->new_loss == doctest::Approx(3.44375));  // lower: the step went downhill
   check_same(info->new_forward, again.y, 1e-6);
   Step last = st.step(st.num_steps() - 1);
-  CHECK(last.tape.find("W'[2,2] = W[2,2] − η·dW[2,2]\n= 0 − 0.05×1 = -0.05\n") != std::string::npos);
+  CHECK(last.tape.find("W'[2,2] = W[2,2] − η·dW[2,2]\n= 0 − 0.05×1 = -0.05\n") !=
+        std::string::npos);
   CHECK(st.step(4).tape == "W'[1,1] = W[1,1] − η·dW[1,1]\n= 1 − 0.05×5 = 0.75");
   CHECK(st.step(4).result == 0.75);  // exactly: the lesson file promises 0.75
   CHECK(last.tape.find("Forward again with W': loss ½Σ(Y − T)² = 5.5 → 3.4437") !=
@@ -221,9 +229,11 @@ TEST_CASE("softmax-cross-entropy equals nn softmax_xent_forward/backward") {
   CHECK(st.step(0).tape.find("dL/dz = p − y = 0.6652 − 0 = 0.6652") != std::string::npos);
 }
 
-// [SECTION] beyond the shipped numbers: padding, overlapping pools, channels -----------------------
+// [SECTION] beyond the shipped numbers: padding, overlapping pools, channels
+// -----------------------
 
-TEST_CASE("backward ops agree with nn on other shapes: same padding, overlapping pool, 2 channels") {
+TEST_CASE(
+    "backward ops agree with nn on other shapes: same padding, overlapping pool, 2 channels") {
   // X (4, 5, 2) of small integers, a 3×3×2 kernel with same padding, T = 0.
   Grid x(4, 5, 2), w(3, 3, 2);
   for (size_t i = 0; i < x.v.size(); ++i) x.v[i] = double(int(i * 7 % 5) - 2);
@@ -263,35 +273,38 @@ TEST_CASE("backward ops agree with nn on other shapes: same padding, overlapping
   check_same(run_chain(p)[0], d_x);
 }
 
-// [SECTION] malformed backward lessons -------------------------------------------------------------
+// [SECTION] malformed backward lessons
+// -------------------------------------------------------------
 
 TEST_CASE("malformed backward lessons name their file and line") {
   check_error(parse_error(backward_text("relu_backward", "grad = [[1, 2, 3]]\n")), 5,
               "grad is 1×3 but the forward output Y is 3×3");
   check_error(parse_error(backward_text("relu_backward", "")), 5, "missing key 'grad' or 'target'");
-  check_error(parse_error(backward_text("relu_backward",
-                                        "grad = [[1]]\ntarget = [[1]]\n")),
-              8, "give either 'grad' or 'target', not both");
+  check_error(parse_error(backward_text("relu_backward", "grad = [[1]]\ntarget = [[1]]\n")), 8,
+              "give either 'grad' or 'target', not both");
   check_error(parse_error(backward_text("relu_backward",
                                         "grad = [[1, 1, 1], [1, 1, 1], [1, 1, 1]]\n[[ops]]\n"
                                         "type = \"relu\"\n")),
               5, "a relu_backward op must be the last op");
-  check_error(parse_error(backward_text("maxpool_backward",
-                                        "size = 2\ntarget = [[1, 1], [1, 1]]\n")),
-              5, "target is 2×2 but the forward output Y is 1×1");
-  check_error(parse_error(backward_text("sgd_step", "kernel = [[1, 0], [0, 1]]\n"
-                                                    "learning_rate = 0.1\ngrad = [[1, 1], [1, 1]]\n")),
+  check_error(
+      parse_error(backward_text("maxpool_backward", "size = 2\ntarget = [[1, 1], [1, 1]]\n")), 5,
+      "target is 2×2 but the forward output Y is 1×1");
+  check_error(parse_error(backward_text("sgd_step",
+                                        "kernel = [[1, 0], [0, 1]]\n"
+                                        "learning_rate = 0.1\ngrad = [[1, 1], [1, 1]]\n")),
               9, "missing key 'target'");
-  check_error(parse_error(backward_text("sgd_step", "kernel = [[1, 0], [0, 1]]\n"
-                                                    "learning_rate = 0\ntarget = [[1, 1], [1, 1]]\n")),
+  check_error(parse_error(backward_text("sgd_step",
+                                        "kernel = [[1, 0], [0, 1]]\n"
+                                        "learning_rate = 0\ntarget = [[1, 1], [1, 1]]\n")),
               8, "learning_rate must be more than 0");
   check_error(parse_error(backward_text("conv_backward_weights",
                                         "kernel = [[1, 0], [0, 1]]\nstride = 2\n"
                                         "target = [[1, 1], [1, 1]]\n")),
               8, "unknown key 'stride'");
-  check_error(parse_error(backward_text("conv_backward_input", "kernel = [[1, 0], [0, 1]]\n"
-                                                               "target = [[1, 1], [1, 1]]\n"
-                                                               "expected = [[0]]\n")),
+  check_error(parse_error(backward_text("conv_backward_input",
+                                        "kernel = [[1, 0], [0, 1]]\n"
+                                        "target = [[1, 1], [1, 1]]\n"
+                                        "expected = [[0]]\n")),
               9, "expected output of op 1 does not match");
   check_error(parse_error(backward_text("softmax_cross_entropy",
                                         "classes = [\"a\", \"b\", \"c\"]\ntrue_class = \"a\"\n")),
@@ -304,7 +317,8 @@ TEST_CASE("malformed backward lessons name their file and line") {
                           "type = \"softmax_cross_entropy\"\nclasses = [\"a\", \"b\"]\n"
                           "true_class = \"a\"\n"),
               5, "logit 2 is 99");
-  check_error(parse_error(backward_text("max_backward", "")), 6, "unknown op type \"max_backward\"");
+  check_error(parse_error(backward_text("max_backward", "")), 6,
+              "unknown op type \"max_backward\"");
 }
 
 TEST_CASE("a backward lesson edited like the view does it re-checks: a resized input is refused") {

@@ -25,7 +25,7 @@ struct Block {
   int rows = 0, cols = 0, panes = 1;  // rows/cols of one pane, padding included
   int pad_top = 0, pad_left = 0;
   std::string title;
-  std::string separator;  // drawn before this block ("⊛", "=", "→")
+  std::string separator;                      // drawn before this block ("⊛", "=", "→")
   cnnlab::Extra extra = cnnlab::Extra::Grad;  // Extra blocks: which grid
 };
 
@@ -72,8 +72,8 @@ void add_backward_blocks(const Stepper& st, int i, std::vector<Block>& blocks) {
   const Op& op = st.op(i);
   const BackwardInfo& info = *st.backward(i);
   const Grid& out = st.outputs()[size_t(i)];
-  auto extra = [&](Extra e, std::string title, const char* sep, int pt = 0, int pl = 0,
-                   int pb = 0, int pr = 0) {
+  auto extra = [&](Extra e, std::string title, const char* sep, int pt = 0, int pl = 0, int pb = 0,
+                   int pr = 0) {
     Block b{Block::Extra, i, 0, 0, 1, pt, pl, std::move(title), sep, e};
     Grid g = extra_grid(st, b);
     b.rows = g.h + pt + pb, b.cols = g.w + pl + pr, b.panes = g.c;
@@ -297,8 +297,8 @@ void draw_pane(const StageContext& ctx, const Block& b, int pane, float cell,
     if (b.extra == Extra::KernelGrad && s.op_index == b.op && pane == s.out_c)
       frame = {s.kernel_y, s.kernel_x, 1, 1};
     auto look = [&](int r, int col) { return extra_cell_look(ctx, b, g, pane, r, col); };
-    std::string name = "extra" + std::to_string(b.op) + "." + std::to_string(int(b.extra)) +
-                       ".c" + std::to_string(pane);
+    std::string name = "extra" + std::to_string(b.op) + "." + std::to_string(int(b.extra)) + ".c" +
+                       std::to_string(pane);
     draw_grid(id.c_str(), b.rows, b.cols, cell, frame, app.theme.grid, app.fonts, look, layout,
               name, b.pad_top, b.pad_left);
     return;

@@ -31,7 +31,9 @@ const Op* softmax_op(const App& app) {
 
 }  // namespace
 
-bool is_softmax_stage(const App& app) { return softmax_op(app) != nullptr; }
+bool is_softmax_stage(const App& app) {
+  return softmax_op(app) != nullptr;
+}
 
 float softmax_cell_size(const App& app, float width, float height) {
   const Op* op = softmax_op(app);
