@@ -94,7 +94,7 @@ void add_backward_blocks(const Stepper& st, int i, std::vector<Block>& blocks) {
   if (op.kind == Op::Kind::SgdStep) {  // W, dW (the lesson before's) = W' → Y' = X ⊛ W'
     extra(Extra::KernelGrad, "dW", "");
     blocks.push_back({Block::Output, i, out.h, out.w, out.c, 0, 0, "W' = W − η·dW", "="});
-    extra(Extra::NewForward, "Y' = X ⊛ W', loss " + format_number(info.new_loss), "→");
+    extra(Extra::NewForward, "Y', loss " + format_number(info.new_loss), "→");
     return;
   }
   std::string dy = op.back.has_target() ? "dY = Y − T" : "dY from above";
