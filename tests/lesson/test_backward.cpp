@@ -329,3 +329,16 @@ TEST_CASE("a backward lesson edited like the view does it re-checks: a resized i
   soft.input.at(0, 1) = 31;
   CHECK(check_lesson(soft) == "logit 2 is 31; logits are at most 30 either way");
 }
+
+TEST_CASE("an edited image recomputes dY and dW, and they still equal nn's") {
+  Lesson l = shipped("conv-backward-weights");
+  Grid before = run_chain(l)[0];
+  l.input.at(2, 2) = 0;  // erase the middle of the / stroke on row 2 (as a click in the view)
+  for (auto& e : l.expected) e.reset();
+  REQUIRE(check_lesson(l) == "");
+  Grid after = run_chain(l)[0];
+  CHECK_FALSE(after == before);
+  EngineConv e = engine_conv(l.input, l.ops[0].conv, l.ops[0].back.target);
+  check_same(after, e.d_w);
+  CHECK(Stepper(l).backward(0)->loss == half_squared_error(e.y, l.ops[0].back.target));
+}
