@@ -227,7 +227,8 @@ CellLook source_cell_look(const StageContext& ctx, const Block& b, const Grid& g
 }
 
 // An Extra block's cell: dY's cells this step reads are in the window (conv_backward_input: with
-// the flipped kernel's weight); softmax's column of the current class; Y' blank until the end.
+// the flipped kernel's weight; ReLU: every cell with its mask); softmax's column of the current
+// class; Y' blank until the end.
 CellLook extra_cell_look(const StageContext& ctx, const Block& b, const Grid& g, int c, int r,
                          int col) {
   CellLook look;
@@ -237,6 +238,9 @@ CellLook extra_cell_look(const StageContext& ctx, const Block& b, const Grid& g,
   look.text = real ? format_number(g.at(y, x, c)) : "0";
   const Step& s = ctx.shown;
   const LessonView& v = ctx.app.view;
+  // ReLU backward: every dY cell carries its mask [X > 0] as a weight, "×1" open, "×0" closed.
+  if (b.extra == Extra::Grad && real && ctx.st.op(b.op).kind == Op::Kind::ReluBackward)
+    look.overlay = ctx.st.input_of(b.op).at(y, x, c) > 0 ? "×1" : "×0";
   if (s.op_index != b.op) return look;
   if (b.extra == Extra::Grad) {
     look.in_window = y >= s.grad_y && y < s.grad_y + s.grad_h && x >= s.grad_x &&
