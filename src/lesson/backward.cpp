@@ -158,7 +158,7 @@ Step relu_backward_step(const Grid& x, const BackwardInfo& info, int y, int xx, 
   s.sum = s.pre_activation = s.result = w.product;
   if (tape) {
     std::string at = index(y, xx, c, x.c);
-    s.tape = "dX" + at + " = dY" + at + " · [X" + at + " > 0]\n= " + factor(w.k_value) + " · [" +
+    s.tape = "dX" + at + " = dY · [X > 0]\n= " + factor(w.k_value) + " · [" +
              format_number(w.in_value) + " > 0] = " + factor(w.k_value) + " · " +
              (open ? "1" : "0") + " = " + format_number(s.result);
   }
