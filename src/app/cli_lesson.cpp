@@ -55,20 +55,67 @@ std::string channel_title(const Lesson& l, int op, int c, int channels) {
   return " — channel " + std::to_string(c + 1);
 }
 
+Grid plain_channel(const Grid& g, int c) {
+  return g.c > 1 ? g.channel(c) : g;
+}
+
+// A backward op's extra grids: dY (its cells for this step in [ ]; conv_backward_input's zero
+// border as dots), the softmax table, and after an SGD step's last weight W' and Y'.
+void print_backward(const Op& op, const BackwardInfo& info, const Step& s) {
+  auto none = [](int, int) { return Mark::Plain; };
+  auto all = [](int, int) { return true; };
+  if (op.kind == Op::Kind::SoftmaxXent) {
+    std::printf("class       z      e^z        p  y\n");
+    for (size_t i = 0; i < info.exps.v.size(); ++i)
+      std::printf("%-8s %4s %8s %8s  %d\n", op.back.classes[i].c_str(),
+                  format_number(s.cells[i].in_value).c_str(), format_number(info.exps.v[i]).c_str(),
+                  format_number(info.forward.v[i]).c_str(), int(i) == op.back.true_class);
+    std::printf("Loss L = −ln p(%s) = %s\n", op.back.classes[size_t(op.back.true_class)].c_str(),
+                format_number(info.loss).c_str());
+    return;
+  }
+  int c = info.grad.c > 1 ? s.out_c : 0;
+  int bt = 0, bl = 0, bb = 0, br = 0;  // the full convolution's zero border around dY
+  if (s.cells_on_grad)
+    bt = info.grad_pad_top, bl = info.grad_pad_left, bb = info.grad_pad_bottom,
+    br = info.grad_pad_right;
+  std::printf("Upstream gradient dY%s (read in [ ]):\n%s", op.back.has_target() ? " = Y − T" : "",
+              render(
+                  info.grad, c, bt, bl, bb, br,
+                  [&](int y, int x) {
+                    bool in = y >= s.grad_y && y < s.grad_y + s.grad_h && x >= s.grad_x &&
+                              x < s.grad_x + s.grad_w;
+                    return in ? Mark::Window : Mark::Plain;
+                  },
+                  all)
+                  .c_str());
+  if (info.has_loss) std::printf("Loss L = ½Σ(Y − T)² = %s\n", format_number(info.loss).c_str());
+  const Grid& k = op.conv.kernels.empty() ? info.grad : op.conv.kernels[0];
+  if (op.kind == Op::Kind::SgdStep && s.kernel_y == k.h - 1 && s.kernel_x == k.w - 1 &&
+      s.out_c == k.c - 1) {
+    std::printf("New kernel W':\n%s",
+                render(plain_channel(info.new_kernel, c), 0, 0, 0, 0, 0, none, all).c_str());
+    std::printf("Forward again: Y' = X ⊛ W', loss %s → %s\n%s", format_number(info.loss).c_str(),
+                format_number(info.new_loss).c_str(),
+                render(info.new_forward, 0, 0, 0, 0, 0, none, all).c_str());
+  }
+}
+
 void print_step(const Lesson& l, const Stepper& st, int k) {
   Step s = st.step(k);
   const Op& op = st.op(s.op_index);
   const Grid& in = st.input_of(s.op_index);
   const Grid& out = st.outputs()[s.op_index];
   int pt = 0, pl = 0, pb = 0, pr = 0;
-  if (op.kind == Op::Kind::Conv)
+  if (uses_kernel(op.kind))
     pt = op.conv.pad_top, pl = op.conv.pad_left, pb = op.conv.pad_bottom, pr = op.conv.pad_right;
   std::printf("── Step %d/%d · op %d: %s · output row %d, column %d%s\n", k + 1, st.num_steps(),
               s.op_index + 1, op.label.c_str(), s.out_y, s.out_x,
               out.c > 1 ? (", channel " + std::to_string(s.out_c + 1)).c_str() : "");
   std::printf("Output size: %s\n\n", st.output_size(s.op_index).text.c_str());
   auto in_window = [&](int y, int x) {
-    return y >= s.win_y && y < s.win_y + s.win_h && x >= s.win_x && x < s.win_x + s.win_w;
+    return !s.cells_on_grad && y >= s.win_y && y < s.win_y + s.win_h && x >= s.win_x &&
+           x < s.win_x + s.win_w;
   };
   for (int c = 0; c < in.c; ++c) {
     bool used = op.kind == Op::Kind::Conv || c == s.out_c;
@@ -85,8 +132,8 @@ void print_step(const Lesson& l, const Stepper& st, int k) {
                           },
                           [](int, int) { return true; })
                           .c_str());
-    if (op.kind == Op::Kind::Conv) {
-      const Grid& kern = op.conv.kernels[s.out_c];
+    if (uses_kernel(op.kind)) {
+      const Grid& kern = op.conv.kernels[op.kind == Op::Kind::Conv ? s.out_c : 0];
       std::printf("Kernel%s:\n%s", channel_title(l, s.op_index, c, in.c).c_str(),
                   render(
                       kern, c, 0, 0, 0, 0, [](int, int) { return Mark::Plain; },
@@ -94,6 +141,7 @@ void print_step(const Lesson& l, const Stepper& st, int k) {
                       .c_str());
     }
   }
+  if (const BackwardInfo* info = st.backward(s.op_index)) print_backward(op, *info, s);
   std::printf("\n%s\n\n", s.tape.c_str());
   std::printf("Output so far (this cell in < >):\n");
   for (int c = 0; c < out.c; ++c) {

@@ -55,14 +55,49 @@ struct PoolOp {
 
 struct ReluOp {};
 
+// The backward-pass ops (lessons/backward/). Each reads X, the op's input, from the chain (the
+// lesson's input or the previous op's output) and is the chain's last op: its output is a gradient
+// (or, for sgd_step, the updated kernel), not an image for a next op. The upstream gradient dY is
+// given (`grad`) or comes from a target T on the op's forward output Y: L = ½Σ(Y − T)², dY = Y − T.
+struct BackwardOp {
+  Grid grad;                         // dY as written in the file (empty when a target is given)
+  Grid target;                       // T (empty when grad is given)
+  double learning_rate = 0;          // sgd_step: η
+  int true_class = 0;                // softmax_cross_entropy: index of the true class
+  std::vector<std::string> classes;  // softmax_cross_entropy: one name per logit
+  bool has_target() const { return !target.empty(); }
+};
+
 struct Op {
-  enum class Kind { Conv, Pool, Relu };
+  // ReluBackward .. SoftmaxXent are the backward ops (is_backward). Conv kinds keep their single
+  // kernel (stride 1, no bias) in `conv`; PoolBackward its window in `pool`.
+  enum class Kind {
+    Conv,
+    Pool,
+    Relu,
+    ReluBackward,
+    PoolBackward,
+    ConvBackwardWeights,
+    ConvBackwardInput,
+    SgdStep,
+    SoftmaxXent
+  };
   Kind kind = Kind::Conv;
-  ConvOp conv;          // when kind == Conv
-  PoolOp pool;          // when kind == Pool
+  ConvOp conv;          // when kind == Conv, ConvBackwardWeights, ConvBackwardInput, SgdStep
+  PoolOp pool;          // when kind == Pool, PoolBackward
+  BackwardOp back;      // when is_backward(kind)
   std::string label;    // short name shown in the UI, e.g. "3×3 conv, stride 1"
   int source_line = 0;  // line of the op's [[ops]] table in the file (0 if built in code)
 };
+
+inline bool is_backward(Op::Kind k) {
+  return k >= Op::Kind::ReluBackward;
+}
+// The ops whose `conv` holds a kernel the view shows and the student edits.
+inline bool uses_kernel(Op::Kind k) {
+  return k == Op::Kind::Conv || k == Op::Kind::ConvBackwardWeights ||
+         k == Op::Kind::ConvBackwardInput || k == Op::Kind::SgdStep;
+}
 
 // Limits no lesson needs, so that a mistyped or hostile file is refused with its line instead of
 // hanging the app: every grid (input, kernel, expected, each op's output) at most 64×64 with at
@@ -75,6 +110,9 @@ inline constexpr int kMaxLessonOps = 16;
 inline constexpr int kMaxLessonStride = 64;
 inline constexpr long long kMaxLessonProducts = 1LL << 22;
 inline constexpr unsigned long long kMaxLessonFileBytes = 1ULL << 20;  // a lesson file is a few KB
+// softmax_cross_entropy: 2..16 logits, each within ±30 so that e^z stays a readable number.
+inline constexpr int kMaxLessonClasses = 16;
+inline constexpr double kMaxLessonLogit = 30;
 
 // The default tie rule text; a lesson may override it with `tie_rule = "..."`.
 extern const char* const kDefaultTieRule;
@@ -107,8 +145,9 @@ struct LessonLoadResult {
   std::vector<Lesson> lessons;      // sorted by `order`, then id
   std::vector<std::string> errors;  // "PATH:LINE: problem (hint: ...)", one per bad file
 };
-// Loads every *.toml in `dir`. Bad files (and duplicate ids) go to `errors`; the rest still load.
-// A missing/unreadable dir gives one error and no lessons.
+// Loads every *.toml in `dir` and in its subfolders one level down (lessons/backward/). Bad files
+// (and duplicate ids) go to `errors`; the rest still load. A missing/unreadable dir gives one error
+// and no lessons.
 LessonLoadResult load_lessons(const std::string& dir);
 
 // Where lessons live: $CNNLAB_LESSONS if set; else the source tree's lessons/ (CNNLAB_LESSON_DIR)

@@ -16,8 +16,19 @@ LessonLoadResult load_lessons(const std::string& dir) {
   LessonLoadResult r;
   std::error_code ec;
   std::vector<std::string> files;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-    if (it->path().extension() == ".toml") files.push_back(it->path().string());
+  std::vector<fs::path> subdirs;  // one level down: lessons/backward/ (a *.toml folder is an error)
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code kind_ec;
+    if (it->path().extension() == ".toml")
+      files.push_back(it->path().string());
+    else if (it->is_directory(kind_ec))
+      subdirs.push_back(it->path());
+  }
+  for (const fs::path& sub : subdirs) {
+    std::error_code sub_ec;  // an unreadable subfolder is skipped; its files are not lessons then
+    for (fs::directory_iterator it(sub, sub_ec), end; !sub_ec && it != end; it.increment(sub_ec))
+      if (it->path().extension() == ".toml") files.push_back(it->path().string());
+  }
   if (ec) {
     r.errors.push_back(UserError::format(
         dir, "cannot read the lessons folder: " + ec.message(),

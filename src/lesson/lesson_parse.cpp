@@ -15,6 +15,13 @@
 //           {top,bottom,left,right}; relu = false; label = "..."; expected = grid
 //   [[ops]] type = "maxpool": size = 2; stride = size; expected = grid
 //   [[ops]] type = "relu": expected = grid
+//   Backward ops (lessons/backward/; the last op; X = the op's input; dY = grad, or Y − T for
+//   target = T with L = ½Σ(Y − T)²):
+//   [[ops]] type = "relu_backward" | "maxpool_backward" (size, stride): grad | target
+//   [[ops]] type = "conv_backward_weights" | "conv_backward_input": kernel, padding; grad | target
+//   [[ops]] type = "sgd_step": kernel, padding, learning_rate, target
+//   [[ops]] type = "softmax_cross_entropy": classes = ["a", ...], true_class = "a" (the only op;
+//           the input is one row of logits)
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -300,6 +307,10 @@ struct Parser {
 
   PoolOp parse_pool(const toml::table& t, const std::string& where) const {
     check_keys(t, {"type", "label", "size", "stride", "expected"}, where);
+    return parse_pool_fields(t, where);
+  }
+
+  PoolOp parse_pool_fields(const toml::table& t, const std::string& where) const {
     PoolOp p;
     if (const toml::node* s = t.get("size"))
       p.size = integer(*s, "pool size", 1, kMaxLessonGridSide, where, "size = 2 pools 2×2 windows");
@@ -310,7 +321,91 @@ struct Parser {
     return p;
   }
 
+  // The upstream gradient: `grad` (dY itself) or `target` (T, dY = Y − T), exactly one.
+  void parse_upstream(const toml::table& t, BackwardOp& b, bool need_target,
+                      const std::string& where) const {
+    const toml::node* g = t.get("grad");
+    const toml::node* tg = t.get("target");
+    if (g && tg)
+      fail(line_of(*tg), "give either 'grad' or 'target', not both" + where,
+           "grad = dY itself; target = T, with the loss L = ½Σ(Y − T)² and dY = Y − T");
+    if (need_target && !tg)
+      fail(line_of(g ? *g : t), "missing key 'target'" + where,
+           "the SGD step shows the loss before and after: give target = T (Y's shape)");
+    if (!g && !tg)
+      fail(line_of(t), "missing key 'grad' or 'target'" + where,
+           "grad = dY itself; target = T, with the loss L = ½Σ(Y − T)² and dY = Y − T");
+    if (g) b.grad = grid(*g, "grad");
+    if (tg) b.target = grid(*tg, "target");
+  }
+
+  void parse_softmax(const toml::table& t, BackwardOp& b, const std::string& where) const {
+    const toml::node& cn = require(t, "classes", where);
+    const toml::array* cs = cn.as_array();
+    if (!cs || cs->empty())
+      fail(line_of(cn), "classes must be a list of names" + where,
+           "one name per logit, e.g. classes = [\"daisy\", \"rose\", \"tulip\"]");
+    for (size_t i = 0; i < cs->size() && i <= size_t(kMaxLessonClasses); ++i)
+      b.classes.push_back(string_of(*cs->get(i), "classes"));
+    const toml::node& tn = require(t, "true_class", where);
+    std::string truth = string_of(tn, "true_class");
+    auto it = std::find(b.classes.begin(), b.classes.end(), truth);
+    if (it == b.classes.end())
+      fail(line_of(tn), "true_class \"" + truth + "\" is not one of the classes" + where,
+           "use one of the names in classes");
+    b.true_class = int(it - b.classes.begin());
+  }
+
+  // A backward op (lesson.h BackwardOp): its keys, kernel or pool window, upstream gradient.
+  void parse_backward(const toml::table& t, Op& op, int in_c, const std::string& where) const {
+    std::set<std::string> keys = {"type", "label", "expected", "grad", "target"};
+    if (op.kind == Op::Kind::PoolBackward) keys.insert({"size", "stride"});
+    if (uses_kernel(op.kind)) keys.insert({"kernel", "padding"});
+    if (op.kind == Op::Kind::SgdStep) keys.insert("learning_rate");
+    if (op.kind == Op::Kind::SoftmaxXent)
+      keys = {"type", "label", "expected", "classes", "true_class"};
+    check_keys(t, keys, where);
+    if (op.kind == Op::Kind::SoftmaxXent) return parse_softmax(t, op.back, where);
+    if (op.kind == Op::Kind::PoolBackward) op.pool = parse_pool_fields(t, where);
+    if (uses_kernel(op.kind)) {
+      const toml::node& kn = require(t, "kernel", where);
+      op.conv.kernels.push_back(grid(kn, "kernel"));
+      op.conv.bias.assign(1, 0.0);
+      if (op.conv.kernels[0].c != in_c)
+        fail(line_of(kn),
+             "the kernel has " + std::to_string(op.conv.kernels[0].c) +
+                 " channel(s) but its input has " + std::to_string(in_c) + where,
+             "a kernel needs one 2-D slice per input channel");
+      if (const toml::node* p = t.get("padding")) parse_padding(*p, op.conv, where);
+    }
+    if (op.kind == Op::Kind::SgdStep) {
+      const toml::node& lr = require(t, "learning_rate", where);
+      double eta = number(lr, "learning_rate");
+      if (!(eta > 0 && eta <= 10))
+        fail(line_of(lr), "learning_rate must be more than 0 and at most 10" + where,
+             "e.g. learning_rate = 0.1: small steps keep the numbers readable");
+      op.back.learning_rate = eta;
+    }
+    parse_upstream(t, op.back, op.kind == Op::Kind::SgdStep, where);
+  }
+
   static std::string default_label(const Op& op) {
+    switch (op.kind) {
+      case Op::Kind::ReluBackward:
+        return "ReLU backward";
+      case Op::Kind::PoolBackward:
+        return "max pool backward";
+      case Op::Kind::ConvBackwardWeights:
+        return "conv backward: dW";
+      case Op::Kind::ConvBackwardInput:
+        return "conv backward: dX";
+      case Op::Kind::SgdStep:
+        return "one SGD step";
+      case Op::Kind::SoftmaxXent:
+        return "softmax + cross-entropy";
+      default:
+        break;
+    }
     if (op.kind == Op::Kind::Relu) return "ReLU";
     if (op.kind == Op::Kind::Pool)
       return size_text(op.pool.size, op.pool.size) + " max pool, stride " +
@@ -399,9 +494,56 @@ OpCheck check_conv(ConvOp& cv, int in_h, int in_w, int in_c) {
   return r;
 }
 
+std::string grid_shape_text(const Grid& g) {
+  return Parser::size_text(g.h, g.w) + (g.c > 1 ? "×" + std::to_string(g.c) : "");
+}
+
+// A backward op: its forward part (conv, pool) as check_conv/check_pool, then the upstream
+// gradient against Y's shape, the softmax's classes against the logits.
+OpCheck check_backward(Op& op, int in_h, int in_w, int in_c) {
+  OpCheck fwd;
+  if (op.kind == Op::Kind::SoftmaxXent) {
+    if (in_h != 1 || in_c != 1 || in_w < 2 || in_w > kMaxLessonClasses)
+      return problem("the logits (the op's input) must be one row of 2 to " +
+                         std::to_string(kMaxLessonClasses) + " numbers, not " +
+                         Parser::size_text(in_h, in_w) + "×" + std::to_string(in_c),
+                     "input = [[2, 1, 0]]: one logit per class");
+    if (int(op.back.classes.size()) != in_w)
+      return problem("classes has " + std::to_string(op.back.classes.size()) +
+                         " names but there are " + std::to_string(in_w) + " logits",
+                     "one class name per logit");
+    fwd.h = 1, fwd.w = in_w, fwd.c = 1, fwd.products = 3LL * in_w;
+    return fwd;
+  }
+  if (op.kind == Op::Kind::ReluBackward)
+    fwd.h = in_h, fwd.w = in_w, fwd.c = in_c, fwd.products = (long long)in_h * in_w * in_c;
+  else if (op.kind == Op::Kind::PoolBackward)
+    fwd = check_pool(op.pool, in_h, in_w, in_c);
+  else if (op.conv.stride != 1 || op.conv.c_out() != 1)
+    return problem("a backward conv lesson has one kernel and stride 1",
+                   "remove stride, and give one kernel");
+  else
+    fwd = check_conv(op.conv, in_h, in_w, in_c);
+  if (!fwd.reason.empty()) return fwd;
+  const Grid& up = op.back.has_target() ? op.back.target : op.back.grad;
+  const char* key = op.back.has_target() ? "target" : "grad";
+  if (up.h != fwd.h || up.w != fwd.w || up.c != fwd.c)
+    return problem(std::string(key) + " is " + grid_shape_text(up) +
+                       " but the forward output Y is " + Parser::size_text(fwd.h, fwd.w) +
+                       (fwd.c > 1 ? "×" + std::to_string(fwd.c) : ""),
+                   std::string("give ") + key + " the shape of Y (one value per output cell)");
+  OpCheck r = fwd;
+  int h, w, c;
+  op_output_shape(op, in_h, in_w, in_c, h, w, c);
+  r.h = h, r.w = w, r.c = c, r.products = 2 * fwd.products + (long long)h * w * c;
+  return r;
+}
+
 OpCheck check_op(Op& op, int in_h, int in_w, int in_c) {
   OpCheck r;
-  if (op.kind == Op::Kind::Relu)
+  if (is_backward(op.kind))
+    r = check_backward(op, in_h, in_w, in_c);
+  else if (op.kind == Op::Kind::Relu)
     r.h = in_h, r.w = in_w, r.c = in_c, r.products = (long long)in_h * in_w * in_c;
   else if (op.kind == Op::Kind::Pool)
     r = check_pool(op.pool, in_h, in_w, in_c);
@@ -481,6 +623,29 @@ std::string first_difference(const Grid& want, const Grid& got) {
   return {};
 }
 
+const char* const kBackwardTypes =
+    "\"relu_backward\", \"maxpool_backward\", \"conv_backward_weights\", "
+    "\"conv_backward_input\", \"sgd_step\", \"softmax_cross_entropy\"";
+
+std::optional<Op::Kind> backward_kind(const std::string& type) {
+  if (type == "relu_backward") return Op::Kind::ReluBackward;
+  if (type == "maxpool_backward") return Op::Kind::PoolBackward;
+  if (type == "conv_backward_weights") return Op::Kind::ConvBackwardWeights;
+  if (type == "conv_backward_input") return Op::Kind::ConvBackwardInput;
+  if (type == "sgd_step") return Op::Kind::SgdStep;
+  if (type == "softmax_cross_entropy") return Op::Kind::SoftmaxXent;
+  return std::nullopt;
+}
+
+// Logits beyond ±kMaxLessonLogit make e^z unreadable (and soon infinite).
+std::string logits_problem(const Grid& z) {
+  for (int x = 0; x < z.w; ++x)
+    if (std::fabs(z.v[size_t(x)]) > kMaxLessonLogit)
+      return "logit " + std::to_string(x + 1) + " is " + format_number(z.v[size_t(x)]) +
+             "; logits are at most " + format_number(kMaxLessonLogit) + " either way";
+  return {};
+}
+
 void parse_ops(const Parser& P, const toml::table& root, Lesson& L,
                std::vector<int>& expected_lines) {
   const toml::node& ops_node = P.require(root, "ops", "");
@@ -508,9 +673,22 @@ void parse_ops(const Parser& P, const toml::table& root, Lesson& L,
     else if (type == "relu") {
       op.kind = Op::Kind::Relu;
       P.check_keys(t, {"type", "label", "expected"}, where);
+    } else if (std::optional<Op::Kind> k = backward_kind(type)) {
+      op.kind = *k;
+      if (i + 1 < ops->size())
+        P.fail(op.source_line, "a " + type + " op must be the last op" + where,
+               "its output is a gradient, not an image for another op: move it to the end");
+      if (op.kind == Op::Kind::SoftmaxXent && i > 0)
+        P.fail(op.source_line, "softmax_cross_entropy must be the only op" + where,
+               "its input (the lesson's input) is the logits, e.g. input = [[2, 1, 0]]");
+      P.parse_backward(t, op, c, where);
     } else
-      P.fail(P.line_of(*t.get("type")), "unknown op type \"" + type + "\"" + where,
-             "use \"conv\", \"maxpool\" or \"relu\"");
+      P.fail(
+          P.line_of(*t.get("type")), "unknown op type \"" + type + "\"" + where,
+          std::string("use \"conv\", \"maxpool\", \"relu\" or a backward op: ") + kBackwardTypes);
+    if (op.kind == Op::Kind::SoftmaxXent)
+      if (std::string bad = logits_problem(L.input); !bad.empty())
+        P.fail(op.source_line, bad + where, "use logits like 2, 1, 0, -1");
     OpCheck r = check_op(op, h, w, c);
     if (!r.reason.empty()) P.fail(op.source_line, r.reason + where, r.hint);
     if (std::string p = products_problem(products += r.products); !p.empty())
@@ -589,6 +767,8 @@ std::string check_lesson(Lesson& lesson) {
     OpCheck r = check_op(lesson.ops[i], h, w, c);
     if (r.reason.empty()) r.reason = products_problem(products += r.products);
     if (!r.reason.empty()) return "op " + std::to_string(i + 1) + ": " + r.reason;
+    if (lesson.ops[i].kind == Op::Kind::SoftmaxXent && i == 0)
+      if (std::string bad = logits_problem(lesson.input); !bad.empty()) return bad;
     h = r.h, w = r.w, c = r.c;
   }
   std::vector<Grid> outs = run_chain(lesson);

@@ -69,6 +69,18 @@ struct Shape {
   int h = 0, w = 0, c = 0;
 };
 Shape op_output_shape(int in_h, int in_w, int in_c, const Op& op) {
+  switch (op.kind) {  // backward ops: a gradient shaped like X, or like the kernel
+    case Op::Kind::ReluBackward:
+    case Op::Kind::PoolBackward:
+    case Op::Kind::ConvBackwardInput:
+    case Op::Kind::SoftmaxXent:
+      return {in_h, in_w, in_c};
+    case Op::Kind::ConvBackwardWeights:
+    case Op::Kind::SgdStep:
+      return {op.conv.kh(), op.conv.kw(), in_c};
+    default:
+      break;
+  }
   if (op.kind == Op::Kind::Relu) return {in_h, in_w, in_c};
   if (op.kind == Op::Kind::Pool)
     return {describe_axis(in_h, op.pool.size, 0, 0, op.pool.stride).out,
@@ -101,6 +113,18 @@ OutputSize describe_output_size(const Lesson& lesson, int op_index) {
   Shape in = input_shape(lesson, op_index);
   OutputSize o;
   const Op& op = lesson.ops[op_index];
+  if (is_backward(op.kind)) {  // no window slides over X: no formula, nothing dropped
+    Shape out = op_output_shape(in.h, in.w, in.c, op);
+    o.rows = describe_axis(in.h, 1, 0, 0, 1);
+    o.cols = describe_axis(in.w, 1, 0, 0, 1);
+    bool like_kernel = op.kind == Op::Kind::ConvBackwardWeights || op.kind == Op::Kind::SgdStep;
+    const char* like = like_kernel                        ? "Shaped like the kernel: "
+                       : op.kind == Op::Kind::SoftmaxXent ? "One per logit: "
+                                                          : "Shaped like the input X: ";
+    o.text = std::string(like) + std::to_string(out.h) + " × " + std::to_string(out.w) +
+             (out.c > 1 ? " × " + std::to_string(out.c) : "");
+    return o;
+  }
   if (op.kind == Op::Kind::Relu) {
     o.relu = true;
     o.rows = describe_axis(in.h, 1, 0, 0, 1);
@@ -245,11 +269,28 @@ Step make_step(const Grid& in, const Op& op, int y, int x, int c, bool tape) {
       return make_pool_step(in, op.pool, y, x, c, tape);
     case Op::Kind::Relu:
       return make_relu_step(in, y, x, c, tape);
+    default:
+      break;
   }
+  CNNLAB_ASSERT(false, "make_step: a backward op needs its BackwardInfo");
   return {};
 }
 
 }  // namespace
+
+void op_output_shape(const Op& op, int in_h, int in_w, int in_c, int& h, int& w, int& c) {
+  Shape s = op_output_shape(in_h, in_w, in_c, op);
+  h = s.h, w = s.w, c = s.c;
+}
+
+Grid run_op(const Grid& in, const Op& op) {
+  CNNLAB_ASSERT(!is_backward(op.kind), "run_op: forward ops only");
+  Grid out = output_shape(in, op);
+  for (int c = 0; c < out.c; ++c)
+    for (int y = 0; y < out.h; ++y)
+      for (int x = 0; x < out.w; ++x) out.at(y, x, c) = make_step(in, op, y, x, c, false).result;
+  return out;
+}
 
 // [SECTION] run_chain ----------------------------------------------------------------------------
 
@@ -257,10 +298,17 @@ std::vector<Grid> run_chain(const Lesson& lesson) {
   std::vector<Grid> outs;
   const Grid* in = &lesson.input;
   for (const Op& op : lesson.ops) {
+    if (!is_backward(op.kind)) {
+      outs.push_back(run_op(*in, op));
+      in = &outs.back();
+      continue;
+    }
+    BackwardInfo info = backward_info(*in, op);
     Grid out = output_shape(*in, op);
     for (int c = 0; c < out.c; ++c)
       for (int y = 0; y < out.h; ++y)
-        for (int x = 0; x < out.w; ++x) out.at(y, x, c) = make_step(*in, op, y, x, c, false).result;
+        for (int x = 0; x < out.w; ++x)
+          out.at(y, x, c) = make_backward_step(*in, op, info, y, x, c, false).result;
     outs.push_back(std::move(out));
     in = &outs.back();
   }
@@ -275,6 +323,8 @@ Stepper::Stepper(const Lesson& lesson) : input_(lesson.input), ops_(lesson.ops) 
     first_step_.push_back(total_steps_);
     total_steps_ += int(outputs_[i].v.size());
     sizes_.push_back(describe_output_size(lesson, i));
+    infos_.push_back(is_backward(ops_[i].kind) ? backward_info(input_of(i), ops_[i])
+                                               : BackwardInfo{});
   }
 }
 
@@ -301,7 +351,10 @@ Step Stepper::step(int k) const {
   const Grid& o = outputs_[op];
   int local = k - first_step_[op];
   int c = local / (o.h * o.w), rem = local % (o.h * o.w);
-  Step s = make_step(input_of(op), ops_[op], rem / o.w, rem % o.w, c, true);
+  Step s =
+      is_backward(ops_[op].kind)
+          ? make_backward_step(input_of(op), ops_[op], infos_[op], rem / o.w, rem % o.w, c, true)
+          : make_step(input_of(op), ops_[op], rem / o.w, rem % o.w, c, true);
   s.op_index = op;
   s.out_y = rem / o.w, s.out_x = rem % o.w, s.out_c = c;
   return s;

@@ -57,14 +57,47 @@ struct Step {
   double result = 0;          // what lands in the output cell
   bool relu = false;          // ReLU applied in this step (folded conv ReLU or a ReLU op)
   int argmax_cell = -1;  // pool: index into cells of the max — ties: the FIRST in row-major order
+  // Backward ops. The cells lie on X (the op's input) and k_value is the dY that multiplies each,
+  // except with cells_on_grad (conv_backward_input): then they lie on dY (in_value, coordinates in
+  // dY, outside it = the zero border) and k_value is the flipped kernel's weight. grad_*: the dY
+  // cells this step reads, in dY coordinates (grad_h = 0: none). kernel_y/x: the kernel cell this
+  // step computes (dW, W') or -1.
+  bool cells_on_grad = false;
+  int grad_y = 0, grad_x = 0, grad_h = 0, grad_w = 0;
+  int kernel_y = -1, kernel_x = -1;
   // The arithmetic, one stage per line ('\n'):
   //   conv:  "0×1 + 0×0 + 1×0 + … = 1"   (all products; C>1: "(…) + (…) + (…) = 1 + 4 + 1 = 6")
   //          "1 + (-1) = 0"              (only when the op has a bias)
   //          "ReLU(0) = 0"               (only when relu)
   //   pool:  "max(1, 1, 1, 3) = 3"
   //   ReLU:  "ReLU(-2) = max(0, -2) = 0"
+  //   backward ops: see lesson/backward.cpp (the formula, then the numbers)
   std::string tape;
 };
+
+// What a backward op computes once for all its steps (lesson/backward.cpp).
+struct BackwardInfo {
+  Grid forward;  // Y: the op's forward output on X (ReLU, pool, conv); softmax: the probabilities p
+  Grid grad;     // dY: given, or Y − T (empty for softmax)
+  bool has_loss = false;
+  double loss = 0;  // ½Σ(Y − T)² with a target; softmax: −ln p[true class]
+  Grid exps;        // softmax: e^z per logit (same shape as the logits)
+  // sgd_step: dW, W' = W − η·dW, the forward pass again Y' = X ⊛ W' and its loss ½Σ(Y' − T)².
+  Grid d_w, new_kernel, new_forward;
+  double new_loss = 0;
+  // conv_backward_input: the zero border of the full convolution around dY (K − 1 − pad per side),
+  // so every window of the flipped kernel stays on it.
+  int grad_pad_top = 0, grad_pad_left = 0, grad_pad_bottom = 0, grad_pad_right = 0;
+};
+// Computes a backward op's BackwardInfo for input X (shapes checked: check_lesson/parse_lesson).
+BackwardInfo backward_info(const Grid& x, const Op& op);
+// One output cell (y, x, c) of a backward op, with its tape when `tape`.
+Step make_backward_step(const Grid& x, const Op& op, const BackwardInfo& info, int y, int xx, int c,
+                        bool tape);
+// The forward output of one forward op (conv, pool, ReLU) on `in`: what run_chain computes per op.
+Grid run_op(const Grid& in, const Op& op);
+// Output shape (H, W, C) of any op for an input of in_h × in_w × in_c (padding resolved).
+void op_output_shape(const Op& op, int in_h, int in_w, int in_c, int& h, int& w, int& c);
 
 // Steps through every output cell of every op in the chain, in this order: op by op; within an
 // op, output channel by channel; within a channel, row-major (y, then x). A conv with relu=true
@@ -90,12 +123,17 @@ class Stepper {
     return step_index(op, y, x, c) <= k;
   }
   OutputSize output_size(int op) const { return sizes_[op]; }
+  // A backward op's gradients, probabilities and losses; nullptr for a forward op.
+  const BackwardInfo* backward(int op) const {
+    return is_backward(ops_[op].kind) ? &infos_[op] : nullptr;
+  }
 
  private:
   Grid input_;
   std::vector<Op> ops_;
   std::vector<Grid> outputs_;
   std::vector<OutputSize> sizes_;
+  std::vector<BackwardInfo> infos_;  // per op (empty for forward ops)
   std::vector<int> first_step_;
   int total_steps_ = 0;
 };

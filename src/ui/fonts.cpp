@@ -18,7 +18,7 @@ namespace {
 // Latin-1 plus exactly the symbols the lab prints: maths (× − ⊛ ⌊ ⌋ Σ ≤ ≥ ≠), arrows and
 // transport shapes for the buttons, ✓ ✗ for predict feedback, subscripts for P₁ + P₂. A short
 // list keeps the atlas small even at scale 4.
-const char* const kSymbols = "×−⊛⌊⌋⌈⌉Σ≤≥≠≈·…–—‘’“”←→↑↓⇤⇥▶◀▲▼●○■□✓✗❚₀₁₂₃₄₅₆₇₈₉";
+const char* const kSymbols = "×−⊛⌊⌋⌈⌉Σ≤≥≠≈·…–—‘’“”←→↑↓⇤⇥▶◀▲▼●○■□✓✗❚₀₁₂₃₄₅₆₇₈₉⁰η";
 
 void fill_ranges(std::vector<ImWchar>& out, const char* text, bool latin) {
   ImFontGlyphRangesBuilder builder;

@@ -28,3 +28,18 @@ set_tests_properties(cli_lessons_bad_file_fails PROPERTIES WILL_FAIL TRUE)
 
 add_test(NAME cli_lesson_bad_step_fails COMMAND cnnlab lesson course-example-1 --step 99 --dir ${CNNLAB_ROOT}/lessons)
 set_tests_properties(cli_lesson_bad_step_fails PROPERTIES WILL_FAIL TRUE)
+
+# The backward lessons print their upstream gradient, routing and tape (lessons/backward/).
+add_test(NAME cli_lesson_backward_lists COMMAND cnnlab lessons --dir ${CNNLAB_ROOT}/lessons)
+set_tests_properties(cli_lesson_backward_lists PROPERTIES PASS_REGULAR_EXPRESSION
+  "edge-detector[^\n]*\nrelu-backward[^\n]*\nmaxpool-backward[^\n]*\nconv-backward-weights[^\n]*\nconv-backward-input[^\n]*\nsgd-step[^\n]*\nsoftmax-cross-entropy")
+# Step 22 of maxpool-backward is X[1,1] (16 conv steps, then row 1 col 1): the window's winner.
+add_test(NAME cli_lesson_maxpool_backward COMMAND cnnlab lesson maxpool-backward --step 22 --dir ${CNNLAB_ROOT}/lessons)
+set_tests_properties(cli_lesson_maxpool_backward PROPERTIES PASS_REGULAR_EXPRESSION
+  "Upstream gradient dY = Y − T.*\\[ 1\\] -1 *\n.*Loss L = ½Σ\\(Y − T\\)² = 2.*max\\(1, 1, 1, 3\\) = 3: X\\[1,1\\] is the max, it gets dY\\[0,0\\] = 1\ndX\\[1,1\\] = 1")
+add_test(NAME cli_lesson_sgd_step COMMAND cnnlab lesson sgd-step --step 9 --dir ${CNNLAB_ROOT}/lessons)
+set_tests_properties(cli_lesson_sgd_step PROPERTIES PASS_REGULAR_EXPRESSION
+  "New kernel W':.*0.75.*Forward again: Y' = X ⊛ W', loss 5.5 → 3.4437")
+add_test(NAME cli_lesson_softmax COMMAND cnnlab lesson softmax-cross-entropy --dir ${CNNLAB_ROOT}/lessons)
+set_tests_properties(cli_lesson_softmax PROPERTIES PASS_REGULAR_EXPRESSION
+  "rose +1 +2.7183 +0.2447  1.*L = −ln p\\(rose\\) = −ln 0.2447 = 1.4076")

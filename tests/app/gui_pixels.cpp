@@ -320,8 +320,10 @@ TEST_CASE(
 // leave too little height: the stage splits into a Grids and an Arithmetic tab. Presentation mode
 // never splits.)
 TEST_CASE("pixels: every lesson fits the stage at 1280×720, zoom 2") {
-  for (const char* lesson : {"course-example-1", "course-example-2", "stride-two", "same-padding",
-                             "rgb-channels", "pooling-ties", "sandbox", "edge-detector"}) {
+  for (const char* lesson :
+       {"course-example-1", "course-example-2", "stride-two", "same-padding", "rgb-channels",
+        "pooling-ties", "sandbox", "edge-detector", "relu-backward", "maxpool-backward",
+        "conv-backward-weights", "conv-backward-input", "sgd-step", "softmax-cross-entropy"}) {
     for (const char* mode : {"", " --presentation"}) {
       Shot s = take("fit", std::string("--lesson ") + lesson +
                                " --step 2 --size 1280x720 --font-scale 2" + mode);
@@ -334,6 +336,12 @@ TEST_CASE("pixels: every lesson fits the stage at 1280×720, zoom 2") {
         CHECK(g.x0 + float(g.cols) * g.cell <= stage.x1 + 0.5f);
         CHECK(g.y0 + float(g.rows) * g.cell <= stage.y1 + 0.5f);
       }
+      for (const LayoutRect& r : s.layout.rects) {  // the softmax lesson's table rows
+        if (r.name.rfind("softmax", 0) != 0) continue;
+        CAPTURE(r.name);
+        CHECK(r.x1 <= stage.x1 + 0.5f);
+        CHECK(r.y1 <= stage.y1 + 0.5f);
+      }
       // A stage too small for everything is split: the tape and the formula go to their own tab.
       bool split = std::any_of(s.layout.rects.begin(), s.layout.rects.end(),
                                [](const LayoutRect& r) { return r.name == "stage.split"; });
@@ -345,6 +353,54 @@ TEST_CASE("pixels: every lesson fits the stage at 1280×720, zoom 2") {
       check_controls_inside(s);
     }
   }
+}
+
+// Pixels of `rect` within `tol` of colour `c`.
+int count_colour(const Shot& s, const LayoutRect& r, Px c, int tol = 6) {
+  int n = 0;
+  for (int y = int(r.y0) + 1; y < int(r.y1) - 1; ++y)
+    for (int x = int(r.x0) + 1; x < int(r.x1) - 1; ++x)
+      n += near(at(s.png, float(x), float(y)), c, tol);
+  return n;
+}
+
+TEST_CASE(
+    "pixels: backward lessons draw dY, the routed max, the kernel gradient and softmax bars") {
+  GridColors c = colors();
+  // maxpool-backward step 22 = dX[1,1]: its window [0..1]×[0..1] on X with the max at [1,1], the
+  // dY cell [0,0] it receives framed, dX cells 0–4 done, [1,1] current, 10 blank.
+  Shot pool = take("pool_backward", "--lesson maxpool-backward --step 22 --size 1280x720");
+  const LayoutGrid& dy = grid(pool.layout, "extra1.0.c0");
+  CHECK(dy.rows == 2);
+  CHECK(near(cell_background(pool, dy, 0, 0), unpack(c.window_bg)));
+  CHECK(near(cell_background(pool, dy, 1, 1), unpack(c.cell_bg)));
+  CHECK(count_state(pool.layout, "out0.c0", "window") == 4);
+  CHECK(near(cell_background(pool, grid(pool.layout, "out0.c0"), 1, 1), unpack(c.max_bg), 12));
+  CHECK(count_state(pool.layout, "out1.c0", "filled") == 5);
+  CHECK(count_state(pool.layout, "out1.c0", "current") == 1);
+  CHECK(count_state(pool.layout, "out1.c0", "blank") == 10);
+  // conv-backward-weights step 3 = dW[0,2]: the 4×4 block of X at columns 2–5 under dY.
+  Shot dw =
+      take("conv_backward_weights", "--lesson conv-backward-weights --step 3 --size 1280x720");
+  CHECK(count_state(dw.layout, "input.c0", "window") == 16);
+  const LayoutGrid& in = grid(dw.layout, "input.c0");
+  CHECK(near(cell_background(dw, in, 0, 2), unpack(c.window_bg)));
+  CHECK(near(cell_background(dw, in, 0, 1), unpack(c.cell_bg)));
+  CHECK(count_state(dw.layout, "extra0.0.c0", "window") == 16);  // all of dY
+  CHECK(count_state(dw.layout, "out0.c0", "filled") == 2);
+  CHECK(count_state(dw.layout, "out0.c0", "current") == 1);
+  CHECK(count_state(dw.layout, "out0.c0", "blank") == 6);
+  // softmax step 2 (rose): daisy's and rose's p bars drawn (rose, the true class, in the max
+  // colour), tulip's not yet; the rose row is the current one.
+  Shot soft = take("softmax", "--lesson softmax-cross-entropy --step 2 --size 1280x720");
+  const LayoutRect &daisy = rect(soft.layout, "softmax.row0"),
+                   &rose = rect(soft.layout, "softmax.row1"),
+                   &tulip = rect(soft.layout, "softmax.row2");
+  CHECK(count_colour(soft, daisy, unpack(c.window_frame)) > 500);
+  CHECK(count_colour(soft, rose, unpack(c.max_frame)) > 100);
+  CHECK(count_colour(soft, rose, unpack(c.window_bg)) > 5000);
+  CHECK(count_colour(soft, tulip, unpack(c.window_frame)) == 0);
+  CHECK(count_colour(soft, tulip, unpack(c.max_frame)) == 0);
 }
 
 // Not part of the suite (1.5 s a shot): the digit heights of course-example-1 at every size and

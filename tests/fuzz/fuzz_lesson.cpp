@@ -36,7 +36,8 @@ long long env_number(const char* name, long long fallback) {
 
 std::vector<std::string> shipped_lesson_texts() {
   std::vector<std::string> paths;
-  for (auto& e : std::filesystem::directory_iterator(std::string(CNNLAB_SOURCE_DIR) + "/lessons"))
+  for (auto& e :
+       std::filesystem::recursive_directory_iterator(std::string(CNNLAB_SOURCE_DIR) + "/lessons"))
     if (e.path().extension() == ".toml") paths.push_back(e.path().string());
   std::sort(paths.begin(), paths.end());
   std::vector<std::string> texts;
@@ -77,8 +78,9 @@ const char* const kNumbers[] = {"0",
                                 "0x7fffffff",
                                 "\"3\""};
 const char* const kKeys[] = {
-    "padding", "stride",   "size",  "relu",          "bias",         "order",   "type",  "kernel",
-    "kernels", "expected", "input", "channel_names", "binary_input", "sandbox", "label", "[[ops]]"};
+    "padding", "stride",  "size",     "relu",   "bias",          "order",        "type",
+    "kernel",  "kernels", "expected", "input",  "channel_names", "binary_input", "sandbox",
+    "label",   "[[ops]]", "grad",     "target", "learning_rate", "classes",      "true_class"};
 
 // Token spans: runs of number/identifier characters, or one other character each.
 std::vector<std::pair<size_t, size_t>> tokens(const std::string& s) {

@@ -157,6 +157,32 @@ TEST_CASE("smoke: clicking a non-binary input cell opens the number popup") {
   CHECK(app.view.step == 0);
 }
 
+TEST_CASE("smoke: a backward lesson's kernel cell toggles on click and the gradients recompute") {
+  App app;
+  Headless h(app);
+  app_set_lessons(app, shipped_lessons());
+  int sgd = -1;
+  for (int i = 0; i < int(app.lessons.size()); ++i)
+    if (app.lessons[size_t(i)].id == "sgd-step") sgd = i;
+  REQUIRE(sgd >= 0);
+  select_lesson(app, sgd);
+  app.record_layout = true;
+  frame(app);
+  const LayoutGrid* kernel = find_grid(app.layout, "kernel0.k0.c0");
+  REQUIRE(kernel != nullptr);
+  double loss = app.view.stepper->backward(0)->new_loss;
+  ImGuiIO& io = ImGui::GetIO();
+  io.MousePos = cell_centre(*kernel, 0, 0);
+  frame(app);
+  io.MouseDown[0] = true;
+  frame(app);
+  io.MouseDown[0] = false;
+  frame(app);
+  CHECK(app.view.lesson.ops[0].conv.kernels[0].at(0, 0) == 1);  // 0 → 1
+  CHECK(app.view.stepper->backward(0)->new_loss != loss);
+  frame(app);
+}
+
 TEST_CASE("smoke: a malformed lesson file is an error in the log panel; the others still load") {
   global_log().clear();
   App app;

@@ -23,6 +23,11 @@ void draw_explanation_panel(App& app);  // panel_explanation.cpp: the lesson's t
 // side that panel would use there.
 void draw_grids_panel(App& app, float width, float height);
 float grids_cell_size(const App& app, float width, float height);
+// panel_softmax.cpp: the softmax + cross-entropy lesson's stage, a table (class, z, e^z, p with a
+// bar, y, dL/dz) in place of the grids; its row height at width × height, like grids_cell_size.
+bool is_softmax_stage(const App& app);
+void draw_softmax_table(App& app, float width, float height);
+float softmax_cell_size(const App& app, float width, float height);
 // panel_tape.cpp: the step line (`header`), the arithmetic tape (its font shrinks to fit `budget`
 // px of height), a pool tie's rule and the output-size formula.
 void draw_tape_panel(App& app, float budget, bool header);

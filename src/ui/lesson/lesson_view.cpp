@@ -193,7 +193,7 @@ std::string apply_edit(LessonView& view, Lesson edited) {
 
 int first_conv_op(const Lesson& lesson) {
   for (size_t i = 0; i < lesson.ops.size(); ++i) {
-    if (lesson.ops[i].kind == Op::Kind::Conv) return int(i);
+    if (uses_kernel(lesson.ops[i].kind)) return int(i);  // backward lessons' W too
   }
   return -1;
 }
@@ -213,8 +213,8 @@ std::string toggle_input_cell(LessonView& view, int y, int x, int c) {
 
 std::string edit_kernel_cell(LessonView& view, int op, int k, int y, int x, int c, double value) {
   Lesson edited = view.lesson;
-  CNNLAB_ASSERT(op >= 0 && op < int(edited.ops.size()) && edited.ops[op].kind == Op::Kind::Conv,
-                "edit_kernel_cell: not a conv op");
+  CNNLAB_ASSERT(op >= 0 && op < int(edited.ops.size()) && uses_kernel(edited.ops[op].kind),
+                "edit_kernel_cell: not an op with a kernel");
   Grid& kernel = edited.ops[op].conv.kernels.at(size_t(k));
   CNNLAB_ASSERT(kernel.in_bounds(y, x) && c >= 0 && c < kernel.c, "kernel cell out of range");
   kernel.at(y, x, c) = value;
@@ -279,8 +279,8 @@ std::string set_kernel_values(LessonView& view, int op, int kh, int kw,
   CNNLAB_ASSERT(values.size() == size_t(kh) * size_t(kw),
                 "set_kernel_values: need (kh, kw) values");
   Lesson edited = view.lesson;
-  CNNLAB_ASSERT(op >= 0 && op < int(edited.ops.size()) && edited.ops[op].kind == Op::Kind::Conv,
-                "set_kernel_values: not a conv op");
+  CNNLAB_ASSERT(op >= 0 && op < int(edited.ops.size()) && uses_kernel(edited.ops[op].kind),
+                "set_kernel_values: not an op with a kernel");
   for (Grid& kernel : edited.ops[op].conv.kernels) {
     kernel = Grid(kh, kw, kernel.c, 0.0);
     for (int y = 0; y < kh; ++y)
@@ -306,7 +306,7 @@ const int kNumKernelPresets = int(sizeof kKernelPresets / sizeof kKernelPresets[
 
 PhotoKernel photo_kernel(const Lesson& lesson, int op) {
   PhotoKernel pk;
-  if (op < 0 || op >= int(lesson.ops.size()) || lesson.ops[op].kind != Op::Kind::Conv ||
+  if (op < 0 || op >= int(lesson.ops.size()) || !uses_kernel(lesson.ops[op].kind) ||
       lesson.ops[op].conv.kernels.empty()) {
     pk.k = 1;
     pk.values = {1.0f};  // nothing to apply: the photo as it is

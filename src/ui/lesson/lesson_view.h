@@ -73,7 +73,7 @@ bool current_revealed(const LessonView& view);
 // run, adopts it: stepper rebuilt, step clamped, predictions cleared. Otherwise the view is
 // unchanged and the problem is returned ("" on success).
 std::string apply_edit(LessonView& view, Lesson edited);
-int first_conv_op(const Lesson& lesson);  // index of the first conv op, or -1
+int first_conv_op(const Lesson& lesson);  // the first op with a kernel (conv, backward W), or -1
 std::string edit_input_cell(LessonView& view, int y, int x, int c, double value);
 std::string toggle_input_cell(LessonView& view, int y, int x, int c);  // 0 ↔ 1
 std::string edit_kernel_cell(LessonView& view, int op, int k, int y, int x, int c, double value);

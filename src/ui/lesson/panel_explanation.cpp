@@ -31,7 +31,8 @@ void draw_explanation_panel(App& app) {
   }
   flush();
   bool has_pool = false;
-  for (const Op& op : lesson.ops) has_pool |= op.kind == Op::Kind::Pool;
+  for (const Op& op : lesson.ops)
+    has_pool |= op.kind == Op::Kind::Pool || op.kind == Op::Kind::PoolBackward;
   if (has_pool) {
     ImGui::Separator();
     ImGui::TextWrapped("Ties in max pooling: %s",

@@ -16,20 +16,24 @@ namespace {
 
 // One column of the stage: the input, a conv op's kernel(s), or an op's output. Its panes are
 // the channels (for kernels: every (kernel, channel) pair), stacked vertically.
+// Backward ops add read-only grids from their BackwardInfo (Block::Extra, `extra` says which).
+enum class Extra { Grad, Exps, Probs, OneHot, NewForward, KernelGrad };
+
 struct Block {
-  enum Kind { Input, Kernel, Output } kind = Input;
-  int op = -1;                        // Kernel: its conv op; Output: the op that produced it
+  enum Kind { Input, Kernel, Output, Extra } kind = Input;
+  int op = -1;  // Kernel: its conv op; Output: the op that produced it; Extra: its backward op
   int rows = 0, cols = 0, panes = 1;  // rows/cols of one pane, padding included
   int pad_top = 0, pad_left = 0;
   std::string title;
-  std::string separator;  // drawn before this block ("⊛", "=", "→")
+  std::string separator;                      // drawn before this block ("⊛", "=", "→")
+  cnnlab::Extra extra = cnnlab::Extra::Grad;  // Extra blocks: which grid
 };
 
 // The zero border shown around a grid: the padding of the conv op that reads it.
 void consumer_padding(const Stepper& st, int consumer, int& top, int& left, int& bottom,
                       int& right) {
   top = left = bottom = right = 0;
-  if (consumer >= st.num_ops() || st.op(consumer).kind != Op::Kind::Conv) return;
+  if (consumer >= st.num_ops() || !uses_kernel(st.op(consumer).kind)) return;
   const ConvOp& conv = st.op(consumer).conv;
   top = conv.pad_top, left = conv.pad_left, bottom = conv.pad_bottom, right = conv.pad_right;
 }
@@ -37,6 +41,74 @@ void consumer_padding(const Stepper& st, int consumer, int& top, int& left, int&
 std::string size_text(int h, int w, int c) {
   std::string s = std::to_string(h) + "×" + std::to_string(w);
   return c > 1 ? s + "×" + std::to_string(c) : s;
+}
+
+// The grid an Extra block shows (the stepper's BackwardInfo of its op).
+Grid extra_grid(const Stepper& st, const Block& b) {
+  const BackwardInfo& info = *st.backward(b.op);
+  switch (b.extra) {
+    case Extra::Grad:
+      return info.grad;
+    case Extra::Exps:
+      return info.exps;
+    case Extra::Probs:
+      return info.forward;
+    case Extra::OneHot: {
+      Grid y(info.forward.h, info.forward.w, 1, 0.0);
+      y.v[size_t(st.op(b.op).back.true_class)] = 1;
+      return y;
+    }
+    case Extra::NewForward:
+      return info.new_forward;
+    case Extra::KernelGrad:
+      return info.d_w;
+  }
+  return {};
+}
+
+// A backward op's blocks after its input: the kernel and dY it reads, its output, and what it
+// shows besides (softmax: e^z, p, y; SGD: the forward pass again).
+void add_backward_blocks(const Stepper& st, int i, std::vector<Block>& blocks) {
+  const Op& op = st.op(i);
+  const BackwardInfo& info = *st.backward(i);
+  const Grid& out = st.outputs()[size_t(i)];
+  auto extra = [&](Extra e, std::string title, const char* sep, int pt = 0, int pl = 0, int pb = 0,
+                   int pr = 0) {
+    Block b{Block::Extra, i, 0, 0, 1, pt, pl, std::move(title), sep, e};
+    Grid g = extra_grid(st, b);
+    b.rows = g.h + pt + pb, b.cols = g.w + pl + pr, b.panes = g.c;
+    blocks.push_back(b);
+  };
+  if (op.kind == Op::Kind::SoftmaxXent) {
+    extra(Extra::Exps, "e^z", "→");
+    extra(Extra::Probs, "p = e^z / Σ", "→");
+    extra(Extra::OneHot, "y: " + op.back.classes[size_t(op.back.true_class)], "");
+    blocks.push_back({Block::Output, i, out.h, out.w, 1, 0, 0, "dL/dz = p − y", "="});
+    return;
+  }
+  if (uses_kernel(op.kind)) {
+    Block k{Block::Kernel, i, op.conv.kh(), op.conv.kw(), op.conv.kernels[0].c, 0, 0, "", ""};
+    k.title = "Kernel W " + std::to_string(op.conv.kh()) + "×" + std::to_string(op.conv.kw());
+    blocks.push_back(k);
+  }
+  if (op.kind == Op::Kind::SgdStep) {  // W, dW (the lesson before's) = W' → Y' = X ⊛ W'
+    extra(Extra::KernelGrad, "dW", "");
+    blocks.push_back({Block::Output, i, out.h, out.w, out.c, 0, 0, "W' = W − η·dW", "="});
+    extra(Extra::NewForward, "Y', loss " + format_number(info.new_loss), "→");
+    return;
+  }
+  std::string dy = op.back.has_target() ? "dY = Y − T" : "dY from above";
+  if (op.kind == Op::Kind::ConvBackwardInput)
+    extra(Extra::Grad, "dY, zero border", "", info.grad_pad_top, info.grad_pad_left,
+          info.grad_pad_bottom, info.grad_pad_right);
+  else
+    extra(Extra::Grad, dy, op.kind == Op::Kind::ReluBackward ? "·" : "");
+  const char* title = op.kind == Op::Kind::ReluBackward          ? "dX = dY · [X > 0]"
+                      : op.kind == Op::Kind::PoolBackward        ? "dX: dY to each max"
+                      : op.kind == Op::Kind::ConvBackwardWeights ? "dW = Σ dY · X"
+                      : op.kind == Op::Kind::ConvBackwardInput   ? "dX = dY ⊛ flipped W"
+                                                                 : "";
+  blocks.push_back({Block::Output, i, out.h, out.w, out.c, 0, 0, title, "="});
 }
 
 std::vector<Block> make_blocks(const Stepper& st) {
@@ -47,8 +119,21 @@ std::vector<Block> make_blocks(const Stepper& st) {
   blocks.push_back(
       {Block::Input, -1, in.h + t + b, in.w + l + r, in.c, t, l,
        "Input " + size_text(in.h, in.w, in.c) + (t + b + l + r ? " + zero border" : ""), ""});
+  // The SGD step reads W and dW, the input's gradient W and dY, not X: their grids get the room.
+  if (st.num_ops() > 0 &&
+      (st.op(0).kind == Op::Kind::SgdStep || st.op(0).kind == Op::Kind::ConvBackwardInput))
+    blocks.clear();
+  if (st.num_ops() > 0 && st.op(0).kind == Op::Kind::SoftmaxXent) {
+    std::string names;
+    for (const std::string& n : st.op(0).back.classes) names += (names.empty() ? "" : ", ") + n;
+    blocks.back().title = "Logits z: " + names;
+  }
   for (int i = 0; i < st.num_ops(); ++i) {
     const Op& op = st.op(i);
+    if (is_backward(op.kind)) {
+      add_backward_blocks(st, i, blocks);
+      continue;
+    }
     if (op.kind == Op::Kind::Conv) {
       Block k{Block::Kernel, i, op.conv.kh(), op.conv.kw(), 0, 0, 0, "", "⊛"};
       k.panes = op.conv.c_out() * (op.conv.kernels.empty() ? 0 : op.conv.kernels[0].c);
@@ -126,12 +211,50 @@ CellLook source_cell_look(const StageContext& ctx, const Block& b, const Grid& g
   bool is_input = (b.kind == Block::Input && ctx.input_block_op == -1) ||
                   (b.kind == Block::Output && ctx.input_block_op == b.op);
   if (!is_input) return look;
+  if (ctx.shown.cells_on_grad) return look;  // conv_backward_input reads dY, not X
+  Op::Kind kind = ctx.shown.kind;
+  bool weighted = kind == Op::Kind::Conv || kind == Op::Kind::ConvBackwardWeights ||
+                  kind == Op::Kind::SgdStep;  // each X cell times a weight or a dY
+  bool pool = kind == Op::Kind::Pool || kind == Op::Kind::PoolBackward;
   for (size_t i = 0; i < ctx.shown.cells.size(); ++i) {
     const WindowCell& wc = ctx.shown.cells[i];
     if (wc.in_y != y || wc.in_x != x || wc.in_c != c) continue;
     look.in_window = true;
-    if (ctx.shown.kind == Op::Kind::Conv) look.overlay = "×" + format_number(wc.k_value);
-    if (ctx.shown.kind == Op::Kind::Pool && int(i) == ctx.shown.argmax_cell) look.is_max = true;
+    if (weighted) look.overlay = "×" + format_number(wc.k_value);
+    if (pool && int(i) == ctx.shown.argmax_cell) look.is_max = true;
+  }
+  return look;
+}
+
+// An Extra block's cell: dY's cells this step reads are in the window (conv_backward_input: with
+// the flipped kernel's weight; ReLU: every cell with its mask); softmax's column of the current
+// class; Y' blank until the end.
+CellLook extra_cell_look(const StageContext& ctx, const Block& b, const Grid& g, int c, int r,
+                         int col) {
+  CellLook look;
+  int y = r - b.pad_top, x = col - b.pad_left;
+  bool real = g.in_bounds(y, x);
+  look.padding = !real;
+  look.text = real ? format_number(g.at(y, x, c)) : "0";
+  const Step& s = ctx.shown;
+  const LessonView& v = ctx.app.view;
+  // ReLU backward: every dY cell carries its mask [X > 0] as a weight, "×1" open, "×0" closed.
+  if (b.extra == Extra::Grad && real && ctx.st.op(b.op).kind == Op::Kind::ReluBackward)
+    look.overlay = ctx.st.input_of(b.op).at(y, x, c) > 0 ? "×1" : "×0";
+  if (s.op_index != b.op) return look;
+  if (b.extra == Extra::Grad) {
+    look.in_window = y >= s.grad_y && y < s.grad_y + s.grad_h && x >= s.grad_x &&
+                     x < s.grad_x + s.grad_w && (g.c == 1 || c == s.out_c);
+    if (s.cells_on_grad && look.in_window)
+      for (const WindowCell& wc : s.cells)
+        if (wc.in_y == y && wc.in_x == x) look.overlay = "×" + format_number(wc.k_value);
+  } else if (b.extra == Extra::KernelGrad) {
+    look.in_window = y == s.kernel_y && x == s.kernel_x && c == s.out_c;
+  } else if (b.extra == Extra::NewForward) {
+    look.blank = v.step < ctx.st.num_steps() - 1 || !current_revealed(v);
+  } else {
+    look.in_window = y == s.out_y && x == s.out_x;
+    if (b.extra == Extra::Probs && real && !cell_revealed(v, b.op, y, x, c)) look.blank = true;
   }
   return look;
 }
@@ -150,6 +273,9 @@ void draw_pane(const StageContext& ctx, const Block& b, int pane, float cell,
     GridWindow frame;
     if (s.kind == Op::Kind::Conv && s.op_index == b.op && s.out_c == k)
       frame = {0, 0, kernel.h, kernel.w};
+    if (s.op_index == b.op && s.kernel_y >= 0 && c == s.out_c)  // dW, W': the weight computed
+      frame = {s.kernel_y, s.kernel_x, 1, 1};
+    if (s.op_index == b.op && s.cells_on_grad && c == s.out_c) frame = {0, 0, kernel.h, kernel.w};
     auto look = [&](int r, int col) {
       CellLook l;
       l.text = format_number(kernel.at(r, col, c));
@@ -166,12 +292,27 @@ void draw_pane(const StageContext& ctx, const Block& b, int pane, float cell,
     }
     return;
   }
+  if (b.kind == Block::Extra) {
+    Grid g = extra_grid(st, b);
+    GridWindow frame;
+    if (b.extra == Extra::Grad && s.op_index == b.op && s.grad_h > 0 &&
+        (g.c == 1 || pane == s.out_c))
+      frame = {s.grad_y + b.pad_top, s.grad_x + b.pad_left, s.grad_h, s.grad_w};
+    if (b.extra == Extra::KernelGrad && s.op_index == b.op && pane == s.out_c)
+      frame = {s.kernel_y, s.kernel_x, 1, 1};
+    auto look = [&](int r, int col) { return extra_cell_look(ctx, b, g, pane, r, col); };
+    std::string name = "extra" + std::to_string(b.op) + "." + std::to_string(int(b.extra)) + ".c" +
+                       std::to_string(pane);
+    draw_grid(id.c_str(), b.rows, b.cols, cell, frame, app.theme.grid, app.fonts, look, layout,
+              name, b.pad_top, b.pad_left);
+    return;
+  }
   const Grid& g = b.kind == Block::Input ? app.view.lesson.input : st.outputs()[size_t(b.op)];
   GridWindow frame;
   bool is_input = (b.kind == Block::Input && ctx.input_block_op == -1) ||
                   (b.kind == Block::Output && ctx.input_block_op == b.op);
   bool per_channel = s.kind != Op::Kind::Conv;  // pool and ReLU windows stay in one channel
-  if (is_input && (!per_channel || s.out_c == pane)) {
+  if (is_input && !s.cells_on_grad && (!per_channel || s.out_c == pane)) {
     frame = {s.win_y + b.pad_top, s.win_x + b.pad_left, s.win_h, s.win_w};
   }
   auto look = [&](int r, int col) { return source_cell_look(ctx, b, g, pane, r, col); };
@@ -340,6 +481,7 @@ StagePick pick_blocks(const App& app, const Stepper& st, int op, float width, fl
 
 float grids_cell_size(const App& app, float width, float height) {
   if (!app.view.loaded()) return 0;
+  if (is_softmax_stage(app)) return softmax_cell_size(app, width, height);
   const Stepper& st = *app.view.stepper;
   return pick_blocks(app, st, st.step(app.view.step).op_index, width, height).cell;
 }
@@ -348,6 +490,10 @@ void draw_grids_panel(App& app, float width, float height) {
   LessonView& view = app.view;
   if (!view.loaded()) {
     ImGui::TextWrapped("No lesson is open. Lesson files live in lessons/ (see the log below).");
+    return;
+  }
+  if (is_softmax_stage(app)) {
+    draw_softmax_table(app, width, height);
     return;
   }
   const Stepper& st = *view.stepper;

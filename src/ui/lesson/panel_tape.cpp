@@ -23,6 +23,27 @@ std::vector<std::string> split_lines(const std::string& text) {
 
 // Predict mode hides the answer: the first stage keeps its left side, "= ?" replaces the result,
 // and the later stages (bias, ReLU) are not shown yet.
+// Backward steps: the lines up to the one that ends with the result, its result replaced by "?"
+// (a pool's routing line gives its answer away: only "dX[…] = ?" is left).
+std::vector<std::string> hide_backward(const std::vector<std::string>& lines, const Step& s) {
+  std::string tail = " = " + format_number(s.result);
+  std::vector<std::string> out;
+  for (const std::string& line : lines) {
+    bool result = line.size() >= tail.size() &&
+                  line.compare(line.size() - tail.size(), tail.size(), tail) == 0;
+    if (s.kind == Op::Kind::PoolBackward && line.rfind("dX", 0) != 0) continue;
+    if (!result) {
+      out.push_back(line);
+      continue;
+    }
+    std::string head = line.substr(0, line.size() - tail.size());
+    if (s.kind == Op::Kind::PoolBackward) head = head.substr(0, head.find(" = "));
+    out.push_back(head + " = ?");
+    break;
+  }
+  return out;
+}
+
 std::vector<std::string> hide_results(const std::vector<std::string>& lines) {
   if (lines.empty()) return lines;
   std::string first = lines[0];
@@ -32,13 +53,35 @@ std::vector<std::string> hide_results(const std::vector<std::string>& lines) {
 }
 
 const char* op_name(Op::Kind kind) {
-  return kind == Op::Kind::Conv ? "convolution" : kind == Op::Kind::Pool ? "max pooling" : "ReLU";
+  switch (kind) {
+    case Op::Kind::Conv:
+      return "convolution";
+    case Op::Kind::Pool:
+      return "max pooling";
+    case Op::Kind::Relu:
+      return "ReLU";
+    case Op::Kind::ReluBackward:
+      return "ReLU backward";
+    case Op::Kind::PoolBackward:
+      return "max pooling backward";
+    case Op::Kind::ConvBackwardWeights:
+      return "kernel gradient dW";
+    case Op::Kind::ConvBackwardInput:
+      return "input gradient dX";
+    case Op::Kind::SgdStep:
+      return "SGD step";
+    case Op::Kind::SoftmaxXent:
+      return "softmax + cross-entropy";
+  }
+  return "";
 }
 
 bool has_tie(const Step& s) {
-  if (s.kind != Op::Kind::Pool || s.argmax_cell < 0) return false;
+  bool pool = s.kind == Op::Kind::Pool || s.kind == Op::Kind::PoolBackward;
+  if (!pool || s.argmax_cell < 0) return false;
   int n = 0;
-  for (const WindowCell& c : s.cells) n += c.in_value == s.sum;
+  double best = s.cells[size_t(s.argmax_cell)].in_value;  // (a backward step's sum is its dX)
+  for (const WindowCell& c : s.cells) n += c.in_value == best;
   return n > 1;
 }
 
@@ -69,10 +112,17 @@ TapeContent tape_content(const App& app, float width, float budget) {
   std::string where = std::string(op_name(s.kind)) + ", output cell (row " +
                       std::to_string(s.out_y + 1) + ", col " + std::to_string(s.out_x + 1) + ")";
   if (st.outputs()[size_t(s.op_index)].c > 1) where += ", channel " + std::to_string(s.out_c + 1);
+  if (is_backward(s.kind))  // the tape names cells as [row,col] from 0, like the formulas
+    where = std::string(op_name(s.kind)) + ", cell [" + std::to_string(s.out_y) + "," +
+            std::to_string(s.out_x) +
+            (st.outputs()[size_t(s.op_index)].c > 1 ? "," + std::to_string(s.out_c) : "") +
+            "] (rows and columns count from 0)";
+  if (const BackwardInfo* info = st.backward(s.op_index); info && info->has_loss)
+    where += " · loss L = " + format_number(info->loss);
   std::string n = std::to_string(index + 1) + " of " + std::to_string(st.num_steps());
   t.header = hovering ? "Under the mouse: " + where + " — step " + n : "Step " + n + ": " + where;
   t.lines = split_lines(s.tape);
-  if (!reveal) t.lines = hide_results(t.lines);
+  if (!reveal) t.lines = is_backward(s.kind) ? hide_backward(t.lines, s) : hide_results(t.lines);
   if (reveal && has_tie(s)) t.tie = tie_note(app);
   t.formula = st.output_size(s.op_index).text;
   ImFont* font = app.fonts.tape;
