@@ -61,6 +61,13 @@ Json eval_json(const SplitEval& e, int k) {
   return {{"epoch", e.epoch}, {"loss", e.loss}, {"accuracy", e.accuracy}, {"matrix", rows}};
 }
 
+// 0.003f as 0.003, not 0.003000000026077032: the float's shortest round-tripping digits.
+double float_as_written(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", double(v));
+  return std::strtod(buf, nullptr);
+}
+
 double seconds_per_epoch(const History& h) {
   double total = 0;
   for (const EpochRecord& e : h.epochs) total += e.seconds;
@@ -85,10 +92,11 @@ Json run_json(const RunRecord& rec, const RunMeta& meta, const Model& model) {
   j["model"] = model_label(s.preset);
   j["preset"] = s.preset;
   j["params"] = model.num_params();
-  j["settings"] = {{"image_size", s.image_size},       {"epochs", s.epochs},
-                   {"batch_size", s.batch_size},       {"learning_rate", s.learning_rate},
-                   {"test_size", s.test_size},         {"validation_split", s.validation_split},
-                   {"threads", s.threads}};
+  j["settings"] = {
+      {"image_size", s.image_size}, {"epochs", s.epochs},
+      {"batch_size", s.batch_size}, {"learning_rate", float_as_written(s.learning_rate)},
+      {"test_size", s.test_size},   {"validation_split", s.validation_split},
+      {"threads", s.threads}};
   j["seed"] = s.seed;
   j["split_seed"] = rec.split_seed;
   j["data_dir"] = meta.data_dir;
@@ -112,8 +120,7 @@ Json run_json(const RunRecord& rec, const RunMeta& meta, const Model& model) {
 
 std::string default_runs_dir() {
   if (const char* r = std::getenv("CNNLAB_RUNS"); r && *r) return r;
-  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x)
-    return std::string(x) + "/cnnlab/runs";
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/cnnlab/runs";
   if (const char* h = std::getenv("HOME"); h && *h)
     return std::string(h) + "/.local/share/cnnlab/runs";
   return {};
@@ -133,6 +140,14 @@ std::string run_folder_name(const RunRecord& rec, const RunMeta& meta) {
   std::replace(stamp.begin(), stamp.end(), ':', '-');
   return stamp + "_" + model_label(rec.settings.preset) + "_seed" +
          std::to_string(rec.settings.seed);
+}
+
+std::string seed_group_id(const std::string& started, const std::string& preset,
+                          uint64_t first_seed, int n) {
+  std::string stamp = started.substr(0, 19);
+  std::replace(stamp.begin(), stamp.end(), ':', '-');
+  return stamp + "_" + model_label(preset) + "_seeds" + std::to_string(first_seed) + "-" +
+         std::to_string(first_seed + uint64_t(n > 0 ? n - 1 : 0));
 }
 
 //-----------------------------------------------------------------------------
@@ -235,8 +250,9 @@ RunList list_runs(const std::string& dir) {
   std::sort(folders.begin(), folders.end());
   for (const fs::path& f : folders) {
     if (f.filename().string().find(".tmp.") != std::string::npos) {
-      out.warnings.push_back(f.string() + ": skipped: half-written (a run being recorded, or one "
-                                          "killed while it was; delete it if no cnnlab is running)");
+      out.warnings.push_back(f.string() +
+                             ": skipped: half-written (a run being recorded, or one "
+                             "killed while it was; delete it if no cnnlab is running)");
       continue;
     }
     try {

@@ -37,6 +37,11 @@ struct RunMeta {
 // "2026-12-01T18-40-12_compact_seed42": sorts by start time, says the model and the seed.
 std::string run_folder_name(const RunRecord& rec, const RunMeta& meta);
 
+// The id shared by a --seeds series' runs: "2026-12-01T18-40-12_tiny_seeds42-44" (its start, the
+// model, the first and last seed).
+std::string seed_group_id(const std::string& started, const std::string& preset,
+                          uint64_t first_seed, int n);
+
 // Writes the run into runs_dir (created if needed) as NAME.tmp.PID, then renames it to NAME
 // (NAME_2, NAME_3, … when taken), so a listing never sees half a run. The checkpoint holds
 // checkpoint_metadata and the run record, as --save writes it; `model` is the trained model.

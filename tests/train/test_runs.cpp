@@ -95,8 +95,8 @@ TEST_CASE("a run folder holds every file and reads back with the values written"
   CHECK(back.present);
   CHECK(back.history.epochs.size() == 2);
   CHECK(back.test_eval.accuracy == run.rec.test_eval.accuracy);
-  CHECK(std::equal(lm.model.params(), lm.model.params() + lm.model.num_params(),
-                   run.model.params()));
+  CHECK(
+      std::equal(lm.model.params(), lm.model.params() + lm.model.num_params(), run.model.params()));
 
   auto run_json = nlohmann::json::parse(read_file_text(path + "/run.json"));
   CHECK(run_json["data_dir"] == "/data/flowers");
@@ -162,7 +162,7 @@ TEST_CASE("damaged and half-written run folders are skipped with a warning namin
   const std::string dir = tmp / "runs";
   const std::string good = write_run(dir, run.rec, run.meta, run.model);
   fs::create_directories(dir + "/2026-12-01T19-00-00_tiny_seed1.tmp.999");  // being written
-  fs::create_directories(dir + "/2026-12-01T19-01-00_tiny_seed2");           // no run.json
+  fs::create_directories(dir + "/2026-12-01T19-01-00_tiny_seed2");          // no run.json
   fs::copy(good, dir + "/2026-12-01T19-02-00_tiny_seed3");
   write_file_atomic(dir + "/2026-12-01T19-02-00_tiny_seed3/run.json", "{\"model\": ");
   fs::copy(good, dir + "/2026-12-01T19-03-00_tiny_seed4");
