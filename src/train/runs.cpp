@@ -64,6 +64,10 @@ Json eval_json(const SplitEval& e, int k) {
 // 0.003f as 0.003, not 0.003000000026077032: the float's shortest round-tripping digits.
 double float_as_written(float v) {
   char buf[32];
+  for (int digits = 6; digits < 9; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, double(v));
+    if (std::strtof(buf, nullptr) == v) return std::strtod(buf, nullptr);
+  }
   std::snprintf(buf, sizeof buf, "%.9g", double(v));
   return std::strtod(buf, nullptr);
 }

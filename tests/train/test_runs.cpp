@@ -9,11 +9,13 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/error.h"
 #include "core/fileio.h"
 #include "core/rng.h"
 #include "data/dataset.h"
+#include "data/image.h"
 #include "data/split.h"
 #include "nn/model.h"
 #include "nn/serialize.h"
@@ -22,6 +24,7 @@
 #include "train/runs.h"
 #include "train/setup.h"
 #include "train/trainer.h"
+#include "train/worker.h"
 
 using namespace cnnlab;
 namespace fs = std::filesystem;
@@ -242,4 +245,131 @@ TEST_CASE("utc_timestamp and run folder names") {
   RunMeta meta;
   meta.started = "2026-12-01T18:40:12Z";
   CHECK(run_folder_name(rec, meta) == "2026-12-01T18-40-12_my-model_seed3");
+}
+
+//-----------------------------------------------------------------------------
+// The window's worker records its runs (Command::SetRunsDir) and runs seed series (StartSeeds).
+//-----------------------------------------------------------------------------
+namespace {
+
+// Two classes of 8×8 PNGs, 20 each: 0.2 test / 0.1 validation leaves 29 train (4 batches of 8).
+std::string png_folder(const test::TempDir& tmp) {
+  fs::path dir = tmp.path() / "data";
+  Rng rng(3);
+  const char* names[] = {"bright", "dark"};
+  for (int c = 0; c < 2; ++c) {
+    fs::create_directories(dir / names[c]);
+    for (int i = 0; i < 20; ++i) {
+      Image img{8, 8, 3, std::vector<uint8_t>(8 * 8 * 3)};
+      for (auto& p : img.pixels) p = uint8_t(c == 0 ? 120 + rng.below(100) : rng.below(130));
+      write_png((dir / names[c] / (std::to_string(i) + ".png")).string(), img);
+    }
+  }
+  return dir.string();
+}
+
+SnapshotPtr load_worker(TrainingWorker& w, const std::string& data, int epochs, uint64_t seed) {
+  RunSettings s;
+  s.data_dir = data, s.preset = "tiny", s.image_size = 8, s.epochs = epochs, s.batch_size = 8;
+  s.learning_rate = 0.01f, s.threads = 1, s.seed = seed;
+  w.send({Command::Load, s});
+  SnapshotPtr snap = w.wait_until(
+      [](const Snapshot& x) { return x.state == RunState::Ready || x.state == RunState::Error; },
+      60);
+  REQUIRE_MESSAGE(snap->state == RunState::Ready, snap->status);
+  return snap;
+}
+
+}  // namespace
+
+TEST_CASE("the worker records a run that ends as Done, and one stopped mid-way") {
+  test::TempDir tmp("runs_worker");
+  const std::string data = png_folder(tmp), runs = tmp / "runs";
+  {
+    TrainingWorker w;
+    w.send({Command::SetRunsDir, {}, runs});
+    load_worker(w, data, 2, 11);
+    w.send({Command::Start});
+    SnapshotPtr s = w.wait_until([](const Snapshot& x) { return x.runs_recorded == 1; }, 60);
+    REQUIRE_MESSAGE(s->runs_recorded == 1, s->status);
+    CHECK(s->state == RunState::Done);
+    RunList list = list_runs(runs);
+    REQUIRE(list.runs.size() == 1);
+    CHECK(list.runs[0].stop_reason == "completed");
+    CHECK(list.runs[0].epochs == 2);
+    CHECK(list.runs[0].seed == 11);
+    CHECK(list.runs[0].test_accuracy == s->test_eval.accuracy);
+    CHECK(list.runs[0].group.empty());
+
+    // Reset, one batch, Stop: a second run, stopped, without a test accuracy.
+    w.send({Command::Reset});
+    w.send({Command::OneBatch});
+    w.wait_until([](const Snapshot& x) { return x.batch_losses.size() == 1; }, 60);
+    w.send({Command::Stop});
+    s = w.wait_until([](const Snapshot& x) { return x.runs_recorded == 2; }, 60);
+    REQUIRE_MESSAGE(s->runs_recorded == 2, s->status);
+    list = list_runs(runs);
+    REQUIRE(list.runs.size() == 2);
+    const RunSummary& stopped = list.runs[0].stop_reason == "stopped" ? list.runs[0] : list.runs[1];
+    CHECK(stopped.stop_reason == "stopped");
+    CHECK(stopped.epochs == 0);
+    CHECK(std::isnan(stopped.test_accuracy));
+
+    // Trained again, then the window closes: recorded on quit.
+    w.send({Command::OneBatch});
+    w.wait_until([](const Snapshot& x) { return x.batch_losses.size() == 2; }, 60);
+  }
+  CHECK(list_runs(runs).runs.size() == 3);
+}
+
+TEST_CASE("a worker without a runs folder records nothing") {
+  test::TempDir tmp("runs_worker");
+  const std::string data = png_folder(tmp);
+  {
+    TrainingWorker w;
+    load_worker(w, data, 1, 3);
+    w.send({Command::Start});
+    SnapshotPtr s = w.wait_until([](const Snapshot& x) { return x.state == RunState::Done; }, 60);
+    CHECK(s->runs_recorded == 0);
+  }
+  CHECK(std::distance(fs::directory_iterator(tmp.path()), fs::directory_iterator{}) == 1);
+}
+
+TEST_CASE("StartSeeds trains seeds S..S+N-1, each its own split, recorded as one group") {
+  test::TempDir tmp("runs_worker");
+  const std::string data = png_folder(tmp), runs = tmp / "runs";
+  TrainingWorker w;
+  w.send({Command::SetRunsDir, {}, runs});
+  load_worker(w, data, 1, 20);
+  w.send({Command::StartSeeds, {}, {}, 3});
+  SnapshotPtr s = w.wait_until(
+      [](const Snapshot& x) { return x.runs_recorded == 3 && x.series_size == 0; }, 120);
+  REQUIRE_MESSAGE(s->runs_recorded == 3, s->status);
+  RunList list = list_runs(runs);
+  REQUIRE(list.runs.size() == 3);
+  std::vector<double> acc;
+  std::set<uint64_t> seeds;
+  for (const RunSummary& r : list.runs) {
+    CHECK(r.group == list.runs[0].group);
+    CHECK(r.group_size == 3);
+    CHECK(r.stop_reason == "completed");
+    seeds.insert(r.seed);
+    acc.push_back(r.test_accuracy);
+  }
+  CHECK(seeds == std::set<uint64_t>{20, 21, 22});
+  CHECK(list.runs[0].group.find("_tiny_seeds20-22") != std::string::npos);
+  // Each seed made its own split: the runs' checkpoints hold different test indices.
+  std::set<std::vector<int>> tests;
+  for (const RunSummary& r : list.runs) {
+    LoadedModel lm = load_safetensors(r.path + "/checkpoint.safetensors", 1, false);
+    tests.insert(read_run_record(lm.metadata, r.path, 2).test_eval.indices);
+  }
+  CHECK(tests.size() == 3);
+  SeedStats st = seed_stats(acc);
+  char want[200];
+  std::snprintf(want, sizeof want,
+                "Done: 3 seeds. Test accuracy %.4f ± %.4f (mean ± sample std), min %.4f, max %.4f",
+                st.mean, st.std, st.min, st.max);
+  CHECK(s->status == want);
+  CHECK(s->settings.seed == 22);  // the last seed's run stays loaded
 }
