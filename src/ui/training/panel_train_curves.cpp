@@ -192,10 +192,10 @@ void draw_overlay(const Plot& p, const TickedRun& t, bool loss) {
   if (train.size() == 1) dl->AddCircleFilled(train[0], 3.5f, t.color);  // one epoch: a dot
 }
 
-// One legend for the ticked runs above both plots: "ticked runs (val dashed): ■ tiny s42 ...".
+// One legend for the ticked runs above both plots: "ticked runs: — tiny s42 — tiny s43 ...".
 float overlay_legend(const Curves& c, ImVec2 at, float width) {
   if (c.runs.empty()) return 0;
-  const char* lead = "ticked runs (val dashed):";
+  const char* lead = "ticked runs:";  // validation dashed, as the live run's
   std::vector<LegendItem> items;
   for (const TickedRun& t : c.runs)
     items.push_back({t.label.c_str(), t.color, false, false, false});
