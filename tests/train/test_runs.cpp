@@ -373,3 +373,22 @@ TEST_CASE("StartSeeds trains seeds S..S+N-1, each its own split, recorded as one
   CHECK(s->status == want);
   CHECK(s->settings.seed == 22);  // the last seed's run stays loaded
 }
+
+TEST_CASE("listing 200 runs reads run.json and history.csv only, never a checkpoint") {
+  test::TempDir tmp("runs_many");
+  FinishedRun run;
+  const std::string first = write_run(tmp / "runs", run.rec, run.meta, run.model);
+  // 199 copies whose checkpoints are junk: a listing that opened them would fail or warn.
+  write_file_atomic(first + "/checkpoint.safetensors", "not a checkpoint");
+  for (int i = 1; i < 200; ++i) {
+    char name[64];
+    std::snprintf(name, sizeof name, "2026-12-02T00-%02d-%02d_tiny_seed%d", i / 60, i % 60, i);
+    fs::copy(first, tmp.path() / "runs" / name);
+  }
+  RunList list = list_runs(tmp / "runs");
+  CHECK(list.warnings.empty());
+  REQUIRE(list.runs.size() == 200);
+  CHECK(list.runs.front().path == first);  // sorted by name: the start time
+  CHECK(list.runs.back().folder == "2026-12-02T00-03-19_tiny_seed199");
+  for (const RunSummary& r : list.runs) CHECK(r.epochs == 2);
+}

@@ -199,13 +199,20 @@ void button_flow(const char* label) {
   if (ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + w <= right) ImGui::SameLine();
 }
 
+// "Resume", "Train", or "Train 3 seeds" when the form's seeds make Train a series.
+std::string train_label(const TrainingUi& ui, const Snapshot& s) {
+  if (s.state == RunState::Paused) return "Resume###train";
+  bool series = ui.form.seeds > 1 && (s.state == RunState::Ready || s.state == RunState::Done);
+  return series ? "Train " + std::to_string(ui.form.seeds) + " seeds###train" : "Train###train";
+}
+
 void draw_buttons(TrainingUi& ui, const Snapshot& s) {
   bool have = s.state != RunState::Empty && s.state != RunState::Loading &&
               !(s.state == RunState::Error && !s.data);
   ImGui::BeginDisabled(!have);
   if (s.state == RunState::Training) {
     if (ImGui::Button("Pause")) send_command(ui, Command::Pause);
-  } else if (ImGui::Button(s.state == RunState::Paused ? "Resume" : "Train")) {
+  } else if (ImGui::Button(train_label(ui, s).c_str())) {
     send_train(ui);  // Start, Resume, or a series of seeds (the form's "seeds")
   }
   button_flow("One batch");
