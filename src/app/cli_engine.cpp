@@ -24,6 +24,7 @@
 #include "nn/serialize.h"
 #include "train/progress_format.h"
 #include "train/run_record.h"
+#include "train/runs.h"
 #include "train/setup.h"
 #include "train/trainer.h"
 
@@ -203,7 +204,20 @@ struct TrainArgs {
   RunSettings s;
   std::string history, save;
   bool image_size_given = false;  // else the preset's own size
+  std::string runs_dir;           // --runs; "" after prepare_train: --no-runs
+  bool no_runs = false;
+  int seeds = 1;   // --seeds N: seeds s.seed … s.seed + N − 1, one run each
+  RunMeta series;  // the run's group (a --seeds series) and start time, set per seed
 };
+
+// --save/--history of one seed of a series: the seed before the extension ("m_seed42.safetensors").
+static std::string seed_path(const std::string& path, int seeds, uint64_t seed) {
+  if (path.empty() || seeds <= 1) return path;
+  std::filesystem::path p(path);
+  return (p.parent_path() /
+          (p.stem().string() + "_seed" + std::to_string(seed) + p.extension().string()))
+      .string();
+}
 
 // Fills in what the user left out and checks every setting and both destinations now, so nothing
 // that could fail before training fails after it.
@@ -214,8 +228,24 @@ static void prepare_train(TrainArgs& a) {
   validate_settings(s);
   check_preset(s.preset,
                s.image_size);  // the layer list only: an unknown or bad --model fails here
-  if (!a.history.empty()) check_writable(a.history);
-  if (!a.save.empty()) check_writable(a.save);
+  if (a.seeds < 1 || a.seeds > 1000) throw UserError("--seeds", "must be between 1 and 1000");
+  if (s.seed + uint64_t(a.seeds - 1) > kMaxSeed)
+    throw UserError("--seeds", "the last seed would pass 4294967295", "choose a smaller --seed");
+  for (int i = 0; i < a.seeds; ++i) {
+    if (!a.history.empty()) check_writable(seed_path(a.history, a.seeds, s.seed + i));
+    if (!a.save.empty()) check_writable(seed_path(a.save, a.seeds, s.seed + i));
+  }
+  if (a.no_runs) {
+    a.runs_dir.clear();
+    return;
+  }
+  if (a.runs_dir.empty()) a.runs_dir = default_runs_dir();
+  if (a.runs_dir.empty())
+    throw UserError("--runs", "no runs folder: neither CNNLAB_RUNS, XDG_DATA_HOME nor HOME is set",
+                    "pass --runs DIR, or --no-runs");
+  std::error_code ec;
+  std::filesystem::create_directories(a.runs_dir, ec);
+  check_writable(a.runs_dir + "/.cnnlab-write-check");
 }
 
 // The split (naming the option that leaves nothing to train on), its scaling, and their log line.
@@ -319,9 +349,31 @@ static bool save_checkpoint(const std::string& path, Trainer& trainer,
 // After fit: the outcome, the history, the test split (a completed run), the checkpoint (also after
 // a stop) with the run's record, so the window opens it with its curves and matrices.
 // Returns the exit status: 0 done, 130 stopped by a signal, 1 a NaN loss or a file not written.
+// Records the run in the runs folder; a failure is a warning (the run itself went well).
+static void record_run(const TrainArgs& a, Trainer& trainer, const TrainOutcome& out,
+                       const std::vector<std::string>& class_names, const Scaling& sc,
+                       const SplitEval& test) {
+  if (a.runs_dir.empty()) return;
+  RunMeta meta = a.series;
+  meta.data_dir = std::filesystem::absolute(a.s.data_dir).string();
+  meta.class_names = class_names;
+  meta.scaling = sc;
+  meta.ended = utc_timestamp();
+  meta.stop_reason = out.reason == StopReason::Completed ? "completed"
+                     : out.reason == StopReason::Stopped ? "stopped"
+                                                         : "non-finite";
+  try {
+    std::string dir =
+        write_run(a.runs_dir, run_record_of(trainer, a.s, test), meta, trainer.model());
+    std::printf("Run recorded in %s\n", dir.c_str());
+  } catch (const UserError& e) {
+    std::fprintf(stderr, "cnnlab: warning: run not recorded: %s\n", e.what());
+  }
+}
+
 static int finish_train(const TrainArgs& a, Trainer& trainer, const TrainOutcome& out,
                         const std::vector<std::string>& class_names, const Scaling& sc,
-                        HistoryWriter& history) {
+                        HistoryWriter& history, double& test_accuracy) {
   if (isatty(STDOUT_FILENO) && out.reason != StopReason::Completed) std::printf("\n");
   int status = out.reason == StopReason::Completed ? 0
                : out.reason == StopReason::Stopped ? 130
@@ -342,47 +394,84 @@ static int finish_train(const TrainArgs& a, Trainer& trainer, const TrainOutcome
     EvalResult t = trainer.evaluate(trainer.split().test);
     std::printf("Test-loss: %.4f, Test-accuracy: %.4f\n", t.loss, t.accuracy);
     test = make_split_eval("test", trainer.epoch(), trainer.split().test, t);
+    test_accuracy = t.accuracy;
   }
   if (!a.save.empty() && out.reason != StopReason::NonFinite) {
     auto meta = checkpoint_metadata(class_names, sc, a.s, trainer.epoch());
     add_run_record(meta, run_record_of(trainer, a.s, test));
     if (!save_checkpoint(a.save, trainer, meta)) status = 1;
   }
+  record_run(a, trainer, out, class_names, sc, test);
   std::printf("Peak memory: %s\n", format_bytes(double(peak_rss_bytes())).c_str());
   return status;
+}
+
+// One run on the loaded dataset with a.s's seed; test_accuracy is set when the run completes.
+static int train_one_seed(const TrainArgs& a, const Dataset& ds, double& test_accuracy) {
+  const RunSettings& s = a.s;
+  Model model = build_preset(s.preset, s.image_size, int(ds.class_names.size()));
+  if (a.series.group_index == 0) std::printf("%s", model.summary_table().c_str());
+  Scaling sc;
+  Split split = split_for_training(ds, s, sc);
+  check_memory(model, s, ds.size());
+
+  model.set_threads(s.threads);
+  model.allocate(s.batch_size);
+  model.init(s.seed);
+  Trainer trainer(model, ds, split, sc,
+                  TrainConfig{s.epochs, s.batch_size, s.learning_rate, s.seed});
+  HistoryWriter history{a.history, {}};
+  TestPause pause = TestPause::from_env();
+  std::printf("Train on %zu samples, validate on %zu samples\n", split.train.size(),
+              split.val.size());
+  TrainOutcome out =
+      trainer.fit(progress_callbacks(s, !split.val.empty(), trainer, history, pause), g_stop);
+  return finish_train(a, trainer, out, ds.class_names, sc, history, test_accuracy);
+}
+
+// "test accuracy over 3 seeds: 0.7500 ± 0.0833 (mean ± sample std), min 0.6667, max 0.8333"
+static void print_seed_stats(const std::vector<double>& acc, int planned) {
+  SeedStats st = seed_stats(acc);
+  if (st.n == 0) return;
+  std::string over = std::to_string(st.n) + " seed" + (st.n > 1 ? "s" : "");
+  if (st.n < planned) over += " (of " + std::to_string(planned) + " planned)";
+  std::printf("test accuracy over %s: %.4f ± %.4f (mean ± sample std), min %.4f, max %.4f\n",
+              over.c_str(), st.mean, st.std, st.min, st.max);
 }
 
 static int run_train(TrainArgs& a) {
   return guarded([&] {
     prepare_train(a);
-    const RunSettings& s = a.s;
     StopSignals signals;
     Dataset ds;
     try {
-      ds = load_dataset(s, true);
+      ds = load_dataset(a.s, true);
     } catch (const UserError&) {
       if (!g_stop.load()) throw;
       std::printf("Stopped while loading images.\n");
       return 130;
     }
-    Model model = build_preset(s.preset, s.image_size, int(ds.class_names.size()));
-    std::printf("%s", model.summary_table().c_str());
-    Scaling sc;
-    Split split = split_for_training(ds, s, sc);
-    check_memory(model, s, ds.size());
-
-    model.set_threads(s.threads);
-    model.allocate(s.batch_size);
-    model.init(s.seed);
-    Trainer trainer(model, ds, split, sc,
-                    TrainConfig{s.epochs, s.batch_size, s.learning_rate, s.seed});
-    HistoryWriter history{a.history, {}};
-    TestPause pause = TestPause::from_env();
-    std::printf("Train on %zu samples, validate on %zu samples\n", split.train.size(),
-                split.val.size());
-    TrainOutcome out =
-        trainer.fit(progress_callbacks(s, !split.val.empty(), trainer, history, pause), g_stop);
-    return finish_train(a, trainer, out, ds.class_names, sc, history);
+    const std::string started = utc_timestamp();
+    std::vector<double> accuracies;
+    int status = 0;
+    for (int i = 0; i < a.seeds && !g_stop.load(); ++i) {
+      TrainArgs one = a;
+      one.s.seed = a.s.seed + uint64_t(i);
+      one.history = seed_path(a.history, a.seeds, one.s.seed);
+      one.save = seed_path(a.save, a.seeds, one.s.seed);
+      one.series.started = i == 0 ? started : utc_timestamp();
+      if (a.seeds > 1) {
+        one.series.group = seed_group_id(started, a.s.preset, a.s.seed, a.seeds);
+        one.series.group_index = i, one.series.group_size = a.seeds;
+        std::printf("Seed %llu (%d/%d)\n", (unsigned long long)one.s.seed, i + 1, a.seeds);
+      }
+      double acc = NAN;
+      int st = train_one_seed(one, ds, acc);
+      if (!std::isnan(acc)) accuracies.push_back(acc);
+      if (st != 0 && status != 130) status = st;
+    }
+    if (a.seeds > 1) print_seed_stats(accuracies, a.seeds);
+    return status;
   });
 }
 
@@ -524,6 +613,16 @@ void register_engine_commands(CLI::App& app, int& exit_code) {
                  "Write Keras CSVLogger-style history (epoch,accuracy,loss,val_accuracy,val_loss)");
   tr->add_option("--save", ta->save,
                  "Write a safetensors checkpoint at the end (or on Ctrl-C, SIGTERM, SIGHUP)");
+  tr->add_option("--seeds", ta->seeds,
+                 "Repeat the run over N seeds: --seed S, S+1, ..., S+N-1, each making its own "
+                 "split, initialisation and shuffles; prints the test accuracy's mean ± std. With "
+                 "--save/--history each seed writes its own file, the seed in its name "
+                 "(m_seed42.safetensors)")
+      ->capture_default_str();
+  tr->add_option("--runs", ta->runs_dir,
+                 "Record the run in this runs folder (default: $CNNLAB_RUNS, else "
+                 "$XDG_DATA_HOME/cnnlab/runs, else ~/.local/share/cnnlab/runs)");
+  tr->add_flag("--no-runs", ta->no_runs, "Do not record the run in the runs folder");
   tr->callback([ta, tr, &exit_code] {
     ta->image_size_given = tr->count("--image-size") > 0;
     exit_code = run_train(*ta);

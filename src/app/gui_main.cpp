@@ -192,6 +192,7 @@ void load_content(App& app, const WindowOptions& o) {
   apply_start_options(app, o);
   if (o.view == "training") {
     TrainingUi& ui = ensure_training(app);
+    ui.runs.dir = o.runs_dir;  // listed only: a screenshot's own batches are not recorded
     start_training(ui, o.train_data, o.train_model, o.train_image_size, o.train_batches,
                    o.train_evaluate, o.train_tab);
   }

@@ -80,10 +80,14 @@ void register_gui_commands(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0, 100000));
   cmd->add_flag("--evaluate", options->train_evaluate,
                 "--view training: evaluate the test split before the shot");
+  cmd->add_option("--runs", options->runs_dir,
+                  "--view training: the runs folder the Runs tab lists and the curves overlay "
+                  "(screenshots never record runs)");
   cmd->add_option(
       "--tab", options->train_tab,
-      "--view training: comma list of side tabs (predictions, confusion, model, lesson) and "
-      "toggles (delta, perlayer, layerN, enlargeN, mistakes, test); focus-NAME shows one panel "
+      "--view training: comma list of side tabs (predictions, confusion, model, lesson, runs) and "
+      "toggles (delta, perlayer, layerN, enlargeN, mistakes, test, tickall: every run overlaid); "
+      "focus-NAME shows one panel "
       "full screen as F5 does (curves, maps, filters, predictions, confusion, model)");
   cmd->add_option("--panel", *panel,
                   "--view training: show a view in place of the panels: editor (the model editor "

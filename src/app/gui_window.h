@@ -40,6 +40,7 @@ struct WindowOptions {
   std::string train_data, train_model = "small", train_tab;
   int train_image_size = 0, train_batches = 0;
   bool train_evaluate = false;
+  std::string runs_dir;  // --view training: the runs folder (record and list); "" = none
 };
 
 // Opens the window (or the offscreen target), runs until closed (or for `frames` frames), shuts

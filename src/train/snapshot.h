@@ -77,6 +77,11 @@ struct Snapshot {
   std::vector<float> probe_probs;
 
   SplitEval val_eval, test_eval;  // latest of each (epoch = -1: not yet)
+
+  // The runs folder (Command::SetRunsDir): how many runs this worker has recorded there (the runs
+  // panel re-reads the folder when it grows), and a --seeds-like series in progress.
+  int runs_recorded = 0;
+  int series_size = 0, series_index = 0;  // 0: no series; else the seed being trained (0-based)
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;

@@ -13,6 +13,7 @@
 #include "nn/serialize.h"
 #include "train/progress_format.h"
 #include "train/run_record.h"
+#include "train/runs.h"
 #include "train/trainer.h"
 
 namespace cnnlab {
@@ -69,8 +70,22 @@ struct TrainingWorker::Impl {
   Clock::duration probe_cost{};  // how long the last probe forward pass took
   std::vector<float> probe_x;
   TestHooks hooks;
+  // The runs folder: the run in progress is recorded when it ends (runs.h).
+  std::string runs_dir;
+  bool trained = false;     // batches trained since the run was last recorded (or began)
+  std::string run_started;  // utc_timestamp() of its first batch
+  struct Series {
+    int size = 0, index = 0;  // size 0: no series
+    uint64_t first_seed = 0;
+    std::string group;
+    std::vector<double> accuracy;
+  } series;
 
   void run();
+  void record_run(const char* reason);
+  void start_series(int n);
+  void begin_seed(uint64_t seed);
+  void end_of_run();
   void handle(const Command& c);
   void train_one();
   void publish();
@@ -158,6 +173,10 @@ void TrainingWorker::Impl::run() {
     }
     if (have) {
       if (c.kind == Command::Quit) break;
+      if (c.kind == Command::SetRunsDir) {  // needs no model
+        runs_dir = c.path;
+        continue;
+      }
       try {
         handle(c);
       } catch (const UserError& e) {
@@ -175,6 +194,7 @@ void TrainingWorker::Impl::run() {
       }
     }
   }
+  record_run("stopped");  // the window closed after training started
 }
 
 //-----------------------------------------------------------------------------
@@ -200,6 +220,9 @@ void TrainingWorker::Impl::handle(const Command& c) {
   switch (c.kind) {
     case Command::Load:
       do_load(c.settings);
+      break;
+    case Command::StartSeeds:
+      start_series(std::max(1, c.index));
       break;
     case Command::Start:
     case Command::Resume:
@@ -254,6 +277,7 @@ void TrainingWorker::Impl::handle(const Command& c) {
     case Command::SetRefresh:
       refresh = std::max(1, c.index);
       break;
+    case Command::SetRunsDir:
     case Command::Quit:
       break;
   }
@@ -261,6 +285,9 @@ void TrainingWorker::Impl::handle(const Command& c) {
 
 void TrainingWorker::Impl::stop() {
   mode = Mode::Idle;
+  record_run("stopped");
+  series = Series{};
+  cur.series_size = cur.series_index = 0;
   // Stop arriving as the last epoch finishes: the run is complete; keep its Done/test line.
   if (trainer->epoch() >= cur.epochs && cur.state == RunState::Done) return;
   cur.state = RunState::Done;
@@ -312,6 +339,7 @@ void TrainingWorker::Impl::load_checkpoint(const std::string& path) {
   load_safetensors_weights(path, *model);
   model->reset_adam();
   if (rec.present) restore_record(rec, names);
+  trained = false;  // a loaded run is recorded again only once it trains on
   capture_weights(cur.conv_kernels);
   capture_probe();
   if (!rec.present) {
@@ -501,6 +529,7 @@ void TrainingWorker::Impl::reset_model(bool announce) {
   cur.samples_total = int(cur.split.train.size());
   cur.val_eval = SplitEval{};
   cur.test_eval = SplitEval{};
+  trained = false;
   capture_weights(cur.conv_kernels);
   cur.conv_kernels_init = cur.conv_kernels;
   if (!announce) return;  // do_load publishes Ready itself, once the speed estimate is known
@@ -515,6 +544,8 @@ void TrainingWorker::Impl::reset_model(bool announce) {
 //-----------------------------------------------------------------------------
 void TrainingWorker::Impl::train_one() {
   if (!trainer->epoch_started()) trainer->begin_epoch();
+  if (!trained && cur.batch_losses.empty()) run_started = utc_timestamp();
+  trained = true;
   bool bad = false;
   BatchProgress p = trainer->train_batch(&bad);
   cur.batch = p.batch;
@@ -579,8 +610,92 @@ void TrainingWorker::Impl::finish_epoch() {
     std::snprintf(buf, sizeof buf, "Done: %d epochs. Test-loss: %.4f, Test-accuracy: %.4f",
                   cur.epochs, t.loss, t.accuracy);
     cur.status = buf;
+    end_of_run();
   }
   (void)r;
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] runs folder and seed series
+//-----------------------------------------------------------------------------
+// Records the run in the runs folder when it trained since it was last recorded; a failure is
+// reported in the status line, and training is not affected.
+void TrainingWorker::Impl::record_run(const char* reason) {
+  if (runs_dir.empty() || !trained || !trainer) return;
+  trained = false;
+  const bool tested =
+      cur.test_eval.epoch == trainer->epoch();  // an earlier Evaluate does not count
+  RunRecord r = run_record_of(*trainer, cur.settings, tested ? cur.test_eval : SplitEval{});
+  r.split_seed = cur.split_seed;
+  r.val_eval = cur.val_eval;
+  RunMeta m;
+  m.data_dir = cur.settings.data_dir;
+  m.class_names = cur.class_names;
+  m.scaling = cur.scaling;
+  m.started = run_started.empty() ? utc_timestamp() : run_started;
+  m.ended = utc_timestamp();
+  m.stop_reason = reason;
+  if (series.size > 0) m.group = series.group, m.group_index = series.index;
+  m.group_size = series.size;
+  try {
+    write_run(runs_dir, r, m, *model);
+    ++cur.runs_recorded;
+  } catch (const UserError& e) {
+    cur.error = std::string("run not recorded: ") + e.what();
+    cur.status += " (" + cur.error + ")";
+  }
+}
+
+void TrainingWorker::Impl::start_series(int n) {
+  const uint64_t first = cur.settings.seed;
+  if (first + uint64_t(n - 1) > kMaxSeed)
+    throw UserError("seed " + std::to_string(first), "the last of the seeds would pass 4294967295",
+                    "choose a smaller seed");
+  record_run("stopped");  // a run in progress ends here
+  series = Series{};
+  series.size = n;
+  series.first_seed = first;
+  series.group = seed_group_id(utc_timestamp(), cur.settings.preset, first, n);
+  begin_seed(first);
+}
+
+// A fresh run of the series with `seed`: its own split (from the loaded images, nothing decoded
+// again), scaling, initialisation and shuffles, as `cnnlab train --seed`.
+void TrainingWorker::Impl::begin_seed(uint64_t seed) {
+  RunSettings& s = cur.settings;
+  s.seed = seed;
+  cur.split = make_split(*data, s.test_size, s.validation_split, uint32_t(seed));
+  cur.split_seed = seed;
+  if (cur.split.train.empty()) throw UserError("test size", "leaves no training images");
+  cur.scaling = compute_scaling(*data, cur.split.train);
+  cur.probe_index = cur.split.test.empty() ? -1 : cur.split.test.front();
+  reset_model(false);
+  cur.series_size = series.size, cur.series_index = series.index;
+  mode = Mode::Run;
+  cur.state = RunState::Training;
+  cur.status = "Seed " + std::to_string(seed) + " (" + std::to_string(series.index + 1) + "/" +
+               std::to_string(series.size) + "): training";
+  capture_probe();
+  publish();
+}
+
+// A run reached its last epoch: record it; in a series, go on with the next seed or sum it up.
+void TrainingWorker::Impl::end_of_run() {
+  record_run("completed");
+  if (series.size == 0) return;
+  series.accuracy.push_back(cur.test_eval.accuracy);
+  if (++series.index < series.size) {
+    begin_seed(series.first_seed + uint64_t(series.index));
+    return;
+  }
+  SeedStats st = seed_stats(series.accuracy);
+  char buf[200];
+  std::snprintf(buf, sizeof buf,
+                "Done: %d seeds. Test accuracy %.4f ± %.4f (mean ± sample std), min %.4f, max %.4f",
+                st.n, st.mean, st.std, st.min, st.max);
+  cur.status = buf;
+  series = Series{};
+  cur.series_size = cur.series_index = 0;
 }
 
 //-----------------------------------------------------------------------------

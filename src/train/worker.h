@@ -33,6 +33,10 @@ struct Command {
     ApplySettings,   // `settings`: epochs, batch size, learning rate, seed and threads, between
                      // batches (batch size and seed from the next epoch); the others need a Load
     SetRefresh,      // publish a snapshot every `index` batches (>= 1)
+    SetRunsDir,      // `path`: record each run that ends (Done, Stop, quit) there; "" = none
+    StartSeeds,      // `index` = N: from the current seed S, train S, S+1, ..., S+N-1 one after
+                     // the other, each with its own split, initialisation and shuffles, each
+                     // recorded as one run of a group (runs.h); Stop ends the series
     Quit
   } kind;
   RunSettings settings;  // Load, ApplySettings

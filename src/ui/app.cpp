@@ -100,6 +100,8 @@ TrainingUi& ensure_training(App& app) {
   if (!app.training) {
     std::string recent = app.imgui_ini.empty() ? "" : config_dir() + "/recent_data.txt";
     app.training = create_training_ui(default_lesson_dir(), recent);
+    // The window records its runs where `cnnlab runs` lists them (not screenshots: no settings).
+    if (!app.imgui_ini.empty()) set_runs_dir(*app.training, default_runs_dir());
   }
   prepare_training(*app.training, app.photo.gl, export_dir(app));
   app.training->mono = app.fonts.small;  // rebuilt with the text size: set every frame

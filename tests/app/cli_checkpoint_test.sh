@@ -5,6 +5,7 @@
 set -u
 cnnlab="$1"
 tmp="$(mktemp -d)"; trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
+export CNNLAB_RUNS="$tmp/runs"  # `cnnlab train` records its runs there, not in ~/.local/share
 . "$(dirname "$0")/cli_test_lib.sh"
 # refused LOG PATTERN: the last command exited 1 and LOG says "cnnlab: error:" and matches PATTERN.
 refused() { local rc=$? log="$1" pat="$2" what="$3"

@@ -5,6 +5,7 @@
 set -u
 cnnlab="$1"; golden="$2"
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+export CNNLAB_RUNS="$tmp/runs"  # `cnnlab train` records its runs there, not in ~/.local/share
 . "$(dirname "$0")/cli_test_lib.sh"
 
 

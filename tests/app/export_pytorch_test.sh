@@ -11,6 +11,7 @@ if [ "$mode" = torch ] && ! "$py" -c 'import torch, numpy' >/dev/null 2>&1; then
   echo "SKIP: $py cannot import torch and numpy (Debian: apt install python3-torch)"; exit 77
 fi
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+export CNNLAB_RUNS="$tmp/runs"  # `cnnlab train` records its runs there, not in ~/.local/share
 pass=0; fail=0
 ok()   { pass=$((pass + 1)); }
 bad()  { fail=$((fail + 1)); echo "FAIL: $*"; }

@@ -114,9 +114,15 @@ void draw_run_fields(TrainingForm& f, const SettingsChanges& pending) {
   field("threads", "threads", int_field(&f.threads));
   next();
   ImGui::InputInt("refresh", &f.refresh, 0);
-  ImGui::PopItemWidth();
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Publish snapshots every N batches (views update then)");
+  ImGui::InputInt("seeds", &f.seeds, 0);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "Train repeats the run over seeds seed, seed+1, ... (each its own split); "
+        "the Runs tab shows the test accuracy's mean ± std");
+  ImGui::PopItemWidth();
+  f.seeds = std::clamp(f.seeds, 1, 100);
   f.epochs = std::clamp(f.epochs, 1, 1000);
   f.batch_size = std::clamp(f.batch_size, 1, 512);
   f.learning_rate = std::clamp(f.learning_rate, 1e-6f, 1.0f);
@@ -193,14 +199,21 @@ void button_flow(const char* label) {
   if (ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + w <= right) ImGui::SameLine();
 }
 
+// "Resume", "Train", or "Train 3 seeds" when the form's seeds make Train a series.
+std::string train_label(const TrainingUi& ui, const Snapshot& s) {
+  if (s.state == RunState::Paused) return "Resume###train";
+  bool series = ui.form.seeds > 1 && (s.state == RunState::Ready || s.state == RunState::Done);
+  return series ? "Train " + std::to_string(ui.form.seeds) + " seeds###train" : "Train###train";
+}
+
 void draw_buttons(TrainingUi& ui, const Snapshot& s) {
   bool have = s.state != RunState::Empty && s.state != RunState::Loading &&
               !(s.state == RunState::Error && !s.data);
   ImGui::BeginDisabled(!have);
   if (s.state == RunState::Training) {
     if (ImGui::Button("Pause")) send_command(ui, Command::Pause);
-  } else if (ImGui::Button(s.state == RunState::Paused ? "Resume" : "Train")) {
-    send_command(ui, s.state == RunState::Paused ? Command::Resume : Command::Start);
+  } else if (ImGui::Button(train_label(ui, s).c_str())) {
+    send_train(ui);  // Start, Resume, or a series of seeds (the form's "seeds")
   }
   button_flow("One batch");
   ImGui::BeginDisabled(s.state == RunState::Training);

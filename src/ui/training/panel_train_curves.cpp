@@ -1,6 +1,7 @@
 // ui/training/panel_train_curves.cpp — loss and accuracy per epoch (train solid, validation dashed,
 // with markers), the running per-batch loss, axes with ticks and labels, legends above the plots
-// (never on the data), and the overfitting gap shaded and sized in the legend.
+// (never on the data), and the overfitting gap shaded and sized in the legend. Runs ticked in the
+// runs panel are drawn underneath, thinner, one colour each (train solid, validation dashed).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -172,9 +173,39 @@ double draw_gap(const Plot& p, const Series& train, const Series& val) {
 
 struct Curves {
   Series loss, val_loss, acc, val_acc, batch;
+  std::vector<TickedRun> runs;  // overlaid recorded runs
   double xmax = 1, ymax = 0.5;
   float batch_max = 0;  // the highest batch loss (may lie above the loss plot's range)
 };
+
+// A recorded run's train (solid) and validation (dashed) curve of loss or accuracy, no markers.
+void draw_overlay(const Plot& p, const TickedRun& t, bool loss) {
+  std::vector<ImVec2> train, val;
+  for (const EpochRecord& r : t.run->history.epochs) {
+    double x = r.epoch + 1, a = loss ? r.loss : r.accuracy, v = loss ? r.val_loss : r.val_accuracy;
+    if (std::isfinite(a)) train.push_back(p.map(x, std::clamp(a, p.y0, p.y1)));
+    if (std::isfinite(v)) val.push_back(p.map(x, std::clamp(v, p.y0, p.y1)));
+  }
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddPolyline(train.data(), int(train.size()), t.color, 0, 2.0f);
+  dashed_polyline(dl, val, t.color, 2.0f);
+  if (train.size() == 1) dl->AddCircleFilled(train[0], 3.5f, t.color);  // one epoch: a dot
+}
+
+// One legend for the ticked runs above both plots: "ticked runs: — tiny s42 — tiny s43 ...".
+float overlay_legend(const Curves& c, ImVec2 at, float width) {
+  if (c.runs.empty()) return 0;
+  const char* lead = "ticked runs:";  // validation dashed, as the live run's
+  std::vector<LegendItem> items;
+  for (const TickedRun& t : c.runs)
+    items.push_back({t.label.c_str(), t.color, false, false, false});
+  ImGui::GetWindowDrawList()->AddText(at, ImGui::GetColorU32(ImGuiCol_TextDisabled), lead);
+  float lead_w = ImGui::CalcTextSize(lead).x + ImGui::GetFontSize() * 0.5f;
+  bool beside = lead_w + legend_item_width(items[0]) <= width;
+  float dy = beside ? 0 : ImGui::GetTextLineHeight() + 2;
+  ImVec2 p(beside ? at.x + lead_w : at.x, at.y + dy);
+  return dy + draw_legend(p, width - (p.x - at.x), items, true) + 4;
+}
 
 Curves collect(const Snapshot& s) {
   Curves c{{"loss", {}, {}, to_u32(okabe_ito::blue), false, false},
@@ -207,6 +238,16 @@ Curves collect(const Snapshot& s) {
   return c;
 }
 
+void add_runs(Curves& c, std::vector<TickedRun> runs) {
+  for (const TickedRun& t : runs) {
+    c.xmax = std::max(c.xmax, double(t.run->history.epochs.size()));
+    for (const EpochRecord& r : t.run->history.epochs)
+      c.ymax = std::max({c.ymax, std::isfinite(r.loss) ? r.loss : 0.0,
+                         std::isfinite(r.val_loss) ? r.val_loss : 0.0});
+  }
+  c.runs = std::move(runs);
+}
+
 // A plot's title line: the title, then a note in the disabled colour beside it when it fits or on
 // the next line when not. Returns the height used.
 float title_lines(ImVec2 at, float width, const char* title, const std::string& note) {
@@ -236,6 +277,7 @@ void loss_plot(const Curves& c, ImVec2 o, ImVec2 size) {
                                 legend_of(c.val_loss)};
   top += draw_legend(ImVec2(o.x, o.y + top), size.x, items, true) + 6;
   Plot pl = draw_axes(o, size, top, c.xmax, 0, c.ymax * 1.05);
+  for (const TickedRun& t : c.runs) draw_overlay(pl, t, true);
   // Batch losses are many points: one thin line, no markers.
   std::vector<ImVec2> pts;
   for (size_t i = 0; i < c.batch.x.size(); ++i)
@@ -259,6 +301,7 @@ void accuracy_plot(const Snapshot& s, const Curves& c, ImVec2 o, ImVec2 size) {
   float top = title_lines(o, size.x, "accuracy", "");
   top += draw_legend(ImVec2(o.x, o.y + top), size.x, items, true) + 6;
   Plot pa = draw_axes(o, size, top, c.xmax, 0, 1);
+  for (const TickedRun& t : c.runs) draw_overlay(pa, t, false);
   draw_gap(pa, c.acc, c.val_acc);
   draw_series(pa, c.acc);
   draw_series(pa, c.val_acc);
@@ -281,6 +324,10 @@ void draw_train_curves_panel(TrainingUi& ui) {
   const Snapshot& s = *ui.snap;
   panel_header(ui, "Curves: loss and accuracy per epoch", "curves");
   Curves c = collect(s);
+  refresh_runs(ui, false);  // the ticked runs' histories (the runs panel may sit behind its tab)
+  add_runs(c, ticked_runs(ui));
+  float legend_h = overlay_legend(c, ImGui::GetCursorScreenPos(), ImGui::GetContentRegionAvail().x);
+  if (legend_h > 0) ImGui::Dummy(ImVec2(0, legend_h));
   ImVec2 avail = ImGui::GetContentRegionAvail();
   float gap = ImGui::GetFontSize(), th = ImGui::GetTextLineHeight();
   // Side by side while each plot keeps ~16 characters of width; else one above the other.

@@ -116,6 +116,34 @@ void send_command(TrainingUi& ui, Command::Kind kind, int index, const std::stri
   ui.worker->send(std::move(c));
 }
 
+void send_train(TrainingUi& ui) {
+  if (!ui.worker) return;
+  const RunState st = ui.snap->state;
+  if (ui.form.seeds > 1 && (st == RunState::Ready || st == RunState::Done)) {
+    ui.worker->send({Command::ApplySettings, form_settings(ui)});  // the series starts at its seed
+    send_command(ui, Command::StartSeeds, ui.form.seeds);
+    return;
+  }
+  send_command(ui, st == RunState::Paused ? Command::Resume : Command::Start);
+}
+
+void set_runs_dir(TrainingUi& ui, const std::string& dir) {
+  ui.runs.dir = dir;
+  ui.runs.loaded = false;
+  send_command(ui, Command::SetRunsDir, 0, dir);
+}
+
+void refresh_runs(TrainingUi& ui, bool force) {
+  RunsView& r = ui.runs;
+  if (!force && r.loaded && r.recorded_seen == ui.snap->runs_recorded) return;
+  r.recorded_seen = ui.snap->runs_recorded;
+  r.loaded = true;
+  r.list = r.dir.empty() ? RunList{} : list_runs(r.dir);
+  for (const std::string& w : r.list.warnings) log_warn(w);
+  if (r.tick_all)
+    for (const RunSummary& s : r.list.runs) r.ticked.insert(s.folder);
+}
+
 SnapshotPtr load_blocking(TrainingUi& ui, const RunSettings& s, double timeout_s) {
   CNNLAB_ASSERT(ui.worker, "load_blocking needs a worker");
   uint64_t v = ui.worker->latest()->version;

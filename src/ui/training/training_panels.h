@@ -22,6 +22,16 @@ void draw_train_predictions_panel(
 void draw_train_confusion_panel(TrainingUi& ui);  // panel_train_confusion.cpp: confusion matrix
 void draw_train_model_panel(TrainingUi& ui);   // panel_train_model.cpp: summary, parameter budget
 void draw_train_lesson_panel(TrainingUi& ui);  // panel_train_lesson.cpp: lessons for this view
+void draw_train_runs_panel(TrainingUi& ui);    // panel_train_runs.cpp: the runs folder's table
+
+// The runs ticked in the runs panel, in the list's order, each with its colour and legend label
+// (panel_train_runs.cpp); the curves panel overlays them.
+struct TickedRun {
+  const RunSummary* run;
+  ImU32 color;
+  std::string label;  // "tiny s42"
+};
+std::vector<TickedRun> ticked_runs(const TrainingUi& ui);
 
 // The parameter budget (panel_train_model.cpp): the total, the biggest layer's share, a bar with a
 // segment per layer and a legend. The model panel and the model editor draw it.

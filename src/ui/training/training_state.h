@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +16,7 @@ struct ImFont;
 #include "gfx/texture.h"
 #include "nn/model_edit.h"
 #include "train/epoch_estimate.h"
+#include "train/runs.h"
 #include "train/worker.h"
 
 namespace cnnlab {
@@ -43,6 +45,7 @@ struct TrainingForm {
   std::vector<std::string> recent;  // most recent first, at most 8
   int choice = 0;                   // index into TrainingUi::presets
   int epochs = 25, batch_size = 32, seed = 42, threads = 2, refresh = 1;
+  int seeds = 1;  // Train repeats the run over seeds, seed + seeds − 1 (the runs panel sums up)
   float learning_rate = 0.001f;
   std::string folder_note;  // why the folder cannot be used ("" = looks fine)
   bool folder_ok = false;
@@ -147,11 +150,25 @@ struct LessonText {
   std::string id, title, text;
 };
 
+// The runs panel (panel_train_runs.cpp): the runs folder as last read, the ticked runs (overlaid on
+// the curves) and the table's sort.
+struct RunsView {
+  std::string dir;  // "" = none (tests, screenshots without --runs): nothing recorded or listed
+  RunList list;
+  bool loaded = false;           // read on first draw, by Refresh, and when the worker records one
+  int recorded_seen = 0;         // the snapshot's runs_recorded when last read
+  std::set<std::string> ticked;  // folder names
+  bool tick_all = false;         // screenshots (--tab runs,tickall): tick every run once read
+  int sort_column = 0;           // the table's column (0 = start time)
+  bool sort_descending = false;
+};
+
 struct TrainingUi {
   std::unique_ptr<TrainingWorker> worker;  // null when a test feeds snapshots by hand
   SnapshotPtr snap = std::make_shared<const Snapshot>();
   std::vector<PresetChoice> presets = default_preset_choices();
   TrainingForm form;
+  RunsView runs;
   std::string recent_file;  // "" = do not remember recent folders
 
   // View choices.
@@ -258,6 +275,13 @@ RunSettings form_settings(const TrainingUi& ui);
 void send_load(TrainingUi& ui);  // validates the folder, remembers it, sends Load
 void send_command(TrainingUi& ui, Command::Kind kind, int index = 0, const std::string& path = {});
 void remember_folder(TrainingUi& ui, const std::string& dir);
+// The Train button: Start, or StartSeeds when the form asks for more than one seed on a fresh or
+// finished run.
+void send_train(TrainingUi& ui);
+// Where the worker records runs and the runs panel reads them ("" = nowhere); re-read on next draw.
+void set_runs_dir(TrainingUi& ui, const std::string& dir);
+// Reads the runs folder again when asked (`force`), never read, or the worker recorded a run since.
+void refresh_runs(TrainingUi& ui, bool force);
 
 // Blocking helpers for `cnnlab screenshot` and tests: Load and wait for Ready; then K batches one
 // by one. Return the last snapshot; throw UserError on a worker error or timeout.

@@ -26,7 +26,17 @@ struct PanelDef {
   const char* name;
   void (*draw)(TrainingUi&);
 };
-enum PanelIndex { kRun, kCurves, kMaps, kFilters, kPredictions, kConfusion, kModel, kLesson };
+enum PanelIndex {
+  kRun,
+  kCurves,
+  kMaps,
+  kFilters,
+  kPredictions,
+  kConfusion,
+  kModel,
+  kLesson,
+  kRuns
+};
 const PanelDef kPanels[] = {
     {"train_controls", "Run###run", "controls", draw_train_controls_panel},
     {"train_curves", "Curves###curves", "curves", draw_train_curves_panel},
@@ -36,6 +46,7 @@ const PanelDef kPanels[] = {
     {"train_confusion", "Confusion###confusion", "confusion", draw_train_confusion_panel},
     {"train_model", "Model###model", "model", draw_train_model_panel},
     {"train_lesson", "Lessons###lesson", "lesson", draw_train_lesson_panel},
+    {"train_runs", "Runs###runs", "runs", draw_train_runs_panel},
 };
 
 ImGuiTabItemFlags tab_flags(TrainingUi& ui, const PanelDef& p) {
@@ -87,7 +98,7 @@ void three_columns(TrainingUi& ui, float W, float H, float em) {
   ImGui::SameLine();
   ImGui::BeginGroup();
   panel(kPanels[kFilters], ImVec2(right_w, std::floor(H * 0.46f)), ui);
-  panel_tabs(ui, "train_right_tabs", {kPredictions, kConfusion}, ImVec2(right_w, 0));
+  panel_tabs(ui, "train_right_tabs", {kPredictions, kConfusion, kRuns}, ImVec2(right_w, 0));
   ImGui::EndGroup();
 }
 
@@ -99,7 +110,8 @@ void two_columns(TrainingUi& ui, float W, float H, float em) {
   ImGui::SameLine();
   ImGui::BeginGroup();
   panel(kPanels[kCurves], ImVec2(0, std::floor(H * 0.42f)), ui);
-  panel_tabs(ui, "train_right_tabs", {kMaps, kFilters, kPredictions, kConfusion}, ImVec2(0, 0));
+  panel_tabs(ui, "train_right_tabs", {kMaps, kFilters, kPredictions, kConfusion, kRuns},
+             ImVec2(0, 0));
   ImGui::EndGroup();
 }
 
@@ -208,9 +220,10 @@ void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_
         two_columns(ui, avail.x, avail.y, em);
         break;
       case TrainingLayout::Tabs:
-        panel_tabs(ui, "train_tabs",
-                   {kRun, kCurves, kMaps, kFilters, kPredictions, kConfusion, kModel, kLesson},
-                   ImVec2(0, 0));
+        panel_tabs(
+            ui, "train_tabs",
+            {kRun, kCurves, kMaps, kFilters, kPredictions, kConfusion, kModel, kLesson, kRuns},
+            ImVec2(0, 0));
         break;
     }
   }
@@ -266,6 +279,7 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
     if (t == "mistakes") ui.gallery_mistakes_only = true;
     if (t == "test") ui.confusion_split = 1;
     if (t == "editor") open_model_editor(ui);
+    if (t == "tickall") ui.runs.tick_all = true;  // the runs panel ticks every run it reads
     if (t.rfind("focus-", 0) == 0 && !training_focus_set(ui, t.substr(6)))
       throw UserError("", "no panel '" + t.substr(6) + "' to focus",
                       "use focus-curves, focus-maps, focus-filters, "
