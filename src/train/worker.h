@@ -33,11 +33,15 @@ struct Command {
     ApplySettings,   // `settings`: epochs, batch size, learning rate, seed and threads, between
                      // batches (batch size and seed from the next epoch); the others need a Load
     SetRefresh,      // publish a snapshot every `index` batches (>= 1)
+    Inspect,  // the probe's output (y, x, index) of layer `layer`: its arithmetic (nn/inspect.h)
+              // in Snapshot::inspect, on the weights the probe's maps were computed with
     Quit
   } kind;
   RunSettings settings;  // Load, ApplySettings
   std::string path;      // Save/LoadCheckpoint
-  int index = 0;         // SetProbe / SetRefresh
+  int index = 0;         // SetProbe / SetRefresh / Inspect (the output channel or unit)
+  std::string layer;     // Inspect: the layer's name ("conv2d_1")
+  int y = 0, x = 0;      // Inspect: the output row and column
 };
 
 class TrainingWorker {
