@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "core/check.h"
 #include "nn/layers_reg.h"
@@ -161,6 +162,8 @@ OutputArithmetic inspect_layer_output(const Model& m, int layer, const float* in
   a.y = y, a.x = x, a.c = c;
   a.in_h = prev.flat ? 1 : prev.out_h, a.in_w = prev.flat ? 1 : prev.out_w;
   a.in_c = prev.flat ? int(prev.out_size()) : prev.out_c;
+  a.rgb_input = a.in_c == 3;
+  for (int i = layer - 1; i > 0; --i) a.rgb_input = a.rgb_input && is_augment_kind(L[size_t(i)].kind);
   a.engine = out[(size_t(y) * l.out_w + x) * l.out_c + c];
   const float* w = params + l.weight_offset;
   const float* b = params + l.bias_offset;
@@ -214,6 +217,106 @@ ClampedWindow clamped_window_sum(const float* img, int h, int w, int stride, int
       cw.sum += double(kernel[t]) * double(cw.values[t]);
     }
   return cw;
+}
+
+std::string tape_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", std::fabs(v) < 5e-10 ? 0.0 : v);
+  std::string t = buf;
+  if (t[0] == '-') t = "\u2212" + t.substr(1);
+  return t;
+}
+
+namespace {
+
+std::string factor(double v) { return v < 0 ? "(" + tape_number(v) + ")" : tape_number(v); }
+
+std::string channel_label(const OutputArithmetic& a, int ci) {
+  if (a.rgb_input) return std::string(1, "RGB"[ci]);
+  return "ch " + std::to_string(ci);
+}
+
+void conv_tape(const OutputArithmetic& a, std::vector<std::string>& out) {
+  const int cells = a.kh * a.kw;
+  for (const InspectTerm& t : a.terms)
+    out.push_back(channel_label(a, t.index) + ": \u03a3 " + std::to_string(cells) +
+                  " window\u00b7kernel products = " + tape_number(t.value));
+  if (a.rest_count > 0)
+    out.push_back("other " + std::to_string(a.rest_count) + " channels: " + tape_number(a.rest));
+  std::string sum_line = "\u03a3 = " + tape_number(a.sum - a.bias);
+  out.push_back(sum_line);
+  out.push_back(tape_number(a.sum - a.bias) + " + " + factor(a.bias) + " (bias) = " +
+                tape_number(a.sum));
+}
+
+void dense_tape(const OutputArithmetic& a, std::vector<std::string>& out) {
+  for (const InspectTerm& t : a.terms)
+    out.push_back("x[" + std::to_string(t.index) + "]\u00b7w = " + factor(t.input) + "\u00b7" +
+                  factor(t.weight) + " = " + tape_number(t.value));
+  if (a.rest_count > 0)
+    out.push_back("other " + std::to_string(a.rest_count) + " inputs: " + tape_number(a.rest));
+  out.push_back("\u03a3 = " + tape_number(a.sum - a.bias));
+  out.push_back(tape_number(a.sum - a.bias) + " + " + factor(a.bias) + " (bias) = " +
+                tape_number(a.sum));
+}
+
+}  // namespace
+
+std::string window_products(const OutputArithmetic& a, int channel, int max_terms) {
+  std::string s;
+  int n = a.kh * a.kw, shown = 0;
+  if (a.kernel.empty()) return s;
+  for (int t = 0; t < n && shown < max_terms; ++t, ++shown) {
+    size_t k = size_t(t) * a.win_c + size_t(channel);
+    s += (t ? " + " : "") + factor(a.window[k]) + "\u00b7" + factor(a.kernel[k]);
+  }
+  if (shown < n) s += " + \u2026 (" + std::to_string(n) + " products)";
+  return s;
+}
+
+std::vector<std::string> arithmetic_tape(const OutputArithmetic& a,
+                                         const std::vector<std::string>& class_names) {
+  std::vector<std::string> out;
+  switch (a.kind) {
+    case LayerKind::Conv2D:
+      conv_tape(a, out);
+      break;
+    case LayerKind::Dense:
+      dense_tape(a, out);
+      break;
+    case LayerKind::MaxPool2D:
+    case LayerKind::AvgPool2D: {
+      std::string list;
+      for (size_t t = 0; t < a.window.size(); ++t)
+        if (!a.padded[t]) list += (list.empty() ? "" : ", ") + tape_number(a.window[t]);
+      out.push_back(std::string(a.kind == LayerKind::MaxPool2D ? "max(" : "mean(") + list +
+                    ") = " + tape_number(a.sum));
+      break;
+    }
+    case LayerKind::BatchNorm:
+      out.push_back("(" + tape_number(a.window[0]) + " \u2212 " + factor(a.mean) + ") / \u221a(" +
+                    tape_number(a.var) + " + " + tape_number(a.eps) + ") \u00b7 " +
+                    factor(a.gamma) + " + " + factor(a.bias) + " = " + tape_number(a.sum));
+      break;
+    case LayerKind::GlobalAvgPool2D:
+      out.push_back("mean of " + std::to_string(a.in_h * a.in_w) + " values = " +
+                    tape_number(a.sum));
+      break;
+    default:
+      out.push_back(a.note + ": " + tape_number(a.result));
+      break;
+  }
+  if (a.act == Activation::Relu)
+    out.push_back("ReLU(" + tape_number(a.sum) + ") = " + tape_number(a.result));
+  if (a.act == Activation::Softmax) {
+    for (size_t u = 0; u < a.probs.size(); ++u) {
+      std::string name = u < class_names.size() ? class_names[u] : "unit " + std::to_string(u);
+      out.push_back(std::string(int(u) == a.c ? "\u25b6 " : "  ") + name + ": z = " +
+                    tape_number(a.logits[u]) + " \u2192 " + tape_number(100.0 * a.probs[u]) + "%");
+    }
+    out.push_back("softmax: e^z / \u03a3 e^z = " + tape_number(a.result));
+  }
+  return out;
 }
 
 }  // namespace cnnlab

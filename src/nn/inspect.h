@@ -44,7 +44,21 @@ struct OutputArithmetic {
   float result = 0;                  // after the activation: the arithmetic's answer
   float engine = 0;                  // the engine's output at this position
   std::string note;                  // what the layer does when it has no arithmetic to show
+  bool rgb_input = false;            // the input is the (scaled) photo: channels are R, G, B
 };
+
+// The arithmetic as the lesson tape writes it, one line per stage, e.g. for a Conv2D pixel:
+//   "R: Σ 25 window·kernel products = 0.4123" (per listed channel), "other 26 channels: 0.1",
+//   "Σ = 0.5123", "0.5123 + 0.0132 = 0.5255" (bias), "ReLU(0.5255) = 0.5255";
+// Dense "x[12]·w = 0.5·0.2 = 0.1" per listed input; pools "max(…) = …"; softmax "e^z/Σe^z = …".
+// `class_names` name a softmax layer's units (may be empty).
+std::vector<std::string> arithmetic_tape(const OutputArithmetic& a,
+                                         const std::vector<std::string>& class_names = {});
+// One window channel's products as the tape writes them: "0.12·0.31 + 0.4·(−0.2) + …" (at most
+// `max_terms`, then "… (N products)").
+std::string window_products(const OutputArithmetic& a, int channel, int max_terms);
+// The tape's number format: 4 significant digits, "−" for minus.
+std::string tape_number(double v);
 
 // Output (y, x, c) of `layer` (≥ 1) for one sample. `in`: the layer's input (the previous layer's
 // output, (H, W, C) or flat), `out`: the engine's output of this layer (for `engine`), `params`:

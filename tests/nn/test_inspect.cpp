@@ -196,3 +196,34 @@ TEST_CASE("inspect: clamped window (the photo filter) repeats the edge") {
   CHECK(cw.clamped == std::vector<uint8_t>{0, 0, 1, 0, 0, 1, 1, 1, 1});
   CHECK(cw.sum == 36.0);
 }
+
+TEST_CASE("inspect: the tape of a conv pixel, a pool window and a softmax unit") {
+  Model m(3, 3, 1);
+  m.conv2d(1, 3, Activation::Relu, Padding::Same).flatten().dense(2, Activation::Softmax);
+  m.allocate(1, false);
+  m.init(1);
+  ParamView w = m.layer_weights(1), b = m.layer_bias(1);
+  for (int i = 0; i < 9; ++i) w.data[i] = float(i + 1);
+  b.data[0] = -100;
+  std::vector<float> x = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  m.forward(x.data(), 1);
+  std::vector<std::string> tape = arithmetic_tape(inspect_output(m, 1, 0, 0, 0));
+  CHECK(tape == std::vector<std::string>{"ch 0: Σ 9 window·kernel products = 94", "Σ = 94",
+                                         "94 + (−100) (bias) = −6", "ReLU(−6) = 0"});
+  CHECK(window_products(inspect_output(m, 1, 0, 0, 0), 0, 5) ==
+        "0·1 + 0·2 + 0·3 + 0·4 + 1·5 + … (9 products)");
+  OutputArithmetic s = inspect_output(m, 3, 0, 0, 1);
+  tape = arithmetic_tape(s, {"cats", "dogs"});
+  REQUIRE(tape.size() >= 3);
+  CHECK(tape[tape.size() - 2].rfind("▶ dogs: z = ", 0) == 0);
+  CHECK(tape.back() == "softmax: e^z / Σ e^z = " + tape_number(s.result));
+
+  Model p(2, 2, 1);
+  p.maxpool2d(2).flatten().dense(2, Activation::Softmax);
+  p.allocate(1, false);
+  p.init(1);
+  std::vector<float> px = {0.5f, -2, 3.25f, 1};
+  p.forward(px.data(), 1);
+  CHECK(arithmetic_tape(inspect_output(p, 1, 0, 0, 0)) ==
+        std::vector<std::string>{"max(0.5, −2, 3.25, 1) = 3.25"});
+}
