@@ -82,8 +82,10 @@ void register_gui_commands(CLI::App& app, int& exit_code) {
   cmd->add_option(
       "--tab", options->train_tab,
       "--view training: comma list of side tabs (predictions, confusion, model, lesson) and "
-      "toggles (delta, perlayer, layerN, enlargeN, mistakes, test); focus-NAME shows one panel "
-      "full screen as F5 does (curves, maps, filters, predictions, confusion, model)");
+      "toggles (delta, perlayer, layerN, enlargeN, mistakes, test, glance=LAYER:C to enlarge a "
+      "map or unit in the Network panel, pixel=Y:X to pin its pixel's arithmetic); focus-NAME shows "
+      "one panel "
+      "full screen as F5 does (curves, maps, glance, filters, predictions, confusion, model)");
   cmd->callback([options, size, &exit_code] {
     if (!parse_size(*size, options->width, options->height)) {
       std::fprintf(stderr,

@@ -237,14 +237,13 @@ std::string channel_label(const OutputArithmetic& a, int ci) {
 }
 
 void conv_tape(const OutputArithmetic& a, std::vector<std::string>& out) {
-  const int cells = a.kh * a.kw;
+  out.push_back("per channel, \u03a3 of " + std::to_string(a.kh * a.kw) +
+                " window\u00b7kernel products:");
   for (const InspectTerm& t : a.terms)
-    out.push_back(channel_label(a, t.index) + ": \u03a3 " + std::to_string(cells) +
-                  " window\u00b7kernel products = " + tape_number(t.value));
+    out.push_back("  " + channel_label(a, t.index) + " = " + tape_number(t.value));
   if (a.rest_count > 0)
-    out.push_back("other " + std::to_string(a.rest_count) + " channels: " + tape_number(a.rest));
-  std::string sum_line = "\u03a3 = " + tape_number(a.sum - a.bias);
-  out.push_back(sum_line);
+    out.push_back("  other " + std::to_string(a.rest_count) + " = " + tape_number(a.rest));
+  out.push_back("\u03a3 = " + tape_number(a.sum - a.bias));
   out.push_back(tape_number(a.sum - a.bias) + " + " + factor(a.bias) + " (bias) = " +
                 tape_number(a.sum));
 }

@@ -664,7 +664,7 @@ void TrainingWorker::Impl::inspect(const Command& c) {
   cur.inspect = nullptr;
   if (in && out)
     cur.inspect = std::make_shared<const OutputArithmetic>(
-        inspect_layer_output(*model, layer, in, out, model->params(), c.y, c.x, c.index));
+        inspect_layer_output(*model, layer, in, out, model->params(), c.y, c.x, c.index, 4));
   publish();
 }
 

@@ -208,8 +208,9 @@ TEST_CASE("inspect: the tape of a conv pixel, a pool window and a softmax unit")
   std::vector<float> x = {1, 2, 3, 4, 5, 6, 7, 8, 9};
   m.forward(x.data(), 1);
   std::vector<std::string> tape = arithmetic_tape(inspect_output(m, 1, 0, 0, 0));
-  CHECK(tape == std::vector<std::string>{"ch 0: Σ 9 window·kernel products = 94", "Σ = 94",
-                                         "94 + (−100) (bias) = −6", "ReLU(−6) = 0"});
+  CHECK(tape == std::vector<std::string>{"per channel, Σ of 9 window·kernel products:",
+                                         "  ch 0 = 94", "Σ = 94", "94 + (−100) (bias) = −6",
+                                         "ReLU(−6) = 0"});
   CHECK(window_products(inspect_output(m, 1, 0, 0, 0), 0, 5) ==
         "0·1 + 0·2 + 0·3 + 0·4 + 1·5 + … (9 products)");
   OutputArithmetic s = inspect_output(m, 3, 0, 0, 1);

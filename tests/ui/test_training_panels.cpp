@@ -249,7 +249,7 @@ TEST_CASE(
   TrainingUi ui;
   ui.snap = fake_snapshot();
   ImGui::GetIO().DisplaySize = ImVec2(1280, 720);
-  const std::vector<std::string> order{"curves",      "maps",      "filters",
+  const std::vector<std::string> order{"curves",      "maps",      "glance", "filters",
                                        "predictions", "confusion", "model"};
   CHECK(training_focus_panels() == order);
   training_focus_next(ui);  // not focused: nothing to cycle

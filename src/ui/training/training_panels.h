@@ -22,6 +22,12 @@ void draw_train_predictions_panel(
 void draw_train_confusion_panel(TrainingUi& ui);  // panel_train_confusion.cpp: confusion matrix
 void draw_train_model_panel(TrainingUi& ui);   // panel_train_model.cpp: summary, parameter budget
 void draw_train_lesson_panel(TrainingUi& ui);  // panel_train_lesson.cpp: lessons for this view
+void draw_train_glance_panel(TrainingUi& ui);  // panel_train_glance.cpp: the network at a glance
+// Screenshot tokens of the glance panel: "glance=LAYER:C" enlarges map (or unit) C of LAYER,
+// "pixel=Y:X" pins that output pixel. False for other tokens.
+bool glance_token(TrainingUi& ui, const std::string& token);
+// After the tokens: asks the worker for the pinned pixel's arithmetic and waits for it (screenshots).
+void glance_wait_inspect(TrainingUi& ui, double timeout_s);
 
 // ---- shared widgets (training_widgets.cpp)
 // ---------------------------------------------------------- Title line with a "PNG" button

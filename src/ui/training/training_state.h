@@ -121,6 +121,16 @@ struct LessonText {
   std::string id, title, text;
 };
 
+// The network at a glance (panel_train_glance.cpp): the enlarged map or unit ("" = the strip), the
+// output pixel pinned by a click or a screenshot (-1 = follow the mouse), the last Inspect sent.
+struct GlanceState {
+  std::string layer;  // the enlarged layer's name
+  int channel = 0;    // its map (or dense unit)
+  int pin_y = -1, pin_x = -1;
+  std::string asked;      // "layer y x c" of the last Inspect sent
+  uint64_t asked_at = 0;  // the activations_version it was sent for
+};
+
 struct TrainingUi {
   std::unique_ptr<TrainingWorker> worker;  // null when a test feeds snapshots by hand
   SnapshotPtr snap = std::make_shared<const Snapshot>();
@@ -155,6 +165,8 @@ struct TrainingUi {
   bool select_tab = false;  // select the Training workspace tab once (screenshots)
   std::string force_tab;    // select this tab once (screenshots): "predictions", "confusion",
                             // "model", "lesson"
+
+  GlanceState glance;
 
   TrainingGl gl;
 };

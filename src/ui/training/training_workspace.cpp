@@ -26,7 +26,17 @@ struct PanelDef {
   const char* name;
   void (*draw)(TrainingUi&);
 };
-enum PanelIndex { kRun, kCurves, kMaps, kFilters, kPredictions, kConfusion, kModel, kLesson };
+enum PanelIndex {
+  kRun,
+  kCurves,
+  kMaps,
+  kFilters,
+  kPredictions,
+  kConfusion,
+  kModel,
+  kLesson,
+  kGlance
+};
 const PanelDef kPanels[] = {
     {"train_controls", "Run###run", "controls", draw_train_controls_panel},
     {"train_curves", "Curves###curves", "curves", draw_train_curves_panel},
@@ -36,6 +46,7 @@ const PanelDef kPanels[] = {
     {"train_confusion", "Confusion###confusion", "confusion", draw_train_confusion_panel},
     {"train_model", "Model###model", "model", draw_train_model_panel},
     {"train_lesson", "Lessons###lesson", "lesson", draw_train_lesson_panel},
+    {"train_glance", "Network###glance", "glance", draw_train_glance_panel},
 };
 
 ImGuiTabItemFlags tab_flags(TrainingUi& ui, const PanelDef& p) {
@@ -82,7 +93,7 @@ void three_columns(TrainingUi& ui, float W, float H, float em) {
   ImGui::SameLine();
   ImGui::BeginGroup();
   panel(kPanels[kCurves], ImVec2(centre_w, std::floor(H * 0.4f)), ui);
-  panel(kPanels[kMaps], ImVec2(centre_w, 0), ui);
+  panel_tabs(ui, "train_centre_tabs", {kMaps, kGlance}, ImVec2(centre_w, 0));
   ImGui::EndGroup();
   ImGui::SameLine();
   ImGui::BeginGroup();
@@ -99,7 +110,8 @@ void two_columns(TrainingUi& ui, float W, float H, float em) {
   ImGui::SameLine();
   ImGui::BeginGroup();
   panel(kPanels[kCurves], ImVec2(0, std::floor(H * 0.42f)), ui);
-  panel_tabs(ui, "train_right_tabs", {kMaps, kFilters, kPredictions, kConfusion}, ImVec2(0, 0));
+  panel_tabs(ui, "train_right_tabs", {kMaps, kGlance, kFilters, kPredictions, kConfusion},
+               ImVec2(0, 0));
   ImGui::EndGroup();
 }
 
@@ -131,7 +143,7 @@ const char* training_layout_name(TrainingLayout layout) {
 }
 
 const std::vector<std::string>& training_focus_panels() {
-  static const std::vector<std::string> names{"curves",      "maps",      "filters",
+  static const std::vector<std::string> names{"curves",      "maps",      "glance", "filters",
                                               "predictions", "confusion", "model"};
   return names;
 }
@@ -205,7 +217,7 @@ void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_
         break;
       case TrainingLayout::Tabs:
         panel_tabs(ui, "train_tabs",
-                   {kRun, kCurves, kMaps, kFilters, kPredictions, kConfusion, kModel, kLesson},
+                   {kRun, kCurves, kMaps, kGlance, kFilters, kPredictions, kConfusion, kModel, kLesson},
                    ImVec2(0, 0));
         break;
     }
@@ -245,6 +257,7 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
   }
   ui.select_tab = true;
   ui.force_tab = tab;
+  if (tab.find("glance=") != std::string::npos) ui.force_tab += ",glance";
   // Toggles: "delta" (filters since init), "perlayer" (map normalisation), "layerN" (one layer's
   // maps), "enlargeN" (channel N of the shown layer), "mistakes" (gallery), "test" (confusion
   // split).
@@ -257,14 +270,16 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
     if (t == "test") ui.confusion_split = 1;
     if (t.rfind("focus-", 0) == 0 && !training_focus_set(ui, t.substr(6)))
       throw UserError("", "no panel '" + t.substr(6) + "' to focus",
-                      "use focus-curves, focus-maps, focus-filters, "
+                      "use focus-curves, focus-maps, focus-glance, focus-filters, "
                       "focus-predictions, focus-confusion or focus-model");
+    glance_token(ui, t);  // glance=LAYER:C, pixel=Y:X
     if (t.rfind("layer", 0) == 0) ui.map_layer = std::atoi(t.c_str() + 5);
     if (t.rfind("enlarge", 0) == 0)
       ui.enlarged = std::atoi(t.c_str() + 7), ui.enlarged_layer = std::max(ui.map_layer, 0);
     if (end == std::string::npos) break;
     at = end + 1;
   }
+  if (!ui.glance.layer.empty()) glance_wait_inspect(ui, timeout);  // the pixel's arithmetic
 }
 
 TrainingProgress training_progress(const TrainingUi& ui) {
