@@ -243,8 +243,7 @@ void conv_tape(const OutputArithmetic& a, std::vector<std::string>& out) {
     out.push_back("  " + channel_label(a, t.index) + " = " + tape_number(t.value));
   if (a.rest_count > 0)
     out.push_back("  other " + std::to_string(a.rest_count) + " = " + tape_number(a.rest));
-  out.push_back("\u03a3 = " + tape_number(a.sum - a.bias));
-  out.push_back(tape_number(a.sum - a.bias) + " + " + factor(a.bias) + " (bias) = " +
+  out.push_back("\u03a3 + bias = " + tape_number(a.sum - a.bias) + " + " + factor(a.bias) + " = " +
                 tape_number(a.sum));
 }
 
@@ -254,8 +253,7 @@ void dense_tape(const OutputArithmetic& a, std::vector<std::string>& out) {
                   factor(t.weight) + " = " + tape_number(t.value));
   if (a.rest_count > 0)
     out.push_back("other " + std::to_string(a.rest_count) + " inputs: " + tape_number(a.rest));
-  out.push_back("\u03a3 = " + tape_number(a.sum - a.bias));
-  out.push_back(tape_number(a.sum - a.bias) + " + " + factor(a.bias) + " (bias) = " +
+  out.push_back("\u03a3 + bias = " + tape_number(a.sum - a.bias) + " + " + factor(a.bias) + " = " +
                 tape_number(a.sum));
 }
 

@@ -49,7 +49,7 @@ struct OutputArithmetic {
 
 // The arithmetic as the lesson tape writes it, one line per stage, e.g. for a Conv2D pixel:
 //   "per channel, Σ of 25 window·kernel products:", "  R = 0.4123" (per listed channel),
-//   "  other 26 = 0.1", "Σ = 0.5123", "0.5123 + 0.0132 (bias) = 0.5255", "ReLU(0.5255) = 0.5255";
+//   "  other 26 = 0.1", "Σ + bias = 0.5123 + 0.0132 = 0.5255", "ReLU(0.5255) = 0.5255";
 // Dense "x[12]·w = 0.5·0.2 = 0.1" per listed input; pools "max(…) = …"; softmax "e^z/Σe^z = …".
 // `class_names` name a softmax layer's units (may be empty).
 std::vector<std::string> arithmetic_tape(const OutputArithmetic& a,

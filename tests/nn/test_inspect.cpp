@@ -209,7 +209,7 @@ TEST_CASE("inspect: the tape of a conv pixel, a pool window and a softmax unit")
   m.forward(x.data(), 1);
   std::vector<std::string> tape = arithmetic_tape(inspect_output(m, 1, 0, 0, 0));
   CHECK(tape == std::vector<std::string>{"per channel, Σ of 9 window·kernel products:",
-                                         "  ch 0 = 94", "Σ = 94", "94 + (−100) (bias) = −6",
+                                         "  ch 0 = 94", "Σ + bias = 94 + (−100) = −6",
                                          "ReLU(−6) = 0"});
   CHECK(window_products(inspect_output(m, 1, 0, 0, 0), 0, 5) ==
         "0·1 + 0·2 + 0·3 + 0·4 + 1·5 + … (9 products)");

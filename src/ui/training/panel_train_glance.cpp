@@ -103,7 +103,7 @@ void place_columns(const Snapshot& s, std::vector<Column>& cols, float x0, float
   const float g = std::max(2.0f, em * 0.2f);
   const float min_gap = em * 1.4f;
   const int n = int(cols.size());
-  float photo = std::min(em * 6, h * 0.6f);
+  float photo = std::min(std::max(em * 6, h * 0.2f), h * 0.6f);
   float room = w - fixed - photo - min_gap * float(n - 1);
   int per_col = std::min(max_c, 6);
   float tile = n_maps ? std::min(room / float(n_maps), (h - g * float(per_col - 1)) / per_col) : 0;
@@ -492,9 +492,7 @@ void window_grids(TrainingUi& ui, const OutputArithmetic& a, float w) {
 }
 
 void arithmetic_box(TrainingUi& ui, const Snapshot& s, const OutputArithmetic& a, float w) {
-  if (a.kind == LayerKind::Dense)
-    ImGui::TextWrapped("unit %d of %s", a.c, a.layer.c_str());
-  else
+  if (a.kind != LayerKind::Dense)  // the header names a unit; a map's pixel is said here
     ImGui::TextWrapped("pixel (y %d, x %d) of map %d", a.y, a.x, a.c + 1);
   ImGui::PushFont(ui.mono);
   ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing,
