@@ -39,6 +39,8 @@ struct Column {
   float x = 0, w = 0;
   std::vector<ImVec4> cells;  // (x0, y0, x1, y1) of each map / class row; the dense strip's rows
   std::vector<int> ids;       // the channel, unit or class of each cell
+  std::string name, shape;    // label: "conv 2", "64@149²"
+  float label_w = 0;          // the label's width
   int more = 0;               // maps not shown ("+N more")
   ImVec4 more_cell{};         // where "+N more" goes
 };
@@ -62,10 +64,34 @@ std::string pct(float p) {
   return buf;
 }
 
-// The columns, left to right, with their widths (x not yet placed).
-std::vector<Column> strip_columns(const Snapshot& s, float em, float body_h) {
+// A short name for a strip label: "conv 2" for conv2d_1, "pool 1" for max_pooling2d (the full Keras
+// name is in the tooltip).
+std::string short_name(const std::string& keras, bool softmax) {
+  if (softmax) return "output";
+  static const char* const kinds[][2] = {{"conv2d", "conv"},
+                                         {"max_pooling2d", "pool"},
+                                         {"average_pooling2d", "avg pool"},
+                                         {"global_average_pooling2d", "avg"},
+                                         {"batch_normalization", "norm"},
+                                         {"dense", "dense"}};
+  for (const auto& k : kinds) {
+    std::string base = k[0];
+    if (keras == base) return std::string(k[1]) + " 1";
+    if (keras.rfind(base + "_", 0) == 0 && keras.size() > base.size() + 1 &&
+        std::isdigit(static_cast<unsigned char>(keras[base.size() + 1])))
+      return std::string(k[1]) + " " + std::to_string(std::atoi(keras.c_str() + base.size() + 1) + 1);
+  }
+  return keras;
+}
+
+// The columns, left to right, with their labels and fixed widths (maps and photo: see place).
+std::vector<Column> strip_columns(const Snapshot& s, float em) {
   std::vector<Column> cols;
-  if (s.probe_index >= 0) cols.push_back({ColKind::Photo});
+  if (s.probe_index >= 0) {
+    Column c;
+    c.kind = ColKind::Photo, c.name = "probe", c.shape = "photo";
+    cols.push_back(c);
+  }
   int gl = 0;
   for (int i = 0; i < int(s.activations.size()); ++i) {
     const TensorCopy& t = s.activations[size_t(i)];
@@ -76,46 +102,66 @@ std::vector<Column> strip_columns(const Snapshot& s, float em, float body_h) {
     c.kind = maps ? ColKind::Maps : is_softmax(s, i) ? ColKind::Softmax : ColKind::Dense;
     c.act = i, c.gl = my_gl;
     c.per_map = maps && t.name.rfind("conv2d", 0) != 0;
+    c.name = short_name(t.name, c.kind == ColKind::Softmax);
+    char buf[64];
+    if (maps)
+      std::snprintf(buf, sizeof buf, "%d@%d\u00b2", t.shape[2], t.shape[0]);
+    else
+      std::snprintf(buf, sizeof buf, "%zu", t.values.size());
+    c.shape = buf;
     if (c.kind == ColKind::Dense) c.w = em * 2.2f;
     if (c.kind == ColKind::Softmax) {
       float names = 0;
-      for (size_t k = 0; k < t.values.size(); ++k) names = std::max(names, text_w(class_name(s, int(k))));
+      for (size_t k = 0; k < t.values.size(); ++k)
+        names = std::max(names, text_w(class_name(s, int(k))));
       c.w = std::max(em * 6, names + text_w(" 100.0%") + em * 0.6f);
     }
     cols.push_back(c);
   }
-  (void)body_h;
+  for (Column& c : cols)
+    c.label_w = std::max(text_w(c.name), text_w(c.shape) * 0.8f) + em * 0.4f;
   return cols;
 }
 
 // Places the columns in [x0, x0 + w) and their cells in [y0, y0 + h): map tiles as large as fits
-// (at most 6 a column before "+N more"), the rest of the width shared by the gaps (the lines).
+// (at most 6 a column before "+N more") with every column at least as wide as its label; what
+// width is left goes to the gaps (the lines).
 void place_columns(const Snapshot& s, std::vector<Column>& cols, float x0, float y0, float w,
                    float h, float em) {
-  int n_maps = 0, max_c = 1;
-  float fixed = 0;
-  for (const Column& c : cols) {
-    if (c.kind == ColKind::Maps)
-      ++n_maps, max_c = std::max(max_c, s.activations[size_t(c.act)].shape[2]);
-    else if (c.kind != ColKind::Photo)
-      fixed += c.w;
+  int max_c = 1;
+  for (const Column& c : cols)
+    if (c.kind == ColKind::Maps) max_c = std::max(max_c, s.activations[size_t(c.act)].shape[2]);
+  const float g = std::max(2.0f, em * 0.2f), min_gap = em * 1.2f;
+  const float more_h = ImGui::GetFontSize() * 1.7f;  // "+N" over "more", a size smaller
+  const int n = int(cols.size()), per_col = std::min(max_c, 6);
+  auto photo_side = [&](float t) { return std::min({std::max(t * 1.5f, em * 3), h * 0.5f, em * 9}); };
+  auto pitch_sum = [&](float t) {
+    float sum = 0;
+    for (const Column& c : cols) {
+      float cw = c.kind == ColKind::Maps ? t : c.kind == ColKind::Photo ? photo_side(t) : c.w;
+      sum += std::max(cw + min_gap, c.label_w);
+    }
+    return sum;
+  };
+  float tile = std::floor((h - g * float(per_col - 1)) / float(per_col));
+  while (tile > em * 1.2f && pitch_sum(tile) > w + min_gap) tile -= 1;
+  for (Column& c : cols)
+    c.w = c.kind == ColKind::Maps ? tile : c.kind == ColKind::Photo ? photo_side(tile) : c.w;
+  float spare = std::max(0.0f, w + min_gap - pitch_sum(tile));
+  float extra = n > 1 ? std::min(spare / float(n - 1), em * 5) : 0;
+  float used = pitch_sum(tile) - min_gap + extra * float(n - 1);
+  float x = x0 + std::max(0.0f, (w - used) * 0.5f);
+  std::vector<float> pitch;
+  for (const Column& c : cols) pitch.push_back(std::max(c.w + min_gap, c.label_w) + extra);
+  if (used > w) {  // the smallest tiles and still too wide: labels give way (fit_text shortens)
+    float squeeze = (used - w) / float(std::max(n - 1, 1));
+    for (size_t i = 0; i + 1 < pitch.size(); ++i)
+      pitch[i] = std::max(cols[i].w + em * 0.5f, pitch[i] - squeeze);
   }
-  const float g = std::max(2.0f, em * 0.2f);
-  const float min_gap = em * 1.4f;
-  const int n = int(cols.size());
-  float photo = std::min(std::max(em * 6, h * 0.2f), h * 0.6f);
-  float room = w - fixed - photo - min_gap * float(n - 1);
-  int per_col = std::min(max_c, 6);
-  float tile = n_maps ? std::min(room / float(n_maps), (h - g * float(per_col - 1)) / per_col) : 0;
-  tile = std::floor(std::max(tile, em * 1.2f));
-  for (Column& c : cols) c.w = c.kind == ColKind::Maps ? tile : c.kind == ColKind::Photo ? photo : c.w;
-  float used = 0;
-  for (const Column& c : cols) used += c.w;
-  float gap = n > 1 ? std::clamp((w - used) / float(n - 1), min_gap, em * 6) : 0;
-  float x = x0 + std::max(0.0f, (w - used - gap * float(n - 1)) * 0.5f);
+  size_t ci = 0;
   for (Column& c : cols) {
     c.x = x;
-    x += c.w + gap;
+    x += pitch[ci++];
     if (c.kind == ColKind::Photo) {
       float top = y0 + (h - c.w) * 0.5f;
       c.cells.push_back({c.x, top, c.x + c.w, top + c.w});
@@ -123,17 +169,16 @@ void place_columns(const Snapshot& s, std::vector<Column>& cols, float x0, float
     } else if (c.kind == ColKind::Maps) {
       int channels = s.activations[size_t(c.act)].shape[2];
       int fit = std::max(1, int((h + g) / (tile + g)));
-      int shown = channels <= fit ? channels : fit - 1;
+      int shown = channels <= fit ? channels : std::max(1, int((h - more_h) / (tile + g)));
       c.more = channels - shown;
-      int slots = shown + (c.more ? 1 : 0);
-      float top = y0 + (h - (tile + g) * float(slots) + g) * 0.5f;
+      float top = y0 + (h - (tile + g) * float(shown) + g - (c.more ? more_h : 0)) * 0.5f;
       for (int k = 0; k < shown; ++k) {
         float y = top + float(k) * (tile + g);
         c.cells.push_back({c.x, y, c.x + tile, y + tile});
         c.ids.push_back(k);
       }
       float y = top + float(shown) * (tile + g);
-      c.more_cell = {c.x, y, c.x + tile, y + tile};
+      c.more_cell = {c.x, y, c.x + tile, y + more_h};
     } else if (c.kind == ColKind::Dense) {
       const size_t units = s.activations[size_t(c.act)].values.size();
       int rows = int(std::min<size_t>(units, size_t(std::max(1.0f, h / 3))));
@@ -230,49 +275,17 @@ void map_image(TrainingUi& ui, int gl_index, int channel, ImVec2 size, bool near
                 ImVec2((col + 1) * tu, (row + 1) * tv));
 }
 
-// A short name for a strip label: "conv 2" for conv2d_1, "pool 1" for max_pooling2d (the full Keras
-// name is in the tooltip).
-std::string short_name(const std::string& keras, bool softmax) {
-  if (softmax) return "output";
-  static const char* const kinds[][2] = {{"conv2d", "conv"},
-                                         {"max_pooling2d", "pool"},
-                                         {"average_pooling2d", "avg pool"},
-                                         {"global_average_pooling2d", "avg"},
-                                         {"batch_normalization", "norm"},
-                                         {"dense", "dense"}};
-  for (const auto& k : kinds) {
-    std::string base = k[0];
-    if (keras == base) return std::string(k[1]) + " 1";
-    if (keras.rfind(base + "_", 0) == 0 && keras.size() > base.size() + 1 &&
-        std::isdigit(static_cast<unsigned char>(keras[base.size() + 1])))
-      return std::string(k[1]) + " " + std::to_string(std::atoi(keras.c_str() + base.size() + 1) + 1);
-  }
-  return keras;
-}
-
-void column_label(ImDrawList* dl, const Snapshot& s, const Column& c, float y, float room) {
-  std::string name = "probe", shape;
-  char buf[64];
-  if (c.act >= 0) {
-    const TensorCopy& t = s.activations[size_t(c.act)];
-    name = short_name(t.name, c.kind == ColKind::Softmax);
-    if (t.shape.size() == 3)
-      std::snprintf(buf, sizeof buf, "%d@%d\u00b2", t.shape[2], t.shape[0]);
-    else
-      std::snprintf(buf, sizeof buf, "%zu", t.values.size());
-    shape = buf;
-  } else {
-    shape = "photo";
-  }
+void column_label(ImDrawList* dl, const Column& c, float y, float room) {
   float w = std::max(c.w, room);
-  name = fit_text(name, w);
+  std::string name = fit_text(c.name, w), shape = c.shape;
   float line = ImGui::GetTextLineHeight();
   dl->AddText(ImVec2(c.x, y), ImGui::GetColorU32(ImGuiCol_Text), name.c_str());
   // The shape a size smaller: "64@149²" must fit over a thumbnail at zoom 2.
   const float small = ImGui::GetFontSize() * 0.8f;
-  if (ImGui::GetFont()->CalcTextSizeA(small, FLT_MAX, 0, shape.c_str()).x > w) shape = fit_text(shape, w / 0.8f);
-  dl->AddText(ImGui::GetFont(), small, ImVec2(c.x, y + line), ImGui::GetColorU32(ImGuiCol_TextDisabled),
-              shape.c_str());
+  if (ImGui::GetFont()->CalcTextSizeA(small, FLT_MAX, 0, shape.c_str()).x > w)
+    shape = fit_text(shape, w / 0.8f);
+  dl->AddText(ImGui::GetFont(), small, ImVec2(c.x, y + line),
+              ImGui::GetColorU32(ImGuiCol_TextDisabled), shape.c_str());
 }
 
 void draw_dense_column(const Snapshot& s, const Column& c, ImDrawList* dl) {
@@ -346,7 +359,7 @@ void draw_strip(TrainingUi& ui, const Snapshot& s) {
   float em = ImGui::GetFontSize(), line = ImGui::GetTextLineHeightWithSpacing();
   float label_h = line * 2 + em * 0.3f, hint_h = line + 2;
   float body_h = std::max(avail.y - label_h - hint_h, em * 4);
-  std::vector<Column> cols = strip_columns(s, em, body_h);
+  std::vector<Column> cols = strip_columns(s, em);
   place_columns(s, cols, o.x, o.y + label_h, avail.x, body_h, em);
   // What is under the mouse (before drawing: its lines are highlighted).
   ImVec2 mouse = ImGui::GetIO().MousePos;
@@ -360,8 +373,8 @@ void draw_strip(TrainingUi& ui, const Snapshot& s) {
     draw_links(dl, cols[i], cols[i + 1], hc == int(i) ? 0 : -1, hc == int(i + 1) ? 0 : -1, hk, em);
   for (size_t i = 0; i < cols.size(); ++i) {
     const Column& c = cols[i];
-    float room = i + 1 < cols.size() ? cols[i + 1].x - c.x - em * 0.25f : c.w;
-    column_label(dl, s, c, o.y, room);
+    float room = i + 1 < cols.size() ? cols[i + 1].x - c.x - em * 0.2f : c.w;
+    column_label(dl, c, o.y, room);
     if (c.kind == ColKind::Photo) {
       ImGui::SetCursorScreenPos(ImVec2(c.cells[0].x, c.cells[0].y));
       ImVec2 size(c.w, c.w);
@@ -376,13 +389,15 @@ void draw_strip(TrainingUi& ui, const Snapshot& s) {
       if (c.more) {
         std::string more = "+" + std::to_string(c.more) + " more";  // one line, else two
         ImU32 grey = ImGui::GetColorU32(ImGuiCol_TextDisabled);
-        float mid = (c.more_cell.y + c.more_cell.w) * 0.5f;
-        if (text_w(more) <= std::max(c.w, room)) {
-          dl->AddText(ImVec2(c.x, mid - em * 0.5f), grey, more.c_str());
+        const float small = em * 0.8f;
+        ImFont* font = ImGui::GetFont();
+        float y = c.more_cell.y + 2;
+        if (font->CalcTextSizeA(small, FLT_MAX, 0, more.c_str()).x <= std::max(c.w, room)) {
+          dl->AddText(font, small, ImVec2(c.x, y), grey, more.c_str());
         } else {
           more = "+" + std::to_string(c.more);
-          dl->AddText(ImVec2(c.x, mid - em), grey, more.c_str());
-          dl->AddText(ImVec2(c.x, mid), grey, "more");
+          dl->AddText(font, small, ImVec2(c.x, y), grey, more.c_str());
+          dl->AddText(font, small, ImVec2(c.x, y + small), grey, "more");
         }
       }
     } else if (c.kind == ColKind::Dense) {
@@ -574,7 +589,7 @@ void draw_enlarged(TrainingUi& ui, const Snapshot& s, int act, int gl_index) {
   float box_w = avail.x;
   if (maps) {
     float side = std::floor(std::max(em * 4, std::min(avail.y - ImGui::GetTextLineHeightWithSpacing(),
-                                                      avail.x * 0.42f)));
+                                                      avail.x * 0.36f)));
     ImGui::BeginGroup();
     target = enlarged_map(ui, s, act, gl_index, side);
     ImGui::TextDisabled("%s", fit_text(g.pin_y >= 0 ? "Pinned: click it again to let go"
