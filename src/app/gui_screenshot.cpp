@@ -86,6 +86,8 @@ void register_gui_commands(CLI::App& app, int& exit_code) {
       "map or unit in the Network panel, pixel=Y:X to pin its pixel's arithmetic); focus-NAME shows "
       "one panel "
       "full screen as F5 does (curves, maps, glance, filters, predictions, confusion, model)");
+  cmd->add_option("--photo-pixel", options->photo_pixel,
+                  "lessons: the kernel-on-a-photo view enlarged, pixel Y,X's arithmetic pinned");
   cmd->callback([options, size, &exit_code] {
     if (!parse_size(*size, options->width, options->height)) {
       std::fprintf(stderr,

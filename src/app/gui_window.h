@@ -40,6 +40,7 @@ struct WindowOptions {
   std::string train_data, train_model = "small", train_tab;
   int train_image_size = 0, train_batches = 0;
   bool train_evaluate = false;
+  std::string photo_pixel;  // "Y,X": the photo view enlarged with that pixel's arithmetic pinned
 };
 
 // Opens the window (or the offscreen target), runs until closed (or for `frames` frames), shuts
