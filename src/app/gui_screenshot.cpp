@@ -83,9 +83,9 @@ void register_gui_commands(CLI::App& app, int& exit_code) {
       "--tab", options->train_tab,
       "--view training: comma list of side tabs (predictions, confusion, model, lesson) and "
       "toggles (delta, perlayer, layerN, enlargeN, mistakes, test, glance=LAYER:C to enlarge a "
-      "map or unit in the Network panel, pixel=Y:X to pin its pixel's arithmetic); focus-NAME shows "
-      "one panel "
-      "full screen as F5 does (curves, maps, glance, filters, predictions, confusion, model)");
+      "map or unit in the Network panel, pixel=Y:X to pin its pixel's arithmetic); focus-NAME "
+      "shows one panel full screen as F5 does (curves, maps, glance, filters, predictions, "
+      "confusion, model)");
   cmd->add_option("--photo-pixel", options->photo_pixel,
                   "lessons: the kernel-on-a-photo view enlarged, pixel Y,X's arithmetic pinned");
   cmd->callback([options, size, &exit_code] {

@@ -28,7 +28,9 @@ void keep_top_terms(OutputArithmetic& a, std::vector<InspectTerm> terms, int top
   a.terms = std::move(terms);
 }
 
-double activate(Activation act, double v) { return act == Activation::Relu ? std::max(v, 0.0) : v; }
+double activate(Activation act, double v) {
+  return act == Activation::Relu ? std::max(v, 0.0) : v;
+}
 
 // Copies the KH×KW window at (y0, x0) of channels [c0, c0 + wc) of in (H, W, C); zeros outside.
 void fill_window(OutputArithmetic& a, const float* in, int c0) {
@@ -163,7 +165,8 @@ OutputArithmetic inspect_layer_output(const Model& m, int layer, const float* in
   a.in_h = prev.flat ? 1 : prev.out_h, a.in_w = prev.flat ? 1 : prev.out_w;
   a.in_c = prev.flat ? int(prev.out_size()) : prev.out_c;
   a.rgb_input = a.in_c == 3;
-  for (int i = layer - 1; i > 0; --i) a.rgb_input = a.rgb_input && is_augment_kind(L[size_t(i)].kind);
+  for (int i = layer - 1; i > 0; --i)
+    a.rgb_input = a.rgb_input && is_augment_kind(L[size_t(i)].kind);
   a.engine = out[(size_t(y) * l.out_w + x) * l.out_c + c];
   const float* w = params + l.weight_offset;
   const float* b = params + l.bias_offset;
@@ -198,8 +201,8 @@ OutputArithmetic inspect_layer_output(const Model& m, int layer, const float* in
 
 OutputArithmetic inspect_output(const Model& m, int layer, int y, int x, int c, int top_k) {
   CNNLAB_ASSERT(m.last_batch() >= 1, "inspect: no forward pass yet");
-  return inspect_layer_output(m, layer, m.activation(layer - 1), m.activation(layer), m.params(),
-                              y, x, c, top_k);
+  return inspect_layer_output(m, layer, m.activation(layer - 1), m.activation(layer), m.params(), y,
+                              x, c, top_k);
 }
 
 ClampedWindow clamped_window_sum(const float* img, int h, int w, int stride, int ch,
@@ -229,7 +232,9 @@ std::string tape_number(double v) {
 
 namespace {
 
-std::string factor(double v) { return v < 0 ? "(" + tape_number(v) + ")" : tape_number(v); }
+std::string factor(double v) {
+  return v < 0 ? "(" + tape_number(v) + ")" : tape_number(v);
+}
 
 std::string channel_label(const OutputArithmetic& a, int ci) {
   if (a.rgb_input) return std::string(1, "RGB"[ci]);
@@ -296,8 +301,8 @@ std::vector<std::string> arithmetic_tape(const OutputArithmetic& a,
                     factor(a.gamma) + " + " + factor(a.bias) + " = " + tape_number(a.sum));
       break;
     case LayerKind::GlobalAvgPool2D:
-      out.push_back("mean of " + std::to_string(a.in_h * a.in_w) + " values = " +
-                    tape_number(a.sum));
+      out.push_back("mean of " + std::to_string(a.in_h * a.in_w) +
+                    " values = " + tape_number(a.sum));
       break;
     default:
       out.push_back(a.note + ": " + tape_number(a.result));

@@ -14,26 +14,26 @@ namespace cnnlab {
 
 // One term of a sum: a Dense input x·w, or a Conv2D input channel's partial sum Σ window·kernel.
 struct InspectTerm {
-  int index = 0;               // Dense: input unit; Conv2D: input channel
+  int index = 0;                // Dense: input unit; Conv2D: input channel
   float input = 0, weight = 0;  // Dense only: x and w
-  double value = 0;            // the term
+  double value = 0;             // the term
 };
 
 struct OutputArithmetic {
   std::string layer;  // "conv2d_1", ...
   LayerKind kind = LayerKind::Input;
   Activation act = Activation::None;
-  int y = 0, x = 0, c = 0;              // the output position (flat layers: y = x = 0, c = unit)
-  int in_h = 0, in_w = 0, in_c = 0;     // the layer's input shape (flat: 1, 1, units)
+  int y = 0, x = 0, c = 0;           // the output position (flat layers: y = x = 0, c = unit)
+  int in_h = 0, in_w = 0, in_c = 0;  // the layer's input shape (flat: 1, 1, units)
   // Window layers (Conv2D, MaxPool2D, AvgPool2D): KH×KW cells from input row in_y0, column in_x0
   // (negative or past the edge: "same" padding, value 0, padded = 1); Conv2D carries every input
   // channel (win_c = Cin), pools the output's own channel (win_c = 1).
   int kh = 0, kw = 0, win_c = 0, in_y0 = 0, in_x0 = 0;
-  std::vector<float> window;      // (KH, KW, win_c)
-  std::vector<uint8_t> padded;    // (KH, KW)
-  std::vector<float> kernel;      // Conv2D: output channel c's kernel (KH, KW, Cin)
+  std::vector<float> window;       // (KH, KW, win_c)
+  std::vector<uint8_t> padded;     // (KH, KW)
+  std::vector<float> kernel;       // Conv2D: output channel c's kernel (KH, KW, Cin)
   std::vector<InspectTerm> terms;  // largest |value| first (at most top_k)
-  double rest = 0;                // the other terms, summed
+  double rest = 0;                 // the other terms, summed
   int rest_count = 0;
   double bias = 0;  // Conv2D/Dense bias; BatchNorm beta
   double sum = 0;   // before the activation: Σ terms + rest + bias; pools: the max / the mean
@@ -74,9 +74,9 @@ int find_layer(const Model& m, const std::string& name);
 // One channel of a K×K kernel on an image whose edges are clamped (the photo view's shader):
 // sum = Σ kernel(i, j) · img(clamp(y + i − K/2), clamp(x + j − K/2)).
 struct ClampedWindow {
-  int k = 0, y0 = 0, x0 = 0;   // window's top-left, before clamping
-  std::vector<float> values;   // (K, K) the clamped image values
-  std::vector<uint8_t> clamped; // (K, K) 1 where the cell lay outside and repeats the edge
+  int k = 0, y0 = 0, x0 = 0;     // window's top-left, before clamping
+  std::vector<float> values;     // (K, K) the clamped image values
+  std::vector<uint8_t> clamped;  // (K, K) 1 where the cell lay outside and repeats the edge
   double sum = 0;
 };
 // img: (H, W, stride) floats, channel `ch`; kernel (K, K) row-major.

@@ -76,8 +76,8 @@ struct Snapshot {
   int probe_index = -1;
   std::vector<TensorCopy> activations;  // conv/pool/dense outputs for the probe, (H, W, C) or (N)
   std::vector<float> probe_probs;
-  // The arithmetic of the probe output last asked for (Command::Inspect), on the same weights as
-  // `activations`: its `engine` is the map's value. Null until asked (or when the layer is unknown).
+  // The arithmetic of the probe output last asked for (Command::Inspect), on the weights that
+  // `activations` came from: its `engine` is the map's value. Null until asked, or unknown layer.
   std::shared_ptr<const OutputArithmetic> inspect;
 
   SplitEval val_eval, test_eval;  // latest of each (epoch = -1: not yet)

@@ -655,8 +655,8 @@ void TrainingWorker::Impl::inspect(const Command& c) {
   const auto& L = model->layers();
   bool ok = layer >= 1 && c.y >= 0 && c.y < L[size_t(layer)].out_h && c.x >= 0 &&
             c.x < L[size_t(layer)].out_w && c.index >= 0 && c.index < L[size_t(layer)].out_c;
-  if (ok && (probe_step != model->adam_step() || probe_weights != cur.weights_version ||
-             probe_x.empty()))
+  if (ok &&
+      (probe_step != model->adam_step() || probe_weights != cur.weights_version || probe_x.empty()))
     capture_probe();
   ok = ok && !probe_x.empty();
   const float* in = ok ? probe_output(layer - 1) : nullptr;

@@ -403,7 +403,8 @@ TEST_CASE("pixels: --all-steps writes one numbered PNG per step, each different"
   CHECK(first.pixels != last.pixels);
 }
 
-TEST_CASE("pixels: the photo view's hover arithmetic shows what the filter (GPU) drew at that pixel") {
+TEST_CASE(
+    "pixels: the photo view's hover arithmetic shows what the filter (GPU) drew at that pixel") {
   // The generated test pattern (no photos: hermetic); corners (edges clamped) and pixels on its
   // edges (non-zero responses) and inside; an edge
   // detector (|·|), the course's 0/1 kernel (÷ its sum) and the RGB lesson's first kernel.

@@ -202,7 +202,8 @@ TEST_CASE(
   CHECK(changes <= 30);  // and made of whole texels
 }
 
-TEST_CASE("training view: the network at a glance draws its strip, an enlarged map and the arithmetic") {
+TEST_CASE(
+    "training view: the network at a glance draws its strip, an enlarged map and the arithmetic") {
   std::string data = make_dataset();
   const std::string base = "--data " + data + " --model small --image-size 32 --batches 2 ";
   Shot s = take("glance", base + "--size 1280x720 --tab focus-glance");
@@ -219,12 +220,14 @@ TEST_CASE("training view: the network at a glance draws its strip, an enlarged m
 
   // Enlarged map with a pinned pixel at zoom 2: the map on the left, the arithmetic box on the
   // right (text: dark pixels), and no "computing…" left (the shot waited for the worker).
-  Shot e = take("glance-pixel", base + "--size 1280x720 --font-scale 2 "
-                                        "--tab focus-glance,glance=conv2d_1:0,pixel=0:0");
+  Shot e = take("glance-pixel", base +
+                                    "--size 1280x720 --font-scale 2 "
+                                    "--tab focus-glance,glance=conv2d_1:0,pixel=0:0");
   g = rect(e, "train.glance");
   REQUIRE(g);
   float mid = (g->x0 + g->x1) / 2;
-  LayoutRect left{"", g->x0, g->y0 + 100, mid - 100, g->y1}, right{"", mid, g->y0 + 100, g->x1, g->y1};
+  LayoutRect left{"", g->x0, g->y0 + 100, mid - 100, g->y1},
+      right{"", mid, g->y0 + 100, g->x1, g->y1};
   CHECK(stats(e, left, 68, 1, 84, 60).near > 2000);  // the map, large
   Stats text = stats(e, right, 0, 0, 0, 120);
   INFO("arithmetic box: dark pixels " << text.near);

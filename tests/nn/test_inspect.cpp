@@ -1,5 +1,6 @@
-// tests/nn/test_inspect.cpp — one output value's arithmetic (nn/inspect.h): a hand-worked conv pixel
-// with padding, and for every layer kind the arithmetic's result equals the engine's activation.
+// tests/nn/test_inspect.cpp — one output value's arithmetic (nn/inspect.h): a hand-worked conv
+// pixel with padding, and for every layer kind the arithmetic's result equals the engine's
+// activation.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -208,9 +209,9 @@ TEST_CASE("inspect: the tape of a conv pixel, a pool window and a softmax unit")
   std::vector<float> x = {1, 2, 3, 4, 5, 6, 7, 8, 9};
   m.forward(x.data(), 1);
   std::vector<std::string> tape = arithmetic_tape(inspect_output(m, 1, 0, 0, 0));
-  CHECK(tape == std::vector<std::string>{"per channel, Σ of 9 window·kernel products:",
-                                         "  ch 0 = 94", "Σ + bias = 94 + (−100) = −6",
-                                         "ReLU(−6) = 0"});
+  CHECK(tape ==
+        std::vector<std::string>{"per channel, Σ of 9 window·kernel products:", "  ch 0 = 94",
+                                 "Σ + bias = 94 + (−100) = −6", "ReLU(−6) = 0"});
   CHECK(window_products(inspect_output(m, 1, 0, 0, 0), 0, 5) ==
         "0·1 + 0·2 + 0·3 + 0·4 + 1·5 + … (9 products)");
   OutputArithmetic s = inspect_output(m, 3, 0, 0, 1);

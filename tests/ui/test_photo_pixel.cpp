@@ -35,8 +35,9 @@ TEST_CASE("photo pixel: a box blur at the corner repeats the edge, divides by th
   CHECK(p.shown[2] == 0.0f);
   std::vector<std::string> tape = photo_tape(p, box, 0);
   REQUIRE(tape.size() == 4);
-  CHECK(tape[0] ==
-        "R: 0.00·1 + 0.00·1 + 0.20·1 + 0.00·1 + 0.00·1 + 0.20·1 + 0.60·1 + 0.60·1 + 0.80·1 = 2.400");
+  CHECK(
+      tape[0] ==
+      "R: 0.00·1 + 0.00·1 + 0.20·1 + 0.00·1 + 0.00·1 + 0.20·1 + 0.60·1 + 0.60·1 + 0.80·1 = 2.400");
   CHECK(tape[1] == "G: Σ = 9.000, B: Σ = 0.000 (the same products)");
   CHECK(tape[2] == "× 0.1111 (1 / the kernel's sum) = 0.267, 1.000, 0.000");
   CHECK(tape[3] == "shown, clamped to 0…1: 0.267, 1.000, 0.000 (68, 255, 0 of 255)");
@@ -48,7 +49,7 @@ TEST_CASE("photo pixel: an edge kernel shows |response|, clamped to 1") {
   PhotoPixel p = photo_pixel(tiny_image(), edge, 1, 1);
   // Red window rows 0, 1, 1 (clamped), columns 0..2: right − left = (.4 − 0) + 2·(1 − .6) = 1.2.
   CHECK(p.ch[0].sum == doctest::Approx(1.2));
-  CHECK(p.shown[0] == 1.0f);  // clamped
+  CHECK(p.shown[0] == 1.0f);                             // clamped
   PhotoPixel q = photo_pixel(tiny_image(), edge, 1, 2);  // right edge: columns 1, 2, 2
   // (.4 − .2) + 2·(1 − .8) = 0.6
   CHECK(q.ch[0].sum == doctest::Approx(0.6));

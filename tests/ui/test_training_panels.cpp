@@ -311,7 +311,7 @@ TEST_CASE("glance panel: strip, enlarged map and unit; a pixel asks once for its
   for (int f = 0; f < 2; ++f) frame_with(ui, draw_train_glance_panel);
   CHECK(ui.glance.layer == "dense_1");
   CHECK(ui.glance.asked == "conv2d 7 0 1");  // dense_1 unit 1 was already answered: not asked
-  ui.glance.layer = "no_such_layer";  // another model's: back to the strip
+  ui.glance.layer = "no_such_layer";         // another model's: back to the strip
   frame_with(ui, draw_train_glance_panel);
   CHECK(ui.glance.layer.empty());
 }

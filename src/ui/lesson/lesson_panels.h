@@ -48,7 +48,7 @@ float predict_row_height(const App& app);
 void draw_edit_panel(App& app);       // panel_edit.cpp: sizes, stride, padding, reset
 void draw_cell_edit_popup(App& app);  // panel_edit.cpp: type a cell's value
 void draw_photo_panel(App& app);      // panel_photo.cpp: the kernel on a real photo, presets
-void draw_photo_large(App& app);  // panel_photo.cpp: the same, enlarged over the workspace
+void draw_photo_large(App& app);      // panel_photo.cpp: the same, enlarged over the workspace
 
 // One pixel of the photo view on the CPU, as conv_filter.frag computes it (photo.cpp): per channel
 // R, G, B the K×K window (edges clamped, values 0…1) times the kernel, × gain, then |·| or clamp.

@@ -102,7 +102,8 @@ void pixel_arithmetic(App& app, const PhotoKernel& pk, PixelPick at, ImVec2 src0
   float r = float(pk.k / 2);
   // Black under white: visible on any photo (orange vanished on a sunflower).
   auto outline = [&](ImVec2 a, ImVec2 b) {
-    dl->AddRect(ImVec2(a.x - 3, a.y - 3), ImVec2(b.x + 3, b.y + 3), IM_COL32(0, 0, 0, 255), 0, 0, 4);
+    dl->AddRect(ImVec2(a.x - 3, a.y - 3), ImVec2(b.x + 3, b.y + 3), IM_COL32(0, 0, 0, 255), 0, 0,
+                4);
     dl->AddRect(ImVec2(a.x - 2, a.y - 2), ImVec2(b.x + 2, b.y + 2), IM_COL32(255, 255, 255, 255), 0,
                 0, 2);
   };
@@ -110,8 +111,9 @@ void pixel_arithmetic(App& app, const PhotoKernel& pk, PixelPick at, ImVec2 src0
           ImVec2(src0.x + (at.x + r + 1) * scale, src0.y + (at.y + r + 1) * scale));
   outline(ImVec2(dst0.x + at.x * scale, dst0.y + at.y * scale),
           ImVec2(dst0.x + (at.x + 1) * scale, dst0.y + (at.y + 1) * scale));
-  ImGui::TextWrapped("pixel (y %d, x %d): its %d\u00d7%d window (edges repeat: crossed), the kernel",
-                     at.y, at.x, pk.k, pk.k);
+  ImGui::TextWrapped(
+      "pixel (y %d, x %d): its %d\u00d7%d window (edges repeat: crossed), the kernel", at.y, at.x,
+      pk.k, pk.k);
   window_swatches(px, pk, cell);
   int ch = photo.tape_channel;  // the products of one channel (the others' sums follow)
   if (ch < 0)
@@ -146,15 +148,16 @@ void draw_photo_large(App& app) {
   ImGui::SetNextWindowPos(vp->WorkPos);
   ImGui::SetNextWindowSize(vp->WorkSize);
   if (!ImGui::IsPopupOpen(nullptr, ImGuiPopupFlags_AnyPopupId)) ImGui::SetNextWindowFocus();
-  ImGui::Begin("The kernel on a photo###photo_large", nullptr,
-               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings |
-                   ImGuiWindowFlags_NoMove);
+  ImGui::Begin(
+      "The kernel on a photo###photo_large", nullptr,
+      ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoMove);
   ImGui::PushFont(app.fonts.heading);
   ImGui::TextUnformatted("The kernel on a photo");
   ImGui::PopFont();
   ImGui::SameLine();
   float close_w = ImGui::CalcTextSize("Close").x + ImGui::GetStyle().FramePadding.x * 2;
-  ImGui::SetCursorPosX(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - close_w));
+  ImGui::SetCursorPosX(
+      std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - close_w));
   bool esc = ImGui::IsWindowFocused() && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape));
   if (ImGui::Button("Close") || esc) photo.large = false;
   int op = app.view.loaded() ? first_conv_op(app.view.lesson) : -1;
@@ -168,8 +171,8 @@ void draw_photo_large(App& app) {
   const RgbaImage& im = photo.image;
   ImVec2 avail = ImGui::GetContentRegionAvail();
   float em = ImGui::GetFontSize(), gap = em;
-  float cell = std::floor(std::clamp(std::max(em * 1.6f, 32.0f), 10.0f,
-                                     avail.x * 0.1f / float(std::max(pk.k, 1))));
+  float cell = std::floor(
+      std::clamp(std::max(em * 1.6f, 32.0f), 10.0f, avail.x * 0.1f / float(std::max(pk.k, 1))));
   // Side by side with the arithmetic below, or stacked with it on the right (short screens, large
   // text): whichever gives the larger images with the whole tape in view.
   auto tape_h = [&](float width) {
@@ -212,9 +215,10 @@ void draw_photo_large(App& app) {
                                               std::min(photo.pin_x, im.width - 1)}
                                   : hover;
   if (at.y < 0)
-    ImGui::TextWrapped("Hover a pixel of either image to see its %d\u00d7%d arithmetic with the "
-                       "current kernel; click to pin it.",
-                       pk.k, pk.k);
+    ImGui::TextWrapped(
+        "Hover a pixel of either image to see its %d\u00d7%d arithmetic with the "
+        "current kernel; click to pin it.",
+        pk.k, pk.k);
   else
     pixel_arithmetic(app, pk, at, src0, dst0, scale, cell);
   ImGui::EndGroup();

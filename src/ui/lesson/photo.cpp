@@ -123,8 +123,8 @@ std::vector<std::string> photo_tape(const PhotoPixel& p, const PhotoKernel& kern
   std::string others;
   for (int c = 0; c < 3; ++c)
     if (c != channel)
-      others += std::string(others.empty() ? "" : ", ") + names[c] + ": \u03a3 = " +
-                num(p.ch[c].sum, "%.3f");
+      others += std::string(others.empty() ? "" : ", ") + names[c] +
+                ": \u03a3 = " + num(p.ch[c].sum, "%.3f");
   out.push_back(others + " (the same products)");
   auto triple = [&](bool gain, bool absolute) {
     std::string t;
@@ -135,12 +135,14 @@ std::vector<std::string> photo_tape(const PhotoPixel& p, const PhotoKernel& kern
     return t;
   };
   if (p.gain != 1.0f)
-    out.push_back("\u00d7 " + num(p.gain, "%.4g") + " (1 / the kernel's sum) = " +
-                  triple(true, false));
-  if (p.absolute) out.push_back("|\u00b7| (the sign is only the edge's direction) = " + triple(true, true));
+    out.push_back("\u00d7 " + num(p.gain, "%.4g") +
+                  " (1 / the kernel's sum) = " + triple(true, false));
+  if (p.absolute)
+    out.push_back("|\u00b7| (the sign is only the edge's direction) = " + triple(true, true));
   char shown[96];
-  std::snprintf(shown, sizeof shown, "shown, clamped to 0\u20261: %.3f, %.3f, %.3f (%d, %d, %d of 255)",
-                p.shown[0], p.shown[1], p.shown[2], int(std::lround(p.shown[0] * 255)),
+  std::snprintf(shown, sizeof shown,
+                "shown, clamped to 0\u20261: %.3f, %.3f, %.3f (%d, %d, %d of 255)", p.shown[0],
+                p.shown[1], p.shown[2], int(std::lround(p.shown[0] * 255)),
                 int(std::lround(p.shown[1] * 255)), int(std::lround(p.shown[2] * 255)));
   out.push_back(shown);
   return out;

@@ -1,8 +1,8 @@
-// ui/training/panel_train_glance.cpp — the network at a glance (after CNN Explainer's overview): the
-// probe photo, a column of map thumbnails per layer, the dense layers as strips of cells and the
-// softmax with class names and percentages, with lines showing which maps feed which. Click a map
-// (or a unit) to enlarge it; hover one of its pixels (click to pin) to see that pixel's arithmetic
-// on the real model's numbers, computed by the worker (Command::Inspect, nn/inspect.h).
+// ui/training/panel_train_glance.cpp — the network at a glance (after CNN Explainer's overview):
+// the probe photo, a column of map thumbnails per layer, the dense layers as strips of cells and
+// the softmax with class names and percentages, with lines showing which maps feed which. Click a
+// map (or a unit) to enlarge it; hover one of its pixels (click to pin) to see that pixel's
+// arithmetic on the real model's numbers, computed by the worker (Command::Inspect, nn/inspect.h).
 //
 // [SECTION] layout of the strip
 // [SECTION] drawing the strip (lines under, thumbnails over)
@@ -79,7 +79,8 @@ std::string short_name(const std::string& keras, bool softmax) {
     if (keras == base) return std::string(k[1]) + " 1";
     if (keras.rfind(base + "_", 0) == 0 && keras.size() > base.size() + 1 &&
         std::isdigit(static_cast<unsigned char>(keras[base.size() + 1])))
-      return std::string(k[1]) + " " + std::to_string(std::atoi(keras.c_str() + base.size() + 1) + 1);
+      return std::string(k[1]) + " " +
+             std::to_string(std::atoi(keras.c_str() + base.size() + 1) + 1);
   }
   return keras;
 }
@@ -118,8 +119,7 @@ std::vector<Column> strip_columns(const Snapshot& s, float em) {
     }
     cols.push_back(c);
   }
-  for (Column& c : cols)
-    c.label_w = std::max(text_w(c.name), text_w(c.shape) * 0.8f) + em * 0.4f;
+  for (Column& c : cols) c.label_w = std::max(text_w(c.name), text_w(c.shape) * 0.8f) + em * 0.4f;
   return cols;
 }
 
@@ -134,7 +134,9 @@ void place_columns(const Snapshot& s, std::vector<Column>& cols, float x0, float
   const float g = std::max(2.0f, em * 0.2f), min_gap = em * 1.2f;
   const float more_h = ImGui::GetFontSize() * 1.7f;  // "+N" over "more", a size smaller
   const int n = int(cols.size()), per_col = std::min(max_c, 6);
-  auto photo_side = [&](float t) { return std::min({std::max(t * 1.5f, em * 3), h * 0.5f, em * 9}); };
+  auto photo_side = [&](float t) {
+    return std::min({std::max(t * 1.5f, em * 3), h * 0.5f, em * 9});
+  };
   auto pitch_sum = [&](float t) {
     float sum = 0;
     for (const Column& c : cols) {
@@ -261,9 +263,9 @@ void draw_links(ImDrawList* dl, const Column& a, const Column& b, int hover_col_
 
 // A map thumbnail from the layer's atlas (or a placeholder without GL).
 void map_image(TrainingUi& ui, int gl_index, int channel, ImVec2 size, bool nearest) {
-  LayerMapsGl* gl =
-      gl_index >= 0 && size_t(gl_index) < ui.gl.maps.size() ? ui.gl.maps[size_t(gl_index)].get()
-                                                             : nullptr;
+  LayerMapsGl* gl = gl_index >= 0 && size_t(gl_index) < ui.gl.maps.size()
+                        ? ui.gl.maps[size_t(gl_index)].get()
+                        : nullptr;
   if (!gl || channel >= gl->c) {
     texture_image(0, size);
     return;
@@ -342,14 +344,16 @@ std::string hover_note(const Snapshot& s, const Column& c, int id) {
   if (c.kind == ColKind::Photo) return "The probe photo, as the model sees it";
   const TensorCopy& t = s.activations[size_t(c.act)];
   if (c.kind == ColKind::Maps)
-    std::snprintf(buf, sizeof buf, "%s, map %d of %d (%d\u00d7%d)\nClick to enlarge it", t.name.c_str(),
-                  id + 1, t.shape[2], t.shape[0], t.shape[1]);
+    std::snprintf(buf, sizeof buf, "%s, map %d of %d (%d\u00d7%d)\nClick to enlarge it",
+                  t.name.c_str(), id + 1, t.shape[2], t.shape[0], t.shape[1]);
   else if (c.kind == ColKind::Softmax)
     std::snprintf(buf, sizeof buf, "%s: %s\nClick for its arithmetic", class_name(s, id).c_str(),
                   pct(t.values[size_t(id)]).c_str());
   else
-    std::snprintf(buf, sizeof buf, "%s (%zu units), from unit %d\nClick for the strongest one's "
-                  "arithmetic", t.name.c_str(), t.values.size(), id);
+    std::snprintf(buf, sizeof buf,
+                  "%s (%zu units), from unit %d\nClick for the strongest one's "
+                  "arithmetic",
+                  t.name.c_str(), t.values.size(), id);
   return buf;
 }
 
@@ -432,8 +436,8 @@ bool same_output(const OutputArithmetic* a, const std::string& layer, int y, int
 // Sends Inspect for (layer, y, x, c) unless that is what was last asked for these maps.
 void request_inspect(TrainingUi& ui, const Snapshot& s, int y, int x, int c) {
   GlanceState& g = ui.glance;
-  std::string key = g.layer + " " + std::to_string(y) + " " + std::to_string(x) + " " +
-                    std::to_string(c);
+  std::string key =
+      g.layer + " " + std::to_string(y) + " " + std::to_string(x) + " " + std::to_string(c);
   if (same_output(s.inspect.get(), g.layer, y, x, c)) return;
   if (key == g.asked && g.asked_at == s.activations_version) return;
   g.asked = key, g.asked_at = s.activations_version;
@@ -454,7 +458,9 @@ void value_grid(const OutputArithmetic& a, const std::vector<float>& v, int stri
     lo = std::min(lo, x), hi = std::max(hi, x), m = std::max(m, std::fabs(x));
   }
   const float small = ImGui::GetFontSize() * 0.75f;
-  auto small_w = [&](const char* t) { return ImGui::GetFont()->CalcTextSizeA(small, FLT_MAX, 0, t).x; };
+  auto small_w = [&](const char* t) {
+    return ImGui::GetFont()->CalcTextSizeA(small, FLT_MAX, 0, t).x;
+  };
   bool numbers = cell >= small_w("\u22120.00") + 4;
   for (int i = 0; i < a.kh; ++i)
     for (int j = 0; j < a.kw; ++j) {
@@ -471,9 +477,10 @@ void value_grid(const OutputArithmetic& a, const std::vector<float>& v, int stri
       std::snprintf(n, sizeof n, "%.2f", pad ? 0.0f : x);
       std::string text = n[0] == '-' ? "\u2212" + std::string(n + 1) : std::string(n);
       float lum = pad ? 1.0f : luminance(col);
-      dl->AddText(ImGui::GetFont(), small,
-                  ImVec2(q0.x + (cell - small_w(text.c_str())) * 0.5f, q0.y + (cell - small) * 0.5f),
-                  lum > 0.45f ? IM_COL32(0, 0, 0, 255) : IM_COL32(255, 255, 255, 255), text.c_str());
+      dl->AddText(
+          ImGui::GetFont(), small,
+          ImVec2(q0.x + (cell - small_w(text.c_str())) * 0.5f, q0.y + (cell - small) * 0.5f),
+          lum > 0.45f ? IM_COL32(0, 0, 0, 255) : IM_COL32(255, 255, 255, 255), text.c_str());
     }
   ImGui::Dummy(ImVec2(cell * a.kw, cell * a.kh));
 }
@@ -486,8 +493,8 @@ void window_grids(TrainingUi& ui, const OutputArithmetic& a, float w) {
   float em = ImGui::GetFontSize();
   float cell = std::floor(std::min(em * 3.2f, (w - em * 2) / float(a.kw * (conv ? 2 : 1))));
   if (cell < 6) return;
-  std::string what = conv ? (a.rgb_input ? std::string(1, "RGB"[ch]) : "channel " + std::to_string(ch))
-                          : "window";
+  std::string what =
+      conv ? (a.rgb_input ? std::string(1, "RGB"[ch]) : "channel " + std::to_string(ch)) : "window";
   if (conv)
     ImGui::TextWrapped("%s, the largest share: window, kernel", what.c_str());
   else
@@ -501,7 +508,8 @@ void window_grids(TrainingUi& ui, const OutputArithmetic& a, float w) {
     value_grid(a, a.kernel, a.win_c, ch, true, cell);
     ImGui::EndGroup();
     ImGui::PushTextWrapPos(0);
-    ImGui::TextUnformatted((window_products(a, ch, 4) + " = " + tape_number(a.terms[0].value)).c_str());
+    ImGui::TextUnformatted(
+        (window_products(a, ch, 4) + " = " + tape_number(a.terms[0].value)).c_str());
     ImGui::PopTextWrapPos();
   }
 }
@@ -519,9 +527,10 @@ void arithmetic_box(TrainingUi& ui, const Snapshot& s, const OutputArithmetic& a
   ImGui::PopFont();
   // The engine's own value at this position: the map's pixel (the arithmetic must give it).
   bool agree = std::fabs(a.result - a.engine) <= 1e-4f * std::max(1.0f, std::fabs(a.engine));
-  ImGui::PushStyleColor(ImGuiCol_Text, agree ? ImGui::GetStyle().Colors[ImGuiCol_Text]
-                                             : ImVec4(0.84f, 0.37f, 0, 1));
-  ImGui::TextWrapped("%s: %s %s", a.kind == LayerKind::Dense ? "the network's value" : "the map shows",
+  ImGui::PushStyleColor(
+      ImGuiCol_Text, agree ? ImGui::GetStyle().Colors[ImGuiCol_Text] : ImVec4(0.84f, 0.37f, 0, 1));
+  ImGui::TextWrapped("%s: %s %s",
+                     a.kind == LayerKind::Dense ? "the network's value" : "the map shows",
                      tape_number(a.engine).c_str(), agree ? "\u2713" : "(differs!)");
   ImGui::PopStyleColor();
   if (a.kh > 1 || a.kw > 1) {
@@ -560,9 +569,10 @@ ImVec2 enlarged_map(TrainingUi& ui, const Snapshot& s, int act, int gl_index, fl
   if (target.y >= 0) {
     float cw = side / float(w), chh = side / float(h);
     ImVec2 q0(p0.x + target.x * cw, p0.y + target.y * chh);
-    ImGui::GetWindowDrawList()->AddRect(ImVec2(q0.x - 2, q0.y - 2),
-                                        ImVec2(q0.x + std::max(cw, 2.0f) + 2, q0.y + std::max(chh, 2.0f) + 2),
-                                        to_u32(orange), 0, 0, 3);
+    ImGui::GetWindowDrawList()->AddRect(
+        ImVec2(q0.x - 2, q0.y - 2),
+        ImVec2(q0.x + std::max(cw, 2.0f) + 2, q0.y + std::max(chh, 2.0f) + 2), to_u32(orange), 0, 0,
+        3);
   }
   return target;
 }
@@ -588,8 +598,8 @@ void draw_enlarged(TrainingUi& ui, const Snapshot& s, int act, int gl_index) {
   ImVec2 target(0, 0);
   float box_w = avail.x;
   if (maps) {
-    float side = std::floor(std::max(em * 4, std::min(avail.y - ImGui::GetTextLineHeightWithSpacing(),
-                                                      avail.x * 0.36f)));
+    float side = std::floor(std::max(
+        em * 4, std::min(avail.y - ImGui::GetTextLineHeightWithSpacing(), avail.x * 0.36f)));
     ImGui::BeginGroup();
     target = enlarged_map(ui, s, act, gl_index, side);
     ImGui::TextDisabled("%s", fit_text(g.pin_y >= 0 ? "Pinned: click it again to let go"
@@ -602,8 +612,9 @@ void draw_enlarged(TrainingUi& ui, const Snapshot& s, int act, int gl_index) {
   }
   ImGui::BeginChild("glance_box", ImVec2(box_w, 0), true);
   if (target.y < 0) {
-    ImGui::TextWrapped("Hover a pixel of the map to see how the network computed it: the input "
-                       "window, the kernel, the sum, the bias and the ReLU.");
+    ImGui::TextWrapped(
+        "Hover a pixel of the map to see how the network computed it: the input "
+        "window, the kernel, the sum, the bias and the ReLU.");
   } else {
     request_inspect(ui, s, int(target.y), int(target.x), g.channel);
     const OutputArithmetic* a = s.inspect.get();
@@ -668,8 +679,9 @@ void glance_wait_inspect(TrainingUi& ui, double timeout_s) {
       [&](const Snapshot& s) { return same_output(s.inspect.get(), c.layer, c.y, c.x, c.index); },
       timeout_s);
   if (!same_output(ui.snap->inspect.get(), c.layer, c.y, c.x, c.index))
-    throw UserError("", "no arithmetic for " + c.layer + " (" + std::to_string(c.y) + ", " +
-                            std::to_string(c.x) + ", " + std::to_string(c.index) + ")",
+    throw UserError("",
+                    "no arithmetic for " + c.layer + " (" + std::to_string(c.y) + ", " +
+                        std::to_string(c.x) + ", " + std::to_string(c.index) + ")",
                     "check the layer name and that the pixel is inside its maps");
 }
 

@@ -111,7 +111,7 @@ void two_columns(TrainingUi& ui, float W, float H, float em) {
   ImGui::BeginGroup();
   panel(kPanels[kCurves], ImVec2(0, std::floor(H * 0.42f)), ui);
   panel_tabs(ui, "train_right_tabs", {kMaps, kGlance, kFilters, kPredictions, kConfusion},
-               ImVec2(0, 0));
+             ImVec2(0, 0));
   ImGui::EndGroup();
 }
 
@@ -216,9 +216,10 @@ void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_
         two_columns(ui, avail.x, avail.y, em);
         break;
       case TrainingLayout::Tabs:
-        panel_tabs(ui, "train_tabs",
-                   {kRun, kCurves, kMaps, kGlance, kFilters, kPredictions, kConfusion, kModel, kLesson},
-                   ImVec2(0, 0));
+        panel_tabs(
+            ui, "train_tabs",
+            {kRun, kCurves, kMaps, kGlance, kFilters, kPredictions, kConfusion, kModel, kLesson},
+            ImVec2(0, 0));
         break;
     }
   }
