@@ -2,6 +2,7 @@
 // window with clamped edges, gain, |·| and clamp, and its tape; hand-worked on a 3×2 image.
 #include <doctest/doctest.h>
 
+#include "headless_app.h"
 #include "ui/lesson/lesson_panels.h"
 
 using namespace cnnlab;
@@ -56,4 +57,17 @@ TEST_CASE("photo pixel: an edge kernel shows |response|, clamped to 1") {
   CHECK(q.shown[0] == doctest::Approx(0.6));
   std::vector<std::string> tape = photo_tape(q, edge, 0);
   CHECK(tape[2] == "|·| (the sign is only the edge's direction) = 0.600, 0.000, 0.000");
+}
+
+TEST_CASE("photo view enlarged: draws without GL at 1280x720 zoom 2; Esc closes it") {
+  App app;
+  test::Headless h(app, 2.0f, ImVec2(1280, 720));
+  app_set_lessons(app, test::shipped_lessons());
+  app.photo.large = true;
+  app.photo.pin_y = 5, app.photo.pin_x = 7;
+  for (int f = 0; f < 3; ++f) test::frame(app);
+  CHECK(app.photo.large);
+  test::press(app, GLFW_KEY_ESCAPE);
+  CHECK_FALSE(app.photo.large);
+  test::frame(app);  // the small panel again
 }

@@ -158,8 +158,7 @@ void draw_photo_large(App& app) {
   float close_w = ImGui::CalcTextSize("Close").x + ImGui::GetStyle().FramePadding.x * 2;
   ImGui::SetCursorPosX(
       std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - close_w));
-  bool esc = ImGui::IsWindowFocused() && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape));
-  if (ImGui::Button("Close") || esc) photo.large = false;
+  if (ImGui::Button("Close")) photo.large = false;  // Esc too (shortcuts.cpp)
   int op = app.view.loaded() ? first_conv_op(app.view.lesson) : -1;
   if (op < 0 || !photo.gl || !photo.filter.ready() || photo.image.empty()) {
     ImGui::TextWrapped(op < 0 ? "This lesson has no convolution."
