@@ -100,6 +100,13 @@ void apply_start_options(App& app, const WindowOptions& o) {
   if (o.predict) set_predict(app.view, true);
   if (o.predict && !o.answer.empty()) submit_prediction(app.view, o.answer);
   app.presentation = o.presentation;
+  if (!o.photo_pixel.empty()) {  // --photo-pixel Y,X
+    if (std::sscanf(o.photo_pixel.c_str(), "%d,%d", &app.photo.pin_y, &app.photo.pin_x) != 2 ||
+        app.photo.pin_y < 0 || app.photo.pin_x < 0)
+      throw UserError("", "--photo-pixel " + o.photo_pixel + " is not a pixel",
+                      "write Y,X, e.g. --photo-pixel 100,120");
+    app.photo.large = true;
+  }
 }
 
 // What run_window owns between init and shutdown (ImGui's example keeps these as main's locals).

@@ -41,6 +41,7 @@ struct WindowOptions {
   int train_image_size = 0, train_batches = 0;
   bool train_evaluate = false;
   std::string runs_dir;  // --view training: the runs folder (record and list); "" = none
+  std::string photo_pixel;  // "Y,X": the photo view enlarged with that pixel's arithmetic pinned
 };
 
 // Opens the window (or the offscreen target), runs until closed (or for `frames` frames), shuts

@@ -9,6 +9,7 @@
 
 #include "data/dataset.h"
 #include "data/split.h"
+#include "nn/inspect.h"
 #include "train/history.h"
 #include "train/setup.h"
 
@@ -75,6 +76,9 @@ struct Snapshot {
   int probe_index = -1;
   std::vector<TensorCopy> activations;  // conv/pool/dense outputs for the probe, (H, W, C) or (N)
   std::vector<float> probe_probs;
+  // The arithmetic of the probe output last asked for (Command::Inspect), on the weights that
+  // `activations` came from: its `engine` is the map's value. Null until asked, or unknown layer.
+  std::shared_ptr<const OutputArithmetic> inspect;
 
   SplitEval val_eval, test_eval;  // latest of each (epoch = -1: not yet)
 

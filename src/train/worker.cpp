@@ -69,6 +69,9 @@ struct TrainingWorker::Impl {
   Clock::time_point last_probe{};
   Clock::duration probe_cost{};  // how long the last probe forward pass took
   std::vector<float> probe_x;
+  // The weights the probe's activations were computed with (Inspect recomputes them if they moved).
+  int64_t probe_step = -1;
+  uint64_t probe_weights = 0;
   TestHooks hooks;
   // The runs folder: the run in progress is recorded when it ends (runs.h).
   std::string runs_dir;
@@ -101,6 +104,8 @@ struct TrainingWorker::Impl {
   void reset_model(bool announce = true);
   void capture_weights(std::vector<TensorCopy>& out);
   void capture_probe();
+  void inspect(const Command& c);
+  const float* probe_output(int layer) const;
   void finish_epoch();
   void fill_eval(SplitEval& e, const std::string& name, const std::vector<int>& idx,
                  const EvalResult& r);
@@ -276,6 +281,9 @@ void TrainingWorker::Impl::handle(const Command& c) {
       break;
     case Command::SetRefresh:
       refresh = std::max(1, c.index);
+      break;
+    case Command::Inspect:
+      inspect(c);
       break;
     case Command::SetRunsDir:
     case Command::Quit:
@@ -742,6 +750,37 @@ void TrainingWorker::Impl::capture_probe() {
     cur.activations.push_back(std::move(t));
   }
   ++cur.activations_version;
+  probe_step = model->adam_step();
+  probe_weights = cur.weights_version;
+  cur.inspect = nullptr;  // its numbers were the old maps'
+}
+
+// Layer `layer`'s output for the probe: the scaled input for layer 0, a Flatten's input for it.
+const float* TrainingWorker::Impl::probe_output(int layer) const {
+  const auto& L = model->layers();
+  while (layer > 0 && L[size_t(layer)].kind == LayerKind::Flatten) --layer;
+  if (layer == 0) return probe_x.data();
+  for (const TensorCopy& t : cur.activations)
+    if (t.name == L[size_t(layer)].name) return t.values.data();
+  return nullptr;
+}
+
+void TrainingWorker::Impl::inspect(const Command& c) {
+  int layer = find_layer(*model, c.layer);
+  const auto& L = model->layers();
+  bool ok = layer >= 1 && c.y >= 0 && c.y < L[size_t(layer)].out_h && c.x >= 0 &&
+            c.x < L[size_t(layer)].out_w && c.index >= 0 && c.index < L[size_t(layer)].out_c;
+  if (ok &&
+      (probe_step != model->adam_step() || probe_weights != cur.weights_version || probe_x.empty()))
+    capture_probe();
+  ok = ok && !probe_x.empty();
+  const float* in = ok ? probe_output(layer - 1) : nullptr;
+  const float* out = ok ? probe_output(layer) : nullptr;
+  cur.inspect = nullptr;
+  if (in && out)
+    cur.inspect = std::make_shared<const OutputArithmetic>(
+        inspect_layer_output(*model, layer, in, out, model->params(), c.y, c.x, c.index, 4));
+  publish();
 }
 
 void TrainingWorker::Impl::publish() {

@@ -37,11 +37,15 @@ struct Command {
     StartSeeds,      // `index` = N: from the current seed S, train S, S+1, ..., S+N-1 one after
                      // the other, each with its own split, initialisation and shuffles, each
                      // recorded as one run of a group (runs.h); Stop ends the series
+    Inspect,  // the probe's output (y, x, index) of layer `layer`: its arithmetic (nn/inspect.h)
+              // in Snapshot::inspect, on the weights the probe's maps were computed with
     Quit
   } kind;
   RunSettings settings;  // Load, ApplySettings
   std::string path;      // Save/LoadCheckpoint
-  int index = 0;         // SetProbe / SetRefresh
+  int index = 0;         // SetProbe / SetRefresh / Inspect (the output channel or unit)
+  std::string layer;     // Inspect: the layer's name ("conv2d_1")
+  int y = 0, x = 0;      // Inspect: the output row and column
 };
 
 class TrainingWorker {

@@ -51,6 +51,10 @@ struct PhotoState {
   bool dirty = true;           // refilter even if the kernel looks unchanged (new photo)
   std::vector<float> applied;  // the kernel last applied: refilter only when it changes
   int applied_k = 0;
+  RgbaImage image;             // the photo on the CPU: the hover arithmetic reads it
+  bool large = false;          // the enlarged view over the workspace (hover a pixel: arithmetic)
+  int pin_y = -1, pin_x = -1;  // the pixel pinned by a click (or `screenshot --photo-pixel`)
+  int tape_channel = -1;       // the channel whose products the tape lists (-1: the largest |Σ|)
 };
 
 // A click on an input or kernel cell. Grids record it while drawing and apply it after the

@@ -104,7 +104,9 @@ void toggle_key(App& app, const KeyEvent& e, KeyOwner owner) {
   }
   if (e.key == GLFW_KEY_P) set_predict(v, !v.predict);
   if (e.key == GLFW_KEY_ESCAPE) {
-    if (v.predict)
+    if (app.photo.large)  // the enlarged photo view first: it covers the lesson
+      app.photo.large = false;
+    else if (v.predict)
       set_predict(v, false);
     else
       app.presentation = false;

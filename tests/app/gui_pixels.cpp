@@ -459,6 +459,53 @@ TEST_CASE("pixels: --all-steps writes one numbered PNG per step, each different"
   CHECK(first.pixels != last.pixels);
 }
 
+TEST_CASE(
+    "pixels: the photo view's hover arithmetic shows what the filter (GPU) drew at that pixel") {
+  // The generated test pattern (no photos: hermetic); corners (edges clamped) and pixels on its
+  // edges (non-zero responses) and inside; an edge
+  // detector (|·|), the course's 0/1 kernel (÷ its sum) and the RGB lesson's first kernel.
+  const char* no_photos = "CNNLAB_DATA=/nonexistent/cnnlab_photos ";
+  int shots = 0;
+  for (const char* lesson : {"edge-detector", "course-example-1", "rgb-channels"})
+    for (const char* pixel : {"0,0", "96,60", "191,255", "20,180", "120,64"}) {
+      std::string name = std::string("photo-") + lesson + "-" + pixel;
+      std::replace(name.begin(), name.end(), ',', '_');
+      std::string dir = CNNLAB_PIXELS_OUT, png = dir + "/" + name + ".png",
+                  txt = dir + "/" + name + ".txt";
+      std::filesystem::create_directories(dir);
+      std::string cmd = no_photos + std::string(CNNLAB_EXE) + " screenshot --dir " +
+                        CNNLAB_LESSONS_DIR + " --lesson " + lesson + " --photo-pixel " + pixel +
+                        " --size 1920x1080 --out " + png + " --layout " + txt + " > /dev/null";
+      INFO(cmd);
+      REQUIRE(std::system(cmd.c_str()) == 0);
+      Shot s{decode_image_file(png), parse_layout(read_file_text(txt))};
+      const LayoutGrid* g = nullptr;
+      for (const LayoutGrid& r : s.layout.grids)
+        if (r.name == "photo.result") g = &r;
+      REQUIRE(g);  // the enlarged view drew the filtered photo
+      CHECK(g->rows == 192);
+      CHECK(g->cols == 256);
+      CHECK(g->cell > 2.0f);  // large: ~2.9 screen pixels per photo pixel
+      const LayoutCell* c = nullptr;
+      for (const LayoutCell& r : s.layout.cells)
+        if (r.grid == "photo.result") c = &r;
+      REQUIRE(c);  // the arithmetic was shown for the pinned pixel
+      int y = 0, x = 0, r = 0, gg = 0, b = 0;
+      std::sscanf(pixel, "%d,%d", &y, &x);
+      CHECK(c->row == y);
+      CHECK(c->col == x);
+      REQUIRE(std::sscanf(c->state.c_str(), "rgb=%d,%d,%d", &r, &gg, &b) == 3);
+      Px p = at(s.png, g->x0 + (float(x) + 0.5f) * g->cell, g->y0 + (float(y) + 0.5f) * g->cell);
+      INFO(lesson << " (" << pixel << "): tape " << r << "," << gg << "," << b << " vs drawn "
+                  << p.r << "," << p.g << "," << p.b);
+      CHECK(std::abs(p.r - r) <= 1);
+      CHECK(std::abs(p.g - gg) <= 1);
+      CHECK(std::abs(p.b - b) <= 1);
+      ++shots;
+    }
+  CHECK(shots == 15);
+}
+
 TEST_CASE("pixels: a bad lesson id or step is a user error, exit status 1") {
   std::string base = std::string(CNNLAB_EXE) + " screenshot --dir " + CNNLAB_LESSONS_DIR +
                      " --out " + CNNLAB_PIXELS_OUT + "/bad.png";

@@ -202,6 +202,38 @@ TEST_CASE(
   CHECK(changes <= 30);  // and made of whole texels
 }
 
+TEST_CASE(
+    "training view: the network at a glance draws its strip, an enlarged map and the arithmetic") {
+  std::string data = make_dataset();
+  const std::string base = "--data " + data + " --model small --image-size 32 --batches 2 ";
+  Shot s = take("glance", base + "--size 1280x720 --tab focus-glance");
+  const LayoutRect* g = rect(s, "train.glance");
+  REQUIRE(g);
+  CHECK(g->x1 - g->x0 > 1200);  // F5: the whole screen
+  // The strip: map thumbnails (viridis: many colours, the darkest purple) and the softmax bars.
+  Stats m = stats(s, *g, 68, 1, 84, 60);
+  INFO("strip: colours " << m.colours << ", dark purple " << m.near);
+  CHECK(m.colours > 60);
+  CHECK(m.near > 200);
+  Stats bars = stats(s, *g, 0x57, 0xb5, 0xe8, 40);  // sky blue at 55% on white: the class bars
+  CHECK(bars.near + stats(s, *g, 0xf0, 0xc9, 0x73, 40).near > 100);
+
+  // Enlarged map with a pinned pixel at zoom 2: the map on the left, the arithmetic box on the
+  // right (text: dark pixels), and no "computing…" left (the shot waited for the worker).
+  Shot e = take("glance-pixel", base +
+                                    "--size 1280x720 --font-scale 2 "
+                                    "--tab focus-glance,glance=conv2d_1:0,pixel=0:0");
+  g = rect(e, "train.glance");
+  REQUIRE(g);
+  float mid = (g->x0 + g->x1) / 2;
+  LayoutRect left{"", g->x0, g->y0 + 100, mid - 100, g->y1},
+      right{"", mid, g->y0 + 100, g->x1, g->y1};
+  CHECK(stats(e, left, 68, 1, 84, 60).near > 2000);  // the map, large
+  Stats text = stats(e, right, 0, 0, 0, 120);
+  INFO("arithmetic box: dark pixels " << text.near);
+  CHECK(text.near > 6000);  // ~13,000 with the tape; "computing…" alone ~2,000
+}
+
 TEST_CASE("training view: a bad dataset folder is a user error, not a crash") {
   std::string cmd = std::string(CNNLAB_EXE) +
                     " screenshot --view training --data /nonexistent/cnnlab --out " +

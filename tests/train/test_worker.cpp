@@ -5,7 +5,9 @@
 // Never a sleep.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <filesystem>
 
 #include "core/rng.h"
@@ -687,4 +689,58 @@ TEST_CASE(
   CHECK(has(s->error, "--learning-rate"));
   CHECK(s->settings.learning_rate == 0.01f);
   CHECK(s->state == RunState::Done);
+}
+
+TEST_CASE("worker: Inspect gives a probe output's arithmetic on the weights its maps came from") {
+  test::TempDir tmp("worker_inspect");
+  std::string dir = make_folder(tmp);
+  TrainingWorker w;
+  // No snapshot between batches (refresh 1000, a huge interval): after batch 2 the published maps
+  // are the initial weights' while the model has moved; Inspect must recompute them first.
+  SnapshotPtr seen;
+  TrainingWorker::TestHooks hooks;
+  hooks.min_publish_interval_s = 1e9;
+  hooks.after_batch = [&](int epoch, int batch, int) {
+    if (epoch == 0 && batch == 2) {
+      Command c{Command::Inspect};
+      c.layer = "conv2d", c.y = 0, c.x = 11, c.index = 3;  // a border pixel: padding in the window
+      w.send(c);
+    }
+    if (epoch == 0 && batch == 3) seen = w.latest();  // what Inspect published, before batch 3's
+  };
+  w.set_test_hooks(hooks);
+  SnapshotPtr s = load(w, dir, 1);
+  uint64_t loaded_version = s->activations_version;
+  w.send({Command::SetRefresh, {}, {}, 1000});
+  w.send({Command::Start});
+  s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Done; }, kTimeout);
+  REQUIRE(seen);
+  REQUIRE(seen->inspect);
+  const OutputArithmetic& a = *seen->inspect;
+  CHECK(seen->activations_version > loaded_version);  // recomputed for the moved weights
+  CHECK(a.layer == "conv2d");
+  CHECK(a.kh == 3);
+  CHECK(a.padded == std::vector<uint8_t>{1, 1, 1, 0, 0, 1, 0, 0, 1});
+  // The map's value at (0, 11, 3) in the same snapshot is the engine's, and the arithmetic's.
+  float map = seen->activations[0].values[(0 * 12 + 11) * 4 + 3];
+  CHECK(a.engine == map);
+  CHECK(std::fabs(a.result - map) <= 1e-5f * std::max(std::fabs(map), 1e-2f));
+
+  // Dense softmax unit and an unknown layer (no arithmetic, no error).
+  Command d{Command::Inspect};
+  d.layer = "dense", d.index = 1;
+  w.send(d);
+  s = w.wait_until([](const Snapshot& s) { return s.inspect && s.inspect->layer == "dense"; },
+                   kTimeout);
+  REQUIRE(s->inspect);
+  CHECK(s->inspect->probs.size() == 2);
+  CHECK(s->inspect->engine == s->probe_probs[1]);
+  CHECK(std::fabs(s->inspect->result - s->probe_probs[1]) <= 1e-5f);
+  Command bad{Command::Inspect};
+  bad.layer = "nope";
+  uint64_t v = s->version;
+  w.send(bad);
+  s = w.wait_until([&](const Snapshot& s) { return s.version > v; }, kTimeout);
+  CHECK(!s->inspect);
+  CHECK(s->error.empty());
 }

@@ -12,6 +12,7 @@
 #include "core/fileio.h"
 #include "core/rng.h"
 #include "data/image.h"
+#include "nn/inspect.h"
 #include "nn/model.h"
 #include "test_tmp.h"
 #include "ui/training/frame_pacing.h"
@@ -249,7 +250,7 @@ TEST_CASE(
   TrainingUi ui;
   ui.snap = fake_snapshot();
   ImGui::GetIO().DisplaySize = ImVec2(1280, 720);
-  const std::vector<std::string> order{"curves",      "maps",      "filters",
+  const std::vector<std::string> order{"curves",      "maps",      "glance", "filters",
                                        "predictions", "confusion", "model"};
   CHECK(training_focus_panels() == order);
   training_focus_next(ui);  // not focused: nothing to cycle
@@ -282,6 +283,37 @@ TEST_CASE(
   for (int f = 0; f < 2; ++f) workspace_frame(ui, tmp / "exports");
   REQUIRE(ui.rects.size() == 1);
   CHECK(ui.rects[0].name == "filters");
+}
+
+TEST_CASE("glance panel: strip, enlarged map and unit; a pixel asks once for its arithmetic") {
+  HeadlessImGui imgui;
+  TrainingUi ui;  // no worker: the request is only recorded
+  for (int f = 0; f < 2; ++f) frame_with(ui, draw_train_glance_panel);  // empty snapshot
+  auto s = fake_snapshot();
+  ui.snap = s;
+  for (int f = 0; f < 2; ++f) frame_with(ui, draw_train_glance_panel);
+  CHECK(find_panel_rect(ui, "glance") != nullptr);
+  // A pinned pixel of conv2d map 1 with no answer yet: asked once, remembered per maps version.
+  ui.glance.layer = "conv2d", ui.glance.channel = 1, ui.glance.pin_y = 7, ui.glance.pin_x = 0;
+  for (int f = 0; f < 3; ++f) frame_with(ui, draw_train_glance_panel);
+  CHECK(ui.glance.asked == "conv2d 7 0 1");
+  // The answer arrives in a snapshot: its arithmetic box draws (window grids, tape).
+  Model m(8, 8, 3);
+  m.conv2d(4, 5).flatten().dense(3).dense(2, Activation::Softmax);
+  m.allocate(1, false);
+  m.init(1);
+  std::vector<float> x(8 * 8 * 3, 0.5f);
+  m.forward(x.data(), 1);
+  s->inspect = std::make_shared<const OutputArithmetic>(inspect_output(m, 1, 7, 0, 1, 4));
+  for (int f = 0; f < 2; ++f) frame_with(ui, draw_train_glance_panel);
+  ui.glance.layer = "dense_1", ui.glance.channel = 1, ui.glance.pin_y = ui.glance.pin_x = -1;
+  s->inspect = std::make_shared<const OutputArithmetic>(inspect_output(m, 4, 0, 0, 1, 4));
+  for (int f = 0; f < 2; ++f) frame_with(ui, draw_train_glance_panel);
+  CHECK(ui.glance.layer == "dense_1");
+  CHECK(ui.glance.asked == "conv2d 7 0 1");  // dense_1 unit 1 was already answered: not asked
+  ui.glance.layer = "no_such_layer";         // another model's: back to the strip
+  frame_with(ui, draw_train_glance_panel);
+  CHECK(ui.glance.layer.empty());
 }
 
 TEST_CASE("training lessons: placeholders take the loaded model's numbers from its summary") {

@@ -3,6 +3,13 @@
 #pragma once
 #include <imgui.h>
 
+#include <string>
+#include <vector>
+
+#include "gfx/rgba_image.h"
+#include "nn/inspect.h"
+#include "ui/lesson/lesson_view.h"
+
 namespace cnnlab {
 
 struct App;
@@ -46,5 +53,20 @@ float predict_row_height(const App& app);
 void draw_edit_panel(App& app);       // panel_edit.cpp: sizes, stride, padding, reset
 void draw_cell_edit_popup(App& app);  // panel_edit.cpp: type a cell's value
 void draw_photo_panel(App& app);      // panel_photo.cpp: the kernel on a real photo, presets
+void draw_photo_large(App& app);      // panel_photo.cpp: the same, enlarged over the workspace
+
+// One pixel of the photo view on the CPU, as conv_filter.frag computes it (photo.cpp): per channel
+// R, G, B the K×K window (edges clamped, values 0…1) times the kernel, × gain, then |·| or clamp.
+struct PhotoPixel {
+  int y = 0, x = 0, k = 0;
+  ClampedWindow ch[3];
+  float gain = 1;
+  bool absolute = false;
+  float shown[3] = {0, 0, 0};  // the displayed value, 0…1
+};
+PhotoPixel photo_pixel(const RgbaImage& image, const PhotoKernel& kernel, int y, int x);
+// Its tape: channel `channel`'s products "R: 0.42·1 + … = 0.5", the other channels' sums, the
+// gain, |·|, the shown values.
+std::vector<std::string> photo_tape(const PhotoPixel& p, const PhotoKernel& kernel, int channel);
 
 }  // namespace cnnlab

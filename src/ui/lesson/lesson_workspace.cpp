@@ -186,6 +186,7 @@ float side_tabs_width() {
 }  // namespace
 
 void draw_lessons_workspace(App& app) {
+  draw_photo_large(app);  // its own window over the workspace, when enlarged
   const ImGuiStyle& style = ImGui::GetStyle();
   float width = ImGui::GetContentRegionAvail().x;
   float height = ImGui::GetContentRegionAvail().y;

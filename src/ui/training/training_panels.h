@@ -38,6 +38,13 @@ std::vector<TickedRun> ticked_runs(const TrainingUi& ui);
 void draw_param_budget(const TrainingUi& ui,
                        const std::vector<std::pair<std::string, size_t>>& layer_params,
                        size_t num_params);
+void draw_train_glance_panel(TrainingUi& ui);  // panel_train_glance.cpp: the network at a glance
+// Screenshot tokens of the glance panel: "glance=LAYER:C" enlarges map (or unit) C of LAYER,
+// "pixel=Y:X" pins that output pixel. False for other tokens.
+bool glance_token(TrainingUi& ui, const std::string& token);
+// After the tokens: asks the worker for the pinned pixel's arithmetic and waits for it
+// (screenshots).
+void glance_wait_inspect(TrainingUi& ui, double timeout_s);
 
 // ---- shared widgets (training_widgets.cpp)
 // ---------------------------------------------------------- Title line with a "PNG" button

@@ -161,6 +161,14 @@ struct RunsView {
   bool tick_all = false;         // screenshots (--tab runs,tickall): tick every run once read
   int sort_column = 0;           // the table's column (0 = start time)
   bool sort_descending = false;
+// The network at a glance (panel_train_glance.cpp): the enlarged map or unit ("" = the strip), the
+// output pixel pinned by a click or a screenshot (-1 = follow the mouse), the last Inspect sent.
+struct GlanceState {
+  std::string layer;  // the enlarged layer's name
+  int channel = 0;    // its map (or dense unit)
+  int pin_y = -1, pin_x = -1;
+  std::string asked;      // "layer y x c" of the last Inspect sent
+  uint64_t asked_at = 0;  // the activations_version it was sent for
 };
 
 struct TrainingUi {
@@ -198,6 +206,8 @@ struct TrainingUi {
   bool select_tab = false;  // select the Training workspace tab once (screenshots)
   std::string force_tab;    // select this tab once (screenshots): "predictions", "confusion",
                             // "model", "lesson"
+
+  GlanceState glance;
 
   TrainingGl gl;
   ModelEditor editor;

@@ -35,7 +35,8 @@ enum PanelIndex {
   kConfusion,
   kModel,
   kLesson,
-  kRuns
+  kRuns,
+  kGlance
 };
 const PanelDef kPanels[] = {
     {"train_controls", "Run###run", "controls", draw_train_controls_panel},
@@ -47,6 +48,7 @@ const PanelDef kPanels[] = {
     {"train_model", "Model###model", "model", draw_train_model_panel},
     {"train_lesson", "Lessons###lesson", "lesson", draw_train_lesson_panel},
     {"train_runs", "Runs###runs", "runs", draw_train_runs_panel},
+    {"train_glance", "Network###glance", "glance", draw_train_glance_panel},
 };
 
 ImGuiTabItemFlags tab_flags(TrainingUi& ui, const PanelDef& p) {
@@ -93,7 +95,7 @@ void three_columns(TrainingUi& ui, float W, float H, float em) {
   ImGui::SameLine();
   ImGui::BeginGroup();
   panel(kPanels[kCurves], ImVec2(centre_w, std::floor(H * 0.4f)), ui);
-  panel(kPanels[kMaps], ImVec2(centre_w, 0), ui);
+  panel_tabs(ui, "train_centre_tabs", {kMaps, kGlance}, ImVec2(centre_w, 0));
   ImGui::EndGroup();
   ImGui::SameLine();
   ImGui::BeginGroup();
@@ -110,7 +112,7 @@ void two_columns(TrainingUi& ui, float W, float H, float em) {
   ImGui::SameLine();
   ImGui::BeginGroup();
   panel(kPanels[kCurves], ImVec2(0, std::floor(H * 0.42f)), ui);
-  panel_tabs(ui, "train_right_tabs", {kMaps, kFilters, kPredictions, kConfusion, kRuns},
+  panel_tabs(ui, "train_right_tabs", {kMaps, kGlance, kFilters, kPredictions, kConfusion, kRuns},
              ImVec2(0, 0));
   ImGui::EndGroup();
 }
@@ -143,7 +145,7 @@ const char* training_layout_name(TrainingLayout layout) {
 }
 
 const std::vector<std::string>& training_focus_panels() {
-  static const std::vector<std::string> names{"curves",      "maps",      "filters",
+  static const std::vector<std::string> names{"curves",      "maps",      "glance", "filters",
                                               "predictions", "confusion", "model"};
   return names;
 }
@@ -222,7 +224,7 @@ void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_
       case TrainingLayout::Tabs:
         panel_tabs(
             ui, "train_tabs",
-            {kRun, kCurves, kMaps, kFilters, kPredictions, kConfusion, kModel, kLesson, kRuns},
+            {kRun, kCurves, kMaps, kGlance, kFilters, kPredictions, kConfusion, kModel, kLesson, kRuns},
             ImVec2(0, 0));
         break;
     }
@@ -268,6 +270,7 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
   }
   ui.select_tab = true;
   ui.force_tab = tab;
+  if (tab.find("glance=") != std::string::npos) ui.force_tab += ",glance";
   // Toggles: "delta" (filters since init), "perlayer" (map normalisation), "layerN" (one layer's
   // maps), "enlargeN" (channel N of the shown layer), "mistakes" (gallery), "test" (confusion
   // split), "editor" (the model editor, on the run's model).
@@ -282,14 +285,16 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
     if (t == "tickall") ui.runs.tick_all = true;  // the runs panel ticks every run it reads
     if (t.rfind("focus-", 0) == 0 && !training_focus_set(ui, t.substr(6)))
       throw UserError("", "no panel '" + t.substr(6) + "' to focus",
-                      "use focus-curves, focus-maps, focus-filters, "
+                      "use focus-curves, focus-maps, focus-glance, focus-filters, "
                       "focus-predictions, focus-confusion or focus-model");
+    glance_token(ui, t);  // glance=LAYER:C, pixel=Y:X
     if (t.rfind("layer", 0) == 0) ui.map_layer = std::atoi(t.c_str() + 5);
     if (t.rfind("enlarge", 0) == 0)
       ui.enlarged = std::atoi(t.c_str() + 7), ui.enlarged_layer = std::max(ui.map_layer, 0);
     if (end == std::string::npos) break;
     at = end + 1;
   }
+  if (!ui.glance.layer.empty()) glance_wait_inspect(ui, timeout);  // the pixel's arithmetic
 }
 
 TrainingProgress training_progress(const TrainingUi& ui) {
