@@ -161,6 +161,8 @@ struct RunsView {
   bool tick_all = false;         // screenshots (--tab runs,tickall): tick every run once read
   int sort_column = 0;           // the table's column (0 = start time)
   bool sort_descending = false;
+};
+
 // The network at a glance (panel_train_glance.cpp): the enlarged map or unit ("" = the strip), the
 // output pixel pinned by a click or a screenshot (-1 = follow the mouse), the last Inspect sent.
 struct GlanceState {
