@@ -203,6 +203,7 @@ struct TrainArgs {
   RunSettings s;
   std::string history, save;
   bool image_size_given = false;  // else the preset's own size
+  bool epochs_given = false;      // else the model file's [fit] epochs, if it has them
 };
 
 // Fills in what the user left out and checks every setting and both destinations now, so nothing
@@ -285,6 +286,7 @@ static TrainCallbacks progress_callbacks(const RunSettings& s, bool has_val, Tra
                    true,      has_val,   r.val_loss, r.val_accuracy};
     std::printf("%s%s\n", tty ? "\r" : "", format_progress(l).c_str());
     std::fflush(stdout);
+    if (!trainer.callback_log().empty()) std::printf("%s\n", trainer.callback_log().c_str());
     if (!history.path.empty()) history.write(trainer.history(), false);
   };
   return cb;
@@ -374,8 +376,13 @@ static int run_train(TrainArgs& a) {
     model.set_threads(s.threads);
     model.allocate(s.batch_size);
     model.init(s.seed);
+    if (!a.epochs_given && model.fit.epochs > 0) a.s.epochs = model.fit.epochs;
     Trainer trainer(model, ds, split, sc,
                     TrainConfig{s.epochs, s.batch_size, s.learning_rate, s.seed});
+    const FitConfig fit = effective_fit(model.fit, s.early_stopping, s.reduce_lr);
+    trainer.set_callbacks(fit);
+    if (fit.early_stopping.enabled || fit.reduce_lr.enabled)
+      std::printf("Callbacks: %s\n", describe_callbacks(fit).c_str());
     HistoryWriter history{a.history, {}};
     TestPause pause = TestPause::from_env();
     std::printf("Train on %zu samples, validate on %zu samples\n", split.train.size(),
@@ -517,15 +524,27 @@ void register_engine_commands(CLI::App& app, int& exit_code) {
                  "Model: a preset (course, compact, ...: models/NAME.toml) or a model file's path; "
                  "it brings its own --image-size")
       ->capture_default_str();
-  tr->add_option("--epochs", ta->s.epochs, "Epochs")->capture_default_str();
+  tr->add_option("--epochs", ta->s.epochs,
+                 "Epochs (default: the model file's [fit] epochs, else 25)")
+      ->capture_default_str();
+  tr->add_option("--early-stopping", ta->s.early_stopping,
+                 "Keras EarlyStopping(monitor='val_loss', restore_best_weights=True) with this "
+                 "patience in epochs; 0 turns off one the model file's [fit] table asks for")
+      ->default_str("the model file's");
+  tr->add_option("--reduce-lr", ta->s.reduce_lr,
+                 "Keras ReduceLROnPlateau(monitor='val_loss', factor=0.1) with this patience in "
+                 "epochs; 0 turns off the model file's")
+      ->default_str("the model file's");
   tr->add_option("--learning-rate", ta->s.learning_rate, "Adam learning rate")
       ->capture_default_str();
   tr->add_option("--history", ta->history,
-                 "Write Keras CSVLogger-style history (epoch,accuracy,loss,val_accuracy,val_loss)");
+                 "Write Keras CSVLogger-style history (epoch,accuracy,loss,val_accuracy,val_loss; "
+                 "an lr column after loss when ReduceLROnPlateau runs)");
   tr->add_option("--save", ta->save,
                  "Write a safetensors checkpoint at the end (or on Ctrl-C, SIGTERM, SIGHUP)");
   tr->callback([ta, tr, &exit_code] {
     ta->image_size_given = tr->count("--image-size") > 0;
+    ta->epochs_given = tr->count("--epochs") > 0;
     exit_code = run_train(*ta);
   });
 
