@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -381,6 +383,10 @@ static int run_train(TrainArgs& a) {
                     TrainConfig{s.epochs, s.batch_size, s.learning_rate, s.seed});
     const FitConfig fit = effective_fit(model.fit, s.early_stopping, s.reduce_lr);
     trainer.set_callbacks(fit);
+    // A/B benchmark knob (see bench/README.md): CNNLAB_PREFETCH=0 augments inline in train_step,
+    // N >= 1 prepares the next batch on a background thread with N OpenMP threads (default 1).
+    if (const char* p = std::getenv("CNNLAB_PREFETCH"))
+      trainer.set_prefetch(std::atoi(p) > 0, std::max(1, std::atoi(p)));
     if (fit.early_stopping.enabled || fit.reduce_lr.enabled)
       std::printf("Callbacks: %s\n", describe_callbacks(fit).c_str());
     HistoryWriter history{a.history, {}};
