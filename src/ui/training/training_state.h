@@ -20,7 +20,7 @@ namespace cnnlab {
 // A panel's rectangle in the last frame (framebuffer pixels), for pixel tests and panel PNG export.
 struct PanelRect {
   std::string name;  // "controls", "curves", "maps", "filters", "predictions", "confusion",
-                     // "model", "lesson"
+                     // "augment", "model", "lesson"
   float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
 };
 
@@ -99,6 +99,15 @@ struct LayerMapsGl {
 // setting in a frame is what ImGui draws with; a no-op without a texture.
 void set_map_filter(LayerMapsGl& maps, bool nearest);
 
+// The augmented-probe strip's textures and what they were made from (panel_train_augment.cpp).
+struct AugmentStripGl {
+  std::vector<Texture> textures;  // the augmented copies (the original is `probe`)
+  const void* data = nullptr;     // the Dataset
+  int probe = -1;
+  std::string preset;
+  uint64_t seed = 0;
+};
+
 struct TrainingGl {
   bool enabled = false;  // false in the headless smoke test: panels draw placeholders
   ColormapRenderer colormap;
@@ -115,6 +124,7 @@ struct TrainingGl {
   const void* thumbs_for = nullptr;  // the Dataset the thumbnails were made from
   int probe_for = -1;
   int map_uploads = 0, kernel_uploads = 0;  // counters (tests, bench)
+  AugmentStripGl augment;
 };
 
 struct LessonText {
@@ -138,6 +148,9 @@ struct TrainingUi {
   int confusion_split = 0;  // 0 validation, 1 test
   int confusion_row = -1, confusion_col = -1;
   int lesson = 0;
+  uint64_t augment_roll = 0;                 // "New samples" presses (the strip's seed)
+  std::vector<std::string> augment_presets;  // presets with augmentation layers, found once
+  bool augment_presets_known = false;
   std::vector<LessonText> lessons;
   std::string checkpoint_path, csv_path;
   std::string hover_text;  // the value under the cursor (feature maps), for the status line

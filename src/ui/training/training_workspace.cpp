@@ -26,7 +26,17 @@ struct PanelDef {
   const char* name;
   void (*draw)(TrainingUi&);
 };
-enum PanelIndex { kRun, kCurves, kMaps, kFilters, kPredictions, kConfusion, kModel, kLesson };
+enum PanelIndex {
+  kRun,
+  kCurves,
+  kMaps,
+  kFilters,
+  kPredictions,
+  kConfusion,
+  kModel,
+  kLesson,
+  kAugment
+};
 const PanelDef kPanels[] = {
     {"train_controls", "Run###run", "controls", draw_train_controls_panel},
     {"train_curves", "Curves###curves", "curves", draw_train_curves_panel},
@@ -36,6 +46,7 @@ const PanelDef kPanels[] = {
     {"train_confusion", "Confusion###confusion", "confusion", draw_train_confusion_panel},
     {"train_model", "Model###model", "model", draw_train_model_panel},
     {"train_lesson", "Lessons###lesson", "lesson", draw_train_lesson_panel},
+    {"train_augment", "Augment###augment", "augment", draw_train_augment_panel},
 };
 
 ImGuiTabItemFlags tab_flags(TrainingUi& ui, const PanelDef& p) {
@@ -87,7 +98,7 @@ void three_columns(TrainingUi& ui, float W, float H, float em) {
   ImGui::SameLine();
   ImGui::BeginGroup();
   panel(kPanels[kFilters], ImVec2(right_w, std::floor(H * 0.46f)), ui);
-  panel_tabs(ui, "train_right_tabs", {kPredictions, kConfusion}, ImVec2(right_w, 0));
+  panel_tabs(ui, "train_right_tabs", {kPredictions, kConfusion, kAugment}, ImVec2(right_w, 0));
   ImGui::EndGroup();
 }
 
@@ -99,7 +110,8 @@ void two_columns(TrainingUi& ui, float W, float H, float em) {
   ImGui::SameLine();
   ImGui::BeginGroup();
   panel(kPanels[kCurves], ImVec2(0, std::floor(H * 0.42f)), ui);
-  panel_tabs(ui, "train_right_tabs", {kMaps, kFilters, kPredictions, kConfusion}, ImVec2(0, 0));
+  panel_tabs(ui, "train_right_tabs", {kMaps, kFilters, kPredictions, kConfusion, kAugment},
+             ImVec2(0, 0));
   ImGui::EndGroup();
 }
 
@@ -131,8 +143,8 @@ const char* training_layout_name(TrainingLayout layout) {
 }
 
 const std::vector<std::string>& training_focus_panels() {
-  static const std::vector<std::string> names{"curves",      "maps",      "filters",
-                                              "predictions", "confusion", "model"};
+  static const std::vector<std::string> names{"curves",    "maps",    "filters", "predictions",
+                                              "confusion", "augment", "model"};
   return names;
 }
 
@@ -204,9 +216,10 @@ void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_
         two_columns(ui, avail.x, avail.y, em);
         break;
       case TrainingLayout::Tabs:
-        panel_tabs(ui, "train_tabs",
-                   {kRun, kCurves, kMaps, kFilters, kPredictions, kConfusion, kModel, kLesson},
-                   ImVec2(0, 0));
+        panel_tabs(
+            ui, "train_tabs",
+            {kRun, kCurves, kMaps, kFilters, kPredictions, kConfusion, kAugment, kModel, kLesson},
+            ImVec2(0, 0));
         break;
     }
   }
@@ -258,7 +271,7 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
     if (t.rfind("focus-", 0) == 0 && !training_focus_set(ui, t.substr(6)))
       throw UserError("", "no panel '" + t.substr(6) + "' to focus",
                       "use focus-curves, focus-maps, focus-filters, "
-                      "focus-predictions, focus-confusion or focus-model");
+                      "focus-predictions, focus-confusion, focus-augment or focus-model");
     if (t.rfind("layer", 0) == 0) ui.map_layer = std::atoi(t.c_str() + 5);
     if (t.rfind("enlarge", 0) == 0)
       ui.enlarged = std::atoi(t.c_str() + 7), ui.enlarged_layer = std::max(ui.map_layer, 0);
