@@ -81,9 +81,10 @@ void register_gui_commands(CLI::App& app, int& exit_code) {
                 "--view training: evaluate the test split before the shot");
   cmd->add_option(
       "--tab", options->train_tab,
-      "--view training: comma list of side tabs (predictions, confusion, model, lesson) and "
-      "toggles (delta, perlayer, layerN, enlargeN, mistakes, test); focus-NAME shows one panel "
-      "full screen as F5 does (curves, maps, filters, predictions, confusion, model)");
+      "--view training: comma list of side tabs (predictions, confusion, augment, model, lesson) "
+      "and toggles (delta, perlayer, layerN, enlargeN, mistakes, test); focus-NAME shows one "
+      "panel full screen as F5 does (curves, maps, filters, predictions, confusion, augment, "
+      "model)");
   cmd->callback([options, size, &exit_code] {
     if (!parse_size(*size, options->width, options->height)) {
       std::fprintf(stderr,

@@ -7,6 +7,7 @@
 
 #include "data/augment.h"
 #include "nn/model.h"
+#include "nn/model_file.h"
 #include "ui/image_io.h"
 #include "ui/training/training_panels.h"
 
@@ -23,7 +24,7 @@ const std::vector<std::string>& augment_presets(TrainingUi& ui) {
   ui.augment_presets_known = true;
   for (const std::string& name : preset_names()) {
     try {
-      Model m = build_preset(name, 0, 2);
+      Model m = load_model_file(model_file_path(name), 0, -1);  // the layers alone
       if (m.layers().size() > 1 && is_augment_kind(m.layers()[1].kind))
         ui.augment_presets.push_back(name);
     } catch (const std::exception&) {  // a broken file is reported where it is chosen
