@@ -7,10 +7,13 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include "core/error.h"
 #include "core/rng.h"
 #include "data/dataset.h"
+#include "data/image.h"
 #include "data/split.h"
 #include "nn/model.h"
 #include "nn/model_file.h"
@@ -19,6 +22,7 @@
 #include "train/callbacks.h"
 #include "train/history.h"
 #include "train/trainer.h"
+#include "train/worker.h"
 
 using namespace cnnlab;
 
@@ -428,4 +432,50 @@ TEST_CASE("[fit]: a bad value is an error naming the file and its line") {
   CHECK(e.find(at) != std::string::npos);
   e = error_of("epochs = 0\n");
   CHECK(e.find(at) != std::string::npos);
+}
+
+// =================================================================================================
+// the window's worker
+// =================================================================================================
+TEST_CASE("worker: a model file's EarlyStopping ends the run with Keras's words in the status") {
+  test::TempDir tmp("fit_worker");
+  const std::filesystem::path dir = tmp.path() / "data";
+  Rng rng(5);
+  for (int c = 0; c < 2; ++c) {  // bright vs dark 12×12 squares, 24 each
+    const std::filesystem::path cls = dir / (c == 0 ? "bright" : "dark");
+    std::filesystem::create_directories(cls);
+    for (int i = 0; i < 24; ++i) {
+      Image img{12, 12, 3, std::vector<uint8_t>(12 * 12 * 3)};
+      for (auto& p : img.pixels) p = uint8_t(c == 0 ? 150 + rng.below(100) : rng.below(100));
+      write_png((cls / (std::to_string(i) + ".png")).string(), img);
+    }
+  }
+  std::ofstream(tmp / "stop.toml")
+      << "image_size = 12\n[[layer]]\ntype = \"RandomFlip\"\n[[layer]]\ntype = \"Conv2D\"\n"
+         "filters = 4\nkernel_size = 3\nactivation = \"relu\"\n[[layer]]\n"
+         "type = \"GlobalAveragePooling2D\"\n[[layer]]\ntype = \"Dense\"\nunits = \"classes\"\n"
+         "activation = \"softmax\"\n[fit]\nearly_stopping = { patience = 2, min_delta = 100, "
+         "restore_best_weights = true }\n";
+  RunSettings rs;
+  rs.data_dir = dir.string();
+  rs.preset = tmp / "stop.toml";
+  rs.image_size = 12;
+  rs.epochs = 10;
+  rs.batch_size = 8;
+  rs.learning_rate = 0.01f;
+  TrainingWorker w;
+  w.send({Command::Load, rs});
+  SnapshotPtr s = w.wait_until(
+      [](const Snapshot& x) { return x.state == RunState::Ready || x.state == RunState::Error; },
+      60);
+  REQUIRE_MESSAGE(s->state == RunState::Ready, s->status);
+  CHECK(s->callbacks == "EarlyStopping(val_loss, patience 2, min_delta 100, restore best)");
+  CHECK(s->augmentation.size() == 1);
+  w.send({Command::Start});
+  s = w.wait_until([](const Snapshot& x) { return x.state == RunState::Done; }, 60);
+  REQUIRE(s->state == RunState::Done);
+  // e0 best; e1, e2 wait 1, 2 → stop after epoch 3 (of 10), epoch 1's weights back.
+  CHECK(s->history.epochs.size() == 3);
+  CHECK(s->status.rfind("Epoch 00003: early stopping, weights of epoch 1 restored. Test-loss: ",
+                        0) == 0);
 }

@@ -114,9 +114,23 @@ void draw_run_fields(TrainingForm& f, const SettingsChanges& pending) {
   field("threads", "threads", int_field(&f.threads));
   next();
   ImGui::InputInt("refresh", &f.refresh, 0);
-  ImGui::PopItemWidth();
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Publish snapshots every N batches (views update then)");
+  // Keras callbacks: a patience in epochs; 0 off; -1 as the model file's [fit] table says.
+  field("early stop", "early stopping", int_field(&f.early_stopping));
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "EarlyStopping: stop after N epochs without a lower val_loss and restore "
+        "the best epoch's weights (0 off, -1 as the model file says)");
+  next();
+  field("reduce lr", "reduce lr", int_field(&f.reduce_lr));
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "ReduceLROnPlateau: learning rate x0.1 after N epochs without a lower "
+        "val_loss (0 off, -1 as the model file says)");
+  ImGui::PopItemWidth();
+  f.early_stopping = std::clamp(f.early_stopping, -1, 1000);
+  f.reduce_lr = std::clamp(f.reduce_lr, -1, 1000);
   f.epochs = std::clamp(f.epochs, 1, 1000);
   f.batch_size = std::clamp(f.batch_size, 1, 512);
   f.learning_rate = std::clamp(f.learning_rate, 1e-6f, 1.0f);
@@ -182,6 +196,11 @@ void draw_settings(TrainingUi& ui, const Snapshot& s) {
   ImGui::BeginDisabled(s.state == RunState::Loading);
   draw_run_fields(ui.form, pending);
   ImGui::EndDisabled();
+  if (loaded && s.callbacks != "no callbacks" && !s.callbacks.empty()) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextDisabled("Callbacks: %s", s.callbacks.c_str());
+    ImGui::PopTextWrapPos();
+  }
   draw_apply_reload(ui, s, pending);
 }
 

@@ -42,7 +42,8 @@ struct TrainingForm {
   int choice = 0;                   // index into TrainingUi::presets
   int epochs = 25, batch_size = 32, seed = 42, threads = 2, refresh = 1;
   float learning_rate = 0.001f;
-  std::string folder_note;  // why the folder cannot be used ("" = looks fine)
+  int early_stopping = -1, reduce_lr = -1;  // RunSettings's: -1 the model file's, 0 off, N on
+  std::string folder_note;                  // why the folder cannot be used ("" = looks fine)
   bool folder_ok = false;
 };
 

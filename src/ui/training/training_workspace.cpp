@@ -84,9 +84,9 @@ void three_columns(TrainingUi& ui, float W, float H, float em) {
   float left_w = std::max(W * 0.24f, 26 * em), right_w = std::max(W * 0.28f, 28 * em);
   float centre_w = W - left_w - right_w - 2 * gap;
   ImGui::BeginGroup();
-  // The Run panel as tall as its content was last frame (within 35–62%); Model/Lessons get the
+  // The Run panel as tall as its content was last frame (within 35–66%); Model/Lessons get the
   // rest.
-  float run_h = ui.controls_h > 0 ? std::clamp(ui.controls_h, H * 0.35f, H * 0.62f) : H * 0.62f;
+  float run_h = ui.controls_h > 0 ? std::clamp(ui.controls_h, H * 0.35f, H * 0.66f) : H * 0.66f;
   panel(kPanels[kRun], ImVec2(left_w, std::floor(run_h)), ui);
   panel_tabs(ui, "train_left_tabs", {kModel, kLesson}, ImVec2(left_w, 0));
   ImGui::EndGroup();
