@@ -397,6 +397,7 @@ void TrainingWorker::Impl::grow_model(int batch_size) {
     *model =
         build_preset(cur.settings.preset, cur.settings.image_size, int(cur.class_names.size()));
     model->set_threads(cur.settings.threads);
+    model->set_input_scaling(cur.scaling.mean, cur.scaling.std);  // as the Trainer set it
     model->allocate(batch);
     std::copy(w.begin(), w.end(), model->params());
     model->adam = adam;
