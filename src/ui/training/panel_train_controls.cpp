@@ -116,21 +116,7 @@ void draw_run_fields(TrainingForm& f, const SettingsChanges& pending) {
   ImGui::InputInt("refresh", &f.refresh, 0);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Publish snapshots every N batches (views update then)");
-  // Keras callbacks: a patience in epochs; 0 off; -1 as the model file's [fit] table says.
-  field("early stop", "early stopping", int_field(&f.early_stopping));
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip(
-        "EarlyStopping: stop after N epochs without a lower val_loss and restore "
-        "the best epoch's weights (0 off, -1 as the model file says)");
-  next();
-  field("reduce lr", "reduce lr", int_field(&f.reduce_lr));
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip(
-        "ReduceLROnPlateau: learning rate x0.1 after N epochs without a lower "
-        "val_loss (0 off, -1 as the model file says)");
   ImGui::PopItemWidth();
-  f.early_stopping = std::clamp(f.early_stopping, -1, 1000);
-  f.reduce_lr = std::clamp(f.reduce_lr, -1, 1000);
   f.epochs = std::clamp(f.epochs, 1, 1000);
   f.batch_size = std::clamp(f.batch_size, 1, 512);
   f.learning_rate = std::clamp(f.learning_rate, 1e-6f, 1.0f);
@@ -145,6 +131,33 @@ bool fits_on_line(const char* label) {
   return ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x -
              ImGui::GetItemRectMax().x >
          w;
+}
+
+// The Keras callbacks' patience in epochs (0 off, -1 as the model file's [fit] table says, which
+// may be longer): two narrow fields, on the Apply line when they fit there, else on their own.
+void draw_callback_fields(TrainingForm& f, const SettingsChanges& pending) {
+  const float em = ImGui::GetFontSize(), inner = ImGui::GetStyle().ItemInnerSpacing.x;
+  const float box_w = 2.2f * em, gap = ImGui::GetStyle().ItemSpacing.x;  // two digits
+  const float w = 2 * box_w + 2 * inner + ImGui::CalcTextSize("early stop").x +
+                  ImGui::CalcTextSize("reduce lr").x + gap;
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  if (ImGui::GetItemRectMax().x + gap + w <= right) ImGui::SameLine();
+  ImGui::PushItemWidth(box_w);
+  auto field = [&](const char* label, const char* name, int* v, const char* tip) {
+    bool mark = pending_begin(pending, name);
+    ImGui::InputInt(label, v, 0);
+    pending_end(mark, pending, name);
+    if (!mark && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tip);
+    *v = std::clamp(*v, -1, 99);
+  };
+  field("early stop", "early stopping", &f.early_stopping,
+        "EarlyStopping: stop after N epochs without a lower val_loss and restore the best "
+        "epoch's weights (0 off, -1 as the model file says)");
+  ImGui::SameLine();
+  field("reduce lr", "reduce lr", &f.reduce_lr,
+        "ReduceLROnPlateau: learning rate x0.1 after N epochs without a lower val_loss (0 off, "
+        "-1 as the model file says)");
+  ImGui::PopItemWidth();
 }
 
 // Apply sends the live settings (no decoding); the reload button says what makes it necessary,
@@ -169,6 +182,9 @@ void draw_apply_reload(TrainingUi& ui, const Snapshot& s, const SettingsChanges&
     label = "Reload data";
   ImGui::BeginDisabled(!f.folder_ok || busy(s.state));
   if (ImGui::Button(label.c_str())) send_load(ui);
+  ImGui::EndDisabled();
+  ImGui::BeginDisabled(s.state == RunState::Loading);
+  draw_callback_fields(f, pending);
   ImGui::EndDisabled();
   if (!pending.any()) return;
   std::string note = "Pending:";
@@ -196,12 +212,12 @@ void draw_settings(TrainingUi& ui, const Snapshot& s) {
   ImGui::BeginDisabled(s.state == RunState::Loading);
   draw_run_fields(ui.form, pending);
   ImGui::EndDisabled();
+  draw_apply_reload(ui, s, pending);
   if (loaded && s.callbacks != "no callbacks" && !s.callbacks.empty()) {
     ImGui::PushTextWrapPos(0);
     ImGui::TextDisabled("Callbacks: %s", s.callbacks.c_str());
     ImGui::PopTextWrapPos();
   }
-  draw_apply_reload(ui, s, pending);
 }
 
 // SameLine when a button labelled `label` still fits on this line, else a new line: no button is
