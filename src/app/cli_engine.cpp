@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -208,6 +210,7 @@ struct TrainArgs {
   bool no_runs = false;
   int seeds = 1;   // --seeds N: seeds s.seed … s.seed + N − 1, one run each
   RunMeta series;  // the run's group (a --seeds series) and start time, set per seed
+  bool epochs_given = false;      // else the model file's [fit] epochs, if it has them
 };
 
 // --save/--history of one seed of a series: the seed before the extension ("m_seed42.safetensors").
@@ -315,6 +318,7 @@ static TrainCallbacks progress_callbacks(const RunSettings& s, bool has_val, Tra
                    true,      has_val,   r.val_loss, r.val_accuracy};
     std::printf("%s%s\n", tty ? "\r" : "", format_progress(l).c_str());
     std::fflush(stdout);
+    if (!trainer.callback_log().empty()) std::printf("%s\n", trainer.callback_log().c_str());
     if (!history.path.empty()) history.write(trainer.history(), false);
   };
   return cb;
@@ -407,8 +411,8 @@ static int finish_train(const TrainArgs& a, Trainer& trainer, const TrainOutcome
 }
 
 // One run on the loaded dataset with a.s's seed; test_accuracy is set when the run completes.
-static int train_one_seed(const TrainArgs& a, const Dataset& ds, double& test_accuracy) {
-  const RunSettings& s = a.s;
+static int train_one_seed(TrainArgs a, const Dataset& ds, double& test_accuracy) {
+  RunSettings& s = a.s;
   Model model = build_preset(s.preset, s.image_size, int(ds.class_names.size()));
   if (a.series.group_index == 0) std::printf("%s", model.summary_table().c_str());
   Scaling sc;
@@ -418,8 +422,17 @@ static int train_one_seed(const TrainArgs& a, const Dataset& ds, double& test_ac
   model.set_threads(s.threads);
   model.allocate(s.batch_size);
   model.init(s.seed);
+  if (!a.epochs_given && model.fit.epochs > 0) s.epochs = model.fit.epochs;
   Trainer trainer(model, ds, split, sc,
                   TrainConfig{s.epochs, s.batch_size, s.learning_rate, s.seed});
+  const FitConfig fit = effective_fit(model.fit, s.early_stopping, s.reduce_lr);
+  trainer.set_callbacks(fit);
+  // A/B benchmark knob (see bench/README.md): CNNLAB_PREFETCH=0 augments inline in train_step,
+  // N >= 1 prepares the next batch on a background thread with N OpenMP threads (default 1).
+  if (const char* p = std::getenv("CNNLAB_PREFETCH"))
+    trainer.set_prefetch(std::atoi(p) > 0, std::max(1, std::atoi(p)));
+  if (a.series.group_index == 0 && (fit.early_stopping.enabled || fit.reduce_lr.enabled))
+    std::printf("Callbacks: %s\n", describe_callbacks(fit).c_str());
   HistoryWriter history{a.history, {}};
   TestPause pause = TestPause::from_env();
   std::printf("Train on %zu samples, validate on %zu samples\n", split.train.size(),
@@ -606,11 +619,22 @@ void register_engine_commands(CLI::App& app, int& exit_code) {
                  "Model: a preset (course, compact, ...: models/NAME.toml) or a model file's path; "
                  "it brings its own --image-size")
       ->capture_default_str();
-  tr->add_option("--epochs", ta->s.epochs, "Epochs")->capture_default_str();
+  tr->add_option("--epochs", ta->s.epochs,
+                 "Epochs (default: the model file's [fit] epochs, else 25)")
+      ->capture_default_str();
+  tr->add_option("--early-stopping", ta->s.early_stopping,
+                 "Keras EarlyStopping(monitor='val_loss', restore_best_weights=True) with this "
+                 "patience in epochs; 0 turns off one the model file's [fit] table asks for")
+      ->default_str("the model file's");
+  tr->add_option("--reduce-lr", ta->s.reduce_lr,
+                 "Keras ReduceLROnPlateau(monitor='val_loss', factor=0.1) with this patience in "
+                 "epochs; 0 turns off the model file's")
+      ->default_str("the model file's");
   tr->add_option("--learning-rate", ta->s.learning_rate, "Adam learning rate")
       ->capture_default_str();
   tr->add_option("--history", ta->history,
-                 "Write Keras CSVLogger-style history (epoch,accuracy,loss,val_accuracy,val_loss)");
+                 "Write Keras CSVLogger-style history (epoch,accuracy,loss,val_accuracy,val_loss; "
+                 "an lr column after loss when ReduceLROnPlateau runs)");
   tr->add_option("--save", ta->save,
                  "Write a safetensors checkpoint at the end (or on Ctrl-C, SIGTERM, SIGHUP)");
   tr->add_option("--seeds", ta->seeds,
@@ -625,6 +649,7 @@ void register_engine_commands(CLI::App& app, int& exit_code) {
   tr->add_flag("--no-runs", ta->no_runs, "Do not record the run in the runs folder");
   tr->callback([ta, tr, &exit_code] {
     ta->image_size_given = tr->count("--image-size") > 0;
+    ta->epochs_given = tr->count("--epochs") > 0;
     exit_code = run_train(*ta);
   });
 

@@ -85,11 +85,11 @@ void register_gui_commands(CLI::App& app, int& exit_code) {
                   "(screenshots never record runs)");
   cmd->add_option(
       "--tab", options->train_tab,
-      "--view training: comma list of side tabs (predictions, confusion, model, lesson, runs) and "
-      "toggles (delta, perlayer, layerN, enlargeN, mistakes, test, tickall: every run overlaid, "
+      "--view training: comma list of side tabs (predictions, confusion, augment, model, lesson, "
+      "runs) and toggles (delta, perlayer, layerN, enlargeN, mistakes, test, tickall: every run overlaid, "
       "glance=LAYER:C to enlarge a map or unit in the Network panel, pixel=Y:X to pin its pixel's "
       "arithmetic); focus-NAME shows one panel full screen as F5 does (curves, maps, glance, "
-      "filters, predictions, confusion, model)");
+      "filters, predictions, confusion, augment, model)");
   cmd->add_option("--panel", *panel,
                   "--view training: show a view in place of the panels: editor (the model editor "
                   "on --model)")

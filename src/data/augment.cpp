@@ -5,6 +5,7 @@
 // [SECTION] affine resampling (TF ImageProjectiveTransformV3)
 // [SECTION] per-layer transforms
 // [SECTION] batches
+// [SECTION] copies of one image, and words for the strip
 #include "data/augment.h"
 
 #include <algorithm>
@@ -362,6 +363,57 @@ void augment_batch(uint8_t* images, int n, int h, int w, int c,
         p[i] = uint8_t(std::floor(std::clamp(img[i], 0.0f, 255.0f) + 0.5f));  // nearest, halves up
     }
   }
+}
+
+// =================================================================================================
+// [SECTION] copies of one image, and words for the strip
+// =================================================================================================
+std::vector<uint8_t> augmented_copies(const uint8_t* image, int h, int w, int c,
+                                      const std::vector<AugmentLayer>& layers, int count,
+                                      uint64_t seed) {
+  CNNLAB_ASSERT(h > 0 && w > 0 && c > 0 && count >= 0, "augmented_copies: bad shape");
+  const size_t per = size_t(h) * w * c;
+  std::vector<float> x(per * size_t(count));
+  for (int i = 0; i < count; ++i)
+    for (size_t j = 0; j < per; ++j) x[size_t(i) * per + j] = float(image[j]);
+  for (size_t k = 0; k < layers.size(); ++k)
+    augment_batch(x.data(), count, h, w, c, {layers[k]}, augment_seed(seed, 0, int64_t(k + 1)));
+  std::vector<uint8_t> out(x.size());
+  for (size_t j = 0; j < x.size(); ++j)
+    out[j] = uint8_t(std::floor(std::clamp(x[j], 0.0f, 255.0f) + 0.5f));
+  return out;
+}
+
+std::string describe_augment_layer(const AugmentLayer& l) {
+  const std::string name = keras_name(l.kind);
+  auto range = [](float lo, float hi) {
+    return lo == -hi ? "±" + num(hi) : num(lo) + ".." + num(hi);
+  };
+  switch (l.kind) {
+    case AugmentKind::Flip:
+      return name + "(" +
+             (l.horizontal && l.vertical ? "horizontal_and_vertical"
+              : l.horizontal             ? "horizontal"
+                                         : "vertical") +
+             ")";
+    case AugmentKind::Rotation: {
+      const std::string deg = l.lower == -l.upper
+                                  ? "±" + num(std::round(l.upper * 3600.0f) / 10.0f)
+                                  : num(l.lower * 360.0f) + ".." + num(l.upper * 360.0f);
+      return name + "(" + range(l.lower, l.upper) + " turn = " + deg + "°)";
+    }
+    case AugmentKind::Zoom:
+      return name + "(" + range(l.lower, l.upper) +
+             (l.has_width ? ", width " + range(l.lower2, l.upper2) : "") + ")";
+    case AugmentKind::Translation:
+      return name + "(height " + range(l.lower, l.upper) + ", width " + range(l.lower2, l.upper2) +
+             ")";
+    case AugmentKind::Contrast:
+      return name + "(" + (l.lower == l.upper ? num(l.upper) : range(l.lower, l.upper)) + ")";
+    case AugmentKind::Brightness:
+      return name + "(" + range(l.lower, l.upper) + ")";
+  }
+  return name;
 }
 
 }  // namespace cnnlab

@@ -77,6 +77,19 @@ void augment_batch(float* images, int n, int h, int w, int c,
 void augment_batch(uint8_t* images, int n, int h, int w, int c,
                    const std::vector<AugmentLayer>& layers, uint64_t seed);
 
+// `count` augmented copies of one image (H, W, C) in pixels, for showing what the network sees:
+// layer k (0-based) augments all copies with augment_seed(seed, 0, k + 1), copy i drawing from its
+// own generator, as the model's Random* layers do a batch (value_range in pixels, as in the model
+// file). Returns (count, H, W, C) uint8, rounded as augment_batch's uint8 form. `image` is not
+// changed; no label goes in or out (augmentation keeps the class).
+std::vector<uint8_t> augmented_copies(const uint8_t* image, int h, int w, int c,
+                                      const std::vector<AugmentLayer>& layers, int count,
+                                      uint64_t seed);
+
+// The layer in Keras's words, for labels: "RandomFlip(horizontal)", "RandomRotation(±0.05 turn =
+// ±18°)", "RandomZoom(-0.1..0.1)", "RandomContrast(0.1)".
+std::string describe_augment_layer(const AugmentLayer& layer);
+
 // One image (H, W, C) in place, parameters drawn from rng in layer order; tmp holds H·W·C floats.
 void augment_image(float* image, float* tmp, int h, int w, int c,
                    const std::vector<AugmentLayer>& layers, Rng& rng);

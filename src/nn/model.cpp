@@ -265,6 +265,7 @@ Model& Model::operator=(Model&& o) noexcept {
 
 void Model::swap(Model& o) noexcept {
   std::swap(preset_name, o.preset_name);
+  std::swap(fit, o.fit);
   std::swap(adam, o.adam);
   std::swap(fuse_dense_adam, o.fuse_dense_adam);
   std::swap(layers_, o.layers_);
@@ -718,11 +719,9 @@ void Model::forward_layer(size_t i, int n, bool training) {
     default: {  // Random*: identity at inference
       CNNLAB_ASSERT(is_augment_kind(l.kind), "forward: unknown layer kind");
       std::memcpy(B.act[i], B.act[i - 1], sizeof(float) * count);
-      if (!training) break;
-      AugmentLayer a = l.augment;  // value_range from pixels into the input's units
-      a.value_lo = (a.value_lo / 255.0f - input_mean_) / input_std_;
-      a.value_hi = (a.value_hi / 255.0f - input_mean_) / input_std_;
-      augment_batch(B.act[i], n, l.out_h, l.out_w, l.out_c, {a}, seed);
+      if (!training || skip_augment_) break;
+      augment_batch(B.act[i], n, l.out_h, l.out_w, l.out_c, {augment_in_input_units(l.augment)},
+                    seed);
       break;
     }
   }
@@ -882,11 +881,35 @@ void Model::adam_update() {
   timing_.adam_cpu = cpu_now() - c0;
 }
 
-float Model::train_step(const float* x, const int* y, int n, float* probs_out) {
+AugmentLayer Model::augment_in_input_units(const AugmentLayer& a) const {
+  AugmentLayer out = a;  // value_range from pixels into the input's units
+  out.value_lo = (a.value_lo / 255.0f - input_mean_) / input_std_;
+  out.value_hi = (a.value_hi / 255.0f - input_mean_) / input_std_;
+  return out;
+}
+
+std::vector<AugmentLayer> Model::input_augmentation() const {
+  std::vector<AugmentLayer> out;
+  for (size_t i = 1; i < layers_.size() && is_augment_kind(layers_[i].kind); ++i)
+    out.push_back(augment_in_input_units(layers_[i].augment));
+  return out;
+}
+
+// The same calls and seeds as forward_layer's Random* case, one layer after the other.
+void augment_training_input(float* x, int n, int h, int w, int c,
+                            const std::vector<AugmentLayer>& layers, uint64_t step_seed,
+                            int64_t adam_step) {
+  for (size_t k = 0; k < layers.size(); ++k)
+    augment_batch(x, n, h, w, c, {layers[k]}, augment_seed(step_seed, adam_step, int64_t(k + 1)));
+}
+
+float Model::train_step(const float* x, const int* y, int n, float* probs_out, bool x_augmented) {
   CNNLAB_ASSERT(trainable(), "train_step on a model allocated for inference only");
   CNNLAB_ASSERT(y != nullptr, "train_step needs labels");
   CNNLAB_ASSERT(n <= max_batch_, "batch larger than allocate()'s max_batch");
+  skip_augment_ = x_augmented;
   float loss = forward_impl(x, n, probs_out, y, true);
+  skip_augment_ = false;
   ++adam_t_;
   run_backward(y, n, true);
   // Adam on everything the backward pass did not already update, in arena order.

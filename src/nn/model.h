@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "data/augment.h"
+#include "nn/fit_config.h"
 #include "nn/layers.h"
 
 namespace cnnlab {
@@ -115,6 +116,7 @@ class Model {
   int input_c() const { return layers_.empty() ? 0 : layers_[0].out_c; }
   int num_classes() const;  // units of the last Dense layer
   std::string preset_name;  // set by build_preset; saved in checkpoints
+  FitConfig fit;            // the model file's [fit] table (epochs, callbacks); saved likewise
   // Seeds the Dropout masks and augmentation of the next training call (the trainer sets it per
   // batch from its seed, epoch and batch); each layer mixes in its index and the Adam step.
   uint64_t step_seed = 0;
@@ -142,7 +144,13 @@ class Model {
   // (default), dense kernels of >= 1M weights get their gradient and Adam update fused in cache
   // (dense_backward_adam), so grads() of those kernels are NOT written by train_step; use
   // forward_backward + adam_update (same result to rounding) where those gradients are needed.
-  float train_step(const float* x, const int* y, int n, float* probs_out = nullptr);
+  // x_augmented: x already went through augment_input (a batch prepared ahead on another thread),
+  // so the Random* layers pass it on unchanged.
+  float train_step(const float* x, const int* y, int n, float* probs_out = nullptr,
+                   bool x_augmented = false);
+  // The leading Random* layers with value_range in the input's units: what augment_training_input
+  // (below) needs to do to a batch what train_step does to its input. Empty: no augmentation.
+  std::vector<AugmentLayer> input_augmentation() const;
   bool fuse_dense_adam = true;
   // Inference; returns the mean loss if y is given, else 0.
   float forward(const float* x, int n, float* probs_out = nullptr, const int* y = nullptr);
@@ -178,6 +186,7 @@ class Model {
   int max_batch_ = 0, last_n_ = 0, threads_ = 0;
   int64_t adam_t_ = 0;
   bool last_training_ = false;                     // which mode the last forward ran in
+  bool skip_augment_ = false;                      // during train_step(x_augmented = true)
   float input_mean_ = 0, input_std_ = 1.0f / 255;  // identity: the input is in pixels
   StepTiming timing_;
   float *params_ = nullptr, *grads_ = nullptr;  // point into buf_
@@ -192,6 +201,7 @@ class Model {
   void backward_layer(size_t i, int n, float* d_in, float* g, bool fuse_adam);
   float forward_impl(const float* x, int n, float* probs_out, const int* y, bool training);
   double l2_loss() const;
+  AugmentLayer augment_in_input_units(const AugmentLayer& a) const;
   void add_l2_grads();
   void run_backward(const int* y, int n, bool fuse_adam);
   bool fused(const LayerInfo& l) const;
@@ -206,6 +216,14 @@ constexpr int kMinClasses = 2, kMaxClasses = 65536;
 constexpr size_t kMaxLayerFloats = 0x7fffffff;  // one layer's output per sample (shapes are int)
 void check_model_input(int h, int w, int c);    // before building: square RGB, size in range
 void check_model(const Model& m);  // after building: input, softmax Dense last, classes
+
+// What train_step's Random* layers do to its input x (N, H, W, C), in place, with the model's
+// step_seed and Adam step (adam_step() before the step): layer k (1-based, right after the input)
+// augments with augment_seed(step_seed, adam_step, k). Touches no model, so a batch can be
+// prepared on another thread while the model trains (then train_step(..., x_augmented = true)).
+void augment_training_input(float* x, int n, int h, int w, int c,
+                            const std::vector<AugmentLayer>& layers, uint64_t step_seed,
+                            int64_t adam_step);
 
 // Presets are model files (nn/model_file.h): models/NAME.toml, e.g. "course" (the course's flower
 // CNN), "small" (trains live at 64x64), "tiny" (for tests), "course-regularised", "compact".

@@ -3,6 +3,7 @@
 //
 // [SECTION] reading values (each error names the line)
 // [SECTION] layers
+// [SECTION] the [fit] table (epochs, EarlyStopping, ReduceLROnPlateau)
 // [SECTION] the file
 // [SECTION] writing a model back as a file
 // [SECTION] where model files live
@@ -327,6 +328,84 @@ void check_fits(const Reader& r, const Model& m, const std::vector<int>& lines) 
          lines[at - 1]);
 }
 
+// =================================================================================================
+// [SECTION] the [fit] table (epochs, EarlyStopping, ReduceLROnPlateau)
+// =================================================================================================
+bool boolean(const Reader& r, const toml::table& t, const char* key, bool fallback) {
+  const toml::node* n = t.get(key);
+  if (!n) return fallback;
+  if (!n->is_boolean())
+    r.fail(std::string("'") + key + "' must be true or false", {}, r.line_of(*n));
+  return *n->value<bool>();
+}
+
+MonitorMode parse_mode(const Reader& r, const toml::table& t) {
+  const std::string m = r.text(t, "mode", "auto", {"auto", "min", "max"});
+  return m == "min" ? MonitorMode::Min : m == "max" ? MonitorMode::Max : MonitorMode::Auto;
+}
+
+std::string parse_monitor(const Reader& r, const toml::table& t) {
+  return r.text(t, "monitor", "val_loss", {"val_loss", "val_accuracy", "loss", "accuracy"});
+}
+
+// `key = { ... }` inside [fit]: the callback's own table (its line for errors).
+const toml::table* callback_table(Reader& r, const toml::table& fit, const char* key) {
+  const toml::node* n = fit.get(key);
+  if (!n) return nullptr;
+  r.line = r.line_of(*n);
+  if (!n->is_table())
+    r.fail(std::string("'") + key + "' must be a table of Keras arguments",
+           std::string("e.g. ") + key + " = { patience = 5 }");
+  return n->as_table();
+}
+
+EarlyStoppingConfig parse_early_stopping(const Reader& r, const toml::table& t) {
+  r.check_keys(
+      t, {"monitor", "min_delta", "patience", "mode", "restore_best_weights", "start_from_epoch"},
+      "early_stopping");
+  EarlyStoppingConfig c;
+  c.enabled = true;
+  c.monitor = parse_monitor(r, t);
+  c.min_delta = r.number(t, "min_delta", 0, 0, 1e6);
+  c.patience = r.integer(t, "patience", 0, 0, 100000);
+  c.mode = parse_mode(r, t);
+  c.restore_best_weights = boolean(r, t, "restore_best_weights", false);
+  c.start_from_epoch = r.integer(t, "start_from_epoch", 0, 0, 100000);
+  return c;
+}
+
+ReduceLROnPlateauConfig parse_reduce_lr(const Reader& r, const toml::table& t) {
+  r.check_keys(t, {"monitor", "factor", "patience", "mode", "min_delta", "cooldown", "min_lr"},
+               "reduce_lr_on_plateau");
+  ReduceLROnPlateauConfig c;
+  c.enabled = true;
+  c.monitor = parse_monitor(r, t);
+  c.factor = r.number(t, "factor", 0.1, 0, 1);
+  if (c.factor <= 0 || c.factor >= 1)  // Keras: "does not support a factor >= 1.0"
+    r.fail("reduce_lr_on_plateau factor must be above 0 and below 1 (the lr is multiplied by it)",
+           "Keras uses 0.1 to 0.5", r.line_of(*t.get("factor")));
+  c.patience = r.integer(t, "patience", 10, 0, 100000);
+  c.mode = parse_mode(r, t);
+  c.min_delta = r.number(t, "min_delta", 1e-4, 0, 1e6);
+  c.cooldown = r.integer(t, "cooldown", 0, 0, 100000);
+  c.min_lr = r.number(t, "min_lr", 0, 0, 10);
+  return c;
+}
+
+FitConfig parse_fit(Reader r, const toml::node& node) {
+  r.line = r.line_of(node);
+  const toml::table* fit = node.as_table();
+  if (!fit) r.fail("'fit' must be a table", "write [fit] on its own line, then epochs = 60, ...");
+  r.check_keys(*fit, {"epochs", "early_stopping", "reduce_lr_on_plateau"}, "[fit]");
+  FitConfig c;
+  c.epochs = r.integer(*fit, "epochs", 0, 1, 100000);
+  if (const toml::table* t = callback_table(r, *fit, "early_stopping"))
+    c.early_stopping = parse_early_stopping(r, *t);
+  if (const toml::table* t = callback_table(r, *fit, "reduce_lr_on_plateau"))
+    c.reduce_lr = parse_reduce_lr(r, *t);
+  return c;
+}
+
 }  // namespace
 
 // =================================================================================================
@@ -349,9 +428,9 @@ Model model_from_toml(const std::string& text, const std::string& path, int imag
   const toml::table root = parse_text(text, path);
   Reader r{path, 1};
   for (auto&& [k, v] : root)
-    if (k.str() != "name" && k.str() != "image_size" && k.str() != "layer")
+    if (k.str() != "name" && k.str() != "image_size" && k.str() != "layer" && k.str() != "fit")
       r.fail("unknown key '" + std::string(k.str()) + "'",
-             "a model file has name, image_size and [[layer]] tables", r.line_of(v));
+             "a model file has name, image_size, [[layer]] tables and a [fit] table", r.line_of(v));
   const int file_size = r.integer(root, "image_size", 0, kMinImageSize, kMaxImageSize);
   const int size = image_size > 0 ? image_size : file_size;
   if (size == 0) r.fail("no image_size", "add image_size = 128 (or give --image-size)");
@@ -385,6 +464,7 @@ Model model_from_toml(const std::string& text, const std::string& path, int imag
   } catch (const UserError& e) {
     r.fail(e.reason(), e.hint());
   }
+  if (const toml::node* fit = root.get("fit")) m.fit = parse_fit(r, *fit);
   if (check_memory) check_fits(r, m, lines);
   return m;
 }
@@ -444,6 +524,27 @@ static std::string augment_toml(const LayerInfo& l) {
   return s + "fill_value = " + num(a.fill_value) + "\n";
 }
 
+static std::string fit_toml(const FitConfig& f) {
+  if (!f.any()) return "";
+  std::string s = "\n[fit]\n";
+  if (f.epochs > 0) s += "epochs = " + std::to_string(f.epochs) + "\n";
+  if (const EarlyStoppingConfig& e = f.early_stopping; e.enabled)
+    s += "early_stopping = { monitor = \"" + e.monitor + "\", min_delta = " + num(e.min_delta) +
+         ", patience = " + std::to_string(e.patience) + ", mode = \"" + monitor_mode_name(e.mode) +
+         "\", restore_best_weights = " + (e.restore_best_weights ? "true" : "false") +
+         ", start_from_epoch = " + std::to_string(e.start_from_epoch) + " }\n";
+  if (const ReduceLROnPlateauConfig& r = f.reduce_lr; r.enabled)
+    s += "reduce_lr_on_plateau = { monitor = \"" + r.monitor + "\", factor = " + num(r.factor) +
+         ", patience = " + std::to_string(r.patience) + ", mode = \"" + monitor_mode_name(r.mode) +
+         "\", min_delta = " + num(r.min_delta) + ", cooldown = " + std::to_string(r.cooldown) +
+         ", min_lr = " + num(r.min_lr) + " }\n";
+  return s;
+}
+
+const char* monitor_mode_name(MonitorMode m) {
+  return m == MonitorMode::Min ? "min" : m == MonitorMode::Max ? "max" : "auto";
+}
+
 std::string model_to_toml(const Model& m) {
   std::string s =
       "# written by cnnlab: the model of a checkpoint\nname = \"" + m.preset_name + "\"\n";
@@ -486,7 +587,7 @@ std::string model_to_toml(const Model& m) {
         s += augment_toml(l);
     }
   }
-  return s;
+  return s + fit_toml(m.fit);
 }
 
 // =================================================================================================

@@ -14,6 +14,10 @@
 //   type = "Dense"
 //   units = "classes"         # the last layer: as many units as the data has classes
 //   activation = "softmax"
+//   [fit]                     # optional (nn/fit_config.h): Keras's fit() epochs and callbacks
+//   epochs = 60
+//   early_stopping = { monitor = "val_loss", patience = 10, restore_best_weights = true }
+//   reduce_lr_on_plateau = { factor = 0.5, patience = 5 }
 //
 // Every problem (TOML syntax, unknown layer or argument, a value out of range, a shape that
 // shrinks below one pixel, a model too big for memory) is a UserError "PATH:LINE: reason".
@@ -39,8 +43,8 @@ Model load_model_file(const std::string& path, int image_size, int num_classes);
 // The file's image_size (0 if it has none); UserError naming the file if it cannot be read.
 int model_file_image_size(const std::string& path);
 
-// A model file that rebuilds `m` exactly (image_size and units written out): what checkpoints
-// embed.
+// A model file that rebuilds `m` exactly (image_size and units written out, and its [fit] table):
+// what checkpoints embed.
 std::string model_to_toml(const Model& m);
 
 // Where the shipped model files live: $CNNLAB_MODELS if set, else the source tree's models/

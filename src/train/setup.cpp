@@ -63,6 +63,11 @@ void validate_settings(const RunSettings& s) {
   if (s.image_size < 8 || s.image_size > 2048)
     bad("--image-size", "must be between 8 and 2048 pixels", "the course uses 299");
   if (s.threads < 1 || s.threads > 256) bad("--threads", "must be between 1 and 256");
+  if (s.early_stopping < -1 || s.early_stopping > 100000)
+    bad("--early-stopping", "must be a patience in epochs (0 turns it off)",
+        "Keras examples use 3 to 10");
+  if (s.reduce_lr < -1 || s.reduce_lr > 100000)
+    bad("--reduce-lr", "must be a patience in epochs (0 turns it off)", "Keras's default is 10");
   if (s.seed > kMaxSeed)
     bad("--seed", "must be a whole number from 0 to 4294967295",
         "numpy's random_state range; the course uses 42");
@@ -80,6 +85,8 @@ SettingsChanges settings_changes(const RunSettings& a, const RunSettings& b) {
   if (a.learning_rate != b.learning_rate) c.live.push_back("learning rate");
   if (a.seed != b.seed) c.live.push_back("seed");
   if (a.threads != b.threads) c.live.push_back("threads");
+  if (a.early_stopping != b.early_stopping) c.live.push_back("early stopping");
+  if (a.reduce_lr != b.reduce_lr) c.live.push_back("reduce lr");
   if (a.data_dir != b.data_dir) c.reload.push_back("data folder");
   if (a.preset != b.preset) c.reload.push_back("model");
   if (a.image_size != b.image_size) c.reload.push_back("image size");

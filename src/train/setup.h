@@ -41,6 +41,9 @@ struct RunSettings {
   double test_size = 0.2;
   double validation_split = 0.1;
   int threads = 2;
+  // Keras callbacks (train/callbacks.h): -1 = as the model file's [fit] table says, 0 = off,
+  // N = on with patience N (--early-stopping N, --reduce-lr N).
+  int early_stopping = -1, reduce_lr = -1;
 };
 
 // Throws UserError naming the setting (e.g. "--batch-size") and why it is impossible.
@@ -50,7 +53,8 @@ void validate_settings(const RunSettings& s);
 // the setting's name: those a running trainer takes between batches (the worker's ApplySettings),
 // and those only a reload can change (they decode the images again or rebuild the model).
 struct SettingsChanges {
-  std::vector<std::string> live;  // "epochs", "batch size", "learning rate", "seed", "threads"
+  std::vector<std::string> live;  // "epochs", "batch size", "learning rate", "seed", "threads",
+                                  // "early stopping", "reduce lr"
   std::vector<std::string>
       reload;  // "data folder", "model", "image size", "test size", "validation split"
   bool any() const { return !live.empty() || !reload.empty(); }

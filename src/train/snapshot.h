@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "data/augment.h"
 #include "data/dataset.h"
 #include "data/split.h"
 #include "nn/inspect.h"
@@ -58,6 +59,11 @@ struct Snapshot {
       layer_params;  // name, parameters (for the budget bar)
   MemoryPlan memory;
   double estimated_epoch_s = 0;  // before starting: from a timed step (or 0 if unknown)
+  std::string callbacks;         // the run's Keras callbacks in words (train/callbacks.h)
+  // The model's Random* layers as its file gives them (value_range in pixels), for the
+  // augmented-probe strip; empty when the model has none.
+  std::vector<AugmentLayer> augmentation;
+  std::vector<std::string> augmentation_names;  // their Keras layer names, same order
 
   // Progress.
   int epoch = 0, epochs = 0;       // epochs completed / planned

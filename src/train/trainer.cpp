@@ -37,7 +37,93 @@ Trainer::Trainer(Model& model, const Dataset& data, Split split, Scaling scaling
                 "model input shape must match the dataset's image size");
   model_.adam.lr = cfg_.learning_rate;
   model_.set_input_scaling(scaling_.mean, scaling_.std);  // augmentation's value_range, in pixels
+  augment_ = model_.input_augmentation();
   resize_batch_buffers();
+  set_prefetch(true);
+}
+
+void Trainer::set_prefetch(bool on, int threads) {
+  prefetch_on_ = on && !augment_.empty();  // without augmentation a batch is a quick copy
+  if (!prefetch_on_) {
+    prefetch_.reset();
+    return;
+  }
+  if (!prefetch_) prefetch_ = std::make_unique<BatchPrefetcher>();
+  prefetch_->set_threads(threads);
+}
+
+void Trainer::set_callbacks(const FitConfig& fit) {
+  if (!fit.early_stopping.enabled) {
+    early_stopping_.reset();
+  } else if (!early_stopping_ || !(early_stopping_->config() == fit.early_stopping)) {
+    early_stopping_.emplace(fit.early_stopping);
+    best_weights_.clear();
+  }
+  if (!fit.reduce_lr.enabled)
+    reduce_lr_.reset();
+  else if (!reduce_lr_ || !(reduce_lr_->config() == fit.reduce_lr))
+    reduce_lr_.emplace(fit.reduce_lr);
+  if (!early_stopping_) best_weights_.clear();
+  early_stopped_ = false;
+}
+
+void Trainer::reset_callbacks() {
+  if (early_stopping_) early_stopping_->reset();
+  if (reduce_lr_) reduce_lr_->reset();
+  best_weights_.clear();
+  early_stopped_ = false;
+}
+
+// ReduceLROnPlateau, then EarlyStopping (the order a Keras user lists them in most examples).
+void Trainer::run_callbacks(EpochRecord& r) {
+  callback_log_.clear();
+  early_stopped_ = false;
+  auto say = [&](const std::string& line) {
+    if (line.empty()) return;
+    callback_log_ += (callback_log_.empty() ? "" : "\n") + line;
+  };
+  if (reduce_lr_) {
+    r.lr = model_.adam.lr;  // the rate this epoch trained with (Keras logs it before reducing)
+    ReduceLROnPlateau::Decision d = reduce_lr_->on_epoch_end(r, model_.adam.lr);
+    if (d.reduced) model_.adam.lr = cfg_.learning_rate = next_.learning_rate = d.new_lr;
+    say(d.message);
+  }
+  if (early_stopping_) {
+    EarlyStopping::Decision d = early_stopping_->on_epoch_end(r);
+    if (d.keep_weights)
+      best_weights_.assign(model_.params(), model_.params() + model_.num_params());
+    if (d.restore_weights && best_weights_.size() == model_.num_params())
+      std::copy(best_weights_.begin(), best_weights_.end(), model_.params());
+    early_stopped_ = d.stop;
+    say(d.message);
+  }
+}
+
+std::vector<int> Trainer::next_epoch_order() const {
+  Rng rng = next_.seed != cfg_.seed ? Rng(next_.seed, 0x5eed) : shuffle_rng_;
+  std::vector<int> order = split_.train;
+  rng.shuffle(order);
+  return order;
+}
+
+// While this batch trains, the next one is made: the rest of this epoch's order, or the first
+// batch of the next epoch (made during this epoch's validation pass).
+void Trainer::start_next_prefetch(int n) {
+  BatchKey key;
+  key.adam_step = model_.adam_step() + 1;  // train_step takes one Adam step
+  const size_t at = size_t(cursor_ + n);
+  if (at < order_.size()) {
+    const size_t m = std::min(order_.size() - at, size_t(cfg_.batch_size));
+    key.indices.assign(order_.begin() + long(at), order_.begin() + long(at + m));
+    key.step_seed = augment_seed(cfg_.seed, epoch_, batch_index_ + 1);
+  } else {
+    if (epoch_ + 1 >= std::max(cfg_.epochs, next_.epochs)) return;
+    std::vector<int> order = next_epoch_order();
+    order.resize(std::min(order.size(), size_t(next_.batch_size)));
+    key.indices = std::move(order);
+    key.step_seed = augment_seed(next_.seed, epoch_ + 1, 0);
+  }
+  prefetch_->start(data_, scaling_, std::move(key), augment_);
 }
 
 void Trainer::resize_batch_buffers() {
@@ -91,9 +177,19 @@ BatchProgress Trainer::train_batch(bool* non_finite) {
   CNNLAB_ASSERT(epoch_open_ && !epoch_batches_done(), "begin_epoch() first");
   auto t0 = std::chrono::steady_clock::now();
   int n = std::min(cfg_.batch_size, int(order_.size()) - cursor_);
-  make_batch(data_, order_.data() + cursor_, n, scaling_, x_.data(), y_.data());
   model_.step_seed = augment_seed(cfg_.seed, epoch_, batch_index_);  // dropout, augmentation
-  float loss = model_.train_step(x_.data(), y_.data(), n, probs_.data());
+  bool augmented = false;  // x_ made ahead, augmentation included
+  if (prefetch_) {
+    BatchKey key{std::vector<int>(order_.begin() + cursor_, order_.begin() + cursor_ + n),
+                 model_.step_seed, model_.adam_step()};
+    augmented = prefetch_->take(key, x_, y_);
+    const size_t per = size_t(data_.height) * data_.width * data_.channels;
+    if (x_.size() < per * cfg_.batch_size) x_.resize(per * cfg_.batch_size);  // keeps the batch
+    if (y_.size() < size_t(cfg_.batch_size)) y_.resize(size_t(cfg_.batch_size));
+  }
+  if (!augmented) make_batch(data_, order_.data() + cursor_, n, scaling_, x_.data(), y_.data());
+  if (prefetch_) start_next_prefetch(n);
+  float loss = model_.train_step(x_.data(), y_.data(), n, probs_.data(), augmented);
   int classes = model_.num_classes();
   int correct = 0;
   for (int i = 0; i < n; ++i) correct += argmax_row(&probs_[size_t(i) * classes], classes) == y_[i];
@@ -136,6 +232,7 @@ EpochRecord Trainer::end_epoch() {
   }
   r.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start_).count();
+  run_callbacks(r);
   history_.epochs.push_back(r);
   ++epoch_;
   epoch_open_ = false;
@@ -170,6 +267,12 @@ TrainOutcome Trainer::fit(const TrainCallbacks& cb, const std::atomic<bool>& sto
     }
     EpochRecord r = end_epoch();
     if (cb.on_epoch) cb.on_epoch(r);
+    if (early_stopped_) {
+      out.early_stopped = true;
+      out.message = early_stopping_message(r.epoch);
+      out.epochs_completed = epoch_;
+      return out;
+    }
     if (stop.load() && epoch_ < cfg_.epochs) {
       out.reason = StopReason::Stopped;
       out.message = "Stopped by the user after epoch " + std::to_string(epoch_);

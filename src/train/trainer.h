@@ -5,6 +5,8 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,8 @@
 #include "data/dataset.h"
 #include "data/split.h"
 #include "nn/model.h"
+#include "train/batch_prefetch.h"
+#include "train/callbacks.h"
 #include "train/history.h"
 
 namespace cnnlab {
@@ -48,6 +52,7 @@ struct TrainOutcome {
   StopReason reason = StopReason::Completed;
   std::string message;  // for Stopped / NonFinite: what happened and where (no hint)
   int epochs_completed = 0;
+  bool early_stopped = false;  // Completed, ended by EarlyStopping before the last epoch
 };
 
 struct TrainCallbacks {
@@ -80,6 +85,26 @@ class Trainer {
 
   // ---- whole run (the CLI): stops after the current batch when `stop` becomes true ----
   TrainOutcome fit(const TrainCallbacks& cb, const std::atomic<bool>& stop);
+
+  // ---- Keras callbacks (train/callbacks.h), run by end_epoch() in this order ----
+  // Those enabled in `fit` replace the current ones, fresh (Keras's on_train_begin); a config equal
+  // to the current one keeps its state. The epoch's record then carries its lr (CSVLogger's lr
+  // column) when ReduceLROnPlateau runs, and ReduceLROnPlateau sets Adam's lr for the next epoch.
+  void set_callbacks(const FitConfig& fit);
+  void reset_callbacks();  // fresh state, same configs (a new fit() after an early stop)
+  // The latest end_epoch()'s EarlyStopping ended the run (and restored the best weights if asked).
+  bool early_stopped() const { return early_stopped_; }
+  // What the latest end_epoch()'s callbacks said, one line each, as Keras prints them ("" if
+  // nothing): "Epoch 00007: ReduceLROnPlateau reducing learning rate to 0.0001."
+  const std::string& callback_log() const { return callback_log_; }
+  const EarlyStopping* early_stopping() const {
+    return early_stopping_ ? &*early_stopping_ : nullptr;
+  }
+
+  // ---- the next batch made ahead on a background thread (train/batch_prefetch.h) ----
+  // On by default for models with augmentation layers; the trained weights are the same either way.
+  void set_prefetch(bool on, int threads = 1);
+  const BatchPrefetcher* prefetcher() const { return prefetch_.get(); }  // null when off
 
   // Loss, accuracy and confusion matrix over `indices` (inference, in batches).
   EvalResult evaluate(const std::vector<int>& indices, const std::atomic<bool>* stop = nullptr);
@@ -114,7 +139,19 @@ class Trainer {
   double loss_sum_ = 0, correct_ = 0, train_seconds_ = 0;
   std::chrono::steady_clock::time_point epoch_start_;
 
+  std::optional<EarlyStopping> early_stopping_;
+  std::optional<ReduceLROnPlateau> reduce_lr_;
+  std::vector<float> best_weights_;  // EarlyStopping's kept weights (the whole parameter arena)
+  bool early_stopped_ = false;
+  std::string callback_log_;
+  std::vector<AugmentLayer> augment_;  // the model's Random* layers, in the input's units
+  bool prefetch_on_ = true;
+  std::unique_ptr<BatchPrefetcher> prefetch_;  // last: destroyed (joined) first
+
   void resize_batch_buffers();  // x_, y_, probs_ for cfg_.batch_size
+  void run_callbacks(EpochRecord& r);
+  void start_next_prefetch(int n);            // the batch after this one (n images from cursor_)
+  std::vector<int> next_epoch_order() const;  // what begin_epoch() will shuffle
 };
 
 int argmax_row(const float* p, int n);

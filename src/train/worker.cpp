@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "nn/serialize.h"
 #include "train/progress_format.h"
 #include "train/run_record.h"
@@ -107,6 +108,7 @@ struct TrainingWorker::Impl {
   void inspect(const Command& c);
   const float* probe_output(int layer) const;
   void finish_epoch();
+  void set_callbacks();
   void fill_eval(SplitEval& e, const std::string& name, const std::vector<int>& idx,
                  const EvalResult& r);
 };
@@ -236,6 +238,7 @@ void TrainingWorker::Impl::handle(const Command& c) {
             "All " + std::to_string(cur.epochs) + " epochs are done: raise Epochs or Reset";
         cur.state = RunState::Done;
       } else {
+        if (trainer->early_stopped()) trainer->reset_callbacks();  // a new fit(), as in Keras
         mode = Mode::Run;
         cur.state = RunState::Training;
         cur.status = "Training";
@@ -400,7 +403,9 @@ void TrainingWorker::Impl::apply_settings(const RunSettings& want) {
   RunSettings& s = cur.settings;
   s.epochs = want.epochs, s.batch_size = want.batch_size, s.learning_rate = want.learning_rate;
   s.seed = want.seed, s.threads = want.threads;
+  s.early_stopping = want.early_stopping, s.reduce_lr = want.reduce_lr;
   trainer->apply_config(TrainConfig{s.epochs, s.batch_size, s.learning_rate, s.seed});
+  set_callbacks();
   model->set_threads(s.threads);
   cur.epochs = s.epochs;
   if (!trainer->epoch_started())
@@ -428,6 +433,7 @@ void TrainingWorker::Impl::grow_model(int batch_size) {
     *model =
         build_preset(cur.settings.preset, cur.settings.image_size, int(cur.class_names.size()));
     model->set_threads(cur.settings.threads);
+    model->set_input_scaling(cur.scaling.mean, cur.scaling.std);  // as the Trainer set it
     model->allocate(batch);
     std::copy(w.begin(), w.end(), model->params());
     model->adam = adam;
@@ -482,8 +488,11 @@ void TrainingWorker::Impl::do_load(const RunSettings& s) {
       std::make_unique<Model>(build_preset(s.preset, s.image_size, int(data->class_names.size())));
   cur.summary = m->summary_table();
   cur.num_params = m->num_params();
-  for (const LayerInfo& l : m->layers())
+  for (const LayerInfo& l : m->layers()) {
     if (l.num_params()) cur.layer_params.push_back({l.name, l.num_params()});
+    if (is_augment_kind(l.kind))
+      cur.augmentation.push_back(l.augment), cur.augmentation_names.push_back(l.name);
+  }
   cur.memory = plan_memory(*m, s.batch_size, data->size());
   if (!cur.memory.fits())
     throw UserError(s.preset + " @ " + std::to_string(s.image_size) + "px", cur.memory.advice());
@@ -529,6 +538,7 @@ void TrainingWorker::Impl::reset_model(bool announce) {
   TrainConfig cfg{cur.settings.epochs, cur.settings.batch_size, cur.settings.learning_rate,
                   cur.settings.seed};
   trainer = std::make_unique<Trainer>(*model, *data, cur.split, cur.scaling, cfg);
+  set_callbacks();
   cur.history = History{};
   cur.batch_losses.clear();
   cur.batch_epoch.clear();
@@ -604,23 +614,46 @@ void TrainingWorker::Impl::train_one() {
   }
 }
 
+// The model file's [fit] callbacks with the settings' overrides, into the trainer and snapshot.
+void TrainingWorker::Impl::set_callbacks() {
+  const FitConfig fit =
+      effective_fit(model->fit, cur.settings.early_stopping, cur.settings.reduce_lr);
+  trainer->set_callbacks(fit);
+  cur.callbacks = describe_callbacks(fit);
+}
+
 void TrainingWorker::Impl::finish_epoch() {
   EpochRecord r = trainer->end_epoch();
   cur.history = trainer->history();
   cur.epoch = trainer->epoch();
   fill_eval(cur.val_eval, "validation", cur.split.val, trainer->last_val_eval());
-  if (trainer->epoch() >= cur.epochs) {
+  const std::string& said = trainer->callback_log();  // Keras's lines: into the log panel
+  for (size_t at = 0; at < said.size();) {
+    size_t end = std::min(said.find('\n', at), said.size());
+    log_info(said.substr(at, end - at));
+    at = end + 1;
+  }
+  const bool early = trainer->early_stopped();
+  if (trainer->epoch() >= cur.epochs || early) {
     mode = Mode::Idle;
     EvalResult t = trainer->evaluate(cur.split.test);
     fill_eval(cur.test_eval, "test", cur.split.test, t);
     cur.state = RunState::Done;
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "Done: %d epochs. Test-loss: %.4f, Test-accuracy: %.4f",
-                  cur.epochs, t.loss, t.accuracy);
+    std::string head = "Done: " + std::to_string(cur.epochs) + " epochs";
+    if (early) {
+      head = early_stopping_message(r.epoch);
+      const EarlyStopping* es = trainer->early_stopping();
+      if (es && es->config().restore_best_weights)
+        head += ", weights of epoch " + std::to_string(es->best_epoch() + 1) + " restored";
+    }
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "%s. Test-loss: %.4f, Test-accuracy: %.4f", head.c_str(), t.loss,
+                  t.accuracy);
     cur.status = buf;
     end_of_run();
+  } else if (!said.empty()) {
+    cur.status = said.substr(said.rfind('\n') == std::string::npos ? 0 : said.rfind('\n') + 1);
   }
-  (void)r;
 }
 
 //-----------------------------------------------------------------------------

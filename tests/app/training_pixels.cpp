@@ -234,6 +234,29 @@ TEST_CASE(
   CHECK(text.near > 6000);  // ~13,000 with the tape; "computing…" alone ~2,000
 }
 
+TEST_CASE(
+    "training view: the augmented-probe strip shows photos for compact, only words for small") {
+  std::string data = make_dataset();
+  const std::string common = "--data " + data + " --image-size 32 --batches 1 --size 1280x720 ";
+  Shot aug = take("augment", common + "--model compact --tab focus-augment");
+  Shot none = take("augment-none", common + "--model small --tab focus-augment");
+  const LayoutRect* a = rect(aug, "train.augment");
+  const LayoutRect* n = rect(none, "train.augment");
+  REQUIRE(a);
+  REQUIRE(n);
+  CHECK(a->x1 - a->x0 >= 1280 - 32);  // F5 focus: the whole screen
+  // The probe's colours (discs: yellow on dark, stripes: magenta-blue) resampled by rotation and
+  // zoom: many colours, and the disc/stripe hue in quantity; the text-only panel has neither.
+  Stats sa = stats(aug, *a, 220, 200, 40, 60), sb = stats(aug, *a, 220, 60, 220, 60);
+  Stats na = stats(none, *n, 220, 200, 40, 60), nb = stats(none, *n, 220, 60, 220, 60);
+  INFO("compact: colours " << sa.colours << ", probe hue " << sa.near + sb.near
+                           << "; small: colours " << na.colours << ", probe hue "
+                           << na.near + nb.near);
+  CHECK(sa.colours > 2 * na.colours);
+  CHECK(sa.near + sb.near > 2000);
+  CHECK(na.near + nb.near < 50);
+}
+
 TEST_CASE("training view: a bad dataset folder is a user error, not a crash") {
   std::string cmd = std::string(CNNLAB_EXE) +
                     " screenshot --view training --data /nonexistent/cnnlab --out " +

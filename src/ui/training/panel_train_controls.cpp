@@ -139,6 +139,33 @@ bool fits_on_line(const char* label) {
          w;
 }
 
+// The Keras callbacks' patience in epochs (0 off, -1 as the model file's [fit] table says, which
+// may be longer): two narrow fields, on the Apply line when they fit there, else on their own.
+void draw_callback_fields(TrainingForm& f, const SettingsChanges& pending) {
+  const float em = ImGui::GetFontSize(), inner = ImGui::GetStyle().ItemInnerSpacing.x;
+  const float box_w = 2.2f * em, gap = ImGui::GetStyle().ItemSpacing.x;  // two digits
+  const float w = 2 * box_w + 2 * inner + ImGui::CalcTextSize("early stop").x +
+                  ImGui::CalcTextSize("reduce lr").x + gap;
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  if (ImGui::GetItemRectMax().x + gap + w <= right) ImGui::SameLine();
+  ImGui::PushItemWidth(box_w);
+  auto field = [&](const char* label, const char* name, int* v, const char* tip) {
+    bool mark = pending_begin(pending, name);
+    ImGui::InputInt(label, v, 0);
+    pending_end(mark, pending, name);
+    if (!mark && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tip);
+    *v = std::clamp(*v, -1, 99);
+  };
+  field("early stop", "early stopping", &f.early_stopping,
+        "EarlyStopping: stop after N epochs without a lower val_loss and restore the best "
+        "epoch's weights (0 off, -1 as the model file says)");
+  ImGui::SameLine();
+  field("reduce lr", "reduce lr", &f.reduce_lr,
+        "ReduceLROnPlateau: learning rate x0.1 after N epochs without a lower val_loss (0 off, "
+        "-1 as the model file says)");
+  ImGui::PopItemWidth();
+}
+
 // Apply sends the live settings (no decoding); the reload button says what makes it necessary,
 // and when its words do not fit the column it says "Reload data" and the note below names them.
 void draw_apply_reload(TrainingUi& ui, const Snapshot& s, const SettingsChanges& pending) {
@@ -161,6 +188,9 @@ void draw_apply_reload(TrainingUi& ui, const Snapshot& s, const SettingsChanges&
     label = "Reload data";
   ImGui::BeginDisabled(!f.folder_ok || busy(s.state));
   if (ImGui::Button(label.c_str())) send_load(ui);
+  ImGui::EndDisabled();
+  ImGui::BeginDisabled(s.state == RunState::Loading);
+  draw_callback_fields(f, pending);
   ImGui::EndDisabled();
   if (!pending.any()) return;
   std::string note = "Pending:";
@@ -189,6 +219,11 @@ void draw_settings(TrainingUi& ui, const Snapshot& s) {
   draw_run_fields(ui.form, pending);
   ImGui::EndDisabled();
   draw_apply_reload(ui, s, pending);
+  if (loaded && s.callbacks != "no callbacks" && !s.callbacks.empty()) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextDisabled("Callbacks: %s", s.callbacks.c_str());
+    ImGui::PopTextWrapPos();
+  }
 }
 
 // SameLine when a button labelled `label` still fits on this line, else a new line: no button is

@@ -79,6 +79,7 @@ RunSettings form_settings(const TrainingUi& ui) {
   s.learning_rate = ui.form.learning_rate;
   s.seed = uint64_t(std::max(0, ui.form.seed));
   s.threads = ui.form.threads;
+  s.early_stopping = ui.form.early_stopping, s.reduce_lr = ui.form.reduce_lr;
   return s;
 }
 

@@ -20,6 +20,7 @@ void draw_train_filters_panel(TrainingUi& ui);  // panel_train_filters.cpp: conv
 void draw_train_predictions_panel(
     TrainingUi& ui);  // panel_train_predictions.cpp: probe softmax, gallery
 void draw_train_confusion_panel(TrainingUi& ui);  // panel_train_confusion.cpp: confusion matrix
+void draw_train_augment_panel(TrainingUi& ui);    // panel_train_augment.cpp: augmented probe strip
 void draw_train_model_panel(TrainingUi& ui);   // panel_train_model.cpp: summary, parameter budget
 void draw_train_lesson_panel(TrainingUi& ui);  // panel_train_lesson.cpp: lessons for this view
 void draw_train_runs_panel(TrainingUi& ui);    // panel_train_runs.cpp: the runs folder's table

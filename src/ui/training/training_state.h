@@ -24,7 +24,7 @@ namespace cnnlab {
 // A panel's rectangle in the last frame (framebuffer pixels), for pixel tests and panel PNG export.
 struct PanelRect {
   std::string name;  // "controls", "curves", "maps", "filters", "predictions", "confusion",
-                     // "model", "lesson"
+                     // "augment", "model", "lesson"
   float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
 };
 
@@ -47,7 +47,8 @@ struct TrainingForm {
   int epochs = 25, batch_size = 32, seed = 42, threads = 2, refresh = 1;
   int seeds = 1;  // Train repeats the run over seeds, seed + seeds − 1 (the runs panel sums up)
   float learning_rate = 0.001f;
-  std::string folder_note;  // why the folder cannot be used ("" = looks fine)
+  int early_stopping = -1, reduce_lr = -1;  // RunSettings's: -1 the model file's, 0 off, N on
+  std::string folder_note;                  // why the folder cannot be used ("" = looks fine)
   bool folder_ok = false;
 };
 
@@ -104,6 +105,15 @@ struct LayerMapsGl {
 // setting in a frame is what ImGui draws with; a no-op without a texture.
 void set_map_filter(LayerMapsGl& maps, bool nearest);
 
+// The augmented-probe strip's textures and what they were made from (panel_train_augment.cpp).
+struct AugmentStripGl {
+  std::vector<Texture> textures;  // the augmented copies (the original is `probe`)
+  const void* data = nullptr;     // the Dataset
+  int probe = -1;
+  std::string preset;
+  uint64_t seed = 0;
+};
+
 struct TrainingGl {
   bool enabled = false;  // false in the headless smoke test: panels draw placeholders
   ColormapRenderer colormap;
@@ -120,6 +130,7 @@ struct TrainingGl {
   const void* thumbs_for = nullptr;  // the Dataset the thumbnails were made from
   int probe_for = -1;
   int map_uploads = 0, kernel_uploads = 0;  // counters (tests, bench)
+  AugmentStripGl augment;
 };
 
 // The model editor (panel_model_editor.cpp). It lives in TrainingUi, which the App owns, so edits
@@ -191,6 +202,9 @@ struct TrainingUi {
   int confusion_split = 0;  // 0 validation, 1 test
   int confusion_row = -1, confusion_col = -1;
   int lesson = 0;
+  uint64_t augment_roll = 0;                 // "New samples" presses (the strip's seed)
+  std::vector<std::string> augment_presets;  // presets with augmentation layers, found once
+  bool augment_presets_known = false;
   std::vector<LessonText> lessons;
   std::string checkpoint_path, csv_path;
   std::string hover_text;  // the value under the cursor (feature maps), for the status line

@@ -36,7 +36,8 @@ enum PanelIndex {
   kModel,
   kLesson,
   kRuns,
-  kGlance
+  kGlance,
+  kAugment
 };
 const PanelDef kPanels[] = {
     {"train_controls", "Run###run", "controls", draw_train_controls_panel},
@@ -49,6 +50,7 @@ const PanelDef kPanels[] = {
     {"train_lesson", "Lessons###lesson", "lesson", draw_train_lesson_panel},
     {"train_runs", "Runs###runs", "runs", draw_train_runs_panel},
     {"train_glance", "Network###glance", "glance", draw_train_glance_panel},
+    {"train_augment", "Augment###augment", "augment", draw_train_augment_panel},
 };
 
 ImGuiTabItemFlags tab_flags(TrainingUi& ui, const PanelDef& p) {
@@ -86,9 +88,9 @@ void three_columns(TrainingUi& ui, float W, float H, float em) {
   float left_w = std::max(W * 0.24f, 26 * em), right_w = std::max(W * 0.28f, 28 * em);
   float centre_w = W - left_w - right_w - 2 * gap;
   ImGui::BeginGroup();
-  // The Run panel as tall as its content was last frame (within 35–62%); Model/Lessons get the
+  // The Run panel as tall as its content was last frame (within 35–66%); Model/Lessons get the
   // rest.
-  float run_h = ui.controls_h > 0 ? std::clamp(ui.controls_h, H * 0.35f, H * 0.62f) : H * 0.62f;
+  float run_h = ui.controls_h > 0 ? std::clamp(ui.controls_h, H * 0.35f, H * 0.66f) : H * 0.66f;
   panel(kPanels[kRun], ImVec2(left_w, std::floor(run_h)), ui);
   panel_tabs(ui, "train_left_tabs", {kModel, kLesson}, ImVec2(left_w, 0));
   ImGui::EndGroup();
@@ -100,7 +102,7 @@ void three_columns(TrainingUi& ui, float W, float H, float em) {
   ImGui::SameLine();
   ImGui::BeginGroup();
   panel(kPanels[kFilters], ImVec2(right_w, std::floor(H * 0.46f)), ui);
-  panel_tabs(ui, "train_right_tabs", {kPredictions, kConfusion, kRuns}, ImVec2(right_w, 0));
+  panel_tabs(ui, "train_right_tabs", {kPredictions, kConfusion, kAugment, kRuns}, ImVec2(right_w, 0));
   ImGui::EndGroup();
 }
 
@@ -112,7 +114,8 @@ void two_columns(TrainingUi& ui, float W, float H, float em) {
   ImGui::SameLine();
   ImGui::BeginGroup();
   panel(kPanels[kCurves], ImVec2(0, std::floor(H * 0.42f)), ui);
-  panel_tabs(ui, "train_right_tabs", {kMaps, kGlance, kFilters, kPredictions, kConfusion, kRuns},
+  panel_tabs(ui, "train_right_tabs",
+             {kMaps, kGlance, kFilters, kPredictions, kConfusion, kAugment, kRuns},
              ImVec2(0, 0));
   ImGui::EndGroup();
 }
@@ -145,8 +148,8 @@ const char* training_layout_name(TrainingLayout layout) {
 }
 
 const std::vector<std::string>& training_focus_panels() {
-  static const std::vector<std::string> names{"curves",      "maps",      "glance", "filters",
-                                              "predictions", "confusion", "model"};
+  static const std::vector<std::string> names{"curves",    "maps",      "glance",  "filters",
+                                              "predictions", "confusion", "augment", "model"};
   return names;
 }
 
@@ -224,7 +227,8 @@ void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_
       case TrainingLayout::Tabs:
         panel_tabs(
             ui, "train_tabs",
-            {kRun, kCurves, kMaps, kGlance, kFilters, kPredictions, kConfusion, kModel, kLesson, kRuns},
+            {kRun, kCurves, kMaps, kGlance, kFilters, kPredictions, kConfusion, kAugment, kModel,
+             kLesson, kRuns},
             ImVec2(0, 0));
         break;
     }
@@ -286,7 +290,7 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
     if (t.rfind("focus-", 0) == 0 && !training_focus_set(ui, t.substr(6)))
       throw UserError("", "no panel '" + t.substr(6) + "' to focus",
                       "use focus-curves, focus-maps, focus-glance, focus-filters, "
-                      "focus-predictions, focus-confusion or focus-model");
+                      "focus-predictions, focus-confusion, focus-augment or focus-model");
     glance_token(ui, t);  // glance=LAYER:C, pixel=Y:X
     if (t.rfind("layer", 0) == 0) ui.map_layer = std::atoi(t.c_str() + 5);
     if (t.rfind("enlarge", 0) == 0)

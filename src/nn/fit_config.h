@@ -1,0 +1,44 @@
+// nn/fit_config.h — a model file's [fit] table as a plain struct: epochs and the Keras callbacks
+// EarlyStopping and ReduceLROnPlateau with Keras's argument names and defaults (train/callbacks.h
+// runs them; nn only carries them, so checkpoints that embed the model file keep them).
+#pragma once
+#include <string>
+
+namespace cnnlab {
+
+// Which way the monitored number improves: "auto" = max for accuracy, else min (Keras).
+enum class MonitorMode { Auto, Min, Max };
+
+struct EarlyStoppingConfig {
+  bool enabled = false;
+  std::string monitor = "val_loss";  // val_loss, val_accuracy, loss or accuracy
+  double min_delta = 0;              // a change below |min_delta| is no improvement
+  int patience = 0;                  // epochs without improvement before stopping
+  MonitorMode mode = MonitorMode::Auto;
+  bool restore_best_weights = false;  // on stopping, the weights of the best epoch come back
+  int start_from_epoch = 0;           // epochs of warm-up before any improvement is looked for
+  bool operator==(const EarlyStoppingConfig&) const = default;
+};
+
+struct ReduceLROnPlateauConfig {
+  bool enabled = false;
+  std::string monitor = "val_loss";
+  double factor = 0.1;  // new lr = lr · factor, in (0, 1)
+  int patience = 10;
+  MonitorMode mode = MonitorMode::Auto;
+  double min_delta = 1e-4;
+  int cooldown = 0;  // epochs after a reduction before counting again
+  double min_lr = 0;
+  bool operator==(const ReduceLROnPlateauConfig&) const = default;
+};
+
+struct FitConfig {
+  int epochs = 0;  // 0: the file does not say (the run's --epochs / the form decide)
+  EarlyStoppingConfig early_stopping;
+  ReduceLROnPlateauConfig reduce_lr;
+  bool any() const { return epochs > 0 || early_stopping.enabled || reduce_lr.enabled; }
+};
+
+const char* monitor_mode_name(MonitorMode m);  // "auto", "min", "max"
+
+}  // namespace cnnlab
