@@ -25,7 +25,7 @@ namespace {
 struct ExplainArgs {
   std::string load, cls = "auto", method = "gradcam", layer, out;
   std::vector<std::string> photos;
-  float opacity = 0.6f;
+  float opacity = 0.7f;
   int max_side = 512, threads = 2;
 };
 

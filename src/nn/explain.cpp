@@ -139,7 +139,7 @@ void blend_heat(uint8_t* out, const uint8_t* rgb, const float* heat, int h, int 
     const float t = std::clamp(std::isfinite(heat[p]) ? heat[p] : 0.0f, 0.0f, 1.0f);
     uint8_t c[3];
     heat_colour(t, c);
-    const float a = opacity * (0.25f + 0.75f * t);
+    const float a = opacity * (0.4f + 0.6f * t);
     for (int k = 0; k < 3; ++k)
       out[p * 3 + k] = uint8_t(std::lround(rgb[p * 3 + k] * (1 - a) + c[k] * a));
   }

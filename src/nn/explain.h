@@ -50,7 +50,7 @@ std::vector<float> resize_bilinear(const float* in, int in_h, int in_w, int out_
 void heat_colour(float t, uint8_t rgb[3]);
 
 // out (h, w, 3) = the photo rgb (h, w, 3) blended with heat_colour(heat) at
-// alpha = opacity · (0.25 + 0.75 · heat): hot areas covered most, cold ones tinted, so the photo
+// alpha = opacity · (0.4 + 0.6 · heat): hot areas covered most, cold ones tinted dark, so the photo
 // shows through where the model does not look. opacity in 0..1 (clamped); out may equal rgb.
 void blend_heat(uint8_t* out, const uint8_t* rgb, const float* heat, int h, int w, float opacity);
 

@@ -8,8 +8,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 
 #include "core/error.h"
+#include "data/image.h"
+#include "nn/explain.h"
 #include "nn/serialize.h"
 #include "train/progress_format.h"
 #include "train/run_record.h"
@@ -68,6 +71,7 @@ struct TrainingWorker::Impl {
   Clock::time_point last_probe{};
   Clock::duration probe_cost{};  // how long the last probe forward pass took
   std::vector<float> probe_x;
+  Image own_photo, own_resized;  // SetProbeImage's photo as decoded, and at the data's size
   TestHooks hooks;
 
   void run();
@@ -86,6 +90,8 @@ struct TrainingWorker::Impl {
   void reset_model(bool announce = true);
   void capture_weights(std::vector<TensorCopy>& out);
   void capture_probe();
+  void probe_input();
+  void set_probe_image(const std::string& path);
   void finish_epoch();
   void fill_eval(SplitEval& e, const std::string& name, const std::vector<int>& idx,
                  const EvalResult& r);
@@ -235,7 +241,20 @@ void TrainingWorker::Impl::handle(const Command& c) {
       reset_model();
       break;
     case Command::SetProbe:
-      if (c.index >= 0 && size_t(c.index) < data->size()) cur.probe_index = c.index;
+      if (c.index >= 0 && size_t(c.index) < data->size()) {
+        cur.probe_index = c.index;
+        own_photo = own_resized = Image{};
+        cur.probe_file.clear();
+        ++cur.probe_version;
+      }
+      capture_probe();
+      publish();
+      break;
+    case Command::SetProbeImage:
+      set_probe_image(c.path);
+      break;
+    case Command::SetExplain:
+      cur.explain = c.explain;
       capture_probe();
       publish();
       break;
@@ -457,7 +476,8 @@ void TrainingWorker::Impl::do_load(const RunSettings& s) {
   m->allocate(s.batch_size);
   model = std::move(m);
   cur.epochs = s.epochs;
-  if (!cur.split.test.empty()) cur.probe_index = cur.split.test.front();
+  if (!cur.split.test.empty() && own_photo.pixels.empty()) cur.probe_index = cur.split.test.front();
+  ++cur.probe_version;
   reset_model(false);
 
   // Honest about time: a timed forward pass of one training batch. A training step costs about
@@ -601,20 +621,70 @@ void TrainingWorker::Impl::capture_weights(std::vector<TensorCopy>& out) {
   ++cur.weights_version;
 }
 
+// A photo of the user's own: decoded now (the loader's checks and messages), resized with the data
+// at each capture. A bad file is reported in `error` and leaves the probe and any training alone.
+void TrainingWorker::Impl::set_probe_image(const std::string& path) {
+  const std::string name = std::filesystem::path(path).filename().string();
+  try {
+    Image photo = decode_image_file(path);
+    own_photo = std::move(photo);
+  } catch (const UserError& e) {
+    cur.error = e.what();
+    cur.status = "Error: " + name + " cannot be the probe: " + e.what();
+    publish();
+    return;
+  }
+  own_resized = Image{};
+  cur.probe_file = name;
+  cur.probe_index = -1;
+  ++cur.probe_version;
+  capture_probe();
+  cur.status = "Probe: your photo " + name;
+  publish();
+}
+
+// probe_x (the model's input) and cur.probe_pixels for the current probe.
+void TrainingWorker::Impl::probe_input() {
+  const int H = data->height, W = data->width;
+  const size_t per = size_t(H) * W * 3;
+  probe_x.resize(per);
+  if (!own_photo.pixels.empty()) {
+    if (own_resized.width != W || own_resized.height != H) own_resized = resize_rgb(own_photo, W, H);
+    cur.probe_pixels = own_resized.pixels;
+    for (size_t i = 0; i < per; ++i)
+      probe_x[i] = (own_resized.pixels[i] / 255.0f - cur.scaling.mean) / cur.scaling.std;
+  } else {
+    int label = 0;
+    make_batch(*data, &cur.probe_index, 1, cur.scaling, probe_x.data(), &label);
+    const uint8_t* px = data->image(size_t(cur.probe_index));
+    cur.probe_pixels.assign(px, px + per);
+  }
+}
+
 void TrainingWorker::Impl::capture_probe() {
-  if (!model || !data || cur.probe_index < 0) return;
+  if (!model || !data || (cur.probe_index < 0 && own_photo.pixels.empty())) return;
   Clock::time_point t0 = Clock::now();
   struct Timer {  // records the cost however the function returns
     Impl& self;
     Clock::time_point t0;
     ~Timer() { self.last_probe = Clock::now(), self.probe_cost = self.last_probe - t0; }
   } timer{*this, t0};
-  size_t per = size_t(data->height) * data->width * data->channels;
-  probe_x.resize(per);
-  int label = 0;
-  make_batch(*data, &cur.probe_index, 1, cur.scaling, probe_x.data(), &label);
-  cur.probe_probs.assign(size_t(model->num_classes()), 0.f);
-  model->forward(probe_x.data(), 1, cur.probe_probs.data());
+  probe_input();
+  const int K = model->num_classes();
+  cur.probe_explain = ProbeExplanation{};
+  if (cur.explain.on) {  // the explanation's forward pass is the probe's
+    ExplainMethod method = cur.explain.method;
+    if (last_conv_layer(*model) < 0) method = ExplainMethod::Saliency;  // no maps to weigh
+    const int cls = cur.explain.cls < K ? cur.explain.cls : -1;
+    Explanation e = explain_image(*model, probe_x.data(), cls, method);
+    cur.probe_probs = e.probs;
+    ProbeExplanation& p = cur.probe_explain;
+    p.method = e.method, p.cls = e.cls, p.h = e.h, p.w = e.w, p.heat = std::move(e.heat);
+    if (method == ExplainMethod::GradCam) p.layer = model->layers()[size_t(e.layer)].name;
+  } else {
+    cur.probe_probs.assign(size_t(K), 0.f);
+    model->forward(probe_x.data(), 1, cur.probe_probs.data());
+  }
   cur.activations.clear();
   const auto& L = model->layers();
   for (size_t i = 1; i < L.size(); ++i) {

@@ -33,11 +33,16 @@ struct Command {
     ApplySettings,   // `settings`: epochs, batch size, learning rate, seed and threads, between
                      // batches (batch size and seed from the next epoch); the others need a Load
     SetRefresh,      // publish a snapshot every `index` batches (>= 1)
+    SetProbeImage,   // `path`: an image file of the user's own becomes the probe (decoded and
+                     // resized as the dataset loader does); a bad file sets `error` with the
+                     // loader's message and leaves the probe (and training) as they were
+    SetExplain,      // `explain`: the probe's Grad-CAM/saliency on or off, method and class
     Quit
   } kind;
   RunSettings settings;  // Load, ApplySettings
   std::string path;      // Save/LoadCheckpoint
   int index = 0;         // SetProbe / SetRefresh
+  ExplainRequest explain;  // SetExplain
 };
 
 class TrainingWorker {

@@ -210,6 +210,9 @@ TEST_CASE("heat_colour ends and blend_heat's alpha") {
   uint8_t out[3];
   blend_heat(out, rgb, &heat, 1, 1, 0.8f);
   CHECK((out[0] == 222 && out[1] == 205 && out[2] == 50));
+  const float cold = 0;  // alpha 0.8 · 0.4 = 0.32: 100·0.68 + (68, 1, 84)·0.32
+  blend_heat(out, rgb, &cold, 1, 1, 0.8f);
+  CHECK((out[0] == 90 && out[1] == 68 && out[2] == 95));
   blend_heat(out, rgb, &heat, 1, 1, 0.0f);  // opacity 0: the photo
   CHECK((out[0] == 100 && out[1] == 100 && out[2] == 100));
 }
