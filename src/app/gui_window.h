@@ -40,6 +40,7 @@ struct WindowOptions {
   std::string train_data, train_model = "small", train_tab;
   int train_image_size = 0, train_batches = 0;
   bool train_evaluate = false;
+  std::string train_probe_image, train_explain;  // your photo as the probe; gradcam/saliency
 };
 
 // Opens the window (or the offscreen target), runs until closed (or for `frames` frames), shuts
@@ -59,6 +60,7 @@ struct WindowInput {
   double zoom_wheel = 0;           // Ctrl+wheel notches since the last frame (the loop zooms)
   std::vector<int> pressed;        // keys pressed since the last frame
   std::vector<Release> held_back;  // their releases, handed to ImGui after the next frame
+  std::vector<std::string> dropped;  // files dropped on the window since the last frame
 };
 // Installs the window's callbacks (ImGui's GLFW backend must be initialised without its own): each
 // forwards to the backend, counts the event, and key presses go to `input.keys`. `input` must

@@ -433,9 +433,14 @@ void TrainingWorker::Impl::do_load(const RunSettings& s) {
   // waiters compare them to what they last saw.
   uint64_t version = cur.version, weights_version = cur.weights_version,
            activations_version = cur.activations_version;
+  // Your photo as the probe and the explanation asked for outlast the dataset, like the photo.
+  const uint64_t probe_version = cur.probe_version;
+  const std::string probe_file = cur.probe_file;
+  const ExplainRequest explain = cur.explain;
   cur = Snapshot{};
   cur.version = version, cur.weights_version = weights_version,
   cur.activations_version = activations_version;
+  cur.probe_version = probe_version, cur.probe_file = probe_file, cur.explain = explain;
   cur.settings = s;
   cur.state = RunState::Loading;
   cur.status = "Loading " + s.data_dir;

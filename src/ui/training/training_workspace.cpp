@@ -26,7 +26,17 @@ struct PanelDef {
   const char* name;
   void (*draw)(TrainingUi&);
 };
-enum PanelIndex { kRun, kCurves, kMaps, kFilters, kPredictions, kConfusion, kModel, kLesson };
+enum PanelIndex {
+  kRun,
+  kCurves,
+  kMaps,
+  kFilters,
+  kPredictions,
+  kConfusion,
+  kModel,
+  kLesson,
+  kExplain
+};
 const PanelDef kPanels[] = {
     {"train_controls", "Run###run", "controls", draw_train_controls_panel},
     {"train_curves", "Curves###curves", "curves", draw_train_curves_panel},
@@ -36,6 +46,7 @@ const PanelDef kPanels[] = {
     {"train_confusion", "Confusion###confusion", "confusion", draw_train_confusion_panel},
     {"train_model", "Model###model", "model", draw_train_model_panel},
     {"train_lesson", "Lessons###lesson", "lesson", draw_train_lesson_panel},
+    {"train_explain", "Explain###explain", "explain", draw_train_explain_panel},
 };
 
 ImGuiTabItemFlags tab_flags(TrainingUi& ui, const PanelDef& p) {
@@ -87,7 +98,7 @@ void three_columns(TrainingUi& ui, float W, float H, float em) {
   ImGui::SameLine();
   ImGui::BeginGroup();
   panel(kPanels[kFilters], ImVec2(right_w, std::floor(H * 0.46f)), ui);
-  panel_tabs(ui, "train_right_tabs", {kPredictions, kConfusion}, ImVec2(right_w, 0));
+  panel_tabs(ui, "train_right_tabs", {kPredictions, kExplain, kConfusion}, ImVec2(right_w, 0));
   ImGui::EndGroup();
 }
 
@@ -99,7 +110,8 @@ void two_columns(TrainingUi& ui, float W, float H, float em) {
   ImGui::SameLine();
   ImGui::BeginGroup();
   panel(kPanels[kCurves], ImVec2(0, std::floor(H * 0.42f)), ui);
-  panel_tabs(ui, "train_right_tabs", {kMaps, kFilters, kPredictions, kConfusion}, ImVec2(0, 0));
+  panel_tabs(ui, "train_right_tabs", {kMaps, kFilters, kPredictions, kExplain, kConfusion},
+             ImVec2(0, 0));
   ImGui::EndGroup();
 }
 
@@ -131,8 +143,8 @@ const char* training_layout_name(TrainingLayout layout) {
 }
 
 const std::vector<std::string>& training_focus_panels() {
-  static const std::vector<std::string> names{"curves",      "maps",      "filters",
-                                              "predictions", "confusion", "model"};
+  static const std::vector<std::string> names{"curves",  "maps",      "filters", "predictions",
+                                              "explain", "confusion", "model"};
   return names;
 }
 
@@ -205,12 +217,14 @@ void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_
         break;
       case TrainingLayout::Tabs:
         panel_tabs(ui, "train_tabs",
-                   {kRun, kCurves, kMaps, kFilters, kPredictions, kConfusion, kModel, kLesson},
+                   {kRun, kCurves, kMaps, kFilters, kPredictions, kExplain, kConfusion, kModel,
+                    kLesson},
                    ImVec2(0, 0));
         break;
     }
   }
   ui.force_tab.clear();
+  draw_open_image_dialog(ui);  // after: an Open sets force_tab for the next frame
 }
 
 void start_training(TrainingUi& ui, const std::string& data_dir, const std::string& preset,
@@ -258,7 +272,7 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
     if (t.rfind("focus-", 0) == 0 && !training_focus_set(ui, t.substr(6)))
       throw UserError("", "no panel '" + t.substr(6) + "' to focus",
                       "use focus-curves, focus-maps, focus-filters, "
-                      "focus-predictions, focus-confusion or focus-model");
+                      "focus-predictions, focus-explain, focus-confusion or focus-model");
     if (t.rfind("layer", 0) == 0) ui.map_layer = std::atoi(t.c_str() + 5);
     if (t.rfind("enlarge", 0) == 0)
       ui.enlarged = std::atoi(t.c_str() + 7), ui.enlarged_layer = std::max(ui.map_layer, 0);
