@@ -260,7 +260,8 @@ void main_loop(Window& win, const WindowOptions& o) {
     if (o.quit_after_frames > 0 && frames++ >= o.quit_after_frames) break;
     if (!wait_for_frame(win, o, training_pacing, idle_pacing)) continue;
     zoom_by_wheel(app, float(std::exchange(win.input.zoom_wheel, 0.0)));  // Ctrl+wheel
-    open_probe_images(app, std::exchange(win.input.dropped, {}));  // dropped photos
+    // Photos dropped on the window: the first becomes the training probe.
+    open_probe_images(app, std::exchange(win.input.dropped, {}));
     if (app.requests.rebuild_fonts) rebuild_fonts(app);
     if (app.requests.toggle_fullscreen) toggle_fullscreen(app, win.glfw, windowed);
     int fb_w = 0, fb_h = 0;

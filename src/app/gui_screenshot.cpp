@@ -81,11 +81,11 @@ void register_gui_commands(CLI::App& app, int& exit_code) {
                 "--view training: evaluate the test split before the shot");
   cmd->add_option(
       "--tab", options->train_tab,
-      "--view training: comma list of side tabs (predictions, explain, confusion, model, lesson) and "
-      "toggles (delta, perlayer, layerN, enlargeN, mistakes, test); focus-NAME shows one panel "
-      "full screen as F5 does (curves, maps, filters, predictions, explain, confusion, model)");
+      "--view training: comma list of side tabs (predictions, explain, confusion, model, "
+      "lesson) and toggles (delta, perlayer, layerN, enlargeN, mistakes, test); focus-NAME "
+      "shows one panel full screen as F5 does (curves, maps, filters, predictions, explain, confusion, model)");
   cmd->add_option("--probe-image", options->train_probe_image,
-                  "--view training: this photo file becomes the probe (as if dropped on the window)");
+                  "--view training: this photo becomes the probe (as if dropped on the window)");
   cmd->add_option("--explain", options->train_explain,
                   "--view training: the probe's heat, gradcam or saliency (--tab explain shows it)")
       ->check(CLI::IsMember({"gradcam", "saliency"}));

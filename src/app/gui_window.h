@@ -60,7 +60,8 @@ struct WindowInput {
   double zoom_wheel = 0;           // Ctrl+wheel notches since the last frame (the loop zooms)
   std::vector<int> pressed;        // keys pressed since the last frame
   std::vector<Release> held_back;  // their releases, handed to ImGui after the next frame
-  std::vector<std::string> dropped;  // files dropped on the window since the last frame
+  // Files dropped on the window since the last frame.
+  std::vector<std::string> dropped;
 };
 // Installs the window's callbacks (ImGui's GLFW backend must be initialised without its own): each
 // forwards to the backend, counts the event, and key presses go to `input.keys`. `input` must

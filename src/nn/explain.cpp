@@ -42,8 +42,8 @@ std::vector<float> resize_bilinear(const float* in, int in_h, int in_w, int out_
   std::vector<float> out(size_t(out_h) * out_w);
   auto source = [](int o, int in_n, int out_n, int* lo, int* hi, float* t) {
     // Half-pixel centres: output pixel o covers input coordinate (o + 0.5) · in/out − 0.5.
-    const float c = std::clamp((float(o) + 0.5f) * float(in_n) / float(out_n) - 0.5f, 0.0f,
-                               float(in_n - 1));
+    const float c =
+        std::clamp((float(o) + 0.5f) * float(in_n) / float(out_n) - 0.5f, 0.0f, float(in_n - 1));
     *lo = int(c);
     *hi = std::min(*lo + 1, in_n - 1);
     *t = c - float(*lo);

@@ -47,9 +47,9 @@ struct ExplainRequest {
 // The probe's Grad-CAM or saliency (nn/explain.h), recomputed with its activations while on.
 struct ProbeExplanation {
   ExplainMethod method = ExplainMethod::GradCam;
-  int cls = -1;        // the class explained (-1: none computed)
-  std::string layer;   // Grad-CAM's layer name; "" for saliency
-  int h = 0, w = 0;    // the model's input size
+  int cls = -1;             // the class explained (-1: none computed)
+  std::string layer;        // Grad-CAM's layer name; "" for saliency
+  int h = 0, w = 0;         // the model's input size
   std::vector<float> heat;  // (h, w) in 0..1
 };
 

@@ -654,7 +654,8 @@ void TrainingWorker::Impl::probe_input() {
   const size_t per = size_t(H) * W * 3;
   probe_x.resize(per);
   if (!own_photo.pixels.empty()) {
-    if (own_resized.width != W || own_resized.height != H) own_resized = resize_rgb(own_photo, W, H);
+    if (own_resized.width != W || own_resized.height != H)
+      own_resized = resize_rgb(own_photo, W, H);
     cur.probe_pixels = own_resized.pixels;
     for (size_t i = 0; i < per; ++i)
       probe_x[i] = (own_resized.pixels[i] / 255.0f - cur.scaling.mean) / cur.scaling.std;

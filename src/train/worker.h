@@ -42,7 +42,8 @@ struct Command {
   RunSettings settings;  // Load, ApplySettings
   std::string path;      // Save/LoadCheckpoint
   int index = 0;         // SetProbe / SetRefresh
-  ExplainRequest explain;  // SetExplain
+  // SetExplain
+  ExplainRequest explain;
 };
 
 class TrainingWorker {

@@ -44,7 +44,8 @@ void request_export(App& app, bool whole_window) {
 void open_probe_images(App& app, const std::vector<std::string>& paths) {
   if (paths.empty()) return;
   TrainingUi& ui = ensure_training(app);
-  if (paths.size() > 1) log_warn("Dropped " + std::to_string(paths.size()) + " files: the first is the probe");
+  if (paths.size() > 1)
+    log_warn("Dropped " + std::to_string(paths.size()) + " files: the first is the probe");
   open_probe_image(ui, paths.front());  // the worker answers in the Training tab's status
 }
 

@@ -72,7 +72,8 @@ TEST_CASE("backward_to: the input gradient of a logit matches central difference
   // Parameters untouched; an inference-only model has no grads() to touch.
   CHECK(std::equal(params.begin(), params.end(), m.params()));
   CHECK(!m.trainable());
-  check_grad("d logit / d x", x, dx, [&] { return logit_score(m, x, d); }, 1e-3f);
+  check_grad(
+      "d logit / d x", x, dx, [&] { return logit_score(m, x, d); }, 1e-3f);
 }
 
 TEST_CASE("backward_to: gradients w.r.t. a pool's and a conv's output match central differences") {
@@ -88,7 +89,8 @@ TEST_CASE("backward_to: gradients w.r.t. a pool's and a conv's output match cent
     upper_layers(up);
     up.allocate(1, false);
     copy_params(m, 3, up);
-    check_grad("d logit / d pool", a, da, [&] { return logit_score(up, a, d); }, 1e-3f);
+    check_grad(
+        "d logit / d pool", a, da, [&] { return logit_score(up, a, d); }, 1e-3f);
   }
   SUBCASE("the conv's output (layer 1), post-ReLU, under the pool") {
     m.forward(x.data(), 1, probs.data());
@@ -181,7 +183,8 @@ TEST_CASE("explain_image: auto class is the prediction; saliency is max |d logit
   for (float g : dx) most = std::max(most, std::abs(g));
   REQUIRE(most > 0);
   for (int p = 0; p < 64; ++p) {
-    const float s = std::max({std::abs(dx[p * 3]), std::abs(dx[p * 3 + 1]), std::abs(dx[p * 3 + 2])});
+    const float s =
+        std::max({std::abs(dx[p * 3]), std::abs(dx[p * 3 + 1]), std::abs(dx[p * 3 + 2])});
     CHECK(e.heat[size_t(p)] == doctest::Approx(s / most));
   }
 }
@@ -191,8 +194,8 @@ TEST_CASE("explain_image: auto class is the prediction; saliency is max |d logit
 TEST_CASE("resize_bilinear: half-pixel centres, edges clamped") {
   const float in[4] = {0, 1, 2, 3};
   std::vector<float> out = resize_bilinear(in, 2, 2, 4, 4);
-  const float want[16] = {0, 0.25f, 0.75f, 1,    0.5f, 0.75f, 1.25f, 1.5f,
-                          1.5f, 1.75f, 2.25f, 2.5f, 2, 2.25f, 2.75f, 3};
+  const float want[16] = {0,    0.25f, 0.75f, 1,    0.5f, 0.75f, 1.25f, 1.5f,
+                          1.5f, 1.75f, 2.25f, 2.5f, 2,    2.25f, 2.75f, 3};
   for (int i = 0; i < 16; ++i) CHECK(out[size_t(i)] == doctest::Approx(want[i]));
 }
 

@@ -164,8 +164,9 @@ TEST_CASE("worker: SetExplain publishes the probe's Grad-CAM or saliency, and fo
   c.explain.method = ExplainMethod::Saliency;
   c.explain.cls = 1 - predicted;
   w.send(c);
-  s = w.wait_until([](const Snapshot& s) { return s.probe_explain.method == ExplainMethod::Saliency; },
-                   kTimeout);
+  s = w.wait_until(
+      [](const Snapshot& s) { return s.probe_explain.method == ExplainMethod::Saliency; },
+      kTimeout);
   CHECK(s->probe_explain.cls == 1 - predicted);
   CHECK(s->probe_explain.layer.empty());
   const std::vector<float> before = s->probe_explain.heat;

@@ -1,5 +1,5 @@
-// ui/training/panel_train_explain.cpp — where the model looks: the probe (a dataset image or your own
-// photo) beside itself under its Grad-CAM or saliency heat, with method, class and opacity; and
+// ui/training/panel_train_explain.cpp — where the model looks: the probe (a dataset image or your
+// own photo) beside itself under its Grad-CAM or saliency heat, with method, class and opacity; and
 // opening a photo of your own as the probe.
 #include <imgui.h>
 #include <imgui_stdlib.h>
@@ -46,7 +46,9 @@ void probe_and_explain_blocking(TrainingUi& ui, const std::string& path, const s
     const uint64_t v = ui.worker->latest()->version;
     send_command(ui, Command::SetProbeImage, 0, path);
     ui.snap = ui.worker->wait_until(
-        [&](const Snapshot& s) { return s.version > v && (!s.error.empty() || !s.probe_file.empty()); },
+        [&](const Snapshot& s) {
+          return s.version > v && (!s.error.empty() || !s.probe_file.empty());
+        },
         timeout_s);
     if (!ui.snap->error.empty()) throw UserError("--probe-image", ui.snap->error);
   }
@@ -132,13 +134,13 @@ void probe_line(const Snapshot& s) {
     who = "your photo: " + s.probe_file;
   } else if (s.data && s.probe_index >= 0) {
     std::filesystem::path p(s.data->paths[size_t(s.probe_index)]);
-    who = p.parent_path().filename().string() + "/" + p.filename().string() + " (true: " +
-          class_name(s, s.data->labels[size_t(s.probe_index)]) + ")";
+    who = p.parent_path().filename().string() + "/" + p.filename().string() +
+          " (true: " + class_name(s, s.data->labels[size_t(s.probe_index)]) + ")";
   }
   char pct[64] = "";
   if (!s.probe_probs.empty()) {
-    int best = int(std::max_element(s.probe_probs.begin(), s.probe_probs.end()) -
-                   s.probe_probs.begin());
+    int best =
+        int(std::max_element(s.probe_probs.begin(), s.probe_probs.end()) - s.probe_probs.begin());
     std::snprintf(pct, sizeof pct, " %.1f%%", 100.0 * s.probe_probs[size_t(best)]);
     who += " · predicted " + class_name(s, best) + pct;
   }
@@ -168,14 +170,16 @@ void explain_caption(const Snapshot& s) {
   if (e.cls < 0) {
     ImGui::TextDisabled("Tick Heat to see where the model looks.");
   } else if (e.method == ExplainMethod::GradCam) {
-    ImGui::Text("Grad-CAM for %s: the maps of %s, each weighed by how much it raises the %s "
-                "score (the logit, before softmax). Bright: the evidence for %s.",
-                class_name(s, e.cls).c_str(), e.layer.c_str(), class_name(s, e.cls).c_str(),
-                class_name(s, e.cls).c_str());
+    ImGui::Text(
+        "Grad-CAM for %s: the maps of %s, each weighed by how much it raises the %s "
+        "score (the logit, before softmax). Bright: the evidence for %s.",
+        class_name(s, e.cls).c_str(), e.layer.c_str(), class_name(s, e.cls).c_str(),
+        class_name(s, e.cls).c_str());
   } else {
-    ImGui::Text("Saliency for %s: how much each pixel, nudged, changes the %s score. Bright: "
-                "the pixels that matter most.",
-                class_name(s, e.cls).c_str(), class_name(s, e.cls).c_str());
+    ImGui::Text(
+        "Saliency for %s: how much each pixel, nudged, changes the %s score. Bright: "
+        "the pixels that matter most.",
+        class_name(s, e.cls).c_str(), class_name(s, e.cls).c_str());
   }
   ImGui::PopTextWrapPos();
 }
@@ -236,7 +240,8 @@ void draw_train_explain_panel(TrainingUi& ui) {
   // (a projector with big text) the image column is as tall as the panel, the rest beside it.
   const float stacked = std::min((avail.x - legend_w) / 2 - gap, avail.y - 5.5f * line);
   if (stacked < 8 * em && avail.x > avail.y + 16 * em) {
-    const float side = std::floor(std::max(std::min(avail.y - line, avail.x - legend_w - 16 * em), 4 * em));
+    const float side =
+        std::floor(std::max(std::min(avail.y - line, avail.x - legend_w - 16 * em), 4 * em));
     const bool both = avail.x - 2 * (side + gap) - legend_w >= 16 * em;
     explain_images(ui, s, side, both);
     ImGui::SameLine(0, 2 * gap);
@@ -260,8 +265,9 @@ void draw_open_image_dialog(TrainingUi& ui) {
   if (std::exchange(ui.open_image_request, false)) ImGui::OpenPopup("Open image");
   ImGui::SetNextWindowSize(ImVec2(ImGui::GetFontSize() * 32, 0), ImGuiCond_Appearing);
   if (!ImGui::BeginPopupModal("Open image", nullptr, ImGuiWindowFlags_NoSavedSettings)) return;
-  ImGui::TextWrapped("A photo's path (JPEG, PNG, BMP, …): it becomes the probe, shown through "
-                     "the model as it is now.");
+  ImGui::TextWrapped(
+      "A photo's path (JPEG, PNG, BMP, …): it becomes the probe, shown through "
+      "the model as it is now.");
   if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
   ImGui::SetNextItemWidth(-1);
   bool go = ImGui::InputTextWithHint("##path", "/path/to/photo.jpg", &ui.open_image_path,

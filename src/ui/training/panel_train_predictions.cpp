@@ -25,7 +25,8 @@ void probe_bars(TrainingUi& ui, const Snapshot& s) {
   const TrainingGl& gl = ui.gl;
   const bool own = !s.probe_file.empty();  // your photo: no dataset index, no true class
   if (own)
-    texture_image(gl.probe_view_for == s.probe_version ? gl.probe_view.id() : 0, ImVec2(side, side));
+    texture_image(gl.probe_view_for == s.probe_version ? gl.probe_view.id() : 0,
+                  ImVec2(side, side));
   else
     texture_image(gl.probe.valid() && gl.probe_for == s.probe_index ? gl.probe.id() : 0,
                   ImVec2(side, side));

@@ -22,8 +22,10 @@ void draw_train_predictions_panel(
 void draw_train_confusion_panel(TrainingUi& ui);  // panel_train_confusion.cpp: confusion matrix
 void draw_train_model_panel(TrainingUi& ui);   // panel_train_model.cpp: summary, parameter budget
 void draw_train_lesson_panel(TrainingUi& ui);  // panel_train_lesson.cpp: lessons for this view
-void draw_train_explain_panel(TrainingUi& ui);  // panel_train_explain.cpp: Grad-CAM, saliency
-void draw_open_image_dialog(TrainingUi& ui);    // panel_train_explain.cpp: File → Open image…
+
+// panel_train_explain.cpp: Grad-CAM and saliency of the probe; File → Open image…'s dialog.
+void draw_train_explain_panel(TrainingUi& ui);
+void draw_open_image_dialog(TrainingUi& ui);
 
 // ---- shared widgets (training_widgets.cpp)
 // ---------------------------------------------------------- Title line with a "PNG" button

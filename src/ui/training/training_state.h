@@ -139,10 +139,14 @@ struct TrainingUi {
   bool kernels_delta = false;  // filters: show the change since initialisation
   bool gallery_mistakes_only = false;
   int confusion_split = 0;  // 0 validation, 1 test
-  float explain_opacity = 0.7f;  // the heat over the probe (Explain panel)
-  bool explain_started = false;  // the panel has asked the worker for the heat once
-  bool open_image_request = false;  // File → Open image…: open the path dialog next frame
+
+  // Explain panel: the heat's opacity over the probe; whether the panel has asked the worker for
+  // the heat once; File → Open image… opens its path dialog next frame.
+  float explain_opacity = 0.7f;
+  bool explain_started = false;
+  bool open_image_request = false;
   std::string open_image_path;
+
   int confusion_row = -1, confusion_col = -1;
   int lesson = 0;
   std::vector<LessonText> lessons;

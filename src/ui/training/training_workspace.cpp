@@ -216,10 +216,10 @@ void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_
         two_columns(ui, avail.x, avail.y, em);
         break;
       case TrainingLayout::Tabs:
-        panel_tabs(ui, "train_tabs",
-                   {kRun, kCurves, kMaps, kFilters, kPredictions, kExplain, kConfusion, kModel,
-                    kLesson},
-                   ImVec2(0, 0));
+        panel_tabs(
+            ui, "train_tabs",
+            {kRun, kCurves, kMaps, kFilters, kPredictions, kExplain, kConfusion, kModel, kLesson},
+            ImVec2(0, 0));
         break;
     }
   }
