@@ -83,7 +83,8 @@ void register_gui_commands(CLI::App& app, int& exit_code) {
       "--tab", options->train_tab,
       "--view training: comma list of side tabs (predictions, explain, confusion, model, "
       "lesson) and toggles (delta, perlayer, layerN, enlargeN, mistakes, test); focus-NAME "
-      "shows one panel full screen as F5 does (curves, maps, filters, predictions, explain, confusion, model)");
+      "shows one panel full screen as F5 does (curves, maps, filters, predictions, explain, "
+      "confusion, model)");
   cmd->add_option("--probe-image", options->train_probe_image,
                   "--view training: this photo becomes the probe (as if dropped on the window)");
   cmd->add_option("--explain", options->train_explain,
