@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "data/image.h"
 #include "nn/explain.h"
 #include "nn/serialize.h"
@@ -636,6 +637,7 @@ void TrainingWorker::Impl::set_probe_image(const std::string& path) {
   } catch (const UserError& e) {
     cur.error = e.what();
     cur.status = "Error: " + name + " cannot be the probe: " + e.what();
+    log_error(cur.status);  // the window's log panel too
     publish();
     return;
   }
