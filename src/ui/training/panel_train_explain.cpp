@@ -33,9 +33,13 @@ RgbaImage heat_rgba(const std::vector<float>& heat, int h, int w) {
 
 void open_probe_image(TrainingUi& ui, const std::string& path) {
   if (!ui.worker) return;
-  send_command(ui, Command::SetProbeImage, 0, path);
   ui.force_tab = "explain";
   ui.select_tab = true;
+  if (!ui.snap->data) {  // the photo is seen through a model: there is none yet
+    log_warn("Load a dataset and model first (Run panel), then open " + path + " again");
+    return;
+  }
+  send_command(ui, Command::SetProbeImage, 0, path);
   log_info("Opening " + path + " as the probe");
 }
 
