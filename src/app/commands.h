@@ -15,6 +15,8 @@ void register_engine_commands(CLI::App& app, int& exit_code);  // summary, train
 void register_lesson_commands(CLI::App& app, int& exit_code);  // lessons, lesson
 void register_export_commands(CLI::App& app, int& exit_code);  // export, import (PyTorch)
 void register_runs_commands(CLI::App& app, int& exit_code);    // runs
+// explain (Grad-CAM, saliency): cli_explain.cpp
+void register_explain_commands(CLI::App& app, int& exit_code);
 #ifdef CNNLAB_HAVE_GUI
 void register_gui_commands(CLI::App& app, int& exit_code);  // screenshot
 int run_gui();                                              // `cnnlab` with no arguments

@@ -61,6 +61,13 @@ void on_scroll(GLFWwindow* window, double dx, double dy) {
   ImGui_ImplGlfw_ScrollCallback(window, dx, dy);
 }
 
+// Files dropped on the window: the loop makes the first one the probe (open_probe_images).
+void on_drop(GLFWwindow* window, int count, const char** paths) {
+  WindowInput& input = input_of(window);
+  ++input.events;
+  for (int i = 0; i < count; ++i) input.dropped.emplace_back(paths[i]);
+}
+
 void on_focus(GLFWwindow* window, int focused) {
   ImGui_ImplGlfw_WindowFocusCallback(window, focused);
   ++input_of(window).events;
@@ -147,6 +154,7 @@ void install_input_callbacks(GLFWwindow* window, WindowInput& input) {
   glfwSetCursorPosCallback(window, on_cursor_pos);
   glfwSetFramebufferSizeCallback(window, on_size);
   glfwSetWindowRefreshCallback(window, on_refresh);
+  glfwSetDropCallback(window, on_drop);
   glfwSetMonitorCallback(ImGui_ImplGlfw_MonitorCallback);
 }
 

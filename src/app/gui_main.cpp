@@ -25,6 +25,7 @@
 #include "ui/app.h"
 #include "ui/image_io.h"
 #include "ui/layout_record.h"
+#include "ui/panels.h"
 #include "ui/training/training_state.h"
 
 namespace cnnlab {
@@ -202,6 +203,8 @@ void load_content(App& app, const WindowOptions& o) {
     ui.runs.dir = o.runs_dir;  // listed only: a screenshot's own batches are not recorded
     start_training(ui, o.train_data, o.train_model, o.train_image_size, o.train_batches,
                    o.train_evaluate, o.train_tab);
+    if (!o.train_probe_image.empty() || !o.train_explain.empty())
+      probe_and_explain_blocking(ui, o.train_probe_image, o.train_explain, 600);
   }
 }
 
@@ -265,6 +268,8 @@ void main_loop(Window& win, const WindowOptions& o) {
     if (o.quit_after_frames > 0 && frames++ >= o.quit_after_frames) break;
     if (!wait_for_frame(win, o, training_pacing, idle_pacing)) continue;
     zoom_by_wheel(app, float(std::exchange(win.input.zoom_wheel, 0.0)));  // Ctrl+wheel
+    // Photos dropped on the window: the first becomes the training probe.
+    open_probe_images(app, std::exchange(win.input.dropped, {}));
     if (app.requests.rebuild_fonts) rebuild_fonts(app);
     if (app.requests.toggle_fullscreen) toggle_fullscreen(app, win.glfw, windowed);
     int fb_w = 0, fb_h = 0;

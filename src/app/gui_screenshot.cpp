@@ -85,17 +85,22 @@ void register_gui_commands(CLI::App& app, int& exit_code) {
                   "(screenshots never record runs)");
   cmd->add_option(
       "--tab", options->train_tab,
-      "--view training: comma list of side tabs (predictions, confusion, augment, model, lesson, "
-      "runs) and toggles (delta, perlayer, layerN, enlargeN, mistakes, test, tickall: every run overlaid, "
+      "--view training: comma list of side tabs (predictions, explain, confusion, augment, model, "
+      "lesson, runs) and toggles (delta, perlayer, layerN, enlargeN, mistakes, test, tickall: every run overlaid, "
       "glance=LAYER:C to enlarge a map or unit in the Network panel, pixel=Y:X to pin its pixel's "
       "arithmetic); focus-NAME shows one panel full screen as F5 does (curves, maps, glance, "
-      "filters, predictions, confusion, augment, model)");
+      "filters, predictions, explain, confusion, augment, model)");
   cmd->add_option("--panel", *panel,
                   "--view training: show a view in place of the panels: editor (the model editor "
                   "on --model)")
       ->check(CLI::IsMember({"editor"}));
   cmd->add_option("--photo-pixel", options->photo_pixel,
                   "lessons: the kernel-on-a-photo view enlarged, pixel Y,X's arithmetic pinned");
+  cmd->add_option("--probe-image", options->train_probe_image,
+                  "--view training: this photo becomes the probe (as if dropped on the window)");
+  cmd->add_option("--explain", options->train_explain,
+                  "--view training: the probe's heat, gradcam or saliency (--tab explain shows it)")
+      ->check(CLI::IsMember({"gradcam", "saliency"}));
   cmd->callback([options, size, panel, &exit_code] {
     if (!panel->empty())  // start_training reads it with the tab list
       options->train_tab += (options->train_tab.empty() ? "" : ",") + *panel;

@@ -42,6 +42,7 @@ struct WindowOptions {
   bool train_evaluate = false;
   std::string runs_dir;  // --view training: the runs folder (record and list); "" = none
   std::string photo_pixel;  // "Y,X": the photo view enlarged with that pixel's arithmetic pinned
+  std::string train_probe_image, train_explain;  // your photo as the probe; gradcam/saliency
 };
 
 // Opens the window (or the offscreen target), runs until closed (or for `frames` frames), shuts
@@ -61,6 +62,8 @@ struct WindowInput {
   double zoom_wheel = 0;           // Ctrl+wheel notches since the last frame (the loop zooms)
   std::vector<int> pressed;        // keys pressed since the last frame
   std::vector<Release> held_back;  // their releases, handed to ImGui after the next frame
+  // Files dropped on the window since the last frame.
+  std::vector<std::string> dropped;
 };
 // Installs the window's callbacks (ImGui's GLFW backend must be initialised without its own): each
 // forwards to the backend, counts the event, and key presses go to `input.keys`. `input` must

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   cnnlab::register_lesson_commands(app, exit_code);
   cnnlab::register_export_commands(app, exit_code);
   cnnlab::register_runs_commands(app, exit_code);
+  cnnlab::register_explain_commands(app, exit_code);
 #ifdef CNNLAB_HAVE_GUI
   cnnlab::register_gui_commands(app, exit_code);
   app.footer("Run without arguments to open the window.");

@@ -764,12 +764,16 @@ void Model::run_backward(const int* y, int n, bool fuse_adam) {
 }
 
 // d_in (nullable) and layer i's parameter gradients from g, the gradient w.r.t. its output.
-void Model::backward_layer(size_t i, int n, float* d_in, float* g, bool fuse_adam) {
+// param_grads, if given, takes the parameter gradients instead of grads() (kernel then bias; a
+// Dense kernel's is skipped): backward_to's throwaway.
+void Model::backward_layer(size_t i, int n, float* d_in, float* g, bool fuse_adam,
+                           float* param_grads) {
   Buffers& B = *buf_;
   const LayerInfo& l = layers_[i];
   const LayerInfo& in = layers_[i - 1];
-  float* dw = grads_ + l.weight_offset;
-  float* db = grads_ + l.bias_offset;
+  float* dw = param_grads ? param_grads : grads_ + l.weight_offset;
+  float* db = param_grads ? param_grads + l.weight_count : grads_ + l.bias_offset;
+  if (param_grads && l.kind == LayerKind::Dense) dw = nullptr, db = param_grads;
   const float* w = params_ + l.weight_offset;
   switch (l.kind) {
     case LayerKind::Conv2D: {
@@ -820,6 +824,44 @@ void Model::backward_layer(size_t i, int n, float* d_in, float* g, bool fuse_ada
     default:
       CNNLAB_ASSERT(false, "backward: a layer without a gradient");
   }
+}
+
+void Model::backward_to(int to, const float* d_logits, float* d_out) {
+  CNNLAB_ASSERT(allocated() && last_n_ > 0, "backward_to after a forward()");
+  CNNLAB_ASSERT(!last_training_, "backward_to needs an inference forward()");
+  const size_t L = layers_.size() - 1;
+  CNNLAB_ASSERT(to >= 0 && size_t(to) < L, "backward_to: bad layer index");
+  const int n = last_n_;
+  omp_set_num_threads(threads_);
+  // Ping-pong gradients and a throwaway for the parameter gradients the layers also write: small
+  // next to the activations (a Dense kernel's gradient is never formed), allocated per call.
+  size_t most = 0, params = 0;
+  for (size_t i = size_t(to); i <= L; ++i) most = std::max(most, layers_[i].out_size());
+  for (size_t i = size_t(to) + 1; i <= L; ++i)
+    params = std::max(params, layers_[i].kind == LayerKind::Dense
+                                  ? layers_[i].bias_count
+                                  : layers_[i].weight_count + layers_[i].bias_count);
+  std::vector<float> ga(size_t(n) * most), gb(size_t(n) * most), pg(std::max<size_t>(params, 1));
+  float *g = ga.data(), *g2 = gb.data();
+  std::memcpy(g, d_logits, sizeof(float) * size_t(n) * num_classes());
+  for (size_t i = L; i > size_t(to); --i) {
+    const LayerInfo& l = layers_[i];
+    if (l.kind == LayerKind::Flatten || is_augment_kind(l.kind)) continue;  // identity
+    // As run_backward, a ReLU under a max pool is undone inside the pool's backward, except at
+    // `to` itself: the gradient asked for is w.r.t. its post-ReLU output.
+    const bool relu_done = i + 1 <= L && layers_[i + 1].kind == LayerKind::MaxPool2D;
+    if (l.activation == Activation::Relu && !relu_done)
+      relu_backward(g, g, buf_->act[i], size_t(n) * l.out_size());
+    if (l.kind == LayerKind::MaxPool2D && i - 1 == size_t(to)) {
+      PoolShape s = make_pool_shape(n, layers_[i - 1].out_h, layers_[i - 1].out_w,
+                                    layers_[i - 1].out_c, l.kernel_h, l.stride_h);
+      maxpool2d_backward(g2, g, buf_->argmax[i].get(), s, nullptr);
+    } else {
+      backward_layer(i, n, g2, g, false, pg.data());
+    }
+    std::swap(g, g2);
+  }
+  std::memcpy(d_out, g, sizeof(float) * size_t(n) * layers_[size_t(to)].out_size());
 }
 
 // Keras regularizers.l2: the loss gains l2 · Σ w² per regularised kernel, the gradient 2 · l2 · w.

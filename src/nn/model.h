@@ -159,6 +159,12 @@ class Model {
   AdamConfig adam;     // settable hyperparameters
   int64_t adam_step() const { return adam_t_; }
   void reset_adam();  // zero m, v and the step counter
+  // Gradient of Σ d_logits · logits — the PRE-softmax class scores, d_logits (last_batch(),
+  // classes) — w.r.t. the output of layer `to` (0 = the input), back through the last forward(),
+  // which must have been inference. For Grad-CAM and saliency (nn/explain.h). Parameters, grads(),
+  // Adam state and the activations stay as they are; works on an inference-only model too.
+  // d_out: (last_batch(), out_h, out_w, out_c) of layer `to`, overwritten.
+  void backward_to(int to, const float* d_logits, float* d_out);
 
   // ---- views for the UI, snapshots and serialization ----
   float* params() { return params_; }
@@ -198,7 +204,8 @@ class Model {
   void allocate_buffers(int max_batch, bool for_training);
   void run_forward(const float* x, int n, bool training);
   void forward_layer(size_t i, int n, bool training);
-  void backward_layer(size_t i, int n, float* d_in, float* g, bool fuse_adam);
+  void backward_layer(size_t i, int n, float* d_in, float* g, bool fuse_adam,
+                      float* param_grads = nullptr);
   float forward_impl(const float* x, int n, float* probs_out, const int* y, bool training);
   double l2_loss() const;
   AugmentLayer augment_in_input_units(const AugmentLayer& a) const;

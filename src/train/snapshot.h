@@ -11,6 +11,7 @@
 #include "data/dataset.h"
 #include "data/split.h"
 #include "nn/inspect.h"
+#include "nn/explain.h"
 #include "train/history.h"
 #include "train/setup.h"
 
@@ -36,6 +37,22 @@ struct SplitEval {
   std::vector<int> predicted;  // argmax class per index
   std::vector<float> probs;    // (indices.size(), classes)
   std::vector<int> confusion;  // classes × classes, row = true, column = predicted
+};
+
+// What the UI asks of the probe's explanation (Command::SetExplain).
+struct ExplainRequest {
+  bool on = false;
+  ExplainMethod method = ExplainMethod::GradCam;
+  int cls = -1;  // -1: the predicted class
+};
+
+// The probe's Grad-CAM or saliency (nn/explain.h), recomputed with its activations while on.
+struct ProbeExplanation {
+  ExplainMethod method = ExplainMethod::GradCam;
+  int cls = -1;             // the class explained (-1: none computed)
+  std::string layer;        // Grad-CAM's layer name; "" for saliency
+  int h = 0, w = 0;         // the model's input size
+  std::vector<float> heat;  // (h, w) in 0..1
 };
 
 struct Snapshot {
@@ -85,6 +102,14 @@ struct Snapshot {
   // The arithmetic of the probe output last asked for (Command::Inspect), on the weights that
   // `activations` came from: its `engine` is the map's value. Null until asked, or unknown layer.
   std::shared_ptr<const OutputArithmetic> inspect;
+  // The probe as the model sees it, (H, W, 3) pixels at the input size, whichever it is. A photo of
+  // the user's own (SetProbeImage) sets probe_file to its file name, probe_index to -1 (no true
+  // class); probe_version changes whenever the probe does (texture uploads).
+  std::vector<uint8_t> probe_pixels;
+  std::string probe_file;
+  uint64_t probe_version = 0;
+  ExplainRequest explain;          // as last asked
+  ProbeExplanation probe_explain;  // cls = -1 while off
 
   SplitEval val_eval, test_eval;  // latest of each (epoch = -1: not yet)
 

@@ -8,9 +8,12 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 
 #include "core/error.h"
 #include "core/log.h"
+#include "data/image.h"
+#include "nn/explain.h"
 #include "nn/serialize.h"
 #include "train/progress_format.h"
 #include "train/run_record.h"
@@ -73,6 +76,7 @@ struct TrainingWorker::Impl {
   // The weights the probe's activations were computed with (Inspect recomputes them if they moved).
   int64_t probe_step = -1;
   uint64_t probe_weights = 0;
+  Image own_photo, own_resized;  // SetProbeImage's photo as decoded, and at the data's size
   TestHooks hooks;
   // The runs folder: the run in progress is recorded when it ends (runs.h).
   std::string runs_dir;
@@ -107,6 +111,8 @@ struct TrainingWorker::Impl {
   void capture_probe();
   void inspect(const Command& c);
   const float* probe_output(int layer) const;
+  void probe_input();
+  void set_probe_image(const std::string& path);
   void finish_epoch();
   void set_callbacks();
   void fill_eval(SplitEval& e, const std::string& name, const std::vector<int>& idx,
@@ -266,7 +272,20 @@ void TrainingWorker::Impl::handle(const Command& c) {
       reset_model();
       break;
     case Command::SetProbe:
-      if (c.index >= 0 && size_t(c.index) < data->size()) cur.probe_index = c.index;
+      if (c.index >= 0 && size_t(c.index) < data->size()) {
+        cur.probe_index = c.index;
+        own_photo = own_resized = Image{};
+        cur.probe_file.clear();
+        ++cur.probe_version;
+      }
+      capture_probe();
+      publish();
+      break;
+    case Command::SetProbeImage:
+      set_probe_image(c.path);
+      break;
+    case Command::SetExplain:
+      cur.explain = c.explain;
       capture_probe();
       publish();
       break;
@@ -456,9 +475,14 @@ void TrainingWorker::Impl::do_load(const RunSettings& s) {
   // waiters compare them to what they last saw.
   uint64_t version = cur.version, weights_version = cur.weights_version,
            activations_version = cur.activations_version;
+  // Your photo as the probe and the explanation asked for outlast the dataset, like the photo.
+  const uint64_t probe_version = cur.probe_version;
+  const std::string probe_file = cur.probe_file;
+  const ExplainRequest explain = cur.explain;
   cur = Snapshot{};
   cur.version = version, cur.weights_version = weights_version,
   cur.activations_version = activations_version;
+  cur.probe_version = probe_version, cur.probe_file = probe_file, cur.explain = explain;
   cur.settings = s;
   cur.state = RunState::Loading;
   cur.status = "Loading " + s.data_dir;
@@ -502,7 +526,8 @@ void TrainingWorker::Impl::do_load(const RunSettings& s) {
   m->allocate(s.batch_size);
   model = std::move(m);
   cur.epochs = s.epochs;
-  if (!cur.split.test.empty()) cur.probe_index = cur.split.test.front();
+  if (!cur.split.test.empty() && own_photo.pixels.empty()) cur.probe_index = cur.split.test.front();
+  ++cur.probe_version;
   reset_model(false);
 
   // Honest about time: a timed forward pass of one training batch. A training step costs about
@@ -757,20 +782,72 @@ void TrainingWorker::Impl::capture_weights(std::vector<TensorCopy>& out) {
   ++cur.weights_version;
 }
 
+// A photo of the user's own: decoded now (the loader's checks and messages), resized with the data
+// at each capture. A bad file is reported in `error` and leaves the probe and any training alone.
+void TrainingWorker::Impl::set_probe_image(const std::string& path) {
+  const std::string name = std::filesystem::path(path).filename().string();
+  try {
+    Image photo = decode_image_file(path);
+    own_photo = std::move(photo);
+  } catch (const UserError& e) {
+    cur.error = e.what();
+    cur.status = "Error: " + name + " cannot be the probe: " + e.what();
+    log_error(cur.status);  // the window's log panel too
+    publish();
+    return;
+  }
+  own_resized = Image{};
+  cur.probe_file = name;
+  cur.probe_index = -1;
+  ++cur.probe_version;
+  capture_probe();
+  cur.status = "Probe: your photo " + name;
+  publish();
+}
+
+// probe_x (the model's input) and cur.probe_pixels for the current probe.
+void TrainingWorker::Impl::probe_input() {
+  const int H = data->height, W = data->width;
+  const size_t per = size_t(H) * W * 3;
+  probe_x.resize(per);
+  if (!own_photo.pixels.empty()) {
+    if (own_resized.width != W || own_resized.height != H)
+      own_resized = resize_rgb(own_photo, W, H);
+    cur.probe_pixels = own_resized.pixels;
+    for (size_t i = 0; i < per; ++i)
+      probe_x[i] = (own_resized.pixels[i] / 255.0f - cur.scaling.mean) / cur.scaling.std;
+  } else {
+    int label = 0;
+    make_batch(*data, &cur.probe_index, 1, cur.scaling, probe_x.data(), &label);
+    const uint8_t* px = data->image(size_t(cur.probe_index));
+    cur.probe_pixels.assign(px, px + per);
+  }
+}
+
 void TrainingWorker::Impl::capture_probe() {
-  if (!model || !data || cur.probe_index < 0) return;
+  if (!model || !data || (cur.probe_index < 0 && own_photo.pixels.empty())) return;
   Clock::time_point t0 = Clock::now();
   struct Timer {  // records the cost however the function returns
     Impl& self;
     Clock::time_point t0;
     ~Timer() { self.last_probe = Clock::now(), self.probe_cost = self.last_probe - t0; }
   } timer{*this, t0};
-  size_t per = size_t(data->height) * data->width * data->channels;
-  probe_x.resize(per);
-  int label = 0;
-  make_batch(*data, &cur.probe_index, 1, cur.scaling, probe_x.data(), &label);
-  cur.probe_probs.assign(size_t(model->num_classes()), 0.f);
-  model->forward(probe_x.data(), 1, cur.probe_probs.data());
+  probe_input();
+  const int K = model->num_classes();
+  cur.probe_explain = ProbeExplanation{};
+  if (cur.explain.on) {  // the explanation's forward pass is the probe's
+    ExplainMethod method = cur.explain.method;
+    if (last_conv_layer(*model) < 0) method = ExplainMethod::Saliency;  // no maps to weigh
+    const int cls = cur.explain.cls < K ? cur.explain.cls : -1;
+    Explanation e = explain_image(*model, probe_x.data(), cls, method);
+    cur.probe_probs = e.probs;
+    ProbeExplanation& p = cur.probe_explain;
+    p.method = e.method, p.cls = e.cls, p.h = e.h, p.w = e.w, p.heat = std::move(e.heat);
+    if (method == ExplainMethod::GradCam) p.layer = model->layers()[size_t(e.layer)].name;
+  } else {
+    cur.probe_probs.assign(size_t(K), 0.f);
+    model->forward(probe_x.data(), 1, cur.probe_probs.data());
+  }
   cur.activations.clear();
   const auto& L = model->layers();
   for (size_t i = 1; i < L.size(); ++i) {

@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
+#include "core/log.h"
 #include "ui/app.h"
 #include "ui/panels.h"
 
@@ -39,6 +41,14 @@ void request_export(App& app, bool whole_window) {
   app.requests.exports.push_back({path, whole_window});
 }
 
+void open_probe_images(App& app, const std::vector<std::string>& paths) {
+  if (paths.empty()) return;
+  TrainingUi& ui = ensure_training(app);
+  if (paths.size() > 1)
+    log_warn("Dropped " + std::to_string(paths.size()) + " files: the first is the probe");
+  open_probe_image(ui, paths.front());  // the worker answers in the Training tab's status
+}
+
 namespace {
 
 void draw_file_menu(App& app) {
@@ -46,6 +56,11 @@ void draw_file_menu(App& app) {
   bool can_export = lessons ? app.view.loaded() : app.training != nullptr;
   const char* what = lessons ? "Export the slide as PNG" : "Export the focused panel as PNG";
   if (ImGui::MenuItem(what, "Ctrl+S", false, can_export)) request_export(app);
+  if (ImGui::MenuItem("Open image… (your photo as the probe)")) {
+    TrainingUi& ui = ensure_training(app);
+    ui.open_image_request = true;
+    ui.select_tab = true;
+  }
   if (ImGui::MenuItem("Export all steps as PNGs", nullptr, false, lessons && app.view.loaded())) {
     app.requests.export_all_steps = true;
   }

@@ -250,8 +250,8 @@ TEST_CASE(
   TrainingUi ui;
   ui.snap = fake_snapshot();
   ImGui::GetIO().DisplaySize = ImVec2(1280, 720);
-  const std::vector<std::string> order{"curves",    "maps",      "glance",  "filters",
-                                       "predictions", "confusion", "augment", "model"};
+  const std::vector<std::string> order{"curves",  "maps",      "glance",  "filters", "predictions",
+                                       "explain", "confusion", "augment", "model"};
   CHECK(training_focus_panels() == order);
   training_focus_next(ui);  // not focused: nothing to cycle
   CHECK_FALSE(training_focus_active(ui));

@@ -43,6 +43,10 @@ void probe_row(TrainingUi& ui, const Snapshot& s) {
   if (s.probe_index >= 0) {
     thumbnail(ui, s.probe_index, side);
     ImGui::SameLine();
+  } else if (!s.probe_file.empty()) {  // your own photo (Explain panel, a dropped file)
+    texture_image(ui.gl.probe_view_for == s.probe_version ? ui.gl.probe_view.id() : 0,
+                  ImVec2(side, side));
+    ImGui::SameLine();
   }
   ImGui::BeginGroup();
   if (s.data && s.probe_index >= 0) {
@@ -50,6 +54,8 @@ void probe_row(TrainingUi& ui, const Snapshot& s) {
     ImGui::TextWrapped("Probe: %s/%s (true: %s)", p.parent_path().filename().string().c_str(),
                        p.filename().string().c_str(),
                        class_name(s, s.data->labels[size_t(s.probe_index)]).c_str());
+  } else if (s.data && !s.probe_file.empty()) {
+    ImGui::TextWrapped("Probe: your photo: %s", s.probe_file.c_str());
   } else {
     ImGui::TextDisabled("Probe: load a dataset first");
   }

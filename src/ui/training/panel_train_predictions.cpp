@@ -23,15 +23,25 @@ void probe_bars(TrainingUi& ui, const Snapshot& s) {
   float em = ImGui::GetFontSize(), avail = ImGui::GetContentRegionAvail().x;
   float side = std::floor(std::clamp(avail * 0.25f, 3 * em, 9 * em));
   const TrainingGl& gl = ui.gl;
-  texture_image(gl.probe.valid() && gl.probe_for == s.probe_index ? gl.probe.id() : 0,
-                ImVec2(side, side));
+  const bool own = !s.probe_file.empty();  // your photo: no dataset index, no true class
+  if (own)
+    texture_image(gl.probe_view_for == s.probe_version ? gl.probe_view.id() : 0,
+                  ImVec2(side, side));
+  else
+    texture_image(gl.probe.valid() && gl.probe_for == s.probe_index ? gl.probe.id() : 0,
+                  ImVec2(side, side));
   ImGui::SameLine();
   ImGui::BeginGroup();
   int truth = s.data && s.probe_index >= 0 ? s.data->labels[size_t(s.probe_index)] : -1;
   int best =
       s.probe_probs.empty() ? -1 : argmax_row(s.probe_probs.data(), int(s.probe_probs.size()));
   ImGui::PushTextWrapPos(0);
-  ImGui::TextUnformatted(("Probe: " + verdict(s, best, truth)).c_str());
+  if (own)
+    ImGui::TextUnformatted(("Probe: your photo: " + s.probe_file +
+                            (best >= 0 ? " · predicted " + class_name(s, best) : ""))
+                               .c_str());
+  else
+    ImGui::TextUnformatted(("Probe: " + verdict(s, best, truth)).c_str());
   ImGui::PopTextWrapPos();
   // Each row: class name, bar, percentage and a (true) tag, all inside the panel.
   float label_w = 0;

@@ -111,6 +111,7 @@ void update_training_gl(TrainingUi& ui) {
         rgba_from_rgb(s.data->image(size_t(s.probe_index)), s.data->width, s.data->height));
     gl.probe_for = s.probe_index;
   }
+  update_probe_gl(ui);  // the probe as the snapshot has it (your photo too) and its heat
 }
 
 }  // namespace cnnlab

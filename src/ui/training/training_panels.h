@@ -47,6 +47,10 @@ bool glance_token(TrainingUi& ui, const std::string& token);
 // (screenshots).
 void glance_wait_inspect(TrainingUi& ui, double timeout_s);
 
+// panel_train_explain.cpp: Grad-CAM and saliency of the probe; File → Open image…'s dialog.
+void draw_train_explain_panel(TrainingUi& ui);
+void draw_open_image_dialog(TrainingUi& ui);
+
 // ---- shared widgets (training_widgets.cpp)
 // ---------------------------------------------------------- Title line with a "PNG" button
 // (exports this panel); records the panel's rectangle.

@@ -123,6 +123,9 @@ struct TrainingGl {
   Texture rgb_kernels;  // first conv layer's RGB tiles
   Texture thumbs;       // every image's thumbnail, dataset order, thumb_cols per row
   Texture probe;        // the probe image, full size
+  Texture probe_view;   // the probe as the snapshot has it (a dataset image or your photo)
+  Texture heat;         // the probe's Grad-CAM/saliency as RGBA (heat_rgba)
+  uint64_t probe_view_for = UINT64_MAX, heat_for = UINT64_MAX;  // probe/activations versions
   int thumb_side = 0, thumb_cols = 0;
   // What is on the GPU now (upload only on change).
   uint64_t activations_version = UINT64_MAX, weights_version = UINT64_MAX;
@@ -200,6 +203,14 @@ struct TrainingUi {
   bool kernels_delta = false;  // filters: show the change since initialisation
   bool gallery_mistakes_only = false;
   int confusion_split = 0;  // 0 validation, 1 test
+
+  // Explain panel: the heat's opacity over the probe; whether the panel has asked the worker for
+  // the heat once; File → Open image… opens its path dialog next frame.
+  float explain_opacity = 0.7f;
+  bool explain_started = false;
+  bool open_image_request = false;
+  std::string open_image_path;
+
   int confusion_row = -1, confusion_col = -1;
   int lesson = 0;
   uint64_t augment_roll = 0;                 // "New samples" presses (the strip's seed)
@@ -321,6 +332,21 @@ SnapshotPtr train_batches_blocking(TrainingUi& ui, int batches, double timeout_s
 std::string fill_lesson_numbers(const std::string& text, const std::string& summary);
 // Loads lessons/training/*.md: first line "# Title", the rest is the text. Sorted by file name.
 std::vector<LessonText> load_training_lessons(const std::string& dir);
+
+// ---- your own photo as the probe; its explanation (panel_train_explain.cpp)
+// A photo file becomes the probe (dropped on the window, File → Open image…): sends SetProbeImage;
+// the worker answers in the snapshot (a bad file: `error`, the loader's message, and the log).
+// Shows the Explain panel.
+void open_probe_image(TrainingUi& ui, const std::string& path);
+// For `cnnlab screenshot`: open_probe_image ("" = keep the probe), then the explanation `method`
+// ("gradcam", "saliency"; "" = off), each waited for. UserError on a bad file, method or timeout.
+void probe_and_explain_blocking(TrainingUi& ui, const std::string& path, const std::string& method,
+                                double timeout_s);
+// Uploads the snapshot's probe pixels and heat when they changed (update_training_gl calls it).
+void update_probe_gl(TrainingUi& ui);
+// Heat (h, w) in 0..1 → viridis RGBA with alpha 0.4 + 0.6·heat (nn/explain.h blend_heat's), to
+// draw over the probe at the user's opacity.
+RgbaImage heat_rgba(const std::vector<float>& heat, int h, int w);
 
 // Panel rectangles: record (inside a panel, from the current window) and look up.
 void record_panel_rect(TrainingUi& ui, const std::string& name);

@@ -37,7 +37,8 @@ enum PanelIndex {
   kLesson,
   kRuns,
   kGlance,
-  kAugment
+  kAugment,
+  kExplain
 };
 const PanelDef kPanels[] = {
     {"train_controls", "Run###run", "controls", draw_train_controls_panel},
@@ -51,6 +52,7 @@ const PanelDef kPanels[] = {
     {"train_runs", "Runs###runs", "runs", draw_train_runs_panel},
     {"train_glance", "Network###glance", "glance", draw_train_glance_panel},
     {"train_augment", "Augment###augment", "augment", draw_train_augment_panel},
+    {"train_explain", "Explain###explain", "explain", draw_train_explain_panel},
 };
 
 ImGuiTabItemFlags tab_flags(TrainingUi& ui, const PanelDef& p) {
@@ -102,7 +104,7 @@ void three_columns(TrainingUi& ui, float W, float H, float em) {
   ImGui::SameLine();
   ImGui::BeginGroup();
   panel(kPanels[kFilters], ImVec2(right_w, std::floor(H * 0.46f)), ui);
-  panel_tabs(ui, "train_right_tabs", {kPredictions, kConfusion, kAugment, kRuns}, ImVec2(right_w, 0));
+  panel_tabs(ui, "train_right_tabs", {kPredictions, kExplain, kConfusion, kAugment, kRuns}, ImVec2(right_w, 0));
   ImGui::EndGroup();
 }
 
@@ -115,7 +117,7 @@ void two_columns(TrainingUi& ui, float W, float H, float em) {
   ImGui::BeginGroup();
   panel(kPanels[kCurves], ImVec2(0, std::floor(H * 0.42f)), ui);
   panel_tabs(ui, "train_right_tabs",
-             {kMaps, kGlance, kFilters, kPredictions, kConfusion, kAugment, kRuns},
+             {kMaps, kGlance, kFilters, kPredictions, kExplain, kConfusion, kAugment, kRuns},
              ImVec2(0, 0));
   ImGui::EndGroup();
 }
@@ -148,8 +150,8 @@ const char* training_layout_name(TrainingLayout layout) {
 }
 
 const std::vector<std::string>& training_focus_panels() {
-  static const std::vector<std::string> names{"curves",    "maps",      "glance",  "filters",
-                                              "predictions", "confusion", "augment", "model"};
+  static const std::vector<std::string> names{"curves",  "maps",      "glance",  "filters", "predictions",
+                                              "explain", "confusion", "augment", "model"};
   return names;
 }
 
@@ -227,13 +229,14 @@ void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_
       case TrainingLayout::Tabs:
         panel_tabs(
             ui, "train_tabs",
-            {kRun, kCurves, kMaps, kGlance, kFilters, kPredictions, kConfusion, kAugment, kModel,
+            {kRun, kCurves, kMaps, kGlance, kFilters, kPredictions, kExplain, kConfusion, kAugment, kModel,
              kLesson, kRuns},
             ImVec2(0, 0));
         break;
     }
   }
   ui.force_tab.clear();
+  draw_open_image_dialog(ui);  // after: an Open sets force_tab for the next frame
 }
 
 void start_training(TrainingUi& ui, const std::string& data_dir, const std::string& preset,
@@ -290,7 +293,7 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
     if (t.rfind("focus-", 0) == 0 && !training_focus_set(ui, t.substr(6)))
       throw UserError("", "no panel '" + t.substr(6) + "' to focus",
                       "use focus-curves, focus-maps, focus-glance, focus-filters, "
-                      "focus-predictions, focus-confusion, focus-augment or focus-model");
+                      "focus-predictions, focus-explain, focus-confusion, focus-augment or focus-model");
     glance_token(ui, t);  // glance=LAYER:C, pixel=Y:X
     if (t.rfind("layer", 0) == 0) ui.map_layer = std::atoi(t.c_str() + 5);
     if (t.rfind("enlarge", 0) == 0)
