@@ -11,6 +11,7 @@
 #include "data/split.h"
 #include "train/history.h"
 #include "train/setup.h"
+#include "train/timelapse.h"
 
 namespace cnnlab {
 
@@ -77,6 +78,10 @@ struct Snapshot {
   std::vector<float> probe_probs;
 
   SplitEval val_eval, test_eval;  // latest of each (epoch = -1: not yet)
+
+  // The time-lapse: a frame per finished epoch and one of the initial weights (train/timelapse.h).
+  // Shared and immutable: a snapshot copies a pointer, not the record.
+  TimelapsePtr timelapse;
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
