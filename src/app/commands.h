@@ -16,6 +16,7 @@ void register_lesson_commands(CLI::App& app, int& exit_code);  // lessons, lesso
 void register_export_commands(CLI::App& app, int& exit_code);  // export, import (PyTorch)
 #ifdef CNNLAB_HAVE_GUI
 void register_gui_commands(CLI::App& app, int& exit_code);  // screenshot
+void register_timelapse_commands(CLI::App& app, int& exit_code);  // timelapse (PNGs + GIF)
 int run_gui();                                              // `cnnlab` with no arguments
 #endif
 

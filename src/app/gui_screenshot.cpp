@@ -83,7 +83,8 @@ void register_gui_commands(CLI::App& app, int& exit_code) {
   cmd->add_option(
       "--tab", options->train_tab,
       "--view training: comma list of side tabs (predictions, confusion, model, lesson) and "
-      "toggles (delta, perlayer, layerN, enlargeN, mistakes, test); focus-NAME shows one panel "
+      "toggles (delta, perlayer, layerN, enlargeN, mistakes, test, replayN: the time-lapse at "
+      "epoch N); focus-NAME shows one panel "
       "full screen as F5 does (curves, maps, filters, predictions, confusion, model)");
   cmd->add_option("--panel", *panel,
                   "--view training: show a view in place of the panels: editor (the model editor "

@@ -63,10 +63,12 @@ TimelapseFrame make_timelapse_frame(int epoch, const std::vector<TensorCopy>& co
                                     const std::vector<float>& probe_probs, const SplitEval* val) {
   TimelapseFrame f;
   f.epoch = epoch;
-  for (const TensorCopy& k : conv_kernels) f.tensors.push_back(f32_tensor("kernel/" + k.name, k.shape, k.values));
+  for (const TensorCopy& k : conv_kernels)
+    f.tensors.push_back(f32_tensor("kernel/" + k.name, k.shape, k.values));
   for (const TensorCopy& k : conv_kernels)
     for (const TensorCopy& a : activations)
-      if (a.name == k.name && a.shape.size() == 3) f.tensors.push_back(quantise_maps("map/" + a.name, a));
+      if (a.name == k.name && a.shape.size() == 3)
+        f.tensors.push_back(quantise_maps("map/" + a.name, a));
   if (probe_index >= 0) {
     f.tensors.push_back(i32_tensor("probe/index", {probe_index}));
     f.tensors.push_back(f32_tensor("probe/probs", {int(probe_probs.size())}, probe_probs));
@@ -142,8 +144,8 @@ RecordTensor quantise_maps(const std::string& name, const TensorCopy& a) {
   t.u8.resize(small.size());
   for (size_t i = 0; i < small.size(); ++i) {
     const float lo = t.lo[i % C], span = t.hi[i % C] - lo;
-    t.u8[i] = span > 0 ? uint8_t(std::lround(std::clamp((small[i] - lo) / span, 0.f, 1.f) * 255))
-                       : 0;
+    t.u8[i] =
+        span > 0 ? uint8_t(std::lround(std::clamp((small[i] - lo) / span, 0.f, 1.f) * 255)) : 0;
   }
   return t;
 }
@@ -225,7 +227,8 @@ void read_array(Reader& r, std::vector<T>& v, size_t n, const char* what) {
 RecordTensor read_tensor(Reader& r) {
   RecordTensor t;
   const uint32_t len = r.u32("a tensor name");
-  if (len == 0 || len > kMaxName) throw std::runtime_error("a tensor name of " + std::to_string(len) + " bytes");
+  if (len == 0 || len > kMaxName)
+    throw std::runtime_error("a tensor name of " + std::to_string(len) + " bytes");
   t.name.resize(len);
   r.raw(t.name.data(), len, "a tensor name");
   for (char c : t.name)
@@ -238,7 +241,8 @@ RecordTensor read_tensor(Reader& r) {
   uint64_t n = 1;
   for (int i = 0; i < rank; ++i) {
     const uint32_t d = r.u32(t.name.c_str());
-    if (d < 1 || d > (1u << 20)) throw std::runtime_error(t.name + ": dimension " + std::to_string(d));
+    if (d < 1 || d > (1u << 20))
+      throw std::runtime_error(t.name + ": dimension " + std::to_string(d));
     n *= d;
     if (n > (uint64_t(1) << 30)) throw std::runtime_error(t.name + ": too many values");
     t.shape.push_back(int(d));
@@ -286,7 +290,8 @@ void check_tensor(const RecordTensor& t, int num_classes) {
   };
   auto classes_in_range = [&] {
     for (int32_t v : t.i32)
-      if (v < 0 || v >= num_classes) fail("class " + std::to_string(v) + " is not one of " + std::to_string(num_classes));
+      if (v < 0 || v >= num_classes)
+        fail("class " + std::to_string(v) + " is not one of " + std::to_string(num_classes));
   };
   if (t.name.rfind("kernel/", 0) == 0) want(RecordTensor::Type::F32, 4);
   if (t.name.rfind("map/", 0) == 0) want(RecordTensor::Type::U8Maps, 3);
@@ -378,7 +383,8 @@ TimelapsePtr read_timelapse(const std::map<std::string, std::string>& meta, cons
   try {
     return std::make_shared<const Timelapse>(decode_timelapse(it->second, num_classes));
   } catch (const std::runtime_error& e) {
-    throw UserError(path, std::string("its time-lapse (cnnlab.timelapse) is malformed: ") + e.what(),
+    throw UserError(path,
+                    std::string("its time-lapse (cnnlab.timelapse) is malformed: ") + e.what(),
                     "save the checkpoint again from cnnlab, or load its weights alone");
   }
 }
@@ -423,7 +429,8 @@ std::vector<uint8_t> base64_decode(const std::string& s) {
         continue;
       }
       if (pad || table[uint8_t(c)] < 0)
-        throw std::runtime_error("a byte outside base64 at offset " + std::to_string(i + size_t(j)));
+        throw std::runtime_error("a byte outside base64 at offset " +
+                                 std::to_string(i + size_t(j)));
       v = (v << 6) | uint32_t(table[uint8_t(c)]);
     }
     out.push_back(uint8_t(v >> 16));

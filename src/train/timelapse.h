@@ -79,9 +79,10 @@ TensorCopy dequantise_maps(const RecordTensor& t);
 // The checkpoint: "cnnlab.timelapse" in the safetensors metadata, base64 of a little-endian binary
 // (magic "CNTL", version, frames; per tensor its name, type, shape and data).
 void add_timelapse(std::map<std::string, std::string>& meta, const Timelapse& t);
-// Reads what add_timelapse wrote; nullptr when absent (an older checkpoint). Strict: any size, bound
-// or value out of place (non-finite floats, epochs not increasing, classes outside num_classes, a
-// confusion matrix that does not count the predictions) is a UserError naming `path`.
+// Reads what add_timelapse wrote; nullptr when absent (an older checkpoint). Strict: any size,
+// bound or value out of place (non-finite floats, epochs not increasing, classes outside
+// num_classes, a confusion matrix that does not count the predictions) is a UserError naming
+// `path`.
 TimelapsePtr read_timelapse(const std::map<std::string, std::string>& meta, const std::string& path,
                             int num_classes);
 

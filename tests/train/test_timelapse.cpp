@@ -122,8 +122,8 @@ TEST_CASE("timelapse: appending shares frames; an earlier epoch replaces the lat
   TimelapsePtr a = sample_record(3);
   TimelapsePtr b = timelapse_append(a, sample_frame(3, 9));
   REQUIRE(b->frames.size() == 4);
-  CHECK(b->frames[1].get() == a->frames[1].get());  // a pointer, not a copy
-  CHECK(a->frames.size() == 3);                     // the old record is untouched
+  CHECK(b->frames[1].get() == a->frames[1].get());            // a pointer, not a copy
+  CHECK(a->frames.size() == 3);                               // the old record is untouched
   TimelapsePtr c = timelapse_append(b, sample_frame(1, 11));  // a run reloaded at epoch 1
   REQUIRE(c->frames.size() == 2);
   CHECK(c->frames[1]->epoch == 1);
@@ -231,7 +231,8 @@ TEST_CASE("timelapse: a 3-epoch worker run records 4 frames holding each epoch's
   const std::string dir = make_folder(tmp);
   TrainingWorker w;
   w.send({Command::Load, settings(dir, 3)});
-  SnapshotPtr s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Ready; }, kTimeout);
+  SnapshotPtr s =
+      w.wait_until([](const Snapshot& s) { return s.state == RunState::Ready; }, kTimeout);
   REQUIRE(s->state == RunState::Ready);
   REQUIRE(s->timelapse);
   REQUIRE(s->timelapse->frames.size() == 1);  // frame 0: the initial weights
@@ -240,8 +241,8 @@ TEST_CASE("timelapse: a 3-epoch worker run records 4 frames holding each epoch's
   std::vector<SplitEval> evals{SplitEval{}};
   for (int e = 1; e <= 3; ++e) {
     w.send({Command::OneEpoch});
-    s = w.wait_until([&](const Snapshot& s) { return s.epoch == e && s.state != RunState::Training; },
-                     kTimeout);
+    s = w.wait_until(
+        [&](const Snapshot& s) { return s.epoch == e && s.state != RunState::Training; }, kTimeout);
     REQUIRE(s->epoch == e);
     const std::string ckpt = tmp / ("e" + std::to_string(e) + ".safetensors");
     send_and_wait(w, {Command::SaveCheckpoint, {}, ckpt}, "Saved ");
@@ -266,7 +267,8 @@ TEST_CASE("timelapse: a 3-epoch worker run records 4 frames holding each epoch's
   TrainingWorker w2;
   w2.send({Command::Load, settings(dir, 3)});
   w2.wait_until([](const Snapshot& s) { return s.state == RunState::Ready; }, kTimeout);
-  SnapshotPtr s2 = send_and_wait(w2, {Command::LoadCheckpoint, {}, tmp / "e3.safetensors"}, "Loaded ");
+  SnapshotPtr s2 =
+      send_and_wait(w2, {Command::LoadCheckpoint, {}, tmp / "e3.safetensors"}, "Loaded ");
   REQUIRE(s2->timelapse);
   REQUIRE(s2->timelapse->frames.size() == 4);
   for (size_t i = 0; i < 4; ++i) CHECK(*s2->timelapse->frames[i] == *t.frames[i]);
@@ -277,7 +279,8 @@ TEST_CASE("timelapse: a checkpoint with a malformed record is refused by name; w
   const std::string dir = make_folder(tmp);
   TrainingWorker w;
   w.send({Command::Load, settings(dir, 2)});
-  SnapshotPtr s = w.wait_until([](const Snapshot& s) { return s.state == RunState::Ready; }, kTimeout);
+  SnapshotPtr s =
+      w.wait_until([](const Snapshot& s) { return s.state == RunState::Ready; }, kTimeout);
   REQUIRE(s->state == RunState::Ready);
   Model m = build_preset("tiny", 12, 2);
   m.allocate(1);

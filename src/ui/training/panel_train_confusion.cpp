@@ -5,12 +5,13 @@
 #include <cmath>
 #include <cstdio>
 
+#include "ui/training/replay.h"
 #include "ui/training/training_panels.h"
 
 namespace cnnlab {
 
 void draw_train_confusion_panel(TrainingUi& ui) {
-  const Snapshot& s = *ui.snap;
+  const Snapshot& s = shown_snapshot(ui);  // live or replayed
   panel_header(ui, "Confusion matrix", "confusion");
   ImGui::RadioButton("validation", &ui.confusion_split, 0);
   ImGui::SameLine();

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "ui/training/replay.h"
 #include "ui/training/training_panels.h"
 
 namespace cnnlab {
@@ -232,7 +233,7 @@ float arrangement_tile(const Snapshot& s, const std::vector<int>& maps,
 }  // namespace
 
 void draw_train_maps_panel(TrainingUi& ui) {
-  const Snapshot& s = *ui.snap;
+  const Snapshot& s = shown_snapshot(ui);  // live or replayed
   panel_header(ui, "Feature maps of the probe image", "maps");
   probe_row(ui, s);
   std::vector<int> maps, dense;
