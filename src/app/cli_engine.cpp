@@ -24,6 +24,7 @@
 #include "nn/serialize.h"
 #include "train/progress_format.h"
 #include "train/run_record.h"
+#include "train/timelapse.h"
 #include "train/setup.h"
 #include "train/trainer.h"
 
@@ -321,7 +322,7 @@ static bool save_checkpoint(const std::string& path, Trainer& trainer,
 // Returns the exit status: 0 done, 130 stopped by a signal, 1 a NaN loss or a file not written.
 static int finish_train(const TrainArgs& a, Trainer& trainer, const TrainOutcome& out,
                         const std::vector<std::string>& class_names, const Scaling& sc,
-                        HistoryWriter& history) {
+                        HistoryWriter& history, const TimelapsePtr& timelapse) {
   if (isatty(STDOUT_FILENO) && out.reason != StopReason::Completed) std::printf("\n");
   int status = out.reason == StopReason::Completed ? 0
                : out.reason == StopReason::Stopped ? 130
@@ -346,6 +347,7 @@ static int finish_train(const TrainArgs& a, Trainer& trainer, const TrainOutcome
   if (!a.save.empty() && out.reason != StopReason::NonFinite) {
     auto meta = checkpoint_metadata(class_names, sc, a.s, trainer.epoch());
     add_run_record(meta, run_record_of(trainer, a.s, test));
+    if (timelapse) add_timelapse(meta, *timelapse);
     if (!save_checkpoint(a.save, trainer, meta)) status = 1;
   }
   std::printf("Peak memory: %s\n", format_bytes(double(peak_rss_bytes())).c_str());
@@ -380,9 +382,20 @@ static int run_train(TrainArgs& a) {
     TestPause pause = TestPause::from_env();
     std::printf("Train on %zu samples, validate on %zu samples\n", split.train.size(),
                 split.val.size());
-    TrainOutcome out =
-        trainer.fit(progress_callbacks(s, !split.val.empty(), trainer, history, pause), g_stop);
-    return finish_train(a, trainer, out, ds.class_names, sc, history);
+    // The time-lapse (train/timelapse.h) as the window records it: the first test image probed.
+    const int probe = split.test.empty() ? -1 : split.test.front();
+    TimelapsePtr timelapse =
+        timelapse_append(nullptr, capture_timelapse_frame(0, model, ds, sc, probe, nullptr));
+    TrainCallbacks cb = progress_callbacks(s, !split.val.empty(), trainer, history, pause);
+    cb.on_epoch = [&, print = cb.on_epoch](const EpochRecord& r) {
+      print(r);
+      SplitEval v =
+          make_split_eval("validation", trainer.epoch(), split.val, trainer.last_val_eval());
+      timelapse = timelapse_append(
+          timelapse, capture_timelapse_frame(trainer.epoch(), model, ds, sc, probe, &v));
+    };
+    TrainOutcome out = trainer.fit(cb, g_stop);
+    return finish_train(a, trainer, out, ds.class_names, sc, history, timelapse);
   });
 }
 

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "core/error.h"
+#include "nn/model.h"
 #include "train/snapshot.h"
 
 namespace cnnlab {
@@ -81,6 +82,34 @@ TimelapseFrame make_timelapse_frame(int epoch, const std::vector<TensorCopy>& co
     f.tensors.push_back(f32_tensor("val/metrics", {2}, {float(val->loss), float(val->accuracy)}));
   }
   return f;
+}
+
+TimelapseFrame capture_timelapse_frame(int epoch, Model& model, const Dataset& data,
+                                       const Scaling& scaling, int probe_index,
+                                       const SplitEval* val) {
+  std::vector<TensorCopy> kernels, maps;
+  const auto& L = model.layers();
+  for (size_t i = 0; i < L.size(); ++i) {
+    if (L[i].kind != LayerKind::Conv2D) continue;
+    ParamView w = model.layer_weights(int(i));
+    kernels.push_back({L[i].name, w.shape, std::vector<float>(w.data, w.data + w.size)});
+  }
+  std::vector<float> probs;
+  if (probe_index >= 0) {
+    std::vector<float> x(size_t(data.height) * data.width * data.channels);
+    int label = 0;
+    make_batch(data, &probe_index, 1, scaling, x.data(), &label);
+    probs.assign(size_t(model.num_classes()), 0.f);
+    model.forward(x.data(), 1, probs.data());
+    for (size_t i = 0; i < L.size(); ++i) {
+      if (L[i].kind != LayerKind::Conv2D) continue;
+      const float* a = model.activation(int(i));
+      maps.push_back({L[i].name,
+                      {L[i].out_h, L[i].out_w, L[i].out_c},
+                      std::vector<float>(a, a + L[i].out_size())});
+    }
+  }
+  return make_timelapse_frame(epoch, kernels, maps, probe_index, probs, val);
 }
 
 TimelapsePtr timelapse_append(const TimelapsePtr& t, TimelapseFrame f) {

@@ -13,6 +13,9 @@ namespace cnnlab {
 
 struct TensorCopy;
 struct SplitEval;
+struct Dataset;
+struct Scaling;
+class Model;
 
 // One named tensor of a frame. F32 and I32 hold exact values; U8Maps holds (h, w, C) maps, each
 // channel quantised to 8 bits over its own range: value = lo[c] + q / 255 · (hi[c] − lo[c]).
@@ -64,6 +67,13 @@ inline constexpr int kTimelapseMaxFrames = 10000;
 TimelapseFrame make_timelapse_frame(int epoch, const std::vector<TensorCopy>& conv_kernels,
                                     const std::vector<TensorCopy>& activations, int probe_index,
                                     const std::vector<float>& probe_probs, const SplitEval* val);
+
+// The same frame straight from a model (the CLI's trainer; the worker builds its frames from its
+// snapshots): its conv kernels, and `probe_index`'s conv maps and probabilities from a forward pass
+// of that one image (none when -1). The model must be allocated for a batch of at least 1.
+TimelapseFrame capture_timelapse_frame(int epoch, Model& model, const Dataset& data,
+                                       const Scaling& scaling, int probe_index,
+                                       const SplitEval* val);
 
 // `t` (may be null) plus `f`. A frame of an epoch not after the last one replaces the frames from
 // that epoch on (a Reset or a reloaded run). Over kTimelapseMaxBytes, every second frame after the

@@ -147,9 +147,12 @@ float draw_replay_strip(TrainingUi& ui) {
   const float y0 = ImGui::GetCursorPosY(), em = ImGui::GetFontSize();
   const Timelapse& t = *ui.snap->timelapse;
   ImGui::PushID("replay");
-  ImGui::AlignTextToFramePadding();
-  ImGui::TextUnformatted("Time-lapse");
-  ImGui::SameLine();
+  // The label only where there is room: at 1280 px with text ×2 the strip stays on one line.
+  if (ImGui::GetContentRegionAvail().x > 60 * em) {
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted("Time-lapse");
+    ImGui::SameLine();
+  }
   if (ImGui::ArrowButton("prev", ImGuiDir_Left)) replay_step(ui, -1);
   ImGui::SameLine();
   int at = ui.replay.frame < 0 ? n - 1 : ui.replay.frame;

@@ -3,7 +3,9 @@
 // [SECTION] drawing  [SECTION] composition  [SECTION] files
 #include "ui/training/timelapse_export.h"
 
+#include <fcntl.h>
 #include <gif_lib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -64,9 +66,8 @@ void blit_values(RgbaImage& img, const std::vector<float>& v, int w, int h, int 
     }
 }
 
-int fit_scale(int texels_w, int texels_h, int max_h) {
-  return std::max(
-      1, std::min((kWidth - 2 * kMargin) / std::max(1, texels_w), max_h / std::max(1, texels_h)));
+int fit_scale(int texels_w, int texels_h, int max_h, int max_w = kWidth - 2 * kMargin) {
+  return std::max(1, std::min(max_w / std::max(1, texels_w), max_h / std::max(1, texels_h)));
 }
 
 //-----------------------------------------------------------------------------
@@ -86,7 +87,7 @@ int epoch_bar(RgbaImage& img, int y, int epoch, int last_epoch) {
 int rgb_kernels(RgbaImage& img, int y, const TensorCopy& k) {
   const int kh = k.shape[0], kw = k.shape[1], cout = k.shape[3];
   const int per_row = std::min(cout, 16), rows = (cout + per_row - 1) / per_row;
-  const int cell = std::min(48, (kWidth - 2 * kMargin) / per_row), tile = cell - 4;
+  const int cell = std::min(64, (kWidth - 2 * kMargin) / per_row), tile = cell - 4;
   RgbaImage tiles = rgb_kernel_tiles(k, nullptr);
   for (int co = 0; co < cout && !img.empty(); ++co)
     for (int py = 0; py < tile; ++py)
@@ -100,7 +101,7 @@ int rgb_kernels(RgbaImage& img, int y, const TensorCopy& k) {
 
 int kernel_grid(RgbaImage& img, int y, const TensorCopy& k) {
   const TexelSize size = kernel_grid_size(k);
-  const int s = fit_scale(size.width, size.height, 260);
+  const int s = fit_scale(size.width, size.height, 300);
   if (!img.empty()) {
     const float m = std::max(kernel_abs_max(k, nullptr), 1e-12f);
     blit_values(img, kernel_grid_atlas(k, nullptr), size.width, size.height, kMargin, y, s,
@@ -112,7 +113,8 @@ int kernel_grid(RgbaImage& img, int y, const TensorCopy& k) {
 int feature_maps(RgbaImage& img, int y, const TensorCopy& maps) {
   const int h = maps.shape[0], w = maps.shape[1], c = maps.shape[2], gap = 2;
   const int cols = feature_grid_cols(c), rows = (c + cols - 1) / cols;
-  const int s = fit_scale(cols * (w + 1), rows * (h + 1), 360);
+  // 60% of the width: the confusion matrix stands to its right.
+  const int s = fit_scale(cols * (w + 1), rows * (h + 1), 400, kWidth * 3 / 5);
   if (!img.empty()) {
     const auto ranges = feature_ranges(maps, false);  // each map over its own range, as the panel
     for (int ch = 0; ch < c; ++ch) {
@@ -128,8 +130,9 @@ int feature_maps(RgbaImage& img, int y, const TensorCopy& maps) {
   return y + rows * (h * s + gap) + kMargin;
 }
 
-int confusion(RgbaImage& img, int y, const TimelapseFrame& f, int classes) {
-  const int cell = std::min(40, (kWidth - 2 * kMargin) / std::max(1, classes));
+// Rows = true class, columns = predicted, each row's share in the panel's blue ramp; at x0.
+int confusion(RgbaImage& img, int x0, int y, const TimelapseFrame& f, int classes) {
+  const int cell = std::min(64, (kWidth - kMargin - x0) / std::max(1, classes));
   const RecordTensor* conf = f.find("val/confusion");
   for (int r = 0; r < classes && !img.empty(); ++r) {
     int row_sum = 0;
@@ -138,7 +141,7 @@ int confusion(RgbaImage& img, int y, const TimelapseFrame& f, int classes) {
       Rgb col{0.85f, 0.85f, 0.85f};  // not evaluated yet (epoch 0)
       if (conf && row_sum > 0)
         col = sequential(float(conf->i32[size_t(r * classes + c)]) / row_sum);
-      fill(img, kMargin + c * cell, y + r * cell, cell - 2, cell - 2, col);
+      fill(img, x0 + c * cell, y + r * cell, cell - 2, cell - 2, col);
     }
   }
   return y + classes * cell + kMargin;
@@ -152,10 +155,12 @@ int compose(RgbaImage& img, const TimelapseFrame& f, int last_epoch) {
     if (t.name.rfind("kernel/", 0) == 0) kernels.push_back({t.name.substr(7), t.shape, t.f32});
   if (!kernels.empty() && kernels[0].shape[2] == 3) y = rgb_kernels(img, y, kernels[0]);
   if (kernels.size() >= 2) y = kernel_grid(img, y, kernels[1]);
+  const int maps_y = y;
   if (!kernels.empty())
     if (const RecordTensor* m = f.find("map/" + kernels[0].name))
       y = feature_maps(img, y, dequantise_maps(*m));
-  if (const RecordTensor* p = f.find("probe/probs")) y = confusion(img, y, f, p->shape[0]);
+  if (const RecordTensor* p = f.find("probe/probs"))  // beside the maps
+    y = std::max(y, confusion(img, kWidth * 3 / 5 + 3 * kMargin, maps_y, f, p->shape[0]));
   return y;
 }
 
@@ -203,7 +208,11 @@ void write_timelapse_gif(const std::string& path, const std::vector<RgbaImage>& 
   CNNLAB_ASSERT(!frames.empty(), "write_timelapse_gif: no frames");
   const std::string tmp = path + ".part";  // renamed when complete: no half-written GIF
   int err = 0;
-  GifFileType* g = EGifOpenFileName(tmp.c_str(), false, &err);
+  // Our own descriptor: giflib's EGifOpenFileName would create the file readable by its owner only.
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  GifFileType* g = fd >= 0 ? EGifOpenFileHandle(fd, &err) : nullptr;
+  if (fd >= 0 && !g) ::close(fd);
+  if (fd < 0) err = E_GIF_ERR_OPEN_FAILED;
   if (!g)
     throw UserError(path, std::string("cannot create: ") + GifErrorString(err),
                     "check the folder exists and is writable");
