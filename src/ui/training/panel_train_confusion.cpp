@@ -19,8 +19,12 @@ void draw_train_confusion_panel(TrainingUi& ui) {
   const SplitEval& e = ui.confusion_split == 0 ? s.val_eval : s.test_eval;
   int k = int(s.class_names.size());
   if (e.epoch < 0 || k == 0 || e.confusion.size() != size_t(k) * k) {
-    ImGui::TextDisabled(ui.confusion_split == 0 ? "Filled after each epoch."
-                                                : "Filled by Evaluate test (or at the end).");
+    ImGui::TextDisabled("%s", replaying(ui) && ui.confusion_split == 1
+                                  ? "The time-lapse records the validation split only."
+                              : replaying(ui) ? "Epoch 0: not evaluated yet."
+                              : ui.confusion_split == 0
+                                  ? "Filled after each epoch."
+                                  : "Filled by Evaluate test (or at the end).");
     return;
   }
   ImGui::SameLine();

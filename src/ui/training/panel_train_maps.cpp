@@ -236,6 +236,9 @@ void draw_train_maps_panel(TrainingUi& ui) {
   const Snapshot& s = shown_snapshot(ui);  // live or replayed
   panel_header(ui, "Feature maps of the probe image", "maps");
   probe_row(ui, s);
+  if (replaying(ui))  // what the time-lapse keeps (train/timelapse.h), said where it shows
+    ImGui::TextWrapped("Epoch %d as recorded: the conv layers' maps, at most 64×64, 8 bits each.",
+                       s.epoch);
   std::vector<int> maps, dense;
   for (int i = 0; i < int(s.activations.size()); ++i)
     (s.activations[size_t(i)].shape.size() == 3 ? maps : dense).push_back(i);
