@@ -27,6 +27,7 @@
 #include "train/progress_format.h"
 #include "train/run_record.h"
 #include "train/runs.h"
+#include "train/timelapse.h"
 #include "train/setup.h"
 #include "train/trainer.h"
 
@@ -356,9 +357,10 @@ static bool save_checkpoint(const std::string& path, Trainer& trainer,
 // Records the run in the runs folder; a failure is a warning (the run itself went well).
 static void record_run(const TrainArgs& a, Trainer& trainer, const TrainOutcome& out,
                        const std::vector<std::string>& class_names, const Scaling& sc,
-                       const SplitEval& test) {
+                       const SplitEval& test, const TimelapsePtr& timelapse) {
   if (a.runs_dir.empty()) return;
   RunMeta meta = a.series;
+  if (timelapse) add_timelapse(meta.checkpoint_extra, *timelapse);
   meta.data_dir = std::filesystem::absolute(a.s.data_dir).string();
   meta.class_names = class_names;
   meta.scaling = sc;
@@ -377,7 +379,8 @@ static void record_run(const TrainArgs& a, Trainer& trainer, const TrainOutcome&
 
 static int finish_train(const TrainArgs& a, Trainer& trainer, const TrainOutcome& out,
                         const std::vector<std::string>& class_names, const Scaling& sc,
-                        HistoryWriter& history, double& test_accuracy) {
+                        HistoryWriter& history, double& test_accuracy,
+                        const TimelapsePtr& timelapse) {
   if (isatty(STDOUT_FILENO) && out.reason != StopReason::Completed) std::printf("\n");
   int status = out.reason == StopReason::Completed ? 0
                : out.reason == StopReason::Stopped ? 130
@@ -403,9 +406,10 @@ static int finish_train(const TrainArgs& a, Trainer& trainer, const TrainOutcome
   if (!a.save.empty() && out.reason != StopReason::NonFinite) {
     auto meta = checkpoint_metadata(class_names, sc, a.s, trainer.epoch());
     add_run_record(meta, run_record_of(trainer, a.s, test));
+    if (timelapse) add_timelapse(meta, *timelapse);
     if (!save_checkpoint(a.save, trainer, meta)) status = 1;
   }
-  record_run(a, trainer, out, class_names, sc, test);
+  record_run(a, trainer, out, class_names, sc, test, timelapse);
   std::printf("Peak memory: %s\n", format_bytes(double(peak_rss_bytes())).c_str());
   return status;
 }
@@ -437,9 +441,20 @@ static int train_one_seed(TrainArgs a, const Dataset& ds, double& test_accuracy)
   TestPause pause = TestPause::from_env();
   std::printf("Train on %zu samples, validate on %zu samples\n", split.train.size(),
               split.val.size());
-  TrainOutcome out =
-      trainer.fit(progress_callbacks(s, !split.val.empty(), trainer, history, pause), g_stop);
-  return finish_train(a, trainer, out, ds.class_names, sc, history, test_accuracy);
+  // The time-lapse (train/timelapse.h) as the window records it: the first test image probed.
+  const int probe = split.test.empty() ? -1 : split.test.front();
+  TimelapsePtr timelapse =
+      timelapse_append(nullptr, capture_timelapse_frame(0, model, ds, sc, probe, nullptr));
+  TrainCallbacks cb = progress_callbacks(s, !split.val.empty(), trainer, history, pause);
+  cb.on_epoch = [&, print = cb.on_epoch](const EpochRecord& r) {
+    print(r);
+    SplitEval v =
+        make_split_eval("validation", trainer.epoch(), split.val, trainer.last_val_eval());
+    timelapse = timelapse_append(
+        timelapse, capture_timelapse_frame(trainer.epoch(), model, ds, sc, probe, &v));
+  };
+  TrainOutcome out = trainer.fit(cb, g_stop);
+  return finish_train(a, trainer, out, ds.class_names, sc, history, test_accuracy, timelapse);
 }
 
 // "test accuracy over 3 seeds: 0.7500 ± 0.0833 (mean ± sample std), min 0.6667, max 0.8333"

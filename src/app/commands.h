@@ -19,6 +19,7 @@ void register_runs_commands(CLI::App& app, int& exit_code);    // runs
 void register_explain_commands(CLI::App& app, int& exit_code);
 #ifdef CNNLAB_HAVE_GUI
 void register_gui_commands(CLI::App& app, int& exit_code);  // screenshot
+void register_timelapse_commands(CLI::App& app, int& exit_code);  // timelapse (PNGs + GIF)
 int run_gui();                                              // `cnnlab` with no arguments
 #endif
 

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   cnnlab::register_explain_commands(app, exit_code);
 #ifdef CNNLAB_HAVE_GUI
   cnnlab::register_gui_commands(app, exit_code);
+  cnnlab::register_timelapse_commands(app, exit_code);
   app.footer("Run without arguments to open the window.");
 #endif
   CLI11_PARSE(app, argc, argv);

@@ -181,6 +181,7 @@ std::string write_run(const std::string& runs_dir, const RunRecord& rec, const R
     auto ck = checkpoint_metadata(meta.class_names, meta.scaling, rec.settings,
                                   int(rec.history.epochs.size()));
     add_run_record(ck, rec);
+    for (const auto& [key, value] : meta.checkpoint_extra) ck[key] = value;
     save_safetensors((tmp / "checkpoint.safetensors").string(), model, ck);
     // run.json last: a folder that has it is complete.
     write_file_atomic((tmp / "run.json").string(), run_json(rec, meta, model).dump(1) + "\n");

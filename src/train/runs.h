@@ -3,6 +3,7 @@
 // and the summaries `cnnlab runs` and the runs panel list. Offline, no server: TensorBoard's job.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,8 @@ struct RunMeta {
                                // "non-finite" (the loss became NaN)
   std::string group;           // the --seeds series' id ("" for a lone run)
   int group_index = 0, group_size = 0;  // 0-based place in the series, its length
+  // More checkpoint __metadata__ (the time-lapse, train/timelapse.h add_timelapse), as --save has.
+  std::map<std::string, std::string> checkpoint_extra;
 };
 
 // "2026-12-01T18-40-12_compact_seed42": sorts by start time, says the model and the seed.

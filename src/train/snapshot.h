@@ -14,6 +14,7 @@
 #include "nn/explain.h"
 #include "train/history.h"
 #include "train/setup.h"
+#include "train/timelapse.h"
 
 namespace cnnlab {
 
@@ -117,6 +118,9 @@ struct Snapshot {
   // panel re-reads the folder when it grows), and a --seeds-like series in progress.
   int runs_recorded = 0;
   int series_size = 0, series_index = 0;  // 0: no series; else the seed being trained (0-based)
+  // The time-lapse: a frame per finished epoch and one of the initial weights (train/timelapse.h).
+  // Shared and immutable: a snapshot copies a pointer, not the record.
+  TimelapsePtr timelapse;
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;

@@ -18,6 +18,7 @@
 #include "train/progress_format.h"
 #include "train/run_record.h"
 #include "train/runs.h"
+#include "train/timelapse.h"
 #include "train/trainer.h"
 
 namespace cnnlab {
@@ -113,6 +114,7 @@ struct TrainingWorker::Impl {
   const float* probe_output(int layer) const;
   void probe_input();
   void set_probe_image(const std::string& path);
+  void record_frame();  // appends this epoch's time-lapse frame (after the captures)
   void finish_epoch();
   void set_callbacks();
   void fill_eval(SplitEval& e, const std::string& name, const std::vector<int>& idx,
@@ -353,6 +355,7 @@ void TrainingWorker::Impl::save_checkpoint(const std::string& path) {
   r.split_seed = cur.split_seed;
   r.val_eval = cur.val_eval;  // also one restored from a checkpoint (the trainer has not run it)
   add_run_record(meta, r);
+  if (cur.timelapse) add_timelapse(meta, *cur.timelapse);
   save_safetensors(path, *model, meta);
   cur.status = "Saved " + path;
   publish();
@@ -364,6 +367,7 @@ void TrainingWorker::Impl::load_checkpoint(const std::string& path) {
   // architecture is refused with a UserError naming the file.
   const auto meta = read_safetensors_metadata(path);
   const RunRecord rec = read_run_record(meta, path, model->num_classes());
+  TimelapsePtr tl = read_timelapse(meta, path, model->num_classes());
   std::vector<std::string> names;
   if (rec.present) names = read_checkpoint_info(meta, path, model->num_classes()).class_names;
   load_safetensors_weights(path, *model);
@@ -372,6 +376,11 @@ void TrainingWorker::Impl::load_checkpoint(const std::string& path) {
   trained = false;  // a loaded run is recorded again only once it trains on
   capture_weights(cur.conv_kernels);
   capture_probe();
+  // The file's time-lapse comes back; without one, a record starts at the loaded epoch.
+  cur.timelapse = tl && !tl->frames.empty() && tl->frames.back()->epoch <= trainer->epoch()
+                      ? tl
+                      : nullptr;
+  if (!cur.timelapse || cur.timelapse->frames.back()->epoch < trainer->epoch()) record_frame();
   if (!rec.present) {
     cur.status = "Loaded weights from " + path + " (an older checkpoint: it holds no history)";
   } else {
@@ -553,6 +562,7 @@ void TrainingWorker::Impl::do_load(const RunSettings& s) {
                     : (", " + std::to_string(report.skipped.size()) + " file(s) skipped").c_str());
   cur.status = buf;
   capture_probe();
+  record_frame();
   publish();
 }
 
@@ -575,10 +585,12 @@ void TrainingWorker::Impl::reset_model(bool announce) {
   trained = false;
   capture_weights(cur.conv_kernels);
   cur.conv_kernels_init = cur.conv_kernels;
+  cur.timelapse = nullptr;  // frame 0 (the initial weights) once the probe is captured
   if (!announce) return;  // do_load publishes Ready itself, once the speed estimate is known
   cur.state = RunState::Ready;
   cur.status = "Weights initialised (seed " + std::to_string(cur.settings.seed) + ")";
   capture_probe();
+  record_frame();
   publish();
 }
 
@@ -620,7 +632,13 @@ void TrainingWorker::Impl::train_one() {
     return;
   }
   bool epoch_end = trainer->epoch_batches_done();
-  if (epoch_end) finish_epoch();
+  if (epoch_end) {
+    finish_epoch();
+    // The time-lapse frame, before anything can return early (a Pause queued at this boundary).
+    capture_weights(cur.conv_kernels);
+    capture_probe();
+    record_frame();
+  }
   if (mode == Mode::UntilBatch || (mode == Mode::UntilEpoch && epoch_end)) {
     mode = Mode::Idle;
     if (cur.state == RunState::Training) cur.state = RunState::Paused;
@@ -630,11 +648,11 @@ void TrainingWorker::Impl::train_one() {
       ++since_publish >= refresh &&
       Clock::now() - last_publish >= std::chrono::duration<double>(hooks.min_publish_interval_s);
   if (due || mode == Mode::Idle || epoch_end) {
-    capture_weights(cur.conv_kernels);
+    if (!epoch_end) capture_weights(cur.conv_kernels);  // at an epoch end: captured above
     // The probe's forward pass streams every weight (1.4 GB for the course model's dense layer):
     // while running, redo it only when it costs under ~3% of the time since the last one.
     bool running = mode != Mode::Idle && !epoch_end;
-    if (!running || Clock::now() - last_probe >= probe_cost * 30) capture_probe();
+    if (!epoch_end && (!running || Clock::now() - last_probe >= probe_cost * 30)) capture_probe();
     publish();
   }
 }
@@ -703,6 +721,7 @@ void TrainingWorker::Impl::record_run(const char* reason) {
   m.stop_reason = reason;
   if (series.size > 0) m.group = series.group, m.group_index = series.index;
   m.group_size = series.size;
+  if (cur.timelapse) add_timelapse(m.checkpoint_extra, *cur.timelapse);
   try {
     write_run(runs_dir, r, m, *model);
     ++cur.runs_recorded;
@@ -891,6 +910,16 @@ void TrainingWorker::Impl::inspect(const Command& c) {
     cur.inspect = std::make_shared<const OutputArithmetic>(
         inspect_layer_output(*model, layer, in, out, model->params(), c.y, c.x, c.index, 4));
   publish();
+}
+
+void TrainingWorker::Impl::record_frame() {
+  if (!trainer) return;
+  const int e = trainer->epoch();
+  const SplitEval* val = cur.val_eval.epoch == e ? &cur.val_eval : nullptr;
+  cur.timelapse = timelapse_append(cur.timelapse, make_timelapse_frame(e, cur.conv_kernels,
+                                                                       cur.activations,
+                                                                       cur.probe_index,
+                                                                       cur.probe_probs, val));
 }
 
 void TrainingWorker::Impl::publish() {

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "ui/app.h"
 #include "ui/panels.h"
+#include "ui/training/replay.h"
 
 namespace cnnlab {
 
@@ -74,6 +75,12 @@ void draw_file_menu(App& app) {
     ImGui::SetTooltip(
         "On: Ctrl+S and \"Export all steps\" write the whole window.\n"
         "Off: the slide (grids and arithmetic) or the focused training panel.");
+  }
+  // The time-lapse of the training run: a PNG per epoch and a GIF (ui/training/replay.h).
+  bool has_timelapse = app.training && replay_frames(*app.training) >= 2;
+  if (ImGui::MenuItem("Export time-lapse (PNGs + GIF)…", nullptr, false, has_timelapse)) {
+    app.training->export_dir = export_dir(app);
+    export_replay(*app.training);
   }
   ImGui::Separator();
   // The model editor lives in the Training tab (ui/training/panel_model_editor.cpp).

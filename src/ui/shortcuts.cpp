@@ -6,11 +6,13 @@
 // text boxes) step like →/←, Home/End, Space play, P predict, Esc leaves predict mode (else
 // presentation), F5 presentation, F11 fullscreen, Ctrl+=/-/0 text size, Ctrl+S export the view,
 // Ctrl+Shift+S export the whole window, Ctrl+Q quit. On the Training tab: F5 one panel full
-// screen, PageDown/PageUp and →/← the next/previous panel, Esc back.
+// screen, PageDown/PageUp and →/← the next/previous panel, Esc back, [ ] the time-lapse epochs,
+// Home its first, End live.
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>  // key codes only: the queue holds GLFW key codes
 
 #include "ui/app.h"
+#include "ui/training/replay.h"
 #include "ui/training/training_state.h"
 
 namespace cnnlab {
@@ -137,6 +139,17 @@ bool training_key(App& app, const KeyEvent& e, KeyOwner owner) {
       return arrows;
     case GLFW_KEY_LEFT:
       if (arrows) training_focus_prev(t);
+      return arrows;
+    // The time-lapse (ui/training/replay.h): [ ] step the epochs, Home the first, End live.
+    case GLFW_KEY_LEFT_BRACKET:
+    case GLFW_KEY_RIGHT_BRACKET:
+      if (arrows) replay_step(t, e.key == GLFW_KEY_LEFT_BRACKET ? -1 : +1);
+      return arrows;
+    case GLFW_KEY_HOME:
+      if (arrows) replay_first(t);
+      return arrows;
+    case GLFW_KEY_END:
+      if (arrows) replay_live(t);
       return arrows;
     default:
       return false;

@@ -131,6 +131,30 @@ TEST_CASE(
   CHECK(stats(s, outside, 68, 1, 84, 60).near < m.near / 10 + 1);
 }
 
+TEST_CASE("training view: the time-lapse slider replays another epoch's kernels in the filters") {
+  std::string data = make_dataset();
+  // 4 batches of 1 batch/epoch: frames of epochs 0..4. The same run shown at epoch 0 and live.
+  const std::string args =
+      "--data " + data + " --model small --image-size 32 --batches 4 --size 1920x1080";
+  Shot first = take("replay0", args + " --tab replay0");
+  Shot live = take("replay-live", args);
+  const LayoutRect* a = rect(first, "train.filters");
+  const LayoutRect* b = rect(live, "train.filters");
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(stats(first, *a).colours > 60);  // the replay draws kernels, not an empty panel
+  // Same place, different kernels: many pixels of the panel differ.
+  size_t differ = 0;
+  for (int y = int(a->y0); y < int(a->y1); ++y)
+    for (int x = int(a->x0); x < int(a->x1); ++x) {
+      const uint8_t* p = &first.png.pixels[(size_t(y) * first.png.width + x) * first.png.channels];
+      const uint8_t* q = &live.png.pixels[(size_t(y) * live.png.width + x) * live.png.channels];
+      differ += p[0] != q[0] || p[1] != q[1] || p[2] != q[2];
+    }
+  INFO("pixels that differ: " << differ);
+  CHECK(differ > 5000);
+}
+
 std::vector<const LayoutRect*> training_rects(const Shot& s) {
   std::vector<const LayoutRect*> out;
   for (const LayoutRect& r : s.layout.rects)

@@ -7,6 +7,7 @@
 
 #include "test_tmp.h"
 #include "ui/headless_app.h"
+#include "ui/training/replay.h"
 
 namespace cnnlab {
 
@@ -256,6 +257,41 @@ TEST_CASE(
   app.keyboard.queue.push({GLFW_KEY_ESCAPE});
   handle_shortcuts(app);
   CHECK_FALSE(training_focus_active(*app.training));
+}
+
+}  // namespace cnnlab
+
+namespace cnnlab {
+
+TEST_CASE("input: on the Training tab [ and ] step the time-lapse, Home the first, End live") {
+  App app;
+  Headless h(app);
+  app.training = std::make_unique<TrainingUi>();  // no worker: the record is set by hand
+  auto snap = std::make_shared<Snapshot>();
+  TimelapsePtr t;
+  for (int e = 0; e <= 3; ++e) {
+    TimelapseFrame f;
+    f.epoch = e;
+    t = timelapse_append(t, f);
+  }
+  snap->timelapse = t;
+  app.training->snap = snap;
+  app.workspace = Workspace::Training;
+  TrainingUi& ui = *app.training;
+  auto keys = [&](std::initializer_list<int> ks) {  // pressed within one frame, in order
+    for (int k : ks) app.keyboard.queue.push({k});
+    handle_shortcuts(app);
+  };
+  keys({GLFW_KEY_LEFT_BRACKET});  // from live: the last recorded epoch
+  CHECK(ui.replay.frame == 3);
+  keys({GLFW_KEY_LEFT_BRACKET, GLFW_KEY_LEFT_BRACKET});
+  CHECK(ui.replay.frame == 1);
+  keys({GLFW_KEY_HOME, GLFW_KEY_RIGHT_BRACKET});
+  CHECK(ui.replay.frame == 1);
+  CHECK(app.view.step == 0);  // Home was the time-lapse's, not the lesson's
+  keys({GLFW_KEY_END});
+  CHECK(ui.replay.frame == -1);
+  CHECK_FALSE(replaying(ui));
 }
 
 }  // namespace cnnlab

@@ -5,12 +5,13 @@
 #include <cmath>
 #include <cstdio>
 
+#include "ui/training/replay.h"
 #include "ui/training/training_panels.h"
 
 namespace cnnlab {
 
 void draw_train_confusion_panel(TrainingUi& ui) {
-  const Snapshot& s = *ui.snap;
+  const Snapshot& s = shown_snapshot(ui);  // live or replayed
   panel_header(ui, "Confusion matrix", "confusion");
   ImGui::RadioButton("validation", &ui.confusion_split, 0);
   ImGui::SameLine();
@@ -18,8 +19,12 @@ void draw_train_confusion_panel(TrainingUi& ui) {
   const SplitEval& e = ui.confusion_split == 0 ? s.val_eval : s.test_eval;
   int k = int(s.class_names.size());
   if (e.epoch < 0 || k == 0 || e.confusion.size() != size_t(k) * k) {
-    ImGui::TextDisabled(ui.confusion_split == 0 ? "Filled after each epoch."
-                                                : "Filled by Evaluate test (or at the end).");
+    ImGui::TextDisabled("%s", replaying(ui) && ui.confusion_split == 1
+                                  ? "The time-lapse records the validation split only."
+                              : replaying(ui) ? "Epoch 0: not evaluated yet."
+                              : ui.confusion_split == 0
+                                  ? "Filled after each epoch."
+                                  : "Filled by Evaluate test (or at the end).");
     return;
   }
   ImGui::SameLine();

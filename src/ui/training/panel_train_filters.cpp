@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "ui/training/replay.h"
 #include "ui/training/training_panels.h"
 
 namespace cnnlab {
@@ -75,7 +76,7 @@ void draw_kernel_grid(TrainingUi& ui, const TensorCopy& k, const TensorCopy* ini
 }  // namespace
 
 void draw_train_filters_panel(TrainingUi& ui) {
-  const Snapshot& s = *ui.snap;
+  const Snapshot& s = shown_snapshot(ui);  // live or replayed
   panel_header(ui, "Filters (conv kernels)", "filters");
   if (s.conv_kernels.empty()) {
     ImGui::TextDisabled("Kernels appear once a model is built.");

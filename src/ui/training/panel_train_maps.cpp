@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "ui/training/replay.h"
 #include "ui/training/training_panels.h"
 
 namespace cnnlab {
@@ -238,9 +239,12 @@ float arrangement_tile(const Snapshot& s, const std::vector<int>& maps,
 }  // namespace
 
 void draw_train_maps_panel(TrainingUi& ui) {
-  const Snapshot& s = *ui.snap;
+  const Snapshot& s = shown_snapshot(ui);  // live or replayed
   panel_header(ui, "Feature maps of the probe image", "maps");
   probe_row(ui, s);
+  if (replaying(ui))  // what the time-lapse keeps (train/timelapse.h), said where it shows
+    ImGui::TextWrapped("Epoch %d as recorded: the conv layers' maps, at most 64×64, 8 bits each.",
+                       s.epoch);
   std::vector<int> maps, dense;
   for (int i = 0; i < int(s.activations.size()); ++i)
     (s.activations[size_t(i)].shape.size() == 3 ? maps : dense).push_back(i);

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "train/trainer.h"
+#include "ui/training/replay.h"
 #include "ui/training/training_panels.h"
 
 namespace cnnlab {
@@ -137,7 +138,7 @@ void gallery(TrainingUi& ui, const Snapshot& s) {
 }  // namespace
 
 void draw_train_predictions_panel(TrainingUi& ui) {
-  const Snapshot& s = *ui.snap;
+  const Snapshot& s = shown_snapshot(ui);  // live or replayed
   panel_header(ui, "Predictions", "predictions");
   if (!s.data) {
     ImGui::TextDisabled("Predictions appear once a dataset is loaded.");

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "ui/image_io.h"
+#include "ui/training/replay.h"
 #include "ui/training/training_state.h"
 
 namespace cnnlab {
@@ -86,7 +87,7 @@ void upload_kernels(TrainingUi& ui, const Snapshot& s) {
 void update_training_gl(TrainingUi& ui) {
   TrainingGl& gl = ui.gl;
   if (!gl.enabled || !gl.colormap.ready()) return;
-  const Snapshot& s = *ui.snap;
+  const Snapshot& s = shown_snapshot(ui);  // live, or the replayed epoch
   if (s.activations_version != gl.activations_version || ui.maps_per_layer != gl.maps_per_layer) {
     upload_maps(ui, s);
     gl.activations_version = s.activations_version;

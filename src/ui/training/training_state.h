@@ -187,6 +187,16 @@ struct GlanceState {
   uint64_t asked_at = 0;  // the activations_version it was sent for
 };
 
+// The time-lapse replay (replay.h): the frame shown and the snapshot built for it.
+struct ReplayState {
+  int frame = -1;                               // index into the time-lapse; -1 = live
+  SnapshotPtr shown;                            // the replayed snapshot, when frame >= 0
+  const Snapshot* built_from = nullptr;         // the live snapshot it was built from
+  const TimelapseFrame* built_frame = nullptr;  // and the frame
+  uint64_t version = uint64_t(1) << 62;         // replayed kernels/maps: above any live version
+  std::string export_note;                      // the last export's outcome
+};
+
 struct TrainingUi {
   std::unique_ptr<TrainingWorker> worker;  // null when a test feeds snapshots by hand
   SnapshotPtr snap = std::make_shared<const Snapshot>();
@@ -238,6 +248,7 @@ struct TrainingUi {
 
   TrainingGl gl;
   ModelEditor editor;
+  ReplayState replay;
 };
 
 // ---- the view's interface (the window calls these)

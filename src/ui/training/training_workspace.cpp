@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "ui/training/replay.h"
 #include "ui/training/training_panels.h"
 
 namespace cnnlab {
@@ -206,8 +207,11 @@ bool take_tab_request(TrainingUi& ui) {
 
 void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_dir) {
   prepare_training(ui, gl_available, export_dir);
-  refresh_snapshot(ui);    // a pointer copy: never waits on the worker
-  update_training_gl(ui);  // uploads only what changed
+  refresh_snapshot(ui);  // a pointer copy: never waits on the worker
+  // The time-lapse slider (replay.h) when epochs are recorded; F5's one panel shows it only while
+  // replaying (the panel keeps the screen, yet a replayed epoch is never mistaken for live).
+  if (!ui.editor.open && (!training_focus_active(ui) || replaying(ui))) draw_replay_strip(ui);
+  update_training_gl(ui);                      // uploads only what changed
   ui.hover_text.clear();
   ui.rects.clear();  // panels record themselves as they are drawn (hidden tabs are absent)
   ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -280,7 +284,7 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
   if (tab.find("glance=") != std::string::npos) ui.force_tab += ",glance";
   // Toggles: "delta" (filters since init), "perlayer" (map normalisation), "layerN" (one layer's
   // maps), "enlargeN" (channel N of the shown layer), "mistakes" (gallery), "test" (confusion
-  // split), "editor" (the model editor, on the run's model).
+  // split), "editor" (the model editor, on the run's model), "replayN" (the time-lapse at epoch N).
   for (size_t at = 0; at <= tab.size();) {
     size_t end = tab.find(',', at);
     std::string t = tab.substr(at, end == std::string::npos ? std::string::npos : end - at);
@@ -296,6 +300,7 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
                       "focus-predictions, focus-explain, focus-confusion, focus-augment or focus-model");
     glance_token(ui, t);  // glance=LAYER:C, pixel=Y:X
     if (t.rfind("layer", 0) == 0) ui.map_layer = std::atoi(t.c_str() + 5);
+    if (t.rfind("replay", 0) == 0) replay_set_epoch(ui, std::atoi(t.c_str() + 6));
     if (t.rfind("enlarge", 0) == 0)
       ui.enlarged = std::atoi(t.c_str() + 7), ui.enlarged_layer = std::max(ui.map_layer, 0);
     if (end == std::string::npos) break;
