@@ -287,16 +287,43 @@ struct PoolGrad {
   bool relu;
 };
 
-// dy (rows, C) = the gradient w.r.t. conv output pixels [p0, p0 + rows) of sample i. Summed in the
-// order maxpool2d_backward sums (pool outputs ascending), so the values are the same bit for bit.
+// dy (rows, C) = the gradient w.r.t. conv output pixels [p0, p0 + rows) of sample i. Windows that
+// do not overlap (stride >= pool): each pixel reads the one window over it (d_pool where it is the
+// window's max, else 0), vectorised over C like maxpool2d_backward's tiling path. Overlapping
+// windows: scatter each window's gradient, summed in maxpool2d_backward's order (pool outputs
+// ascending). Either way the values are maxpool2d_backward's bit for bit.
 static void pool_grad_block(float* dy, const PoolGrad& g, int i, int p0, int rows) {
   const PoolShape& p = g.p;
   const int C = p.c;
+  const size_t plane = size_t(p.out_h) * p.out_w * C;
+  if (p.stride_h >= p.pool_h && p.stride_w >= p.pool_w) {
+    for (int q = 0; q < rows; ++q) {
+      const int r = (p0 + q) / p.in_w, col = (p0 + q) % p.in_w;
+      const int ph = r / p.stride_h, a = r - ph * p.stride_h;
+      const int pw = col / p.stride_w, bq = col - pw * p.stride_w;
+      float* d = dy + size_t(q) * C;
+      if (ph >= p.out_h || a >= p.pool_h || pw >= p.out_w || bq >= p.pool_w) {
+        std::memset(d, 0, sizeof(float) * C);  // cropped by the floor, or between windows
+        continue;
+      }
+      const size_t o = size_t(i) * plane + (size_t(ph) * p.out_w + pw) * C;
+      const uint8_t here = uint8_t(a * p.pool_w + bq);
+      const uint8_t* off = g.offsets + o;
+      const float *dp = g.d_pool + o, *y = g.pool_out + o;
+      if (g.relu) {
+#pragma omp simd
+        for (int c = 0; c < C; ++c) d[c] = off[c] == here && y[c] > 0.0f ? dp[c] : 0.0f;
+      } else {
+#pragma omp simd
+        for (int c = 0; c < C; ++c) d[c] = off[c] == here ? dp[c] : 0.0f;
+      }
+    }
+    return;
+  }
   std::memset(dy, 0, sizeof(float) * size_t(rows) * C);
   const int r_lo = p0 / p.in_w, r_hi = (p0 + rows - 1) / p.in_w;  // conv rows in the block
   const int ph_lo = std::max(0, (r_lo - p.pool_h + p.stride_h) / p.stride_h);
   const int ph_hi = std::min(p.out_h - 1, r_hi / p.stride_h);
-  const size_t plane = size_t(p.out_h) * p.out_w * C;
   for (int ph = ph_lo; ph <= ph_hi; ++ph)
     for (int pw = 0; pw < p.out_w; ++pw) {
       const size_t o = size_t(i) * plane + (size_t(ph) * p.out_w + pw) * C;

@@ -423,10 +423,11 @@ struct ConvPoolCase {
 // Sizes odd enough that the floor crops a row and a column, more than one 256-pixel conv block per
 // sample, and every GEMM path: Cout 32 and 16 (register kernels), 64 (Eigen), 8 (strided, valid).
 const ConvPoolCase kConvPoolCases[] = {
-    {3, 23, 21, 3, 32, 5, 1, Padding::Same, Activation::Relu, 2, 2},   // the course's conv1
-    {2, 19, 17, 8, 64, 3, 1, Padding::Same, Activation::Relu, 2, 2},   // the course's conv2
-    {2, 15, 13, 2, 8, 3, 2, Padding::Valid, Activation::None, 3, 2},   // overlapping windows
-    {2, 17, 16, 3, 16, 3, 1, Padding::Same, Activation::Relu, 2, 3}};  // gaps between windows
+    {3, 23, 21, 3, 32, 5, 1, Padding::Same, Activation::Relu, 2, 2},    // the course's conv1
+    {2, 19, 17, 8, 64, 3, 1, Padding::Same, Activation::Relu, 2, 2},    // the course's conv2
+    {2, 15, 13, 2, 8, 3, 2, Padding::Valid, Activation::None, 3, 2},    // overlapping windows
+    {2, 17, 16, 3, 16, 3, 1, Padding::Same, Activation::Relu, 2, 3},    // gaps between windows
+    {2, 14, 12, 4, 16, 3, 1, Padding::Valid, Activation::None, 2, 2}};  // tiles, no ReLU
 
 struct ConvPoolRun {
   ConvShape s;
