@@ -68,6 +68,7 @@ struct ParamView {
 
 // Seconds of the last forward/backward per layer (index = layer) and of the last Adam: wall clock,
 // and process CPU time (all threads; on a busy host CPU/threads is the better estimate of speed).
+// A MaxPool2D computed with the Conv2D under it counts 0: its time is in the conv's.
 struct StepTiming {
   std::vector<double> forward, backward, forward_cpu, backward_cpu;
   double loss = 0, adam = 0, adam_cpu = 0;
