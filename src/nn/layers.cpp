@@ -3,6 +3,7 @@
 // [SECTION] helpers and shape arithmetic
 // [SECTION] conv2d
 // [SECTION] maxpool2d
+// [SECTION] conv2d + maxpool2d, fused
 // [SECTION] dense
 // [SECTION] relu, softmax + cross-entropy
 // [SECTION] adam
@@ -276,10 +277,71 @@ void conv2d_forward(float* out, const float* in, const float* w, const float* b,
   }
 }
 
-void conv2d_backward(float* d_in, float* d_w, float* d_b, const float* d_out, const float* in,
-                     const float* w, const ConvShape& s, Scratch scratch) {
+// Where a fused conv→pool's backward finds the gradient w.r.t. the conv output: the pool's,
+// routed to each window's max (pool_grad_block), instead of a stored (N, OH, OW, C) tensor.
+struct PoolGrad {
+  const float* d_pool;     // (N, PH, PW, C)
+  const float* pool_out;   // (N, PH, PW, C): pool_out > 0 is the ReLU's mask at the window's max
+  const uint8_t* offsets;  // (N, PH, PW, C): a * pool_w + b of the max
+  PoolShape p;
+  bool relu;
+};
+
+// dy (rows, C) = the gradient w.r.t. conv output pixels [p0, p0 + rows) of sample i. Windows that
+// do not overlap (stride >= pool): each pixel reads the one window over it (d_pool where it is the
+// window's max, else 0), vectorised over C like maxpool2d_backward's tiling path. Overlapping
+// windows: scatter each window's gradient, summed in maxpool2d_backward's order (pool outputs
+// ascending). Either way the values are maxpool2d_backward's bit for bit.
+static void pool_grad_block(float* dy, const PoolGrad& g, int i, int p0, int rows) {
+  const PoolShape& p = g.p;
+  const int C = p.c;
+  const size_t plane = size_t(p.out_h) * p.out_w * C;
+  if (p.stride_h >= p.pool_h && p.stride_w >= p.pool_w) {
+    for (int q = 0; q < rows; ++q) {
+      const int r = (p0 + q) / p.in_w, col = (p0 + q) % p.in_w;
+      const int ph = r / p.stride_h, a = r - ph * p.stride_h;
+      const int pw = col / p.stride_w, bq = col - pw * p.stride_w;
+      float* d = dy + size_t(q) * C;
+      if (ph >= p.out_h || a >= p.pool_h || pw >= p.out_w || bq >= p.pool_w) {
+        std::memset(d, 0, sizeof(float) * C);  // cropped by the floor, or between windows
+        continue;
+      }
+      const size_t o = size_t(i) * plane + (size_t(ph) * p.out_w + pw) * C;
+      const uint8_t here = uint8_t(a * p.pool_w + bq);
+      const uint8_t* off = g.offsets + o;
+      const float *dp = g.d_pool + o, *y = g.pool_out + o;
+      if (g.relu) {
+#pragma omp simd
+        for (int c = 0; c < C; ++c) d[c] = off[c] == here && y[c] > 0.0f ? dp[c] : 0.0f;
+      } else {
+#pragma omp simd
+        for (int c = 0; c < C; ++c) d[c] = off[c] == here ? dp[c] : 0.0f;
+      }
+    }
+    return;
+  }
+  std::memset(dy, 0, sizeof(float) * size_t(rows) * C);
+  const int r_lo = p0 / p.in_w, r_hi = (p0 + rows - 1) / p.in_w;  // conv rows in the block
+  const int ph_lo = std::max(0, (r_lo - p.pool_h + p.stride_h) / p.stride_h);
+  const int ph_hi = std::min(p.out_h - 1, r_hi / p.stride_h);
+  for (int ph = ph_lo; ph <= ph_hi; ++ph)
+    for (int pw = 0; pw < p.out_w; ++pw) {
+      const size_t o = size_t(i) * plane + (size_t(ph) * p.out_w + pw) * C;
+      for (int c = 0; c < C; ++c) {
+        if (g.relu && !(g.pool_out[o + c] > 0.0f)) continue;
+        const int off = g.offsets[o + c], a = off / p.pool_w, bq = off % p.pool_w;
+        const int px = (ph * p.stride_h + a) * p.in_w + pw * p.stride_w + bq - p0;
+        if (px >= 0 && px < rows) dy[size_t(px) * C + c] += g.d_pool[o + c];
+      }
+    }
+}
+
+// conv2d_backward, with d_out either given or (pg) formed per block from the pool's gradient.
+static void conv_backward_impl(float* d_in, float* d_w, float* d_b, const float* d_out,
+                               const PoolGrad* pg, const float* in, const float* w,
+                               const ConvShape& s, Scratch scratch) {
   const int K = s.k(), HW = s.out_h * s.out_w, B = block_rows(s), Cout = s.out_c;
-  const size_t per_thread = conv_backward_per_thread(s);
+  const size_t per_thread = conv_backward_per_thread(s) + (pg ? size_t(B) * Cout : 0);
   const int threads =
       std::max(1, int(std::min<size_t>({size_t(omp_get_max_threads()), scratch.floats / per_thread,
                                         size_t(std::max(s.n, 1))})));
@@ -299,6 +361,7 @@ void conv2d_backward(float* d_in, float* d_w, float* d_b, const float* d_out, co
     float* dcol = col + size_t(B) * K;
     float* dw_t = dcol + size_t(B) * K;
     float* db_t = dw_t + size_t(K) * Cout;
+    float* dy_t = db_t + Cout;  // pg's block of d_out (B, Cout)
     MapMat dW(dw_t, K, Cout);
     MapVec dB(db_t, Cout);
     dW.setZero();
@@ -310,9 +373,11 @@ void conv2d_backward(float* d_in, float* d_w, float* d_b, const float* d_out, co
       if (dx) std::memset(dx, 0, sizeof(float) * in_size);
       for (int p0 = 0; p0 < HW; p0 += B) {
         const int rows = std::min(B, HW - p0);
-        CMapMat dY(d_out + (size_t(i) * HW + p0) * Cout, rows, Cout);
+        const float* dy = pg ? dy_t : d_out + (size_t(i) * HW + p0) * Cout;
+        if (pg) pool_grad_block(dy_t, *pg, i, p0, rows);
+        CMapMat dY(dy, rows, Cout);
         im2col_block(col, x, s, p0, rows);
-        conv_gemm_dw(dw_t, col, rows, K, d_out + (size_t(i) * HW + p0) * Cout, Cout);
+        conv_gemm_dw(dw_t, col, rows, K, dy, Cout);
         dB.noalias() += dY.colwise().sum();
         if (dx) {
           MapMat(dcol, rows, K).noalias() = dY * W.transpose();
@@ -331,6 +396,11 @@ void conv2d_backward(float* d_in, float* d_w, float* d_b, const float* d_out, co
     dW += MapMat(base, K, Cout);
     dB += MapVec(base + size_t(K) * Cout, Cout);
   }
+}
+
+void conv2d_backward(float* d_in, float* d_w, float* d_b, const float* d_out, const float* in,
+                     const float* w, const ConvShape& s, Scratch scratch) {
+  conv_backward_impl(d_in, d_w, d_b, d_out, nullptr, in, w, s, scratch);
 }
 
 // =================================================================================================
@@ -413,6 +483,129 @@ void maxpool2d_backward(float* d_in, const float* d_out, const int32_t* argmax, 
     const size_t covered_rows = size_t(s.out_h) * s.pool_h;
     std::memset(dx + covered_rows * s.in_w * C, 0,
                 sizeof(float) * (s.in_h - covered_rows) * s.in_w * C);
+  }
+}
+
+// =================================================================================================
+// [SECTION] conv2d + maxpool2d, fused
+// =================================================================================================
+bool pool_offsets_fit(const PoolShape& p) {
+  return p.pool_h * p.pool_w <= kMaxPoolOffsetCells;
+}
+
+// Per thread: a column block and the conv rows under one row of pool windows.
+static size_t conv_pool_forward_per_thread(const ConvShape& s, const PoolShape& p) {
+  return size_t(block_rows(s)) * s.k() + size_t(p.pool_h) * s.out_w * s.out_c;
+}
+
+size_t conv2d_pool_forward_scratch(const ConvShape& s, const PoolShape& p, int threads) {
+  // conv2d_forward's for sample 0 (conv_out0) too
+  return std::max(conv2d_forward_scratch(s, threads),
+                  size_t(threads) * conv_pool_forward_per_thread(s, p));
+}
+
+size_t conv2d_pool_backward_scratch(const ConvShape& s, int threads) {
+  return size_t(threads) * (conv_backward_per_thread(s) + size_t(block_rows(s)) * s.out_c);
+}
+
+// One row of pool windows: y, am (PW, C) from band = the pool_h conv rows (pool_h, in_w, C) under
+// it. Same order as maxpool2d_forward: the window's first cell, then every cell; first max wins.
+static void pool_band(float* y, uint8_t* am, const float* band, const PoolShape& p) {
+  const int C = p.c;
+  const size_t row = size_t(p.in_w) * C;
+  for (int pw = 0; pw < p.out_w; ++pw) {
+    float* yo = y + size_t(pw) * C;
+    uint8_t* ao = am + size_t(pw) * C;
+    const float* first = band + size_t(pw) * p.stride_w * C;
+    for (int c = 0; c < C; ++c) yo[c] = first[c], ao[c] = 0;
+    for (int a = 0; a < p.pool_h; ++a)
+      for (int bq = 0; bq < p.pool_w; ++bq) {
+        const float* x = band + a * row + size_t(pw * p.stride_w + bq) * C;
+        const uint8_t off = uint8_t(a * p.pool_w + bq);
+        for (int c = 0; c < C; ++c)
+          if (x[c] > yo[c]) yo[c] = x[c], ao[c] = off;
+      }
+  }
+}
+
+static void check_conv_pool(const ConvShape& s, const PoolShape& p) {
+  CNNLAB_ASSERT(p.n == s.n && p.in_h == s.out_h && p.in_w == s.out_w && p.c == s.out_c,
+                "conv2d_pool: the pool's input must be the conv's output");
+  CNNLAB_ASSERT(pool_offsets_fit(p), "conv2d_pool: pool window too large for byte offsets");
+}
+
+void conv2d_pool_forward(float* pool_out, uint8_t* offsets, float* conv_out0, const float* in,
+                         const float* w, const float* b, const ConvShape& s, const PoolShape& p,
+                         Scratch scratch) {
+  check_conv_pool(s, p);
+  const int C = s.out_c, K = s.k(), B = block_rows(s);
+  const size_t plane = size_t(p.out_h) * p.out_w * C, pool_row = size_t(p.out_w) * C;
+  const size_t in_size = size_t(s.in_h) * s.in_w * s.in_c, conv_row = size_t(s.out_w) * C;
+  int first = 0;  // sample 0 goes through conv_out0 when it is kept
+  if (conv_out0 && s.n > 0) {
+    ConvShape one = s;
+    one.n = 1;
+    conv2d_forward(conv_out0, in, w, b, one, scratch);
+    for (int ph = 0; ph < p.out_h; ++ph)
+      pool_band(pool_out + ph * pool_row, offsets + ph * pool_row,
+                conv_out0 + size_t(ph) * p.stride_h * conv_row, p);
+    first = 1;
+  }
+  const size_t per_thread = conv_pool_forward_per_thread(s, p);
+  const int threads = int(std::min<size_t>(omp_get_max_threads(), scratch.floats / per_thread));
+  CNNLAB_ASSERT(threads >= 1, "conv2d_pool_forward: scratch too small");
+  const bool relu = s.act == Activation::Relu;
+  // The band in near-equal blocks (multiples of 8 rows) rather than B + a short tail: Eigen's GEMM
+  // (Cout 64) is slow on a few rows. Eigen rounds a row by its place in the block, so for Couts
+  // without a register kernel the values differ from conv2d_forward's in the last bit (never for
+  // Cout 8, 16, 32: those sum each pixel alike wherever it sits).
+  const int band_px = p.pool_h * s.out_w, nblocks = (band_px + B - 1) / B;
+  const int chunk = std::min(B, ((band_px + nblocks - 1) / nblocks + 7) / 8 * 8);
+  const long items = long(s.n - first) * p.out_h;
+  const bool big = double(s.n) * s.out_h * s.out_w * K * C > kParallelMacs;
+#pragma omp parallel for schedule(static) num_threads(threads) if (big)
+  for (long item = 0; item < items; ++item) {
+    float* col = scratch.data + per_thread * omp_get_thread_num();
+    float* band = col + size_t(B) * K;  // (pool_h, OW, C)
+    const int i = first + int(item / p.out_h), ph = int(item % p.out_h);
+    const float* x = in + size_t(i) * in_size;
+    const int p_begin = ph * p.stride_h * s.out_w;
+    for (int q = 0; q < band_px; q += chunk) {
+      const int rows = std::min(chunk, band_px - q);
+      im2col_block(col, x, s, p_begin + q, rows);
+      conv_gemm(band + size_t(q) * C, col, rows, K, w, C);
+      bias_act_rows(band + size_t(q) * C, b, rows, C, relu);
+    }
+    const size_t o = size_t(i) * plane + ph * pool_row;
+    pool_band(pool_out + o, offsets + o, band, p);
+  }
+}
+
+void conv2d_pool_backward(float* d_in, float* d_w, float* d_b, const float* d_pool,
+                          const float* pool_out, const uint8_t* offsets, const float* in,
+                          const float* w, const ConvShape& s, const PoolShape& p, Scratch scratch) {
+  check_conv_pool(s, p);
+  const PoolGrad g{d_pool, pool_out, offsets, p, s.act == Activation::Relu};
+  conv_backward_impl(d_in, d_w, d_b, nullptr, &g, in, w, s, scratch);
+}
+
+void maxpool2d_backward_offsets(float* d_in, const float* d_out, const uint8_t* offsets,
+                                const PoolShape& s, const float* pool_out) {
+  CNNLAB_ASSERT(pool_offsets_fit(s), "maxpool2d_backward_offsets: pool window too large");
+  const int C = s.c;
+  const size_t in_size = size_t(s.in_h) * s.in_w * C, out_size = size_t(s.out_h) * s.out_w * C;
+#pragma omp parallel for schedule(static) if (double(s.n) * in_size > kParallelMacs)
+  for (int i = 0; i < s.n; ++i) {
+    float* dx = d_in + i * in_size;
+    std::memset(dx, 0, sizeof(float) * in_size);
+    for (int oh = 0; oh < s.out_h; ++oh)
+      for (int ow = 0; ow < s.out_w; ++ow)
+        for (int c = 0; c < C; ++c) {
+          const size_t o = i * out_size + (size_t(oh) * s.out_w + ow) * C + c;
+          if (pool_out && !(pool_out[o] > 0.0f)) continue;
+          const int a = offsets[o] / s.pool_w, bq = offsets[o] % s.pool_w;
+          dx[(size_t(oh * s.stride_h + a) * s.in_w + ow * s.stride_w + bq) * C + c] += d_out[o];
+        }
   }
 }
 

@@ -71,6 +71,38 @@ void maxpool2d_forward(float* out, int32_t* argmax, const float* in, const PoolS
 void maxpool2d_backward(float* d_in, const float* d_out, const int32_t* argmax, const PoolShape& s,
                         const float* relu_out = nullptr);
 
+// ---- Conv2D → (ReLU) → MaxPool2D, fused -------------------------------------------------------
+// Training the course model this way keeps only the pooled output and the argmax as window offsets
+// (a * pool_w + b, one byte each), never the conv output: 0.5 GB less at batch 32 (issue 11).
+// Windows up to 16x16 cells (the offset is one byte); larger pools use the unfused pair.
+constexpr int kMaxPoolOffsetCells = 256;
+bool pool_offsets_fit(const PoolShape& p);  // pool_h * pool_w <= kMaxPoolOffsetCells
+
+// Scratch sizes (floats) for `threads` OpenMP threads.
+size_t conv2d_pool_forward_scratch(const ConvShape& s, const PoolShape& p, int threads);
+size_t conv2d_pool_backward_scratch(const ConvShape& s, int threads);
+
+// pool_out (N, PH, PW, C) and offsets (N, PH, PW, C) of maxpool(act(conv(in, w) + b)), one row of
+// pool windows at a time (the conv rows under it in per-thread scratch; rows no window covers are
+// skipped). conv_out0, if not null, receives sample 0's whole conv output (1, OH, OW, C): the maps
+// the probe shows. Same values and the same first-max-wins argmax as conv2d_forward then
+// maxpool2d_forward. p is the pool over s's output (p.n = s.n).
+void conv2d_pool_forward(float* pool_out, uint8_t* offsets, float* conv_out0, const float* in,
+                         const float* w, const float* b, const ConvShape& s, const PoolShape& p,
+                         Scratch scratch);
+// conv2d_backward with d_out formed block by block from the pool's gradient d_pool (N, PH, PW, C):
+// d_pool routed to each window's max, masked by the ReLU (pool_out > 0 is the ReLU's mask at the
+// max) when s.act is Relu. Same results as maxpool2d_backward(relu) then conv2d_backward, without
+// the (N, OH, OW, C) gradient buffer.
+void conv2d_pool_backward(float* d_in, float* d_w, float* d_b, const float* d_pool,
+                          const float* pool_out, const uint8_t* offsets, const float* in,
+                          const float* w, const ConvShape& s, const PoolShape& p, Scratch scratch);
+// The pool's own backward from window offsets: d_in (N, H, W, C) = d_out routed to each window's
+// max (accumulated where windows overlap, 0 elsewhere); masked by pool_out > 0 if pool_out is
+// given (a ReLU under the pool). For a gradient w.r.t. the conv output of a fused pair.
+void maxpool2d_backward_offsets(float* d_in, const float* d_out, const uint8_t* offsets,
+                                const PoolShape& s, const float* pool_out = nullptr);
+
 // ---- Dense --------------------------------------------------------------------------------------
 struct DenseShape {
   int n = 0, in = 0, out = 0;

@@ -95,10 +95,11 @@ struct Model::Buffers {
   Owned<float> input;                  // (N, H, W, C) copy of the last input
   std::vector<Owned<float>> outs;      // per layer output (flatten aliases its input)
   std::vector<float*> act;             // per layer output pointer
-  std::vector<Owned<int32_t>> argmax;  // per maxpool layer
-  Owned<float> logits;                 // (N, classes) before softmax
-  Owned<float> grad_a, grad_b;         // gradient ping-pong, max layer output each
-  Owned<float> scratch;                // conv scratch (max over conv layers) and dense partials
+  std::vector<Owned<int32_t>> argmax;  // per MaxPool2D not fused with its conv
+  std::vector<Owned<uint8_t>> offsets;  // per MaxPool2D fused with its conv: window offsets
+  Owned<float> logits;                  // (N, classes) before softmax
+  Owned<float> grad_a, grad_b;          // gradient ping-pong, sized by Plan
+  Owned<float> scratch;                 // conv scratch (max over conv layers) and dense partials
   size_t scratch_floats = 0;
   std::vector<Owned<uint8_t>> mask;  // per Dropout layer (N, out_size)
   std::vector<Owned<float>> bn;      // per BatchNorm layer: mean (C), inv_std (C)
@@ -116,30 +117,98 @@ static size_t bn_scratch_doubles(const std::vector<LayerInfo>& L, int n) {
   return most;
 }
 
-// Per-sample floats of the gradient ping-pong and the conv scratch for `threads`.
+static ConvShape conv_shape(const std::vector<LayerInfo>& L, size_t i, int n) {
+  const LayerInfo &l = L[i], &in = L[i - 1];
+  return make_conv_shape(n, in.out_h, in.out_w, in.out_c, l.filters, l.kernel_h, l.kernel_w,
+                         l.stride_h, l.padding, l.activation);
+}
+
+static PoolShape pool_shape(const std::vector<LayerInfo>& L, size_t i, int n) {
+  const LayerInfo &l = L[i], &in = L[i - 1];
+  return make_pool_shape(n, in.out_h, in.out_w, in.out_c, l.kernel_h, l.stride_h);
+}
+
+// Layer i is a Conv2D computed together with the MaxPool2D above it (conv2d_pool_forward): its
+// output is kept for sample 0 only, the pool keeps byte offsets, and the backward forms the conv
+// output's gradient from the pool's (issue 11: 1.6 GB of activations to 0.36 GB at batch 32).
+static bool pooled_conv(const std::vector<LayerInfo>& L, size_t i) {
+  return i + 1 < L.size() && L[i].kind == LayerKind::Conv2D &&
+         L[i + 1].kind == LayerKind::MaxPool2D && pool_offsets_fit(pool_shape(L, i + 1, 1));
+}
+
+// Every buffer allocate_buffers makes for a batch of n, in elements; estimate_memory sums the same
+// numbers, so the plan printed is what is allocated (less the rounding to pages).
 struct Plan {
-  size_t grad_floats = 0;  // per sample
-  size_t scratch_floats = 0;
-  size_t dense_scratch_floats = 0;  // per sample
+  size_t input = 0;               // floats
+  std::vector<size_t> outs;       // floats per layer (0: flatten aliases its input)
+  std::vector<size_t> argmax;     // int32 per unfused MaxPool2D
+  std::vector<size_t> offsets;    // bytes per fused MaxPool2D
+  std::vector<size_t> mask;       // bytes per Dropout
+  std::vector<size_t> bn;         // floats per BatchNorm
+  size_t logits = 0;              // floats
+  size_t grad_a = 0, grad_b = 0;  // floats (training only)
+  size_t scratch = 0;             // floats
+  size_t bn_scratch = 0;          // doubles
+  size_t activation_bytes() const {
+    size_t floats = input + logits + grad_a + grad_b, bytes = 0;
+    for (size_t i = 0; i < outs.size(); ++i) {
+      floats += outs[i] + bn[i];
+      bytes += argmax[i] * sizeof(int32_t) + offsets[i] + mask[i];
+    }
+    return floats * sizeof(float) + bytes;
+  }
 };
 
-static Plan make_plan(const std::vector<LayerInfo>& L, int threads) {
+// Sizes of the gradient ping-pong: replays run_backward, which writes each layer's input gradient
+// into the buffer its output gradient is not in; a fused pool passes its gradient to the conv.
+static void plan_gradients(Plan& p, const std::vector<LayerInfo>& L, size_t n) {
+  const size_t last = L.size() - 1;
+  size_t first = 1;  // as run_backward: no gradient below the first layer with parameters
+  while (first < last && L[first].weight_count == 0) ++first;
+  size_t most[2] = {L[last].out_size(), 0};  // the logits' gradient starts in grad_a
+  int cur = 0;
+  for (size_t i = last; i > first; --i) {
+    const LayerKind k = L[i].kind;
+    if (k == LayerKind::Flatten || k == LayerKind::Input || is_augment_kind(k)) continue;
+    if (k == LayerKind::MaxPool2D && pooled_conv(L, i - 1)) continue;
+    cur ^= 1;
+    most[cur] = std::max(most[cur], L[i - 1].out_size());
+  }
+  p.grad_a = n * most[0], p.grad_b = n * most[1];
+}
+
+static Plan make_plan(const std::vector<LayerInfo>& L, int batch, int threads, bool for_training) {
   Plan p;
-  for (size_t i = 1; i < L.size(); ++i) {
-    p.grad_floats = std::max(p.grad_floats, L[i].out_size());
-    if (L[i].kind == LayerKind::Conv2D) {
-      const LayerInfo& in = L[i - 1];
-      ConvShape s = make_conv_shape(1, in.out_h, in.out_w, in.out_c, L[i].filters, L[i].kernel_h,
-                                    L[i].kernel_w, L[i].stride_h, L[i].padding);
-      p.scratch_floats = std::max({p.scratch_floats, conv2d_forward_scratch(s, threads),
-                                   conv2d_backward_scratch(s, threads)});
+  const size_t n = size_t(batch), count = L.size();
+  p.input = n * L[0].out_size();
+  p.outs.assign(count, 0), p.argmax.assign(count, 0), p.offsets.assign(count, 0);
+  p.mask.assign(count, 0), p.bn.assign(count, 0);
+  size_t dense_partials = 0;  // per sample
+  for (size_t i = 1; i < count; ++i) {
+    const LayerInfo& l = L[i];
+    if (l.kind != LayerKind::Flatten) p.outs[i] = (pooled_conv(L, i) ? 1 : n) * l.out_size();
+    if (l.kind == LayerKind::MaxPool2D)
+      (pooled_conv(L, i - 1) ? p.offsets : p.argmax)[i] = p.outs[i];
+    if (l.kind == LayerKind::Dropout) p.mask[i] = p.outs[i];
+    if (l.kind == LayerKind::BatchNorm) p.bn[i] = 2 * size_t(l.out_c);
+    if (l.kind == LayerKind::Conv2D) {
+      ConvShape s = conv_shape(L, i, 1);
+      p.scratch = std::max(
+          {p.scratch, conv2d_forward_scratch(s, threads), conv2d_backward_scratch(s, threads)});
+      if (pooled_conv(L, i))
+        p.scratch = std::max({p.scratch, conv2d_pool_backward_scratch(s, threads),
+                              conv2d_pool_forward_scratch(s, pool_shape(L, i + 1, 1), threads)});
     }
-    if (L[i].kind == LayerKind::Dense) {
-      DenseShape s{1, int(L[i - 1].out_size()), L[i].filters, Activation::None};
-      p.dense_scratch_floats = std::max(p.dense_scratch_floats, dense_forward_scratch(s, threads));
-      p.scratch_floats = std::max(p.scratch_floats, dense_backward_adam_scratch(s, threads));
+    if (l.kind == LayerKind::Dense) {
+      DenseShape s{1, int(L[i - 1].out_size()), l.filters, Activation::None};
+      dense_partials = std::max(dense_partials, dense_forward_scratch(s, threads));
+      p.scratch = std::max(p.scratch, dense_backward_adam_scratch(s, threads));
     }
   }
+  p.scratch = std::max(p.scratch, dense_partials * n);
+  p.logits = n * L.back().out_size();
+  if (for_training) plan_gradients(p, L, n);
+  p.bn_scratch = bn_scratch_doubles(L, batch);
   return p;
 }
 
@@ -502,23 +571,14 @@ std::string Model::summary_table() const {
 
 MemoryEstimate Model::estimate_memory(int batch, bool for_training) const {
   MemoryEstimate e;
-  const size_t f = sizeof(float), N = size_t(batch);
+  if (layers_.empty()) return e;
+  const size_t f = sizeof(float);
   e.params = num_params_ * f;
   e.grads = for_training ? num_params_ * f : 0;
   e.adam = for_training ? 2 * num_params_ * f : 0;
-  Plan p = make_plan(layers_, threads_ > 0 ? threads_ : 1);
-  size_t act = layers_.empty() ? 0 : layers_[0].out_size();  // input copy
-  for (size_t i = 1; i < layers_.size(); ++i) {
-    const LayerInfo& l = layers_[i];
-    if (l.kind == LayerKind::Flatten) continue;
-    act += l.out_size();
-    if (l.kind == LayerKind::MaxPool2D) act += l.out_size();          // int32 argmax
-    if (l.activation == Activation::Softmax) act += l.out_size();     // logits
-    if (l.kind == LayerKind::Dropout) act += (l.out_size() + 3) / 4;  // uint8 mask
-  }
-  e.activations = (act + (for_training ? 2 * p.grad_floats : 0)) * N * f;
-  e.scratch = std::max(p.scratch_floats, p.dense_scratch_floats * N) * f +
-              bn_scratch_doubles(layers_, batch) * sizeof(double);
+  const Plan p = make_plan(layers_, batch, threads_ > 0 ? threads_ : 1, for_training);
+  e.activations = p.activation_bytes();
+  e.scratch = p.scratch * f + p.bn_scratch * sizeof(double);
   return e;
 }
 
@@ -545,7 +605,6 @@ void Model::allocate(int max_batch, bool for_training) {
 void Model::allocate_buffers(int max_batch, bool for_training) {
   buf_ = std::make_unique<Buffers>();
   Buffers& B = *buf_;
-  const size_t N = size_t(max_batch);
   B.params = alloc_touched<float>(num_params_);
   if (for_training) {
     // train_step never writes the gradients of fused dense kernels (1.4 GB for the course model):
@@ -558,33 +617,28 @@ void Model::allocate_buffers(int max_batch, bool for_training) {
     B.v = alloc_touched<float>(num_params_);
   }
   params_ = B.params.get(), grads_ = B.grads.get();
-  B.input = alloc_touched<float>(N * layers_[0].out_size());
+  const Plan p = make_plan(layers_, max_batch, threads_, for_training);
+  B.input = alloc_touched<float>(p.input);
   B.outs.resize(layers_.size());
   B.act.assign(layers_.size(), nullptr);
   B.argmax.resize(layers_.size());
+  B.offsets.resize(layers_.size());
   B.mask.resize(layers_.size());
   B.bn.resize(layers_.size());
-  B.bn_scratch = alloc_touched<double>(bn_scratch_doubles(layers_, max_batch));
+  B.bn_scratch = alloc_touched<double>(p.bn_scratch);
   B.act[0] = B.input.get();
   for (size_t i = 1; i < layers_.size(); ++i) {
-    const LayerInfo& l = layers_[i];
-    if (l.kind == LayerKind::Flatten) {
-      B.act[i] = B.act[i - 1];  // NHWC flattens in place
-      continue;
-    }
-    B.outs[i] = alloc_touched<float>(N * l.out_size());
-    B.act[i] = B.outs[i].get();
-    if (l.kind == LayerKind::MaxPool2D) B.argmax[i] = alloc_touched<int32_t>(N * l.out_size());
-    if (l.kind == LayerKind::Dropout) B.mask[i] = alloc_touched<uint8_t>(N * l.out_size());
-    if (l.kind == LayerKind::BatchNorm) B.bn[i] = alloc_touched<float>(2 * size_t(l.out_c));
+    B.outs[i] = alloc_touched<float>(p.outs[i]);
+    B.act[i] = p.outs[i] ? B.outs[i].get() : B.act[i - 1];  // flatten: NHWC flattens in place
+    B.argmax[i] = alloc_touched<int32_t>(p.argmax[i]);
+    B.offsets[i] = alloc_touched<uint8_t>(p.offsets[i]);
+    B.mask[i] = alloc_touched<uint8_t>(p.mask[i]);
+    B.bn[i] = alloc_touched<float>(p.bn[i]);
   }
-  B.logits = alloc_touched<float>(N * layers_.back().out_size());
-  Plan p = make_plan(layers_, threads_);
-  if (for_training) {
-    B.grad_a = alloc_touched<float>(N * p.grad_floats);
-    B.grad_b = alloc_touched<float>(N * p.grad_floats);
-  }
-  B.scratch_floats = std::max(p.scratch_floats, p.dense_scratch_floats * N);
+  B.logits = alloc_touched<float>(p.logits);
+  B.grad_a = alloc_touched<float>(p.grad_a);
+  B.grad_b = alloc_touched<float>(p.grad_b);
+  B.scratch_floats = p.scratch;
   B.scratch = alloc_touched<float>(B.scratch_floats);
 }
 
@@ -668,12 +722,16 @@ void Model::forward_layer(size_t i, int n, bool training) {
   const uint64_t seed = augment_seed(step_seed, adam_t_, int64_t(i));
   switch (l.kind) {
     case LayerKind::Conv2D: {
-      ConvShape s = make_conv_shape(n, in.out_h, in.out_w, in.out_c, l.filters, l.kernel_h,
-                                    l.kernel_w, l.stride_h, l.padding, l.activation);
-      conv2d_forward(B.act[i], B.act[i - 1], w, b, s, {B.scratch.get(), B.scratch_floats});
+      ConvShape s = conv_shape(layers_, i, n);
+      if (pooled_conv(layers_, i))  // the pool above too; this layer keeps sample 0's output
+        conv2d_pool_forward(B.act[i + 1], B.offsets[i + 1].get(), B.act[i], B.act[i - 1], w, b, s,
+                            pool_shape(layers_, i + 1, n), {B.scratch.get(), B.scratch_floats});
+      else
+        conv2d_forward(B.act[i], B.act[i - 1], w, b, s, {B.scratch.get(), B.scratch_floats});
       break;
     }
     case LayerKind::MaxPool2D: {
+      if (pooled_conv(layers_, i - 1)) break;  // computed with the conv below
       PoolShape s = make_pool_shape(n, in.out_h, in.out_w, in.out_c, l.kernel_h, l.stride_h);
       maxpool2d_forward(B.act[i], B.argmax[i].get(), B.act[i - 1], s);
       break;
@@ -751,11 +809,20 @@ void Model::run_backward(const int* y, int n, bool fuse_adam) {
     const LayerInfo& l = layers_[i];
     if (l.kind == LayerKind::Flatten || l.kind == LayerKind::Input || is_augment_kind(l.kind))
       continue;  // the gradient passes through unchanged
+    if (l.kind == LayerKind::MaxPool2D && pooled_conv(layers_, i - 1))
+      continue;  // the conv below takes the pool's gradient (conv2d_pool_backward)
     // A ReLU under a max pool had its backward fused into the pool's backward (below).
     const bool relu_done = i + 1 <= L && layers_[i + 1].kind == LayerKind::MaxPool2D;
     if (l.activation == Activation::Relu && !relu_done)
       relu_backward(g, g, B.act[i], size_t(n) * l.out_size());
-    backward_layer(i, n, i == first ? nullptr : g2, g, fuse_adam);
+    float* d_in = i == first ? nullptr : g2;
+    if (pooled_conv(layers_, i))
+      conv2d_pool_backward(d_in, grads_ + l.weight_offset, grads_ + l.bias_offset, g, B.act[i + 1],
+                           B.offsets[i + 1].get(), B.act[i - 1], params_ + l.weight_offset,
+                           conv_shape(layers_, i, n), pool_shape(layers_, i + 1, n),
+                           {B.scratch.get(), B.scratch_floats});
+    else
+      backward_layer(i, n, d_in, g, fuse_adam);
     timing_.backward[i] = omp_get_wtime() - t0;
     timing_.backward_cpu[i] = cpu_now() - c0;
     std::swap(g, g2);
@@ -785,7 +852,9 @@ void Model::backward_layer(size_t i, int n, float* d_in, float* g, bool fuse_ada
     case LayerKind::MaxPool2D: {
       PoolShape s = make_pool_shape(n, in.out_h, in.out_w, in.out_c, l.kernel_h, l.stride_h);
       const bool relu_below = in.kind != LayerKind::Input && in.activation == Activation::Relu;
-      if (d_in)
+      if (d_in && pooled_conv(layers_, i - 1))  // the ReLU's mask at each max: pool output > 0
+        maxpool2d_backward_offsets(d_in, g, B.offsets[i].get(), s, relu_below ? B.act[i] : nullptr);
+      else if (d_in)
         maxpool2d_backward(d_in, g, B.argmax[i].get(), s, relu_below ? B.act[i - 1] : nullptr);
       break;
     }

@@ -69,6 +69,7 @@ struct ParamView {
 
 // Seconds of the last forward/backward per layer (index = layer) and of the last Adam: wall clock,
 // and process CPU time (all threads; on a busy host CPU/threads is the better estimate of speed).
+// A MaxPool2D computed with the Conv2D under it counts 0: its time is in the conv's.
 struct StepTiming {
   std::vector<double> forward, backward, forward_cpu, backward_cpu;
   double loss = 0, adam = 0, adam_cpu = 0;
@@ -176,7 +177,9 @@ class Model {
   ParamView layer_weight_grads(int layer);
   ParamView layer_bias_grads(int layer);
   // Output of `layer` (post-activation; probs for a softmax layer) from the last forward:
-  // (last_batch(), out_h, out_w, out_c). Layer 0 is a copy of the input.
+  // (last_batch(), out_h, out_w, out_c). Layer 0 is a copy of the input. A Conv2D right under a
+  // MaxPool2D is computed with the pool and keeps sample 0's output only: (1, out_h, out_w, out_c)
+  // (the probe's one image shows whole; the batch's maps are never stored, issue 11).
   const float* activation(int layer) const;
   int last_batch() const { return last_n_; }
 

@@ -2,7 +2,9 @@
 // central-difference gradient checks for every layer and the loss, and exact Adam steps.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -405,4 +407,145 @@ TEST_CASE("maxpool2d backward with a fused ReLU mask equals pool backward then r
     relu_backward(ref.data(), ref.data(), y.data(), ref.size());
     CHECK(fused == ref);
   }
+}
+
+// -------------------------------------------------------------------------------------------------
+// Conv2D → (ReLU) → MaxPool2D fused (issue 11): the separate layers' numbers (bit for bit, but for
+// Eigen's rounding of a forward GEMM row by its place in the block).
+namespace {
+
+struct ConvPoolCase {
+  int n, h, w, cin, cout, k, stride;
+  Padding pad;
+  Activation act;
+  int pool, pool_stride;
+};
+// Sizes odd enough that the floor crops a row and a column, more than one 256-pixel conv block per
+// sample, and every GEMM path: Cout 32 and 16 (register kernels), 64 (Eigen), 8 (strided, valid).
+const ConvPoolCase kConvPoolCases[] = {
+    {3, 23, 21, 3, 32, 5, 1, Padding::Same, Activation::Relu, 2, 2},    // the course's conv1
+    {2, 19, 17, 8, 64, 3, 1, Padding::Same, Activation::Relu, 2, 2},    // the course's conv2
+    {2, 15, 13, 2, 8, 3, 2, Padding::Valid, Activation::None, 3, 2},    // overlapping windows
+    {2, 17, 16, 3, 16, 3, 1, Padding::Same, Activation::Relu, 2, 3},    // gaps between windows
+    {2, 14, 12, 4, 16, 3, 1, Padding::Valid, Activation::None, 2, 2}};  // tiles, no ReLU
+
+struct ConvPoolRun {
+  ConvShape s;
+  PoolShape p;
+  std::vector<float> x, w, b, conv, pool;  // conv: the unfused (N, OH, OW, C) output
+  std::vector<int32_t> argmax;
+};
+
+ConvPoolRun unfused_forward(const ConvPoolCase& c, uint64_t seed) {
+  ConvPoolRun r;
+  r.s = make_conv_shape(c.n, c.h, c.w, c.cin, c.cout, c.k, c.k, c.stride, c.pad, c.act);
+  r.p = make_pool_shape(c.n, r.s.out_h, r.s.out_w, c.cout, c.pool, c.pool_stride);
+  r.x = random_vec(size_t(c.n) * c.h * c.w * c.cin, seed);
+  r.w = random_vec(size_t(c.k) * c.k * c.cin * c.cout, seed + 1, -0.3f, 0.3f);
+  r.b = random_vec(size_t(c.cout), seed + 2, -0.2f, 0.2f);
+  r.conv.resize(size_t(c.n) * r.s.out_h * r.s.out_w * c.cout);
+  const size_t pooled = size_t(c.n) * r.p.out_h * r.p.out_w * c.cout;
+  r.pool.resize(pooled), r.argmax.resize(pooled);
+  std::vector<float> scratch(conv2d_forward_scratch(r.s, omp_get_max_threads()));
+  conv2d_forward(r.conv.data(), r.x.data(), r.w.data(), r.b.data(), r.s,
+                 {scratch.data(), scratch.size()});
+  maxpool2d_forward(r.pool.data(), r.argmax.data(), r.conv.data(), r.p);
+  return r;
+}
+
+}  // namespace
+
+// The unfused pool's argmax (a cell of the sample) as the fused pool's byte offset a * pool + b.
+static std::vector<uint8_t> offsets_of(const ConvPoolRun& r, int pool, int stride) {
+  const PoolShape& p = r.p;
+  std::vector<uint8_t> off(r.argmax.size());
+  const size_t plane = size_t(p.out_h) * p.out_w * p.c;
+  for (size_t o = 0; o < off.size(); ++o) {
+    const int cell = r.argmax[o] / p.c, oh = int(o % plane / (size_t(p.out_w) * p.c));
+    const int ow = int(o % (size_t(p.out_w) * p.c) / size_t(p.c));
+    const int a = cell / p.in_w - oh * stride, bq = cell % p.in_w - ow * stride;
+    REQUIRE((a >= 0 && a < pool && bq >= 0 && bq < pool));
+    off[o] = uint8_t(a * pool + bq);
+  }
+  return off;
+}
+
+TEST_CASE("conv2d_pool_forward equals conv2d_forward then maxpool2d_forward") {
+  uint64_t seed = 900;
+  for (const ConvPoolCase& c : kConvPoolCases) {
+    CAPTURE(c.cout);
+    ConvPoolRun r = unfused_forward(c, seed += 10);
+    const std::vector<uint8_t> ref_off = offsets_of(r, c.pool, c.pool_stride);
+    std::vector<float> scratch(conv2d_pool_forward_scratch(r.s, r.p, omp_get_max_threads()));
+    std::vector<float> pool(r.pool.size()), conv0(size_t(r.s.out_h) * r.s.out_w * c.cout);
+    std::vector<uint8_t> off(r.pool.size());
+    for (bool keep : {true, false}) {
+      conv2d_pool_forward(pool.data(), off.data(), keep ? conv0.data() : nullptr, r.x.data(),
+                          r.w.data(), r.b.data(), r.s, r.p, {scratch.data(), scratch.size()});
+      CHECK(off == ref_off);  // the same max, the first one on ties (ReLU zeros)
+      if (c.cout != 64) {     // the register kernels: bit for bit
+        CHECK(pool == r.pool);
+        continue;
+      }
+      int off_by_more = 0;  // Eigen's GEMM: its rounding depends on a row's place in the block
+      for (size_t o = 0; o < pool.size(); ++o)
+        off_by_more += std::abs(pool[o] - r.pool[o]) > 1e-6f * (1 + std::abs(r.pool[o]));
+      CHECK(off_by_more == 0);
+    }
+    // Sample 0's whole conv output goes through conv2d_forward itself.
+    CHECK(conv0 == std::vector<float>(r.conv.begin(), r.conv.begin() + long(conv0.size())));
+  }
+}
+
+TEST_CASE("conv2d_pool_backward equals maxpool2d_backward then conv2d_backward, bit for bit") {
+  uint64_t seed = 950;
+  for (const ConvPoolCase& c : kConvPoolCases) {
+    CAPTURE(c.cout);
+    ConvPoolRun r = unfused_forward(c, seed += 10);
+    const bool relu = c.act == Activation::Relu;
+    auto d_pool = random_vec(r.pool.size(), seed + 5);
+    // Unfused: the gradient w.r.t. the conv output, then the conv's backward.
+    std::vector<float> d_conv(r.conv.size()), dx(r.x.size()), dw(r.w.size()), db(r.b.size());
+    maxpool2d_backward(d_conv.data(), d_pool.data(), r.argmax.data(), r.p,
+                       relu ? r.conv.data() : nullptr);
+    std::vector<float> scratch(conv2d_pool_backward_scratch(r.s, omp_get_max_threads()));
+    conv2d_backward(dx.data(), dw.data(), db.data(), d_conv.data(), r.x.data(), r.w.data(), r.s,
+                    {scratch.data(), scratch.size()});
+    // Fused, from the pool's output and byte offsets only.
+    const std::vector<uint8_t> off = offsets_of(r, c.pool, c.pool_stride);
+    std::vector<float> fdx(dx.size(), 7.0f), fdw(dw.size(), 7.0f), fdb(db.size(), 7.0f);
+    conv2d_pool_backward(fdx.data(), fdw.data(), fdb.data(), d_pool.data(), r.pool.data(),
+                         off.data(), r.x.data(), r.w.data(), r.s, r.p,
+                         {scratch.data(), scratch.size()});
+    CHECK(fdx == dx);
+    CHECK(fdw == dw);
+    CHECK(fdb == db);
+    // The pool's backward from offsets, the ReLU's mask from the pool's output.
+    std::vector<float> d_conv2(d_conv.size(), 7.0f);
+    maxpool2d_backward_offsets(d_conv2.data(), d_pool.data(), off.data(), r.p,
+                               relu ? r.pool.data() : nullptr);
+    CHECK(d_conv2 == d_conv);
+  }
+}
+
+TEST_CASE("fused conv2d + maxpool2d: central differences through the ReLU and the pool") {
+  const ConvPoolCase c{2, 9, 7, 2, 3, 3, 1, Padding::Same, Activation::Relu, 2, 2};
+  ConvPoolRun r = unfused_forward(c, 990);
+  std::vector<float> scratch(
+      std::max(conv2d_pool_forward_scratch(r.s, r.p, 4), conv2d_pool_backward_scratch(r.s, 4)));
+  std::vector<float> pool(r.pool.size());
+  std::vector<uint8_t> off(r.pool.size());
+  auto weights = random_vec(pool.size(), 991);
+  auto loss = [&] {
+    conv2d_pool_forward(pool.data(), off.data(), nullptr, r.x.data(), r.w.data(), r.b.data(), r.s,
+                        r.p, {scratch.data(), scratch.size()});
+    return dot(pool, weights);
+  };
+  loss();
+  std::vector<float> dx(r.x.size()), dw(r.w.size()), db(r.b.size());
+  conv2d_pool_backward(dx.data(), dw.data(), db.data(), weights.data(), pool.data(), off.data(),
+                       r.x.data(), r.w.data(), r.s, r.p, {scratch.data(), scratch.size()});
+  check_grad("conv+pool d_x", r.x, dx, loss, 1e-3f);
+  check_grad("conv+pool d_w", r.w, dw, loss, 1e-3f);
+  check_grad("conv+pool d_b", r.b, db, loss, 1e-3f);
 }

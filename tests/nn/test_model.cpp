@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -110,11 +111,30 @@ TEST_CASE("memory estimate of the course model at batch 32") {
   CHECK(e.params == 350586533u * 4);
   CHECK(e.grads == e.params);
   CHECK(e.adam == 2 * e.params);
-  // activations per sample: input 268203 + conv 2860832 + pool 710432*2 (argmax) + conv 1420864
-  // + pool 350464*2 + 1000 + 100 + 5*2 (probs, logits) = 6,672,801 floats; gradient ping-pong 2 x
-  // the largest output (conv2d 2,860,832).
-  CHECK(e.activations == (6672801u + 2 * 2860832u) * 32u * 4u);
+  // Both convs are computed with the pool above them (conv2d_pool_forward): each keeps one sample's
+  // output; each pool keeps its output and a byte per output (the max's window offset).
+  // Per sample, floats: input 268,203 + pool 710,432 + pool 350,464 + dense 1000 + 100 + 5 (probs)
+  // + 5 (logits) = 1,330,209, and the gradient ping-pong, replayed from the top: logits' 5 in A,
+  // dense_2's input 100 in B, dense_1's 1000 in A, dense's 350,464 in B, max_pooling2d_1 handed
+  // to conv2d_1, whose input 710,432 goes in A, max_pooling2d to conv2d, the first layer: no input
+  // gradient. A = 710,432, B = 350,464: 1,060,896. Per sample bytes: offsets 710,432 + 350,464.
+  // Once, floats: conv2d 2,860,832 + conv2d_1 1,420,864 = 4,281,696.
+  const size_t per_sample = (1330209u + 1060896u) * 4u + 1060896u;  // 10,624,316 bytes
+  CHECK(e.activations == per_sample * 32u + 4281696u * 4u);
+  CHECK(e.activations == 357136896u);  // was 1,586,491,520 with the conv outputs stored
+  // Inference: no gradient ping-pong.
+  CHECK(m.estimate_memory(32, false).activations == e.activations - 1060896u * 32u * 4u);
   CHECK(e.total() > e.params * 4);
+}
+
+TEST_CASE("memory estimate: a pool with windows over 256 cells stays apart from its conv") {
+  // 40x40x3 -> conv 8@3x3 same (40x40x8) -> max pool 20 (2x2x8, int32 argmax) -> flatten 32
+  // -> dense 4 (softmax). Per sample floats: input 4800 + conv 12800 + pool 32 + argmax 32 + probs
+  // 4 + logits 4 = 17,672; ping-pong: logits 4 in A, dense's input 32 in B, the pool's input 12,800
+  // in A (the conv is the first layer: none below it).
+  Model m(40, 40, 3);
+  m.conv2d(8, 3).maxpool2d(20).flatten().dense(4, Activation::Softmax);
+  CHECK(m.estimate_memory(2).activations == (17672u + 12800u + 32u) * 2u * 4u);
 }
 
 TEST_CASE("presets: names, small at 64x64, unknown name is a user error") {
@@ -164,6 +184,101 @@ TEST_CASE("whole model forward_backward matches central differences for every pa
   CHECK(std::isfinite(loss));
   CHECK(m.adam_step() == 1);
   CHECK(std::vector<float>(p, p + m.num_params()) != before);
+}
+
+// conv→relu→pool twice, then dense: both convs are computed with their pools (conv2d_pool_*),
+// the second one's input gradient formed from the pool's gradient. Odd sizes: the floor crops.
+Model pooled_model(float dropout_between) {
+  Model m(11, 9, 2);
+  m.conv2d(8, 3, Activation::Relu, Padding::Same, 1);  // 11x9x8
+  if (dropout_between >= 0) m.dropout(dropout_between);
+  m.maxpool2d(2);                                       // 5x4x8
+  m.conv2d(16, 2, Activation::Relu, Padding::Same, 1);  // 5x4x16
+  if (dropout_between >= 0) m.dropout(dropout_between);
+  m.maxpool2d(2);  // 2x2x16
+  m.flatten();     // 64
+  m.dense(5, Activation::Relu);
+  m.dense(3, Activation::Softmax);
+  return m;
+}
+
+TEST_CASE("conv-relu-pool-conv-relu-pool-dense: forward_backward matches central differences") {
+  Model m = pooled_model(-1);
+  m.allocate(3);
+  m.init(9);
+  Rng rng(4);
+  for (size_t i = 1; i < m.layers().size(); ++i)
+    if (m.layers()[i].bias_count) {
+      ParamView b = m.layer_bias(int(i));
+      for (size_t k = 0; k < b.size; ++k) b.data[k] = rng.uniform(-0.1f, 0.1f);
+    }
+  auto x = random_images(3, 11, 9, 2, 12);
+  std::vector<int> y = {2, 0, 1};
+  m.forward_backward(x.data(), y.data(), 3);
+  std::vector<float> analytic(m.grads(), m.grads() + m.num_params());
+  float* p = m.params();
+  const float eps = 3e-4f;  // 1e-3 moves two pool maxima of this model (kinks, not errors)
+  int bad = 0, nonzero = 0;
+  for (size_t i = 0; i < m.num_params(); ++i) {
+    const float keep = p[i];
+    p[i] = keep + eps;
+    const double lp = m.forward(x.data(), 3, nullptr, y.data());
+    p[i] = keep - eps;
+    const double lm = m.forward(x.data(), 3, nullptr, y.data());
+    p[i] = keep;
+    const double num = (lp - lm) / (2 * eps);
+    nonzero += analytic[i] != 0.0f;
+    if (std::abs(num - analytic[i]) > 1e-3 + 2e-2 * std::abs(analytic[i]))
+      if (bad++ < 5) MESSAGE("param " << i << ": numeric " << num << " analytic " << analytic[i]);
+  }
+  CHECK(bad == 0);
+  CHECK(nonzero > int(m.num_params()) / 2);  // the check is not passing on zeros
+}
+
+TEST_CASE(
+    "conv+pool pairs train bit for bit as the separate layers (a Dropout(0) keeps them apart)") {
+  // Dropout(0) is the identity with a gradient of 1, so the second model runs conv2d_forward,
+  // maxpool2d_forward, their backward and a stored conv output; Cout 8 and 16 take the register
+  // GEMM kernels, which round a pixel alike wherever it sits in a block.
+  Model fused = pooled_model(-1), apart = pooled_model(0);
+  for (Model* m : {&fused, &apart}) {
+    m->allocate(4);
+    m->init(21);
+  }
+  auto x = random_images(4, 11, 9, 2, 22);
+  std::vector<int> y = {0, 1, 2, 1};
+  std::vector<float> pf(4 * 3), pa(4 * 3);
+  for (int step = 0; step < 3; ++step) {
+    CHECK(fused.train_step(x.data(), y.data(), 4, pf.data()) ==
+          apart.train_step(x.data(), y.data(), 4, pa.data()));
+    CHECK(pf == pa);
+  }
+  CHECK(std::vector<float>(fused.params(), fused.params() + fused.num_params()) ==
+        std::vector<float>(apart.params(), apart.params() + apart.num_params()));
+  // The fused conv kept sample 0's output: the same maps as the stored one.
+  const size_t maps = fused.layers()[1].out_size();
+  CHECK(std::vector<float>(fused.activation(1), fused.activation(1) + maps) ==
+        std::vector<float>(apart.activation(1), apart.activation(1) + maps));
+  CHECK(std::memcmp(fused.activation(2), apart.activation(3),
+                    sizeof(float) * 4 * fused.layers()[2].out_size()) == 0);  // the pool
+  // The plan: the fused model holds neither conv output for the batch nor its gradient.
+  CHECK(fused.estimate_memory(4).activations < apart.estimate_memory(4).activations);
+}
+
+TEST_CASE(
+    "a conv under a pool keeps sample 0's maps: the probe's forward of one image shows them") {
+  Model m = pooled_model(-1);
+  m.allocate(3);
+  m.init(5);
+  auto x = random_images(3, 11, 9, 2, 6);
+  m.forward(x.data(), 3);
+  const size_t maps = m.layers()[3].out_size();  // conv2d_1 (5x4x16)
+  std::vector<float> batch(m.activation(3), m.activation(3) + maps);
+  m.forward(x.data(), 1);
+  CHECK(std::vector<float>(m.activation(3), m.activation(3) + maps) == batch);
+  float most = 0;
+  for (float v : batch) most = std::max(most, v);
+  CHECK(most > 0);  // ReLU maps, not a zeroed buffer
 }
 
 TEST_CASE("init: Glorot-uniform limits, zero biases, same seed same weights") {
