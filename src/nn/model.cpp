@@ -924,7 +924,10 @@ void Model::backward_to(int to, const float* d_logits, float* d_out) {
     if (l.kind == LayerKind::MaxPool2D && i - 1 == size_t(to)) {
       PoolShape s = make_pool_shape(n, layers_[i - 1].out_h, layers_[i - 1].out_w,
                                     layers_[i - 1].out_c, l.kernel_h, l.stride_h);
-      maxpool2d_backward(g2, g, buf_->argmax[i].get(), s, nullptr);
+      if (pooled_conv(layers_, i - 1))  // computed with the conv: byte offsets, no int32 argmax
+        maxpool2d_backward_offsets(g2, g, buf_->offsets[i].get(), s, nullptr);
+      else
+        maxpool2d_backward(g2, g, buf_->argmax[i].get(), s, nullptr);
     } else {
       backward_layer(i, n, g2, g, false, pg.data());
     }
