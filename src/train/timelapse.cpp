@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "core/error.h"
+#include "nn/explain.h"
 #include "nn/model.h"
 #include "train/snapshot.h"
 
@@ -109,7 +110,36 @@ TimelapseFrame capture_timelapse_frame(int epoch, Model& model, const Dataset& d
                       std::vector<float>(a, a + L[i].out_size())});
     }
   }
-  return make_timelapse_frame(epoch, kernels, maps, probe_index, probs, val);
+  TimelapseFrame f = make_timelapse_frame(epoch, kernels, maps, probe_index, probs, val);
+  if (probe_index >= 0) {
+    std::vector<float> x(size_t(data.height) * data.width * data.channels);
+    int label = 0;
+    make_batch(data, &probe_index, 1, scaling, x.data(), &label);
+    add_frame_gradcam(f, model, x.data());
+  }
+  return f;
+}
+
+void add_frame_gradcam(TimelapseFrame& f, Model& model, const float* probe_x) {
+  if (!probe_x || last_conv_layer(model) < 0) return;
+  Explanation e = explain_image(model, probe_x, -1, ExplainMethod::GradCam);
+  f.tensors.push_back(quantise_maps("heat/gradcam", {"gradcam", {e.map_h, e.map_w, 1}, e.coarse}));
+  f.tensors.push_back(i32_tensor("heat/class", {e.cls}));
+}
+
+bool frame_gradcam(const TimelapseFrame& f, int h, int w, int* cls, std::vector<float>* heat) {
+  const RecordTensor* t = f.find("heat/gradcam");
+  const RecordTensor* c = f.find("heat/class");
+  if (!t || !c || c->i32.size() != 1 || t->shape.size() != 3 || t->shape[2] != 1 || h <= 0 ||
+      w <= 0)
+    return false;
+  const TensorCopy coarse = dequantise_maps(*t);
+  *heat = resize_bilinear(coarse.values.data(), t->shape[0], t->shape[1], h, w);
+  float most = 0;
+  for (float v : *heat) most = std::max(most, v);
+  for (float& v : *heat) v = most > 0 ? std::max(v, 0.f) / most : 0.f;
+  *cls = c->i32[0];
+  return true;
 }
 
 TimelapsePtr timelapse_append(const TimelapsePtr& t, TimelapseFrame f) {
@@ -324,6 +354,15 @@ void check_tensor(const RecordTensor& t, int num_classes) {
   };
   if (t.name.rfind("kernel/", 0) == 0) want(RecordTensor::Type::F32, 4);
   if (t.name.rfind("map/", 0) == 0) want(RecordTensor::Type::U8Maps, 3);
+  if (t.name == "heat/gradcam") {
+    want(RecordTensor::Type::U8Maps, 3);
+    if (t.shape[2] != 1) fail("not one channel");
+  }
+  if (t.name == "heat/class") {
+    want(RecordTensor::Type::I32, 1);
+    if (t.i32.size() != 1) fail("not one class");
+    classes_in_range();
+  }
   if (t.name == "probe/probs" || t.name == "val/metrics") want(RecordTensor::Type::F32, 1);
   if (t.name == "probe/probs" && t.shape[0] != num_classes) fail("not one probability per class");
   if (t.name == "probe/index" || t.name == "val/indices" || t.name == "val/predicted") {

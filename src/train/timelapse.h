@@ -86,6 +86,15 @@ RecordTensor quantise_maps(const std::string& name, const TensorCopy& activation
 // The values back as a float (h, w, C) tensor named after the layer ("map/conv2d" → "conv2d").
 TensorCopy dequantise_maps(const RecordTensor& t);
 
+// The probe's Grad-CAM for its predicted class (nn/explain.h) as "heat/gradcam" (the coarse map
+// before upsampling, 8 bits, at most kTimelapseMapSide a side) and "heat/class"; nothing for a
+// model without a Conv2D layer. `probe_x` is the probe as the model takes it (scaled); runs an
+// inference forward and backward_to on `model` (weights and gradients untouched).
+void add_frame_gradcam(TimelapseFrame& f, Model& model, const float* probe_x);
+// The frame's recorded Grad-CAM upsampled to (h, w) and divided by its maximum, and its class;
+// false when the frame has none.
+bool frame_gradcam(const TimelapseFrame& f, int h, int w, int* cls, std::vector<float>* heat);
+
 // The checkpoint: "cnnlab.timelapse" in the safetensors metadata, base64 of a little-endian binary
 // (magic "CNTL", version, frames; per tensor its name, type, shape and data).
 void add_timelapse(std::map<std::string, std::string>& meta, const Timelapse& t);

@@ -377,9 +377,8 @@ void TrainingWorker::Impl::load_checkpoint(const std::string& path) {
   capture_weights(cur.conv_kernels);
   capture_probe();
   // The file's time-lapse comes back; without one, a record starts at the loaded epoch.
-  cur.timelapse = tl && !tl->frames.empty() && tl->frames.back()->epoch <= trainer->epoch()
-                      ? tl
-                      : nullptr;
+  cur.timelapse =
+      tl && !tl->frames.empty() && tl->frames.back()->epoch <= trainer->epoch() ? tl : nullptr;
   if (!cur.timelapse || cur.timelapse->frames.back()->epoch < trainer->epoch()) record_frame();
   if (!rec.present) {
     cur.status = "Loaded weights from " + path + " (an older checkpoint: it holds no history)";
@@ -586,7 +585,7 @@ void TrainingWorker::Impl::reset_model(bool announce) {
   capture_weights(cur.conv_kernels);
   cur.conv_kernels_init = cur.conv_kernels;
   cur.timelapse = nullptr;  // frame 0 (the initial weights) once the probe is captured
-  if (!announce) return;  // do_load publishes Ready itself, once the speed estimate is known
+  if (!announce) return;    // do_load publishes Ready itself, once the speed estimate is known
   cur.state = RunState::Ready;
   cur.status = "Weights initialised (seed " + std::to_string(cur.settings.seed) + ")";
   capture_probe();
@@ -916,10 +915,11 @@ void TrainingWorker::Impl::record_frame() {
   if (!trainer) return;
   const int e = trainer->epoch();
   const SplitEval* val = cur.val_eval.epoch == e ? &cur.val_eval : nullptr;
-  cur.timelapse = timelapse_append(cur.timelapse, make_timelapse_frame(e, cur.conv_kernels,
-                                                                       cur.activations,
-                                                                       cur.probe_index,
-                                                                       cur.probe_probs, val));
+  TimelapseFrame f = make_timelapse_frame(e, cur.conv_kernels, cur.activations, cur.probe_index,
+                                          cur.probe_probs, val);
+  if (model && !probe_x.empty())
+    add_frame_gradcam(f, *model, probe_x.data());  // after the captures
+  cur.timelapse = timelapse_append(cur.timelapse, std::move(f));
 }
 
 void TrainingWorker::Impl::publish() {

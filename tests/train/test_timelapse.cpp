@@ -3,12 +3,17 @@
 // whose frames hold the weights each epoch really ended with.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
+#include <memory>
 
 #include "core/error.h"
 #include "core/rng.h"
 #include "data/image.h"
+#include "nn/explain.h"
+#include "nn/model_file.h"
 #include "nn/serialize.h"
 #include "test_tmp.h"
 #include "train/snapshot.h"
@@ -257,6 +262,7 @@ TEST_CASE("timelapse: a 3-epoch worker run records 4 frames holding each epoch's
     CHECK(f.find("kernel/conv2d")->f32 == weights[size_t(e)]);
     CHECK(f.find("map/conv2d")->shape == std::vector<int>{12, 12, 4});
     CHECK(f.find("probe/index")->i32[0] == s->probe_index);
+    CHECK(f.find("heat/gradcam") != nullptr);  // the probe's Grad-CAM, every epoch
     if (e == 0) continue;
     std::vector<int> conf(f.find("val/confusion")->i32.begin(), f.find("val/confusion")->i32.end());
     CHECK(conf == evals[size_t(e)].confusion);
@@ -293,4 +299,56 @@ TEST_CASE("timelapse: a checkpoint with a malformed record is refused by name; w
   CHECK(s->error.rfind(path + ": its time-lapse (cnnlab.timelapse) is malformed", 0) == 0);
   CHECK(s->conv_kernels[0].values == s->conv_kernels_init[0].values);
   CHECK(s->timelapse->frames.size() == 1);
+}
+
+TEST_CASE("timelapse: a frame keeps the probe's Grad-CAM; replayed, it is the engine's heat") {
+  const std::string text =
+      "image_size = 12\n"
+      "[[layer]]\ntype = \"Conv2D\"\nfilters = 4\nkernel_size = 3\npadding = \"same\"\n"
+      "activation = \"relu\"\n"
+      "[[layer]]\ntype = \"GlobalAveragePooling2D\"\n"
+      "[[layer]]\ntype = \"Dense\"\nunits = 3\nactivation = \"softmax\"\n";
+  Model m = model_from_toml(text, "heat.toml", 0, 3);
+  m.allocate(1);
+  m.init(11);
+  Rng rng(4);
+  std::vector<float> x(12 * 12 * 3);
+  for (float& v : x) v = rng.uniform() * 2 - 1;
+  TimelapseFrame f;
+  add_frame_gradcam(f, m, x.data());
+  REQUIRE(f.find("heat/gradcam") != nullptr);
+  CHECK(f.find("heat/gradcam")->shape == std::vector<int>{12, 12, 1});
+  const Explanation e = explain_image(m, x.data(), -1, ExplainMethod::GradCam);
+  int cls = -1;
+  std::vector<float> heat;
+  REQUIRE(frame_gradcam(f, 12, 12, &cls, &heat));
+  CHECK(cls == e.predicted);
+  REQUIRE(heat.size() == e.heat.size());
+  float worst = 0;
+  for (size_t i = 0; i < heat.size(); ++i) worst = std::max(worst, std::abs(heat[i] - e.heat[i]));
+  INFO("largest difference from the engine's heat (8-bit record): " << worst);
+  CHECK(worst < 0.01f);
+  float top = 0;
+  for (float v : e.heat) top = std::max(top, v);
+  CHECK(top == doctest::Approx(1.0f));  // not a flat map: the comparison means something
+  // A class outside the data is refused on reading, like the other records.
+  TimelapseFrame bad = f;
+  for (RecordTensor& t : bad.tensors)
+    if (t.name == "heat/class") t.i32[0] = 7;
+  Timelapse rec;
+  rec.frames.push_back(std::make_shared<const TimelapseFrame>(bad));
+  std::map<std::string, std::string> meta;
+  add_timelapse(meta, rec);
+  CHECK_THROWS_AS(read_timelapse(meta, "bad.safetensors", 3), UserError);
+  // A model without a convolution records no heat.
+  Model flat = model_from_toml(
+      "image_size = 8\n[[layer]]\ntype = \"Flatten\"\n[[layer]]\n"
+      "type = \"Dense\"\nunits = 2\nactivation = \"softmax\"\n",
+      "flat.toml", 0, 2);
+  flat.allocate(1);
+  flat.init(1);
+  std::vector<float> y(8 * 8 * 3, 0.5f);
+  TimelapseFrame g;
+  add_frame_gradcam(g, flat, y.data());
+  CHECK(g.find("heat/gradcam") == nullptr);
 }

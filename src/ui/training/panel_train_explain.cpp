@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "nn/explain.h"
+#include "ui/training/replay.h"
 #include "ui/training/training_panels.h"
 
 namespace cnnlab {
@@ -67,7 +68,7 @@ void probe_and_explain_blocking(TrainingUi& ui, const std::string& path, const s
 }
 
 void update_probe_gl(TrainingUi& ui) {
-  const Snapshot& s = *ui.snap;
+  const Snapshot& s = shown_snapshot(ui);  // a replayed epoch shows its recorded Grad-CAM
   TrainingGl& gl = ui.gl;
   if (!gl.enabled) return;
   const int H = s.data ? s.data->height : 0, W = s.data ? s.data->width : 0;
@@ -230,7 +231,7 @@ void open_image_row(TrainingUi& ui) {
 }  // namespace
 
 void draw_train_explain_panel(TrainingUi& ui) {
-  const Snapshot& s = *ui.snap;
+  const Snapshot& s = shown_snapshot(ui);
   panel_header(ui, "Where the model looks", "explain");
   if (!s.data) {
     ImGui::TextDisabled("Load a dataset first; then drop a photo on the window to probe it.");

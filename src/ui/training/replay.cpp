@@ -65,6 +65,18 @@ Snapshot make_replay_snapshot(const Snapshot& live, const TimelapseFrame& f, uin
         {live.activations.back().name, {int(r.probe_probs.size())}, r.probe_probs});
   r.val_eval = replayed_val(live, f);
   r.test_eval = SplitEval{};
+  // The Explain tab: the recorded Grad-CAM (predicted class) while its heat is on.
+  r.probe_explain = ProbeExplanation{};
+  const int H = live.data ? live.data->height : 0, W = live.data ? live.data->width : 0;
+  int cls = -1;
+  std::vector<float> heat;
+  if (live.explain.on && frame_gradcam(f, H, W, &cls, &heat) && cls >= 0 &&
+      size_t(cls) < live.class_names.size()) {
+    r.probe_explain.method = ExplainMethod::GradCam;
+    r.probe_explain.cls = cls, r.probe_explain.h = H, r.probe_explain.w = W;
+    r.probe_explain.layer = live.probe_explain.layer;
+    r.probe_explain.heat = std::move(heat);
+  }
   return r;
 }
 
