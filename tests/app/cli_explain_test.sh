@@ -5,6 +5,7 @@
 set -u
 cnnlab="$1"
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+export CNNLAB_RUNS="$tmp/runs"  # never the user's runs folder
 . "$(dirname "$0")/cli_test_lib.sh"
 
 mkdir -p "$tmp/data/blue" "$tmp/data/red sky"

@@ -6,6 +6,7 @@
 set -u
 cnnlab="$1"
 tmp="$(mktemp -d)"; trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
+export CNNLAB_RUNS="$tmp/runs"  # never the user's runs folder
 . "$(dirname "$0")/cli_test_lib.sh"
 refused() { local rc=$? log="$1" pat="$2" what="$3"
   expect '[ $rc -eq 1 ] && grep -q "^cnnlab: error:" "$log" && grep -q -- "$pat" "$log"' "$what: rc $rc, $(head -c 400 "$log")"; }
