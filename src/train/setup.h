@@ -19,7 +19,7 @@ struct PresetSize {
   int image_size = 0;
 };
 std::vector<PresetSize> preset_table();
-// The preset's default image size: course 299, small 64, tiny 32, compact 128; else the model
+// The preset's default image size: course 299, small 64, tiny 32, compact 96; else the model
 // file's image_size (299 if it has none or cannot be read).
 int default_image_size(const std::string& preset);
 

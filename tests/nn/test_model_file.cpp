@@ -93,17 +93,18 @@ TEST_CASE("preset files give today's presets: same summary text and parameter co
 }
 
 TEST_CASE("BatchNormalization counts 4·C parameters, 2·C of them non-trainable, as Keras prints") {
-  Model m = build_preset("compact", 128, 5);
-  // conv 32: 896, BN 128; conv 64: 18496, BN 256; conv 128: 73856, BN 512; dense 64: 8256; dense 5:
-  // 325.
-  CHECK(m.num_params() == 896 + 128 + 18496 + 256 + 73856 + 512 + 8256 + 325);
-  CHECK(m.num_params() - m.num_trainable_params() == 2 * (32 + 64 + 128));
+  Model m = build_preset("compact", 96, 5);
+  // conv 32: 896, BN 128; conv 64: 18496, BN 256; conv 128: 73856, BN 512; conv 256: 295168,
+  // BN 1024; dense 5: 1285.
+  CHECK(m.num_params() == 896 + 128 + 18496 + 256 + 73856 + 512 + 295168 + 1024 + 1285);
+  CHECK(m.num_params() - m.num_trainable_params() == 2 * (32 + 64 + 128 + 256));
   const std::string s = m.summary_table();
-  CHECK(s.find("Total params: 102,725\n") != std::string::npos);
-  CHECK(s.find("Trainable params: 102,277\n") != std::string::npos);
-  CHECK(s.find("Non-trainable params: 448\n") != std::string::npos);
-  CHECK(s.find(" batch_normalization (BatchN  (None, 128, 128, 32)     128") != std::string::npos);
-  CHECK(s.find(" global_average_pooling2d (G  (None, 128)              0") != std::string::npos);
+  CHECK(s.find("Total params: 391,621\n") != std::string::npos);
+  CHECK(s.find("Trainable params: 390,661\n") != std::string::npos);
+  CHECK(s.find("Non-trainable params: 960\n") != std::string::npos);
+  CHECK(s.find(" batch_normalization (BatchN  (None, 96, 96, 32)       128") != std::string::npos);
+  CHECK(s.find(" global_average_pooling2d (G  (None, 256)              0") != std::string::npos);
+  CHECK(m.layers()[6].bn_momentum == 0.9f);  // input, 4 augmentation layers, conv, BN
 }
 
 TEST_CASE("malformed model files are user errors naming the file and the line") {
@@ -337,7 +338,7 @@ TEST_CASE("check_preset: the layers alone, before the classes are known") {
   CHECK(build_preset(path, 16, 5).num_classes() == 5);
   CHECK_THROWS_WITH_AS(build_preset(path, 16, 3),
                        doctest::Contains("has 5 units but the data has 3 classes"), UserError);
-  CHECK_NOTHROW(check_preset("compact", 128));
+  CHECK_NOTHROW(check_preset("compact", 96));
   CHECK_THROWS_WITH_AS(check_preset("nope", 64), doctest::Contains("unknown model preset 'nope'"),
                        UserError);
   CHECK_THROWS_WITH_AS(check_preset(fixture("bad_unknown_layer.toml"), 16),

@@ -51,7 +51,7 @@ TEST_CASE(
   test::TempDir tmp("model_editor");
   TrainingUi ui;  // no worker: Load is not sent
   ui.export_dir = tmp / "exports";
-  ui.form.choice = 4;  // compact, 128×128 (preset_table's order)
+  ui.form.choice = 4;  // compact, 96×96 (preset_table's order)
   REQUIRE(form_settings(ui).preset == "compact");
   open_model_editor(ui);
   ModelEditor& e = ui.editor;
@@ -67,7 +67,7 @@ TEST_CASE(
   editor_key(ui, EditorKey::MoveUp);
   CHECK_FALSE(e.dirty);               // nothing moved
   editor_key(ui, EditorKey::Delete);  // RandomFlip gone
-  CHECK(e.spec.layers.size() == 17);
+  CHECK(e.spec.layers.size() == 18);
   CHECK(e.spec.layers[0].type == "RandomRotation");
   CHECK(e.dirty);
   e.selected = 3;  // the first Conv2D
@@ -91,7 +91,7 @@ TEST_CASE(
   CHECK_FALSE(editor_load(ui, "tiny"));
   CHECK(e.ask_discard);
   CHECK(e.pending == "tiny");
-  CHECK(e.spec.layers.size() == 17);  // the edits are still there
+  CHECK(e.spec.layers.size() == 18);  // the edits are still there
 
   // Save: ".toml" added, folders made; the file reloads to the same spec and model.
   REQUIRE(editor_save(ui, tmp / "mine/edited"));
@@ -104,7 +104,7 @@ TEST_CASE(
   ui.form.data_dir = tmp / "nowhere";
   CHECK_FALSE(editor_train(ui));
   CHECK(form_settings(ui).preset == e.path);
-  CHECK(form_settings(ui).image_size == 128);
+  CHECK(form_settings(ui).image_size == 96);
   CHECK(e.note.find("dataset folder cannot be used") != std::string::npos);
   CHECK(e.open);
   ui.form.data_dir = tiny_folder(tmp);
