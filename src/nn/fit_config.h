@@ -37,6 +37,7 @@ struct FitConfig {
   EarlyStoppingConfig early_stopping;
   ReduceLROnPlateauConfig reduce_lr;
   bool any() const { return epochs > 0 || early_stopping.enabled || reduce_lr.enabled; }
+  bool operator==(const FitConfig&) const = default;
 };
 
 const char* monitor_mode_name(MonitorMode m);  // "auto", "min", "max"

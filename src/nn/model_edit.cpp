@@ -147,6 +147,9 @@ static std::vector<std::string> layer_body(const LayerSpec& l) {
          "activation = " + quoted(l.activation)};
   } else if (l.type == "Dropout") {
     s = {"rate = " + float_text(l.rate)};
+  } else if (l.type == "BatchNormalization") {
+    if (l.momentum != 0.99f) s.push_back("momentum = " + float_text(l.momentum));
+    if (l.epsilon != 1e-3f) s.push_back("epsilon = " + float_text(l.epsilon));
   } else if (l.type == "RandomFlip") {
     s = {"mode = " + quoted(l.mode)};
   } else if (l.type == "RandomContrast" || l.type == "RandomBrightness") {
@@ -177,7 +180,7 @@ std::string spec_to_toml(const ModelSpec& spec, std::vector<int>* layer_lines) {
     line += 3;
     for (const std::string& b : layer_body(l)) s += b + "\n", ++line;
   }
-  return s;
+  return s + fit_to_toml(spec.fit);  // after the layers: their line numbers stay
 }
 
 // =================================================================================================
@@ -188,6 +191,9 @@ std::string spec_to_toml(const ModelSpec& spec, std::vector<int>* layer_lines) {
 static LayerSpec spec_from_info(const LayerInfo& i) {
   LayerSpec l = default_layer(layer_kind_name(i.kind));
   switch (i.kind) {
+    case LayerKind::BatchNorm:
+      l.momentum = i.bn_momentum, l.epsilon = i.bn_epsilon;
+      return l;
     case LayerKind::Conv2D:
       l.filters = i.filters, l.kernel_size = i.kernel_h, l.strides = i.stride_h;
       l.padding = padding_name(i.padding), l.activation = activation_name(i.activation);
@@ -236,6 +242,7 @@ ModelSpec spec_from_toml(const std::string& text, const std::string& path) {
   ModelSpec spec;
   spec.name = m.preset_name;
   spec.image_size = m.input_h();
+  spec.fit = m.fit;
   for (size_t i = 1; i < m.layers().size(); ++i)
     spec.layers.push_back(spec_from_info(m.layers()[i]));
   // units = "classes" is read as 2 by the loader: find which Dense layers wrote it.

@@ -21,6 +21,7 @@ struct LayerSpec {
   std::string activation = "linear";               // "linear" / "relu" / "softmax"
   float l2 = 0;                                    // kernel_regularizer l2 (0 = none)
   float rate = 0.5f;                               // Dropout
+  float momentum = 0.99f, epsilon = 1e-3f;         // BatchNormalization
   // Random* (data/augment.h): factor (height_factor for Zoom/Translation) as [lo, hi]; width.
   std::string mode = "horizontal";  // RandomFlip
   float factor_lo = -0.1f, factor_hi = 0.1f;
@@ -36,6 +37,7 @@ struct ModelSpec {
   std::string name = "untitled";
   int image_size = 128;
   std::vector<LayerSpec> layers;  // no input layer: the file's [[layer]] tables in order
+  FitConfig fit;                  // the [fit] table, kept as the file had it (not edited here)
   bool operator==(const ModelSpec&) const = default;
 };
 

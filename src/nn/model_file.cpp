@@ -524,7 +524,7 @@ static std::string augment_toml(const LayerInfo& l) {
   return s + "fill_value = " + num(a.fill_value) + "\n";
 }
 
-static std::string fit_toml(const FitConfig& f) {
+std::string fit_to_toml(const FitConfig& f) {
   if (!f.any()) return "";
   std::string s = "\n[fit]\n";
   if (f.epochs > 0) s += "epochs = " + std::to_string(f.epochs) + "\n";
@@ -587,7 +587,7 @@ std::string model_to_toml(const Model& m) {
         s += augment_toml(l);
     }
   }
-  return s + fit_toml(m.fit);
+  return s + fit_to_toml(m.fit);
 }
 
 // =================================================================================================

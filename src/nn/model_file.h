@@ -43,6 +43,9 @@ Model load_model_file(const std::string& path, int image_size, int num_classes);
 // The file's image_size (0 if it has none); UserError naming the file if it cannot be read.
 int model_file_image_size(const std::string& path);
 
+// The [fit] table as a model file writes it ("\n[fit]\nepochs = 120\n..."); "" when it says
+// nothing.
+std::string fit_to_toml(const FitConfig& f);
 // A model file that rebuilds `m` exactly (image_size and units written out, and its [fit] table):
 // what checkpoints embed.
 std::string model_to_toml(const Model& m);

@@ -79,7 +79,10 @@ void draw_data_fields(TrainingUi& ui, const SettingsChanges& pending) {
   const PresetChoice& cur = ui.presets[size_t(std::clamp(f.choice, 0, int(ui.presets.size()) - 1))];
   if (ImGui::BeginCombo("##model", cur.label.c_str())) {
     for (int i = 0; i < int(ui.presets.size()); ++i)
-      if (ImGui::Selectable(ui.presets[size_t(i)].label.c_str(), i == f.choice)) f.choice = i;
+      if (ImGui::Selectable(ui.presets[size_t(i)].label.c_str(), i == f.choice) && i != f.choice) {
+        f.choice = i;
+        if (ui.presets[size_t(i)].epochs > 0) f.epochs = ui.presets[size_t(i)].epochs;  // [fit]
+      }
     ImGui::EndCombo();
   }
   pending_end(mark, pending, model);

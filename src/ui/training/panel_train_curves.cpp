@@ -305,7 +305,7 @@ void accuracy_plot(const Snapshot& s, const Curves& c, ImVec2 o, ImVec2 size) {
   draw_gap(pa, c.acc, c.val_acc);
   draw_series(pa, c.acc);
   draw_series(pa, c.val_acc);
-  if (s.history.epochs.empty()) {
+  if (s.history.epochs.empty() && c.runs.empty()) {  // the ticked runs fill the plot
     const char* note =
         s.batch_losses.empty() ? "No training yet" : "Epoch curves appear after the first epoch";
     ImVec2 ts = ImGui::CalcTextSize(note);

@@ -34,6 +34,7 @@ struct PresetChoice {
   int image_size = 0;
   size_t params = 0;
   std::string label;  // "course model, 299×299 (350,464,… parameters)"
+  int epochs = 0;     // the model file's [fit] epochs (0: none); choosing the model adopts them
 };
 std::vector<PresetChoice> default_preset_choices(int num_classes = 5);
 // One choice with its parameter count and label.
