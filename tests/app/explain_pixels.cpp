@@ -13,6 +13,7 @@
 #include "core/fileio.h"
 #include "core/rng.h"
 #include "data/image.h"
+#include "pixel_shot.h"
 #include "ui/layout_record.h"
 
 namespace cnnlab {
@@ -52,37 +53,18 @@ std::string make_photo() {
   return path;
 }
 
-struct Shot {
-  Image png;
-  LayoutRecord layout;
-};
+using test::Shot;
 
 Shot take(const std::string& name, const std::string& args) {
-  std::string dir = CNNLAB_PIXELS_OUT;
-  fs::create_directories(dir);
-  std::string png = dir + "/" + name + ".png", txt = dir + "/" + name + ".txt";
-  std::string cmd = std::string(CNNLAB_EXE) + " screenshot --view training --out " + png +
-                    " --layout " + txt + " " + args + " > /dev/null";
-  INFO(cmd);
-  REQUIRE(std::system(cmd.c_str()) == 0);
-  return {decode_image_file(png), parse_layout(read_file_text(txt))};
+  return test::take_shot(CNNLAB_PIXELS_OUT, name, "--view training " + args);
 }
 
 const LayoutRect* rect(const Shot& s, const std::string& name) {
-  for (const LayoutRect& r : s.layout.rects)
-    if (r.name == name) return &r;
-  return nullptr;
+  return test::find_rect(s, name);
 }
 
-// Pixels within `tol` (sum of |Δ|) of a colour inside a rectangle.
 size_t near(const Shot& s, const LayoutRect& r, int tr, int tg, int tb, int tol = 30) {
-  size_t n = 0;
-  for (int y = int(r.y0); y < int(r.y1); ++y)
-    for (int x = int(r.x0); x < int(r.x1); ++x) {
-      const uint8_t* p = &s.png.pixels[(size_t(y) * s.png.width + x) * s.png.channels];
-      n += std::abs(p[0] - tr) + std::abs(p[1] - tg) + std::abs(p[2] - tb) < tol;
-    }
-  return n;
+  return test::count_near(s, r, tr, tg, tb, tol);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "core/fileio.h"
 #include "core/rng.h"
 #include "data/image.h"
+#include "pixel_shot.h"
 #include "test_tmp.h"
 #include "ui/layout_record.h"
 
@@ -40,35 +41,18 @@ std::string make_dataset(const test::TempDir& tmp) {
   return dir.string();
 }
 
-struct Shot {
-  Image png;
-  LayoutRecord layout;
-};
+using test::Shot;
 
 Shot take(const test::TempDir& tmp, const std::string& name, const std::string& args) {
-  std::string png = tmp / (name + ".png"), txt = tmp / (name + ".txt");
-  std::string cmd = std::string(CNNLAB_EXE) + " screenshot --view training --out " + png +
-                    " --layout " + txt + " " + args + " > /dev/null";
-  INFO(cmd);
-  REQUIRE(std::system(cmd.c_str()) == 0);
-  return {decode_image_file(png), parse_layout(read_file_text(txt))};
+  return test::take_shot(tmp.path().string(), name, "--view training " + args);
 }
 
 const LayoutRect* rect(const Shot& s, const std::string& name) {
-  for (const LayoutRect& r : s.layout.rects)
-    if (r.name == name) return &r;
-  return nullptr;
+  return test::find_rect(s, name);
 }
 
-// Pixels within `tol` (sum of channel differences) of (r, g, b) inside a rectangle.
 size_t near(const Shot& s, const LayoutRect& box, int r, int g, int b, int tol = 40) {
-  size_t n = 0;
-  for (int y = int(box.y0) + 2; y < int(box.y1) - 2; ++y)
-    for (int x = int(box.x0) + 2; x < int(box.x1) - 2; ++x) {
-      const uint8_t* p = &s.png.pixels[(size_t(y) * s.png.width + x) * s.png.channels];
-      n += std::abs(p[0] - r) + std::abs(p[1] - g) + std::abs(p[2] - b) < tol;
-    }
-  return n;
+  return test::count_near(s, box, r, g, b, tol, 2);
 }
 
 }  // namespace
