@@ -30,10 +30,11 @@ static double rss_now_bytes() {
 }
 
 static void print_plan(const MemoryEstimate& e) {
-  std::printf("plan: params %.3f GB, grads %.3f GB, Adam %.3f GB, activations %.3f GB, "
-              "scratch %.3f GB, total %.3f GB\n",
-              e.params / 1e9, e.grads / 1e9, e.adam / 1e9, e.activations / 1e9, e.scratch / 1e9,
-              double(e.total()) / 1e9);
+  std::printf(
+      "plan: params %.3f GB, grads %.3f GB, Adam %.3f GB, activations %.3f GB, "
+      "scratch %.3f GB, total %.3f GB\n",
+      e.params / 1e9, e.grads / 1e9, e.adam / 1e9, e.activations / 1e9, e.scratch / 1e9,
+      double(e.total()) / 1e9);
 }
 
 int main(int argc, char** argv) {

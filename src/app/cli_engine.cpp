@@ -27,8 +27,8 @@
 #include "train/progress_format.h"
 #include "train/run_record.h"
 #include "train/runs.h"
-#include "train/timelapse.h"
 #include "train/setup.h"
+#include "train/timelapse.h"
 #include "train/trainer.h"
 
 namespace cnnlab {
@@ -209,9 +209,9 @@ struct TrainArgs {
   bool image_size_given = false;  // else the preset's own size
   std::string runs_dir;           // --runs; "" after prepare_train: --no-runs
   bool no_runs = false;
-  int seeds = 1;   // --seeds N: seeds s.seed … s.seed + N − 1, one run each
-  RunMeta series;  // the run's group (a --seeds series) and start time, set per seed
-  bool epochs_given = false;      // else the model file's [fit] epochs, if it has them
+  int seeds = 1;              // --seeds N: seeds s.seed … s.seed + N − 1, one run each
+  RunMeta series;             // the run's group (a --seeds series) and start time, set per seed
+  bool epochs_given = false;  // else the model file's [fit] epochs, if it has them
 };
 
 // --save/--history of one seed of a series: the seed before the extension ("m_seed42.safetensors").

@@ -18,9 +18,9 @@ void register_runs_commands(CLI::App& app, int& exit_code);    // runs
 // explain (Grad-CAM, saliency): cli_explain.cpp
 void register_explain_commands(CLI::App& app, int& exit_code);
 #ifdef CNNLAB_HAVE_GUI
-void register_gui_commands(CLI::App& app, int& exit_code);  // screenshot
+void register_gui_commands(CLI::App& app, int& exit_code);        // screenshot
 void register_timelapse_commands(CLI::App& app, int& exit_code);  // timelapse (PNGs + GIF)
-int run_gui();                                              // `cnnlab` with no arguments
+int run_gui();                                                    // `cnnlab` with no arguments
 #endif
 
 // Runs a subcommand's body and returns its exit status; a UserError becomes "cnnlab: error: …" on

@@ -86,7 +86,8 @@ void register_gui_commands(CLI::App& app, int& exit_code) {
   cmd->add_option(
       "--tab", options->train_tab,
       "--view training: comma list of side tabs (predictions, explain, confusion, augment, model, "
-      "lesson, runs) and toggles (delta, perlayer, layerN, enlargeN, mistakes, test, tickall: every run overlaid, "
+      "lesson, runs) and toggles (delta, perlayer, layerN, enlargeN, mistakes, test, tickall: "
+      "every run overlaid, "
       "replayN: the time-lapse at epoch N, "
       "glance=LAYER:C to enlarge a map or unit in the Network panel, pixel=Y:X to pin its pixel's "
       "arithmetic); focus-NAME shows one panel full screen as F5 does (curves, maps, glance, "

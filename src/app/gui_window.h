@@ -40,7 +40,7 @@ struct WindowOptions {
   std::string train_data, train_model = "small", train_tab;
   int train_image_size = 0, train_batches = 0;
   bool train_evaluate = false;
-  std::string runs_dir;  // --view training: the runs folder (record and list); "" = none
+  std::string runs_dir;     // --view training: the runs folder (record and list); "" = none
   std::string photo_pixel;  // "Y,X": the photo view enlarged with that pixel's arithmetic pinned
   std::string train_probe_image, train_explain;  // your photo as the probe; gradcam/saliency
 };

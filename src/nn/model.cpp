@@ -92,10 +92,10 @@ Owned<T> alloc_touched(size_t count, const std::vector<std::pair<size_t, size_t>
 
 struct Model::Buffers {
   Owned<float> params, grads, m, v;
-  Owned<float> input;                  // (N, H, W, C) copy of the last input
-  std::vector<Owned<float>> outs;      // per layer output (flatten aliases its input)
-  std::vector<float*> act;             // per layer output pointer
-  std::vector<Owned<int32_t>> argmax;  // per MaxPool2D not fused with its conv
+  Owned<float> input;                   // (N, H, W, C) copy of the last input
+  std::vector<Owned<float>> outs;       // per layer output (flatten aliases its input)
+  std::vector<float*> act;              // per layer output pointer
+  std::vector<Owned<int32_t>> argmax;   // per MaxPool2D not fused with its conv
   std::vector<Owned<uint8_t>> offsets;  // per MaxPool2D fused with its conv: window offsets
   Owned<float> logits;                  // (N, classes) before softmax
   Owned<float> grad_a, grad_b;          // gradient ping-pong, sized by Plan

@@ -39,10 +39,10 @@ struct Command {
                      // recorded as one run of a group (runs.h); Stop ends the series
     Inspect,  // the probe's output (y, x, index) of layer `layer`: its arithmetic (nn/inspect.h)
               // in Snapshot::inspect, on the weights the probe's maps were computed with
-    SetProbeImage,   // `path`: an image file of the user's own becomes the probe (decoded and
-                     // resized as the dataset loader does); a bad file sets `error` with the
-                     // loader's message and leaves the probe (and training) as they were
-    SetExplain,      // `explain`: the probe's Grad-CAM/saliency on or off, method and class
+    SetProbeImage,  // `path`: an image file of the user's own becomes the probe (decoded and
+                    // resized as the dataset loader does); a bad file sets `error` with the
+                    // loader's message and leaves the probe (and training) as they were
+    SetExplain,     // `explain`: the probe's Grad-CAM/saliency on or off, method and class
     Quit
   } kind;
   RunSettings settings;  // Load, ApplySettings

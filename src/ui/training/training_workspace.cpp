@@ -105,7 +105,8 @@ void three_columns(TrainingUi& ui, float W, float H, float em) {
   ImGui::SameLine();
   ImGui::BeginGroup();
   panel(kPanels[kFilters], ImVec2(right_w, std::floor(H * 0.46f)), ui);
-  panel_tabs(ui, "train_right_tabs", {kPredictions, kExplain, kConfusion, kAugment, kRuns}, ImVec2(right_w, 0));
+  panel_tabs(ui, "train_right_tabs", {kPredictions, kExplain, kConfusion, kAugment, kRuns},
+             ImVec2(right_w, 0));
   ImGui::EndGroup();
 }
 
@@ -151,8 +152,9 @@ const char* training_layout_name(TrainingLayout layout) {
 }
 
 const std::vector<std::string>& training_focus_panels() {
-  static const std::vector<std::string> names{"curves",  "maps",      "glance",  "filters", "predictions",
-                                              "explain", "confusion", "augment", "model"};
+  static const std::vector<std::string> names{"curves",    "maps",        "glance",
+                                              "filters",   "predictions", "explain",
+                                              "confusion", "augment",     "model"};
   return names;
 }
 
@@ -211,7 +213,7 @@ void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_
   // The time-lapse slider (replay.h) when epochs are recorded; F5's one panel shows it only while
   // replaying (the panel keeps the screen, yet a replayed epoch is never mistaken for live).
   if (!ui.editor.open && (!training_focus_active(ui) || replaying(ui))) draw_replay_strip(ui);
-  update_training_gl(ui);                      // uploads only what changed
+  update_training_gl(ui);  // uploads only what changed
   ui.hover_text.clear();
   ui.rects.clear();  // panels record themselves as they are drawn (hidden tabs are absent)
   ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -231,11 +233,10 @@ void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_
         two_columns(ui, avail.x, avail.y, em);
         break;
       case TrainingLayout::Tabs:
-        panel_tabs(
-            ui, "train_tabs",
-            {kRun, kCurves, kMaps, kGlance, kFilters, kPredictions, kExplain, kConfusion, kAugment, kModel,
-             kLesson, kRuns},
-            ImVec2(0, 0));
+        panel_tabs(ui, "train_tabs",
+                   {kRun, kCurves, kMaps, kGlance, kFilters, kPredictions, kExplain, kConfusion,
+                    kAugment, kModel, kLesson, kRuns},
+                   ImVec2(0, 0));
         break;
     }
   }
@@ -295,9 +296,10 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
     if (t == "editor") open_model_editor(ui);
     if (t == "tickall") ui.runs.tick_all = true;  // the runs panel ticks every run it reads
     if (t.rfind("focus-", 0) == 0 && !training_focus_set(ui, t.substr(6)))
-      throw UserError("", "no panel '" + t.substr(6) + "' to focus",
-                      "use focus-curves, focus-maps, focus-glance, focus-filters, "
-                      "focus-predictions, focus-explain, focus-confusion, focus-augment or focus-model");
+      throw UserError(
+          "", "no panel '" + t.substr(6) + "' to focus",
+          "use focus-curves, focus-maps, focus-glance, focus-filters, "
+          "focus-predictions, focus-explain, focus-confusion, focus-augment or focus-model");
     glance_token(ui, t);  // glance=LAYER:C, pixel=Y:X
     if (t.rfind("layer", 0) == 0) ui.map_layer = std::atoi(t.c_str() + 5);
     if (t.rfind("replay", 0) == 0) replay_set_epoch(ui, std::atoi(t.c_str() + 6));
