@@ -43,6 +43,7 @@ TensorCopy ramp(const std::string& name, std::vector<int> shape, float scale) {
 // are the live ones scaled by (epoch + 1) / 4.
 std::shared_ptr<Snapshot> snapshot_with_record() {
   auto s = std::make_shared<Snapshot>();
+  s->inspect = std::make_shared<const OutputArithmetic>();  // a live pixel's arithmetic
   auto data = std::make_shared<Dataset>();
   data->class_names = {"daisy", "rose"};
   data->height = data->width = 8;
@@ -114,6 +115,8 @@ TEST_CASE("replay: the shown snapshot holds the recorded epoch's values, live re
         doctest::Approx(ui.snap->activations[0].values[5]).epsilon(0.01));
   CHECK(r.activations[1].name == "dense_1");
   CHECK(r.weights_version != ui.snap->weights_version);
+  CHECK(ui.snap->inspect != nullptr);
+  CHECK(r.inspect == nullptr);  // the live network's arithmetic is not the recorded epoch's
   // Built once per frame shown; another frame is a new version for the GL side.
   const uint64_t v = r.weights_version;
   CHECK(&shown_snapshot(ui) == &r);

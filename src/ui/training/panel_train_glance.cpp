@@ -16,6 +16,7 @@
 #include <cstdlib>
 
 #include "core/error.h"
+#include "ui/training/replay.h"
 #include "ui/training/training_panels.h"
 
 namespace cnnlab {
@@ -611,7 +612,11 @@ void draw_enlarged(TrainingUi& ui, const Snapshot& s, int act, int gl_index) {
     box_w = ImGui::GetContentRegionAvail().x;
   }
   ImGui::BeginChild("glance_box", ImVec2(box_w, 0), true);
-  if (target.y < 0) {
+  if (replaying(ui)) {  // the record keeps maps, not the weights behind every sum
+    ImGui::TextWrapped(
+        "Replaying a recorded epoch: the maps are that epoch's (conv layers, 8 bits, at most "
+        "64 a side). The arithmetic is shown for the live network: press End to return.");
+  } else if (target.y < 0) {
     ImGui::TextWrapped(
         "Hover a pixel of the map to see how the network computed it: the input "
         "window, the kernel, the sum, the bias and the ReLU.");
@@ -632,7 +637,7 @@ void draw_enlarged(TrainingUi& ui, const Snapshot& s, int act, int gl_index) {
 // [SECTION] panel entry and screenshot tokens
 //-----------------------------------------------------------------------------
 void draw_train_glance_panel(TrainingUi& ui) {
-  const Snapshot& s = *ui.snap;
+  const Snapshot& s = shown_snapshot(ui);  // a replayed epoch: its recorded maps and output
   panel_header(ui, "The network at a glance", "glance");
   if (s.activations.empty()) {
     ImGui::TextDisabled("The network appears once a model is built.");

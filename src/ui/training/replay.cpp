@@ -65,6 +65,7 @@ Snapshot make_replay_snapshot(const Snapshot& live, const TimelapseFrame& f, uin
         {live.activations.back().name, {int(r.probe_probs.size())}, r.probe_probs});
   r.val_eval = replayed_val(live, f);
   r.test_eval = SplitEval{};
+  r.inspect.reset();  // the live network's arithmetic does not belong to a recorded epoch
   // The Explain tab: the recorded Grad-CAM (predicted class) while its heat is on.
   r.probe_explain = ProbeExplanation{};
   const int H = live.data ? live.data->height : 0, W = live.data ? live.data->width : 0;
