@@ -95,9 +95,9 @@ TimelapseFrame capture_timelapse_frame(int epoch, Model& model, const Dataset& d
     ParamView w = model.layer_weights(int(i));
     kernels.push_back({L[i].name, w.shape, std::vector<float>(w.data, w.data + w.size)});
   }
-  std::vector<float> probs;
+  std::vector<float> probs, x;  // x: the probe as the model takes it (maps, then Grad-CAM)
   if (probe_index >= 0) {
-    std::vector<float> x(size_t(data.height) * data.width * data.channels);
+    x.resize(size_t(data.height) * data.width * data.channels);
     int label = 0;
     make_batch(data, &probe_index, 1, scaling, x.data(), &label);
     probs.assign(size_t(model.num_classes()), 0.f);
@@ -111,12 +111,7 @@ TimelapseFrame capture_timelapse_frame(int epoch, Model& model, const Dataset& d
     }
   }
   TimelapseFrame f = make_timelapse_frame(epoch, kernels, maps, probe_index, probs, val);
-  if (probe_index >= 0) {
-    std::vector<float> x(size_t(data.height) * data.width * data.channels);
-    int label = 0;
-    make_batch(data, &probe_index, 1, scaling, x.data(), &label);
-    add_frame_gradcam(f, model, x.data());
-  }
+  if (probe_index >= 0) add_frame_gradcam(f, model, x.data());
   return f;
 }
 
