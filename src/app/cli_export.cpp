@@ -30,33 +30,57 @@ namespace {
 //-----------------------------------------------------------------------------
 // [SECTION] torch modules: the nn.Sequential that computes what the lab's model computes
 //-----------------------------------------------------------------------------
-// One module of the Sequential. Parameterised ones (Conv2d, Linear) name the lab layer whose
-// weights they hold; their state_dict keys are "<index>.weight" and "<index>.bias".
+// What a module holds in its state_dict: "<index>.weight" and "<index>.bias" (Conv2d, Linear),
+// plus "<index>.running_mean", "<index>.running_var" (and num_batches_tracked) for BatchNorm.
+enum class TorchParams { None, Conv, Linear, BatchNorm };
+
+// One module of the Sequential. Parameterised ones name the lab layer whose weights they hold.
 struct TorchModule {
   std::string code;     // "nn.Conv2d(3, 32, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2))"
   std::string comment;  // "conv2d: (299, 299, 32)"
   int layer = -1;       // lab layer with weights, else -1
-  bool conv = false;
-  std::vector<int> weight_shape;           // PyTorch's: (Cout, Cin, KH, KW) or (Out, In)
-  int flat_h = 1, flat_w = 1, flat_c = 0;  // Linear: the (H, W, C) its inputs are flattened from
+  TorchParams params = TorchParams::None;
+  std::vector<int> weight_shape;  // PyTorch's: (Cout, Cin, KH, KW), (Out, In) or (C,) for BatchNorm
+  // Linear, BatchNorm1d: the (H, W, C) their inputs are flattened from (NHWC in the lab, NCHW in
+  // PyTorch); (1, 1, F) when they come from a Dense or GlobalAveragePooling2D layer (no reordering).
+  int flat_h = 1, flat_w = 1, flat_c = 0;
+  float l2 = 0;  // the lab layer's kernel_regularizer (a loss term in PyTorch: l2_penalty)
 };
 
 std::string shape_text(int h, int w, int c) {
   return "(" + std::to_string(h) + ", " + std::to_string(w) + ", " + std::to_string(c) + ")";
 }
 
+std::string pair_text(int a, int b) {
+  return "(" + std::to_string(a) + ", " + std::to_string(b) + ")";
+}
+
+// A float as a Python literal with the digits the model file gave ("0.1", "0.001", "1e-05").
+std::string num_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+// Keras's "same" padding of one axis: (before, after); the extra pixel goes after.
+std::pair<int, int> same_pads(int size, int k, int s, int out, Padding p) {
+  const int total = p == Padding::Same ? std::max((out - 1) * s + k - size, 0) : 0;
+  const int before = conv_pad_before(size, k, s, p);
+  return {before, total - before};
+}
+
+std::string l2_comment(const LayerInfo& l) {
+  return l.l2 > 0 ? "; kernel_regularizer l2=" + num_text(l.l2) + ": a loss term, see l2_penalty"
+                  : "";
+}
+
 // Keras pads "same" convolutions with the extra pixel after (bottom/right); a Conv2d pads both
 // sides alike, so an uneven padding becomes a ZeroPad2d in front of an unpadded Conv2d.
 void add_conv(std::vector<TorchModule>& mods, const LayerInfo& in, const LayerInfo& l, int index) {
-  auto pads = [&](int size, int k, int s, int out) {
-    const int total = l.padding == Padding::Same ? std::max((out - 1) * s + k - size, 0) : 0;
-    const int before = conv_pad_before(size, k, s, l.padding);
-    return std::pair<int, int>{before, total - before};
-  };
-  const auto [top, bottom] = pads(in.out_h, l.kernel_h, l.stride_h, l.out_h);
-  const auto [left, right] = pads(in.out_w, l.kernel_w, l.stride_w, l.out_w);
+  const auto [top, bottom] = same_pads(in.out_h, l.kernel_h, l.stride_h, l.out_h, l.padding);
+  const auto [left, right] = same_pads(in.out_w, l.kernel_w, l.stride_w, l.out_w, l.padding);
   const std::string out = shape_text(l.out_h, l.out_w, l.out_c);
-  std::string padding = "(" + std::to_string(top) + ", " + std::to_string(left) + ")";
+  std::string padding = pair_text(top, left);
   if (top != bottom || left != right) {
     mods.push_back({"nn.ZeroPad2d((" + std::to_string(left) + ", " + std::to_string(right) + ", " +
                         std::to_string(top) + ", " + std::to_string(bottom) + "))",
@@ -65,15 +89,105 @@ void add_conv(std::vector<TorchModule>& mods, const LayerInfo& in, const LayerIn
   }
   TorchModule conv;
   conv.code = "nn.Conv2d(" + std::to_string(in.out_c) + ", " + std::to_string(l.filters) +
-              ", kernel_size=(" + std::to_string(l.kernel_h) + ", " + std::to_string(l.kernel_w) +
-              "), stride=(" + std::to_string(l.stride_h) + ", " + std::to_string(l.stride_w) +
-              "), padding=" + padding + ")";
-  conv.comment = l.name + ": " + out;
+              ", kernel_size=" + pair_text(l.kernel_h, l.kernel_w) +
+              ", stride=" + pair_text(l.stride_h, l.stride_w) + ", padding=" + padding + ")";
+  conv.comment = l.name + ": " + out + l2_comment(l);
   conv.layer = index;
-  conv.conv = true;
+  conv.params = TorchParams::Conv;
   conv.weight_shape = {l.filters, in.out_c, l.kernel_h, l.kernel_w};
+  conv.l2 = l.l2;
   mods.push_back(conv);
   if (l.activation == Activation::Relu) mods.push_back({"nn.ReLU()", ""});
+}
+
+// AveragePooling2D. Valid: nn.AvgPool2d as is. "same" leaves the padded cells out of each average
+// (TF's avg_pool): count_include_pad=False when the padding is even; Keras's uneven padding (the
+// extra cell after) needs model.py's KerasAvgPool2d (AvgPool2d's ceil_mode does not match it).
+TorchModule avg_pool_module(const LayerInfo& in, const LayerInfo& l) {
+  const auto [top, bottom] = same_pads(in.out_h, l.kernel_h, l.stride_h, l.out_h, l.padding);
+  const auto [left, right] = same_pads(in.out_w, l.kernel_w, l.stride_w, l.out_w, l.padding);
+  const std::string k = pair_text(l.kernel_h, l.kernel_w), s = pair_text(l.stride_h, l.stride_w);
+  const std::string out = l.name + ": " + shape_text(l.out_h, l.out_w, l.out_c);
+  if (top == 0 && bottom == 0 && left == 0 && right == 0)
+    return {"nn.AvgPool2d(kernel_size=" + k + ", stride=" + s + ")", out};
+  if (top == bottom && left == right)
+    return {"nn.AvgPool2d(kernel_size=" + k + ", stride=" + s + ", padding=" +
+                pair_text(top, left) + ", count_include_pad=False)",
+            out + ", \"same\": padded cells left out of the average"};
+  return {"KerasAvgPool2d(kernel_size=" + k + ", stride=" + s + ", padding=(" +
+              std::to_string(left) + ", " + std::to_string(right) + ", " + std::to_string(top) +
+              ", " + std::to_string(bottom) + "))",
+          out + ", Keras's uneven \"same\": padded cells left out of the average"};
+}
+
+// BatchNormalization over the channels of (H, W, C) or the features of a flat input (whose order
+// `flat` gives). Keras's momentum m keeps m of the moving statistics per step; PyTorch's momentum is
+// the share of the new batch: 1 - m.
+TorchModule batch_norm_module(const LayerInfo& l, int index, int flat_h, int flat_w) {
+  TorchModule bn;
+  bn.code = std::string(l.flat ? "nn.BatchNorm1d(" : "nn.BatchNorm2d(") + std::to_string(l.out_c) +
+            ", eps=" + num_text(l.bn_epsilon) + ", momentum=" + num_text(1.0 - l.bn_momentum) +
+            ")";
+  bn.comment = l.name + ": Keras momentum " + num_text(l.bn_momentum) +
+               "; eval() normalises with the moving statistics";
+  bn.layer = index;
+  bn.params = TorchParams::BatchNorm;
+  bn.weight_shape = {l.out_c};
+  if (l.flat) bn.flat_h = flat_h, bn.flat_w = flat_w;
+  bn.flat_c = l.out_c / (bn.flat_h * bn.flat_w);
+  return bn;
+}
+
+// What a Keras preprocessing layer does while training, as torchvision.transforms (v1) on the
+// images (C, H, W); at inference it is the identity, so the Sequential holds an nn.Identity().
+std::string torchvision_text(const AugmentLayer& a) {
+  const double range = (a.value_hi - a.value_lo) / 255.0;  // value_range in 0..1 units
+  switch (a.kind) {
+    case AugmentKind::Flip:
+      if (a.horizontal && a.vertical)
+        return "RandomHorizontalFlip() and RandomVerticalFlip() (Keras flips both on one coin)";
+      return a.horizontal ? "RandomHorizontalFlip()" : "RandomVerticalFlip()";
+    case AugmentKind::Rotation:  // a fraction of a turn; both count counter-clockwise
+      return "RandomRotation(degrees=(" + num_text(a.lower * 360.0) + ", " +
+             num_text(a.upper * 360.0) + ")) (Keras fills by " +
+             (a.fill_mode == FillMode::Reflect    ? "reflection"
+              : a.fill_mode == FillMode::Nearest ? "the nearest pixel"
+                                                 : "a constant") +
+             ")";
+    case AugmentKind::Zoom:  // Keras's zoom 1 + u reads the input (1 + u) times wider: scale 1/(1+u)
+      return "RandomAffine(degrees=0, scale=(" + num_text(1.0 / (1.0 + a.upper)) + ", " +
+             num_text(1.0 / (1.0 + a.lower)) + "))" +
+             (a.has_width ? " (one scale for both axes; Keras draws the width's apart)" : "");
+    case AugmentKind::Translation:
+      return "RandomAffine(degrees=0, translate=(" +
+             num_text(std::max(std::fabs(a.lower2), std::fabs(a.upper2))) + ", " +
+             num_text(std::max(std::fabs(a.lower), std::fabs(a.upper))) +
+             ")) (translate is (width, height) fractions, symmetric)";
+    case AugmentKind::Contrast:
+      return "ColorJitter(contrast=(" + num_text(1.0 - a.lower) + ", " + num_text(1.0 + a.upper) +
+             ")) (Keras keeps each channel's mean, torchvision the grey mean)";
+    case AugmentKind::Brightness:
+      return "Lambda(lambda x: (x + torch.empty(1).uniform_(" + num_text(a.lower * range) + ", " +
+             num_text(a.upper * range) + ")).clamp(" + num_text(a.value_lo / 255.0) + ", " +
+             num_text(a.value_hi / 255.0) +
+             ")) on 0..1 images (Keras adds; ColorJitter's brightness multiplies)";
+  }
+  return "";
+}
+
+TorchModule linear_module(const LayerInfo& in, const LayerInfo& l, int index, int flat_h,
+                          int flat_w, int flat_c) {
+  TorchModule d;
+  d.code = "nn.Linear(" + std::to_string(in.out_size()) + ", " + std::to_string(l.filters) + ")";
+  d.comment = l.name + ": (" + std::to_string(l.filters) + ",)" +
+              (l.activation == Activation::Softmax ? ", logits (softmax: in the loss)" : "") +
+              l2_comment(l);
+  d.layer = index;
+  d.params = TorchParams::Linear;
+  d.weight_shape = {l.filters, int(in.out_size())};
+  d.flat_h = flat_h, d.flat_w = flat_w, d.flat_c = flat_c;
+  d.l2 = l.l2;
+  return d;
 }
 
 // The Sequential for `m`; a layer kind PyTorch export does not know yet is a UserError naming
@@ -81,33 +195,41 @@ void add_conv(std::vector<TorchModule>& mods, const LayerInfo& in, const LayerIn
 std::vector<TorchModule> torch_modules(const Model& m, const std::string& path) {
   std::vector<TorchModule> mods;
   const auto& L = m.layers();
-  int flat_h = 1, flat_w = 1, flat_c = 0;  // what the next Dense's inputs are flattened from
+  // The order of the current flat vector: (H, W, C) from a Flatten (NHWC here, NCHW in PyTorch),
+  // (1, 1, F) from GlobalAveragePooling2D or a Dense (the same order in both).
+  int flat_h = 1, flat_w = 1, flat_c = 0;
   for (size_t i = 1; i < L.size(); ++i) {
     const LayerInfo &l = L[i], &in = L[i - 1];
+    const std::string out = l.name + ": " + shape_text(l.out_h, l.out_w, l.out_c);
     if (l.kind == LayerKind::Conv2D) {
       add_conv(mods, in, l, int(i));
     } else if (l.kind == LayerKind::MaxPool2D) {
-      mods.push_back({"nn.MaxPool2d(kernel_size=(" + std::to_string(l.kernel_h) + ", " +
-                          std::to_string(l.kernel_w) + "), stride=(" + std::to_string(l.stride_h) +
-                          ", " + std::to_string(l.stride_w) + "))",
-                      l.name + ": " + shape_text(l.out_h, l.out_w, l.out_c)});
+      mods.push_back({"nn.MaxPool2d(kernel_size=" + pair_text(l.kernel_h, l.kernel_w) +
+                          ", stride=" + pair_text(l.stride_h, l.stride_w) + ")",
+                      out});
+    } else if (l.kind == LayerKind::AvgPool2D) {
+      mods.push_back(avg_pool_module(in, l));
     } else if (l.kind == LayerKind::Flatten) {
       flat_h = in.out_h, flat_w = in.out_w, flat_c = in.out_c;
-      mods.push_back(
-          {"nn.Flatten()", l.name + ": (" + std::to_string(l.out_c) +
-                               ",), NCHW order (the next layer's inputs are reordered)"});
+      mods.push_back({"nn.Flatten()", l.name + ": (" + std::to_string(l.out_c) +
+                                          ",), NCHW order (the next layers' inputs are reordered)"});
+    } else if (l.kind == LayerKind::GlobalAvgPool2D) {
+      flat_h = 1, flat_w = 1, flat_c = l.out_c;
+      mods.push_back({"nn.AdaptiveAvgPool2d(1)", l.name + ": (1, 1, " + std::to_string(l.out_c) +
+                                                     ") as NCHW (N, C, 1, 1)"});
+      mods.push_back({"nn.Flatten()", l.name + ": (" + std::to_string(l.out_c) + ",)"});
     } else if (l.kind == LayerKind::Dense) {
-      if (L[i - 1].kind != LayerKind::Flatten) flat_h = 1, flat_w = 1, flat_c = int(in.out_size());
-      TorchModule d;
-      d.code =
-          "nn.Linear(" + std::to_string(in.out_size()) + ", " + std::to_string(l.filters) + ")";
-      d.comment = l.name + ": (" + std::to_string(l.filters) + ",)" +
-                  (l.activation == Activation::Softmax ? ", logits (softmax: in the loss)" : "");
-      d.layer = int(i);
-      d.weight_shape = {l.filters, int(in.out_size())};
-      d.flat_h = flat_h, d.flat_w = flat_w, d.flat_c = flat_c;
-      mods.push_back(d);
+      mods.push_back(linear_module(in, l, int(i), flat_h, flat_w, flat_c));
+      flat_h = 1, flat_w = 1, flat_c = l.filters;
       if (l.activation == Activation::Relu) mods.push_back({"nn.ReLU()", ""});
+    } else if (l.kind == LayerKind::Dropout) {
+      mods.push_back({"nn.Dropout(p=" + num_text(l.rate) + ")", l.name + ": training only"});
+    } else if (l.kind == LayerKind::BatchNorm) {
+      mods.push_back(batch_norm_module(l, int(i), flat_h, flat_w));
+    } else if (is_augment_kind(l.kind)) {
+      mods.push_back({"nn.Identity()", l.name + " (" + layer_kind_name(l.kind) +
+                                           "): identity at inference; train with transforms." +
+                                           torchvision_text(l.augment)});
     } else {
       throw UserError(path, "layer " + l.name + " (" + layer_kind_name(l.kind) +
                                 ") has no PyTorch counterpart in `cnnlab export` yet");
@@ -125,20 +247,40 @@ constexpr const char* kModelPy = R"PY(
 (written by `cnnlab export --pytorch`).
 
 The lab's checkpoint (weights.safetensors next to this file) holds Keras shapes: conv kernels
-(KH, KW, Cin, Cout), dense kernels (In, Out), and the first dense layer's inputs in NHWC flatten
-order (Keras is channels-last). PyTorch wants conv weights (Cout, Cin, KH, KW), linear weights
-(Out, In) and flattens NCHW, so load_cnnlab() transposes the kernels and reorders that dense layer's
-inputs once. The network then runs on NCHW tensors, or on channels_last ones (to_input() makes
-those: the same tensor, NHWC in memory, often faster on CPUs; net.to(memory_format=
-torch.channels_last) does the same for the weights).
+(KH, KW, Cin, Cout), dense kernels (In, Out), and the inputs of layers after a Flatten in NHWC
+flatten order (Keras is channels-last). PyTorch wants conv weights (Cout, Cin, KH, KW), linear
+weights (Out, In) and flattens NCHW, so load_cnnlab() transposes the kernels and reorders the inputs
+of the dense (and BatchNorm1d) layers after a Flatten once; after GlobalAveragePooling2D
+(nn.AdaptiveAvgPool2d(1) + nn.Flatten()) there is nothing to reorder. The network then runs on NCHW
+tensors, or on channels_last ones (to_input() makes those: the same tensor, NHWC in memory, often
+faster on CPUs; net.to(memory_format=torch.channels_last) does the same for the weights).
 
 The last layer returns logits: Keras's softmax lives in nn.CrossEntropyLoss in PyTorch.
+net.eval() for inference: Dropout then passes everything and BatchNorm normalises with its running
+statistics (the lab's moving mean and variance), as the lab's predict does; net.train() to train.
+
+BatchNormalization: Keras's momentum m keeps m of the moving statistics each step, PyTorch's
+momentum is the new batch's share, so it is 1 - m here (eps is the same). gamma, beta, moving mean
+and moving variance load into weight, bias, running_mean and running_var. The lab, like Keras 3,
+moves its variance towards the *biased* batch variance; PyTorch's training moves running_var
+towards the *unbiased* one (n/(n-1) larger). Eval-mode logits match the lab's exactly either way;
+further training in PyTorch drifts by that factor (small for big batches).
+
+kernel_regularizer l2 (Keras) adds l2 * sum(w**2) of that kernel to the loss: add l2_penalty(net)
+to your loss each step. It is not Adam's weight_decay (that adds l2 * w to the gradient, which Adam
+then rescales; and AdamW decays the weights directly): neither matches Keras.
+Regularised layers: @L2LIST@
+
+To do in your data pipeline (torchvision.transforms v1, training only): Keras's preprocessing
+layers are the identity at inference, so the Sequential holds nn.Identity() for them:
+@AUGMENTS@
 
     import torch, model
     net = model.build_model()
     info = model.load_cnnlab(net, "weights.safetensors")  # {"class_names", "mean", "std"}
-    logits = net(model.to_input(pixels, info))             # pixels: (N, H, W, 3), 0..255
-    ...train on a GPU (net.cuda()) or across machines (DistributedDataParallel(net))...
+    logits = net.eval()(model.to_input(pixels, info))      # pixels: (N, H, W, 3), 0..255
+    ...train on a GPU (net.cuda()) or across machines (DistributedDataParallel(net)), with
+    loss = nn.functional.cross_entropy(net(x), y) + model.l2_penalty(net)...
     model.save_state(net, "trained.safetensors")
 
 Back in the lab (the config checkpoint gives the layers, class names and scaling):
@@ -166,6 +308,21 @@ LAYERS = '@LAYERS@'
 NUM_CLASSES = @CLASSES@
 
 
+class KerasAvgPool2d(nn.Module if nn is not None else object):
+    """AveragePooling2D(padding="same") with Keras's uneven padding (left, right, top, bottom):
+    padded cells are left out of each average, as in TF (nn.AvgPool2d pads both sides alike)."""
+
+    def __init__(self, kernel_size, stride, padding):
+        super().__init__()
+        self.pool = nn.AvgPool2d(kernel_size, stride)
+        self.padding = padding
+
+    def forward(self, x):
+        pad = nn.functional.pad
+        ones = torch.ones_like(x[:1, :1])
+        return self.pool(pad(x, self.padding)) / self.pool(pad(ones, self.padding))
+
+
 def build_model():
     """The lab's layers in order; comments give each cnnlab layer and its output (H, W, C)."""
     return nn.Sequential(
@@ -173,26 +330,50 @@ def build_model():
     )
 
 
-# Parameterised modules: (index in the Sequential, cnnlab layer, kind, the (H, W, C) a dense layer's
-# inputs are flattened from: (1, 1, In) when they come from another dense layer).
+# Parameterised modules: (index in the Sequential, cnnlab layer, kind, the (H, W, C) a dense or
+# BatchNorm1d layer's inputs are flattened from: (1, 1, In) when no Flatten reorders them).
 PARAMS = [
 @PARAMS@
 ]
+# Keras kernel_regularizer l2: (index in the Sequential, cnnlab layer, l2).
+L2 = [
+@L2@
+]
+
+
+def l2_penalty(net):
+    """Keras's kernel_regularizer as a loss term: the sum of l2 * sum(w**2) over the regularised
+    kernels (the lab adds it to the loss once per step, not divided by the batch size)."""
+    net = getattr(net, "module", net)  # DistributedDataParallel / DataParallel wrap the model
+    return sum((l2 * net[index].weight.pow(2).sum() for index, _, l2 in L2), torch.zeros(()))
+
+
+def nhwc_to_nchw(v, flat):
+    """Vector(s) along the last axis in NHWC flatten order (H, W, C) -> NCHW order."""
+    h, w, c = flat
+    return v.reshape(v.shape[:-1] + (h, w, c)).swapaxes(-1, -3).swapaxes(-1, -2).reshape(v.shape)
 
 
 def keras_to_torch(tensors):
-    """{cnnlab name: Keras-shaped array} -> {state_dict key: PyTorch-shaped float32 array}."""
+    """{cnnlab name: Keras-shaped array} -> {state_dict key: PyTorch-shaped array}."""
     state = {}
     for index, layer, kind, flat in PARAMS:
+        if kind == "bn":  # gamma, beta, moving mean, moving variance (C,) each
+            names = ["gamma", "beta", "moving_mean", "moving_variance"]
+            keys = ["weight", "bias", "running_mean", "running_var"]
+            for name, key in zip(names, keys):
+                state[f"{index}.{key}"] = nhwc_to_nchw(tensors[f"{layer}/{name}"], flat)
+            state[f"{index}.num_batches_tracked"] = np.array(0, dtype=np.int64)
+            continue
         k, b = tensors[layer + "/kernel"], tensors[layer + "/bias"]
         if kind == "conv":  # (KH, KW, Cin, Cout) -> (Cout, Cin, KH, KW)
             w = k.transpose(3, 2, 0, 1)
         else:  # (H*W*C in NHWC order, Out) -> (Out, C*H*W in NCHW order)
-            h, w_, c = flat
-            w = k.reshape(h, w_, c, -1).transpose(3, 2, 0, 1).reshape(k.shape[1], -1)
-        state[f"{index}.weight"] = np.ascontiguousarray(w, dtype=np.float32)
-        state[f"{index}.bias"] = np.ascontiguousarray(b, dtype=np.float32)
-    return state
+            w = nhwc_to_nchw(k.T, flat)
+        state[f"{index}.weight"] = w
+        state[f"{index}.bias"] = b
+    return {k: np.ascontiguousarray(v, dtype=v.dtype if v.dtype == np.int64 else np.float32)
+            for k, v in state.items()}
 
 
 def read_safetensors(path):
@@ -323,21 +504,45 @@ std::string safe_name(const std::string& name) {
   return out.empty() ? "(no preset)" : out;
 }
 
+// model.py's tables, one line per entry: the Sequential's modules, PARAMS, L2, and the docstring's
+// lists of regularised layers and of augmentation for the data pipeline.
+struct ModelPyTables {
+  std::string modules, params, l2, l2_list, augments;
+};
+
+ModelPyTables model_py_tables(const Model& m, const std::vector<TorchModule>& mods) {
+  ModelPyTables t;
+  for (size_t i = 0; i < mods.size(); ++i) {
+    const TorchModule& mod = mods[i];
+    const std::string index = std::to_string(i);
+    t.modules += "        " + mod.code + ",  # " + index +
+                 (mod.comment.empty() ? "" : ": " + mod.comment) + "\n";
+    if (mod.layer < 0) continue;
+    const LayerInfo& l = m.layers()[mod.layer];
+    const std::string flat = shape_text(mod.flat_h, mod.flat_w, mod.flat_c);
+    t.params += "    (" + index + ", \"" + l.name + "\", ";
+    t.params += mod.params == TorchParams::Conv        ? "\"conv\", None),\n"
+                : mod.params == TorchParams::BatchNorm ? "\"bn\", " + flat + "),\n"
+                                                       : "\"dense\", " + flat + "),\n";
+    if (mod.l2 > 0) {
+      t.l2 += "    (" + index + ", \"" + l.name + "\", " + num_text(mod.l2) + "),\n";
+      t.l2_list += (t.l2_list.empty() ? "" : ", ") + l.name + " (l2=" + num_text(mod.l2) + ")";
+    }
+  }
+  for (const LayerInfo& l : m.layers())
+    if (is_augment_kind(l.kind))
+      t.augments += "    " + l.name + " (" + layer_kind_name(l.kind) + "): transforms." +
+                    torchvision_text(l.augment) + "\n";
+  for (std::string* s : {&t.modules, &t.params, &t.l2, &t.augments})
+    if (!s->empty()) s->pop_back();
+  if (t.l2_list.empty()) t.l2_list = "none.";
+  if (t.augments.empty()) t.augments = "    none (the model has no Random* layers).";
+  return t;
+}
+
 std::string model_py(const Model& m, const std::string& layers_json,
                      const std::vector<TorchModule>& mods) {
-  std::string modules, params;
-  for (size_t i = 0; i < mods.size(); ++i) {
-    const TorchModule& t = mods[i];
-    std::string line = "        " + t.code + ",";
-    line += "  # " + std::to_string(i) + (t.comment.empty() ? "" : ": " + t.comment);
-    modules += line + "\n";
-    if (t.layer < 0) continue;
-    params += "    (" + std::to_string(i) + ", \"" + m.layers()[t.layer].name + "\", ";
-    params += t.conv ? "\"conv\", None),\n"
-                     : "\"dense\", " + shape_text(t.flat_h, t.flat_w, t.flat_c) + "),\n";
-  }
-  if (!modules.empty()) modules.pop_back();
-  if (!params.empty()) params.pop_back();
+  const ModelPyTables tables = model_py_tables(m, mods);
   std::string text = std::string(kModelPy).substr(1);  // the raw string starts with a newline
   replace_all(text, "@TITLE@",
               "the cnnlab model \"" + safe_name(m.preset_name) + "\" (" +
@@ -349,8 +554,11 @@ std::string model_py(const Model& m, const std::string& layers_json,
   replace_all(text, "@C@", std::to_string(m.input_c()));
   replace_all(text, "@CLASSES@", std::to_string(m.num_classes()));
   replace_all(text, "@LAYERS@", layers_json);
-  replace_all(text, "@MODULES@", modules);
-  replace_all(text, "@PARAMS@", params);
+  replace_all(text, "@MODULES@", tables.modules);
+  replace_all(text, "@PARAMS@", tables.params);
+  replace_all(text, "@L2@", tables.l2);
+  replace_all(text, "@L2LIST@", tables.l2_list);
+  replace_all(text, "@AUGMENTS@", tables.augments);
   return text;
 }
 
@@ -428,7 +636,13 @@ TorchTensor parse_tensor(const std::string& path, const std::string& name,
   };
   if (!j.is_object() || !j.contains("dtype") || !j.contains("shape") || !j.contains("data_offsets"))
     bad("lacks dtype, shape or data_offsets");
-  if (j["dtype"] != "F32") bad("is " + j["dtype"].dump() + ", not F32");
+  // BatchNorm's step counter (int64 in PyTorch, F32 from save_state) is ignored, whatever its type.
+  const bool counter = name.size() > 20 && name.rfind(".num_batches_tracked") == name.size() - 20;
+  const std::map<std::string, int> sizes = {{"F32", 4}, {"F64", 8}, {"I64", 8}, {"I32", 4}};
+  const auto dtype = sizes.find(j["dtype"].is_string() ? j["dtype"].get<std::string>() : "");
+  if (j["dtype"] != "F32" && !(counter && dtype != sizes.end()))
+    bad("is " + j["dtype"].dump() + ", not F32");
+  const uint64_t bytes = dtype != sizes.end() ? uint64_t(dtype->second) : 4;
   TorchTensor t;
   uint64_t count = 1;
   const nlohmann::json &shape = j["shape"], &off = j["data_offsets"];
@@ -442,7 +656,7 @@ TorchTensor parse_tensor(const std::string& path, const std::string& name,
       !off[1].is_number_unsigned())
     bad("has bad data_offsets");
   t.begin = off[0].get<uint64_t>(), t.end = off[1].get<uint64_t>();
-  if (t.end < t.begin || count > (uint64_t(1) << 40) || count * 4 != t.end - t.begin)
+  if (t.end < t.begin || count > (uint64_t(1) << 40) || count * bytes != t.end - t.begin)
     bad("has a byte range that does not fit its shape");
   return t;
 }
@@ -516,6 +730,15 @@ std::string shape_list(const std::vector<long long>& s) {
   return out + (s.size() == 1 ? ",)" : ")");
 }
 
+// The state_dict entries a module holds, as (key suffix, shape); BatchNorm's num_batches_tracked,
+// which may be there too, is not read.
+std::vector<std::pair<std::string, std::vector<long long>>> module_tensors(const TorchModule& m) {
+  const std::vector<long long> w(m.weight_shape.begin(), m.weight_shape.end()), b{w[0]};
+  if (m.params == TorchParams::BatchNorm)
+    return {{".weight", b}, {".bias", b}, {".running_mean", b}, {".running_var", b}};
+  return {{".weight", w}, {".bias", b}};
+}
+
 // Every tensor the Sequential has, in its shape, and nothing else; a config the file names must be
 // the config checkpoint's (save_state writes cnnlab.input and cnnlab.layers).
 void check_torch_tensors(const TorchFile& tf, const std::vector<TorchModule>& mods,
@@ -535,9 +758,7 @@ void check_torch_tensors(const TorchFile& tf, const std::vector<TorchModule>& mo
   std::set<std::string> keys;
   for (size_t i = 0; i < mods.size(); ++i) {
     if (mods[i].layer < 0) continue;
-    const std::vector<long long> w(mods[i].weight_shape.begin(), mods[i].weight_shape.end());
-    const std::vector<long long> b{w[0]};
-    for (auto& [suffix, shape] : {std::pair{".weight", w}, std::pair{".bias", b}}) {
+    for (const auto& [suffix, shape] : module_tensors(mods[i])) {
       const std::string key = std::to_string(i) + suffix;
       auto it = tf.tensors.find(key);
       if (it == tf.tensors.end())
@@ -550,6 +771,7 @@ void check_torch_tensors(const TorchFile& tf, const std::vector<TorchModule>& mo
                         "give --config the checkpoint this model.py was exported from");
       keys.insert(key);
     }
+    if (mods[i].params == TorchParams::BatchNorm) keys.insert(std::to_string(i) + ".num_batches_tracked");
   }
   for (auto& [name, t] : tf.tensors)
     if (!keys.count(name))
@@ -557,10 +779,17 @@ void check_torch_tensors(const TorchFile& tf, const std::vector<TorchModule>& mo
                       "the state_dict must come from this model.py's build_model()");
 }
 
+// Index of feature (h, w, c) of a flat vector: in NCHW flatten order (PyTorch) and NHWC (the lab).
+struct FlatOrder {
+  int H, W, C;
+  size_t nchw(int h, int w, int c) const { return (size_t(c) * H + h) * W + w; }
+  size_t nhwc(int h, int w, int c) const { return (size_t(h) * W + w) * C + c; }
+};
+
 // Conv2d (Cout, Cin, KH, KW) -> Keras (KH, KW, Cin, Cout); Linear (Out, In in NCHW flatten order)
 // -> Keras (In in NHWC flatten order, Out).
 void torch_to_keras(float* k, const float* t, const TorchModule& m) {
-  if (m.conv) {
+  if (m.params == TorchParams::Conv) {
     const int co_n = m.weight_shape[0], ci_n = m.weight_shape[1], kh_n = m.weight_shape[2],
               kw_n = m.weight_shape[3];
     for (int co = 0; co < co_n; ++co)
@@ -572,17 +801,51 @@ void torch_to_keras(float* k, const float* t, const TorchModule& m) {
     return;
   }
   const size_t out_n = size_t(m.weight_shape[0]), in_n = size_t(m.weight_shape[1]);
-  const int H = m.flat_h, W = m.flat_w, C = m.flat_c;
+  const FlatOrder f{m.flat_h, m.flat_w, m.flat_c};
   for (size_t o = 0; o < out_n; ++o)
-    for (int c = 0; c < C; ++c)
-      for (int h = 0; h < H; ++h)
-        for (int w = 0; w < W; ++w)
-          k[((size_t(h) * W + w) * C + c) * out_n + o] = t[o * in_n + (size_t(c) * H + h) * W + w];
+    for (int c = 0; c < f.C; ++c)
+      for (int h = 0; h < f.H; ++h)
+        for (int w = 0; w < f.W; ++w) k[f.nhwc(h, w, c) * out_n + o] = t[o * in_n + f.nchw(h, w, c)];
+}
+
+// One BatchNorm vector (C,) in NCHW flatten order -> the lab's order (the same unless after a
+// Flatten).
+void torch_to_keras_vector(float* k, const std::vector<float>& t, const TorchModule& m) {
+  const FlatOrder f{m.flat_h, m.flat_w, m.flat_c};
+  for (int c = 0; c < f.C; ++c)
+    for (int h = 0; h < f.H; ++h)
+      for (int w = 0; w < f.W; ++w) k[f.nhwc(h, w, c)] = t[f.nchw(h, w, c)];
 }
 
 struct ImportArgs {
   std::string pytorch, config, save;
 };
+
+// Writes module `i`'s tensors (read and checked) into the lab layer's weights: gamma, beta and the
+// moving statistics for BatchNorm (whose running_var must not be negative).
+void import_module(Model& model, const TorchModule& m, size_t i, const TorchFile& tf,
+                   std::map<std::string, std::vector<float>>& t) {
+  const std::string key = std::to_string(i);
+  if (m.params != TorchParams::BatchNorm) {
+    torch_to_keras(model.layer_weights(m.layer).data, t[key + ".weight"].data(), m);
+    const std::vector<float>& b = t[key + ".bias"];
+    std::copy(b.begin(), b.end(), model.layer_bias(m.layer).data);
+    return;
+  }
+  const std::vector<float>& var = t[key + ".running_var"];
+  for (size_t j = 0; j < var.size(); ++j)
+    if (var[j] < 0)
+      throw UserError(tf.path,
+                      "tensor '" + key + ".running_var' holds a negative variance at index " +
+                          std::to_string(j),
+                      kTorchHint);
+  const LayerInfo& l = model.layers()[m.layer];
+  float* moving = model.params() + l.state_offset;  // moving mean (C), then moving variance (C)
+  torch_to_keras_vector(model.layer_weights(m.layer).data, t[key + ".weight"], m);
+  torch_to_keras_vector(model.layer_bias(m.layer).data, t[key + ".bias"], m);
+  torch_to_keras_vector(moving, t[key + ".running_mean"], m);
+  torch_to_keras_vector(moving + l.out_c, var, m);
+}
 
 int run_import(const ImportArgs& a) {
   return guarded([&] {
@@ -591,19 +854,13 @@ int run_import(const ImportArgs& a) {
     const std::vector<TorchModule> mods = torch_modules(lm.model, a.config);
     TorchFile tf = open_torch_file(a.pytorch);
     check_torch_tensors(tf, mods, lm, a.config);
-    std::vector<std::vector<float>> tensors;  // all read (and checked finite) before any is used
-    for (size_t i = 0; i < mods.size(); ++i) {
-      if (mods[i].layer < 0) continue;
-      tensors.push_back(read_torch_tensor(tf, std::to_string(i) + ".weight"));
-      tensors.push_back(read_torch_tensor(tf, std::to_string(i) + ".bias"));
-    }
-    size_t next = 0;
-    for (const TorchModule& m : mods) {
-      if (m.layer < 0) continue;
-      torch_to_keras(lm.model.layer_weights(m.layer).data, tensors[next++].data(), m);
-      const std::vector<float>& b = tensors[next++];
-      std::copy(b.begin(), b.end(), lm.model.layer_bias(m.layer).data);
-    }
+    std::map<std::string, std::vector<float>> tensors;  // all read (and checked) before any is used
+    for (size_t i = 0; i < mods.size(); ++i)
+      if (mods[i].layer >= 0)
+        for (const auto& [suffix, shape] : module_tensors(mods[i]))
+          tensors[std::to_string(i) + suffix] = read_torch_tensor(tf, std::to_string(i) + suffix);
+    for (size_t i = 0; i < mods.size(); ++i)
+      if (mods[i].layer >= 0) import_module(lm.model, mods[i], i, tf, tensors);
     save_safetensors(a.save, lm.model, lm.metadata);
     std::printf("Imported %zu tensors from %s into %s (the model, class names and scaling of %s)\n",
                 tensors.size(), a.pytorch.c_str(), a.save.c_str(), a.config.c_str());
