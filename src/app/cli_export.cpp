@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -125,8 +126,10 @@ TorchModule avg_pool_module(const LayerInfo& in, const LayerInfo& l) {
 // the share of the new batch: 1 - m.
 TorchModule batch_norm_module(const LayerInfo& l, int index, int flat_h, int flat_w) {
   TorchModule bn;
+  // 1 - m from the digits the model file gave (0.99 -> 0.01; the float 0.99f would give 0.00999999).
+  const double keep = std::strtod(num_text(l.bn_momentum).c_str(), nullptr);
   bn.code = std::string(l.flat ? "nn.BatchNorm1d(" : "nn.BatchNorm2d(") + std::to_string(l.out_c) +
-            ", eps=" + num_text(l.bn_epsilon) + ", momentum=" + num_text(1.0 - l.bn_momentum) +
+            ", eps=" + num_text(l.bn_epsilon) + ", momentum=" + num_text(1.0 - keep) +
             ")";
   bn.comment = l.name + ": Keras momentum " + num_text(l.bn_momentum) +
                "; eval() normalises with the moving statistics";
@@ -145,7 +148,8 @@ std::string torchvision_text(const AugmentLayer& a) {
   switch (a.kind) {
     case AugmentKind::Flip:
       if (a.horizontal && a.vertical)
-        return "RandomHorizontalFlip() and RandomVerticalFlip() (Keras flips both on one coin)";
+        return "RandomHorizontalFlip() and transforms.RandomVerticalFlip() (Keras flips both "
+               "on one coin)";
       return a.horizontal ? "RandomHorizontalFlip()" : "RandomVerticalFlip()";
     case AugmentKind::Rotation:  // a fraction of a turn; both count counter-clockwise
       return "RandomRotation(degrees=(" + num_text(a.lower * 360.0) + ", " +
@@ -215,8 +219,7 @@ std::vector<TorchModule> torch_modules(const Model& m, const std::string& path) 
                                           ",), NCHW order (the next layers' inputs are reordered)"});
     } else if (l.kind == LayerKind::GlobalAvgPool2D) {
       flat_h = 1, flat_w = 1, flat_c = l.out_c;
-      mods.push_back({"nn.AdaptiveAvgPool2d(1)", l.name + ": (1, 1, " + std::to_string(l.out_c) +
-                                                     ") as NCHW (N, C, 1, 1)"});
+      mods.push_back({"nn.AdaptiveAvgPool2d(1)", l.name + ": " + shape_text(1, 1, l.out_c)});
       mods.push_back({"nn.Flatten()", l.name + ": (" + std::to_string(l.out_c) + ",)"});
     } else if (l.kind == LayerKind::Dense) {
       mods.push_back(linear_module(in, l, int(i), flat_h, flat_w, flat_c));
@@ -372,12 +375,13 @@ def keras_to_torch(tensors):
             w = nhwc_to_nchw(k.T, flat)
         state[f"{index}.weight"] = w
         state[f"{index}.bias"] = b
-    return {k: np.ascontiguousarray(v, dtype=v.dtype if v.dtype == np.int64 else np.float32)
+    return {k: np.require(v, v.dtype if v.dtype == np.int64 else np.float32, "C")
             for k, v in state.items()}
 
 
 def read_safetensors(path):
-    """({name: float32 array}, {metadata}) from a safetensors file (F32 tensors only)."""
+    """({name: array}, {metadata}) from a safetensors file (F32 tensors, and I64 ones such as
+    BatchNorm's num_batches_tracked)."""
     with open(path, "rb") as f:
         (n,) = struct.unpack("<Q", f.read(8))
         header = json.loads(f.read(n))
@@ -385,21 +389,24 @@ def read_safetensors(path):
         for name, t in header.items():
             if name == "__metadata__":
                 continue
-            if t["dtype"] != "F32":
+            dtype = {"F32": np.dtype("<f4"), "I64": np.dtype("<i8")}.get(t["dtype"])
+            if dtype is None:
                 raise ValueError(f"{path}: tensor {name} is {t['dtype']}, expected F32")
             begin, end = t["data_offsets"]
             f.seek(8 + n + begin)
-            a = np.fromfile(f, dtype="<f4", count=(end - begin) // 4)
-            tensors[name] = a.reshape(t["shape"]).astype(np.float32)
+            a = np.fromfile(f, dtype=dtype, count=(end - begin) // dtype.itemsize)
+            tensors[name] = a.reshape(t["shape"]).astype(dtype.newbyteorder("="))
     return tensors, header.get("__metadata__", {})
 
 
 def write_safetensors(path, tensors, metadata):
-    """Writes {name: array} as float32 safetensors with string metadata."""
+    """Writes {name: array} as safetensors (int64 arrays as I64, the rest as F32) with string
+    metadata."""
     header, offset, arrays = {}, 0, []
     for name, a in tensors.items():
-        a = np.ascontiguousarray(a, dtype="<f4")
-        header[name] = {"dtype": "F32", "shape": list(a.shape),
+        is_int = np.asarray(a).dtype == np.int64
+        a = np.require(a, "<i8" if is_int else "<f4", "C")  # keeps 0-d shapes, unlike ascontiguousarray
+        header[name] = {"dtype": "I64" if is_int else "F32", "shape": list(a.shape),
                         "data_offsets": [offset, offset + a.nbytes]}
         offset += a.nbytes
         arrays.append(a)
@@ -454,10 +461,11 @@ def to_input(pixels, info=None):
 
 
 def save_state(net, path, metadata=None):
-    """Saves net's state_dict (float32, on the CPU) for `cnnlab import --pytorch`."""
+    """Saves net's state_dict (float32 on the CPU; BatchNorm's num_batches_tracked stays int64)
+    for `cnnlab import --pytorch`."""
     net = getattr(net, "module", net)  # DistributedDataParallel / DataParallel wrap the model
-    tensors = {k: v.detach().float().cpu().contiguous().numpy()
-               for k, v in net.state_dict().items()}
+    tensors = {k: (v.detach().float() if v.is_floating_point() else v.detach().long())
+               .cpu().contiguous().numpy() for k, v in net.state_dict().items()}
     meta = {"format": "pt", "cnnlab.layout": "pytorch",
             "cnnlab.input": ",".join(map(str, INPUT_SHAPE)), "cnnlab.layers": LAYERS}
     meta.update(metadata or {})

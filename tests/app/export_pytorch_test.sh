@@ -93,6 +93,51 @@ if [ "$mode" = errors ]; then
   st "$tmp/extra.safetensors" "{$ok_hdr,\"9.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[2504,2508]}}" 2508
   imp extra.safetensors
   expect '[ $rc -eq 1 ] && grep -q "extra.safetensors: unexpected tensor .9.weight. for this model" "$tmp/out.log"' "extra tensor: rc $rc, $(cat "$tmp/out.log")"
+  # A BatchNorm model (0: Conv2d(3, 2, 1), 1: BatchNorm2d(2), 2-3: AdaptiveAvgPool2d + Flatten,
+  # 4: Linear(2, 2)): its state_dict needs running_mean and running_var, not num_batches_tracked.
+  printf '%s\n' 'name = "bn"' 'image_size = 16' '[[layer]]' 'type = "Conv2D"' 'filters = 2' \
+    'kernel_size = 1' '[[layer]]' 'type = "BatchNormalization"' '[[layer]]' \
+    'type = "GlobalAveragePooling2D"' '[[layer]]' 'type = "Dense"' 'units = "classes"' \
+    'activation = "softmax"' > "$tmp/bn.toml"
+  "$cnnlab" train --data "$tmp/data" --model "$tmp/bn.toml" --epochs 1 --batch-size 4 \
+    --save "$tmp/bn.safetensors" > "$tmp/train.log" 2>&1
+  rc=$?; expect '[ $rc -eq 0 ]' "train bn: $(tail -3 "$tmp/train.log")"
+  run export --pytorch "$tmp/xbn" --load "$tmp/bn.safetensors"
+  expect '[ $rc -eq 0 ] && grep -q "^        nn.BatchNorm2d(2, eps=0.001, momentum=0.01),  # 1: batch_normalization" "$tmp/xbn/model.py"' "export bn: rc $rc, $(grep -m1 BatchNorm2d "$tmp/xbn/model.py")"
+  # sd PATH FIRST4 NAME:DTYPE:SHAPE:BYTES...: a state_dict of zeros, tensors in that order (the
+  # first four bytes FIRST4, printf escapes, when not empty).
+  sd() {
+    local path="$1" first="$2" hdr="" at=0 spec n d s b; shift 2
+    for spec in "$@"; do
+      IFS=: read -r n d s b <<< "$spec"
+      hdr+="${hdr:+,}\"$n\":{\"dtype\":\"$d\",\"shape\":[$s],\"data_offsets\":[$at,$((at + b))]}"
+      at=$((at + b))
+    done
+    st "$path" "{$hdr}" "$at" "$first"
+  }
+  bn_rest=(0.weight:F32:2,3,1,1:24 0.bias:F32:2:8 1.weight:F32:2:8 1.bias:F32:2:8 4.weight:F32:2,2:16 4.bias:F32:2:8)
+  imp_bn() { run import --pytorch "$tmp/$1" --config "$tmp/bn.safetensors" --save "$tmp/back.safetensors"; }
+  sd "$tmp/bn_ok.safetensors" "" 1.running_var:F32:2:8 1.running_mean:F32:2:8 1.num_batches_tracked:I64::8 "${bn_rest[@]}"
+  imp_bn bn_ok.safetensors
+  expect '[ $rc -eq 0 ]' "import of a BatchNorm state_dict (int64 num_batches_tracked): rc $rc, $(cat "$tmp/out.log")"
+  run logits --load "$tmp/back.safetensors" "$tmp/data/dark/d0.bmp"
+  expect '[ $rc -eq 0 ] && [ "$(cat "$tmp/out.log")" = "$tmp/data/dark/d0.bmp 0 0" ]' "logits of the zero bn model: $(cat "$tmp/out.log")"
+  rm -f "$tmp/back.safetensors"
+  sd "$tmp/bn_nocount.safetensors" "" 1.running_var:F32:2:8 1.running_mean:F32:2:8 "${bn_rest[@]}"
+  imp_bn bn_nocount.safetensors
+  expect '[ $rc -eq 0 ]' "import without num_batches_tracked: rc $rc, $(cat "$tmp/out.log")"
+  sd "$tmp/bn_neg.safetensors" '\x00\x00\x80\xbf' 1.running_var:F32:2:8 1.running_mean:F32:2:8 "${bn_rest[@]}"
+  rm -f "$tmp/back.safetensors"; imp_bn bn_neg.safetensors
+  expect '[ $rc -eq 1 ] && grep -q "bn_neg.safetensors: tensor .1.running_var. holds a negative variance at index 0" "$tmp/out.log" && [ ! -e "$tmp/back.safetensors" ]' "negative running_var: rc $rc, $(cat "$tmp/out.log")"
+  sd "$tmp/bn_nomean.safetensors" "" 1.running_var:F32:2:8 "${bn_rest[@]}"
+  imp_bn bn_nomean.safetensors
+  expect '[ $rc -eq 1 ] && grep -q "bn_nomean.safetensors: no tensor .1.running_mean. (nn.BatchNorm2d(2, eps=0.001, momentum=0.01))" "$tmp/out.log"' "missing running_mean: rc $rc, $(cat "$tmp/out.log")"
+  sd "$tmp/bn_shape.safetensors" "" 1.running_var:F32:3:12 1.running_mean:F32:2:8 "${bn_rest[@]}"
+  imp_bn bn_shape.safetensors
+  expect '[ $rc -eq 1 ] && grep -q "bn_shape.safetensors: tensor .1.running_var. is (3,), nn.BatchNorm2d(2, .*) needs (2,)" "$tmp/out.log"' "running_var of the wrong shape: rc $rc, $(cat "$tmp/out.log")"
+  sd "$tmp/bn_i64.safetensors" "" 1.running_var:I64:2:16 1.running_mean:F32:2:8 "${bn_rest[@]}"
+  imp_bn bn_i64.safetensors
+  expect '[ $rc -eq 1 ] && grep -q "bn_i64.safetensors: tensor .1.running_var. is \"I64\", not F32" "$tmp/out.log"' "an int64 running_var: rc $rc, $(cat "$tmp/out.log")"
   echo "export_import_errors: $pass passed, $fail failed"
   [ $fail -eq 0 ]; exit $?
 fi
