@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # tests/app/export_pytorch_test.sh — `cnnlab export --pytorch` and `cnnlab import --pytorch`.
 #   errors MODE: refusals with a message naming the file (no Python needed).
-#   torch MODE: three checkpoints (tiny and small trained here, and a hand-made one with strides,
-#   an even kernel and valid padding) exported, run in PyTorch on four images (logits within 1e-4 of
-#   ours), saved by model.py's save_state and imported back (then bit-identical to the original).
+#   torch MODE: six checkpoints (tiny, small and compact trained here; mini, a compact-like model
+#   with every regularising layer, and flatbn, BatchNorm and Dropout after a Flatten, from model files
+#   written here and trained 2 epochs so BatchNorm's moving statistics moved; and a hand-made one with
+#   strides, an even kernel and valid padding) exported, run in PyTorch in eval mode on four images
+#   (logits within 1e-4 of ours), saved by model.py's save_state and imported back (then
+#   bit-identical to the original); mini and flatbn also train one step in PyTorch (BatchNorm's
+#   running statistics move) and come back with PyTorch's eval logits.
 # Usage: export_pytorch_test.sh errors|torch CNNLAB [PYTHON]    (exit 77: PYTHON has no torch)
 set -u
 mode="$1"; cnnlab="$2"; py="${3:-/usr/bin/python3}"
@@ -147,8 +151,37 @@ mkdir -p "$tmp/data/dark" "$tmp/data/light" "$tmp/img"
 for i in 0 1 2 3 4 5 6 7 8 9 10 11; do bmp16 "$tmp/data/dark/d$i.bmp" "$i" 0; bmp16 "$tmp/data/light/l$i.bmp" "$i" 128; done
 for i in 0 1 2 3; do bmp16 "$tmp/img/q$i.bmp" $((50 + i * 7)) $((i * 60)); done
 images=("$tmp"/img/q0.bmp "$tmp"/img/q1.bmp "$tmp"/img/q2.bmp "$tmp"/img/q3.bmp)
-for preset in tiny small; do
-  "$cnnlab" train --data "$tmp/data" --model "$preset" --image-size 16 --epochs 2 --batch-size 4 \
+# mini: compact's kinds of layer at 16x16 (augmentation, Conv2D, BatchNormalization with momentum
+# 0.9, MaxPooling2D, AveragePooling2D "same" with Keras's uneven padding and "valid",
+# GlobalAveragePooling2D, Dropout, Dense with kernel_regularizer, BatchNormalization after a Dense).
+# flatbn: course-regularised's Flatten -> Dropout -> Dense with a BatchNormalization (momentum 0.8,
+# epsilon 0.01) on the flattened features, all six augmentation layers, an even "same" average pool.
+layer() { printf '[[layer]]\n'; for kv in "$@"; do printf '%s\n' "$kv"; done; }
+{ printf 'name = "mini"\nimage_size = 16\n'
+  layer 'type = "RandomFlip"' 'mode = "horizontal"'; layer 'type = "RandomRotation"' 'factor = 0.05'
+  layer 'type = "Conv2D"' 'filters = 4' 'kernel_size = 3' 'padding = "same"' 'activation = "relu"'
+  layer 'type = "BatchNormalization"' 'momentum = 0.9'; layer 'type = "MaxPooling2D"' 'pool_size = 2'
+  layer 'type = "AveragePooling2D"' 'pool_size = 3' 'strides = 2' 'padding = "same"'
+  layer 'type = "Conv2D"' 'filters = 6' 'kernel_size = 3' 'padding = "same"' 'activation = "relu"' \
+    'kernel_regularizer = { l2 = 0.001 }'
+  layer 'type = "AveragePooling2D"' 'pool_size = 2'; layer 'type = "GlobalAveragePooling2D"'
+  layer 'type = "Dropout"' 'rate = 0.25'
+  layer 'type = "Dense"' 'units = 8' 'activation = "relu"' 'kernel_regularizer = { l2 = 0.01 }'
+  layer 'type = "BatchNormalization"' 'momentum = 0.9'
+  layer 'type = "Dense"' 'units = "classes"' 'activation = "softmax"'; } > "$tmp/mini.toml"
+{ printf 'name = "flatbn"\nimage_size = 16\n'
+  layer 'type = "RandomFlip"'; layer 'type = "RandomZoom"' 'height_factor = 0.1' 'width_factor = [-0.2, 0.1]'
+  layer 'type = "RandomTranslation"' 'height_factor = 0.1' 'width_factor = 0.2'
+  layer 'type = "RandomContrast"' 'factor = 0.2'; layer 'type = "RandomBrightness"' 'factor = 0.1'
+  layer 'type = "Conv2D"' 'filters = 3' 'kernel_size = 3' 'strides = 2' 'padding = "same"' 'activation = "relu"'
+  layer 'type = "AveragePooling2D"' 'pool_size = 3' 'strides = 1' 'padding = "same"'
+  layer 'type = "MaxPooling2D"' 'pool_size = 2'; layer 'type = "Flatten"'
+  layer 'type = "BatchNormalization"' 'momentum = 0.8' 'epsilon = 0.01'; layer 'type = "Dropout"' 'rate = 0.5'
+  layer 'type = "Dense"' 'units = 5' 'activation = "relu"'; layer 'type = "Dropout"' 'rate = 0.2'
+  layer 'type = "Dense"' 'units = "classes"' 'activation = "softmax"'; } > "$tmp/flatbn.toml"
+for preset in tiny small compact mini flatbn; do
+  model="$preset"; [ -e "$tmp/$preset.toml" ] && model="$tmp/$preset.toml"
+  "$cnnlab" train --data "$tmp/data" --model "$model" --image-size 16 --epochs 2 --batch-size 4 \
     --learning-rate 0.01 --save "$tmp/$preset.safetensors" > "$tmp/train_$preset.log" 2>&1
   rc=$?; expect '[ $rc -eq 0 ]' "train $preset: $(tail -3 "$tmp/train_$preset.log")"
 done
@@ -180,7 +213,16 @@ model.write_safetensors(sys.argv[1], t, meta)
 PY
 rc=$?; expect '[ $rc -eq 0 ]' "writing the hand-made checkpoint"
 
-for name in tiny small custom; do
+# compare OURS TORCH: our lines are "PATH v1 v2 ...", torch's "v1 v2 ...": every value within 1e-4
+# (relative above 1); prints a report, fails when one is over or fewer than 8 values compare.
+compare() {
+  paste -d' ' <(cut -d' ' -f2- "$1") "$2" | awk '{
+    n = NF / 2; for (i = 1; i <= n; i++) { d = $i - $(i + n); if (d < 0) d = -d; a = $i < 0 ? -$i : $i
+      t = a > 1 ? 1e-4 * a : 1e-4; if (d > t || NF % 2) bad++; if (d > worst) worst = d; cnt++ } }
+    END { printf "%d values, max |diff| %.3g, %d over", cnt, worst, bad; exit (bad > 0 || cnt < 8) }'
+}
+
+for name in tiny small custom compact mini flatbn; do
   d="$tmp/exp_$name"
   "$cnnlab" export --pytorch "$d" --load "$tmp/$name.safetensors" > "$tmp/out.log" 2>&1
   rc=$?; expect '[ $rc -eq 0 ]' "export $name: $(cat "$tmp/out.log")"
@@ -190,11 +232,7 @@ for name in tiny small custom; do
   (cd "$d" && "$py" model.py weights.safetensors --logits "$tmp/x_$name.safetensors" \
       --save-state "$tmp/state_$name.safetensors") > "$tmp/torch_$name.txt" 2> "$tmp/out.log"
   rc=$?; expect '[ $rc -eq 0 ] && [ $(wc -l < "$tmp/torch_$name.txt") -eq 4 ]' "model.py $name: $(tail -3 "$tmp/out.log")"
-  # Our lines are "PATH v1 v2 ...", torch's "v1 v2 ...": every value within 1e-4 (relative above 1).
-  diff_report=$(paste -d' ' <(cut -d' ' -f2- "$tmp/ours_$name.txt") "$tmp/torch_$name.txt" | awk '{
-    n = NF / 2; for (i = 1; i <= n; i++) { d = $i - $(i + n); if (d < 0) d = -d; a = $i < 0 ? -$i : $i
-      t = a > 1 ? 1e-4 * a : 1e-4; if (d > t || NF % 2) bad++; if (d > worst) worst = d; cnt++ } }
-    END { printf "%d values, max |diff| %.3g, %d over", cnt, worst, bad; exit (bad > 0 || cnt < 8) }')
+  diff_report=$(compare "$tmp/ours_$name.txt" "$tmp/torch_$name.txt")
   rc=$?; expect '[ $rc -eq 0 ]' "$name: torch logits differ from ours: $diff_report"
   echo "$name: $diff_report"
   "$cnnlab" import --pytorch "$tmp/state_$name.safetensors" --config "$tmp/$name.safetensors" \
@@ -204,6 +242,76 @@ for name in tiny small custom; do
   expect 'cmp -s "$tmp/ours_$name.txt" "$tmp/back_$name.txt"' "$name: the imported checkpoint's logits differ: $(diff "$tmp/ours_$name.txt" "$tmp/back_$name.txt" | head -4)"
 done
 expect 'grep -q "nn.ZeroPad2d((0, 1, 0, 1)),  # 0: conv2d" "$tmp/exp_custom/model.py" && grep -q "nn.ZeroPad2d((1, 2, 1, 2))" "$tmp/exp_custom/model.py"' "uneven Keras padding as ZeroPad2d: $(grep -c ZeroPad2d "$tmp/exp_custom/model.py")"
+# What mini's and flatbn's model.py say (exact lines: the modules, the docstring's data pipeline).
+for want in "        nn.Identity(),  # 0: random_flip (RandomFlip): identity at inference; train with transforms.RandomHorizontalFlip()" \
+    "        nn.BatchNorm2d(4, eps=0.001, momentum=0.1),  # 4: batch_normalization: Keras momentum 0.9; eval() normalises with the moving statistics" \
+    "        KerasAvgPool2d(kernel_size=(3, 3), stride=(2, 2), padding=(0, 1, 0, 1)),  # 6: average_pooling2d: (4, 4, 4), Keras's uneven \"same\": padded cells left out of the average" \
+    "        nn.AvgPool2d(kernel_size=(2, 2), stride=(2, 2)),  # 9: average_pooling2d_1: (2, 2, 6)" \
+    "        nn.AdaptiveAvgPool2d(1),  # 10: global_average_pooling2d: (1, 1, 6)" \
+    "        nn.Dropout(p=0.25),  # 12: dropout: training only" \
+    "        nn.Linear(6, 8),  # 13: dense: (8,); kernel_regularizer l2=0.01: a loss term, see l2_penalty" \
+    "        nn.BatchNorm1d(8, eps=0.001, momentum=0.1),  # 15: batch_normalization_1: Keras momentum 0.9; eval() normalises with the moving statistics" \
+    "    (13, \"dense\", \"dense\", (1, 1, 6))," \
+    "    random_rotation (RandomRotation): transforms.RandomRotation(degrees=(-18, 18)) (Keras fills by reflection)" \
+    "Regularised layers: conv2d_1 (l2=0.001), dense (l2=0.01)"; do
+  expect 'grep -qxF "$want" "$tmp/exp_mini/model.py"' "mini's model.py lacks the line: $want"
+done
+for want in "        nn.AvgPool2d(kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), count_include_pad=False),  # 8: average_pooling2d: (8, 8, 3), \"same\": padded cells left out of the average" \
+    "        nn.BatchNorm1d(48, eps=0.01, momentum=0.2),  # 11: batch_normalization: Keras momentum 0.8; eval() normalises with the moving statistics" \
+    "    (11, \"batch_normalization\", \"bn\", (4, 4, 3))," "    (13, \"dense\", \"dense\", (4, 4, 3))," \
+    "    random_zoom (RandomZoom): transforms.RandomAffine(degrees=0, scale=(0.909091, 1.11111)) (one scale for both axes; Keras draws the width's apart)" \
+    "    random_translation (RandomTranslation): transforms.RandomAffine(degrees=0, translate=(0.2, 0.1)) (translate is (width, height) fractions, symmetric)" \
+    "    random_contrast (RandomContrast): transforms.ColorJitter(contrast=(0.8, 1.2)) (Keras keeps each channel's mean, torchvision the grey mean)" \
+    "Regularised layers: none."; do
+  expect 'grep -qxF "$want" "$tmp/exp_flatbn/model.py"' "flatbn's model.py lacks the line: $want"
+done
+
+# mini and flatbn train one step in PyTorch (net.train(): BatchNorm uses and moves its batch
+# statistics, num_batches_tracked becomes 1), then save; back in the lab, our logits must be PyTorch's
+# eval-mode logits. mini also checks that the lab's moving statistics left their initial values and
+# that l2_penalty is the lab's l2 * sum(w**2).
+for name in mini flatbn; do
+  (cd "$tmp/exp_$name" && "$py" - "$tmp/x_$name.safetensors" "$tmp/step_$name.safetensors" \
+      > "$tmp/torch_step_$name.txt" 2> "$tmp/out.log") <<'PY'
+import sys
+import numpy as np
+import torch
+from torch import nn
+import model
+torch.manual_seed(0)
+net = model.build_model()
+model.load_cnnlab(net, "weights.safetensors")
+t, _ = model.read_safetensors("weights.safetensors")
+for k, v in t.items():  # the lab trained 2 epochs: its moving statistics are not the initial ones
+    if k.endswith("/moving_mean"): assert np.abs(v).max() > 1e-3, k
+    if k.endswith("/moving_variance"): assert np.abs(v - 1).max() > 1e-3, k
+want = sum(l2 * float((t[layer + "/kernel"].astype(np.float64) ** 2).sum()) for _, layer, l2 in model.L2)
+got = float(model.l2_penalty(net))
+assert abs(got - want) <= 1e-6 * max(1, want), (got, want)
+x = model.to_input(model.read_safetensors(sys.argv[1])[0]["x"])
+norms = [m for m in net if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))]
+before = [m.running_mean.clone() for m in norms]
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+loss = nn.functional.cross_entropy(net.train()(x), torch.tensor([0, 1, 0, 1])) + model.l2_penalty(net)
+loss.backward()
+opt.step()
+assert norms and all((m.running_mean - b).abs().max() > 1e-4 for m, b in zip(norms, before))
+with torch.no_grad():
+    for row in net.eval()(x).double().numpy():
+        print(" ".join(f"{v:.9g}" for v in row))
+model.save_state(net, sys.argv[2])
+PY
+  rc=$?; expect '[ $rc -eq 0 ] && [ $(wc -l < "$tmp/torch_step_$name.txt") -eq 4 ]' "PyTorch step $name: $(tail -3 "$tmp/out.log")"
+  expect 'grep -q "num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":\[\]" "$tmp/step_$name.safetensors"' "$name: save_state writes num_batches_tracked as a 0-d int64"
+  "$cnnlab" import --pytorch "$tmp/step_$name.safetensors" --config "$tmp/$name.safetensors" \
+    --save "$tmp/stepped_$name.safetensors" > "$tmp/out.log" 2>&1
+  rc=$?; expect '[ $rc -eq 0 ]' "import the stepped $name: $(cat "$tmp/out.log")"
+  "$cnnlab" logits --load "$tmp/stepped_$name.safetensors" "${images[@]}" > "$tmp/ours_step_$name.txt" 2>&1
+  diff_report=$(compare "$tmp/ours_step_$name.txt" "$tmp/torch_step_$name.txt")
+  rc=$?; expect '[ $rc -eq 0 ]' "$name after a PyTorch step: our logits differ from PyTorch's: $diff_report"
+  expect '! cmp -s "$tmp/ours_$name.txt" "$tmp/ours_step_$name.txt"' "$name: the PyTorch step changed nothing"
+  echo "$name after a PyTorch step: $diff_report"
+done
 # A state_dict from another model (small's, for the tiny config) is refused before anything is written.
 "$cnnlab" import --pytorch "$tmp/state_small.safetensors" --config "$tmp/tiny.safetensors" --save "$tmp/mix.safetensors" > "$tmp/out.log" 2>&1
 rc=$?; expect '[ $rc -eq 1 ] && grep -q "state_small.safetensors: its cnnlab.layers differs from" "$tmp/out.log" && [ ! -e "$tmp/mix.safetensors" ]' "import of another model's state: $(cat "$tmp/out.log")"
