@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # tests/app/export_pytorch_test.sh — `cnnlab export --pytorch` and `cnnlab import --pytorch`.
 #   errors MODE: refusals with a message naming the file (no Python needed).
-#   torch MODE: six checkpoints (tiny, small and compact trained here; mini, a compact-like model
-#   with every regularising layer, and flatbn, BatchNorm and Dropout after a Flatten, from model files
-#   written here and trained 2 epochs so BatchNorm's moving statistics moved; and a hand-made one with
-#   strides, an even kernel and valid padding) exported, run in PyTorch in eval mode on four images
-#   (logits within 1e-4 of ours), saved by model.py's save_state and imported back (then
-#   bit-identical to the original); mini and flatbn also train one step in PyTorch (BatchNorm's
-#   running statistics move) and come back with PyTorch's eval logits.
+#   torch MODE: seven checkpoints exported, run in PyTorch in eval mode on four images (logits
+#   within 1e-4 of ours), saved by model.py's save_state and imported back (then bit-identical to
+#   the original): tiny, small and the shipped compact and course-regularised at 16x16, trained
+#   here; mini (compact's kinds of layer) and flatbn (BatchNorm and Dropout after a Flatten) from
+#   model files written here, trained 2 epochs so BatchNorm's moving statistics moved; a hand-made
+#   one with strides, an even kernel and valid padding. mini and flatbn also train one step in
+#   PyTorch (its running statistics move) and come back with PyTorch's eval logits.
+#   errors MODE also checks the BatchNorm state_dicts import accepts and refuses.
 # Usage: export_pytorch_test.sh errors|torch CNNLAB [PYTHON]    (exit 77: PYTHON has no torch)
 set -u
 mode="$1"; cnnlab="$2"; py="${3:-/usr/bin/python3}"
@@ -179,7 +180,7 @@ layer() { printf '[[layer]]\n'; for kv in "$@"; do printf '%s\n' "$kv"; done; }
   layer 'type = "BatchNormalization"' 'momentum = 0.8' 'epsilon = 0.01'; layer 'type = "Dropout"' 'rate = 0.5'
   layer 'type = "Dense"' 'units = 5' 'activation = "relu"'; layer 'type = "Dropout"' 'rate = 0.2'
   layer 'type = "Dense"' 'units = "classes"' 'activation = "softmax"'; } > "$tmp/flatbn.toml"
-for preset in tiny small compact mini flatbn; do
+for preset in tiny small compact course-regularised mini flatbn; do
   model="$preset"; [ -e "$tmp/$preset.toml" ] && model="$tmp/$preset.toml"
   "$cnnlab" train --data "$tmp/data" --model "$model" --image-size 16 --epochs 2 --batch-size 4 \
     --learning-rate 0.01 --save "$tmp/$preset.safetensors" > "$tmp/train_$preset.log" 2>&1
@@ -222,7 +223,7 @@ compare() {
     END { printf "%d values, max |diff| %.3g, %d over", cnt, worst, bad; exit (bad > 0 || cnt < 8) }'
 }
 
-for name in tiny small custom compact mini flatbn; do
+for name in tiny small custom compact course-regularised mini flatbn; do
   d="$tmp/exp_$name"
   "$cnnlab" export --pytorch "$d" --load "$tmp/$name.safetensors" > "$tmp/out.log" 2>&1
   rc=$?; expect '[ $rc -eq 0 ]' "export $name: $(cat "$tmp/out.log")"
@@ -265,6 +266,9 @@ for want in "        nn.AvgPool2d(kernel_size=(3, 3), stride=(1, 1), padding=(1,
     "Regularised layers: none."; do
   expect 'grep -qxF "$want" "$tmp/exp_flatbn/model.py"' "flatbn's model.py lacks the line: $want"
 done
+
+# course-regularised: Flatten -> Dropout -> Dense, so that dense layer's inputs are reordered.
+expect 'grep -qxF "    (11, \"dense\", \"dense\", (4, 4, 64))," "$tmp/exp_course-regularised/model.py"' "course-regularised's dense row: $(grep -m1 '"dense"' "$tmp/exp_course-regularised/model.py")"
 
 # mini and flatbn train one step in PyTorch (net.train(): BatchNorm uses and moves its batch
 # statistics, num_batches_tracked becomes 1), then save; back in the lab, our logits must be PyTorch's
