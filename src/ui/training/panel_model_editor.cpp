@@ -1,10 +1,12 @@
 // ui/training/panel_model_editor.cpp — the model editor: start from a preset, the loaded model or a
 // file; add, remove, reorder and edit layers; the Keras summary, parameter budget, memory plan and
-// epoch estimate follow every edit; save as a model file; train it.
+// epoch estimate follow every edit; the [fit] table (epochs, EarlyStopping, ReduceLROnPlateau);
+// save as a model file; train it. Every argument a model file holds has a widget and a tooltip.
 //
 // [SECTION] editor state (no ImGui: tested headless)
 // [SECTION] small widgets
 // [SECTION] the layer list and the selected layer's arguments
+// [SECTION] the [fit] table: epochs, EarlyStopping, ReduceLROnPlateau
 // [SECTION] live numbers: parameters, memory, epoch time, summary
 // [SECTION] the toolbar and its dialogs
 // [SECTION] the panel
@@ -107,6 +109,7 @@ const SpecCheck& editor_check(TrainingUi& ui) {
 std::string editor_blocker(TrainingUi& ui) {
   const SpecCheck& c = editor_check(ui);
   if (c.ok) return {};
+  if (!c.error_fit.empty()) return "[fit] " + c.error;
   if (c.error_layer < 0) return c.error;
   const LayerSpec& l = ui.editor.spec.layers[size_t(c.error_layer)];
   return "layer " + std::to_string(c.error_layer + 1) + " (" + l.type + "): " + c.error;
@@ -172,7 +175,7 @@ bool editor_train(TrainingUi& ui) {
       !editor_save(ui, e.path.empty() ? editor_default_path(ui) : e.path))
     return false;
   const SpecCheck& c = editor_check(ui);
-  PresetChoice choice{e.path, e.spec.image_size, c.model.num_params(), ""};
+  PresetChoice choice{e.path, e.spec.image_size, c.model.num_params(), "", e.spec.fit.epochs};
   choice.label = e.spec.name + " (" + fs::path(e.path).filename().string() + "), " +
                  std::to_string(e.spec.image_size) + "×" + std::to_string(e.spec.image_size) +
                  " (" + with_commas(choice.params) + " parameters)";
@@ -258,42 +261,72 @@ bool flow_button(const char* label, bool enabled, bool first = false) {
 }
 
 // A labelled field on its own line: the label left, the widget in the remaining width (at most
-// 12 em, so a wide panel does not stretch numbers across the screen).
-void field_label(const char* label) {
+// 12 em, so a wide panel does not stretch numbers across the screen). Returns whether the label is
+// hovered (its tooltip shows for the label and the widget alike).
+bool field_label(const char* label) {
+  const float x = ImGui::GetCursorPosX();
   ImGui::AlignTextToFramePadding();
   ImGui::TextUnformatted(label);
-  ImGui::SameLine(ImGui::GetFontSize() * 9);
-  ImGui::SetNextItemWidth(std::min(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize() * 12));
+  const bool hovered = ImGui::IsItemHovered();
+  const float em = ImGui::GetFontSize();
+  const float label_end = x + ImGui::GetItemRectSize().x + ImGui::GetStyle().ItemSpacing.x * 2;
+  ImGui::SameLine(std::max(em * 11, label_end));  // 11 em: start_from_epoch, indented
+  ImGui::SetNextItemWidth(std::min(ImGui::GetContentRegionAvail().x, em * 12));
+  return hovered;
 }
 
-bool int_field(const char* label, int& v) {
-  field_label(label);
+// The argument's tooltip, one line in Keras's terms, over its label or its widget; wrapped where
+// the window is narrower than the line (1280×720 with the text ×2).
+void tip(bool label_hovered, const char* text) {
+  if (!label_hovered && !ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) return;
+  ImGui::BeginTooltip();
+  ImGui::PushTextWrapPos(ImGui::GetIO().DisplaySize.x - 4 * ImGui::GetFontSize());
+  ImGui::TextUnformatted(text);
+  ImGui::PopTextWrapPos();
+  ImGui::EndTooltip();
+}
+
+bool int_field(const char* label, int& v, const char* tooltip) {
+  const bool hovered = field_label(label);
   ImGui::PushID(label);
   const bool changed = ImGui::InputInt("##v", &v);
   ImGui::PopID();
+  tip(hovered, tooltip);
   return changed;
 }
 
-bool float_field(const char* label, float& v, float step) {
-  field_label(label);
+bool float_field(const char* label, float& v, float step, const char* tooltip) {
+  const bool hovered = field_label(label);
   ImGui::PushID(label);
   const bool changed = ImGui::InputFloat("##v", &v, step, step * 10, "%.4g");
   ImGui::PopID();
+  tip(hovered, tooltip);
   return changed;
 }
 
-bool pair_field(const char* label, float& lo, float& hi) {
-  field_label(label);
+bool double_field(const char* label, double& v, double step, const char* tooltip) {
+  const bool hovered = field_label(label);
+  ImGui::PushID(label);
+  const bool changed = ImGui::InputDouble("##v", &v, step, step * 10, "%.4g");
+  ImGui::PopID();
+  tip(hovered, tooltip);
+  return changed;
+}
+
+bool pair_field(const char* label, float& lo, float& hi, const char* tooltip) {
+  const bool hovered = field_label(label);
   float v[2] = {lo, hi};
   ImGui::PushID(label);
   const bool changed = ImGui::InputFloat2("##v", v, "%.4g");
   ImGui::PopID();
+  tip(hovered, tooltip);
   if (changed) lo = v[0], hi = v[1];
   return changed;
 }
 
-bool choice_field(const char* label, std::string& v, std::initializer_list<const char*> options) {
-  field_label(label);
+bool choice_field(const char* label, std::string& v, std::initializer_list<const char*> options,
+                  const char* tooltip) {
+  const bool hovered = field_label(label);
   bool changed = false;
   ImGui::PushID(label);
   if (ImGui::BeginCombo("##v", v.c_str())) {
@@ -302,7 +335,21 @@ bool choice_field(const char* label, std::string& v, std::initializer_list<const
     ImGui::EndCombo();
   }
   ImGui::PopID();
+  tip(hovered, tooltip);
   return changed;
+}
+
+bool check_field(const char* label, bool& v, const char* tooltip) {
+  const bool changed = ImGui::Checkbox(label, &v);
+  tip(false, tooltip);
+  return changed;
+}
+
+// Scrolls the current line to the top of the window, a line below its edge (a selected layer's
+// frame stays whole), once.
+void scroll_here(ModelEditor& e) {
+  ImGui::SetScrollY(std::max(0.0f, ImGui::GetCursorPosY() - ImGui::GetFontSize()));
+  e.scroll_to = -1;
 }
 
 // A section title (ImGui 1.86 has no SeparatorText).
@@ -406,19 +453,123 @@ void layer_buttons(TrainingUi& ui) {
   if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("Delete");
 }
 
+// What each argument does, in Keras's terms (one line each: the tooltips).
+constexpr const char* kTipFilters =
+    "filters: how many kernels, so how many output channels (feature maps) the layer makes";
+constexpr const char* kTipKernel =
+    "kernel_size: each filter's window, k x k pixels (Keras writes 3 or (3, 3))";
+constexpr const char* kTipConvStrides =
+    "strides: how far the window moves per step; 2 halves the output's height and width";
+constexpr const char* kTipPoolSize =
+    "pool_size: the k x k window reduced to one value (its max or mean); 2 halves height and width";
+constexpr const char* kTipPoolStrides =
+    "strides: how far the pool window moves per step; Keras's default is pool_size (no overlap)";
+constexpr const char* kTipPadding =
+    "padding: \"valid\" uses whole windows only (the output shrinks), \"same\" pads with zeros "
+    "to keep the size";
+constexpr const char* kTipActivation =
+    "activation: relu keeps positives, linear passes values on, softmax makes the last layer's "
+    "class probabilities";
+constexpr const char* kTipL2 =
+    "kernel_regularizer l2: adds l2 x (sum of squared weights) to the loss, pulling weights "
+    "towards 0; 0 = none; Keras's \"l2\" is 0.01";
+constexpr const char* kTipClasses =
+    "units = \"classes\": as many units as the data has classes (the last Dense layer)";
+constexpr const char* kTipUnits = "units: how many neurons (outputs) the Dense layer has";
+constexpr const char* kTipRate =
+    "rate: the fraction of inputs set to 0 in each training step (not at inference); Keras "
+    "uses 0.2 to 0.5";
+constexpr const char* kTipMomentum =
+    "momentum: how much of the old moving mean/variance each batch keeps; Keras default 0.99; "
+    "with few batches per epoch use 0.9";
+constexpr const char* kTipEpsilon =
+    "epsilon: added to the variance before its square root, so nothing divides by 0; Keras "
+    "default 0.001";
+constexpr const char* kTipFlip =
+    "mode: the flips RandomFlip may apply to a training image (each with probability 1/2)";
+constexpr const char* kTipRotation =
+    "factor: the rotation range as a fraction of a full turn: [-0.05, 0.05] is up to 18 degrees "
+    "either way";
+constexpr const char* kTipZoomHeight =
+    "height_factor: the zoom range as a fraction of the height: negative zooms in, positive out";
+constexpr const char* kTipZoomOwn =
+    "width_factor of its own: unticked, the width zooms as the height does (the aspect ratio "
+    "stays)";
+constexpr const char* kTipZoomWidth =
+    "width_factor: the zoom range as a fraction of the width: negative zooms in, positive out";
+constexpr const char* kTipShiftHeight =
+    "height_factor: the vertical shift range as a fraction of the height, e.g. [-0.1, 0.1]";
+constexpr const char* kTipShiftWidth =
+    "width_factor: the horizontal shift range as a fraction of the width, e.g. [-0.1, 0.1]";
+constexpr const char* kTipContrast =
+    "factor: the contrast is scaled by a random amount in [1 - lower, 1 + upper]; each in [0, 1]";
+constexpr const char* kTipBrightness =
+    "factor: the brightness shift range as a fraction of value_range, within [-1, 1]";
+constexpr const char* kTipValueRange =
+    "value_range: the pixels' [low, high] (cnnlab's images: [0, 255]); results are clipped to it";
+constexpr const char* kTipFillMode =
+    "fill_mode: how pixels from outside the image are filled: mirrored (reflect), fill_value "
+    "(constant) or the edge's (nearest)";
+constexpr const char* kTipInterpolation =
+    "interpolation: how a moved pixel is read: bilinear blends four neighbours, nearest takes one";
+constexpr const char* kTipFillValue =
+    "fill_value: the value pixels from outside the image get when fill_mode is constant";
+
 bool augment_args(LayerSpec& l) {
   bool ch = false;
   if (l.type == "RandomFlip")
-    return choice_field("mode", l.mode, {"horizontal", "vertical", "horizontal_and_vertical"});
+    return choice_field("mode", l.mode, {"horizontal", "vertical", "horizontal_and_vertical"},
+                        kTipFlip);
   const bool zoom = l.type == "RandomZoom", shift = l.type == "RandomTranslation";
-  ch |= pair_field(zoom || shift ? "height_factor" : "factor", l.factor_lo, l.factor_hi);
+  const char* factor_tip = zoom                           ? kTipZoomHeight
+                           : shift                        ? kTipShiftHeight
+                           : l.type == "RandomContrast"   ? kTipContrast
+                           : l.type == "RandomBrightness" ? kTipBrightness
+                                                          : kTipRotation;
+  ch |=
+      pair_field(zoom || shift ? "height_factor" : "factor", l.factor_lo, l.factor_hi, factor_tip);
   if (l.type == "RandomContrast" || l.type == "RandomBrightness")
-    return ch | pair_field("value_range", l.value_lo, l.value_hi);
-  if (zoom) ch |= ImGui::Checkbox("width_factor of its own", &l.has_width);
-  if (shift || (zoom && l.has_width)) ch |= pair_field("width_factor", l.width_lo, l.width_hi);
-  ch |= choice_field("fill_mode", l.fill_mode, {"reflect", "constant", "nearest"});
-  ch |= choice_field("interpolation", l.interpolation, {"bilinear", "nearest"});
-  if (l.fill_mode == "constant") ch |= float_field("fill_value", l.fill_value, 1);
+    return ch | pair_field("value_range", l.value_lo, l.value_hi, kTipValueRange);
+  if (zoom) ch |= check_field("width_factor of its own", l.has_width, kTipZoomOwn);
+  if (shift || (zoom && l.has_width))
+    ch |= pair_field("width_factor", l.width_lo, l.width_hi, zoom ? kTipZoomWidth : kTipShiftWidth);
+  ch |= choice_field("fill_mode", l.fill_mode, {"reflect", "constant", "nearest"}, kTipFillMode);
+  ch |= choice_field("interpolation", l.interpolation, {"bilinear", "nearest"}, kTipInterpolation);
+  if (l.fill_mode == "constant") ch |= float_field("fill_value", l.fill_value, 1, kTipFillValue);
+  return ch;
+}
+
+// Conv2D, the pools, Dense, Dropout and BatchNormalization: their arguments.
+bool core_args(LayerSpec& l) {
+  bool ch = false;
+  if (l.type == "Conv2D") {
+    ch |= int_field("filters", l.filters, kTipFilters);
+    ch |= int_field("kernel_size", l.kernel_size, kTipKernel);
+    ch |= int_field("strides", l.strides, kTipConvStrides);
+  } else if (l.type == "MaxPooling2D" || l.type == "AveragePooling2D") {
+    const int before = l.pool_size;
+    if (int_field("pool_size", l.pool_size, kTipPoolSize)) {
+      if (l.strides == before) l.strides = l.pool_size;  // strides follow the pool, as Keras's
+      ch = true;
+    }
+    ch |= int_field("strides", l.strides, kTipPoolStrides);
+    if (l.type == "MaxPooling2D") ImGui::TextDisabled("padding: valid (the only one here)");
+  } else if (l.type == "Dense") {
+    ch |=
+        check_field("units = \"classes\" (as many as the data has)", l.units_classes, kTipClasses);
+    if (!l.units_classes) ch |= int_field("units", l.units, kTipUnits);
+  } else if (l.type == "Dropout") {
+    ch |= float_field("rate", l.rate, 0.05f, kTipRate);
+  } else if (l.type == "BatchNormalization") {
+    ch |= float_field("momentum", l.momentum, 0.01f, kTipMomentum);
+    ch |= float_field("epsilon", l.epsilon, 0.0001f, kTipEpsilon);
+  }
+  if (l.type == "Conv2D" || l.type == "AveragePooling2D")
+    ch |= choice_field("padding", l.padding, {"valid", "same"}, kTipPadding);
+  if (l.type == "Conv2D" || l.type == "Dense") {
+    ch |= choice_field("activation", l.activation, {"relu", "linear", "softmax"}, kTipActivation);
+    ch |= float_field("L2 (kernel)", l.l2, 0.0001f, kTipL2);
+  }
   return ch;
 }
 
@@ -428,32 +579,10 @@ void layer_args(TrainingUi& ui) {
   if (e.selected < 0 || size_t(e.selected) >= e.spec.layers.size()) return;
   LayerSpec& l = e.spec.layers[size_t(e.selected)];
   bool ch = false;
-  if (l.type == "Conv2D") {
-    ch |= int_field("filters", l.filters);
-    ch |= int_field("kernel_size", l.kernel_size);
-    ch |= int_field("strides", l.strides);
-  } else if (l.type == "MaxPooling2D" || l.type == "AveragePooling2D") {
-    const int before = l.pool_size;
-    if (int_field("pool_size", l.pool_size)) {
-      if (l.strides == before) l.strides = l.pool_size;  // strides follow the pool, as Keras's
-      ch = true;
-    }
-    ch |= int_field("strides", l.strides);
-  } else if (l.type == "Dense") {
-    ch |= ImGui::Checkbox("units = \"classes\" (as many as the data has)", &l.units_classes);
-    if (!l.units_classes) ch |= int_field("units", l.units);
-  } else if (l.type == "Dropout") {
-    ch |= float_field("rate", l.rate, 0.05f);
-  } else if (is_augment_type(l.type)) {
-    ch |= augment_args(l);
-  } else {
+  if (l.type == "Flatten" || l.type == "GlobalAveragePooling2D")
     ImGui::TextDisabled("%s has no arguments.", l.type.c_str());
-  }
-  if (l.type == "Conv2D" || l.type == "AveragePooling2D")
-    ch |= choice_field("padding", l.padding, {"valid", "same"});
-  if (l.type == "Conv2D" || l.type == "Dense")
-    ch |= choice_field("activation", l.activation, {"relu", "linear", "softmax"});
-  if (l.type == "Conv2D" || l.type == "Dense") ch |= float_field("L2 (kernel)", l.l2, 0.0001f);
+  else
+    ch = is_augment_type(l.type) ? augment_args(l) : core_args(l);
   if (ch) editor_changed(ui);
 }
 
@@ -464,13 +593,128 @@ void layer_list(TrainingUi& ui) {
   const int in = e.spec.image_size;
   layer_buttons(ui);
   ImGui::TextDisabled("Input (None, %d, %d, 3)", in, in);
-  for (size_t i = 0; i < e.spec.layers.size(); ++i) layer_row(ui, c, i);
+  for (size_t i = 0; i < e.spec.layers.size(); ++i) {
+    if (e.scroll_to == int(i)) scroll_here(e);
+    layer_row(ui, c, i);
+  }
   if (e.spec.layers.empty()) ImGui::TextDisabled("No layers yet: add one.");
 }
 
 }  // namespace
 
 // =================================================================================================
+// [SECTION] the [fit] table: epochs, EarlyStopping, ReduceLROnPlateau
+// =================================================================================================
+namespace {
+
+constexpr const char* kTipEpochs =
+    "epochs: how many passes over the training data fit() makes; 0 = the file does not say (the "
+    "form's)";
+constexpr const char* kTipEarly =
+    "EarlyStopping: stop training once the monitored number has stopped improving";
+constexpr const char* kTipMonitor =
+    "monitor: the number looked at after each epoch: val_loss, val_accuracy, loss or accuracy";
+constexpr const char* kTipMode =
+    "mode: which way is better: auto (max for accuracy, else min), min or max";
+constexpr const char* kTipEarlyDelta =
+    "min_delta: a change smaller than this counts as no improvement; Keras default 0";
+constexpr const char* kTipEarlyPatience =
+    "patience: epochs without improvement before training stops; Keras default 0";
+constexpr const char* kTipRestore =
+    "restore_best_weights: on stopping, the best epoch's weights come back; Keras default false";
+constexpr const char* kTipStartFrom =
+    "start_from_epoch: warm-up epochs before any improvement is looked for; Keras default 0";
+constexpr const char* kTipReduce =
+    "ReduceLROnPlateau: multiply the learning rate by factor once the monitored number stops "
+    "improving";
+constexpr const char* kTipFactor =
+    "factor: new learning rate = lr x factor, above 0 and below 1; Keras default 0.1";
+constexpr const char* kTipReducePatience =
+    "patience: epochs without improvement before the learning rate is cut; Keras default 10";
+constexpr const char* kTipReduceDelta =
+    "min_delta: a change smaller than this counts as no improvement; Keras default 0.0001";
+constexpr const char* kTipCooldown =
+    "cooldown: epochs to wait after a cut before counting again; Keras default 0";
+constexpr const char* kTipMinLr =
+    "min_lr: the learning rate is never cut below this; Keras default 0";
+
+bool mode_field(MonitorMode& m) {
+  std::string v = monitor_mode_name(m);
+  if (!choice_field("mode", v, {"auto", "min", "max"}, kTipMode)) return false;
+  m = v == "min" ? MonitorMode::Min : v == "max" ? MonitorMode::Max : MonitorMode::Auto;
+  return true;
+}
+
+bool monitor_field(std::string& monitor) {
+  return choice_field("monitor", monitor, {"val_loss", "val_accuracy", "loss", "accuracy"},
+                      kTipMonitor);
+}
+
+// The loader's words under the part of [fit] at fault ("" = the table as a whole, at the top).
+void fit_problem(const SpecCheck& c, const char* part) {
+  if (c.error_fit != part) return;
+  ImGui::PushStyleColor(ImGuiCol_Text, kProblem);
+  ImGui::TextWrapped("✗ %s", c.error.c_str());
+  ImGui::PopStyleColor();
+}
+
+bool early_stopping_fields(EarlyStoppingConfig& es) {
+  bool ch = check_field("EarlyStopping", es.enabled, kTipEarly);
+  if (!es.enabled) return ch;
+  const float indent = ImGui::GetFontSize() * 1.5f;
+  ImGui::Indent(indent);
+  ImGui::PushID("early_stopping");
+  ch |= monitor_field(es.monitor);
+  ch |= int_field("patience", es.patience, kTipEarlyPatience);
+  ch |= check_field("restore_best_weights", es.restore_best_weights, kTipRestore);
+  ch |= int_field("start_from_epoch", es.start_from_epoch, kTipStartFrom);
+  ch |= double_field("min_delta", es.min_delta, 0.001, kTipEarlyDelta);
+  ch |= mode_field(es.mode);
+  ImGui::PopID();
+  ImGui::Unindent(indent);
+  return ch;
+}
+
+bool reduce_lr_fields(ReduceLROnPlateauConfig& r) {
+  bool ch = check_field("ReduceLROnPlateau", r.enabled, kTipReduce);
+  if (!r.enabled) return ch;
+  const float indent = ImGui::GetFontSize() * 1.5f;
+  ImGui::Indent(indent);
+  ImGui::PushID("reduce_lr_on_plateau");
+  ch |= monitor_field(r.monitor);
+  ch |= double_field("factor", r.factor, 0.05, kTipFactor);
+  ch |= int_field("patience", r.patience, kTipReducePatience);
+  ch |= double_field("min_lr", r.min_lr, 1e-5, kTipMinLr);
+  ch |= double_field("min_delta", r.min_delta, 1e-4, kTipReduceDelta);
+  ch |= int_field("cooldown", r.cooldown, kTipCooldown);
+  ch |= mode_field(r.mode);
+  ImGui::PopID();
+  ImGui::Unindent(indent);
+  return ch;
+}
+
+// Under the layer list: the model file's [fit] table, saved back with the layers.
+void fit_section(TrainingUi& ui) {
+  ModelEditor& e = ui.editor;
+  const SpecCheck& c = editor_check(ui);
+  FitConfig& f = e.spec.fit;
+  if (e.scroll_to == kEditorScrollFit) scroll_here(e);
+  heading("Fit (the file's [fit] table)");
+  fit_problem(c, "[fit]");
+  bool ch = int_field("epochs", f.epochs, kTipEpochs);  // a negative one: the loader says so
+  if (f.epochs == 0) ImGui::TextDisabled("epochs 0: not in the file (the form's count)");
+  fit_problem(c, "epochs");
+  ch |= early_stopping_fields(f.early_stopping);
+  fit_problem(c, "early_stopping");
+  ch |= reduce_lr_fields(f.reduce_lr);
+  fit_problem(c, "reduce_lr_on_plateau");
+  if (ch) editor_changed(ui);
+}
+
+}  // namespace
+
+// =================================================================================================
+// [SECTION] the [fit] table: epochs, EarlyStopping, ReduceLROnPlateau
 // [SECTION] live numbers: parameters, memory, epoch time, summary
 // =================================================================================================
 namespace {
@@ -520,7 +764,10 @@ void summary_table(TrainingUi& ui) {
     ImGui::TextDisabled("(appears once the model is whole)");
     return;
   }
-  ImGui::BeginChild("editor_summary", ImVec2(0, 0), true, ImGuiWindowFlags_HorizontalScrollbar);
+  // At least 10 lines: at 1280×720 the numbers above leave it almost none (the column scrolls).
+  const float em = ImGui::GetFontSize();
+  const float h = ImGui::GetContentRegionAvail().y < 10 * em ? 10 * em : 0;
+  ImGui::BeginChild("editor_summary", ImVec2(0, h), true, ImGuiWindowFlags_HorizontalScrollbar);
   if (ui.mono) ImGui::PushFont(ui.mono);
   ImGui::TextUnformatted(e.summary.c_str());
   if (ui.mono) ImGui::PopFont();
@@ -618,11 +865,14 @@ void toolbar(TrainingUi& ui) {
 // The model as a whole: its name, input size, file, unsaved state and the last outcome.
 void model_fields(TrainingUi& ui) {
   ModelEditor& e = ui.editor;
-  field_label("name");
+  const bool hovered = field_label("name");
   if (ImGui::InputText("##name", &e.spec.name)) editor_changed(ui);
-  if (int_field("image_size", e.spec.image_size)) editor_changed(ui);
+  tip(hovered, "name: the model's name in the file (Keras's Sequential(name=...))");
+  if (int_field("image_size", e.spec.image_size,
+                "image_size: the input is image_size x image_size x 3; photos are resized to it"))
+    editor_changed(ui);
   const SpecCheck& c = editor_check(ui);
-  if (c.error_layer < 0 && !c.ok) {
+  if (c.error_layer < 0 && c.error_fit.empty() && !c.ok) {  // [fit]'s own show in its section
     ImGui::PushStyleColor(ImGuiCol_Text, kProblem);
     ImGui::TextWrapped("✗ %s", c.error.c_str());
     ImGui::PopStyleColor();
@@ -668,6 +918,7 @@ void draw_model_editor_panel(TrainingUi& ui) {
     ImGui::BeginChild("editor_layers", ImVec2(left, 0), true);
     model_fields(ui);
     layer_list(ui);
+    fit_section(ui);
     ImGui::EndChild();
     ImGui::SameLine();
     ImGui::BeginChild("editor_numbers", ImVec2(0, 0), true);
@@ -678,6 +929,7 @@ void draw_model_editor_panel(TrainingUi& ui) {
     ImGui::BeginChild("editor_all", ImVec2(0, 0), true);
     model_fields(ui);
     layer_list(ui);
+    fit_section(ui);
     model_numbers(ui);
     const float h = std::max(12 * em, ImGui::GetContentRegionAvail().y);
     ImGui::BeginChild("editor_summary_box", ImVec2(0, h), false);
