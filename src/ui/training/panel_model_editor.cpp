@@ -99,7 +99,9 @@ const SpecCheck& editor_check(TrainingUi& ui) {
     classes = kAssumedClasses;
   if (!e.check || e.checked != e.edits || e.checked_classes != classes) {
     auto c = std::make_shared<SpecCheck>(check_spec(e.spec, classes));
-    e.summary = c->ok ? c->model.summary_table() : "";
+    // A problem in [fit] only: the layers are whole, their summary stands.
+    const bool whole = c->ok || (!c->error_fit.empty() && c->built == e.spec.layers.size());
+    e.summary = whole ? c->model.summary_table() : "";
     e.check = std::move(c);
     e.checked = e.edits, e.checked_classes = classes;
   }
@@ -109,7 +111,8 @@ const SpecCheck& editor_check(TrainingUi& ui) {
 std::string editor_blocker(TrainingUi& ui) {
   const SpecCheck& c = editor_check(ui);
   if (c.ok) return {};
-  if (!c.error_fit.empty()) return "[fit] " + c.error;
+  if (!c.error_fit.empty())  // "[fit] reduce_lr_on_plateau: 'factor' = 1.5 is out of range ..."
+    return "[fit] " + (c.error_fit == "[fit]" ? "" : c.error_fit + ": ") + c.error;
   if (c.error_layer < 0) return c.error;
   const LayerSpec& l = ui.editor.spec.layers[size_t(c.error_layer)];
   return "layer " + std::to_string(c.error_layer + 1) + " (" + l.type + "): " + c.error;
@@ -345,6 +348,13 @@ bool check_field(const char* label, bool& v, const char* tooltip) {
   return changed;
 }
 
+// A part of the editor for the pixel tests' layout sidecar ("train.editor.args": the selected
+// layer with its arguments; "train.editor.fit": the Fit section), unclipped: a test can tell
+// whether it fits in the window.
+void record_rect(TrainingUi& ui, const char* name, ImVec2 p0, ImVec2 p1) {
+  ui.rects.push_back({name, p0.x, p0.y, p1.x, p1.y});
+}
+
 // Scrolls the current line to the top of the window, a line below its edge (a selected layer's
 // frame stays whole), once.
 void scroll_here(ModelEditor& e) {
@@ -413,6 +423,7 @@ void layer_row(TrainingUi& ui, const SpecCheck& c, size_t i) {
   }
   const ImVec2 p1(p0.x + ImGui::GetContentRegionAvail().x, y1);
   ImDrawList* dl = ImGui::GetWindowDrawList();
+  if (selected) record_rect(ui, "editor.args", p0, p1);
   if (selected)
     dl->AddRect(ImVec2(p0.x - 3, p0.y - 2), ImVec2(p1.x, p1.y + 3),
                 ImGui::GetColorU32(ImGuiCol_ButtonActive), 3.0f, 0,
@@ -650,7 +661,7 @@ bool monitor_field(std::string& monitor) {
                       kTipMonitor);
 }
 
-// The loader's words under the part of [fit] at fault ("" = the table as a whole, at the top).
+// The loader's words under the part of [fit] at fault (a callback's: under its checkbox).
 void fit_problem(const SpecCheck& c, const char* part) {
   if (c.error_fit != part) return;
   ImGui::PushStyleColor(ImGuiCol_Text, kProblem);
@@ -658,8 +669,9 @@ void fit_problem(const SpecCheck& c, const char* part) {
   ImGui::PopStyleColor();
 }
 
-bool early_stopping_fields(EarlyStoppingConfig& es) {
+bool early_stopping_fields(EarlyStoppingConfig& es, const SpecCheck& c) {
   bool ch = check_field("EarlyStopping", es.enabled, kTipEarly);
+  fit_problem(c, "early_stopping");
   if (!es.enabled) return ch;
   const float indent = ImGui::GetFontSize() * 1.5f;
   ImGui::Indent(indent);
@@ -675,8 +687,9 @@ bool early_stopping_fields(EarlyStoppingConfig& es) {
   return ch;
 }
 
-bool reduce_lr_fields(ReduceLROnPlateauConfig& r) {
+bool reduce_lr_fields(ReduceLROnPlateauConfig& r, const SpecCheck& c) {
   bool ch = check_field("ReduceLROnPlateau", r.enabled, kTipReduce);
+  fit_problem(c, "reduce_lr_on_plateau");
   if (!r.enabled) return ch;
   const float indent = ImGui::GetFontSize() * 1.5f;
   ImGui::Indent(indent);
@@ -699,15 +712,16 @@ void fit_section(TrainingUi& ui) {
   const SpecCheck& c = editor_check(ui);
   FitConfig& f = e.spec.fit;
   if (e.scroll_to == kEditorScrollFit) scroll_here(e);
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  const float width = ImGui::GetContentRegionAvail().x;
   heading("Fit (the file's [fit] table)");
   fit_problem(c, "[fit]");
   bool ch = int_field("epochs", f.epochs, kTipEpochs);  // a negative one: the loader says so
   if (f.epochs == 0) ImGui::TextDisabled("epochs 0: not in the file (the form's count)");
   fit_problem(c, "epochs");
-  ch |= early_stopping_fields(f.early_stopping);
-  fit_problem(c, "early_stopping");
-  ch |= reduce_lr_fields(f.reduce_lr);
-  fit_problem(c, "reduce_lr_on_plateau");
+  ch |= early_stopping_fields(f.early_stopping, c);
+  ch |= reduce_lr_fields(f.reduce_lr, c);
+  record_rect(ui, "editor.fit", p0, ImVec2(p0.x + width, ImGui::GetItemRectMax().y));
   if (ch) editor_changed(ui);
 }
 
