@@ -94,7 +94,8 @@ void register_gui_commands(CLI::App& app, int& exit_code) {
       "filters, predictions, explain, confusion, augment, model)");
   cmd->add_option("--panel", *panel,
                   "--view training: show a view in place of the panels: editor (the model editor "
-                  "on --model)")
+                  "on --model; --tab editlayerN selects its layer N, editfit shows its Fit "
+                  "section)")
       ->check(CLI::IsMember({"editor"}));
   cmd->add_option("--photo-pixel", options->photo_pixel,
                   "lessons: the kernel-on-a-photo view enlarged, pixel Y,X's arithmetic pinned");

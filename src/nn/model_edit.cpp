@@ -85,6 +85,10 @@ std::string layer_args_text(const LayerSpec& l) {
     return (l.units_classes ? std::string("classes") : std::to_string(l.units)) + " units" + act +
            reg;
   if (l.type == "Dropout") return "rate " + float_text(l.rate);
+  if (l.type == "BatchNormalization")  // Keras's defaults (0.99, 0.001) go unsaid
+    return (l.momentum != 0.99f ? "momentum " + float_text(l.momentum) : std::string()) +
+           (l.momentum != 0.99f && l.epsilon != 1e-3f ? ", " : "") +
+           (l.epsilon != 1e-3f ? "epsilon " + float_text(l.epsilon) : std::string());
   if (l.type == "RandomFlip") return l.mode;
   if (is_augment_type(l.type))
     return "[" + float_text(l.factor_lo) + ", " + float_text(l.factor_hi) + "]";
@@ -130,8 +134,8 @@ static std::string pair_text(float lo, float hi) {
 // The lines of one layer after its type line.
 static std::vector<std::string> layer_body(const LayerSpec& l) {
   std::vector<std::string> s;
-  const std::string reg =
-      l.l2 > 0 ? "kernel_regularizer = { l2 = " + float_text(l.l2) + " }" : std::string();
+  const std::string reg =  // a negative one too: the loader says it is out of range
+      l.l2 != 0 ? "kernel_regularizer = { l2 = " + float_text(l.l2) + " }" : std::string();
   if (l.type == "Conv2D") {
     s = {"filters = " + std::to_string(l.filters),
          "kernel_size = " + std::to_string(l.kernel_size)};
@@ -169,6 +173,15 @@ static std::vector<std::string> layer_body(const LayerSpec& l) {
   return s;
 }
 
+// fit_to_toml, plus a negative epochs (fit_to_toml writes only positive ones, 0 meaning "not
+// given"), so that the loader rejects it with its range.
+static std::string fit_text(const FitConfig& f) {
+  std::string s = fit_to_toml(f);
+  if (f.epochs >= 0) return s;
+  if (s.empty()) s = "\n[fit]\n";
+  return s.insert(s.find("[fit]\n") + 6, "epochs = " + std::to_string(f.epochs) + "\n");
+}
+
 std::string spec_to_toml(const ModelSpec& spec, std::vector<int>* layer_lines) {
   std::string s = "# written by cnnlab's model editor\nname = " + quoted(spec.name) +
                   "\nimage_size = " + std::to_string(spec.image_size) + "\n";
@@ -180,7 +193,7 @@ std::string spec_to_toml(const ModelSpec& spec, std::vector<int>* layer_lines) {
     line += 3;
     for (const std::string& b : layer_body(l)) s += b + "\n", ++line;
   }
-  return s + fit_to_toml(spec.fit);  // after the layers: their line numbers stay
+  return s + fit_text(spec.fit);  // after the layers: their line numbers stay
 }
 
 // =================================================================================================
@@ -279,6 +292,22 @@ int layer_at_line(const std::vector<int>& lines, int line) {
   return at;
 }
 
+// The [fit] key on `line` of `text` ("epochs", "early_stopping", "reduce_lr_on_plateau", "[fit]"
+// for the table's own line); "" when the line is not in the [fit] table.
+std::string fit_key_at_line(const std::string& text, int line) {
+  const size_t fit = text.find("\n[fit]\n");
+  if (line <= 0 || fit == std::string::npos) return "";
+  size_t at = 0;
+  for (int l = 1; l < line && at != std::string::npos; ++l) {
+    at = text.find('\n', at);
+    if (at != std::string::npos) ++at;
+  }
+  if (at == std::string::npos || at <= fit) return "";
+  for (const char* key : {"epochs", "early_stopping", "reduce_lr_on_plateau"})
+    if (text.compare(at, std::char_traits<char>::length(key), key) == 0) return key;
+  return "[fit]";
+}
+
 // The first `count` layers as the loader builds them: the loader only accepts a whole model
 // (softmax Dense last), so a throwaway tail is tried after them (it stays in out.model, after
 // out.built layers: callers read only those).
@@ -316,7 +345,17 @@ SpecCheck check_spec(const ModelSpec& spec, int num_classes) {
     return c;
   } catch (const UserError& e) {
     c.error = e.reason() + (e.hint().empty() ? "" : " (" + e.hint() + ")");
-    c.error_layer = e.line() > 0 ? layer_at_line(lines, e.line()) : -1;
+    c.error_fit = fit_key_at_line(text, e.line());
+    c.error_layer = e.line() > 0 && c.error_fit.empty() ? layer_at_line(lines, e.line()) : -1;
+  }
+  if (!c.error_fit.empty()) {  // the layers are whole (the loader reads [fit] after them)
+    ModelSpec layers_only = spec;
+    layers_only.fit = {};
+    try {
+      c.model = model_from_toml(spec_to_toml(layers_only), spec.name, 0, num_classes, false);
+      c.built = spec.layers.size();
+    } catch (const UserError&) {
+    }
   }
   if (c.error_layer >= 0) build_prefix(spec, size_t(c.error_layer), c);
   return c;

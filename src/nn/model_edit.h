@@ -37,7 +37,7 @@ struct ModelSpec {
   std::string name = "untitled";
   int image_size = 128;
   std::vector<LayerSpec> layers;  // no input layer: the file's [[layer]] tables in order
-  FitConfig fit;                  // the [fit] table, kept as the file had it (not edited here)
+  FitConfig fit;                  // the [fit] table (epochs, EarlyStopping, ReduceLROnPlateau)
   bool operator==(const ModelSpec&) const = default;
 };
 
@@ -56,6 +56,8 @@ void remove_layer(ModelSpec& spec, size_t i);
 size_t move_layer(ModelSpec& spec, size_t i, int delta);
 
 // The model file text. `layer_lines` (optional) gets each layer's [[layer]] header line (1-based).
+// A negative fit.epochs or kernel l2 is written too, so that the loader rejects it rather than the
+// file silently dropping it.
 std::string spec_to_toml(const ModelSpec& spec, std::vector<int>* layer_lines = nullptr);
 // Reads a model file's text (UserError "PATH:LINE: reason" when the loader rejects it).
 ModelSpec spec_from_toml(const std::string& text, const std::string& path);
@@ -69,8 +71,12 @@ struct SpecCheck {
   bool ok = false;
   std::string error;     // the loader's reason, then "(hint)" if it gives one; "" when ok
   int error_layer = -1;  // index into spec.layers of the layer at fault; -1: the model as a whole
+  // The [fit] table is at fault (error_layer -1): "epochs", "early_stopping" or
+  // "reduce_lr_on_plateau" (the line the loader named), "[fit]" for the table itself; "" if not.
+  std::string error_fit;
   // ok: the whole model. Else the layers before error_layer as the loader builds them (for their
-  // shapes) followed by a throwaway tail, or an empty model when even those cannot be shown.
+  // shapes) followed by a throwaway tail, or an empty model when even those cannot be shown; with
+  // the problem in [fit], every layer (the model without its [fit] table).
   Model model;
   size_t built = 0;  // how many of spec.layers `model` shows (model.layers()[i + 1] is layer i)
 };

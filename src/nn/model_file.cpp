@@ -31,6 +31,13 @@ namespace fs = std::filesystem;
 // =================================================================================================
 namespace {
 
+// 1e-08, 0.9999, 100001: std::to_string's "0.000000" would hide a bound like 1e-8.
+std::string short_num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
 struct Reader {
   std::string path;
   int line = 0;  // of the layer being read
@@ -48,8 +55,8 @@ struct Reader {
     if (!v || !std::isfinite(*v))
       fail(std::string("'") + key + "' must be a number", {}, line_of(*n));
     if (*v < lo || *v > hi)
-      fail(std::string("'") + key + "' = " + std::to_string(*v) + " is out of range [" +
-               std::to_string(lo) + ", " + std::to_string(hi) + "]",
+      fail(std::string("'") + key + "' = " + short_num(*v) + " is out of range [" + short_num(lo) +
+               ", " + short_num(hi) + "]",
            {}, line_of(*n));
     return *v;
   }

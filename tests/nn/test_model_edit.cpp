@@ -213,3 +213,208 @@ TEST_CASE("model_edit: layer_args_text") {
   CHECK(layer_args_text(default_layer("Dropout")) == "rate 0.3");
   CHECK(layer_args_text(default_layer("RandomRotation")) == "[-0.05, 0.05]");
 }
+
+TEST_CASE("model_edit: compact's BatchNormalization momentum 0.9 survives load, edit, save, load") {
+  test::TempDir dir("model_edit_bn");
+  ModelSpec s = load_model_spec("compact");
+  const std::vector<size_t> bn = {5, 8, 11, 14};
+  for (size_t i : bn) {
+    REQUIRE(s.layers[i].type == "BatchNormalization");
+    CHECK(s.layers[i].momentum == 0.9f);
+  }
+  s.layers[4].filters = 48;       // an edit elsewhere
+  s.layers[8].epsilon = 1e-5f;    // and one BatchNormalization argument
+  s.layers[11].momentum = 0.95f;  // another
+  const std::string path = dir / "compact-edited.toml";
+  save_model_spec(s, path);
+  const ModelSpec back = load_model_spec(path);
+  CHECK(back == s);
+  CHECK(back.layers[5].momentum == 0.9f);
+  CHECK(back.layers[5].epsilon == 1e-3f);
+  CHECK(back.layers[8].momentum == 0.9f);
+  CHECK(back.layers[8].epsilon == 1e-5f);
+  CHECK(back.layers[11].momentum == 0.95f);
+  CHECK(back.layers[14].momentum == 0.9f);
+  CHECK(back.fit == load_model_spec("compact").fit);
+  // What training builds from the file: the model's own BatchNormalization layers.
+  const Model m = load_model_file(path, 0, 5);
+  CHECK(m.layers()[6].bn_momentum == 0.9f);
+  CHECK(m.layers()[9].bn_epsilon == 1e-5f);
+  CHECK(m.layers()[12].bn_momentum == 0.95f);
+  const std::string text = read_file_text(path, kMaxModelFileBytes);
+  CHECK(text.find("momentum = 0.9\n") != std::string::npos);
+  CHECK(text.find("epsilon = 1e-05\n") != std::string::npos);
+  CHECK(layer_args_text(back.layers[5]) == "momentum 0.9");
+  CHECK(layer_args_text(back.layers[8]) == "momentum 0.9, epsilon 1e-05");
+  CHECK(layer_args_text(default_layer("BatchNormalization")).empty());
+}
+
+namespace {
+
+// small_spec with a BatchNormalization layer after the conv (index 1) and nothing in [fit].
+ModelSpec spec_with_bn() {
+  ModelSpec s = small_spec();
+  insert_layer(s, 1, default_layer("BatchNormalization"));
+  return s;
+}
+
+struct Edit {
+  const char* what;
+  void (*apply)(ModelSpec&);
+};
+
+}  // namespace
+
+TEST_CASE("model_edit: every argument the editor gained is written and read back") {
+  const std::vector<Edit> edits = {
+      {"momentum", [](ModelSpec& s) { s.layers[1].momentum = 0.5f; }},
+      {"epsilon", [](ModelSpec& s) { s.layers[1].epsilon = 1e-5f; }},
+      {"Conv2D l2", [](ModelSpec& s) { s.layers[0].l2 = 0.002f; }},
+      {"Dense l2", [](ModelSpec& s) { s.layers[4].l2 = 0.25f; }},
+      {"epochs", [](ModelSpec& s) { s.fit.epochs = 7; }},
+      {"early_stopping", [](ModelSpec& s) { s.fit.early_stopping.enabled = true; }},
+      {"es.monitor",
+       [](ModelSpec& s) {
+         s.fit.early_stopping.enabled = true, s.fit.early_stopping.monitor = "val_accuracy";
+       }},
+      {"es.min_delta",
+       [](ModelSpec& s) {
+         s.fit.early_stopping.enabled = true, s.fit.early_stopping.min_delta = 0.01;
+       }},
+      {"es.patience",
+       [](ModelSpec& s) {
+         s.fit.early_stopping.enabled = true, s.fit.early_stopping.patience = 4;
+       }},
+      {"es.mode",
+       [](ModelSpec& s) {
+         s.fit.early_stopping.enabled = true, s.fit.early_stopping.mode = MonitorMode::Max;
+       }},
+      {"es.restore_best_weights",
+       [](ModelSpec& s) {
+         s.fit.early_stopping.enabled = true, s.fit.early_stopping.restore_best_weights = true;
+       }},
+      {"es.start_from_epoch",
+       [](ModelSpec& s) {
+         s.fit.early_stopping.enabled = true, s.fit.early_stopping.start_from_epoch = 3;
+       }},
+      {"reduce_lr_on_plateau", [](ModelSpec& s) { s.fit.reduce_lr.enabled = true; }},
+      {"rlr.monitor",
+       [](ModelSpec& s) { s.fit.reduce_lr.enabled = true, s.fit.reduce_lr.monitor = "loss"; }},
+      {"rlr.factor",
+       [](ModelSpec& s) { s.fit.reduce_lr.enabled = true, s.fit.reduce_lr.factor = 0.2; }},
+      {"rlr.patience",
+       [](ModelSpec& s) { s.fit.reduce_lr.enabled = true, s.fit.reduce_lr.patience = 3; }},
+      {"rlr.mode",
+       [](ModelSpec& s) {
+         s.fit.reduce_lr.enabled = true, s.fit.reduce_lr.mode = MonitorMode::Min;
+       }},
+      {"rlr.min_delta",
+       [](ModelSpec& s) { s.fit.reduce_lr.enabled = true, s.fit.reduce_lr.min_delta = 0.001; }},
+      {"rlr.cooldown",
+       [](ModelSpec& s) { s.fit.reduce_lr.enabled = true, s.fit.reduce_lr.cooldown = 2; }},
+      {"rlr.min_lr",
+       [](ModelSpec& s) { s.fit.reduce_lr.enabled = true, s.fit.reduce_lr.min_lr = 1e-6; }},
+  };
+  const ModelSpec base = spec_with_bn();
+  REQUIRE(check_spec(base, 5).ok);
+  for (const Edit& e : edits) {
+    CAPTURE(e.what);
+    ModelSpec s = base;
+    e.apply(s);
+    REQUIRE(s != base);  // the edit changes something
+    const SpecCheck c = check_spec(s, 5);
+    REQUIRE_MESSAGE(c.ok, c.error);
+    const ModelSpec back = spec_from_toml(spec_to_toml(s), "back.toml");
+    CHECK(back == s);
+    CHECK(back != base);
+    CHECK(back.fit == c.model.fit);  // the loader's model carries the same [fit]
+  }
+}
+
+TEST_CASE("model_edit: each range check rejects a value in the loader's words, where it is") {
+  struct Bad {
+    const char* what;
+    void (*apply)(ModelSpec&);
+    int layer;        // error_layer
+    const char* fit;  // error_fit
+    const char* error;
+  };
+  const std::vector<Bad> bad = {
+      {"momentum 1", [](ModelSpec& s) { s.layers[1].momentum = 1; }, 1, "",
+       "'momentum' = 1 is out of range [0, 0.9999]"},
+      {"momentum -0.1", [](ModelSpec& s) { s.layers[1].momentum = -0.1f; }, 1, "",
+       "'momentum' = -0.1 is out of range [0, 0.9999]"},
+      {"epsilon 0", [](ModelSpec& s) { s.layers[1].epsilon = 0; }, 1, "",
+       "'epsilon' = 0 is out of range [1e-08, 1]"},
+      {"epsilon 2", [](ModelSpec& s) { s.layers[1].epsilon = 2; }, 1, "",
+       "'epsilon' = 2 is out of range [1e-08, 1]"},
+      {"Conv2D l2 -0.01", [](ModelSpec& s) { s.layers[0].l2 = -0.01f; }, 0, "",
+       "'l2' = -0.01 is out of range [0, 1000]"},
+      {"Dense l2 2000", [](ModelSpec& s) { s.layers[4].l2 = 2000; }, 4, "",
+       "'l2' = 2000 is out of range [0, 1000]"},
+      {"epochs 100001", [](ModelSpec& s) { s.fit.epochs = 100001; }, -1, "epochs",
+       "'epochs' = 100001 is out of range 1..100000"},
+      {"epochs -1", [](ModelSpec& s) { s.fit.epochs = -1; }, -1, "epochs",
+       "'epochs' = -1 is out of range 1..100000"},
+      {"es.monitor",
+       [](ModelSpec& s) {
+         s.fit.early_stopping.enabled = true, s.fit.early_stopping.monitor = "val_acc";
+       },
+       -1, "early_stopping",
+       "'monitor' = \"val_acc\" is not supported (use one of: accuracy, loss, val_accuracy, "
+       "val_loss)"},
+      {"es.min_delta -1",
+       [](ModelSpec& s) {
+         s.fit.early_stopping.enabled = true, s.fit.early_stopping.min_delta = -1;
+       },
+       -1, "early_stopping", "'min_delta' = -1 is out of range [0, 1000000]"},
+      {"es.patience -1",
+       [](ModelSpec& s) {
+         s.fit.early_stopping.enabled = true, s.fit.early_stopping.patience = -1;
+       },
+       -1, "early_stopping", "'patience' = -1 is out of range 0..100000"},
+      {"es.start_from_epoch -1",
+       [](ModelSpec& s) {
+         s.fit.early_stopping.enabled = true, s.fit.early_stopping.start_from_epoch = -1;
+       },
+       -1, "early_stopping", "'start_from_epoch' = -1 is out of range 0..100000"},
+      {"rlr.factor 1",
+       [](ModelSpec& s) { s.fit.reduce_lr.enabled = true, s.fit.reduce_lr.factor = 1; }, -1,
+       "reduce_lr_on_plateau",
+       "reduce_lr_on_plateau factor must be above 0 and below 1 (the lr is multiplied by it) "
+       "(Keras uses 0.1 to 0.5)"},
+      {"rlr.factor 0",
+       [](ModelSpec& s) { s.fit.reduce_lr.enabled = true, s.fit.reduce_lr.factor = 0; }, -1,
+       "reduce_lr_on_plateau",
+       "reduce_lr_on_plateau factor must be above 0 and below 1 (the lr is multiplied by it) "
+       "(Keras uses 0.1 to 0.5)"},
+      {"rlr.patience -1",
+       [](ModelSpec& s) { s.fit.reduce_lr.enabled = true, s.fit.reduce_lr.patience = -1; }, -1,
+       "reduce_lr_on_plateau", "'patience' = -1 is out of range 0..100000"},
+      {"rlr.min_delta -1",
+       [](ModelSpec& s) { s.fit.reduce_lr.enabled = true, s.fit.reduce_lr.min_delta = -1; }, -1,
+       "reduce_lr_on_plateau", "'min_delta' = -1 is out of range [0, 1000000]"},
+      {"rlr.cooldown -1",
+       [](ModelSpec& s) { s.fit.reduce_lr.enabled = true, s.fit.reduce_lr.cooldown = -1; }, -1,
+       "reduce_lr_on_plateau", "'cooldown' = -1 is out of range 0..100000"},
+      {"rlr.min_lr 11",
+       [](ModelSpec& s) { s.fit.reduce_lr.enabled = true, s.fit.reduce_lr.min_lr = 11; }, -1,
+       "reduce_lr_on_plateau", "'min_lr' = 11 is out of range [0, 10]"},
+  };
+  for (const Bad& b : bad) {
+    CAPTURE(b.what);
+    ModelSpec s = spec_with_bn();
+    b.apply(s);
+    const SpecCheck c = check_spec(s, 5);
+    CHECK_FALSE(c.ok);
+    CHECK(c.error == b.error);
+    CHECK(c.error_layer == b.layer);
+    CHECK(c.error_fit == b.fit);
+    if (*b.fit) {  // the layers are fine: all built, for their shapes
+      CHECK(c.built == s.layers.size());
+      CHECK(c.model.layers().size() == s.layers.size() + 1);
+    } else {
+      CHECK(c.built == size_t(b.layer));
+    }
+  }
+}

@@ -150,6 +150,50 @@ TEST_CASE(
   CHECK(e.dirty);
 }
 
+TEST_CASE(
+    "model editor: a BatchNormalization or [fit] value out of range blocks Save and Train until "
+    "fixed; Train adopts the edited [fit] epochs") {
+  test::TempDir tmp("model_editor_fit");
+  TrainingUi ui;  // no worker: Load is not sent
+  ui.export_dir = tmp / "exports";
+  ui.form.choice = 4;  // compact
+  open_model_editor(ui);
+  ModelEditor& e = ui.editor;
+  REQUIRE(e.spec.layers[5].type == "BatchNormalization");
+  e.spec.layers[5].momentum = 1;
+  editor_changed(ui);
+  CHECK(editor_check(ui).error_layer == 5);
+  CHECK(editor_blocker(ui) ==
+        "layer 6 (BatchNormalization): 'momentum' = 1 is out of range [0, 0.9999]");
+  CHECK_FALSE(editor_save(ui, tmp / "bad.toml"));
+  CHECK_FALSE(std::filesystem::exists(tmp / "bad.toml"));
+  e.spec.layers[5].momentum = 0.8f;
+  e.spec.fit.reduce_lr.factor = 1.5;
+  editor_changed(ui);
+  const SpecCheck& c = editor_check(ui);
+  CHECK(c.error_layer == -1);
+  CHECK(c.error_fit == "reduce_lr_on_plateau");
+  CHECK(c.built == e.spec.layers.size());  // the layers still show their shapes
+  CHECK(editor_blocker(ui) == "[fit] reduce_lr_on_plateau: 'factor' = 1.5 is out of range [0, 1]");
+  CHECK_FALSE(editor_save(ui, tmp / "bad.toml"));
+  CHECK_FALSE(editor_train(ui));
+  CHECK(e.note.find("Cannot train: [fit] reduce_lr_on_plateau: 'factor'") == 0);
+  e.spec.fit.reduce_lr.factor = 0.25;
+  e.spec.fit.epochs = 7;
+  e.spec.fit.early_stopping.restore_best_weights = true;
+  editor_changed(ui);
+  REQUIRE(editor_blocker(ui).empty());
+  ui.form.data_dir = tiny_folder(tmp);
+  ui.form.epochs = 30;
+  REQUIRE(editor_train(ui));  // saved under the export folder, then handed to the form
+  CHECK(ui.form.epochs == 7);
+  const ModelSpec saved = load_model_spec(e.path);
+  CHECK(saved == e.spec);
+  CHECK(saved.layers[5].momentum == 0.8f);
+  CHECK(saved.fit.reduce_lr.factor == 0.25);
+  CHECK(saved.fit.early_stopping.restore_best_weights);
+}
+
 TEST_CASE("model editor: the epoch estimate's rate comes from a GEMM, then from the loaded run") {
   TrainingUi ui;
   ui.form.threads = 2;
@@ -206,6 +250,23 @@ TEST_CASE("model editor: drawn at 1280×720 and 1920×1080, text ×1 and ×2, va
         test::frame(app);
       }
       CHECK_FALSE(editor_check(ui).ok);
+      // A [fit] problem, drawn under the Fit section; both callbacks off, then on again.
+      ui.editor.spec.layers.erase(ui.editor.spec.layers.begin() + 18);  // the Dense layer again
+      ui.editor.spec.layers.erase(ui.editor.spec.layers.begin(),
+                                  ui.editor.spec.layers.begin() + 14);
+      ui.editor.spec.fit.early_stopping.patience = -3;
+      ui.editor.scroll_to = kEditorScrollFit;
+      editor_changed(ui);
+      test::frame(app);
+      CHECK(editor_check(ui).error_fit == "early_stopping");
+      CHECK(find_panel_rect(ui, "editor.fit") != nullptr);
+      ui.editor.spec.fit.early_stopping.enabled = ui.editor.spec.fit.reduce_lr.enabled = false;
+      editor_changed(ui);
+      test::frame(app);
+      ui.editor.spec.fit = load_model_spec("compact").fit;
+      editor_changed(ui);
+      test::frame(app);
+      CHECK(editor_check(ui).ok);
       ui.editor.spec.layers.clear();
       editor_changed(ui);
       test::frame(app);

@@ -1,6 +1,7 @@
 // ui/training/panel_model_editor.cpp — the model editor: start from a preset, the loaded model or a
 // file; add, remove, reorder and edit layers; the Keras summary, parameter budget, memory plan and
-// epoch estimate follow every edit; save as a model file; train it.
+// epoch estimate follow every edit; the [fit] table (editor_fields.cpp); save as a model file;
+// train it. Every argument a model file holds has a widget and a one-line Keras tooltip.
 //
 // [SECTION] editor state (no ImGui: tested headless)
 // [SECTION] small widgets
@@ -20,11 +21,13 @@
 #include "core/error.h"
 #include "core/sysinfo.h"
 #include "nn/model_file.h"
+#include "ui/training/editor_fields.h"
 #include "ui/training/training_panels.h"
 
 namespace cnnlab {
 
 namespace fs = std::filesystem;
+using namespace editor_ui;  // the labelled fields, their tooltips and the Fit section
 
 // =================================================================================================
 // [SECTION] editor state (no ImGui: tested headless)
@@ -97,7 +100,9 @@ const SpecCheck& editor_check(TrainingUi& ui) {
     classes = kAssumedClasses;
   if (!e.check || e.checked != e.edits || e.checked_classes != classes) {
     auto c = std::make_shared<SpecCheck>(check_spec(e.spec, classes));
-    e.summary = c->ok ? c->model.summary_table() : "";
+    // A problem in [fit] only: the layers are whole, their summary stands.
+    const bool whole = c->ok || (!c->error_fit.empty() && c->built == e.spec.layers.size());
+    e.summary = whole ? c->model.summary_table() : "";
     e.check = std::move(c);
     e.checked = e.edits, e.checked_classes = classes;
   }
@@ -107,6 +112,8 @@ const SpecCheck& editor_check(TrainingUi& ui) {
 std::string editor_blocker(TrainingUi& ui) {
   const SpecCheck& c = editor_check(ui);
   if (c.ok) return {};
+  if (!c.error_fit.empty())  // "[fit] reduce_lr_on_plateau: 'factor' = 1.5 is out of range ..."
+    return "[fit] " + (c.error_fit == "[fit]" ? "" : c.error_fit + ": ") + c.error;
   if (c.error_layer < 0) return c.error;
   const LayerSpec& l = ui.editor.spec.layers[size_t(c.error_layer)];
   return "layer " + std::to_string(c.error_layer + 1) + " (" + l.type + "): " + c.error;
@@ -172,7 +179,7 @@ bool editor_train(TrainingUi& ui) {
       !editor_save(ui, e.path.empty() ? editor_default_path(ui) : e.path))
     return false;
   const SpecCheck& c = editor_check(ui);
-  PresetChoice choice{e.path, e.spec.image_size, c.model.num_params(), ""};
+  PresetChoice choice{e.path, e.spec.image_size, c.model.num_params(), "", e.spec.fit.epochs};
   choice.label = e.spec.name + " (" + fs::path(e.path).filename().string() + "), " +
                  std::to_string(e.spec.image_size) + "×" + std::to_string(e.spec.image_size) +
                  " (" + with_commas(choice.params) + " parameters)";
@@ -235,8 +242,6 @@ ComputeRate editor_rate(TrainingUi& ui) {
 // =================================================================================================
 namespace {
 
-const ImVec4 kProblem(0.85f, 0.18f, 0.1f, 1.0f);
-
 // Puts the next item on this line when `width` still fits, else on a new one (toolbars wrap at
 // 1280×720 with the text ×2 instead of running off the panel).
 void flow(float width, bool first) {
@@ -255,61 +260,6 @@ bool flow_button(const char* label, bool enabled, bool first = false) {
   const bool pressed = ImGui::Button(label);
   ImGui::EndDisabled();
   return pressed;
-}
-
-// A labelled field on its own line: the label left, the widget in the remaining width (at most
-// 12 em, so a wide panel does not stretch numbers across the screen).
-void field_label(const char* label) {
-  ImGui::AlignTextToFramePadding();
-  ImGui::TextUnformatted(label);
-  ImGui::SameLine(ImGui::GetFontSize() * 9);
-  ImGui::SetNextItemWidth(std::min(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize() * 12));
-}
-
-bool int_field(const char* label, int& v) {
-  field_label(label);
-  ImGui::PushID(label);
-  const bool changed = ImGui::InputInt("##v", &v);
-  ImGui::PopID();
-  return changed;
-}
-
-bool float_field(const char* label, float& v, float step) {
-  field_label(label);
-  ImGui::PushID(label);
-  const bool changed = ImGui::InputFloat("##v", &v, step, step * 10, "%.4g");
-  ImGui::PopID();
-  return changed;
-}
-
-bool pair_field(const char* label, float& lo, float& hi) {
-  field_label(label);
-  float v[2] = {lo, hi};
-  ImGui::PushID(label);
-  const bool changed = ImGui::InputFloat2("##v", v, "%.4g");
-  ImGui::PopID();
-  if (changed) lo = v[0], hi = v[1];
-  return changed;
-}
-
-bool choice_field(const char* label, std::string& v, std::initializer_list<const char*> options) {
-  field_label(label);
-  bool changed = false;
-  ImGui::PushID(label);
-  if (ImGui::BeginCombo("##v", v.c_str())) {
-    for (const char* o : options)
-      if (ImGui::Selectable(o, v == o)) v = o, changed = true;
-    ImGui::EndCombo();
-  }
-  ImGui::PopID();
-  return changed;
-}
-
-// A section title (ImGui 1.86 has no SeparatorText).
-void heading(const std::string& title) {
-  ImGui::Spacing();
-  ImGui::TextUnformatted(title.c_str());
-  ImGui::Separator();
 }
 
 std::string shape_text(const LayerInfo& l) {
@@ -350,7 +300,7 @@ void layer_row(TrainingUi& ui, const SpecCheck& c, size_t i) {
     ImGui::PopStyleColor();
   }
   if (c.error_layer == int(i)) {
-    ImGui::PushStyleColor(ImGuiCol_Text, kProblem);
+    ImGui::PushStyleColor(ImGuiCol_Text, kEditorProblem);
     ImGui::TextWrapped("✗ %s", c.error.c_str());
     ImGui::PopStyleColor();
   }
@@ -366,12 +316,14 @@ void layer_row(TrainingUi& ui, const SpecCheck& c, size_t i) {
   }
   const ImVec2 p1(p0.x + ImGui::GetContentRegionAvail().x, y1);
   ImDrawList* dl = ImGui::GetWindowDrawList();
+  if (selected) record_rect(ui, "editor.args", p0, p1);
   if (selected)
     dl->AddRect(ImVec2(p0.x - 3, p0.y - 2), ImVec2(p1.x, p1.y + 3),
                 ImGui::GetColorU32(ImGuiCol_ButtonActive), 3.0f, 0,
                 std::max(2.0f, ImGui::GetFontSize() * 0.12f));
   else if (c.error_layer == int(i))
-    dl->AddRect(ImVec2(p0.x - 3, p0.y - 2), ImVec2(p1.x, p1.y + 2), ImGui::GetColorU32(kProblem));
+    dl->AddRect(ImVec2(p0.x - 3, p0.y - 2), ImVec2(p1.x, p1.y + 2),
+                ImGui::GetColorU32(kEditorProblem));
   ImGui::PopID();
   ImGui::Dummy(ImVec2(1, ImGui::GetStyle().ItemSpacing.y));
 }
@@ -406,19 +358,123 @@ void layer_buttons(TrainingUi& ui) {
   if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("Delete");
 }
 
+// What each argument does, in Keras's terms (one line each: the tooltips).
+constexpr const char* kTipFilters =
+    "filters: how many kernels, so how many output channels (feature maps) the layer makes";
+constexpr const char* kTipKernel =
+    "kernel_size: each filter's window, k x k pixels (Keras writes 3 or (3, 3))";
+constexpr const char* kTipConvStrides =
+    "strides: how far the window moves per step; 2 halves the output's height and width";
+constexpr const char* kTipPoolSize =
+    "pool_size: the k x k window reduced to one value (its max or mean); 2 halves height and width";
+constexpr const char* kTipPoolStrides =
+    "strides: how far the pool window moves per step; Keras's default is pool_size (no overlap)";
+constexpr const char* kTipPadding =
+    "padding: \"valid\" uses whole windows only (the output shrinks), \"same\" pads with zeros "
+    "to keep the size";
+constexpr const char* kTipActivation =
+    "activation: relu keeps positives, linear passes values on, softmax makes the last layer's "
+    "class probabilities";
+constexpr const char* kTipL2 =
+    "kernel_regularizer l2: adds l2 x (sum of squared weights) to the loss, pulling weights "
+    "towards 0; 0 = none; Keras's \"l2\" is 0.01";
+constexpr const char* kTipClasses =
+    "units = \"classes\": as many units as the data has classes (the last Dense layer)";
+constexpr const char* kTipUnits = "units: how many neurons (outputs) the Dense layer has";
+constexpr const char* kTipRate =
+    "rate: the fraction of inputs set to 0 in each training step (not at inference); Keras "
+    "uses 0.2 to 0.5";
+constexpr const char* kTipMomentum =
+    "momentum: how much of the old moving mean/variance each batch keeps; Keras default 0.99; "
+    "with few batches per epoch use 0.9";
+constexpr const char* kTipEpsilon =
+    "epsilon: added to the variance before its square root, so nothing divides by 0; Keras "
+    "default 0.001";
+constexpr const char* kTipFlip =
+    "mode: the flips RandomFlip may apply to a training image (each with probability 1/2)";
+constexpr const char* kTipRotation =
+    "factor: the rotation range as a fraction of a full turn: [-0.05, 0.05] is up to 18 degrees "
+    "either way";
+constexpr const char* kTipZoomHeight =
+    "height_factor: the zoom range as a fraction of the height: negative zooms in, positive out";
+constexpr const char* kTipZoomOwn =
+    "width_factor of its own: unticked, the width zooms as the height does (the aspect ratio "
+    "stays)";
+constexpr const char* kTipZoomWidth =
+    "width_factor: the zoom range as a fraction of the width: negative zooms in, positive out";
+constexpr const char* kTipShiftHeight =
+    "height_factor: the vertical shift range as a fraction of the height, e.g. [-0.1, 0.1]";
+constexpr const char* kTipShiftWidth =
+    "width_factor: the horizontal shift range as a fraction of the width, e.g. [-0.1, 0.1]";
+constexpr const char* kTipContrast =
+    "factor: the contrast is scaled by a random amount in [1 - lower, 1 + upper]; each in [0, 1]";
+constexpr const char* kTipBrightness =
+    "factor: the brightness shift range as a fraction of value_range, within [-1, 1]";
+constexpr const char* kTipValueRange =
+    "value_range: the pixels' [low, high] (cnnlab's images: [0, 255]); results are clipped to it";
+constexpr const char* kTipFillMode =
+    "fill_mode: how pixels from outside the image are filled: mirrored (reflect), fill_value "
+    "(constant) or the edge's (nearest)";
+constexpr const char* kTipInterpolation =
+    "interpolation: how a moved pixel is read: bilinear blends four neighbours, nearest takes one";
+constexpr const char* kTipFillValue =
+    "fill_value: the value pixels from outside the image get when fill_mode is constant";
+
 bool augment_args(LayerSpec& l) {
   bool ch = false;
   if (l.type == "RandomFlip")
-    return choice_field("mode", l.mode, {"horizontal", "vertical", "horizontal_and_vertical"});
+    return choice_field("mode", l.mode, {"horizontal", "vertical", "horizontal_and_vertical"},
+                        kTipFlip);
   const bool zoom = l.type == "RandomZoom", shift = l.type == "RandomTranslation";
-  ch |= pair_field(zoom || shift ? "height_factor" : "factor", l.factor_lo, l.factor_hi);
+  const char* factor_tip = zoom                           ? kTipZoomHeight
+                           : shift                        ? kTipShiftHeight
+                           : l.type == "RandomContrast"   ? kTipContrast
+                           : l.type == "RandomBrightness" ? kTipBrightness
+                                                          : kTipRotation;
+  ch |=
+      pair_field(zoom || shift ? "height_factor" : "factor", l.factor_lo, l.factor_hi, factor_tip);
   if (l.type == "RandomContrast" || l.type == "RandomBrightness")
-    return ch | pair_field("value_range", l.value_lo, l.value_hi);
-  if (zoom) ch |= ImGui::Checkbox("width_factor of its own", &l.has_width);
-  if (shift || (zoom && l.has_width)) ch |= pair_field("width_factor", l.width_lo, l.width_hi);
-  ch |= choice_field("fill_mode", l.fill_mode, {"reflect", "constant", "nearest"});
-  ch |= choice_field("interpolation", l.interpolation, {"bilinear", "nearest"});
-  if (l.fill_mode == "constant") ch |= float_field("fill_value", l.fill_value, 1);
+    return ch | pair_field("value_range", l.value_lo, l.value_hi, kTipValueRange);
+  if (zoom) ch |= check_field("width_factor of its own", l.has_width, kTipZoomOwn);
+  if (shift || (zoom && l.has_width))
+    ch |= pair_field("width_factor", l.width_lo, l.width_hi, zoom ? kTipZoomWidth : kTipShiftWidth);
+  ch |= choice_field("fill_mode", l.fill_mode, {"reflect", "constant", "nearest"}, kTipFillMode);
+  ch |= choice_field("interpolation", l.interpolation, {"bilinear", "nearest"}, kTipInterpolation);
+  if (l.fill_mode == "constant") ch |= float_field("fill_value", l.fill_value, 1, kTipFillValue);
+  return ch;
+}
+
+// Conv2D, the pools, Dense, Dropout and BatchNormalization: their arguments.
+bool core_args(LayerSpec& l) {
+  bool ch = false;
+  if (l.type == "Conv2D") {
+    ch |= int_field("filters", l.filters, kTipFilters);
+    ch |= int_field("kernel_size", l.kernel_size, kTipKernel);
+    ch |= int_field("strides", l.strides, kTipConvStrides);
+  } else if (l.type == "MaxPooling2D" || l.type == "AveragePooling2D") {
+    const int before = l.pool_size;
+    if (int_field("pool_size", l.pool_size, kTipPoolSize)) {
+      if (l.strides == before) l.strides = l.pool_size;  // strides follow the pool, as Keras's
+      ch = true;
+    }
+    ch |= int_field("strides", l.strides, kTipPoolStrides);
+    if (l.type == "MaxPooling2D") ImGui::TextDisabled("padding: valid (the only one here)");
+  } else if (l.type == "Dense") {
+    ch |=
+        check_field("units = \"classes\" (as many as the data has)", l.units_classes, kTipClasses);
+    if (!l.units_classes) ch |= int_field("units", l.units, kTipUnits);
+  } else if (l.type == "Dropout") {
+    ch |= float_field("rate", l.rate, 0.05f, kTipRate);
+  } else if (l.type == "BatchNormalization") {
+    ch |= float_field("momentum", l.momentum, 0.01f, kTipMomentum);
+    ch |= float_field("epsilon", l.epsilon, 0.0001f, kTipEpsilon);
+  }
+  if (l.type == "Conv2D" || l.type == "AveragePooling2D")
+    ch |= choice_field("padding", l.padding, {"valid", "same"}, kTipPadding);
+  if (l.type == "Conv2D" || l.type == "Dense") {
+    ch |= choice_field("activation", l.activation, {"relu", "linear", "softmax"}, kTipActivation);
+    ch |= float_field("L2 (kernel)", l.l2, 0.0001f, kTipL2);
+  }
   return ch;
 }
 
@@ -428,32 +484,10 @@ void layer_args(TrainingUi& ui) {
   if (e.selected < 0 || size_t(e.selected) >= e.spec.layers.size()) return;
   LayerSpec& l = e.spec.layers[size_t(e.selected)];
   bool ch = false;
-  if (l.type == "Conv2D") {
-    ch |= int_field("filters", l.filters);
-    ch |= int_field("kernel_size", l.kernel_size);
-    ch |= int_field("strides", l.strides);
-  } else if (l.type == "MaxPooling2D" || l.type == "AveragePooling2D") {
-    const int before = l.pool_size;
-    if (int_field("pool_size", l.pool_size)) {
-      if (l.strides == before) l.strides = l.pool_size;  // strides follow the pool, as Keras's
-      ch = true;
-    }
-    ch |= int_field("strides", l.strides);
-  } else if (l.type == "Dense") {
-    ch |= ImGui::Checkbox("units = \"classes\" (as many as the data has)", &l.units_classes);
-    if (!l.units_classes) ch |= int_field("units", l.units);
-  } else if (l.type == "Dropout") {
-    ch |= float_field("rate", l.rate, 0.05f);
-  } else if (is_augment_type(l.type)) {
-    ch |= augment_args(l);
-  } else {
+  if (l.type == "Flatten" || l.type == "GlobalAveragePooling2D")
     ImGui::TextDisabled("%s has no arguments.", l.type.c_str());
-  }
-  if (l.type == "Conv2D" || l.type == "AveragePooling2D")
-    ch |= choice_field("padding", l.padding, {"valid", "same"});
-  if (l.type == "Conv2D" || l.type == "Dense")
-    ch |= choice_field("activation", l.activation, {"relu", "linear", "softmax"});
-  if (l.type == "Conv2D" || l.type == "Dense") ch |= float_field("L2 (kernel)", l.l2, 0.0001f);
+  else
+    ch = is_augment_type(l.type) ? augment_args(l) : core_args(l);
   if (ch) editor_changed(ui);
 }
 
@@ -464,7 +498,10 @@ void layer_list(TrainingUi& ui) {
   const int in = e.spec.image_size;
   layer_buttons(ui);
   ImGui::TextDisabled("Input (None, %d, %d, 3)", in, in);
-  for (size_t i = 0; i < e.spec.layers.size(); ++i) layer_row(ui, c, i);
+  for (size_t i = 0; i < e.spec.layers.size(); ++i) {
+    if (e.scroll_to == int(i)) scroll_here(e);
+    layer_row(ui, c, i);
+  }
   if (e.spec.layers.empty()) ImGui::TextDisabled("No layers yet: add one.");
 }
 
@@ -480,7 +517,7 @@ void model_numbers(TrainingUi& ui) {
   const Snapshot& s = *ui.snap;
   heading("Size, memory and time");
   if (!c.ok) {
-    ImGui::PushStyleColor(ImGuiCol_Text, kProblem);
+    ImGui::PushStyleColor(ImGuiCol_Text, kEditorProblem);
     ImGui::TextWrapped("✗ Cannot save or train: %s", editor_blocker(ui).c_str());
     ImGui::PopStyleColor();
     return;
@@ -493,7 +530,7 @@ void model_numbers(TrainingUi& ui) {
   const bool loaded = data_loaded(s);
   const MemoryPlan plan = editor_memory_plan(ui);
   ImGui::PushStyleColor(ImGuiCol_Text,
-                        plan.fits() ? ImGui::GetStyleColorVec4(ImGuiCol_Text) : kProblem);
+                        plan.fits() ? ImGui::GetStyleColorVec4(ImGuiCol_Text) : kEditorProblem);
   ImGui::TextWrapped("%s Memory at batch %d: %s", plan.fits() ? "✓" : "✗", ui.form.batch_size,
                      plan.describe().c_str());
   if (!plan.fits()) ImGui::TextWrapped("Cannot train: %s", plan.advice().c_str());
@@ -520,7 +557,10 @@ void summary_table(TrainingUi& ui) {
     ImGui::TextDisabled("(appears once the model is whole)");
     return;
   }
-  ImGui::BeginChild("editor_summary", ImVec2(0, 0), true, ImGuiWindowFlags_HorizontalScrollbar);
+  // At least 10 lines: at 1280×720 the numbers above leave it almost none (the column scrolls).
+  const float em = ImGui::GetFontSize();
+  const float h = ImGui::GetContentRegionAvail().y < 10 * em ? 10 * em : 0;
+  ImGui::BeginChild("editor_summary", ImVec2(0, h), true, ImGuiWindowFlags_HorizontalScrollbar);
   if (ui.mono) ImGui::PushFont(ui.mono);
   ImGui::TextUnformatted(e.summary.c_str());
   if (ui.mono) ImGui::PopFont();
@@ -618,12 +658,15 @@ void toolbar(TrainingUi& ui) {
 // The model as a whole: its name, input size, file, unsaved state and the last outcome.
 void model_fields(TrainingUi& ui) {
   ModelEditor& e = ui.editor;
-  field_label("name");
+  const bool hovered = field_label("name");
   if (ImGui::InputText("##name", &e.spec.name)) editor_changed(ui);
-  if (int_field("image_size", e.spec.image_size)) editor_changed(ui);
+  tip(hovered, "name: the model's name in the file (Keras's Sequential(name=...))");
+  if (int_field("image_size", e.spec.image_size,
+                "image_size: the input is image_size x image_size x 3; photos are resized to it"))
+    editor_changed(ui);
   const SpecCheck& c = editor_check(ui);
-  if (c.error_layer < 0 && !c.ok) {
-    ImGui::PushStyleColor(ImGuiCol_Text, kProblem);
+  if (c.error_layer < 0 && c.error_fit.empty() && !c.ok) {  // [fit]'s own show in its section
+    ImGui::PushStyleColor(ImGuiCol_Text, kEditorProblem);
     ImGui::TextWrapped("✗ %s", c.error.c_str());
     ImGui::PopStyleColor();
   }
@@ -668,6 +711,7 @@ void draw_model_editor_panel(TrainingUi& ui) {
     ImGui::BeginChild("editor_layers", ImVec2(left, 0), true);
     model_fields(ui);
     layer_list(ui);
+    fit_section(ui);
     ImGui::EndChild();
     ImGui::SameLine();
     ImGui::BeginChild("editor_numbers", ImVec2(0, 0), true);
@@ -678,6 +722,7 @@ void draw_model_editor_panel(TrainingUi& ui) {
     ImGui::BeginChild("editor_all", ImVec2(0, 0), true);
     model_fields(ui);
     layer_list(ui);
+    fit_section(ui);
     model_numbers(ui);
     const float h = std::max(12 * em, ImGui::GetContentRegionAvail().y);
     ImGui::BeginChild("editor_summary_box", ImVec2(0, h), false);

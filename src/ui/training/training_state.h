@@ -158,8 +158,10 @@ struct ModelEditor {
   std::string pending;     // what New/Open loads once the user agrees to discard the edits
   int pending_size = 0;
   bool ask_discard = false, ask_open = false, ask_save = false;
-  std::string note;  // the last outcome ("Saved to …", an error)
+  std::string note;    // the last outcome ("Saved to …", an error)
+  int scroll_to = -1;  // a layer index (or kEditorScrollFit) scrolled into view on the next frame
 };
+constexpr int kEditorScrollFit = -2;  // ModelEditor::scroll_to: the Fit section
 
 struct LessonText {
   std::string id, title, text;

@@ -244,6 +244,19 @@ void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_
   draw_open_image_dialog(ui);  // after: an Open sets force_tab for the next frame
 }
 
+// Screenshot tokens for the model editor, once it is open (opening selects layer 1): "editlayerN"
+// selects layer N (1-based) and scrolls to it, "editfit" scrolls to the Fit section.
+static void editor_tokens(TrainingUi& ui, const std::string& tab) {
+  for (size_t at = 0; at < tab.size();) {
+    const size_t end = std::min(tab.find(',', at), tab.size());
+    const std::string t = tab.substr(at, end - at);
+    if (t.rfind("editlayer", 0) == 0)
+      ui.editor.selected = ui.editor.scroll_to = std::max(0, std::atoi(t.c_str() + 9) - 1);
+    if (t == "editfit") ui.editor.scroll_to = kEditorScrollFit;
+    at = end + 1;
+  }
+}
+
 void start_training(TrainingUi& ui, const std::string& data_dir, const std::string& preset,
                     int image_size, int batches, bool evaluate, const std::string& tab,
                     int epochs) {
@@ -264,6 +277,7 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
   if (has_token(tab, "editor") && batches == 0 && !evaluate) {  // the editor alone: nothing to load
     ui.form.data_dir = s.data_dir;
     open_model_editor(ui);
+    editor_tokens(ui, tab);
     ui.select_tab = true;
     return;
   }
@@ -285,7 +299,8 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
   if (tab.find("glance=") != std::string::npos) ui.force_tab += ",glance";
   // Toggles: "delta" (filters since init), "perlayer" (map normalisation), "layerN" (one layer's
   // maps), "enlargeN" (channel N of the shown layer), "mistakes" (gallery), "test" (confusion
-  // split), "editor" (the model editor, on the run's model), "replayN" (the time-lapse at epoch N).
+  // split), "editor" (the model editor, on the run's model), "replayN" (the time-lapse at epoch N),
+  // "editlayerN" / "editfit" (editor_tokens).
   for (size_t at = 0; at <= tab.size();) {
     size_t end = tab.find(',', at);
     std::string t = tab.substr(at, end == std::string::npos ? std::string::npos : end - at);
@@ -308,6 +323,7 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
     if (end == std::string::npos) break;
     at = end + 1;
   }
+  editor_tokens(ui, tab);
   if (!ui.glance.layer.empty()) glance_wait_inspect(ui, timeout);  // the pixel's arithmetic
 }
 
