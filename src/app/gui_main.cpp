@@ -203,6 +203,7 @@ void load_content(App& app, const WindowOptions& o) {
     ui.runs.dir = o.runs_dir;  // listed only: a screenshot's own batches are not recorded
     start_training(ui, o.train_data, o.train_model, o.train_image_size, o.train_batches,
                    o.train_evaluate, o.train_tab);
+    ui.gl.flush_maps = o.offscreen;  // a screenshot shows whole maps in its first frame
     if (!o.train_probe_image.empty() || !o.train_explain.empty())
       probe_and_explain_blocking(ui, o.train_probe_image, o.train_explain, 600);
   }
@@ -243,7 +244,8 @@ bool wait_for_frame(Window& win, const WindowOptions& o, FramePacing& training, 
   needs.animating = app_animating(app);
   needs.animation_wait =
       app_animation_wait(app);  // Play: wake for its next step, not 60 times a second
-  needs.busy = o.quit_after_frames > 0;
+  needs.busy = o.quit_after_frames > 0 ||  // maps arriving in slices: the frames carry them
+               (app.training && training_maps_pending(*app.training));
   needs.watch_snapshots = app.training && app.training->worker;
   needs.version = app.training ? snapshot_version(*app.training) : 0;
   return wait_for_idle_frame(idle, win.input, needs);
@@ -266,7 +268,11 @@ void main_loop(Window& win, const WindowOptions& o) {
   }
   while (!glfwWindowShouldClose(win.glfw) && !app.requests.quit) {
     if (o.quit_after_frames > 0 && frames++ >= o.quit_after_frames) break;
-    if (!wait_for_frame(win, o, training_pacing, idle_pacing)) continue;
+    if (!wait_for_frame(win, o, training_pacing, idle_pacing)) {
+      // Between frames while training: the next band of big feature maps (issue 11), and a frame
+      // to show them once whole.
+      if (!app.training || !advance_training_gl(*app.training)) continue;
+    }
     zoom_by_wheel(app, float(std::exchange(win.input.zoom_wheel, 0.0)));  // Ctrl+wheel
     // Photos dropped on the window: the first becomes the training probe.
     open_probe_images(app, std::exchange(win.input.dropped, {}));

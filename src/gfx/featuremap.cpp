@@ -22,6 +22,21 @@ void FloatTexture::reset() {
   width_ = height_ = 0;
 }
 
+namespace {
+
+// (Re)creates `id`'s R32F storage at width × height, filled from `values` (may be null).
+void create_r32f(GLuint& id, int width, int height, const float* values) {
+  if (!id) glGenTextures(1, &id);
+  glBindTexture(GL_TEXTURE_2D, id);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_R32F, width, height, 0, GL_RED, GL_FLOAT, values);
+}
+
+}  // namespace
+
 void FloatTexture::upload(const float* values, int width, int height) {
   CNNLAB_ASSERT(values && width > 0 && height > 0, "FloatTexture::upload: empty");
   glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
@@ -30,17 +45,30 @@ void FloatTexture::upload(const float* values, int width, int height) {
     glBindTexture(GL_TEXTURE_2D, id_);
     glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, width, height, GL_RED, GL_FLOAT, values);
   } else {
-    if (!id_) glGenTextures(1, &id_);
-    glBindTexture(GL_TEXTURE_2D, id_);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-    glTexImage2D(GL_TEXTURE_2D, 0, GL_R32F, width, height, 0, GL_RED, GL_FLOAT, values);
+    create_r32f(id_, width, height, values);
     width_ = width;
     height_ = height;
     ++allocs_;
   }
+  ++uploads_;
+}
+
+void FloatTexture::allocate(int width, int height) {
+  CNNLAB_ASSERT(width > 0 && height > 0, "FloatTexture::allocate: empty");
+  if (id_ && width == width_ && height == height_) return;
+  create_r32f(id_, width, height, nullptr);
+  width_ = width;
+  height_ = height;
+  ++allocs_;
+}
+
+void FloatTexture::upload_rows(const float* values, int y0, int rows) {
+  CNNLAB_ASSERT(values && id_ && y0 >= 0 && rows > 0 && y0 + rows <= height_,
+                "FloatTexture::upload_rows: rows outside the texture");
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+  glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
+  glBindTexture(GL_TEXTURE_2D, id_);
+  glTexSubImage2D(GL_TEXTURE_2D, 0, 0, y0, width_, rows, GL_RED, GL_FLOAT, values);
   ++uploads_;
 }
 
@@ -55,6 +83,14 @@ void ColorTarget::reset() {
   if (tex_) glDeleteTextures(1, &tex_);
   fbo_ = tex_ = 0;
   width_ = height_ = 0;
+}
+
+void ColorTarget::swap(ColorTarget& other) noexcept {
+  std::swap(tex_, other.tex_);
+  std::swap(fbo_, other.fbo_);
+  std::swap(width_, other.width_);
+  std::swap(height_, other.height_);
+  std::swap(nearest_, other.nearest_);
 }
 
 void ColorTarget::ensure(int width, int height, bool nearest) {
@@ -99,21 +135,30 @@ void ColormapRenderer::init() {
 
 void ColormapRenderer::render(const FloatTexture& src, const ColormapParams& params,
                               ColorTarget& dst, bool nearest) {
+  render_rows(src, params, dst, nearest, 0, src.height());
+}
+
+void ColormapRenderer::render_rows(const FloatTexture& src, const ColormapParams& params,
+                                   ColorTarget& dst, bool nearest, int row0, int rows) {
   CNNLAB_ASSERT(!params.ranges.empty() && params.ranges.size() <= size_t(kMaxColormapRanges),
                 "ColormapRenderer: 1..256 ranges");
   CNNLAB_ASSERT(params.tile_w > 0 && params.tile_h > 0 && params.cols > 0,
                 "ColormapRenderer: tiles");
   if (!ready() || !src.id()) return;
+  CNNLAB_ASSERT(row0 >= 0 && rows >= 0 && row0 + rows <= src.height(), "ColormapRenderer: rows");
   dst.ensure(src.width(), src.height(), nearest);
   // Called while ImGui builds its frame, possibly with an offscreen target bound: put it back.
-  GLint previous_fbo = 0, viewport[4] = {};
+  GLint previous_fbo = 0, viewport[4] = {}, box[4] = {};
   glGetIntegerv(GL_FRAMEBUFFER_BINDING, &previous_fbo);
   glGetIntegerv(GL_VIEWPORT, viewport);
+  glGetIntegerv(GL_SCISSOR_BOX, box);
   GLboolean blend = glIsEnabled(GL_BLEND), scissor = glIsEnabled(GL_SCISSOR_TEST);
   glBindFramebuffer(GL_FRAMEBUFFER, dst.fbo());
   glViewport(0, 0, dst.width(), dst.height());
   glDisable(GL_BLEND);
-  glDisable(GL_SCISSOR_TEST);
+  // Fragment row y is texel row y (the shader texelFetches gl_FragCoord): the band's rows only.
+  glEnable(GL_SCISSOR_TEST);
+  glScissor(0, row0, dst.width(), rows);
   glDisable(GL_DEPTH_TEST);
   glUseProgram(program_.id());
   glActiveTexture(GL_TEXTURE0);
@@ -133,8 +178,9 @@ void ColormapRenderer::render(const FloatTexture& src, const ColormapParams& par
   glUseProgram(0);
   glBindFramebuffer(GL_FRAMEBUFFER, GLuint(previous_fbo));
   glViewport(viewport[0], viewport[1], viewport[2], viewport[3]);
+  glScissor(box[0], box[1], box[2], box[3]);
   if (blend) glEnable(GL_BLEND);
-  if (scissor) glEnable(GL_SCISSOR_TEST);
+  if (!scissor) glDisable(GL_SCISSOR_TEST);
 }
 
 // ---- CPU twins ----------------------------------------------------------------------------------

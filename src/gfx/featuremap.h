@@ -14,7 +14,8 @@ namespace cnnlab {
 inline constexpr float kGapValue = -1e30f;
 
 // A single-channel float texture, nearest sampling. Re-uploading the same size reuses the
-// storage (glTexSubImage2D); a new size re-creates it.
+// storage (glTexSubImage2D); a new size re-creates it. Big atlases can be filled a band of rows at
+// a time (allocate, then upload_rows), so no frame pays for all of it (issue 11).
 class FloatTexture {
  public:
   FloatTexture() = default;
@@ -24,11 +25,15 @@ class FloatTexture {
 
   // values: (height, width) row-major, top row first.
   void upload(const float* values, int width, int height);
+  // Storage of width × height without data; kept when the size is the same.
+  void allocate(int width, int height);
+  // values: (rows, width()) row-major, written to texel rows y0 .. y0 + rows − 1.
+  void upload_rows(const float* values, int y0, int rows);
   void reset();
   GLuint id() const { return id_; }
   int width() const { return width_; }
   int height() const { return height_; }
-  int uploads() const { return uploads_; }     // every upload
+  int uploads() const { return uploads_; }     // every upload (a band of rows counts too)
   int allocations() const { return allocs_; }  // uploads that (re)created the storage
 
  private:
@@ -47,6 +52,8 @@ class ColorTarget {
   // (Re)creates the target only when the size or filtering changes.
   void ensure(int width, int height, bool nearest);
   void reset();
+  // Exchanges the two targets' GL objects and sizes (double buffering: draw one, fill the other).
+  void swap(ColorTarget& other) noexcept;
   GLuint texture() const { return tex_; }
   GLuint fbo() const { return fbo_; }
   int width() const { return width_; }
@@ -80,6 +87,10 @@ class ColormapRenderer {
   // Renders `src` through the colormap into `dst` (resized to the source). Restores FBO 0.
   void render(const FloatTexture& src, const ColormapParams& params, ColorTarget& dst,
               bool nearest);
+  // The same, for texel rows row0 .. row0 + rows − 1 only (a scissor): the rest of `dst` keeps
+  // what it had. Pixels are the ones render() gives there.
+  void render_rows(const FloatTexture& src, const ColormapParams& params, ColorTarget& dst,
+                   bool nearest, int row0, int rows);
 
  private:
   ShaderProgram program_;

@@ -1,6 +1,8 @@
 // ui/training/training_gl.cpp — the Training view's GL side: uploads feature maps, kernels,
-// thumbnails and the probe image only when the snapshot's versions (or a view choice) changed.
+// thumbnails and the probe image only when the snapshot's versions (or a view choice) changed;
+// big feature maps in bands of atlas rows over several frames (kMapSliceTexels each).
 #include <algorithm>
+#include <climits>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -30,29 +32,115 @@ void set_map_filter(LayerMapsGl& maps, bool nearest) {
 
 namespace {
 
-void upload_maps(TrainingUi& ui, const Snapshot& s) {
-  TrainingGl& gl = ui.gl;
-  size_t n = 0;
-  for (const TensorCopy& t : s.activations) {
-    if (t.shape.size() != 3) continue;  // dense outputs are drawn as bars
-    if (gl.maps.size() <= n) gl.maps.push_back(std::make_unique<LayerMapsGl>());
-    LayerMapsGl& m = *gl.maps[n++];
-    m.name = t.name;
-    m.h = t.shape[0], m.w = t.shape[1], m.c = t.shape[2];
-    m.cols = feature_grid_cols(m.c);
-    m.rows = (m.c + m.cols - 1) / m.cols;
-    std::vector<float> atlas = feature_atlas(t, m.cols);
-    m.values.upload(atlas.data(), m.cols * m.w, m.rows * m.h);
+// Rows y0 .. y0 + n − 1 of feature_atlas(t, cols) into `out` (n · cols·W floats): the same
+// values, one band at a time.
+void atlas_band(const TensorCopy& t, int cols, int y0, int n, std::vector<float>& out) {
+  const int h = t.shape[0], w = t.shape[1], c = t.shape[2];
+  const size_t aw = size_t(cols) * size_t(w);
+  out.resize(size_t(n) * aw);
+  for (int r = 0; r < n; ++r) {
+    const int tile_row = (y0 + r) / h, y = (y0 + r) % h;
+    for (int tc = 0; tc < cols; ++tc) {
+      float* o = &out[size_t(r) * aw + size_t(tc) * w];
+      const int ch = tile_row * cols + tc;
+      if (ch >= c) {
+        std::fill(o, o + w, kGapValue);
+        continue;
+      }
+      const float* px = &t.values[size_t(y) * w * c + size_t(ch)];  // (y, 0, ch), stride C
+      for (int x = 0; x < w; ++x) o[x] = px[size_t(x) * c];
+    }
+  }
+}
+
+// Starts uploading `snap`'s conv/pool maps: one LayerMapsGl per (H, W, C) activation (new ones
+// show a placeholder until whole; extra ones go when the job ends).
+void start_map_job(TrainingGl& gl, const SnapshotPtr& snap, bool replay, bool per_layer) {
+  MapUploadJob& job = gl.map_job;
+  job = MapUploadJob{};
+  job.snap = snap, job.replay = replay, job.per_layer = per_layer;
+  for (int i = 0; i < int(snap->activations.size()); ++i)
+    if (snap->activations[size_t(i)].shape.size() == 3) job.acts.push_back(i);  // dense: bars
+  while (gl.maps.size() < job.acts.size()) gl.maps.push_back(std::make_unique<LayerMapsGl>());
+}
+
+// The layer in progress is whole: show it (swap) with its shape.
+void finish_layer(LayerMapsGl& m, const TensorCopy& t, int cols) {
+  m.rgba.swap(m.next);
+  m.name = t.name;
+  m.h = t.shape[0], m.w = t.shape[1], m.c = t.shape[2];
+  m.cols = cols;
+  m.rows = (m.c + cols - 1) / cols;
+  m.nearest = false;        // ensure() sets the filter only when it (re)creates the target
+  set_map_filter(m, true);  // maps are mostly shown magnified; the panel corrects it per frame
+}
+
+// Bands of the job's layers until `budget` texels are used (at least one row, so it progresses).
+// True when the last layer became whole.
+bool advance_map_job(TrainingGl& gl, long budget) {
+  MapUploadJob& job = gl.map_job;
+  long used = 0;
+  while (job.layer < job.acts.size()) {
+    const TensorCopy& t = job.snap->activations[size_t(job.acts[job.layer])];
+    LayerMapsGl& m = *gl.maps[job.layer];
+    const int h = t.shape[0], w = t.shape[1], c = t.shape[2];
+    const int cols = feature_grid_cols(c), aw = cols * w, ah = (c + cols - 1) / cols * h;
+    long fit = (budget - used) / aw;
+    if (fit < 1 && used > 0) break;
+    const int n = int(std::clamp(fit, 1L, long(ah - job.row)));
+    if (job.row == 0) {
+      m.values.allocate(aw, ah);
+      job.ranges = feature_ranges(t, job.per_layer);
+    }
+    atlas_band(t, cols, job.row, n, gl.map_band);
+    m.values.upload_rows(gl.map_band.data(), job.row, n);
     ColormapParams p;
     p.kind = ColormapKind::Viridis;
-    p.tile_w = m.w, p.tile_h = m.h, p.cols = m.cols;
-    p.ranges = feature_ranges(t, ui.maps_per_layer);
-    gl.colormap.render(m.values, p, m.rgba, false);
-    m.nearest = false;        // ensure() sets the filter only when it (re)creates the target
-    set_map_filter(m, true);  // maps are mostly shown magnified; the panel corrects it per frame
+    p.tile_w = w, p.tile_h = h, p.cols = cols;
+    p.ranges = job.ranges;
+    gl.colormap.render_rows(m.values, p, m.next, false, job.row, n);
+    used += long(aw) * n;
+    job.row += n;
+    if (job.row < ah) continue;
+    finish_layer(m, t, cols);
+    ++job.layer, job.row = 0;
   }
-  gl.maps.resize(n);
+  gl.map_texels_last = used;
+  gl.map_texels_max = std::max(gl.map_texels_max, used);
+  if (used > 0) ++gl.map_slices;
+  if (job.layer < job.acts.size()) return false;
+  gl.maps.resize(job.acts.size());
+  gl.activations_version = job.snap->activations_version;
+  gl.maps_per_layer = job.per_layer;
+  job = MapUploadJob{};
   ++gl.map_uploads;
+  return true;
+}
+
+// The snapshot the panels show now (live, or the replayed epoch) as a pointer the job can keep.
+SnapshotPtr shown_snapshot_ptr(TrainingUi& ui) {
+  const Snapshot& s = shown_snapshot(ui);
+  return &s == ui.snap.get() ? ui.snap : ui.replay.shown;
+}
+
+// One update's worth of feature maps (`budget` texels): continues the job in progress, restarts it
+// when the normalisation or the replay changed, or starts the shown snapshot's when it is new.
+void update_maps(TrainingUi& ui, long budget) {
+  TrainingGl& gl = ui.gl;
+  SnapshotPtr shown = shown_snapshot_ptr(ui);
+  if (!shown) return;
+  const bool replay = shown != ui.snap;
+  MapUploadJob& job = gl.map_job;
+  bool restart = job.snap && (job.per_layer != ui.maps_per_layer ||
+                              ((job.replay || replay) && job.snap != shown));
+  bool fresh = shown->activations_version != gl.activations_version ||
+               ui.maps_per_layer != gl.maps_per_layer;
+  if (restart || (!job.snap && fresh)) start_map_job(gl, shown, replay, ui.maps_per_layer);
+  if (job.snap) advance_map_job(gl, budget);
+}
+
+long slice_budget(const TrainingGl& gl) {
+  return gl.flush_maps || gl.map_slice_texels <= 0 ? LONG_MAX : gl.map_slice_texels;
 }
 
 void upload_kernels(TrainingUi& ui, const Snapshot& s) {
@@ -84,15 +172,30 @@ void upload_kernels(TrainingUi& ui, const Snapshot& s) {
 
 }  // namespace
 
+void flush_training_maps(TrainingUi& ui) {
+  if (!ui.gl.enabled || !ui.gl.colormap.ready()) return;
+  for (int i = 0; i < 2; ++i) update_maps(ui, LONG_MAX);  // the one in progress, then the newest
+}
+
+bool training_maps_pending(const TrainingUi& ui) {
+  return ui.gl.map_job.snap != nullptr;
+}
+
+bool advance_training_gl(TrainingUi& ui) {
+  TrainingGl& gl = ui.gl;
+  if (!gl.enabled || !gl.colormap.ready() || !gl.map_job.snap) return false;
+  return advance_map_job(gl, slice_budget(gl));
+}
+
 void update_training_gl(TrainingUi& ui) {
   TrainingGl& gl = ui.gl;
   if (!gl.enabled || !gl.colormap.ready()) return;
   const Snapshot& s = shown_snapshot(ui);  // live, or the replayed epoch
-  if (s.activations_version != gl.activations_version || ui.maps_per_layer != gl.maps_per_layer) {
-    upload_maps(ui, s);
-    gl.activations_version = s.activations_version;
-    gl.maps_per_layer = ui.maps_per_layer;
-  }
+  gl.map_texels_last = 0;
+  if (gl.flush_maps)
+    flush_training_maps(ui);
+  else
+    update_maps(ui, slice_budget(gl));
   if (s.weights_version != gl.weights_version || ui.kernels_delta != gl.kernels_delta) {
     upload_kernels(ui, s);
     gl.weights_version = s.weights_version;

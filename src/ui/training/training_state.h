@@ -95,12 +95,32 @@ RgbaImage thumbnail_atlas(const Dataset& data, const std::vector<int>& indices, 
 // ---- GL side
 // ---------------------------------------------------------------------------------------
 
+// One conv/pool layer's maps as shown: name, shape and atlas grid describe `rgba`, which always
+// holds a whole layer; a newer one is filled in `next` band by band and swapped in when whole.
 struct LayerMapsGl {
   std::string name;
   int h = 0, w = 0, c = 0, cols = 1, rows = 1;
-  FloatTexture values;
-  ColorTarget rgba;
+  FloatTexture values;   // the atlas being colour-mapped (rows arrive band by band)
+  ColorTarget rgba;      // what the panels draw
+  ColorTarget next;      // being filled; swapped with rgba when its last band is done
   bool nearest = false;  // the filter rgba samples with now (set_map_filter)
+};
+
+// Feature maps are uploaded in bands of atlas rows, at most this many texels per
+// update_training_gl (CPU atlas, glTexSubImage2D, colormap pass). At 299² the course model's
+// conv/pool maps are 5.3 M texels: in one frame that stalled the window ~100 ms under llvmpipe
+// (issue 11: p90 124 ms); 0.5 M texels is ~10 ms there, so a frame stays near 33 ms.
+inline constexpr long kMapSliceTexels = 1L << 19;
+
+// A snapshot's maps on their way to the GPU, layer by layer, band by band.
+struct MapUploadJob {
+  SnapshotPtr snap;  // null: none in progress (snapshots are immutable: safe to keep)
+  bool replay = false;     // a replayed epoch's (restarts when the replay changes)
+  bool per_layer = false;  // the normalisation it is made with (restarts when changed)
+  std::vector<int> acts;   // the (H, W, C) activations, one per LayerMapsGl
+  size_t layer = 0;        // the one in progress
+  int row = 0;             // its next atlas texel row
+  std::vector<std::pair<float, float>> ranges;  // its colour ranges (made at its first band)
 };
 // Magnified maps sample GL_NEAREST (each value a crisp square), shrunk ones GL_LINEAR. The last
 // setting in a frame is what ImGui draws with; a no-op without a texture.
@@ -133,8 +153,17 @@ struct TrainingGl {
   bool maps_per_layer = false, kernels_delta = false;
   const void* thumbs_for = nullptr;  // the Dataset the thumbnails were made from
   int probe_for = -1;
-  int map_uploads = 0, kernel_uploads = 0;  // counters (tests, bench)
+  int map_uploads = 0, kernel_uploads = 0;  // counters (tests, bench); maps: whole snapshots
   AugmentStripGl augment;
+  // Feature maps in slices (issue 11). A newer snapshot waits until the one in progress is whole
+  // (else, at a high snapshot rate, none ever would be); a changed normalisation or replay restarts.
+  MapUploadJob map_job;
+  long map_slice_texels = kMapSliceTexels;  // per update; <= 0: everything at once
+  bool flush_maps = false;    // screenshots: every update finishes the maps (flush_training_maps)
+  long map_texels_last = 0;   // atlas texels the last update or advance processed (tests, bench)
+  long map_texels_max = 0;    // the most any one processed
+  int map_slices = 0;         // updates and advances that processed some
+  std::vector<float> map_band;  // the band's atlas rows, reused (no fresh pages per slice)
 };
 
 // The model editor (panel_model_editor.cpp). It lives in TrainingUi, which the App owns, so edits
@@ -319,7 +348,17 @@ void init_training_gl(TrainingUi& ui);
 // Reads the newest snapshot from the worker (a pointer copy: never waits on training).
 void refresh_snapshot(TrainingUi& ui);
 // Uploads what changed since the last call (feature maps, kernels, thumbnails). No-op without GL.
+// Feature maps take several calls when big (kMapSliceTexels each); until a layer is whole its
+// panels show the previous one.
 void update_training_gl(TrainingUi& ui);
+// Finishes the feature maps now: the one in progress, then the shown snapshot's (screenshots,
+// tests).
+void flush_training_maps(TrainingUi& ui);
+// Feature maps still on their way (a band remains).
+bool training_maps_pending(const TrainingUi& ui);
+// Between frames (no ImGui): one more band of the maps in progress. True when that made them whole,
+// so the window draws a frame to show them. Starts nothing new.
+bool advance_training_gl(TrainingUi& ui);
 
 // Commands (no-ops without a worker).
 RunSettings form_settings(const TrainingUi& ui);
