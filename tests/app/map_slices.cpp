@@ -29,8 +29,8 @@ TensorCopy maps(const char* name, int h, int w, int c, float seed) {
   return t;
 }
 
-// The course model's shape of snapshot, smaller: conv 256²×32 (2048×1024 atlas = 4 budgets),
-// pool 128²×32 (1024×512 = 1 budget), a dense layer (bars, no texture).
+// The course model's shape of snapshot, smaller: conv 256²×32 (a 2048×1024 atlas),
+// pool 128²×32 (1024×512), a dense layer (bars, no texture).
 SnapshotPtr snapshot(uint64_t version, float seed) {
   auto s = std::make_shared<Snapshot>();
   s->version = s->activations_version = version;
@@ -93,11 +93,18 @@ int updates_until_whole(TrainingUi& ui) {
 
 }  // namespace
 
-TEST_CASE("map slices: a 256x256x32 conv layer takes 4 updates within the budget, then the pool 1") {
+// conv2d: 8 maps per atlas row → 2048 × 1024 texels; max_pooling2d 1024 × 512.
+constexpr long kConvTexels = 2048 * 1024, kPoolTexels = 1024 * 512;
+static_assert(kConvTexels % kMapSliceTexels == 0 && kPoolTexels % kMapSliceTexels == 0,
+              "the tests count whole budgets");
+constexpr int kConvCalls = int(kConvTexels / kMapSliceTexels);  // 8 at 2^18
+constexpr int kPoolCalls = int(kPoolTexels / kMapSliceTexels);  // 2
+
+TEST_CASE("map slices: a 256x256x32 conv layer takes several updates, each within the budget") {
+  static_assert(kConvCalls >= 4, "a big layer takes several updates");
   auto ui = gl_ui();
   ui->snap = snapshot(1, 0.0f);
-  // conv2d: 8 maps per atlas row → 2048 × 1024 texels = 4 × 2^19; max_pooling2d 1024 × 512 = 2^19.
-  for (int call = 0; call < 4; ++call) {
+  for (int call = 0; call < kConvCalls; ++call) {
     update_training_gl(*ui);
     CHECK(ui->gl.map_texels_last == kMapSliceTexels);
     CHECK(training_maps_pending(*ui));
@@ -106,16 +113,19 @@ TEST_CASE("map slices: a 256x256x32 conv layer takes 4 updates within the budget
   REQUIRE(ui->gl.maps.size() == 2);
   CHECK(ui->gl.maps[0]->c == 32);  // whole: shown
   CHECK(ui->gl.maps[1]->c == 0);   // not yet: the panel draws a placeholder
-  update_training_gl(*ui);
-  CHECK(ui->gl.map_texels_last == kMapSliceTexels);
+  for (int call = 0; call < kPoolCalls; ++call) {
+    CHECK(ui->gl.map_uploads == 0);
+    update_training_gl(*ui);
+    CHECK(ui->gl.map_texels_last == kMapSliceTexels);
+  }
   CHECK(ui->gl.map_uploads == 1);
   CHECK_FALSE(training_maps_pending(*ui));
   CHECK(ui->gl.map_texels_max == kMapSliceTexels);
-  CHECK(ui->gl.map_slices == 5);
+  CHECK(ui->gl.map_slices == kConvCalls + kPoolCalls);
   CHECK(ui->gl.maps[1]->c == 32);
   update_training_gl(*ui);  // nothing new
   CHECK(ui->gl.map_texels_last == 0);
-  CHECK(ui->gl.map_slices == 5);
+  CHECK(ui->gl.map_slices == kConvCalls + kPoolCalls);
 }
 
 TEST_CASE("map slices: the sliced RGBA is byte for byte the one-shot upload's") {
@@ -125,7 +135,7 @@ TEST_CASE("map slices: the sliced RGBA is byte for byte the one-shot upload's") 
     ui->gl.map_slice_texels = 0;
     update_training_gl(*ui);
     CHECK(ui->gl.map_uploads == 1);
-    CHECK(ui->gl.map_texels_last == 5 * kMapSliceTexels);
+    CHECK(ui->gl.map_texels_last == kConvTexels + kPoolTexels);
     std::vector<std::vector<uint8_t>> want = one_shot(ui->snap, false);
     for (size_t k = 0; k < want.size(); ++k) CHECK(read_rgba(ui->gl.maps[k]->rgba) == want[k]);
   }
@@ -155,7 +165,7 @@ TEST_CASE("map slices: until whole, the panels keep the previous texture and its
   const std::vector<uint8_t> old_px = read_rgba(ui->gl.maps[0]->rgba);
   SnapshotPtr next = snapshot(2, 2.0f);
   ui->snap = next;
-  for (int call = 0; call < 3; ++call) {  // 3 of conv2d's 4 bands
+  for (int call = 0; call + 1 < kConvCalls; ++call) {  // all of conv2d's bands but the last
     update_training_gl(*ui);
     CHECK(ui->gl.maps[0]->rgba.texture() == old_tex);
     CHECK(read_rgba(ui->gl.maps[0]->rgba) == old_px);
@@ -164,7 +174,8 @@ TEST_CASE("map slices: until whole, the panels keep the previous texture and its
   ui->snap = snapshot(3, 4.0f);
   CHECK_FALSE(advance_training_gl(*ui));  // conv2d's last band: swapped in
   CHECK(ui->gl.maps[0]->rgba.texture() != old_tex);
-  CHECK(advance_training_gl(*ui));  // the pool's: whole
+  for (int call = 0; call + 1 < kPoolCalls; ++call) CHECK_FALSE(advance_training_gl(*ui));
+  CHECK(advance_training_gl(*ui));  // the pool's last band: whole
   CHECK(ui->gl.activations_version == 2);
   CHECK(read_rgba(ui->gl.maps[0]->rgba) == one_shot(next, false)[0]);
   CHECK_FALSE(advance_training_gl(*ui));  // starts nothing between frames
@@ -182,11 +193,11 @@ TEST_CASE("map slices: a changed normalisation restarts the maps in progress; fl
   ui->maps_per_layer = true;
   update_training_gl(*ui);  // restarted: conv2d's first band again
   CHECK(ui->gl.map_job.layer == 0);
-  CHECK(ui->gl.map_job.row == 256);
+  CHECK(ui->gl.map_job.row == kMapSliceTexels / 2048);
   CHECK(ui->gl.map_job.per_layer);
   ui->gl.flush_maps = true;  // screenshots
   update_training_gl(*ui);
-  CHECK(ui->gl.map_texels_last == 4 * kMapSliceTexels);  // the rest in one call
+  CHECK(ui->gl.map_texels_last == kConvTexels + kPoolTexels - kMapSliceTexels);  // the rest at once
   CHECK_FALSE(training_maps_pending(*ui));
   CHECK(ui->gl.maps_per_layer);
   std::vector<std::vector<uint8_t>> want = one_shot(s, true);

@@ -31,13 +31,16 @@ std::vector<float> feature_atlas(const TensorCopy& t, int cols) {
 
 std::vector<std::pair<float, float>> feature_ranges(const TensorCopy& t, bool per_layer) {
   CNNLAB_ASSERT(t.shape.size() == 3, "feature_ranges: (H, W, C)");
-  const int c = t.shape[2];
-  std::vector<std::pair<float, float>> r(size_t(c), {INFINITY, -INFINITY});
-  for (size_t i = 0; i < t.values.size(); ++i) {
-    auto& [lo, hi] = r[i % size_t(c)];
-    lo = std::min(lo, t.values[i]);
-    hi = std::max(hi, t.values[i]);
-  }
+  const size_t c = size_t(t.shape[2]);
+  // Pixel by pixel into separate lo/hi rows (vectorises; an `i % c` per value cost ~10 ms at 299²).
+  std::vector<float> los(c, INFINITY), his(c, -INFINITY);
+  for (size_t i = 0; i + c <= t.values.size(); i += c)
+    for (size_t ch = 0; ch < c; ++ch) {
+      los[ch] = std::min(los[ch], t.values[i + ch]);
+      his[ch] = std::max(his[ch], t.values[i + ch]);
+    }
+  std::vector<std::pair<float, float>> r(c);
+  for (size_t ch = 0; ch < c; ++ch) r[ch] = {los[ch], his[ch]};
   if (per_layer) {
     std::pair<float, float> all{INFINITY, -INFINITY};
     for (auto& [lo, hi] : r) all = {std::min(all.first, lo), std::max(all.second, hi)};

@@ -108,9 +108,10 @@ struct LayerMapsGl {
 
 // Feature maps are uploaded in bands of atlas rows, at most this many texels per
 // update_training_gl (CPU atlas, glTexSubImage2D, colormap pass). At 299² the course model's
-// conv/pool maps are 5.3 M texels: in one frame that stalled the window ~100 ms under llvmpipe
-// (issue 11: p90 124 ms); 0.5 M texels is ~10 ms there, so a frame stays near 33 ms.
-inline constexpr long kMapSliceTexels = 1L << 19;
+// conv/pool maps are 5.3 M texels: in one frame that stalled the window 100–250 ms under llvmpipe
+// (issue 11: p90 124 ms). The colormap pass is most of it, 20–35 ns a texel on the loaded 2-core
+// host: 2^18 texels keep a band under ~10 ms, a frame with one near 33 ms; 21 bands at 299².
+inline constexpr long kMapSliceTexels = 1L << 18;
 
 // A snapshot's maps on their way to the GPU, layer by layer, band by band.
 struct MapUploadJob {
