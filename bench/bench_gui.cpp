@@ -243,8 +243,8 @@ void maps_benchmark(App& app, GLFWwindow* window, const Args& a) {
                            "maps in slices between frames, frames:"};
     print_times(names[mode], frames);
     if (mode == 2) print_times("  the slices between frames:", between);
-    std::printf("  %d map uploads, at most %ld texels in one update\n",
-                ui.gl.map_uploads - uploads, ui.gl.map_texels_max);
+    std::printf("  %d map uploads, at most %ld texels in one update\n", ui.gl.map_uploads - uploads,
+                ui.gl.map_texels_max);
   }
 }
 

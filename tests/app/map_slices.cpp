@@ -146,7 +146,7 @@ TEST_CASE("map slices: the sliced RGBA is byte for byte the one-shot upload's") 
     auto ui = gl_ui();
     ui->snap = s;
     ui->maps_per_layer = per_layer;
-    ui->gl.map_slice_texels = 100000;  // bands that end mid-tile and mid-layer
+    ui->gl.map_slice_texels = 100000;       // bands that end mid-tile and mid-layer
     CHECK(updates_until_whole(*ui) == 27);  // 2,621,440 texels / 100,000, rows whole: 27 calls
     REQUIRE(ui->gl.maps.size() == want.size());
     for (size_t k = 0; k < want.size(); ++k) {
@@ -217,7 +217,8 @@ int main(int argc, char** argv) {
   glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
   glfwWindowHint(GLFW_VISIBLE, GLFW_FALSE);
   cnnlab::g_window = glfwCreateWindow(64, 64, "map_slices", nullptr, nullptr);
-  if (!cnnlab::g_window || (glfwMakeContextCurrent(cnnlab::g_window), !cnnlab::load_gl(glfwGetProcAddress))) {
+  if (!cnnlab::g_window ||
+      (glfwMakeContextCurrent(cnnlab::g_window), !cnnlab::load_gl(glfwGetProcAddress))) {
     std::printf("map_slices: no OpenGL 3.3 core context\n");
     glfwTerminate();
     return 1;

@@ -115,7 +115,7 @@ inline constexpr long kMapSliceTexels = 1L << 18;
 
 // A snapshot's maps on their way to the GPU, layer by layer, band by band.
 struct MapUploadJob {
-  SnapshotPtr snap;  // null: none in progress (snapshots are immutable: safe to keep)
+  SnapshotPtr snap;        // null: none in progress (snapshots are immutable: safe to keep)
   bool replay = false;     // a replayed epoch's (restarts when the replay changes)
   bool per_layer = false;  // the normalisation it is made with (restarts when changed)
   std::vector<int> acts;   // the (H, W, C) activations, one per LayerMapsGl
@@ -157,13 +157,14 @@ struct TrainingGl {
   int map_uploads = 0, kernel_uploads = 0;  // counters (tests, bench); maps: whole snapshots
   AugmentStripGl augment;
   // Feature maps in slices (issue 11). A newer snapshot waits until the one in progress is whole
-  // (else, at a high snapshot rate, none ever would be); a changed normalisation or replay restarts.
+  // (else, at a high snapshot rate, none ever would be); a changed normalisation or a replay
+  // restarts it.
   MapUploadJob map_job;
   long map_slice_texels = kMapSliceTexels;  // per update; <= 0: everything at once
-  bool flush_maps = false;    // screenshots: every update finishes the maps (flush_training_maps)
-  long map_texels_last = 0;   // atlas texels the last update or advance processed (tests, bench)
-  long map_texels_max = 0;    // the most any one processed
-  int map_slices = 0;         // updates and advances that processed some
+  bool flush_maps = false;      // screenshots: every update finishes the maps (flush_training_maps)
+  long map_texels_last = 0;     // atlas texels the last update or advance processed (tests, bench)
+  long map_texels_max = 0;      // the most any one processed
+  int map_slices = 0;           // updates and advances that processed some
   std::vector<float> map_band;  // the band's atlas rows, reused (no fresh pages per slice)
 };
 
