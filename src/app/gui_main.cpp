@@ -243,7 +243,7 @@ bool wait_for_frame(Window& win, const WindowOptions& o, FramePacing& training, 
   IdleNeeds needs;
   needs.animating = app_animating(app);
   needs.animation_wait =
-      app_animation_wait(app);  // Play: wake for its next step, not 60 times a second
+      app_animation_wait(app);             // Play: wake for its next step, not 60 times a second
   needs.busy = o.quit_after_frames > 0 ||  // maps arriving in slices: the frames carry them
                (app.training && training_maps_pending(*app.training));
   needs.watch_snapshots = app.training && app.training->worker;
