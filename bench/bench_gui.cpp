@@ -95,6 +95,33 @@ Args parse(int argc, char** argv) {
   return a;
 }
 
+// One frame's milliseconds: building the ImGui lists, and the whole frame (ImGui, render, swap and
+// glFinish, so llvmpipe's rasterising counts in this frame, not the next).
+struct FrameMs {
+  double build = 0, work = 0;
+};
+
+FrameMs draw_frame(App& app, GLFWwindow* window) {
+  FrameMs ms;
+  Clock::time_point t0 = Clock::now();
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGui::NewFrame();
+  draw_app(app);
+  ImGui::Render();
+  ms.build = seconds_since(t0) * 1e3;
+  int w = 0, h = 0;
+  glfwGetFramebufferSize(window, &w, &h);
+  glViewport(0, 0, w, h);
+  glClearColor(1, 1, 1, 1);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  glfwSwapBuffers(window);
+  glFinish();
+  ms.work = seconds_since(t0) * 1e3;
+  return ms;
+}
+
 struct FrameStats {
   std::vector<double> work_ms, build_ms, raster_ms;
   int map_uploads = 0, kernel_uploads = 0;
@@ -131,23 +158,10 @@ std::vector<double> window_round(App& app, GLFWwindow* window, const Args& a, Fr
     if (!draw && training_running(ui))
       draw = advance_training_gl(ui);  // as gui_main.cpp: map bands between frames, then a frame
     if (!draw || !a.draw_frames) continue;
-    Clock::time_point t0 = Clock::now();
-    ImGui_ImplOpenGL3_NewFrame();
-    ImGui_ImplGlfw_NewFrame();
-    ImGui::NewFrame();
-    draw_app(app);
-    ImGui::Render();
-    st.build_ms.push_back(seconds_since(t0) * 1e3);
-    int w = 0, h = 0;
-    glfwGetFramebufferSize(window, &w, &h);
-    glViewport(0, 0, w, h);
-    glClearColor(1, 1, 1, 1);
-    glClear(GL_COLOR_BUFFER_BIT);
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-    glfwSwapBuffers(window);
-    glFinish();  // count llvmpipe's rasterising in this frame, not the next
-    st.work_ms.push_back(seconds_since(t0) * 1e3);
-    st.raster_ms.push_back(st.work_ms.back() - st.build_ms.back());
+    FrameMs t = draw_frame(app, window);
+    st.build_ms.push_back(t.build);
+    st.work_ms.push_back(t.work);
+    st.raster_ms.push_back(t.work - t.build);
   }
   std::vector<double> out;
   for (size_t i = 1; i < ends.size(); ++i) out.push_back(ends[i] - ends[i - 1]);
@@ -189,21 +203,7 @@ SnapshotPtr course_maps_snapshot(int side, uint64_t version, float seed) {
 
 // One whole frame (ImGui, render, swap, glFinish): its milliseconds.
 double timed_frame(App& app, GLFWwindow* window) {
-  Clock::time_point t0 = Clock::now();
-  ImGui_ImplOpenGL3_NewFrame();
-  ImGui_ImplGlfw_NewFrame();
-  ImGui::NewFrame();
-  draw_app(app);
-  ImGui::Render();
-  int w = 0, h = 0;
-  glfwGetFramebufferSize(window, &w, &h);
-  glViewport(0, 0, w, h);
-  glClearColor(1, 1, 1, 1);
-  glClear(GL_COLOR_BUFFER_BIT);
-  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-  glfwSwapBuffers(window);
-  glFinish();
-  return seconds_since(t0) * 1e3;
+  return draw_frame(app, window).work;
 }
 
 void print_times(const char* what, const std::vector<double>& ms) {
