@@ -14,18 +14,31 @@ int feature_grid_cols(int channels) {
   return channels <= 4 ? 2 : channels <= 16 ? 4 : 8;
 }
 
-std::vector<float> feature_atlas(const TensorCopy& t, int cols) {
+void feature_atlas_rows(const TensorCopy& t, int cols, int y0, int n, std::vector<float>& out) {
   CNNLAB_ASSERT(t.shape.size() == 3, "feature_atlas: (H, W, C)");
   const int h = t.shape[0], w = t.shape[1], c = t.shape[2];
-  const int rows = (c + cols - 1) / cols;
   const size_t aw = size_t(cols) * size_t(w);
-  std::vector<float> out(size_t(rows) * h * aw, kGapValue);
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
-      const float* px = &t.values[(size_t(y) * w + x) * c];
-      for (int ch = 0; ch < c; ++ch)
-        out[(size_t(ch / cols) * h + y) * aw + size_t(ch % cols) * w + x] = px[ch];
+  out.resize(size_t(n) * aw);
+  for (int r = 0; r < n; ++r) {
+    const int tile_row = (y0 + r) / h, y = (y0 + r) % h;
+    for (int tc = 0; tc < cols; ++tc) {
+      float* o = &out[size_t(r) * aw + size_t(tc) * w];
+      const int ch = tile_row * cols + tc;
+      if (ch >= c) {
+        std::fill(o, o + w, kGapValue);
+        continue;
+      }
+      const float* px = &t.values[size_t(y) * w * c + size_t(ch)];  // (y, 0, ch), stride C
+      for (int x = 0; x < w; ++x) o[x] = px[size_t(x) * c];
     }
+  }
+}
+
+std::vector<float> feature_atlas(const TensorCopy& t, int cols) {
+  CNNLAB_ASSERT(t.shape.size() == 3, "feature_atlas: (H, W, C)");
+  const int rows = (t.shape[2] + cols - 1) / cols;
+  std::vector<float> out;
+  feature_atlas_rows(t, cols, 0, rows * t.shape[0], out);
   return out;
 }
 

@@ -32,27 +32,6 @@ void set_map_filter(LayerMapsGl& maps, bool nearest) {
 
 namespace {
 
-// Rows y0 .. y0 + n − 1 of feature_atlas(t, cols) into `out` (n · cols·W floats): the same
-// values, one band at a time.
-void atlas_band(const TensorCopy& t, int cols, int y0, int n, std::vector<float>& out) {
-  const int h = t.shape[0], w = t.shape[1], c = t.shape[2];
-  const size_t aw = size_t(cols) * size_t(w);
-  out.resize(size_t(n) * aw);
-  for (int r = 0; r < n; ++r) {
-    const int tile_row = (y0 + r) / h, y = (y0 + r) % h;
-    for (int tc = 0; tc < cols; ++tc) {
-      float* o = &out[size_t(r) * aw + size_t(tc) * w];
-      const int ch = tile_row * cols + tc;
-      if (ch >= c) {
-        std::fill(o, o + w, kGapValue);
-        continue;
-      }
-      const float* px = &t.values[size_t(y) * w * c + size_t(ch)];  // (y, 0, ch), stride C
-      for (int x = 0; x < w; ++x) o[x] = px[size_t(x) * c];
-    }
-  }
-}
-
 // Starts uploading `snap`'s conv/pool maps: one LayerMapsGl per (H, W, C) activation (new ones
 // show a placeholder until whole; extra ones go when the job ends).
 void start_map_job(TrainingGl& gl, const SnapshotPtr& snap, bool replay, bool per_layer) {
@@ -92,7 +71,7 @@ bool advance_map_job(TrainingGl& gl, long budget) {
       m.values.allocate(aw, ah);
       job.ranges = feature_ranges(t, job.per_layer);
     }
-    atlas_band(t, cols, job.row, n, gl.map_band);
+    feature_atlas_rows(t, cols, job.row, n, gl.map_band);
     m.values.upload_rows(gl.map_band.data(), job.row, n);
     ColormapParams p;
     p.kind = ColormapKind::Viridis;

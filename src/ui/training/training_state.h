@@ -65,6 +65,9 @@ std::string check_data_folder(const std::string& dir);
 int feature_grid_cols(int channels);
 // (H, W, C) activation → atlas of C tiles, `cols` per row: (rows·H, cols·W), unused tiles = gap.
 std::vector<float> feature_atlas(const TensorCopy& t, int cols);
+// Rows y0 .. y0 + n − 1 of feature_atlas(t, cols) into `out` (n · cols·W floats): what the window
+// uploads one band at a time.
+void feature_atlas_rows(const TensorCopy& t, int cols, int y0, int n, std::vector<float>& out);
 // (lo, hi) per channel, or one (lo, hi) over the layer.
 std::vector<std::pair<float, float>> feature_ranges(const TensorCopy& t, bool per_layer);
 // Conv kernels are (KH, KW, Cin, Cout). Weight (i, j, ci, co), minus its initial value when `init`
