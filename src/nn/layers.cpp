@@ -4,12 +4,16 @@
 // [SECTION] conv2d
 // [SECTION] maxpool2d
 // [SECTION] conv2d + maxpool2d, fused
+// [SECTION] floating-point environment
 // [SECTION] dense
 // [SECTION] relu, softmax + cross-entropy
 // [SECTION] adam
 #include "nn/layers.h"
 
 #include <omp.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -607,6 +611,42 @@ void maxpool2d_backward_offsets(float* d_in, const float* d_out, const uint8_t* 
           dx[(size_t(oh * s.stride_h + a) * s.in_w + ow * s.stride_w + bq) * C + c] += d_out[o];
         }
   }
+}
+
+// =================================================================================================
+// [SECTION] floating-point environment
+// =================================================================================================
+static unsigned get_mxcsr() {
+#if defined(__SSE__)
+  return _mm_getcsr();
+#else
+  return 0;
+#endif
+}
+
+static void set_mxcsr(unsigned v) {
+#if defined(__SSE__)
+  _mm_setcsr(v);
+#else
+  (void)v;
+#endif
+}
+
+constexpr unsigned kFtzDaz = 0x8040;  // MXCSR: flush to zero (bit 15), denormals are zero (bit 6)
+
+ScopedFlushDenormals::ScopedFlushDenormals(int threads) : saved_(get_mxcsr()) {
+  set_mxcsr(saved_ | kFtzDaz);
+  // libgomp keeps a team per calling thread, and a thread it adds later inherits its creator's
+  // MXCSR (flushing, inside this scope): so once per calling thread and team size.
+  static thread_local int team_done = 0;
+  if (threads <= team_done) return;
+#pragma omp parallel num_threads(threads)
+  set_mxcsr(get_mxcsr() | kFtzDaz);
+  team_done = threads;
+}
+
+ScopedFlushDenormals::~ScopedFlushDenormals() {
+  set_mxcsr(saved_);
 }
 
 // =================================================================================================

@@ -693,6 +693,7 @@ void Model::run_forward(const float* x, int n, bool training) {
   CNNLAB_ASSERT(n >= 1 && n <= max_batch_, "batch larger than allocate()'s max_batch");
   omp_set_num_threads(threads_);  // OpenMP's thread count is per calling thread
   Eigen::setNbThreads(1);  // we split work ourselves: Eigen's GEMM spin-syncs per depth block
+  const ScopedFlushDenormals flush(threads_);  // as TensorFlow: denormals flushed (and fast)
   Buffers& B = *buf_;
   timing_.forward.assign(layers_.size(), 0.0);
   timing_.forward_cpu.assign(layers_.size(), 0.0);
@@ -795,6 +796,7 @@ bool Model::fused(const LayerInfo& l) const {  // L2 needs the kernel's gradient
 
 // With fuse_adam, fused() dense kernels are updated here (adam_t_ already incremented).
 void Model::run_backward(const int* y, int n, bool fuse_adam) {
+  const ScopedFlushDenormals flush(threads_);
   Buffers& B = *buf_;
   const size_t L = layers_.size() - 1;
   size_t first = 1;  // the first layer with parameters: nothing below it needs a gradient
@@ -988,6 +990,7 @@ float Model::forward_backward(const float* x, const int* y, int n, float* probs_
 void Model::adam_update() {
   CNNLAB_ASSERT(trainable(), "adam_update on a model allocated for inference only");
   omp_set_num_threads(threads_);
+  const ScopedFlushDenormals flush(threads_);
   ++adam_t_;
   const double t0 = omp_get_wtime(), c0 = cpu_now();
   cnnlab::adam_update(params_, grads_, buf_->m.get(), buf_->v.get(), num_params_, adam, adam_t_);
@@ -1021,6 +1024,7 @@ float Model::train_step(const float* x, const int* y, int n, float* probs_out, b
   CNNLAB_ASSERT(trainable(), "train_step on a model allocated for inference only");
   CNNLAB_ASSERT(y != nullptr, "train_step needs labels");
   CNNLAB_ASSERT(n <= max_batch_, "batch larger than allocate()'s max_batch");
+  const ScopedFlushDenormals flush(threads_);  // the whole step, Adam included
   skip_augment_ = x_augmented;
   float loss = forward_impl(x, n, probs_out, y, true);
   skip_augment_ = false;

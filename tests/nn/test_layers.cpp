@@ -1,11 +1,15 @@
 // tests/nn/test_layers.cpp — layer golden values (the course's 6x6 examples), padding arithmetic,
 // central-difference gradient checks for every layer and the loss, and exact Adam steps.
 #include <doctest/doctest.h>
+#include <omp.h>
+#include <xmmintrin.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <functional>
+#include <thread>
 #include <vector>
 
 #include "core/rng.h"
@@ -277,6 +281,51 @@ TEST_CASE("adam: Keras defaults, two steps against hand-computed values") {
   const double step2 = lr2 * -0.011 / (std::sqrt(4.999e-5) + 1e-7);
   CHECK(step2 == doctest::Approx(-3.6609e-4).epsilon(1e-3));
   CHECK(w[0] == doctest::Approx(1.0 - 9.9996838e-4 - step2).epsilon(1e-6));
+}
+
+// A float's bits: the comparisons below must not depend on this thread's own DAZ setting.
+static bool is_denormal(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return (u & 0x7f800000u) == 0 && (u & 0x007fffffu) != 0;
+}
+static bool is_zero(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return (u & 0x7fffffffu) == 0;
+}
+
+TEST_CASE(
+    "ScopedFlushDenormals: denormals are zero on the OpenMP threads, the caller's mode returns") {
+  // In a thread of its own, which starts unflushed (a new thread inherits its creator's MXCSR).
+  std::vector<float> got;
+  unsigned inside = 0, after = 0;
+  std::thread([&] {
+    _mm_setcsr(_mm_getcsr() & ~0x8040u);
+    volatile float tiny = 1e-30f;         // normal; tiny * 1e-10 = 1e-40 would be denormal
+    volatile float denormal_in = 1e-40f;  // a denormal input: 0 under DAZ
+    got.push_back(tiny * 1e-10f);         // unflushed: a denormal
+    std::vector<float> per_thread(4, -1.0f);
+    {
+      const ScopedFlushDenormals flush(2);
+      inside = _mm_getcsr();
+#pragma omp parallel num_threads(2)
+      {
+        const int t = omp_get_thread_num();
+        per_thread[size_t(2 * t)] = tiny * 1e-10f;            // FTZ: the denormal result is 0
+        per_thread[size_t(2 * t + 1)] = denormal_in * 1e30f;  // DAZ: 1e-10 unflushed, 0 here
+      }
+    }
+    after = _mm_getcsr();
+    got.push_back(tiny * 1e-10f);  // the caller's mode is back: a denormal again
+    got.insert(got.end(), per_thread.begin(), per_thread.end());
+  }).join();
+  REQUIRE(got.size() == 6);
+  CHECK(is_denormal(got[0]));
+  CHECK(is_denormal(got[1]));
+  CHECK((inside & 0x8040u) == 0x8040u);
+  CHECK((after & 0x8040u) == 0u);
+  for (size_t i = 2; i < got.size(); ++i) CHECK(is_zero(got[i]));
 }
 
 TEST_CASE("dense split over threads (large In) equals the serial product") {
