@@ -1,8 +1,8 @@
-// bench/bench_model.cpp — times the course model on synthetic data with tiny_FR's shapes: one epoch
-// (360 train samples, batch 32, 40 val), Adam, peak RSS; then the host's GEMM and memory peaks and,
-// per layer and pass, FLOPs, bytes, the floor they imply, the time and time/floor, at 1 and 2
-// threads and all cores (where more). Usage: bench_model [--threads N] [--image-size N] [--epochs
-// E] [--train N] [--val N] [--csv FILE]
+// bench/bench_model.cpp — times the course model on synthetic data with tiny_FR's shapes: one
+// untimed warm-up step (as torch_peer.py), then one epoch (360 train samples, batch 32, 40 val),
+// Adam, peak RSS; then the host's GEMM and memory peaks and, per layer and pass, FLOPs, bytes, the
+// floor they imply, the time and time/floor, at 1 and 2 threads and all cores (where more). Usage:
+// bench_model [--threads N] [--image-size N] [--epochs E] [--train N] [--val N] [--csv FILE]
 //                    [--reps R] [--scaling 0|1]
 #include <omp.h>
 
@@ -108,6 +108,7 @@ static void time_layers(Model& m, int batch, int threads, const bench::HostPeak&
       batch, threads, threads == 1 ? "" : "s", reps, peak.gflops, peak.gbs);
   std::printf("  %-16s %4s %9s %9s %9s %9s %7s %8s %7s\n", "layer", "pass", "GFLOP", "MB",
               "floor ms", "time ms", "GF/s", "bound", "x floor");
+  const ScopedFlushDenormals flush(threads);  // as the model does (and TensorFlow)
   const auto& L = m.layers();
   Rng rng(1);
   std::vector<float> in(size_t(batch) * L[0].out_size()), out;
@@ -192,6 +193,12 @@ int main(int argc, char** argv) {
   for (int& v : y) v = int(rng.below(5));
 
   const int steps_per_epoch = (a.train + a.batch - 1) / a.batch;
+  {  // One untimed warm-up step, as torch_peer.py takes: the first step's page faults (gradient
+     // and Adam buffers, THP compaction) cost 2-4 s here and happen once per training run.
+    auto t = Clock::now();
+    float loss = m.train_step(x.data(), y.data(), a.batch, probs.data());
+    std::printf("warm-up step (untimed) %.2f s, loss %.4f\n", since(t), loss);
+  }
   double fb_total = 0, adam_total = 0, val_total = 0, epoch_total = 0;
   for (int e = 0; e < a.epochs; ++e) {
     auto te = Clock::now();
@@ -201,8 +208,11 @@ int main(int argc, char** argv) {
       // The real training path: train_step fuses the big dense layer's gradient with Adam.
       auto t = Clock::now();
       float loss = m.train_step(x.data(), y.data(), n, probs.data());
-      fb_total += since(t);
-      if (steps == 0 && e == 0) std::printf("first step loss %.4f\n", loss);
+      const double st = since(t);
+      fb_total += st;
+      std::printf("%s%.2f", steps == 0 ? "  steps (s):" : " ", st);
+      if (done + a.batch >= a.train) std::printf("\n");
+      if (steps == 0 && e == 0) std::printf("first timed step loss %.4f\n", loss);
     }
     auto tv = Clock::now();
     for (int done = 0; done < a.val; done += a.batch)
