@@ -30,6 +30,7 @@ static double since(Clock::time_point t) {
 struct Args {
   int threads = 2, image_size = 299, epochs = 1, train = 360, val = 40, batch = 32;
   int reps = 3, scaling = 1;  // per-layer table: best of reps; at 1, 2 and all cores (scaling 1)
+  int layers = 1;             // 0: the epoch only (no peaks, no per-layer tables)
 };
 
 // One layer's forward and backward on separate buffers (same shapes as in the model), best of
@@ -154,6 +155,8 @@ int main(int argc, char** argv) {
       a.reps = std::max(1, v);
     else if (k == "--scaling")
       a.scaling = v;
+    else if (k == "--layers")
+      a.layers = v;
     else if (k == "--csv")
       csv = argv[i + 1];
     else {
@@ -169,11 +172,14 @@ int main(int argc, char** argv) {
   std::vector<int> counts = a.scaling ? bench::thread_counts(cpu_count()) : std::vector<int>{};
   if (std::find(counts.begin(), counts.end(), a.threads) == counts.end())
     counts.push_back(a.threads);
-  std::printf(
-      "Host peaks, measured here (%d cores, last-level cache %.0f MB): fp32 GEMM (1024^3 "
-      "per thread at once, Eigen), triad (3 x %.0f MB)\n",
-      cpu_count(), bench::llc_bytes() / 1e6, bench::triad_floats() * 4 / 1e6);
-  const std::vector<bench::HostPeak> peaks = bench::measure_peaks_isolated(counts);
+  if (!a.layers) counts.clear();
+  if (a.layers)
+    std::printf(
+        "Host peaks, measured here (%d cores, last-level cache %.0f MB): fp32 GEMM (1024^3 "
+        "per thread at once, Eigen), triad (3 x %.0f MB)\n",
+        cpu_count(), bench::llc_bytes() / 1e6, bench::triad_floats() * 4 / 1e6);
+  const std::vector<bench::HostPeak> peaks =
+      counts.empty() ? std::vector<bench::HostPeak>{} : bench::measure_peaks_isolated(counts);
   for (const bench::HostPeak& p : peaks)
     std::printf("  %2d thread%s: %7.1f GFLOP/s %7.1f GB/s\n", p.threads, p.threads == 1 ? " " : "s",
                 p.gflops, p.gbs);
