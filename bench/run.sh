@@ -23,6 +23,9 @@ if grep -qw avx512f /proc/cpuinfo; then coretype=SkylakeX
 elif grep -q AuthenticAMD /proc/cpuinfo && grep -qw avx2 /proc/cpuinfo; then coretype=Zen
 elif grep -qw avx2 /proc/cpuinfo; then coretype=Haswell
 else coretype=""; fi
+# A set OPENBLAS_CORETYPE wins: e.g. Haswell, to time an AVX2 build of cnnlab against the peer's
+# AVX2 kernels on an AVX-512 host.
+coretype="${OPENBLAS_CORETYPE:-$coretype}"
 
 describe() {  # exit status → words (128+N is signal N)
   if [ "$1" -gt 128 ]; then echo "killed by signal $(kill -l $(($1 - 128)) 2>/dev/null || echo $(($1 - 128)))"; else echo "exit status $1"; fi
