@@ -185,6 +185,44 @@ TEST_CASE("maxpool2d gradients: tiling and non-tiling pools, overlapping windows
   }
 }
 
+TEST_CASE("maxpool2d_forward with many channels and ties equals a naive loop (first max wins)") {
+  // 16, 32, 64 channels take the vector path on every build, 40 on AVX2 builds only, 3 never.
+  struct P {
+    int n, h, w, c, pool, stride;
+  } cases[] = {{2, 6, 6, 16, 2, 2},
+               {1, 7, 5, 32, 2, 2},
+               {2, 5, 5, 40, 2, 2},
+               {1, 7, 7, 64, 3, 2},
+               {1, 4, 4, 3, 2, 2}};
+  uint64_t seed = 900;
+  for (const P& c : cases) {
+    PoolShape s = make_pool_shape(c.n, c.h, c.w, c.c, c.pool, c.stride);
+    Rng rng(seed++);
+    std::vector<float> x(size_t(c.n) * c.h * c.w * c.c);
+    for (float& v : x) v = float(int(rng.below(4)));  // 0..3: many ties
+    const size_t out_n = size_t(c.n) * s.out_h * s.out_w * c.c;
+    std::vector<float> out(out_n);
+    std::vector<int32_t> am(out_n);
+    maxpool2d_forward(out.data(), am.data(), x.data(), s);
+    size_t o = 0;
+    for (int i = 0; i < c.n; ++i)
+      for (int oh = 0; oh < s.out_h; ++oh)
+        for (int ow = 0; ow < s.out_w; ++ow)
+          for (int ch = 0; ch < c.c; ++ch, ++o) {
+            const size_t plane = size_t(c.h) * c.w * c.c;
+            float best = -1.0f;
+            int32_t arg = -1;
+            for (int a = 0; a < c.pool; ++a)
+              for (int b = 0; b < c.pool; ++b) {
+                const int32_t k = ((oh * c.stride + a) * c.w + ow * c.stride + b) * c.c + ch;
+                if (x[i * plane + size_t(k)] > best) best = x[i * plane + size_t(k)], arg = k;
+              }
+            REQUIRE(out[o] == best);
+            REQUIRE(am[o] == arg);
+          }
+  }
+}
+
 TEST_CASE("dense gradients and fused ReLU") {
   const int n = 3, in = 7, out = 4;
   auto x = random_vec(n * in, 200), w = random_vec(in * out, 201), b = random_vec(out, 202);
