@@ -366,6 +366,38 @@ TEST_CASE(
   for (size_t i = 2; i < got.size(); ++i) CHECK(is_zero(got[i]));
 }
 
+TEST_CASE("dense forward by hand: sample groups, ragged columns and blocks against double loops") {
+  // 1.1M weights: the hand-written product. 11 samples: a group of 8 (or two of 4) and singles;
+  // 137 outputs: full 3-vector tiles, single vectors and scalar columns; 8003 rows: a ragged block.
+  // Small integers: every partial sum is exact in float, so any order of summation gives the
+  // double loop's value exactly and a dropped or doubled term shows.
+  const int n = 11, in = 8003, out = 137;
+  Rng rng(410);
+  auto ints = [&](size_t count) {
+    std::vector<float> v(count);
+    for (float& f : v) f = float(int(rng.below(5)) - 2);
+    return v;
+  };
+  auto x = ints(size_t(n) * in), w = ints(size_t(in) * out), b = ints(out);
+  for (Activation act : {Activation::None, Activation::Relu}) {
+    DenseShape s{n, in, out, act};
+    std::vector<float> y(size_t(n) * out), y_split(y.size());
+    std::vector<float> scratch(dense_forward_scratch(s, 8));
+    dense_forward(y.data(), x.data(), w.data(), b.data(), s);
+    dense_forward(y_split.data(), x.data(), w.data(), b.data(), s,
+                  {scratch.data(), scratch.size()});
+    for (int i = 0; i < n; ++i)
+      for (int o = 0; o < out; ++o) {
+        double r = b[size_t(o)];
+        for (int k = 0; k < in; ++k)
+          r += double(x[size_t(i) * in + size_t(k)]) * w[size_t(k) * out + size_t(o)];
+        if (act == Activation::Relu) r = std::max(r, 0.0);
+        REQUIRE(double(y[size_t(i) * out + size_t(o)]) == r);
+        REQUIRE(double(y_split[size_t(i) * out + size_t(o)]) == r);
+      }
+  }
+}
+
 TEST_CASE("dense split over threads (large In) equals the serial product") {
   // Big enough that dense_threads() splits In when more than one thread is available.
   const int n = 3, in = 8195, out = 300;  // odd In: the last range is ragged
@@ -378,6 +410,15 @@ TEST_CASE("dense split over threads (large In) equals the serial product") {
   dense_forward(y_serial.data(), x.data(), w.data(), b.data(), s);  // no scratch: serial
   for (size_t i = 0; i < y_split.size(); ++i)
     CHECK(y_split[i] == doctest::Approx(y_serial[i]).epsilon(1e-4));
+  // Forward against plain loops in double (the product by hand: full and ragged tiles, blocks).
+  for (int i = 0; i < n; ++i)
+    for (int o : {0, 5, 47, 48, 287, 288, 299}) {
+      double y = b[size_t(o)];
+      for (int k = 0; k < in; ++k)
+        y += double(x[size_t(i) * in + size_t(k)]) * w[size_t(k) * out + size_t(o)];
+      CHECK(y_serial[size_t(i) * out + size_t(o)] == doctest::Approx(y).epsilon(1e-4));
+      CHECK(y_split[size_t(i) * out + size_t(o)] == doctest::Approx(y).epsilon(1e-4));
+    }
   // Backward against plain loops in double.
   std::vector<float> dx(x.size()), dw(w.size()), db(out);
   dense_backward(dx.data(), dw.data(), db.data(), dy.data(), x.data(), w.data(), s);
