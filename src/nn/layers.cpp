@@ -746,7 +746,7 @@ constexpr int kDenseKc = 64;
 #if defined(__AVX512F__)
 constexpr int kDenseRows = 8;  // 8 x 3 accumulators of 32 registers
 #else
-constexpr int kDenseRows = 4;  // 4 x 3 of 16
+constexpr int kDenseRows = 4;            // 4 x 3 of 16
 #endif
 constexpr int kDenseVecs = 3;
 
@@ -971,8 +971,61 @@ void adam_update(float* w, const float* g, float* m, float* v, size_t count, con
 // kernel gradient 0.33, Adam 0.89 (memory-bound: 24 B/param).
 constexpr int kFusedRows = 64;
 
+// The input gradient of a block of kernel rows by hand, from d_out transposed and padded to whole
+// vectors of samples (dyt: out x n_pad, zeros past n): d_in[:, k0:k0+rows] = (w_block · dyt)ᵀ. A
+// register tile is R kernel rows x V vectors of samples; the next block of w is prefetched into L2
+// (this is where each block of w first comes from memory).
+#if defined(__AVX512F__)
+constexpr int kDxRows = 8, kDxVecs = 2;  // 16 accumulators of 32 registers
+#else
+constexpr int kDxRows = 2, kDxVecs = 4;  // 8 of 16 (AVX2 has no broadcast from memory into FMA)
+#endif
+
+static int padded_samples(int n) {
+  return (n + kVecLanes - 1) / kVecLanes * kVecLanes;
+}
+
+template <int R, int V>
+static inline void dx_tile(float* __restrict d_in, size_t ld, int n, const float* __restrict w,
+                           int out, const float* __restrict dyt, int n_pad, int n0, Prefetch& pf) {
+  VecF acc[R][V] = {};
+  for (int j = 0; j < out; ++j) {
+    VecF d[V];
+    for (int v = 0; v < V; ++v) d[v] = load_vec(dyt + size_t(j) * n_pad + n0 + v * kVecLanes);
+    for (int r = 0; r < R; ++r) {
+      const float ws = w[size_t(r) * out + j];
+      for (int v = 0; v < V; ++v) acc[r][v] += ws * d[v];
+    }
+    pf.step();
+  }
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v)
+      for (int l = 0; l < kVecLanes; ++l) {
+        const int i = n0 + v * kVecLanes + l;
+        if (i < n) d_in[size_t(i) * ld + r] = acc[r][v][l];
+      }
+}
+
+template <int R>
+static void dx_rows(float* d_in, size_t ld, int n, const float* w, int out, const float* dyt,
+                    int n_pad, Prefetch& pf) {
+  int n0 = 0;
+  for (; n0 + kDxVecs * kVecLanes <= n_pad; n0 += kDxVecs * kVecLanes)
+    dx_tile<R, kDxVecs>(d_in, ld, n, w, out, dyt, n_pad, n0, pf);
+  for (; n0 < n_pad; n0 += kVecLanes) dx_tile<R, 1>(d_in, ld, n, w, out, dyt, n_pad, n0, pf);
+}
+
+static void dense_dx_block(float* d_in, size_t ld, int n, const float* w, int rows, int out,
+                           const float* dyt, Prefetch& pf) {
+  const int n_pad = padded_samples(n);
+  int r = 0;
+  for (; r + kDxRows <= rows; r += kDxRows)
+    dx_rows<kDxRows>(d_in + r, ld, n, w + size_t(r) * out, out, dyt, n_pad, pf);
+  for (; r < rows; ++r) dx_rows<1>(d_in + r, ld, n, w + size_t(r) * out, out, dyt, n_pad, pf);
+}
+
 size_t dense_backward_adam_scratch(const DenseShape& s, int threads) {
-  return size_t(threads) * kFusedRows * s.out;
+  return size_t(threads) * kFusedRows * s.out + size_t(padded_samples(s.n)) * s.out;
 }
 
 void dense_backward_adam(float* d_in, float* d_b, const float* d_out, const float* in, float* w,
@@ -980,10 +1033,18 @@ void dense_backward_adam(float* d_in, float* d_b, const float* d_out, const floa
                          Scratch scratch) {
   const AdamScalars a = adam_scalars(c, t);
   const size_t per_thread = size_t(kFusedRows) * s.out;
-  CNNLAB_ASSERT(scratch.floats >= per_thread, "dense_backward_adam: scratch too small");
-  const int T = int(std::min<size_t>(dense_threads(s), scratch.floats / per_thread));
+  const int n_pad = padded_samples(s.n);
+  const size_t dyt_floats = size_t(n_pad) * s.out;
+  CNNLAB_ASSERT(scratch.floats >= per_thread + dyt_floats,
+                "dense_backward_adam: scratch too small");
+  const int T = int(std::min<size_t>(dense_threads(s), (scratch.floats - dyt_floats) / per_thread));
   CMapMat dY(d_out, s.n, s.out);  // (N, Out)
   MapVec(d_b, s.out).noalias() = dY.colwise().sum();
+  // d_out transposed, samples padded with zeros to whole vectors: dyt (Out, n_pad).
+  float* dyt = scratch.data + size_t(T) * per_thread;
+  for (int j = 0; j < s.out; ++j)
+    for (int i = 0; i < n_pad; ++i)
+      dyt[size_t(j) * n_pad + i] = i < s.n ? d_out[size_t(i) * s.out + j] : 0.0f;
   const int blocks = (s.in + kFusedRows - 1) / kFusedRows;
   // Static contiguous chunks: each thread streams its own half of w, m, v.
 #pragma omp parallel for schedule(static) num_threads(T)
@@ -991,9 +1052,11 @@ void dense_backward_adam(float* d_in, float* d_b, const float* d_out, const floa
     float* g = scratch.data + per_thread * omp_get_thread_num();
     const int k0 = blk * kFusedRows, rows = std::min(kFusedRows, s.in - k0);
     const size_t off = size_t(k0) * s.out, count = size_t(rows) * s.out;
-    MapMat W(w + off, rows, s.out);  // (rows, Out)
-    if (d_in)                        // before the update: d_in[:, k0:k0+rows] = d_out · W_blockᵀ
-      StridedMat(d_in + k0, s.n, rows, Eigen::OuterStride<>(s.in)).noalias() = dY * W.transpose();
+    if (d_in) {  // before the update: d_in[:, k0:k0+rows] = d_out · W_blockᵀ
+      const int next = std::min(kFusedRows, s.in - k0 - rows);
+      Prefetch pf{w + off + count, size_t(next) * s.out / 16, 0};
+      dense_dx_block(d_in + k0, size_t(s.in), s.n, w + off, rows, s.out, dyt, pf);
+    }
     MapMat(g, rows, s.out).noalias() =
         CStridedMat(in + k0, s.n, rows, Eigen::OuterStride<>(s.in)).transpose() * dY;
     adam_range(w + off, g, m + off, v + off, count, a);

@@ -434,31 +434,40 @@ TEST_CASE("dense split over threads (large In) equals the serial product") {
 }
 
 TEST_CASE("dense_backward_adam equals dense_backward followed by adam_update") {
-  const int n = 3, in = 300, out = 7;  // 300 rows: four full blocks of 64 and a ragged one
-  auto x = random_vec(size_t(n) * in, 500), w = random_vec(size_t(in) * out, 501);
-  auto dy = random_vec(size_t(n) * out, 502);
-  auto m0 = random_vec(w.size(), 503, -0.1f, 0.1f), v0 = random_vec(w.size(), 504, 0.0f, 0.1f);
-  DenseShape s{n, in, out, Activation::None};
-  AdamConfig c;
-  c.lr = 0.01f;
-  // Reference: separate passes.
-  std::vector<float> dx_ref(x.size()), dw(w.size()), db_ref(out), w_ref(w), m_ref(m0), v_ref(v0);
-  dense_backward(dx_ref.data(), dw.data(), db_ref.data(), dy.data(), x.data(), w.data(), s);
-  adam_update(w_ref.data(), dw.data(), m_ref.data(), v_ref.data(), w.size(), c, 3);
-  // Fused.
-  std::vector<float> dx(x.size()), db(out), wf(w), mf(m0), vf(v0);
-  std::vector<float> scratch(dense_backward_adam_scratch(s, 8));
-  dense_backward_adam(dx.data(), db.data(), dy.data(), x.data(), wf.data(), mf.data(), vf.data(), s,
-                      c, 3, {scratch.data(), scratch.size()});
-  for (size_t i = 0; i < dx.size(); ++i) REQUIRE(dx[i] == doctest::Approx(dx_ref[i]).epsilon(1e-5));
-  for (int i = 0; i < out; ++i)
-    CHECK(db[size_t(i)] == doctest::Approx(db_ref[size_t(i)]).epsilon(1e-6));
-  for (size_t i = 0; i < w.size(); ++i) {
-    REQUIRE(wf[i] == doctest::Approx(w_ref[i]).epsilon(1e-6));
-    REQUIRE(mf[i] == doctest::Approx(m_ref[i]).epsilon(1e-5));
-    REQUIRE(vf[i] == doctest::Approx(v_ref[i]).epsilon(1e-5));
+  // 300 rows: four full blocks of 64 and a ragged one. Samples 3, 11, 33 and outputs 7, 37, 50:
+  // whole and partial vectors of samples, register tiles of kernel rows and their tails.
+  struct Shape {
+    int n, in, out;
+  };
+  for (Shape sh : {Shape{3, 300, 7}, Shape{11, 300, 37}, Shape{33, 130, 50}}) {
+    CAPTURE(sh.n);
+    const int n = sh.n, in = sh.in, out = sh.out;
+    auto x = random_vec(size_t(n) * in, 500), w = random_vec(size_t(in) * out, 501);
+    auto dy = random_vec(size_t(n) * out, 502);
+    auto m0 = random_vec(w.size(), 503, -0.1f, 0.1f), v0 = random_vec(w.size(), 504, 0.0f, 0.1f);
+    DenseShape s{n, in, out, Activation::None};
+    AdamConfig c;
+    c.lr = 0.01f;
+    // Reference: separate passes.
+    std::vector<float> dx_ref(x.size()), dw(w.size()), db_ref(out), w_ref(w), m_ref(m0), v_ref(v0);
+    dense_backward(dx_ref.data(), dw.data(), db_ref.data(), dy.data(), x.data(), w.data(), s);
+    adam_update(w_ref.data(), dw.data(), m_ref.data(), v_ref.data(), w.size(), c, 3);
+    // Fused.
+    std::vector<float> dx(x.size()), db(out), wf(w), mf(m0), vf(v0);
+    std::vector<float> scratch(dense_backward_adam_scratch(s, 8));
+    dense_backward_adam(dx.data(), db.data(), dy.data(), x.data(), wf.data(), mf.data(), vf.data(),
+                        s, c, 3, {scratch.data(), scratch.size()});
+    for (size_t i = 0; i < dx.size(); ++i)
+      REQUIRE(dx[i] == doctest::Approx(dx_ref[i]).epsilon(1e-5).scale(1.0));
+    for (int i = 0; i < out; ++i)
+      CHECK(db[size_t(i)] == doctest::Approx(db_ref[size_t(i)]).epsilon(1e-6));
+    for (size_t i = 0; i < w.size(); ++i) {
+      REQUIRE(wf[i] == doctest::Approx(w_ref[i]).epsilon(1e-6));
+      REQUIRE(mf[i] == doctest::Approx(m_ref[i]).epsilon(1e-5));
+      REQUIRE(vf[i] == doctest::Approx(v_ref[i]).epsilon(1e-5));
+    }
+    CHECK(wf != w);  // it did update
   }
-  CHECK(wf != w);  // it did update
 }
 
 // Direct convolution in double: out[n][oh][ow][o] = b[o] + sum x[n][ih][iw][c] w[i][j][c][o].
