@@ -132,7 +132,9 @@ static void time_layers(Model& m, int batch, int threads, const bench::HostPeak&
               sum_floor * 1e3, sum_t * 1e3, "", "", sum_t / sum_floor);
   std::printf(
       "  (cache: memory-bound on paper, but its bytes fit in the last-level cache, so it can "
-      "beat the DRAM floor)\n");
+      "beat the DRAM floor)\n"
+      "  (dense bwd here is dense_backward alone; training fuses the big layer's with Adam, "
+      "dense_backward_adam: bench_layers times that)\n");
 }
 
 int main(int argc, char** argv) {
