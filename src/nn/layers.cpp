@@ -117,6 +117,23 @@ static inline VecI lane_index() {  // {0, 1, ..., kVecLanes - 1}
   return v;
 }
 
+// The max over one pooling window for kVecLanes channels, without branches; the strict > keeps the
+// first max, as the scalar loops do. p is the window's cell (0, 0); its rows are `row` floats apart
+// and its cells `cell`. tag(a, bq) is what a lane records when cell (a, bq) holds its max.
+template <class Tag>
+static inline void window_max_vec(const float* p, size_t row, size_t cell, int pool_h, int pool_w,
+                                  Tag tag, VecF& best, VecI& arg) {
+  best = load_vec(p);
+  arg = tag(0, 0);
+  for (int a = 0; a < pool_h; ++a)
+    for (int bq = 0; bq < pool_w; ++bq) {
+      const VecF v = load_vec(p + a * row + bq * cell);
+      const VecI gt = v > best;
+      best = gt ? v : best;
+      arg = gt ? tag(a, bq) : arg;
+    }
+}
+
 static int block_rows(const ConvShape& s) {
   return std::min(kConvBlockRows, s.out_h * s.out_w);
 }
@@ -279,11 +296,11 @@ static void conv_gemm_dw(float* d_w, const float* col, int rows, int K, const fl
     // Kernel rows per tile: KT*CO accumulators in registers. AVX2 (16 registers), conv1's K=75,
     // one thread: KT 4 gave 38-45 GFLOP/s, 12 36-40, 3 and 6 only 18-21.
     case 8:
-      return gemm_small_cout_dw < 8, kVecLanes == 16 ? 16 : 12 > (d_w, col, rows, K, d_y);
+      return gemm_small_cout_dw<8, (kVecLanes == 16 ? 16 : 12)>(d_w, col, rows, K, d_y);
     case 16:
-      return gemm_small_cout_dw < 16, kVecLanes == 16 ? 24 : 8 > (d_w, col, rows, K, d_y);
+      return gemm_small_cout_dw<16, (kVecLanes == 16 ? 24 : 8)>(d_w, col, rows, K, d_y);
     case 32:
-      return gemm_small_cout_dw < 32, kVecLanes == 16 ? 12 : 4 > (d_w, col, rows, K, d_y);
+      return gemm_small_cout_dw<32, (kVecLanes == 16 ? 12 : 4)>(d_w, col, rows, K, d_y);
     default:
       MapMat(d_w, K, cout).noalias() +=
           CMapMat(col, rows, K).transpose() * CMapMat(d_y, rows, cout);
@@ -472,16 +489,12 @@ void maxpool2d_forward(float* out, int32_t* argmax, const float* in, const PoolS
       if (C % kVecLanes == 0) {  // the same, kVecLanes channels at a time, without branches
         const VecI lanes = lane_index();
         for (int c0 = 0; c0 < C; c0 += kVecLanes) {
-          VecF best = load_vec(x + first + c0);
-          VecI arg = lanes + (first + c0);
-          for (int a = 0; a < s.pool_h; ++a)
-            for (int bq = 0; bq < s.pool_w; ++bq) {
-              const int32_t base = ((ih0 + a) * s.in_w + iw0 + bq) * C + c0;
-              const VecF v = load_vec(x + base);
-              const VecI gt = v > best;  // strict: the first max wins
-              best = gt ? v : best;
-              arg = gt ? lanes + base : arg;
-            }
+          VecF best;
+          VecI arg;
+          window_max_vec(
+              x + first + c0, size_t(s.in_w) * C, size_t(C), s.pool_h, s.pool_w,
+              [&](int a, int bq) { return lanes + (first + (a * s.in_w + bq) * C + c0); }, best,
+              arg);
           store_vec(y + c0, best);
           store_vec(am + c0, arg);
         }
@@ -571,15 +584,11 @@ static void pool_band(float* y, uint8_t* am, const float* band, const PoolShape&
     for (int pw = 0; pw < p.out_w; ++pw) {
       const float* first = band + size_t(pw) * p.stride_w * C;
       for (int c0 = 0; c0 < C; c0 += kVecLanes) {
-        VecF best = load_vec(first + c0);
-        VecI off = VecI{};
-        for (int a = 0; a < p.pool_h; ++a)
-          for (int bq = 0; bq < p.pool_w; ++bq) {
-            const VecF v = load_vec(band + a * row + size_t(pw * p.stride_w + bq) * C + c0);
-            const VecI gt = v > best;  // strict: the first max wins
-            best = gt ? v : best;
-            off = gt ? VecI{} + (a * p.pool_w + bq) : off;
-          }
+        VecF best;
+        VecI off;
+        window_max_vec(
+            first + c0, row, size_t(C), p.pool_h, p.pool_w,
+            [&](int a, int bq) { return VecI{} + (a * p.pool_w + bq); }, best, off);
         store_vec(y + size_t(pw) * C + c0, best);
         uint8_t* ao = am + size_t(pw) * C + c0;
         for (int k = 0; k < kVecLanes; ++k) ao[k] = uint8_t(off[k]);
