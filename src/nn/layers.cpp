@@ -12,7 +12,7 @@
 
 #include <omp.h>
 #if defined(__SSE__)
-#include <xmmintrin.h>
+#include <immintrin.h>
 #endif
 
 #include <Eigen/Core>
@@ -138,20 +138,124 @@ static int block_rows(const ConvShape& s) {
   return std::min(kConvBlockRows, s.out_h * s.out_w);
 }
 
+// One float in every lane, loaded straight from memory (vbroadcastss m32). Written as `scalar *
+// vector`, GCC loaded a whole vector and shuffled it, or added 0 first: two more µops for every
+// broadcast, and a panel tile's GEMM fell from ~67 to ~40 GFLOP/s (AVX2, one thread).
+static inline VecF broadcast(const float* p) {
+#if defined(__AVX512F__)
+  return VecF(_mm512_set1_ps(*p));
+#elif defined(__AVX__)
+  return VecF(_mm256_broadcast_ss(p));
+#else
+  VecF v;
+  for (int k = 0; k < kVecLanes; ++k) v[k] = *p;
+  return v;
+#endif
+}
+
+// Panel GEMM for the convs: C (M, N) (+)= A (M, K) · B (K, N), where element (m, k) of A is at
+// A[m * am + k * ak] (so A can be a column block or its transpose, unpacked) and B is packed in
+// panels of kPanel columns, each (K, kPanel) contiguous (pack_panels), so that one panel sits in L1
+// while kPanelRows rows of A stream past it. A tile keeps kPanelRows × kPanelVecs accumulators in
+// registers: 6 × 2 of AVX2's 16, 12 × 2 of AVX-512's 32. Each element of C is one sum over k in
+// order, so a pixel's value does not depend on where it sits in a block.
+constexpr int kPanelVecs = 2, kPanel = kPanelVecs * kVecLanes;
+constexpr int kPanelRows = kVecLanes == 16 ? 12 : 6;
+
+template <int P, bool Acc>
+static inline void panel_tile(float* __restrict c, int ldc, const float* __restrict a, long am,
+                              long ak, int K, const float* __restrict b) {
+  // With a trip count that may be 0, GCC 12 keeps acc on the stack and stores it on every step
+  // (AVX2, conv2's GEMMs: 30-45 % slower than Eigen); a K known to be positive keeps it in
+  // registers.
+  if (K < 1) {
+    if (!Acc)
+      for (int i = 0; i < P; ++i) std::memset(c + size_t(i) * ldc, 0, sizeof(float) * kPanel);
+    return;
+  }
+  VecF acc[P][kPanelVecs];
+  for (int i = 0; i < P; ++i)
+    for (int v = 0; v < kPanelVecs; ++v)
+      acc[i][v] = Acc ? load_vec(c + size_t(i) * ldc + v * kVecLanes) : VecF{};
+  for (int k = 0; k < K; ++k, b += kPanel, a += ak) {
+    VecF bv[kPanelVecs];
+    for (int v = 0; v < kPanelVecs; ++v) bv[v] = load_vec(b + v * kVecLanes);
+#pragma GCC unroll 16
+    for (int i = 0; i < P; ++i) {
+      const VecF ai = broadcast(a + i * am);
+      for (int v = 0; v < kPanelVecs; ++v) acc[i][v] += ai * bv[v];
+    }
+  }
+  for (int i = 0; i < P; ++i)
+    for (int v = 0; v < kPanelVecs; ++v) store_vec(c + size_t(i) * ldc + v * kVecLanes, acc[i][v]);
+}
+
+// The last rows (fewer than kPanelRows) as one tile of that many.
+template <bool Acc, int P = kPanelRows - 1>
+static void panel_tail(int rows, float* c, int ldc, const float* a, long am, long ak, int K,
+                       const float* b) {
+  if constexpr (P >= 1) {
+    if (rows == P) return panel_tile<P, Acc>(c, ldc, a, am, ak, K, b);
+    panel_tail<Acc, P - 1>(rows, c, ldc, a, am, ak, K, b);
+  }
+}
+
+template <bool Acc>
+static void panel_gemm(float* c, int ldc, const float* a, long am, long ak, int M, int K,
+                       const float* bp, int N) {
+  for (int n0 = 0; n0 < N; n0 += kPanel) {
+    const float* b = bp + size_t(n0) * K;
+    int m = 0;
+    for (; m + kPanelRows <= M; m += kPanelRows)
+      panel_tile<kPanelRows, Acc>(c + size_t(m) * ldc + n0, ldc, a + m * am, am, ak, K, b);
+    if (m < M) panel_tail<Acc>(M - m, c + size_t(m) * ldc + n0, ldc, a + m * am, am, ak, K, b);
+  }
+}
+
+// B (K, N), rows ldb floats apart, into panels (N / kPanel, K, kPanel).
+static void pack_panels(float* bp, const float* b, int ldb, int K, int N) {
+  for (int n0 = 0; n0 < N; n0 += kPanel)
+    for (int k = 0; k < K; ++k, bp += kPanel)
+      std::memcpy(bp, b + size_t(k) * ldb + n0, sizeof(float) * kPanel);
+}
+
+// Panels of Bᵀ, from B (N, K): for d_col = d_y · wᵀ, with w (K, Cout) as given.
+static void pack_panels_transposed(float* bp, const float* b, int K, int N) {
+  for (int n0 = 0; n0 < N; n0 += kPanel)
+    for (int k = 0; k < K; ++k, bp += kPanel)
+      for (int j = 0; j < kPanel; ++j) bp[j] = b[size_t(n0 + j) * K + k];
+}
+
+// Which conv GEMMs take panels: all whose N is a whole number of panels (conv1's 32 and conv2's 64
+// output channels; conv2's d_col, N = K = 288). Cout 8 and 16 (AVX-512) keep gemm_small_cout.
+static bool panels_fit(int n) {
+  return n % kPanel == 0;
+}
+static size_t forward_panel_floats(const ConvShape& s) {
+  return panels_fit(s.out_c) ? size_t(s.k()) * s.out_c : 0;
+}
+static size_t backward_panel_floats(const ConvShape& s) {
+  return panels_fit(s.k()) ? size_t(s.k()) * s.out_c : 0;
+}
+
 // =================================================================================================
 // [SECTION] conv2d
 // =================================================================================================
+// Forward scratch: the packed weights (when panels fit), then a column block per thread.
 size_t conv2d_forward_scratch(const ConvShape& s, int threads) {
-  return size_t(threads) * block_rows(s) * s.k();
+  return forward_panel_floats(s) + size_t(threads) * block_rows(s) * s.k();
 }
 
-// Per thread: column block, its gradient, a partial d_w (K, Cout) and d_b (Cout).
+// Per thread: column block, its gradient, a partial d_w (K, Cout) and d_b (Cout), and a block of
+// d_y packed in panels when d_w takes them.
 static size_t conv_backward_per_thread(const ConvShape& s) {
-  return 2 * size_t(block_rows(s)) * s.k() + size_t(s.k()) * s.out_c + s.out_c;
+  return 2 * size_t(block_rows(s)) * s.k() + size_t(s.k()) * s.out_c + s.out_c +
+         (panels_fit(s.out_c) ? size_t(block_rows(s)) * s.out_c : 0);
 }
 
+// Backward scratch: wᵀ packed (when d_col takes panels), then each thread's.
 size_t conv2d_backward_scratch(const ConvShape& s, int threads) {
-  return size_t(threads) * conv_backward_per_thread(s);
+  return backward_panel_floats(s) + size_t(threads) * conv_backward_per_thread(s);
 }
 
 // col (rows, K) for output pixels [p0, p0+rows) of one sample; K ordered (kh, kw, cin) like the
@@ -212,7 +316,8 @@ static void bias_act_rows(float* out, const float* b, int rows, int cols, bool r
 
 // Register-blocked GEMMs for convs with few output channels (Cout 8/16/32), where Eigen's kernels
 // are poorly shaped: on conv1 (K=75, Cout=32) these ran at ~100 GFLOP/s against Eigen's ~50, both
-// forward and for d_w (1 thread, 512-bit vectors). For Cout=64 Eigen is faster and is kept.
+// forward and for d_w (1 thread, 512-bit vectors). Couts that fill whole panels take panel_gemm
+// instead; these remain for the rest (Cout 8, and 16 with AVX-512).
 // out (rows, CO) = col (rows, K) · w (K, CO)
 template <int CO>
 static void gemm_small_cout(float* __restrict out, const float* __restrict col, int rows, int K,
@@ -275,8 +380,10 @@ static void gemm_small_cout_dw(float* __restrict d_w, const float* __restrict co
   for (; k0 < K; ++k0) dw_tile<CO, 1>(d_w, col, rows, K, d_y, k0);
 }
 
-// out (rows, Cout) = col · w, by the fastest kernel for the shape.
-static void conv_gemm(float* out, const float* col, int rows, int K, const float* w, int cout) {
+// out (rows, Cout) = col · w, by the fastest kernel for the shape: panels when w was packed (wp).
+static void conv_gemm(float* out, const float* col, int rows, int K, const float* w,
+                      const float* wp, int cout) {
+  if (wp) return panel_gemm<false>(out, cout, col, K, 1, rows, K, wp, cout);
   switch (cout) {
     case 8:
       return gemm_small_cout<8>(out, col, rows, K, w);
@@ -289,9 +396,13 @@ static void conv_gemm(float* out, const float* col, int rows, int K, const float
   }
 }
 
-// d_w (K, Cout) += colᵀ · d_y.
+// d_w (K, Cout) += colᵀ · d_y; dyp: room for d_y in panels when Cout takes them.
 static void conv_gemm_dw(float* d_w, const float* col, int rows, int K, const float* d_y,
-                         int cout) {
+                         float* dyp, int cout) {
+  if (panels_fit(cout)) {
+    pack_panels(dyp, d_y, cout, rows, cout);
+    return panel_gemm<true>(d_w, cout, col, 1, K, K, rows, dyp, cout);
+  }
   switch (cout) {
     // Kernel rows per tile: KT*CO accumulators in registers. AVX2 (16 registers), conv1's K=75,
     // one thread: KT 4 gave 38-45 GFLOP/s, 12 36-40, 3 and 6 only 18-21.
@@ -310,22 +421,25 @@ static void conv_gemm_dw(float* d_w, const float* col, int rows, int K, const fl
 void conv2d_forward(float* out, const float* in, const float* w, const float* b, const ConvShape& s,
                     Scratch scratch) {
   const int K = s.k(), HW = s.out_h * s.out_w, B = block_rows(s);
-  const size_t per_thread = size_t(B) * K;
+  const size_t per_thread = size_t(B) * K, packed = forward_panel_floats(s);
   const int nblocks = (HW + B - 1) / B;
-  const int threads = int(std::min<size_t>(omp_get_max_threads(), scratch.floats / per_thread));
-  CNNLAB_ASSERT(threads >= 1, "conv2d_forward: scratch too small");
+  CNNLAB_ASSERT(scratch.floats >= packed + per_thread, "conv2d_forward: scratch too small");
+  const int threads =
+      int(std::min<size_t>(omp_get_max_threads(), (scratch.floats - packed) / per_thread));
+  float* wp = packed ? scratch.data : nullptr;
+  if (wp) pack_panels(wp, w, s.out_c, K, s.out_c);
   const bool relu = s.act == Activation::Relu;
   const long items = long(s.n) * nblocks;
   // Parallel over (sample, block) items: no reductions, so small batches use every thread too.
   const bool big = double(s.n) * HW * K * s.out_c > kParallelMacs;
 #pragma omp parallel for schedule(static) num_threads(threads) if (big)
   for (long item = 0; item < items; ++item) {
-    float* col = scratch.data + per_thread * omp_get_thread_num();
+    float* col = scratch.data + packed + per_thread * omp_get_thread_num();
     const int i = int(item / nblocks), p0 = int(item % nblocks) * B, rows = std::min(B, HW - p0);
     const float* x = in + size_t(i) * s.in_h * s.in_w * s.in_c;  // (H, W, Cin)
     float* y = out + (size_t(i) * HW + p0) * s.out_c;            // (rows, Cout)
     im2col_block(col, x, s, p0, rows);
-    conv_gemm(y, col, rows, K, w, s.out_c);
+    conv_gemm(y, col, rows, K, w, wp, s.out_c);
     bias_act_rows(y, b, rows, s.out_c, relu);
   }
 }
@@ -395,12 +509,16 @@ static void conv_backward_impl(float* d_in, float* d_w, float* d_b, const float*
                                const ConvShape& s, Scratch scratch) {
   const int K = s.k(), HW = s.out_h * s.out_w, B = block_rows(s), Cout = s.out_c;
   const size_t per_thread = conv_backward_per_thread(s) + (pg ? size_t(B) * Cout : 0);
-  const int threads =
-      std::max(1, int(std::min<size_t>({size_t(omp_get_max_threads()), scratch.floats / per_thread,
-                                        size_t(std::max(s.n, 1))})));
-  CNNLAB_ASSERT(scratch.floats >= per_thread, "conv2d_backward: scratch too small");
+  const size_t packed = d_in ? backward_panel_floats(s) : 0;
+  CNNLAB_ASSERT(scratch.floats >= packed + per_thread, "conv2d_backward: scratch too small");
+  const int threads = std::max(
+      1, int(std::min<size_t>({size_t(omp_get_max_threads()),
+                               (scratch.floats - packed) / per_thread, size_t(std::max(s.n, 1))})));
   const size_t in_size = size_t(s.in_h) * s.in_w * s.in_c;
   CMapMat W(w, K, Cout);
+  float* wtp = packed ? scratch.data : nullptr;  // wᵀ in panels, for d_col
+  if (wtp) pack_panels_transposed(wtp, w, Cout, K);
+  float* const base = scratch.data + packed;
   // Parallel over samples: a sample's d_in is written by one thread (col2im blocks overlap).
   // Each thread sums its samples' d_w in its own buffer; the fixed-order reduction below keeps
   // results deterministic for a given thread count.
@@ -410,11 +528,12 @@ static void conv_backward_impl(float* d_in, float* d_w, float* d_b, const float*
   {
     const int t = omp_get_thread_num();
     if (t == 0) team = omp_get_num_threads();
-    float* col = scratch.data + per_thread * t;
+    float* col = base + per_thread * t;
     float* dcol = col + size_t(B) * K;
     float* dw_t = dcol + size_t(B) * K;
     float* db_t = dw_t + size_t(K) * Cout;
-    float* dy_t = db_t + Cout;  // pg's block of d_out (B, Cout)
+    float* dyp = db_t + Cout;  // d_y's block in panels (B, Cout), when Cout takes them
+    float* dy_t = dyp + (panels_fit(Cout) ? size_t(B) * Cout : 0);  // pg's block of d_out
     MapMat dW(dw_t, K, Cout);
     MapVec dB(db_t, Cout);
     dW.setZero();
@@ -430,10 +549,13 @@ static void conv_backward_impl(float* d_in, float* d_w, float* d_b, const float*
         if (pg) pool_grad_block(dy_t, *pg, i, p0, rows);
         CMapMat dY(dy, rows, Cout);
         im2col_block(col, x, s, p0, rows);
-        conv_gemm_dw(dw_t, col, rows, K, dy, Cout);
+        conv_gemm_dw(dw_t, col, rows, K, dy, dyp, Cout);
         dB.noalias() += dY.colwise().sum();
         if (dx) {
-          MapMat(dcol, rows, K).noalias() = dY * W.transpose();
+          if (wtp)
+            panel_gemm<false>(dcol, K, dy, Cout, 1, rows, Cout, wtp, K);
+          else
+            MapMat(dcol, rows, K).noalias() = dY * W.transpose();
           col2im_block_add(dx, dcol, s, p0, rows);
         }
       }
@@ -442,12 +564,12 @@ static void conv_backward_impl(float* d_in, float* d_w, float* d_b, const float*
   // Reduce the per-thread partials in thread order.
   MapMat dW(d_w, K, Cout);
   MapVec dB(d_b, Cout);
-  dW = MapMat(scratch.data + 2 * size_t(B) * K, K, Cout);
-  dB = MapVec(scratch.data + 2 * size_t(B) * K + size_t(K) * Cout, Cout);
+  dW = MapMat(base + 2 * size_t(B) * K, K, Cout);
+  dB = MapVec(base + 2 * size_t(B) * K + size_t(K) * Cout, Cout);
   for (int t = 1; t < team; ++t) {
-    float* base = scratch.data + per_thread * t + 2 * size_t(B) * K;
-    dW += MapMat(base, K, Cout);
-    dB += MapVec(base + size_t(K) * Cout, Cout);
+    const float* part = base + per_thread * t + 2 * size_t(B) * K;
+    dW += CMapMat(part, K, Cout);
+    dB += CMapVec(part + size_t(K) * Cout, Cout);
   }
 }
 
@@ -568,11 +690,12 @@ static size_t conv_pool_forward_per_thread(const ConvShape& s, const PoolShape& 
 size_t conv2d_pool_forward_scratch(const ConvShape& s, const PoolShape& p, int threads) {
   // conv2d_forward's for sample 0 (conv_out0) too
   return std::max(conv2d_forward_scratch(s, threads),
-                  size_t(threads) * conv_pool_forward_per_thread(s, p));
+                  forward_panel_floats(s) + size_t(threads) * conv_pool_forward_per_thread(s, p));
 }
 
 size_t conv2d_pool_backward_scratch(const ConvShape& s, int threads) {
-  return size_t(threads) * (conv_backward_per_thread(s) + size_t(block_rows(s)) * s.out_c);
+  return backward_panel_floats(s) +
+         size_t(threads) * (conv_backward_per_thread(s) + size_t(block_rows(s)) * s.out_c);
 }
 
 // One row of pool windows: y, am (PW, C) from band = the pool_h conv rows (pool_h, in_w, C) under
@@ -634,21 +757,26 @@ void conv2d_pool_forward(float* pool_out, uint8_t* offsets, float* conv_out0, co
                 conv_out0 + size_t(ph) * p.stride_h * conv_row, p);
     first = 1;
   }
-  const size_t per_thread = conv_pool_forward_per_thread(s, p);
-  const int threads = int(std::min<size_t>(omp_get_max_threads(), scratch.floats / per_thread));
-  CNNLAB_ASSERT(threads >= 1, "conv2d_pool_forward: scratch too small");
+  const size_t per_thread = conv_pool_forward_per_thread(s, p), packed = forward_panel_floats(s);
+  CNNLAB_ASSERT(scratch.floats >= packed + per_thread, "conv2d_pool_forward: scratch too small");
+  const int threads =
+      int(std::min<size_t>(omp_get_max_threads(), (scratch.floats - packed) / per_thread));
+  float* wp =
+      packed ? scratch.data : nullptr;  // conv2d_forward above packed it too, and may not run
+  if (wp) pack_panels(wp, w, C, K, C);
   const bool relu = s.act == Activation::Relu;
   // The band in near-equal blocks (multiples of 8 rows) rather than B + a short tail: Eigen's GEMM
-  // (Cout 64) is slow on a few rows. Eigen rounds a row by its place in the block, so for Couts
-  // without a register kernel the values differ from conv2d_forward's in the last bit (never for
-  // Cout 8, 16, 32: those sum each pixel alike wherever it sits).
+  // is slow on a few rows. Eigen rounds a row by its place in the block, so for a Cout that takes
+  // Eigen (one that neither fills whole panels nor has a register kernel) the values differ from
+  // conv2d_forward's in the last bit; panels and register kernels sum each pixel alike wherever
+  // it sits.
   const int band_px = p.pool_h * s.out_w, nblocks = (band_px + B - 1) / B;
   const int chunk = std::min(B, ((band_px + nblocks - 1) / nblocks + 7) / 8 * 8);
   const long items = long(s.n - first) * p.out_h;
   const bool big = double(s.n) * s.out_h * s.out_w * K * C > kParallelMacs;
 #pragma omp parallel for schedule(static) num_threads(threads) if (big)
   for (long item = 0; item < items; ++item) {
-    float* col = scratch.data + per_thread * omp_get_thread_num();
+    float* col = scratch.data + packed + per_thread * omp_get_thread_num();
     float* band = col + size_t(B) * K;  // (pool_h, OW, C)
     const int i = first + int(item / p.out_h), ph = int(item % p.out_h);
     const float* x = in + size_t(i) * in_size;
@@ -656,7 +784,7 @@ void conv2d_pool_forward(float* pool_out, uint8_t* offsets, float* conv_out0, co
     for (int q = 0; q < band_px; q += chunk) {
       const int rows = std::min(chunk, band_px - q);
       im2col_block(col, x, s, p_begin + q, rows);
-      conv_gemm(band + size_t(q) * C, col, rows, K, w, C);
+      conv_gemm(band + size_t(q) * C, col, rows, K, w, wp, C);
       bias_act_rows(band + size_t(q) * C, b, rows, C, relu);
     }
     const size_t o = size_t(i) * plane + ph * pool_row;

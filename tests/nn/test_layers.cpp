@@ -492,13 +492,21 @@ static std::vector<double> direct_conv(const std::vector<float>& x, const std::v
   return out;
 }
 
-TEST_CASE("conv2d equals a direct loop for every GEMM kernel (Cout 8, 16, 32 and generic)") {
+TEST_CASE("conv2d equals a direct loop for every GEMM kernel (register, panels, Eigen)") {
   uint64_t seed = 600;
-  for (int cout : {8, 16, 32, 5, 64}) {
+  struct {
+    int cin, k, cout;
+  } const cases[] = {
+      {3, 5, 8},   {3, 5, 16},  {3, 5, 32}, {3, 5, 5}, {3, 5, 64},  // conv1's K = 75
+      {32, 3, 64}, {32, 3, 32}, {32, 3, 24}};  // conv2's K = 288: d_col in panels, any Cout
+  for (const auto& c : cases) {
+    const int cin = c.cin, k = c.k, cout = c.cout, K = k * k * cin;
+    CAPTURE(cin);
     CAPTURE(cout);
-    // 23x21 = 483 output pixels: one full 256-row block plus a ragged one, ragged 8-row tails.
-    ConvShape s = make_conv_shape(2, 23, 21, 3, cout, 5, 5, 1, Padding::Same);
-    auto x = random_vec(size_t(2) * 23 * 21 * 3, seed++), w = random_vec(size_t(75) * cout, seed++);
+    // 23x21 = 483 output pixels: one full 256-row block plus a ragged one, ragged tails of rows.
+    ConvShape s = make_conv_shape(2, 23, 21, cin, cout, k, k, 1, Padding::Same);
+    auto x = random_vec(size_t(2) * 23 * 21 * cin, seed++),
+         w = random_vec(size_t(K) * cout, seed++);
     auto b = random_vec(size_t(cout), seed++), dy = random_vec(size_t(2) * 23 * 21 * cout, seed++);
     std::vector<float> out(dy.size()),
         scratch(std::max(conv2d_forward_scratch(s, 8), conv2d_backward_scratch(s, 8)));
@@ -558,10 +566,12 @@ struct ConvPoolCase {
   int pool, pool_stride;
 };
 // Sizes odd enough that the floor crops a row and a column, more than one 256-pixel conv block per
-// sample, and every GEMM path: Cout 32 and 16 (register kernels), 64 (Eigen), 8 (strided, valid).
+// sample, and every GEMM path: Cout 8, 16, 32 (register kernels or panels), 64 (panels; d_col in
+// panels with Cin 32), 8 (strided, valid).
 const ConvPoolCase kConvPoolCases[] = {
     {3, 23, 21, 3, 32, 5, 1, Padding::Same, Activation::Relu, 2, 2},    // the course's conv1
     {2, 19, 17, 8, 64, 3, 1, Padding::Same, Activation::Relu, 2, 2},    // the course's conv2
+    {2, 13, 11, 32, 64, 3, 1, Padding::Same, Activation::Relu, 2, 2},   // its K = 288
     {2, 15, 13, 2, 8, 3, 2, Padding::Valid, Activation::None, 3, 2},    // overlapping windows
     {2, 17, 16, 3, 16, 3, 1, Padding::Same, Activation::Relu, 2, 3},    // gaps between windows
     {2, 14, 12, 4, 16, 3, 1, Padding::Valid, Activation::None, 2, 2}};  // tiles, no ReLU
@@ -620,14 +630,7 @@ TEST_CASE("conv2d_pool_forward equals conv2d_forward then maxpool2d_forward") {
       conv2d_pool_forward(pool.data(), off.data(), keep ? conv0.data() : nullptr, r.x.data(),
                           r.w.data(), r.b.data(), r.s, r.p, {scratch.data(), scratch.size()});
       CHECK(off == ref_off);  // the same max, the first one on ties (ReLU zeros)
-      if (c.cout != 64) {     // the register kernels: bit for bit
-        CHECK(pool == r.pool);
-        continue;
-      }
-      int off_by_more = 0;  // Eigen's GEMM: its rounding depends on a row's place in the block
-      for (size_t o = 0; o < pool.size(); ++o)
-        off_by_more += std::abs(pool[o] - r.pool[o]) > 1e-6f * (1 + std::abs(r.pool[o]));
-      CHECK(off_by_more == 0);
+      CHECK(pool == r.pool);  // panels and register kernels: bit for bit
     }
     // Sample 0's whole conv output goes through conv2d_forward itself.
     CHECK(conv0 == std::vector<float>(r.conv.begin(), r.conv.begin() + long(conv0.size())));
