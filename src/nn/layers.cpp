@@ -200,23 +200,43 @@ static void panel_tail(int rows, float* c, int ldc, const float* a, long am, lon
   }
 }
 
+// An N that is not a whole number of panels needs tmp (M, kPanel): the last, zero-padded panel is
+// computed there and its real columns copied to c.
 template <bool Acc>
 static void panel_gemm(float* c, int ldc, const float* a, long am, long ak, int M, int K,
-                       const float* bp, int N) {
+                       const float* bp, int N, float* tmp = nullptr) {
   for (int n0 = 0; n0 < N; n0 += kPanel) {
     const float* b = bp + size_t(n0) * K;
+    const int width = std::min(kPanel, N - n0);
+    float* cc = width < kPanel ? tmp : c + n0;
+    const int ld = width < kPanel ? kPanel : ldc;
+    if (width < kPanel && Acc)
+      for (int r = 0; r < M; ++r)
+        std::memcpy(tmp + size_t(r) * kPanel, c + size_t(r) * ldc + n0, sizeof(float) * width);
     int m = 0;
     for (; m + kPanelRows <= M; m += kPanelRows)
-      panel_tile<kPanelRows, Acc>(c + size_t(m) * ldc + n0, ldc, a + m * am, am, ak, K, b);
-    if (m < M) panel_tail<Acc>(M - m, c + size_t(m) * ldc + n0, ldc, a + m * am, am, ak, K, b);
+      panel_tile<kPanelRows, Acc>(cc + size_t(m) * ld, ld, a + m * am, am, ak, K, b);
+    if (m < M) panel_tail<Acc>(M - m, cc + size_t(m) * ld, ld, a + m * am, am, ak, K, b);
+    if (width < kPanel)
+      for (int r = 0; r < M; ++r)
+        std::memcpy(c + size_t(r) * ldc + n0, tmp + size_t(r) * kPanel, sizeof(float) * width);
   }
 }
 
-// B (K, N), rows ldb floats apart, into panels (N / kPanel, K, kPanel).
+static int whole_panels(int n) {
+  return (n + kPanel - 1) / kPanel * kPanel;
+}
+
+// B (K, N), rows ldb floats apart, into panels (whole_panels(N) / kPanel, K, kPanel); the last
+// panel padded with zeros.
 static void pack_panels(float* bp, const float* b, int ldb, int K, int N) {
-  for (int n0 = 0; n0 < N; n0 += kPanel)
-    for (int k = 0; k < K; ++k, bp += kPanel)
-      std::memcpy(bp, b + size_t(k) * ldb + n0, sizeof(float) * kPanel);
+  for (int n0 = 0; n0 < N; n0 += kPanel) {
+    const int width = std::min(kPanel, N - n0);
+    for (int k = 0; k < K; ++k, bp += kPanel) {
+      std::memcpy(bp, b + size_t(k) * ldb + n0, sizeof(float) * width);
+      std::fill(bp + width, bp + kPanel, 0.0f);
+    }
+  }
 }
 
 // Panels of Bᵀ, from B (N, K): for d_col = d_y · wᵀ, with w (K, Cout) as given.
@@ -1165,24 +1185,34 @@ static void dense_dx_block(float* d_in, size_t ld, int n, const float* w, int ro
   for (; r < rows; ++r) dx_rows<1>(d_in + r, ld, n, w + size_t(r) * out, out, dyt, n_pad, pf);
 }
 
+// Per thread: the block's kernel gradient (kFusedRows, Out), its input columns transposed
+// (kFusedRows, N) and panel_gemm's tmp. Shared: d_out transposed (dyt) and d_out in panels.
+static size_t fused_per_thread(const DenseShape& s) {
+  return size_t(kFusedRows) * (s.out + s.n + kPanel);
+}
+static size_t fused_shared(const DenseShape& s) {
+  return size_t(padded_samples(s.n)) * s.out + size_t(s.n) * whole_panels(s.out);
+}
+
 size_t dense_backward_adam_scratch(const DenseShape& s, int threads) {
-  return size_t(threads) * kFusedRows * s.out + size_t(padded_samples(s.n)) * s.out;
+  return size_t(threads) * fused_per_thread(s) + fused_shared(s);
 }
 
 void dense_backward_adam(float* d_in, float* d_b, const float* d_out, const float* in, float* w,
                          float* m, float* v, const DenseShape& s, const AdamConfig& c, int64_t t,
                          Scratch scratch) {
   const AdamScalars a = adam_scalars(c, t);
-  const size_t per_thread = size_t(kFusedRows) * s.out;
+  const size_t per_thread = fused_per_thread(s), shared = fused_shared(s);
   const int n_pad = padded_samples(s.n);
-  const size_t dyt_floats = size_t(n_pad) * s.out;
-  CNNLAB_ASSERT(scratch.floats >= per_thread + dyt_floats,
-                "dense_backward_adam: scratch too small");
-  const int T = int(std::min<size_t>(dense_threads(s), (scratch.floats - dyt_floats) / per_thread));
+  CNNLAB_ASSERT(scratch.floats >= per_thread + shared, "dense_backward_adam: scratch too small");
+  const int T = int(std::min<size_t>(dense_threads(s), (scratch.floats - shared) / per_thread));
   CMapMat dY(d_out, s.n, s.out);  // (N, Out)
   MapVec(d_b, s.out).noalias() = dY.colwise().sum();
   // d_out transposed, samples padded with zeros to whole vectors: dyt (Out, n_pad).
   float* dyt = scratch.data + size_t(T) * per_thread;
+  // d_out in panels, for the kernel gradient: B of g = x_blockᵀ · d_out.
+  float* dyp = dyt + size_t(n_pad) * s.out;
+  pack_panels(dyp, d_out, s.out, s.n, s.out);
   for (int j = 0; j < s.out; ++j)
     for (int i = 0; i < n_pad; ++i)
       dyt[size_t(j) * n_pad + i] = i < s.n ? d_out[size_t(i) * s.out + j] : 0.0f;
@@ -1191,6 +1221,8 @@ void dense_backward_adam(float* d_in, float* d_b, const float* d_out, const floa
 #pragma omp parallel for schedule(static) num_threads(T)
   for (int blk = 0; blk < blocks; ++blk) {
     float* g = scratch.data + per_thread * omp_get_thread_num();
+    float* xt = g + size_t(kFusedRows) * s.out;  // (rows, N): the block's input columns
+    float* tmp = xt + size_t(kFusedRows) * s.n;
     const int k0 = blk * kFusedRows, rows = std::min(kFusedRows, s.in - k0);
     const size_t off = size_t(k0) * s.out, count = size_t(rows) * s.out;
     if (d_in) {  // before the update: d_in[:, k0:k0+rows] = d_out · W_blockᵀ
@@ -1198,8 +1230,11 @@ void dense_backward_adam(float* d_in, float* d_b, const float* d_out, const floa
       Prefetch pf{w + off + count, size_t(next) * s.out / 16, 0};
       dense_dx_block(d_in + k0, size_t(s.in), s.n, w + off, rows, s.out, dyt, pf);
     }
-    MapMat(g, rows, s.out).noalias() =
-        CStridedMat(in + k0, s.n, rows, Eigen::OuterStride<>(s.in)).transpose() * dY;
+    // g = x[:, k0:k0+rows]ᵀ · d_out in panels: Eigen re-packed all of d_out for every block, and
+    // its kernel is poorly shaped for an inner dimension of 32 samples.
+    for (int i = 0; i < s.n; ++i)
+      for (int r = 0; r < rows; ++r) xt[size_t(r) * s.n + i] = in[size_t(i) * s.in + k0 + r];
+    panel_gemm<false>(g, s.out, xt, s.n, 1, rows, s.n, dyp, s.out, tmp);
     adam_range(w + off, g, m + off, v + off, count, a);
   }
 }
