@@ -896,20 +896,24 @@ static void dense_range(const DenseShape& s, int t, int T, int& k0, int& k1) {
 using CStridedMat = Eigen::Map<const RowMat, 0, Eigen::OuterStride<>>;
 using StridedMat = Eigen::Map<RowMat, 0, Eigen::OuterStride<>>;
 
-// The big dense layer's forward by hand: y (n, out) += x[:, k0:k1] · w[k0:k1, :] streams 1.4 GB of
-// weights with 32 samples to use each on, so it is compute-bound only if the stream overlaps the
-// arithmetic. Eigen packs each block of w (a stall on memory, then compute from cache); here a
-// block of kDenseKc rows of w is used in place while the next block is prefetched into L2, one
-// cache line per inner step, and registers hold a tile of kDenseRows samples × 3 vectors of
-// outputs. Course model, 2 threads, best of runs: 0.14-0.20 s (Eigen 0.20-0.23) on AVX-512 and
-// 0.22 s (Eigen 0.27-0.31) in an AVX2 build.
+// The big dense layer's forward by hand: y (n, out) = x[:, k0:k1] · w[k0:k1, :] streams 1.4 GB of
+// weights with 32 samples to use each on, so it is compute-bound only if each weight is loaded once
+// and the stream overlaps the arithmetic. The product is formed transposed, yt (out, n_pad) =
+// w_blockᵀ · xt, in register tiles of U output units × SV vectors of samples: one broadcast of a
+// weight serves every sample (an earlier tiling of samples × units re-read each block of w from L2
+// once per group of 4 or 8 samples). Blocks of kDenseKc rows of w are used in place while the next
+// block is prefetched into L2, one cache line per inner step. Each output sums k in order, block
+// after block, as before.
 constexpr int kDenseKc = 64;
+// Accumulators and sample vectors per tile, with room left for the sample vectors and a broadcast:
+// AVX-512 12 units × 2 vectors (32 samples) of 32 registers; AVX2 6 × 2 (16 samples) of 16, as
+// 3 × 4 left no register for the broadcast and re-loaded the samples for every FMA (0.76-1.0 s
+// against 0.51-0.69 for the old tiling, one thread).
 #if defined(__AVX512F__)
-constexpr int kDenseRows = 8;  // 8 x 3 accumulators of 32 registers
+constexpr int kDenseAcc = 24, kDenseSampleVecs = 2;
 #else
-constexpr int kDenseRows = 4;            // 4 x 3 of 16
+constexpr int kDenseAcc = 12, kDenseSampleVecs = 2;
 #endif
-constexpr int kDenseVecs = 3;
 
 struct Prefetch {  // the next block of w, one cache line at a time
   const float* next = nullptr;
@@ -922,70 +926,101 @@ struct Prefetch {  // the next block of w, one cache line at a time
   }
 };
 
-// y (G, out) (row stride out) += xp (kc, G) · w (kc, out), columns [j, j + V vectors).
-template <int G, int V>
-static inline void dense_tile(float* __restrict y, const float* __restrict xp,
-                              const float* __restrict w, int out, int kc, int j, Prefetch& pf) {
-  VecF acc[G][V];
-  for (int g = 0; g < G; ++g)
-    for (int v = 0; v < V; ++v) acc[g][v] = load_vec(y + size_t(g) * out + j + v * kVecLanes);
+static int padded_samples(int n) {
+  return (n + kVecLanes - 1) / kVecLanes * kVecLanes;
+}
+
+// yt[u0 : u0+U, s0 : s0 + SV vectors] += w[0:kc, u0 : u0+U]ᵀ · xt[0:kc, s0 : ...].
+template <int U, int SV>
+static inline void dense_tile(float* __restrict yt, int n_pad, const float* __restrict w, int out,
+                              int kc, const float* __restrict xt, int u0, int s0, Prefetch& pf) {
+  if (kc < 1) return;  // a trip count known positive keeps acc in registers (see panel_tile)
+  VecF acc[U][SV];
+  for (int u = 0; u < U; ++u)
+    for (int v = 0; v < SV; ++v)
+      acc[u][v] = load_vec(yt + size_t(u0 + u) * n_pad + s0 + v * kVecLanes);
   for (int k = 0; k < kc; ++k) {
-    VecF wv[V];
-    for (int v = 0; v < V; ++v) wv[v] = load_vec(w + size_t(k) * out + j + v * kVecLanes);
-    for (int g = 0; g < G; ++g) {
-      const float xs = xp[k * G + g];
-      for (int v = 0; v < V; ++v) acc[g][v] += xs * wv[v];
+    VecF xv[SV];
+    for (int v = 0; v < SV; ++v) xv[v] = load_vec(xt + size_t(k) * n_pad + s0 + v * kVecLanes);
+    const float* wk = w + size_t(k) * out + u0;
+#pragma GCC unroll 24
+    for (int u = 0; u < U; ++u) {
+      const VecF wu = broadcast(wk + u);
+      for (int v = 0; v < SV; ++v) acc[u][v] += wu * xv[v];
     }
     pf.step();
   }
-  for (int g = 0; g < G; ++g)
-    for (int v = 0; v < V; ++v) store_vec(y + size_t(g) * out + j + v * kVecLanes, acc[g][v]);
+  for (int u = 0; u < U; ++u)
+    for (int v = 0; v < SV; ++v)
+      store_vec(yt + size_t(u0 + u) * n_pad + s0 + v * kVecLanes, acc[u][v]);
 }
 
-template <int G>
-static void dense_rows(float* y, const float* xp, const float* w, int out, int kc, Prefetch& pf) {
-  constexpr int step = kDenseVecs * kVecLanes;
-  int j = 0;
-  for (; j + step <= out; j += step) dense_tile<G, kDenseVecs>(y, xp, w, out, kc, j, pf);
-  for (; j + kVecLanes <= out; j += kVecLanes) dense_tile<G, 1>(y, xp, w, out, kc, j, pf);
-  for (; j < out; ++j)
-    for (int g = 0; g < G; ++g) {
-      float a = y[size_t(g) * out + j];
-      for (int k = 0; k < kc; ++k) a += xp[k * G + g] * w[size_t(k) * out + j];
-      y[size_t(g) * out + j] = a;
-    }
+// The last units (fewer than a tile's) as one tile of that many.
+template <int SV, int U = kDenseAcc / SV - 1>
+static void dense_unit_tail(int units, float* yt, int n_pad, const float* w, int out, int kc,
+                            const float* xt, int u0, int s0, Prefetch& pf) {
+  if constexpr (U >= 1) {
+    if (units == U) return dense_tile<U, SV>(yt, n_pad, w, out, kc, xt, u0, s0, pf);
+    dense_unit_tail<SV, U - 1>(units, yt, n_pad, w, out, kc, xt, u0, s0, pf);
+  }
+}
+
+template <int SV>
+static void dense_units(float* yt, int n_pad, const float* w, int out, int kc, const float* xt,
+                        int s0, Prefetch& pf) {
+  constexpr int U = kDenseAcc / SV;
+  int u = 0;
+  for (; u + U <= out; u += U) dense_tile<U, SV>(yt, n_pad, w, out, kc, xt, u, s0, pf);
+  if (u < out) dense_unit_tail<SV>(out - u, yt, n_pad, w, out, kc, xt, u, s0, pf);
+}
+
+// Samples [s0, s0 + vecs vectors) with vecs < kDenseSampleVecs, as one tile width.
+template <int SV = kDenseSampleVecs - 1>
+static void dense_sample_tail(int vecs, float* yt, int n_pad, const float* w, int out, int kc,
+                              const float* xt, int s0, Prefetch& pf) {
+  if constexpr (SV >= 1) {
+    if (vecs == SV) return dense_units<SV>(yt, n_pad, w, out, kc, xt, s0, pf);
+    dense_sample_tail<SV - 1>(vecs, yt, n_pad, w, out, kc, xt, s0, pf);
+  }
+}
+
+// Floats of work space dense_forward_range needs: yt (out, n_pad) and a block of xt (kc, n_pad).
+static size_t dense_range_work(int n, int out) {
+  return size_t(padded_samples(n)) * (size_t(out) + kDenseKc);
 }
 
 // y (n, out) = x[:, k0:k1] (row stride ldx) · w[k0:k1, :]; w's rows are `out` floats apart.
 static void dense_forward_range(float* y, const float* x, int n, int ldx, const float* w, int out,
-                                int k0, int k1) {
-  std::fill(y, y + size_t(n) * out, 0.0f);
-  float xp[kDenseRows * kDenseKc];  // a group's block of x, k-major: xp[k * G + g]
+                                int k0, int k1, float* work) {
+  const int n_pad = padded_samples(n), group = kDenseSampleVecs * kVecLanes;
+  float* yt = work;                        // (out, n_pad)
+  float* xt = work + size_t(out) * n_pad;  // (kc, n_pad): the block of x, transposed
+  std::fill(yt, yt + size_t(out) * n_pad, 0.0f);
   for (int kb = k0; kb < k1; kb += kDenseKc) {
     const int kc = std::min(kDenseKc, k1 - kb);
     const int next = std::min(kDenseKc, k1 - kb - kc);
     Prefetch pf{w + size_t(kb + kc) * out, size_t(next) * out / 16, 0};
+    for (int k = 0; k < kc; ++k)
+      for (int i = 0; i < n_pad; ++i)
+        xt[size_t(k) * n_pad + i] = i < n ? x[size_t(i) * ldx + kb + k] : 0.0f;
     const float* wb = w + size_t(kb) * out;
-    int g = 0;
-    for (; g + kDenseRows <= n; g += kDenseRows) {
-      for (int k = 0; k < kc; ++k)
-        for (int q = 0; q < kDenseRows; ++q)
-          xp[k * kDenseRows + q] = x[size_t(g + q) * ldx + kb + k];
-      dense_rows<kDenseRows>(y + size_t(g) * out, xp, wb, out, kc, pf);
-    }
-    for (; g < n; ++g) {
-      for (int k = 0; k < kc; ++k) xp[k] = x[size_t(g) * ldx + kb + k];
-      dense_rows<1>(y + size_t(g) * out, xp, wb, out, kc, pf);
-    }
+    int s0 = 0;
+    for (; s0 + group <= n_pad; s0 += group)
+      dense_units<kDenseSampleVecs>(yt, n_pad, wb, out, kc, xt, s0, pf);
+    if (s0 < n_pad) dense_sample_tail((n_pad - s0) / kVecLanes, yt, n_pad, wb, out, kc, xt, s0, pf);
     pf.finish();
   }
+  for (int i = 0; i < n; ++i)
+    for (int u = 0; u < out; ++u) y[size_t(i) * out + u] = yt[size_t(u) * n_pad + i];
 }
 
 // Layers with at least this many weights take dense_forward_range; smaller ones Eigen.
 constexpr double kDenseByHand = double(1 << 20);
 
+// Partials (n, out) per thread when In is split, and dense_forward_range's work space per thread.
 size_t dense_forward_scratch(const DenseShape& s, int threads) {
-  return threads > 1 ? size_t(threads) * s.n * s.out : 0;
+  return (threads > 1 ? size_t(threads) * s.n * s.out : 0) +
+         size_t(std::max(threads, 1)) * dense_range_work(s.n, s.out);
 }
 
 void dense_forward(float* out, const float* in, const float* w, const float* b, const DenseShape& s,
@@ -993,12 +1028,13 @@ void dense_forward(float* out, const float* in, const float* w, const float* b, 
   CNNLAB_ASSERT(s.act == Activation::None || s.act == Activation::Relu,
                 "dense fuses only linear or relu (softmax is softmax_xent_forward)");
   MapMat Y(out, s.n, s.out);  // (N, Out)
-  const size_t part = size_t(s.n) * s.out;
-  const int T = int(std::min<size_t>(dense_threads(s), part ? scratch.floats / part : 0));
-  const bool by_hand = double(s.in) * s.out >= kDenseByHand;
+  const size_t part = size_t(s.n) * s.out, work = dense_range_work(s.n, s.out);
+  // Threads that scratch has room for: a partial and a work space each (one thread: work only).
+  int T = int(std::min<size_t>(dense_threads(s), scratch.floats / (part + work)));
+  const bool by_hand = double(s.in) * s.out >= kDenseByHand && scratch.floats >= work;
   if (T <= 1) {
     if (by_hand)
-      dense_forward_range(out, in, s.n, s.in, w, s.out, 0, s.in);
+      dense_forward_range(out, in, s.n, s.in, w, s.out, 0, s.in, scratch.data);
     else
       Y.noalias() = CMapMat(in, s.n, s.in) * CMapMat(w, s.in, s.out);
   } else {
@@ -1009,7 +1045,8 @@ void dense_forward(float* out, const float* in, const float* w, const float* b, 
       dense_range(s, t, T, k0, k1);
       MapMat P(scratch.data + part * t, s.n, s.out);
       if (by_hand)
-        dense_forward_range(P.data(), in, s.n, s.in, w, s.out, k0, k1);
+        dense_forward_range(P.data(), in, s.n, s.in, w, s.out, k0, k1,
+                            scratch.data + part * T + work * t);
       else if (k1 > k0)
         P.noalias() = CStridedMat(in + k0, s.n, k1 - k0, Eigen::OuterStride<>(s.in)) *
                       CMapMat(w + size_t(k0) * s.out, k1 - k0, s.out);
@@ -1141,10 +1178,6 @@ constexpr int kDxRows = 8, kDxVecs = 2;  // 16 accumulators of 32 registers
 #else
 constexpr int kDxRows = 2, kDxVecs = 4;  // 8 of 16 (AVX2 has no broadcast from memory into FMA)
 #endif
-
-static int padded_samples(int n) {
-  return (n + kVecLanes - 1) / kVecLanes * kVecLanes;
-}
 
 template <int R, int V>
 static inline void dx_tile(float* __restrict d_in, size_t ld, int n, const float* __restrict w,

@@ -367,34 +367,39 @@ TEST_CASE(
 }
 
 TEST_CASE("dense forward by hand: sample groups, ragged columns and blocks against double loops") {
-  // 1.1M weights: the hand-written product. 11 samples: a group of 8 (or two of 4) and singles;
-  // 137 outputs: full 3-vector tiles, single vectors and scalar columns; 8003 rows: a ragged block.
-  // Small integers: every partial sum is exact in float, so any order of summation gives the
-  // double loop's value exactly and a dropped or doubled term shows.
-  const int n = 11, in = 8003, out = 137;
-  Rng rng(410);
-  auto ints = [&](size_t count) {
-    std::vector<float> v(count);
-    for (float& f : v) f = float(int(rng.below(5)) - 2);
-    return v;
-  };
-  auto x = ints(size_t(n) * in), w = ints(size_t(in) * out), b = ints(out);
-  for (Activation act : {Activation::None, Activation::Relu}) {
-    DenseShape s{n, in, out, act};
-    std::vector<float> y(size_t(n) * out), y_split(y.size());
-    std::vector<float> scratch(dense_forward_scratch(s, 8));
-    dense_forward(y.data(), x.data(), w.data(), b.data(), s);
-    dense_forward(y_split.data(), x.data(), w.data(), b.data(), s,
-                  {scratch.data(), scratch.size()});
-    for (int i = 0; i < n; ++i)
-      for (int o = 0; o < out; ++o) {
-        double r = b[size_t(o)];
-        for (int k = 0; k < in; ++k)
-          r += double(x[size_t(i) * in + size_t(k)]) * w[size_t(k) * out + size_t(o)];
-        if (act == Activation::Relu) r = std::max(r, 0.0);
-        REQUIRE(double(y[size_t(i) * out + size_t(o)]) == r);
-        REQUIRE(double(y_split[size_t(i) * out + size_t(o)]) == r);
-      }
+  // 1.1M weights: the hand-written product. 11 samples: one or two vectors of them, padded; 37: a
+  // full group of 32 and a padded vector. 137 outputs: full tiles of units and a shorter last one;
+  // 8003 rows: a ragged block. Small integers: every partial sum is exact in float, so any order
+  // of summation gives the double loop's value exactly and a dropped or doubled term shows.
+  for (const int n : {11, 37}) {
+    CAPTURE(n);
+    const int in = 8003, out = 137;
+    Rng rng(410);
+    auto ints = [&](size_t count) {
+      std::vector<float> v(count);
+      for (float& f : v) f = float(int(rng.below(5)) - 2);
+      return v;
+    };
+    auto x = ints(size_t(n) * in), w = ints(size_t(in) * out), b = ints(out);
+    for (Activation act : {Activation::None, Activation::Relu}) {
+      DenseShape s{n, in, out, act};
+      std::vector<float> y(size_t(n) * out), y_split(y.size());
+      // y: room for one thread (by hand, serial); y_split: for 8 (by hand, In split if it can).
+      std::vector<float> scratch1(dense_forward_scratch(s, 1)),
+          scratch(dense_forward_scratch(s, 8));
+      dense_forward(y.data(), x.data(), w.data(), b.data(), s, {scratch1.data(), scratch1.size()});
+      dense_forward(y_split.data(), x.data(), w.data(), b.data(), s,
+                    {scratch.data(), scratch.size()});
+      for (int i = 0; i < n; ++i)
+        for (int o = 0; o < out; ++o) {
+          double r = b[size_t(o)];
+          for (int k = 0; k < in; ++k)
+            r += double(x[size_t(i) * in + size_t(k)]) * w[size_t(k) * out + size_t(o)];
+          if (act == Activation::Relu) r = std::max(r, 0.0);
+          REQUIRE(double(y[size_t(i) * out + size_t(o)]) == r);
+          REQUIRE(double(y_split[size_t(i) * out + size_t(o)]) == r);
+        }
+    }
   }
 }
 
