@@ -905,15 +905,6 @@ using StridedMat = Eigen::Map<RowMat, 0, Eigen::OuterStride<>>;
 // block is prefetched into L2, one cache line per inner step. Each output sums k in order, block
 // after block, as before.
 constexpr int kDenseKc = 64;
-// Accumulators and sample vectors per tile, with room left for the sample vectors and a broadcast:
-// AVX-512 12 units × 2 vectors (32 samples) of 32 registers; AVX2 6 × 2 (16 samples) of 16, as
-// 3 × 4 left no register for the broadcast and re-loaded the samples for every FMA (0.76-1.0 s
-// against 0.51-0.69 for the old tiling, one thread).
-#if defined(__AVX512F__)
-constexpr int kDenseAcc = 24, kDenseSampleVecs = 2;
-#else
-constexpr int kDenseAcc = 12, kDenseSampleVecs = 2;
-#endif
 
 struct Prefetch {  // the next block of w, one cache line at a time
   const float* next = nullptr;
@@ -929,6 +920,10 @@ struct Prefetch {  // the next block of w, one cache line at a time
 static int padded_samples(int n) {
   return (n + kVecLanes - 1) / kVecLanes * kVecLanes;
 }
+
+#if defined(__AVX512F__)
+// AVX-512: 12 units × 2 sample vectors (32 samples), 24 accumulators of 32 registers.
+constexpr int kDenseAcc = 24, kDenseSampleVecs = 2;
 
 // yt[u0 : u0+U, s0 : s0 + SV vectors] += w[0:kc, u0 : u0+U]ᵀ · xt[0:kc, s0 : ...].
 template <int U, int SV>
@@ -1013,6 +1008,81 @@ static void dense_forward_range(float* y, const float* x, int n, int ldx, const 
   for (int i = 0; i < n; ++i)
     for (int u = 0; u < out; ++u) y[size_t(i) * out + u] = yt[size_t(u) * n_pad + i];
 }
+
+#else
+// AVX2: samples × units instead. The transposed tiling above lost here at 2 threads (0.21-0.28 s
+// against 0.20-0.22 with 6 units × 2 vectors; 0.42-0.46 with 2 × 4; 3 × 4 leaves no register for
+// the broadcast): 16 registers hold too few sample vectors to pay for a broadcast per weight.
+// Registers hold a tile of 4 samples × 3 vectors of outputs, and x's block is packed per group of
+// 4 samples; each block of w is read from L2 once per group. Course model, 2 threads: 0.22 s
+// (Eigen 0.27-0.31).
+constexpr int kDenseRows = 4;  // 4 x 3 accumulators of 16
+constexpr int kDenseVecs = 3;
+
+// y (G, out) (row stride out) += xp (kc, G) · w (kc, out), columns [j, j + V vectors).
+template <int G, int V>
+static inline void dense_tile(float* __restrict y, const float* __restrict xp,
+                              const float* __restrict w, int out, int kc, int j, Prefetch& pf) {
+  VecF acc[G][V];
+  for (int g = 0; g < G; ++g)
+    for (int v = 0; v < V; ++v) acc[g][v] = load_vec(y + size_t(g) * out + j + v * kVecLanes);
+  for (int k = 0; k < kc; ++k) {
+    VecF wv[V];
+    for (int v = 0; v < V; ++v) wv[v] = load_vec(w + size_t(k) * out + j + v * kVecLanes);
+    for (int g = 0; g < G; ++g) {
+      const float xs = xp[k * G + g];
+      for (int v = 0; v < V; ++v) acc[g][v] += xs * wv[v];
+    }
+    pf.step();
+  }
+  for (int g = 0; g < G; ++g)
+    for (int v = 0; v < V; ++v) store_vec(y + size_t(g) * out + j + v * kVecLanes, acc[g][v]);
+}
+
+template <int G>
+static void dense_rows(float* y, const float* xp, const float* w, int out, int kc, Prefetch& pf) {
+  constexpr int step = kDenseVecs * kVecLanes;
+  int j = 0;
+  for (; j + step <= out; j += step) dense_tile<G, kDenseVecs>(y, xp, w, out, kc, j, pf);
+  for (; j + kVecLanes <= out; j += kVecLanes) dense_tile<G, 1>(y, xp, w, out, kc, j, pf);
+  for (; j < out; ++j)
+    for (int g = 0; g < G; ++g) {
+      float a = y[size_t(g) * out + j];
+      for (int k = 0; k < kc; ++k) a += xp[k * G + g] * w[size_t(k) * out + j];
+      y[size_t(g) * out + j] = a;
+    }
+}
+
+static size_t dense_range_work(int, int) {  // no work space: x's block is on the stack
+  return 0;
+}
+
+// y (n, out) = x[:, k0:k1] (row stride ldx) · w[k0:k1, :]; w's rows are `out` floats apart.
+static void dense_forward_range(float* y, const float* x, int n, int ldx, const float* w, int out,
+                                int k0, int k1, float* /*work*/) {
+  std::fill(y, y + size_t(n) * out, 0.0f);
+  float xp[kDenseRows * kDenseKc];  // a group's block of x, k-major: xp[k * G + g]
+  for (int kb = k0; kb < k1; kb += kDenseKc) {
+    const int kc = std::min(kDenseKc, k1 - kb);
+    const int next = std::min(kDenseKc, k1 - kb - kc);
+    Prefetch pf{w + size_t(kb + kc) * out, size_t(next) * out / 16, 0};
+    const float* wb = w + size_t(kb) * out;
+    int g = 0;
+    for (; g + kDenseRows <= n; g += kDenseRows) {
+      for (int k = 0; k < kc; ++k)
+        for (int q = 0; q < kDenseRows; ++q)
+          xp[k * kDenseRows + q] = x[size_t(g + q) * ldx + kb + k];
+      dense_rows<kDenseRows>(y + size_t(g) * out, xp, wb, out, kc, pf);
+    }
+    for (; g < n; ++g) {
+      for (int k = 0; k < kc; ++k) xp[k] = x[size_t(g) * ldx + kb + k];
+      dense_rows<1>(y + size_t(g) * out, xp, wb, out, kc, pf);
+    }
+    pf.finish();
+  }
+}
+
+#endif
 
 // Layers with at least this many weights take dense_forward_range; smaller ones Eigen.
 constexpr double kDenseByHand = double(1 << 20);

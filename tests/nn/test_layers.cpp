@@ -367,10 +367,11 @@ TEST_CASE(
 }
 
 TEST_CASE("dense forward by hand: sample groups, ragged columns and blocks against double loops") {
-  // 1.1M weights: the hand-written product. 11 samples: one or two vectors of them, padded; 37: a
-  // full group of 32 and a padded vector. 137 outputs: full tiles of units and a shorter last one;
-  // 8003 rows: a ragged block. Small integers: every partial sum is exact in float, so any order
-  // of summation gives the double loop's value exactly and a dropped or doubled term shows.
+  // 1.1M weights: the hand-written product. With AVX-512, 11 samples are one padded vector, 37 a
+  // full group of 32 and a padded vector; with AVX2, groups of 4 samples and single ones. 137
+  // outputs: full tiles and a shorter last one (scalar columns with AVX2); 8003 rows: a ragged
+  // block. Small integers: every partial sum is exact in float, so any order of summation gives
+  // the double loop's value exactly and a dropped or doubled term shows.
   for (const int n : {11, 37}) {
     CAPTURE(n);
     const int in = 8003, out = 137;
