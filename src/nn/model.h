@@ -176,6 +176,9 @@ class Model {
   ParamView layer_bias(int layer);
   ParamView layer_weight_grads(int layer);
   ParamView layer_bias_grads(int layer);
+  // Whether train_step fuses this Dense layer's kernel gradient into Adam (dense_backward_adam):
+  // then that gradient is never written (the benches time the layer that way).
+  bool fused(const LayerInfo& l) const;
   // Output of `layer` (post-activation; probs for a softmax layer) from the last forward:
   // (last_batch(), out_h, out_w, out_c). Layer 0 is a copy of the input. A Conv2D right under a
   // MaxPool2D is computed with the pool and keeps sample 0's output only: (1, out_h, out_w, out_c)
@@ -214,7 +217,6 @@ class Model {
   AugmentLayer augment_in_input_units(const AugmentLayer& a) const;
   void add_l2_grads();
   void run_backward(const int* y, int n, bool fuse_adam);
-  bool fused(const LayerInfo& l) const;
 };
 
 // What the tools can feed a model and train it on: data/ decodes RGB images and resizes them to
