@@ -334,16 +334,17 @@ static void bias_act_rows(float* out, const float* b, int rows, int cols, bool r
   }
 }
 
-// Register-blocked GEMMs for convs with few output channels (Cout 8/16/32), where Eigen's kernels
-// are poorly shaped: on conv1 (K=75, Cout=32) these ran at ~100 GFLOP/s against Eigen's ~50, both
-// forward and for d_w (1 thread, 512-bit vectors). Couts that fill whole panels take panel_gemm
-// instead; these remain for the rest (Cout 8, and 16 with AVX-512).
+// Register-blocked GEMMs for convs with few output channels, where Eigen's kernels are poorly
+// shaped (on conv1, K=75, Cout=32, such a kernel ran at ~100 GFLOP/s against Eigen's ~50, 1
+// thread, 512-bit vectors). Couts that fill whole panels (32, 64, and 16 with AVX2) take
+// panel_gemm instead; these serve Cout 8, and 16 with AVX-512.
 // out (rows, CO) = col (rows, K) · w (K, CO)
 template <int CO>
 static void gemm_small_cout(float* __restrict out, const float* __restrict col, int rows, int K,
                             const float* __restrict w) {
   // Output pixels per register block: P*CO accumulators, within the vector registers (32 with
-  // AVX-512; AVX2's 16 hold 3 pixels of 32 channels: 8 pixels there spilled, 46 vs 53 GFLOP/s).
+  // AVX-512; AVX2's 16 hold 12 accumulators: for 32 channels, before they took panels, 8 pixels
+  // spilled, 46 vs 53 GFLOP/s for 3).
   constexpr int P = kVecLanes == 16 ? 8 : std::max(1, 12 * kVecLanes / CO);
   int r = 0;
   for (; r + P <= rows; r += P) {
@@ -407,10 +408,8 @@ static void conv_gemm(float* out, const float* col, int rows, int K, const float
   switch (cout) {
     case 8:
       return gemm_small_cout<8>(out, col, rows, K, w);
-    case 16:
+    case 16:  // with AVX2, 16 fills a panel and never gets here
       return gemm_small_cout<16>(out, col, rows, K, w);
-    case 32:
-      return gemm_small_cout<32>(out, col, rows, K, w);
     default:
       MapMat(out, rows, cout).noalias() = CMapMat(col, rows, K) * CMapMat(w, K, cout);
   }
@@ -424,14 +423,12 @@ static void conv_gemm_dw(float* d_w, const float* col, int rows, int K, const fl
     return panel_gemm<true>(d_w, cout, col, 1, K, K, rows, dyp, cout);
   }
   switch (cout) {
-    // Kernel rows per tile: KT*CO accumulators in registers. AVX2 (16 registers), conv1's K=75,
-    // one thread: KT 4 gave 38-45 GFLOP/s, 12 36-40, 3 and 6 only 18-21.
+    // Kernel rows per tile: KT*CO accumulators in registers (AVX2: 16 registers; for Cout 32,
+    // before it took panels, KT 4 gave 38-45 GFLOP/s, 12 36-40, 3 and 6 only 18-21).
     case 8:
       return gemm_small_cout_dw<8, (kVecLanes == 16 ? 16 : 12)>(d_w, col, rows, K, d_y);
     case 16:
       return gemm_small_cout_dw<16, (kVecLanes == 16 ? 24 : 8)>(d_w, col, rows, K, d_y);
-    case 32:
-      return gemm_small_cout_dw<32, (kVecLanes == 16 ? 12 : 4)>(d_w, col, rows, K, d_y);
     default:
       MapMat(d_w, K, cout).noalias() +=
           CMapMat(col, rows, K).transpose() * CMapMat(d_y, rows, cout);
