@@ -146,7 +146,9 @@ void add_data_options(CLI::App* cmd, RunSettings& s) {
       ->check(CLI::Validator(check_seed, ""))
       ->capture_default_str();
   cmd->add_option("--threads", s.threads, "CPU threads")->capture_default_str();
-  cmd->add_option("--batch-size", s.batch_size, "Samples per batch")->capture_default_str();
+  cmd->add_option("--batch-size", s.batch_size,
+                  "Samples per batch (train: default the model file's [fit] batch_size, else 32)")
+      ->capture_default_str();
 }
 
 Dataset load_dataset(const RunSettings& s, bool verbose) {
@@ -209,9 +211,10 @@ struct TrainArgs {
   bool image_size_given = false;  // else the preset's own size
   std::string runs_dir;           // --runs; "" after prepare_train: --no-runs
   bool no_runs = false;
-  int seeds = 1;              // --seeds N: seeds s.seed … s.seed + N − 1, one run each
-  RunMeta series;             // the run's group (a --seeds series) and start time, set per seed
-  bool epochs_given = false;  // else the model file's [fit] epochs, if it has them
+  int seeds = 1;                  // --seeds N: seeds s.seed … s.seed + N − 1, one run each
+  RunMeta series;                 // the run's group (a --seeds series) and start time, set per seed
+  bool epochs_given = false;      // else the model file's [fit] epochs, if it has them
+  bool batch_size_given = false;  // else the model file's [fit] batch_size, if it has one
 };
 
 // --save/--history of one seed of a series: the seed before the extension ("m_seed42.safetensors").
@@ -421,6 +424,11 @@ static int train_one_seed(TrainArgs a, const Dataset& ds, double& test_accuracy)
   if (a.series.group_index == 0) std::printf("%s", model.summary_table().c_str());
   Scaling sc;
   Split split = split_for_training(ds, s, sc);
+  if (!a.batch_size_given && model.fit.batch_size > 0) {
+    s.batch_size = model.fit.batch_size;
+    if (a.series.group_index == 0)
+      std::printf("Batch size %d (the model file's [fit] batch_size)\n", s.batch_size);
+  }
   check_memory(model, s, ds.size());
 
   model.set_threads(s.threads);
@@ -665,6 +673,7 @@ void register_engine_commands(CLI::App& app, int& exit_code) {
   tr->callback([ta, tr, &exit_code] {
     ta->image_size_given = tr->count("--image-size") > 0;
     ta->epochs_given = tr->count("--epochs") > 0;
+    ta->batch_size_given = tr->count("--batch-size") > 0;
     exit_code = run_train(*ta);
   });
 

@@ -1,6 +1,7 @@
-// nn/fit_config.h — a model file's [fit] table as a plain struct: epochs and the Keras callbacks
-// EarlyStopping and ReduceLROnPlateau with Keras's argument names and defaults (train/callbacks.h
-// runs them; nn only carries them, so checkpoints that embed the model file keep them).
+// nn/fit_config.h — a model file's [fit] table as a plain struct: epochs, batch_size and the Keras
+// callbacks EarlyStopping and ReduceLROnPlateau with Keras's argument names and defaults
+// (train/callbacks.h runs them; nn only carries them, so checkpoints that embed the model file keep
+// them).
 #pragma once
 #include <string>
 
@@ -33,10 +34,13 @@ struct ReduceLROnPlateauConfig {
 };
 
 struct FitConfig {
-  int epochs = 0;  // 0: the file does not say (the run's --epochs / the form decide)
+  int epochs = 0;      // 0: the file does not say (the run's --epochs / the form decide)
+  int batch_size = 0;  // 0: the file does not say (the run's --batch-size / the form decide)
   EarlyStoppingConfig early_stopping;
   ReduceLROnPlateauConfig reduce_lr;
-  bool any() const { return epochs > 0 || early_stopping.enabled || reduce_lr.enabled; }
+  bool any() const {
+    return epochs > 0 || batch_size > 0 || early_stopping.enabled || reduce_lr.enabled;
+  }
   bool operator==(const FitConfig&) const = default;
 };
 

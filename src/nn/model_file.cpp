@@ -403,9 +403,10 @@ FitConfig parse_fit(Reader r, const toml::node& node) {
   r.line = r.line_of(node);
   const toml::table* fit = node.as_table();
   if (!fit) r.fail("'fit' must be a table", "write [fit] on its own line, then epochs = 60, ...");
-  r.check_keys(*fit, {"epochs", "early_stopping", "reduce_lr_on_plateau"}, "[fit]");
+  r.check_keys(*fit, {"epochs", "batch_size", "early_stopping", "reduce_lr_on_plateau"}, "[fit]");
   FitConfig c;
   c.epochs = r.integer(*fit, "epochs", 0, 1, 100000);
+  c.batch_size = r.integer(*fit, "batch_size", 0, 1, 4096);  // the CLI's --batch-size range
   if (const toml::table* t = callback_table(r, *fit, "early_stopping"))
     c.early_stopping = parse_early_stopping(r, *t);
   if (const toml::table* t = callback_table(r, *fit, "reduce_lr_on_plateau"))
@@ -535,6 +536,7 @@ std::string fit_to_toml(const FitConfig& f) {
   if (!f.any()) return "";
   std::string s = "\n[fit]\n";
   if (f.epochs > 0) s += "epochs = " + std::to_string(f.epochs) + "\n";
+  if (f.batch_size > 0) s += "batch_size = " + std::to_string(f.batch_size) + "\n";
   if (const EarlyStoppingConfig& e = f.early_stopping; e.enabled)
     s += "early_stopping = { monitor = \"" + e.monitor + "\", min_delta = " + num(e.min_delta) +
          ", patience = " + std::to_string(e.patience) + ", mode = \"" + monitor_mode_name(e.mode) +

@@ -42,6 +42,13 @@ expect '[ "$(head -1 "$tmp/h.csv")" = "epoch,accuracy,loss,val_accuracy,val_loss
 expect '[ -s "$tmp/m.safetensors" ] && ! ls "$tmp"/m.safetensors.tmp* >/dev/null 2>&1' "checkpoint written atomically"
 expect 'head -c 65536 "$tmp/m.safetensors" | grep -aq "\"cnnlab.history\":\"{\\\\\"epoch\\\\\":\[0,1,2\]" && head -c 65536 "$tmp/m.safetensors" | grep -aq "cnnlab.test_eval"' "checkpoint carries its history and test evaluation"
 
+# A model file's [fit] batch_size is the run's unless --batch-size is given.
+{ cat "$golden/../../../models/tiny.toml"; printf '\n[fit]\nepochs = 1\nbatch_size = 4\n'; } > "$tmp/fitb.toml"
+"$cnnlab" train --data "$tmp/data" --model "$tmp/fitb.toml" --image-size 8 --runs "$tmp/fitb_runs" > "$tmp/fitb.log" 2>&1; rc=$?
+expect '[ $rc -eq 0 ] && grep -qx "Batch size 4 (the model file'"'"'s \[fit\] batch_size)" "$tmp/fitb.log" && grep -q "\"batch_size\": 4," "$tmp"/fitb_runs/*/run.json' "[fit] batch_size adopted: rc $rc, $(grep -i batch "$tmp/fitb.log"; cat "$tmp"/fitb_runs/*/run.json | head -c 300)"
+"$cnnlab" train --data "$tmp/data" --model "$tmp/fitb.toml" --image-size 8 --batch-size 8 --runs "$tmp/fitb8_runs" > "$tmp/fitb8.log" 2>&1; rc=$?
+expect '[ $rc -eq 0 ] && ! grep -q "^Batch size" "$tmp/fitb8.log" && grep -q "\"batch_size\": 8," "$tmp"/fitb8_runs/*/run.json' "--batch-size wins over [fit]: rc $rc, $(cat "$tmp"/fitb8_runs/*/run.json | head -c 300)"
+
 # 3. evaluate and predict with the checkpoint.
 "$cnnlab" evaluate --load "$tmp/m.safetensors" --data "$tmp/data" --batch-size 4 > "$tmp/eval.log" 2>&1
 expect '[ $? -eq 0 ] && grep -q "Test-accuracy" "$tmp/eval.log" && grep -q "Confusion matrix" "$tmp/eval.log"' "evaluate: $(tail -3 "$tmp/eval.log")"

@@ -272,6 +272,7 @@ TEST_CASE("model_edit: every argument the editor gained is written and read back
       {"Conv2D l2", [](ModelSpec& s) { s.layers[0].l2 = 0.002f; }},
       {"Dense l2", [](ModelSpec& s) { s.layers[4].l2 = 0.25f; }},
       {"epochs", [](ModelSpec& s) { s.fit.epochs = 7; }},
+      {"batch_size", [](ModelSpec& s) { s.fit.batch_size = 16; }},
       {"early_stopping", [](ModelSpec& s) { s.fit.early_stopping.enabled = true; }},
       {"es.monitor",
        [](ModelSpec& s) {
@@ -356,6 +357,8 @@ TEST_CASE("model_edit: each range check rejects a value in the loader's words, w
        "'epochs' = 100001 is out of range 1..100000"},
       {"epochs -1", [](ModelSpec& s) { s.fit.epochs = -1; }, -1, "epochs",
        "'epochs' = -1 is out of range 1..100000"},
+      {"batch_size 4097", [](ModelSpec& s) { s.fit.batch_size = 4097; }, -1, "batch_size",
+       "'batch_size' = 4097 is out of range 1..4096"},
       {"es.monitor",
        [](ModelSpec& s) {
          s.fit.early_stopping.enabled = true, s.fit.early_stopping.monitor = "val_acc";

@@ -370,12 +370,13 @@ TEST_CASE("augment_training_input gives the input the Random* layers of train_st
 // =================================================================================================
 TEST_CASE("[fit]: parsed with Keras's defaults, written back, and kept through a checkpoint") {
   const std::string text = std::string(kAugmentedModel) +
-                           "\n[fit]\nepochs = 60\n"
+                           "\n[fit]\nepochs = 60\nbatch_size = 16\n"
                            "early_stopping = { monitor = \"val_loss\", patience = 10, "
                            "restore_best_weights = true }\n"
                            "reduce_lr_on_plateau = { factor = 0.5, patience = 5 }\n";
   Model m = model_from_toml(text, "fit.toml", 16, 3);
   CHECK(m.fit.epochs == 60);
+  CHECK(m.fit.batch_size == 16);
   CHECK(m.fit.early_stopping.enabled);
   CHECK(m.fit.early_stopping.patience == 10);
   CHECK(m.fit.early_stopping.restore_best_weights);
@@ -392,6 +393,7 @@ TEST_CASE("[fit]: parsed with Keras's defaults, written back, and kept through a
         "0.5, patience 5)");
   Model again = model_from_toml(model_to_toml(m), "again.toml", 0, 0);
   CHECK(again.fit.epochs == 60);
+  CHECK(again.fit.batch_size == 16);
   CHECK(again.fit.early_stopping == m.fit.early_stopping);
   CHECK(again.fit.reduce_lr == m.fit.reduce_lr);
 
@@ -401,6 +403,7 @@ TEST_CASE("[fit]: parsed with Keras's defaults, written back, and kept through a
   save_safetensors(dir / "m.safetensors", m, {});
   LoadedModel lm = load_safetensors(dir / "m.safetensors", 1, false);
   CHECK(lm.model.fit.epochs == 60);
+  CHECK(lm.model.fit.batch_size == 16);
   CHECK(lm.model.fit.early_stopping == m.fit.early_stopping);
   CHECK(lm.model.fit.reduce_lr == m.fit.reduce_lr);
   CHECK_FALSE(model_from_toml(kAugmentedModel, "none.toml", 16, 3).fit.any());
@@ -432,6 +435,14 @@ TEST_CASE("[fit]: a bad value is an error naming the file and its line") {
   CHECK(e.find(at) != std::string::npos);
   e = error_of("epochs = 0\n");
   CHECK(e.find(at) != std::string::npos);
+  e = error_of("epochs = 10\nbatch_size = 0\n");
+  CHECK(e.find("bad.toml:" + std::to_string(fit_line + 2) + ":") != std::string::npos);
+  CHECK(e.find("'batch_size' = 0 is out of range 1..4096") != std::string::npos);
+  e = error_of("batch_size = 5000\n");
+  CHECK(e.find(at) != std::string::npos);
+  CHECK(e.find("batch_size") != std::string::npos);
+  CHECK(model_from_toml(std::string(kAugmentedModel) + "\n[fit]\nbatch_size = 8\n", "b.toml", 16, 3)
+            .fit.any());  // a [fit] table with only a batch size is kept
 }
 
 // =================================================================================================

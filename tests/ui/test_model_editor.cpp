@@ -152,7 +152,7 @@ TEST_CASE(
 
 TEST_CASE(
     "model editor: a BatchNormalization or [fit] value out of range blocks Save and Train until "
-    "fixed; Train adopts the edited [fit] epochs") {
+    "fixed; Train adopts the edited [fit] epochs and batch_size") {
   test::TempDir tmp("model_editor_fit");
   TrainingUi ui;  // no worker: Load is not sent
   ui.export_dir = tmp / "exports";
@@ -180,13 +180,16 @@ TEST_CASE(
   CHECK(e.note.find("Cannot train: [fit] reduce_lr_on_plateau: 'factor'") == 0);
   e.spec.fit.reduce_lr.factor = 0.25;
   e.spec.fit.epochs = 7;
+  e.spec.fit.batch_size = 12;
   e.spec.fit.early_stopping.restore_best_weights = true;
   editor_changed(ui);
   REQUIRE(editor_blocker(ui).empty());
   ui.form.data_dir = tiny_folder(tmp);
   ui.form.epochs = 30;
+  ui.form.batch_size = 32;
   REQUIRE(editor_train(ui));  // saved under the export folder, then handed to the form
   CHECK(ui.form.epochs == 7);
+  CHECK(ui.form.batch_size == 12);
   const ModelSpec saved = load_model_spec(e.path);
   CHECK(saved == e.spec);
   CHECK(saved.layers[5].momentum == 0.8f);

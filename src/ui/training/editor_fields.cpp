@@ -129,6 +129,9 @@ namespace {
 constexpr const char* kTipEpochs =
     "epochs: how many passes over the training data fit() makes; 0 = the file does not say (the "
     "form's)";
+constexpr const char* kTipBatch =
+    "batch_size: samples per gradient step (Keras fit's batch_size); 0 = the file does not say "
+    "(the form's). Smaller batches give noisier steps, which can help a small dataset generalise";
 constexpr const char* kTipEarly =
     "EarlyStopping: stop training once the monitored number has stopped improving";
 constexpr const char* kTipMonitor =
@@ -229,6 +232,9 @@ void fit_section(TrainingUi& ui) {
   bool ch = int_field("epochs", f.epochs, kTipEpochs);  // a negative one: the loader says so
   if (f.epochs == 0) ImGui::TextDisabled("epochs 0: not in the file (the form's count)");
   fit_problem(c, "epochs");
+  ch |= int_field("batch_size", f.batch_size, kTipBatch);
+  if (f.batch_size == 0) ImGui::TextDisabled("batch_size 0: not in the file (the form's)");
+  fit_problem(c, "batch_size");
   ch |= early_stopping_fields(f.early_stopping, c);
   ch |= reduce_lr_fields(f.reduce_lr, c);
   record_rect(ui, "editor.fit", p0, ImVec2(p0.x + width, ImGui::GetItemRectMax().y));

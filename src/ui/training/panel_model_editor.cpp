@@ -179,7 +179,8 @@ bool editor_train(TrainingUi& ui) {
       !editor_save(ui, e.path.empty() ? editor_default_path(ui) : e.path))
     return false;
   const SpecCheck& c = editor_check(ui);
-  PresetChoice choice{e.path, e.spec.image_size, c.model.num_params(), "", e.spec.fit.epochs};
+  PresetChoice choice{e.path, e.spec.image_size, c.model.num_params(),
+                      "",     e.spec.fit.epochs, e.spec.fit.batch_size};
   choice.label = e.spec.name + " (" + fs::path(e.path).filename().string() + "), " +
                  std::to_string(e.spec.image_size) + "×" + std::to_string(e.spec.image_size) +
                  " (" + with_commas(choice.params) + " parameters)";
@@ -190,7 +191,8 @@ bool editor_train(TrainingUi& ui) {
   if (it == ui.presets.end()) it = ui.presets.insert(ui.presets.end(), choice);
   *it = choice;  // its parameter count may have changed
   ui.form.choice = int(it - ui.presets.begin());
-  if (it->epochs > 0) ui.form.epochs = it->epochs;  // the model file's [fit] epochs
+  if (it->epochs > 0) ui.form.epochs = it->epochs;              // the model file's [fit] epochs
+  if (it->batch_size > 0) ui.form.batch_size = it->batch_size;  // and batch_size
   send_load(ui);
   if (!ui.form.folder_ok) {
     e.note = "The model is the form's now, but the dataset folder cannot be used: " +

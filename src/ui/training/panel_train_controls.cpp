@@ -81,7 +81,9 @@ void draw_data_fields(TrainingUi& ui, const SettingsChanges& pending) {
     for (int i = 0; i < int(ui.presets.size()); ++i)
       if (ImGui::Selectable(ui.presets[size_t(i)].label.c_str(), i == f.choice) && i != f.choice) {
         f.choice = i;
-        if (ui.presets[size_t(i)].epochs > 0) f.epochs = ui.presets[size_t(i)].epochs;  // [fit]
+        const PresetChoice& p = ui.presets[size_t(i)];
+        if (p.epochs > 0) f.epochs = p.epochs;  // the model file's [fit] table
+        if (p.batch_size > 0) f.batch_size = p.batch_size;
       }
     ImGui::EndCombo();
   }

@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 
 PresetChoice make_preset_choice(const std::string& preset, int image_size, int num_classes) {
   Model m = build_preset(preset, image_size, num_classes);
-  PresetChoice c{preset, image_size, m.num_params(), "", m.fit.epochs};
+  PresetChoice c{preset, image_size, m.num_params(), "", m.fit.epochs, m.fit.batch_size};
   c.label = preset + " model, " + std::to_string(image_size) + "×" + std::to_string(image_size) +
             " (" + with_commas(c.params) + " parameters)";
   return c;

@@ -33,8 +33,9 @@ struct PresetChoice {
   std::string preset;
   int image_size = 0;
   size_t params = 0;
-  std::string label;  // "course model, 299×299 (350,464,… parameters)"
-  int epochs = 0;     // the model file's [fit] epochs (0: none); choosing the model adopts them
+  std::string label;   // "course model, 299×299 (350,464,… parameters)"
+  int epochs = 0;      // the model file's [fit] epochs (0: none); choosing the model adopts them
+  int batch_size = 0;  // the model file's [fit] batch_size (0: none); adopted the same way
 };
 std::vector<PresetChoice> default_preset_choices(int num_classes = 5);
 // One choice with its parameter count and label.
