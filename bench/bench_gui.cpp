@@ -159,6 +159,7 @@ std::vector<double> window_round(App& app, GLFWwindow* window, const Args& a, Fr
       draw = advance_training_gl(ui);  // as gui_main.cpp: map bands between frames, then a frame
     if (!draw || !a.draw_frames) continue;
     FrameMs t = draw_frame(app, window);
+    if (training_running(ui)) note_frame_cost(pacing, t.work / 1e3);  // as gui_main.cpp
     st.build_ms.push_back(t.build);
     st.work_ms.push_back(t.work);
     st.raster_ms.push_back(t.work - t.build);

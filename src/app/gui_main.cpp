@@ -281,11 +281,15 @@ void main_loop(Window& win, const WindowOptions& o) {
     int fb_w = 0, fb_h = 0;
     glfwGetFramebufferSize(win.glfw, &fb_w, &fb_h);
     if (fb_w <= 0 || fb_h <= 0) continue;  // minimised
+    const double frame_start = glfwGetTime();
     render_frame(app, fb_w, fb_h, false);
     end_input_frame(win.glfw,
                     win.input);  // taps released within the frame: ImGui has now seen them down
     serve_exports(app, *win.target, fb_w, fb_h);
     glfwSwapBuffers(win.glfw);
+    // What a frame costs decides how often snapshots get one (a software renderer: less often).
+    if (app.training && training_running(*app.training))
+      note_frame_cost(training_pacing, glfwGetTime() - frame_start);
   }
   if (!app.fullscreen)
     glfwGetWindowSize(win.glfw, &app.settings.window_width, &app.settings.window_height);

@@ -74,6 +74,15 @@ void FloatTexture::upload_rows(const float* values, int y0, int rows) {
 
 // ---- ColorTarget --------------------------------------------------------------------------------
 
+void ColorTarget::upload_rows(const uint8_t* rgba, int y0, int rows) {
+  CNNLAB_ASSERT(rgba && tex_ && y0 >= 0 && rows > 0 && y0 + rows <= height_,
+                "ColorTarget::upload_rows: rows outside the target");
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+  glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
+  glBindTexture(GL_TEXTURE_2D, tex_);
+  glTexSubImage2D(GL_TEXTURE_2D, 0, 0, y0, width_, rows, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
+}
+
 ColorTarget::~ColorTarget() {
   reset();
 }
@@ -202,6 +211,57 @@ Rgb viridis(float t) {
     out[k] = std::clamp(v, 0.0f, 1.0f);
   }
   return {out[0], out[1], out[2]};
+}
+
+namespace {
+
+// One tile row's segment [x0, x1) of values with one range: no branch, so it vectorises.
+void viridis_segment(const float* v, int n, float lo, float hi, const Rgb& gap, uint8_t* out) {
+  const float c[7][3] = {{0.2777273272f, 0.0054073445f, 0.3340998053f},
+                         {0.1050930431f, 1.4046135299f, 1.3845901626f},
+                         {-0.3308618287f, 0.2148475595f, 0.0950951630f},
+                         {-4.6342304990f, -5.7991009734f, -19.3324409563f},
+                         {6.2282699363f, 14.1799333668f, 56.6905526007f},
+                         {4.7763849977f, -13.7451453777f, -65.3530326334f},
+                         {-5.4354558559f, 4.6458526122f, 26.3124352496f}};
+  const bool spread = hi > lo;
+  const float span = spread ? hi - lo : 1.0f;
+  const uint8_t g[3] = {uint8_t(std::clamp(gap.r, 0.0f, 1.0f) * 255.0f + 0.5f),
+                        uint8_t(std::clamp(gap.g, 0.0f, 1.0f) * 255.0f + 0.5f),
+                        uint8_t(std::clamp(gap.b, 0.0f, 1.0f) * 255.0f + 0.5f)};
+  for (int x = 0; x < n; ++x) {
+    const float t = std::clamp(spread ? (v[x] - lo) / span : 0.0f, 0.0f, 1.0f);
+    const bool is_gap = v[x] < -1e29f;
+    for (int k = 0; k < 3; ++k) {
+      float a = c[6][k];
+      for (int i = 5; i >= 0; --i) a = c[i][k] + t * a;
+      const uint8_t u = uint8_t(std::clamp(a, 0.0f, 1.0f) * 255.0f + 0.5f);
+      out[4 * x + k] = is_gap ? g[k] : u;
+    }
+    out[4 * x + 3] = 255;
+  }
+}
+
+}  // namespace
+
+void colormap_rows(const float* values, int width, int row0, int rows, const ColormapParams& p,
+                   std::vector<uint8_t>& rgba) {
+  CNNLAB_ASSERT(p.kind == ColormapKind::Viridis, "colormap_rows: viridis only");
+  CNNLAB_ASSERT(!p.ranges.empty() && p.tile_w > 0 && p.tile_h > 0 && p.cols > 0 && width > 0 &&
+                    row0 >= 0 && rows >= 0,
+                "colormap_rows: tiles, ranges, rows");
+  rgba.resize(size_t(rows) * size_t(width) * 4);
+  const int num = int(p.ranges.size());
+  for (int r = 0; r < rows; ++r) {
+    const int tile_row = (row0 + r) / p.tile_h;
+    for (int x0 = 0; x0 < width; x0 += p.tile_w) {
+      const int tile = num > 1 ? std::min(tile_row * p.cols + x0 / p.tile_w, num - 1) : 0;
+      const int n = std::min(p.tile_w, width - x0);
+      const size_t at = size_t(r) * size_t(width) + size_t(x0);
+      viridis_segment(values + at, n, p.ranges[size_t(tile)].first, p.ranges[size_t(tile)].second,
+                      p.gap, rgba.data() + 4 * at);
+    }
+  }
 }
 
 Rgb diverging_cb(float t) {

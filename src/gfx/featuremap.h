@@ -2,6 +2,7 @@
 // targets: feature maps (viridis) and signed weights (blue–white–orange, symmetric range), reused
 // between uploads.
 #pragma once
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -54,6 +55,9 @@ class ColorTarget {
   void reset();
   // Exchanges the two targets' GL objects and sizes (double buffering: draw one, fill the other).
   void swap(ColorTarget& other) noexcept;
+  // RGBA8 texels (rows × width(), top row first) into texel rows y0 .. y0 + rows − 1: what
+  // colormap_rows makes, without a render pass.
+  void upload_rows(const uint8_t* rgba, int y0, int rows);
   GLuint texture() const { return tex_; }
   GLuint fbo() const { return fbo_; }
   int width() const { return width_; }
@@ -96,6 +100,14 @@ class ColormapRenderer {
   ShaderProgram program_;
   GLuint vao_ = 0;
 };
+
+// The CPU twin of render_rows for a Viridis atlas: `rows` rows of `width` values (atlas rows row0
+// .. row0 + rows − 1) into RGBA8, 4 bytes a texel, the colours the shader gives (the same
+// polynomial and ranges; a colour may differ by one step of 255 where float rounding differs). The
+// feature maps go this way: under llvmpipe the shader pass costs 20–35 ns a texel (an integer
+// division and a dynamically indexed uniform per fragment), this loop ~1 (issue 11).
+void colormap_rows(const float* values, int width, int row0, int rows, const ColormapParams& params,
+                   std::vector<uint8_t>& rgba);
 
 // CPU twins of the shader's maps (legends, tests). t in [0, 1] (viridis), [-1, 1] (diverging).
 Rgb viridis(float t);

@@ -58,23 +58,32 @@ std::vector<uint8_t> read_rgba(const ColorTarget& t) {
   return px;
 }
 
-// Every conv/pool layer's RGBA as the one-shot path before issue 11 made it: the whole atlas
-// (feature_atlas), one upload, one colormap pass.
-std::vector<std::vector<uint8_t>> one_shot(const SnapshotPtr& s, bool per_layer) {
+// Every conv/pool layer's RGBA in one piece: the whole atlas (feature_atlas) colour-mapped at once,
+// on the CPU (colormap_rows, what the window uses) or by the shader pass (the path before).
+std::vector<std::vector<uint8_t>> one_shot(const SnapshotPtr& s, bool per_layer,
+                                           bool shader = false) {
   ColormapRenderer colormap;
   colormap.init();
   std::vector<std::vector<uint8_t>> out;
   for (const TensorCopy& t : s->activations) {
     if (t.shape.size() != 3) continue;
     const int cols = feature_grid_cols(t.shape[2]), rows = (t.shape[2] + cols - 1) / cols;
+    const int w = cols * t.shape[1], h = rows * t.shape[0];
     std::vector<float> atlas = feature_atlas(t, cols);
-    FloatTexture values;
-    values.upload(atlas.data(), cols * t.shape[1], rows * t.shape[0]);
     ColormapParams p;
     p.tile_w = t.shape[1], p.tile_h = t.shape[0], p.cols = cols;
     p.ranges = feature_ranges(t, per_layer);
     ColorTarget rgba;
-    colormap.render(values, p, rgba, false);
+    if (shader) {
+      FloatTexture values;
+      values.upload(atlas.data(), w, h);
+      colormap.render(values, p, rgba, false);
+    } else {
+      std::vector<uint8_t> px;
+      colormap_rows(atlas.data(), w, 0, h, p, px);
+      rgba.ensure(w, h, false);
+      rgba.upload_rows(px.data(), 0, h);
+    }
     out.push_back(read_rgba(rgba));
   }
   return out;
@@ -152,6 +161,29 @@ TEST_CASE("map slices: the sliced RGBA is byte for byte the one-shot upload's") 
     for (size_t k = 0; k < want.size(); ++k) {
       CAPTURE(k);
       CHECK(read_rgba(ui->gl.maps[k]->rgba) == want[k]);
+    }
+  }
+}
+
+TEST_CASE("map slices: the CPU's colours are the shader's, within one step of 255") {
+  for (bool per_layer : {false, true}) {
+    CAPTURE(per_layer);
+    auto s = std::make_shared<Snapshot>(*snapshot(9, 1.5f));
+    s->activations.push_back(maps("gaps", 20, 24, 6, 3.0f));  // 4 a row: two gap tiles
+    const std::vector<std::vector<uint8_t>> cpu = one_shot(s, per_layer),
+                                            gpu = one_shot(s, per_layer, true);
+    REQUIRE(cpu.size() == gpu.size());
+    for (size_t k = 0; k < cpu.size(); ++k) {
+      REQUIRE(cpu[k].size() == gpu[k].size());
+      size_t off_by_one = 0, worse = 0;
+      for (size_t i = 0; i < cpu[k].size(); ++i) {
+        const int d = std::abs(int(cpu[k][i]) - int(gpu[k][i]));
+        off_by_one += d == 1, worse += d > 1;
+      }
+      CAPTURE(k);
+      CAPTURE(off_by_one);
+      CHECK(worse == 0);
+      CHECK(off_by_one * 100 < cpu[k].size());  // float rounding: rare
     }
   }
 }

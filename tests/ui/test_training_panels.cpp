@@ -441,6 +441,29 @@ TEST_CASE(
   CHECK(frame_due(p, 11.21, false, 1));  // > 0.5 s since 10.65
 }
 
+TEST_CASE("frame pacing while training: costly frames (llvmpipe) are spaced to ~3% of the time") {
+  FramePacing p;
+  note_frame_cost(p, 0.002);  // a GPU: the 0.4 s floor
+  CHECK(p.frame_cost_s == 0.002);
+  CHECK(snapshot_frame_spacing(p) == 0.4);
+  p = FramePacing{};
+  note_frame_cost(p, 0.033);  // llvmpipe on two cores: 33 ms a frame → 1.1 s
+  CHECK(p.frame_cost_s == 0.033);
+  CHECK(snapshot_frame_spacing(p) == doctest::Approx(1.1));
+  CHECK(frame_due(p, 20.0, false, 1));
+  CHECK_FALSE(frame_due(p, 20.5, false, 2));  // 0.5 s: due on a GPU, not here
+  CHECK_FALSE(frame_due(p, 21.0, false, 2));
+  CHECK(frame_due(p, 21.1, false, 2));  // 1.1 s
+  CHECK_FALSE(frame_due(p, 22.1, false, 2));
+  CHECK(frame_due(p, 22.21, false, 2));  // the heartbeat waits as long
+  CHECK(frame_due(p, 22.25, true, 2));   // input: at once, whatever the cost
+  note_frame_cost(p, 0.093);             // a moving average: 0.75 · 0.033 + 0.25 · 0.093 = 0.048
+  CHECK(p.frame_cost_s == doctest::Approx(0.048));
+  note_frame_cost(p, 5.0);  // capped at 1 s: 0.75 · 0.048 + 0.25 = 0.286
+  CHECK(p.frame_cost_s == doctest::Approx(0.286));
+  CHECK(snapshot_frame_spacing(p) == 2.0);  // at most 2 s
+}
+
 TEST_CASE("widgets and form: ticks, presets with parameter counts, folder checks, lessons") {
   CHECK(nice_ticks(0, 1, 5) == std::vector<double>{0, 0.2, 0.4, 0.6000000000000001, 0.8, 1});
   std::vector<double> t = nice_ticks(0, 25, 5);

@@ -119,11 +119,17 @@ std::string editor_blocker(TrainingUi& ui) {
   return "layer " + std::to_string(c.error_layer + 1) + " (" + l.type + "): " + c.error;
 }
 
+// The batch the model would train with: its [fit] batch_size, else the form's.
+static int editor_batch_size(const TrainingUi& ui) {
+  const int b = ui.editor.spec.fit.batch_size;
+  return b > 0 ? b : ui.form.batch_size;
+}
+
 MemoryPlan editor_memory_plan(TrainingUi& ui) {
   const SpecCheck& c = editor_check(ui);
   if (!c.ok) return {};
   const Snapshot& s = *ui.snap;
-  return plan_memory(c.model, ui.form.batch_size,
+  return plan_memory(c.model, editor_batch_size(ui),
                      data_loaded(s) ? s.data->size() : size_t(kAssumedImages));
 }
 
@@ -533,7 +539,7 @@ void model_numbers(TrainingUi& ui) {
   const MemoryPlan plan = editor_memory_plan(ui);
   ImGui::PushStyleColor(ImGuiCol_Text,
                         plan.fits() ? ImGui::GetStyleColorVec4(ImGuiCol_Text) : kEditorProblem);
-  ImGui::TextWrapped("%s Memory at batch %d: %s", plan.fits() ? "✓" : "✗", ui.form.batch_size,
+  ImGui::TextWrapped("%s Memory at batch %d: %s", plan.fits() ? "✓" : "✗", editor_batch_size(ui),
                      plan.describe().c_str());
   if (!plan.fits()) ImGui::TextWrapped("Cannot train: %s", plan.advice().c_str());
   ImGui::PopStyleColor();

@@ -67,17 +67,16 @@ bool advance_map_job(TrainingGl& gl, long budget) {
     long fit = (budget - used) / aw;
     if (fit < 1 && used > 0) break;
     const int n = int(std::clamp(fit, 1L, long(ah - job.row)));
-    if (job.row == 0) {
-      m.values.allocate(aw, ah);
-      job.ranges = feature_ranges(t, job.per_layer);
-    }
+    if (job.row == 0) job.ranges = feature_ranges(t, job.per_layer);
     feature_atlas_rows(t, cols, job.row, n, gl.map_band);
-    m.values.upload_rows(gl.map_band.data(), job.row, n);
     ColormapParams p;
     p.kind = ColormapKind::Viridis;
     p.tile_w = w, p.tile_h = h, p.cols = cols;
     p.ranges = job.ranges;
-    gl.colormap.render_rows(m.values, p, m.next, false, job.row, n);
+    // Colour-mapped on the CPU (colormap_rows): under llvmpipe the shader pass cost ~25× more.
+    colormap_rows(gl.map_band.data(), aw, job.row, n, p, gl.map_rgba);
+    m.next.ensure(aw, ah, false);
+    m.next.upload_rows(gl.map_rgba.data(), job.row, n);
     used += long(aw) * n;
     job.row += n;
     if (job.row < ah) continue;

@@ -104,17 +104,17 @@ RgbaImage thumbnail_atlas(const Dataset& data, const std::vector<int>& indices, 
 struct LayerMapsGl {
   std::string name;
   int h = 0, w = 0, c = 0, cols = 1, rows = 1;
-  FloatTexture values;   // the atlas being colour-mapped (rows arrive band by band)
   ColorTarget rgba;      // what the panels draw
   ColorTarget next;      // being filled; swapped with rgba when its last band is done
   bool nearest = false;  // the filter rgba samples with now (set_map_filter)
 };
 
 // Feature maps are uploaded in bands of atlas rows, at most this many texels per
-// update_training_gl (CPU atlas, glTexSubImage2D, colormap pass). At 299² the course model's
+// update_training_gl (CPU atlas, colormap_rows, glTexSubImage2D). At 299² the course model's
 // conv/pool maps are 5.3 M texels: in one frame that stalled the window 100–250 ms under llvmpipe
-// (issue 11: p90 124 ms). The colormap pass is most of it, 20–35 ns a texel on the loaded 2-core
-// host: 2^18 texels keep a band under ~10 ms, a frame with one near 33 ms; 21 bands at 299².
+// (issue 11: p90 124 ms), mostly the shader's colormap pass at 20–35 ns a texel. With the colours
+// made on the CPU a band of 2^18 texels took ~1.6 ms (median, loaded 2-core host) against 5.6–8
+// before (21 bands at 299²; 2^20 texels took 13 ms a band there, too long beside a frame).
 inline constexpr long kMapSliceTexels = 1L << 18;
 
 // A snapshot's maps on their way to the GPU, layer by layer, band by band.
@@ -170,6 +170,7 @@ struct TrainingGl {
   long map_texels_max = 0;      // the most any one processed
   int map_slices = 0;           // updates and advances that processed some
   std::vector<float> map_band;  // the band's atlas rows, reused (no fresh pages per slice)
+  std::vector<uint8_t> map_rgba;  // and their colours (colormap_rows), reused
 };
 
 // The model editor (panel_model_editor.cpp). It lives in TrainingUi, which the App owns, so edits
