@@ -233,6 +233,10 @@ static void pack_panels(float* bp, const float* b, int ldb, int K, int N) {
   for (int n0 = 0; n0 < N; n0 += kPanel) {
     const int width = std::min(kPanel, N - n0);
     for (int k = 0; k < K; ++k, bp += kPanel) {
+      if (width == kPanel) {  // a constant size: vector moves (a variable one took rep movs,
+        std::memcpy(bp, b + size_t(k) * ldb + n0, sizeof(float) * kPanel);  // ~40 cycles a row)
+        continue;
+      }
       std::memcpy(bp, b + size_t(k) * ldb + n0, sizeof(float) * width);
       std::fill(bp + width, bp + kPanel, 0.0f);
     }
@@ -567,7 +571,13 @@ static void conv_backward_impl(float* d_in, float* d_w, float* d_b, const float*
         CMapMat dY(dy, rows, Cout);
         im2col_block(col, x, s, p0, rows);
         conv_gemm_dw(dw_t, col, rows, K, dy, dyp, Cout);
-        dB.noalias() += dY.colwise().sum();
+        // d_b row by row, a vector of channels at a time (Eigen's colwise sum over the row-major
+        // block ran as strided scalar adds: ~10 % of conv1's backward).
+        for (int r = 0; r < rows; ++r) {
+          const float* d = dy + size_t(r) * Cout;
+#pragma omp simd
+          for (int c = 0; c < Cout; ++c) db_t[c] += d[c];
+        }
         if (dx) {
           if (wtp)
             panel_gemm<false>(dcol, K, dy, Cout, 1, rows, Cout, wtp, K);
