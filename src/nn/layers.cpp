@@ -1,4 +1,5 @@
-// nn/layers.cpp — conv2d (blocked im2col + Eigen GEMM), maxpool2d, dense, relu, softmax+xent, Adam.
+// nn/layers.cpp — conv2d (blocked im2col or implicit GEMM + panel/Eigen GEMM), maxpool2d, dense,
+// relu, softmax+xent, Adam.
 //
 // [SECTION] helpers and shape arithmetic
 // [SECTION] conv2d
@@ -233,6 +234,10 @@ static void pack_panels(float* bp, const float* b, int ldb, int K, int N) {
   for (int n0 = 0; n0 < N; n0 += kPanel) {
     const int width = std::min(kPanel, N - n0);
     for (int k = 0; k < K; ++k, bp += kPanel) {
+      if (width == kPanel) {  // a constant size: vector moves (a variable one took rep movs,
+        std::memcpy(bp, b + size_t(k) * ldb + n0, sizeof(float) * kPanel);  // ~40 cycles a row)
+        continue;
+      }
       std::memcpy(bp, b + size_t(k) * ldb + n0, sizeof(float) * width);
       std::fill(bp + width, bp + kPanel, 0.0f);
     }
@@ -258,18 +263,40 @@ static size_t backward_panel_floats(const ConvShape& s) {
   return panels_fit(s.k()) ? size_t(s.k()) * s.out_c : 0;
 }
 
+// Implicit GEMM: convs with few input channels read their input in place, from a zero-padded copy
+// of the sample, instead of copying each pixel's patch into an im2col block (conv1's im2col of a
+// 3-channel input, 25 floats written per input float, was about a fifth of its forward). Only
+// where Cout fills whole panels (the panel kernel is the only one with an implicit variant).
+constexpr int kImplicitMaxCin = 32;
+static bool implicit_fits(const ConvShape& s) {
+  return panels_fit(s.out_c) && s.in_c <= kImplicitMaxCin;
+}
+// The padded sample (Hp, Wp, Cin): every input cell a window reads, the padding's zeros included.
+static int padded_h(const ConvShape& s) {
+  return (s.out_h - 1) * s.stride_h + s.kh;
+}
+static int padded_w(const ConvShape& s) {
+  return (s.out_w - 1) * s.stride_w + s.kw;
+}
+// A thread's im2col block, or its padded sample on the implicit path.
+static size_t col_slot_floats(const ConvShape& s) {
+  if (implicit_fits(s)) return size_t(padded_h(s)) * padded_w(s) * s.in_c;
+  return size_t(block_rows(s)) * s.k();
+}
+
 // =================================================================================================
 // [SECTION] conv2d
 // =================================================================================================
-// Forward scratch: the packed weights (when panels fit), then a column block per thread.
+// Forward scratch: the packed weights (when panels fit), then a column block (or, implicit, a
+// padded sample) per thread.
 size_t conv2d_forward_scratch(const ConvShape& s, int threads) {
-  return forward_panel_floats(s) + size_t(threads) * block_rows(s) * s.k();
+  return forward_panel_floats(s) + size_t(threads) * col_slot_floats(s);
 }
 
-// Per thread: column block, its gradient, a partial d_w (K, Cout) and d_b (Cout), and a block of
-// d_y packed in panels when d_w takes them.
+// Per thread: column block (or padded sample), the block's gradient, a partial d_w (K, Cout) and
+// d_b (Cout), and a block of d_y packed in panels when d_w takes them.
 static size_t conv_backward_per_thread(const ConvShape& s) {
-  return 2 * size_t(block_rows(s)) * s.k() + size_t(s.k()) * s.out_c + s.out_c +
+  return col_slot_floats(s) + size_t(block_rows(s)) * s.k() + size_t(s.k()) * s.out_c + s.out_c +
          (panels_fit(s.out_c) ? size_t(block_rows(s)) * s.out_c : 0);
 }
 
@@ -318,6 +345,119 @@ static void col2im_block_add(float* d_in, const float* dcol, const ConvShape& s,
 #pragma omp simd
       for (int j = 0; j < len; ++j) dst[j] += sp[j];
     }
+  }
+}
+
+// xp (Hp, Wp, Cin) = sample x (H, W, Cin) with pad_top rows and pad_left columns of zeros before
+// it and zeros after it as far as the windows reach (input cells no window reads are left out).
+static void pad_sample(float* xp, const float* x, const ConvShape& s) {
+  const int C = s.in_c, hp = padded_h(s), wp = padded_w(s);
+  const int cols = std::max(0, std::min(s.in_w, wp - s.pad_left));  // input columns kept
+  for (int r = 0; r < hp; ++r, xp += size_t(wp) * C) {
+    const int ih = r - s.pad_top;
+    if (ih < 0 || ih >= s.in_h) {
+      std::memset(xp, 0, sizeof(float) * wp * C);
+      continue;
+    }
+    std::memset(xp, 0, sizeof(float) * s.pad_left * C);
+    std::memcpy(xp + s.pad_left * C, x + size_t(ih) * s.in_w * C, sizeof(float) * cols * C);
+    std::memset(xp + (s.pad_left + cols) * C, 0, sizeof(float) * (wp - s.pad_left - cols) * C);
+  }
+}
+
+// panel_tile over the virtual im2col block of P output pixels side by side in one output row:
+// pixel i's patch starts at a + i * am (am = stride_w * Cin); its kh rows are lda = Wp * Cin
+// apart, each a run of KW * Cin contiguous floats. k runs in the (kh, kw, cin) order of
+// im2col_block, so each output is the same sum, bit for bit, as panel_tile's over the copy.
+template <int P>
+static inline void implicit_tile(float* __restrict c, int ldc, const float* __restrict a, long am,
+                                 long lda, int kh, int run, const float* __restrict b) {
+  if (kh < 1 || run < 1) return;  // never: keeps acc in registers (see panel_tile)
+  VecF acc[P][kPanelVecs] = {};
+  for (int r = 0; r < kh; ++r, a += lda)
+    for (int j = 0; j < run; ++j, b += kPanel) {
+      VecF bv[kPanelVecs];
+      for (int v = 0; v < kPanelVecs; ++v) bv[v] = load_vec(b + v * kVecLanes);
+#pragma GCC unroll 16
+      for (int i = 0; i < P; ++i) {
+        const VecF ai = broadcast(a + i * am + j);
+        for (int v = 0; v < kPanelVecs; ++v) acc[i][v] += ai * bv[v];
+      }
+    }
+  for (int i = 0; i < P; ++i)
+    for (int v = 0; v < kPanelVecs; ++v) store_vec(c + size_t(i) * ldc + v * kVecLanes, acc[i][v]);
+}
+
+// The last pixels of a row (fewer than kPanelRows) as one tile of that many.
+template <int P = kPanelRows - 1>
+static void implicit_tail(int rows, float* c, int ldc, const float* a, long am, long lda, int kh,
+                          int run, const float* b) {
+  if constexpr (P >= 1) {
+    if (rows == P) return implicit_tile<P>(c, ldc, a, am, lda, kh, run, b);
+    implicit_tail<P - 1>(rows, c, ldc, a, am, lda, kh, run, b);
+  }
+}
+
+// out (rows, Cout) = the conv (no bias) of output pixels [p0, p0 + rows) of the sample padded in
+// xp, with w packed in panels (wp). Tiles stay within an output row, where the pixels' patches are
+// evenly spaced; a row's last few pixels take a smaller tile.
+static void implicit_gemm(float* out, const float* xp, const ConvShape& s, int p0, int rows,
+                          const float* wp) {
+  const int C = s.in_c, K = s.k(), Cout = s.out_c, run = s.kw * C;
+  const long am = long(s.stride_w) * C, lda = long(padded_w(s)) * C;
+  for (int p = p0; p < p0 + rows;) {
+    const int oh = p / s.out_w, ow = p % s.out_w, len = std::min(s.out_w - ow, p0 + rows - p);
+    const float* a = xp + (size_t(oh) * s.stride_h * padded_w(s) + size_t(ow) * s.stride_w) * C;
+    float* c = out + size_t(p - p0) * Cout;
+    for (int n0 = 0; n0 < Cout; n0 += kPanel) {
+      const float* b = wp + size_t(n0) * K;
+      int m = 0;
+      for (; m + kPanelRows <= len; m += kPanelRows)
+        implicit_tile<kPanelRows>(c + size_t(m) * Cout + n0, Cout, a + m * am, am, lda, s.kh, run,
+                                  b);
+      if (m < len)
+        implicit_tail(len - m, c + size_t(m) * Cout + n0, Cout, a + m * am, am, lda, s.kh, run, b);
+    }
+    p += len;
+  }
+}
+
+// m (1..kPanelRows) kernel rows of d_w (ldc apart) += their rows of colᵀ, one float apart in the
+// padded sample, · d_y's pixels (panel b), the pixels ak floats apart. A function of its own with
+// panel_tile flattened into it: called from implicit_gemm_dw, GCC 12 split panel_tile<6, true> in
+// two and the outlined part stored its accumulators on every step (AVX2: conv2's d_w 14.0 ms a
+// sample against 11.8 with im2col; 11.6-15.3 against 12.2-15.7 now, same noisy runs).
+__attribute__((noinline, flatten)) static void implicit_dw_tile(int m, float* c, int ldc,
+                                                                const float* a, long ak, int len,
+                                                                const float* b) {
+  if (m == kPanelRows) return panel_tile<kPanelRows, true>(c, ldc, a, 1, ak, len, b);
+  panel_tail<true>(m, c, ldc, a, 1, ak, len, b);
+}
+
+// d_w (K, Cout) += colᵀ · d_y for output pixels [p0, p0 + rows), col read in place from xp; d_y's
+// block packed in panels (dyp, as conv_gemm_dw packs it). Kernel rows k = (kh, kw, cin): each kh
+// is a run of KW * Cin rows one float apart, split into near-equal tiles (conv1's 15 as 8 + 7, not
+// 12 + 3); the sum over pixels goes one output row at a time, where they are evenly spaced. Each
+// element is the same sum in the same pixel order as panel_gemm's over the im2col block.
+static void implicit_gemm_dw(float* d_w, const float* xp, const ConvShape& s, int p0, int rows,
+                             const float* dyp) {
+  const int C = s.in_c, Cout = s.out_c, run = s.kw * C;
+  const long ak = long(s.stride_w) * C, lda = long(padded_w(s)) * C;
+  const int tiles = (run + kPanelRows - 1) / kPanelRows, size = run / tiles, big = run % tiles;
+  for (int p = p0; p < p0 + rows;) {
+    const int oh = p / s.out_w, ow = p % s.out_w, len = std::min(s.out_w - ow, p0 + rows - p);
+    const float* a = xp + (size_t(oh) * s.stride_h * padded_w(s) + size_t(ow) * s.stride_w) * C;
+    for (int n0 = 0; n0 < Cout; n0 += kPanel) {
+      const float* b = dyp + size_t(n0) * rows + size_t(p - p0) * kPanel;
+      for (int r = 0; r < s.kh; ++r)
+        for (int t = 0, j = 0; t < tiles; ++t) {
+          const int m = size + (t < big ? 1 : 0);
+          float* c = d_w + size_t(r * run + j) * Cout + n0;
+          implicit_dw_tile(m, c, Cout, a + r * lda + j, ak, len, b);
+          j += m;
+        }
+    }
+    p += len;
   }
 }
 
@@ -438,8 +578,12 @@ static void conv_gemm_dw(float* d_w, const float* col, int rows, int K, const fl
 void conv2d_forward(float* out, const float* in, const float* w, const float* b, const ConvShape& s,
                     Scratch scratch) {
   const int K = s.k(), HW = s.out_h * s.out_w, B = block_rows(s);
-  const size_t per_thread = size_t(B) * K, packed = forward_panel_floats(s);
-  const int nblocks = (HW + B - 1) / B;
+  const size_t per_thread = col_slot_floats(s), packed = forward_panel_floats(s);
+  const bool implicit = implicit_fits(s);
+  // Blocks of B pixels; on the implicit path whole output rows, so that no tile is cut short by a
+  // block's end.
+  const int bpx = implicit ? std::max(1, B / s.out_w) * s.out_w : B;
+  const int nblocks = (HW + bpx - 1) / bpx;
   CNNLAB_ASSERT(scratch.floats >= packed + per_thread, "conv2d_forward: scratch too small");
   const int threads =
       int(std::min<size_t>(omp_get_max_threads(), (scratch.floats - packed) / per_thread));
@@ -448,16 +592,27 @@ void conv2d_forward(float* out, const float* in, const float* w, const float* b,
   const bool relu = s.act == Activation::Relu;
   const long items = long(s.n) * nblocks;
   // Parallel over (sample, block) items: no reductions, so small batches use every thread too.
+  // A thread's items are consecutive, so it pads each of its samples once.
   const bool big = double(s.n) * HW * K * s.out_c > kParallelMacs;
-#pragma omp parallel for schedule(static) num_threads(threads) if (big)
-  for (long item = 0; item < items; ++item) {
+#pragma omp parallel num_threads(threads) if (big)
+  {
     float* col = scratch.data + packed + per_thread * omp_get_thread_num();
-    const int i = int(item / nblocks), p0 = int(item % nblocks) * B, rows = std::min(B, HW - p0);
-    const float* x = in + size_t(i) * s.in_h * s.in_w * s.in_c;  // (H, W, Cin)
-    float* y = out + (size_t(i) * HW + p0) * s.out_c;            // (rows, Cout)
-    im2col_block(col, x, s, p0, rows);
-    conv_gemm(y, col, rows, K, w, wp, s.out_c);
-    bias_act_rows(y, b, rows, s.out_c, relu);
+    int padded = -1;  // the sample in col on the implicit path
+#pragma omp for schedule(static)
+    for (long item = 0; item < items; ++item) {
+      const int i = int(item / nblocks), p0 = int(item % nblocks) * bpx;
+      const int rows = std::min(bpx, HW - p0);
+      const float* x = in + size_t(i) * s.in_h * s.in_w * s.in_c;  // (H, W, Cin)
+      float* y = out + (size_t(i) * HW + p0) * s.out_c;            // (rows, Cout)
+      if (implicit) {
+        if (padded != i) pad_sample(col, x, s), padded = i;
+        implicit_gemm(y, col, s, p0, rows, wp);
+      } else {
+        im2col_block(col, x, s, p0, rows);
+        conv_gemm(y, col, rows, K, w, wp, s.out_c);
+      }
+      bias_act_rows(y, b, rows, s.out_c, relu);
+    }
   }
 }
 
@@ -532,6 +687,7 @@ static void conv_backward_impl(float* d_in, float* d_w, float* d_b, const float*
       1, int(std::min<size_t>({size_t(omp_get_max_threads()),
                                (scratch.floats - packed) / per_thread, size_t(std::max(s.n, 1))})));
   const size_t in_size = size_t(s.in_h) * s.in_w * s.in_c;
+  const bool implicit = implicit_fits(s);
   CMapMat W(w, K, Cout);
   float* wtp = packed ? scratch.data : nullptr;  // wᵀ in panels, for d_col
   if (wtp) pack_panels_transposed(wtp, w, Cout, K);
@@ -545,8 +701,8 @@ static void conv_backward_impl(float* d_in, float* d_w, float* d_b, const float*
   {
     const int t = omp_get_thread_num();
     if (t == 0) team = omp_get_num_threads();
-    float* col = base + per_thread * t;
-    float* dcol = col + size_t(B) * K;
+    float* col = base + per_thread * t;  // im2col block, or the padded sample (implicit)
+    float* dcol = col + col_slot_floats(s);
     float* dw_t = dcol + size_t(B) * K;
     float* db_t = dw_t + size_t(K) * Cout;
     float* dyp = db_t + Cout;  // d_y's block in panels (B, Cout), when Cout takes them
@@ -560,14 +716,26 @@ static void conv_backward_impl(float* d_in, float* d_w, float* d_b, const float*
       const float* x = in + i * in_size;
       float* dx = d_in ? d_in + i * in_size : nullptr;
       if (dx) std::memset(dx, 0, sizeof(float) * in_size);
+      if (implicit) pad_sample(col, x, s);
       for (int p0 = 0; p0 < HW; p0 += B) {
         const int rows = std::min(B, HW - p0);
         const float* dy = pg ? dy_t : d_out + (size_t(i) * HW + p0) * Cout;
         if (pg) pool_grad_block(dy_t, *pg, i, p0, rows);
         CMapMat dY(dy, rows, Cout);
-        im2col_block(col, x, s, p0, rows);
-        conv_gemm_dw(dw_t, col, rows, K, dy, dyp, Cout);
-        dB.noalias() += dY.colwise().sum();
+        if (implicit) {  // one panel is d_y itself, as it stands
+          if (Cout > kPanel) pack_panels(dyp, dy, Cout, rows, Cout);
+          implicit_gemm_dw(dw_t, col, s, p0, rows, Cout > kPanel ? dyp : dy);
+        } else {
+          im2col_block(col, x, s, p0, rows);
+          conv_gemm_dw(dw_t, col, rows, K, dy, dyp, Cout);
+        }
+        // d_b row by row, a vector of channels at a time (Eigen's colwise sum over the row-major
+        // block ran as strided scalar adds: ~10 % of conv1's backward).
+        for (int r = 0; r < rows; ++r) {
+          const float* d = dy + size_t(r) * Cout;
+#pragma omp simd
+          for (int c = 0; c < Cout; ++c) db_t[c] += d[c];
+        }
         if (dx) {
           if (wtp)
             panel_gemm<false>(dcol, K, dy, Cout, 1, rows, Cout, wtp, K);
@@ -581,10 +749,11 @@ static void conv_backward_impl(float* d_in, float* d_w, float* d_b, const float*
   // Reduce the per-thread partials in thread order.
   MapMat dW(d_w, K, Cout);
   MapVec dB(d_b, Cout);
-  dW = MapMat(base + 2 * size_t(B) * K, K, Cout);
-  dB = MapVec(base + 2 * size_t(B) * K + size_t(K) * Cout, Cout);
+  const size_t dw_at = col_slot_floats(s) + size_t(B) * K;  // a thread's d_w in its scratch
+  dW = MapMat(base + dw_at, K, Cout);
+  dB = MapVec(base + dw_at + size_t(K) * Cout, Cout);
   for (int t = 1; t < team; ++t) {
-    const float* part = base + per_thread * t + 2 * size_t(B) * K;
+    const float* part = base + per_thread * t + dw_at;
     dW += CMapMat(part, K, Cout);
     dB += CMapVec(part + size_t(K) * Cout, Cout);
   }
@@ -701,7 +870,7 @@ bool pool_offsets_fit(const PoolShape& p) {
 
 // Per thread: a column block and the conv rows under one row of pool windows.
 static size_t conv_pool_forward_per_thread(const ConvShape& s, const PoolShape& p) {
-  return size_t(block_rows(s)) * s.k() + size_t(p.pool_h) * s.out_w * s.out_c;
+  return col_slot_floats(s) + size_t(p.pool_h) * s.out_w * s.out_c;
 }
 
 size_t conv2d_pool_forward_scratch(const ConvShape& s, const PoolShape& p, int threads) {
@@ -781,7 +950,7 @@ void conv2d_pool_forward(float* pool_out, uint8_t* offsets, float* conv_out0, co
   float* wp =
       packed ? scratch.data : nullptr;  // conv2d_forward above packed it too, and may not run
   if (wp) pack_panels(wp, w, C, K, C);
-  const bool relu = s.act == Activation::Relu;
+  const bool relu = s.act == Activation::Relu, implicit = implicit_fits(s);
   // The band in near-equal blocks (multiples of 8 rows) rather than B + a short tail: Eigen's GEMM
   // is slow on a few rows. Eigen rounds a row by its place in the block, so for a Cout that takes
   // Eigen (one that neither fills whole panels nor has a register kernel) the values differ from
@@ -791,21 +960,31 @@ void conv2d_pool_forward(float* pool_out, uint8_t* offsets, float* conv_out0, co
   const int chunk = std::min(B, ((band_px + nblocks - 1) / nblocks + 7) / 8 * 8);
   const long items = long(s.n - first) * p.out_h;
   const bool big = double(s.n) * s.out_h * s.out_w * K * C > kParallelMacs;
-#pragma omp parallel for schedule(static) num_threads(threads) if (big)
-  for (long item = 0; item < items; ++item) {
+#pragma omp parallel num_threads(threads) if (big)
+  {
     float* col = scratch.data + packed + per_thread * omp_get_thread_num();
-    float* band = col + size_t(B) * K;  // (pool_h, OW, C)
-    const int i = first + int(item / p.out_h), ph = int(item % p.out_h);
-    const float* x = in + size_t(i) * in_size;
-    const int p_begin = ph * p.stride_h * s.out_w;
-    for (int q = 0; q < band_px; q += chunk) {
-      const int rows = std::min(chunk, band_px - q);
-      im2col_block(col, x, s, p_begin + q, rows);
-      conv_gemm(band + size_t(q) * C, col, rows, K, w, wp, C);
-      bias_act_rows(band + size_t(q) * C, b, rows, C, relu);
+    float* band = col + col_slot_floats(s);  // (pool_h, OW, C)
+    int padded = -1;                         // the sample in col on the implicit path
+#pragma omp for schedule(static)
+    for (long item = 0; item < items; ++item) {
+      const int i = first + int(item / p.out_h), ph = int(item % p.out_h);
+      const float* x = in + size_t(i) * in_size;
+      const int p_begin = ph * p.stride_h * s.out_w;
+      if (implicit) {  // whole rows: no short blocks
+        if (padded != i) pad_sample(col, x, s), padded = i;
+        implicit_gemm(band, col, s, p_begin, band_px, wp);
+        bias_act_rows(band, b, band_px, C, relu);
+      } else {
+        for (int q = 0; q < band_px; q += chunk) {
+          const int rows = std::min(chunk, band_px - q);
+          im2col_block(col, x, s, p_begin + q, rows);
+          conv_gemm(band + size_t(q) * C, col, rows, K, w, wp, C);
+          bias_act_rows(band + size_t(q) * C, b, rows, C, relu);
+        }
+      }
+      const size_t o = size_t(i) * plane + ph * pool_row;
+      pool_band(pool_out + o, offsets + o, band, p);
     }
-    const size_t o = size_t(i) * plane + ph * pool_row;
-    pool_band(pool_out + o, offsets + o, band, p);
   }
 }
 

@@ -546,6 +546,116 @@ TEST_CASE("conv2d equals a direct loop for every GEMM kernel (register, panels, 
   }
 }
 
+// The sums the conv kernels form, in float and in their order: k = (kh, kw, cin), each step one
+// fused multiply-add (as the vector kernels compile with FMA), padding taps as zeros (adding 0·w
+// leaves a sum as it is), then + b and the ReLU. An exact reference for the conv forward.
+static float fma_step(float a, float b, float acc) {
+#if defined(__FMA__)
+  return std::fma(a, b, acc);
+#else
+  return acc + a * b;
+#endif
+}
+// Input element (kh i, kw j, cin c) of output pixel (oh, ow) of sample n, 0 in the padding.
+static float patch_at(const std::vector<float>& x, const ConvShape& s, int n, int oh, int ow, int i,
+                      int j, int c) {
+  const int ih = oh * s.stride_h - s.pad_top + i, iw = ow * s.stride_w - s.pad_left + j;
+  if (ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) return 0.0f;
+  return x[((size_t(n) * s.in_h + ih) * s.in_w + iw) * s.in_c + c];
+}
+static std::vector<float> ordered_conv(const std::vector<float>& x, const std::vector<float>& w,
+                                       const std::vector<float>& b, const ConvShape& s) {
+  std::vector<float> out(size_t(s.n) * s.out_h * s.out_w * s.out_c);
+  for (int n = 0; n < s.n; ++n)
+    for (int oh = 0; oh < s.out_h; ++oh)
+      for (int ow = 0; ow < s.out_w; ++ow)
+        for (int o = 0; o < s.out_c; ++o) {
+          float acc = 0.0f;
+          for (int i = 0; i < s.kh; ++i)
+            for (int j = 0; j < s.kw; ++j)
+              for (int c = 0; c < s.in_c; ++c)
+                acc = fma_step(patch_at(x, s, n, oh, ow, i, j, c),
+                               w[((size_t(i) * s.kw + j) * s.in_c + c) * s.out_c + o], acc);
+          acc += b[size_t(o)];
+          if (s.act == Activation::Relu) acc = std::max(acc, 0.0f);
+          out[((size_t(n) * s.out_h + oh) * s.out_w + ow) * s.out_c + o] = acc;
+        }
+  return out;
+}
+
+// Implicit GEMM (convs with few input channels and a Cout of whole panels read their zero-padded
+// input in place): the forward, the fused conv + pool and d_w must be the im2col path's sums bit
+// for bit. Shapes: the course's conv1 (Cin 3, 5x5) and conv2 (Cin 32, 3x3); rows of 11, 13, 21 and
+// 29 pixels (tiles of 12 or 6 with every kind of row tail); 23x21 = 483 pixels, so the backward's
+// 256-pixel blocks start and end inside rows; stride 2 and valid padding; batch 2-3; Cout 32 and
+// 64 (one or two panels, d_y packed or read as it is).
+TEST_CASE(
+    "conv2d implicit GEMM (small Cin): forward, fused pool and d_w exact against ordered sums") {
+  struct {
+    int n, h, w, cin, k, cout, stride;
+    Padding pad;
+  } const cases[] = {
+      {2, 13, 11, 3, 5, 32, 1, Padding::Same}, {3, 23, 21, 3, 5, 32, 1, Padding::Same},
+      {2, 9, 29, 3, 5, 64, 1, Padding::Same},  {2, 13, 11, 32, 3, 64, 1, Padding::Same},
+      {2, 13, 11, 3, 5, 32, 2, Padding::Same}, {2, 14, 13, 4, 3, 32, 2, Padding::Valid},
+      {2, 12, 13, 3, 5, 32, 1, Padding::Valid}};
+  uint64_t seed = 1200;
+  for (const auto& c : cases) {
+    CAPTURE(c.cin);
+    CAPTURE(c.cout);
+    CAPTURE(c.h);
+    CAPTURE(c.w);
+    CAPTURE(c.stride);
+    const ConvShape s =
+        make_conv_shape(c.n, c.h, c.w, c.cin, c.cout, c.k, c.k, c.stride, c.pad, Activation::Relu);
+    const size_t out_size = size_t(s.n) * s.out_h * s.out_w * s.out_c;
+    auto x = random_vec(size_t(s.n) * c.h * c.w * c.cin, seed++);
+    auto w = random_vec(size_t(s.k()) * c.cout, seed++, -0.3f, 0.3f);
+    auto b = random_vec(size_t(c.cout), seed++, -0.2f, 0.2f);
+    auto dy = random_vec(out_size, seed++);
+    const auto ref = ordered_conv(x, w, b, s);
+    for (int threads : {1, 2}) {  // (sample, row block) items split over threads: the same sums
+      std::vector<float> out(out_size, 7.0f), scratch(conv2d_forward_scratch(s, threads));
+      conv2d_forward(out.data(), x.data(), w.data(), b.data(), s, {scratch.data(), scratch.size()});
+      CHECK(out == ref);
+    }
+    // The fused conv + pool: the same conv rows, so the pool of the reference exactly.
+    const PoolShape p = make_pool_shape(s.n, s.out_h, s.out_w, s.out_c, 2);
+    const size_t pooled = size_t(s.n) * p.out_h * p.out_w * p.c;
+    std::vector<float> ref_pool(pooled), pool(pooled);
+    std::vector<int32_t> ref_arg(pooled);
+    std::vector<uint8_t> off(pooled);
+    maxpool2d_forward(ref_pool.data(), ref_arg.data(), ref.data(), p);
+    std::vector<float> scratch(conv2d_pool_forward_scratch(s, p, 2));
+    conv2d_pool_forward(pool.data(), off.data(), nullptr, x.data(), w.data(), b.data(), s, p,
+                        {scratch.data(), scratch.size()});
+    CHECK(pool == ref_pool);
+    // d_w on one thread: for each (k, o), one fused multiply-add per pixel, samples and pixels in
+    // order; d_b the plain sum in the same order. No d_in (the first layer's case).
+    std::vector<float> ref_dw(w.size(), 0.0f), ref_db(b.size(), 0.0f);
+    for (int n = 0; n < s.n; ++n)
+      for (int oh = 0; oh < s.out_h; ++oh)
+        for (int ow = 0; ow < s.out_w; ++ow) {
+          const float* d = dy.data() + ((size_t(n) * s.out_h + oh) * s.out_w + ow) * s.out_c;
+          for (int i = 0, k = 0; i < s.kh; ++i)
+            for (int j = 0; j < s.kw; ++j)
+              for (int ci = 0; ci < s.in_c; ++ci, ++k) {
+                const float a = patch_at(x, s, n, oh, ow, i, j, ci);
+                for (int o = 0; o < s.out_c; ++o)
+                  ref_dw[size_t(k) * s.out_c + o] =
+                      fma_step(a, d[o], ref_dw[size_t(k) * s.out_c + o]);
+              }
+          for (int o = 0; o < s.out_c; ++o) ref_db[size_t(o)] += d[o];
+        }
+    std::vector<float> dw(w.size(), 7.0f), db(b.size(), 7.0f);
+    scratch.assign(conv2d_backward_scratch(s, 1), 0.0f);
+    conv2d_backward(nullptr, dw.data(), db.data(), dy.data(), x.data(), w.data(), s,
+                    {scratch.data(), scratch.size()});
+    CHECK(dw == ref_dw);
+    CHECK(db == ref_db);
+  }
+}
+
 TEST_CASE("maxpool2d backward with a fused ReLU mask equals pool backward then relu_backward") {
   for (int stride : {2, 1}) {  // tiling and overlapping windows take different paths
     PoolShape s = make_pool_shape(2, 7, 6, 3, 2, stride);
