@@ -649,9 +649,11 @@ void TrainingWorker::Impl::train_one() {
   if (due || mode == Mode::Idle || epoch_end) {
     if (!epoch_end) capture_weights(cur.conv_kernels);  // at an epoch end: captured above
     // The probe's forward pass streams every weight (1.4 GB for the course model's dense layer):
-    // while running, redo it only when it costs under ~3% of the time since the last one.
+    // while running, redo it only when it costs under ~1.5% of the time since the last one (at
+    // 299² every ~4 s; small models' probes cost a few ms, so theirs follow every publish). At ~3%
+    // the window trained at 0.80-0.85× the CLI's speed (issue 11: bench_gui, 2026-12-02).
     bool running = mode != Mode::Idle && !epoch_end;
-    if (!epoch_end && (!running || Clock::now() - last_probe >= probe_cost * 30)) capture_probe();
+    if (!epoch_end && (!running || Clock::now() - last_probe >= probe_cost * 64)) capture_probe();
     publish();
   }
 }
