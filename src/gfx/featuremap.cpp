@@ -62,13 +62,19 @@ void FloatTexture::allocate(int width, int height) {
   ++allocs_;
 }
 
+// Texel rows y0 .. y0 + rows − 1 of texture `tex` (width texels wide), tightly packed.
+static void upload_texel_rows(GLuint tex, int width, int y0, int rows, GLenum format, GLenum type,
+                              const void* data) {
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+  glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
+  glBindTexture(GL_TEXTURE_2D, tex);
+  glTexSubImage2D(GL_TEXTURE_2D, 0, 0, y0, width, rows, format, type, data);
+}
+
 void FloatTexture::upload_rows(const float* values, int y0, int rows) {
   CNNLAB_ASSERT(values && id_ && y0 >= 0 && rows > 0 && y0 + rows <= height_,
                 "FloatTexture::upload_rows: rows outside the texture");
-  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
-  glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
-  glBindTexture(GL_TEXTURE_2D, id_);
-  glTexSubImage2D(GL_TEXTURE_2D, 0, 0, y0, width_, rows, GL_RED, GL_FLOAT, values);
+  upload_texel_rows(id_, width_, y0, rows, GL_RED, GL_FLOAT, values);
   ++uploads_;
 }
 
@@ -77,10 +83,7 @@ void FloatTexture::upload_rows(const float* values, int y0, int rows) {
 void ColorTarget::upload_rows(const uint8_t* rgba, int y0, int rows) {
   CNNLAB_ASSERT(rgba && tex_ && y0 >= 0 && rows > 0 && y0 + rows <= height_,
                 "ColorTarget::upload_rows: rows outside the target");
-  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
-  glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
-  glBindTexture(GL_TEXTURE_2D, tex_);
-  glTexSubImage2D(GL_TEXTURE_2D, 0, 0, y0, width_, rows, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
+  upload_texel_rows(tex_, width_, y0, rows, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
 }
 
 ColorTarget::~ColorTarget() {
@@ -194,16 +197,18 @@ void ColormapRenderer::render_rows(const FloatTexture& src, const ColormapParams
 
 // ---- CPU twins ----------------------------------------------------------------------------------
 
+// Viridis as a polynomial in t, the same coefficients as shaders/featuremap.frag's.
+constexpr float kViridis[7][3] = {{0.2777273272f, 0.0054073445f, 0.3340998053f},
+                                  {0.1050930431f, 1.4046135299f, 1.3845901626f},
+                                  {-0.3308618287f, 0.2148475595f, 0.0950951630f},
+                                  {-4.6342304990f, -5.7991009734f, -19.3324409563f},
+                                  {6.2282699363f, 14.1799333668f, 56.6905526007f},
+                                  {4.7763849977f, -13.7451453777f, -65.3530326334f},
+                                  {-5.4354558559f, 4.6458526122f, 26.3124352496f}};
+
 Rgb viridis(float t) {
   t = std::clamp(t, 0.0f, 1.0f);
-  // Same polynomial as shaders/featuremap.frag.
-  const float c[7][3] = {{0.2777273272f, 0.0054073445f, 0.3340998053f},
-                         {0.1050930431f, 1.4046135299f, 1.3845901626f},
-                         {-0.3308618287f, 0.2148475595f, 0.0950951630f},
-                         {-4.6342304990f, -5.7991009734f, -19.3324409563f},
-                         {6.2282699363f, 14.1799333668f, 56.6905526007f},
-                         {4.7763849977f, -13.7451453777f, -65.3530326334f},
-                         {-5.4354558559f, 4.6458526122f, 26.3124352496f}};
+  const auto& c = kViridis;
   float out[3];
   for (int k = 0; k < 3; ++k) {
     float v = c[6][k];
@@ -217,13 +222,7 @@ namespace {
 
 // One tile row's segment [x0, x1) of values with one range: no branch, so it vectorises.
 void viridis_segment(const float* v, int n, float lo, float hi, const Rgb& gap, uint8_t* out) {
-  const float c[7][3] = {{0.2777273272f, 0.0054073445f, 0.3340998053f},
-                         {0.1050930431f, 1.4046135299f, 1.3845901626f},
-                         {-0.3308618287f, 0.2148475595f, 0.0950951630f},
-                         {-4.6342304990f, -5.7991009734f, -19.3324409563f},
-                         {6.2282699363f, 14.1799333668f, 56.6905526007f},
-                         {4.7763849977f, -13.7451453777f, -65.3530326334f},
-                         {-5.4354558559f, 4.6458526122f, 26.3124352496f}};
+  const auto& c = kViridis;
   const bool spread = hi > lo;
   const float span = spread ? hi - lo : 1.0f;
   const uint8_t g[3] = {uint8_t(std::clamp(gap.r, 0.0f, 1.0f) * 255.0f + 0.5f),
