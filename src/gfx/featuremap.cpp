@@ -220,7 +220,9 @@ Rgb viridis(float t) {
 
 namespace {
 
-// One tile row's segment [x0, x1) of values with one range: no branch, so it vectorises.
+// One tile row's segment [x0, x1) of values with one range: no branch, so it vectorises. The
+// polynomial is viridis()'s, written out here: calling viridis() per texel did not vectorise (a
+// 2^18-texel band 3.3-4.0 ms against 1.4).
 void viridis_segment(const float* v, int n, float lo, float hi, const Rgb& gap, uint8_t* out) {
   const auto& c = kViridis;
   const bool spread = hi > lo;
