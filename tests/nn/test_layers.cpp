@@ -444,12 +444,13 @@ TEST_CASE("dense split over threads (large In) equals the serial product") {
 }
 
 TEST_CASE("dense_backward_adam equals dense_backward followed by adam_update") {
-  // 300 rows: four full blocks of 64 and a ragged one. Samples 3, 11, 33 and outputs 7, 37, 50:
-  // whole and partial vectors of samples, register tiles of kernel rows and their tails.
+  // 300 rows: four full blocks of 64 and a ragged one. Samples 3, 11, 32, 33 and outputs 7, 37, 50,
+  // 20: whole and partial vectors of samples, register tiles of kernel rows (2 to 8 of them,
+  // 1 to 4 sample vectors, by ISA) and their tails (135 rows end in a block of 7).
   struct Shape {
     int n, in, out;
   };
-  for (Shape sh : {Shape{3, 300, 7}, Shape{11, 300, 37}, Shape{33, 130, 50}}) {
+  for (Shape sh : {Shape{3, 300, 7}, Shape{11, 300, 37}, Shape{33, 130, 50}, Shape{32, 135, 20}}) {
     CAPTURE(sh.n);
     const int n = sh.n, in = sh.in, out = sh.out;
     auto x = random_vec(size_t(n) * in, 500), w = random_vec(size_t(in) * out, 501);
