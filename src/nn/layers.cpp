@@ -112,6 +112,53 @@ static inline void store_vec(float* p, VecF v) {
 static inline void store_vec(int32_t* p, VecI v) {
   std::memcpy(p, &v, sizeof v);
 }
+static inline VecI load_vec(const int32_t* p) {
+  VecI v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+// A store that bypasses the caches (p aligned to the vector): for outputs far larger than the
+// last-level cache, which a plain store would first read from memory (write-allocate). The caller
+// ends its run of them with stream_fence() before other threads read the data.
+#if defined(__AVX512F__) || defined(__AVX__)
+constexpr bool kCanStream = true;
+static inline void stream_vec(float* p, VecF v) {
+#if defined(__AVX512F__)
+  _mm512_stream_ps(p, (__m512)v);
+#else
+  _mm256_stream_ps(p, (__m256)v);
+#endif
+}
+static inline void stream_vec(int32_t* p, VecI v) {
+#if defined(__AVX512F__)
+  _mm512_stream_si512((__m512i*)p, (__m512i)v);
+#else
+  _mm256_stream_si256((__m256i*)p, (__m256i)v);
+#endif
+}
+static inline void stream_fence() {
+  _mm_sfence();
+}
+#else
+constexpr bool kCanStream = false;
+static inline void stream_vec(float* p, VecF v) {
+  store_vec(p, v);
+}
+static inline void stream_vec(int32_t* p, VecI v) {
+  store_vec(p, v);
+}
+static inline void stream_fence() {}
+#endif
+static size_t g_stream_store_bytes = size_t(64) << 20;
+void set_streaming_store_threshold(size_t bytes) {
+  g_stream_store_bytes = bytes;
+}
+// Whether a kernel writing `bytes` (all threads together) to `p`, in whole vectors, streams them.
+static bool use_streaming_stores(const void* p, size_t bytes) {
+  return kCanStream && bytes >= g_stream_store_bytes &&
+         reinterpret_cast<uintptr_t>(p) % sizeof(VecF) == 0;
+}
+
 static inline VecI lane_index() {  // {0, 1, ..., kVecLanes - 1}
   VecI v;
   for (int k = 0; k < kVecLanes; ++k) v[k] = k;
@@ -784,6 +831,10 @@ void maxpool2d_forward(float* out, int32_t* argmax, const float* in, const PoolS
   const int C = s.c;
   const size_t in_size = size_t(s.in_h) * s.in_w * C, out_size = size_t(s.out_h) * s.out_w * C;
   const long rows = long(s.n) * s.out_h;
+  // The course model's first pool writes 2 x 91 MB: streamed, those bytes are not read first.
+  const bool stream = C % kVecLanes == 0 &&
+                      use_streaming_stores(out, 2 * sizeof(float) * s.n * out_size) &&
+                      reinterpret_cast<uintptr_t>(argmax) % sizeof(VecI) == 0;
 #pragma omp parallel for schedule(static) if (double(s.n) * in_size > kParallelMacs)
   for (long row = 0; row < rows; ++row) {
     const int i = int(row / s.out_h), oh = int(row % s.out_h);
@@ -803,8 +854,13 @@ void maxpool2d_forward(float* out, int32_t* argmax, const float* in, const PoolS
               x + first + c0, size_t(s.in_w) * C, size_t(C), s.pool_h, s.pool_w,
               [&](int a, int bq) { return lanes + (first + (a * s.in_w + bq) * C + c0); }, best,
               arg);
-          store_vec(y + c0, best);
-          store_vec(am + c0, arg);
+          if (stream) {
+            stream_vec(y + c0, best);
+            stream_vec(am + c0, arg);
+          } else {
+            store_vec(y + c0, best);
+            store_vec(am + c0, arg);
+          }
         }
         continue;
       }
@@ -816,6 +872,7 @@ void maxpool2d_forward(float* out, int32_t* argmax, const float* in, const PoolS
             if (x[base + c] > y[c]) y[c] = x[base + c], am[c] = base + c;  // first max wins
         }
     }
+    if (stream) stream_fence();
   }
 }
 
@@ -824,6 +881,9 @@ void maxpool2d_backward(float* d_in, const float* d_out, const int32_t* argmax, 
   const int C = s.c;
   const size_t in_size = size_t(s.in_h) * s.in_w * C, out_size = size_t(s.out_h) * s.out_w * C;
   const bool tiles = s.stride_h == s.pool_h && s.stride_w == s.pool_w;
+  // The course model's first pool's input gradient is 366 MB: streamed, it is not read first.
+  const bool stream =
+      tiles && C % kVecLanes == 0 && use_streaming_stores(d_in, sizeof(float) * s.n * in_size);
 #pragma omp parallel for schedule(static) if (double(s.n) * in_size > kParallelMacs)
   for (int i = 0; i < s.n; ++i) {
     float* dx = d_in + i * in_size;
@@ -846,6 +906,15 @@ void maxpool2d_backward(float* d_in, const float* d_out, const int32_t* argmax, 
           const size_t o = (size_t(oh) * s.out_w + ow) * C;
           for (int bq = 0; bq < s.pool_w; ++bq) {
             const int32_t base = (ih * s.in_w + ow * s.pool_w + bq) * C;
+            if (stream) {  // the same selection, a vector of channels at a time
+              const VecI lanes = lane_index();
+              for (int c0 = 0; c0 < C; c0 += kVecLanes) {
+                VecI hit = load_vec(am + o + c0) == lanes + (base + c0);
+                if (y) hit &= load_vec(y + base + c0) > VecF{};
+                stream_vec(dx + base + c0, (VecF)((VecI)load_vec(dy + o + c0) & hit));
+              }
+              continue;
+            }
             for (int c = 0; c < C; ++c) {
               const bool hit = am[o + c] == base + c && (!y || y[base + c] > 0.0f);
               dx[base + c] = hit ? dy[o + c] : 0.0f;
@@ -858,6 +927,7 @@ void maxpool2d_backward(float* d_in, const float* d_out, const int32_t* argmax, 
     const size_t covered_rows = size_t(s.out_h) * s.pool_h;
     std::memset(dx + covered_rows * s.in_w * C, 0,
                 sizeof(float) * (s.in_h - covered_rows) * s.in_w * C);
+    if (stream) stream_fence();
   }
 }
 

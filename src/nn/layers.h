@@ -70,6 +70,10 @@ void maxpool2d_forward(float* out, int32_t* argmax, const float* in, const PoolS
 // passes only where relu_out > 0, saving a pass over d_in.
 void maxpool2d_backward(float* d_in, const float* d_out, const int32_t* argmax, const PoolShape& s,
                         const float* relu_out = nullptr);
+// maxpool2d_forward and maxpool2d_backward write outputs of at least this many bytes (64 MB by
+// default: far past any private cache) with streaming stores, which skip reading the lines first.
+// Tests set it low to check that path gives the same bits.
+void set_streaming_store_threshold(size_t bytes);
 
 // ---- Conv2D → (ReLU) → MaxPool2D, fused -------------------------------------------------------
 // Training the course model this way keeps only the pooled output and the argmax as window offsets

@@ -5,10 +5,13 @@
 #include <xmmintrin.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -220,6 +223,50 @@ TEST_CASE("maxpool2d_forward with many channels and ties equals a naive loop (fi
             REQUIRE(out[o] == best);
             REQUIRE(am[o] == arg);
           }
+  }
+}
+
+TEST_CASE("maxpool2d with streaming stores writes the same bits as with plain stores") {
+  // Odd sizes (a cropped row and column of zeros), 16/32/64 channels (whole vectors on every
+  // build), with and without the ReLU mask; buffers aligned as the model's arena is.
+  struct P {
+    int n, h, w, c;
+  } cases[] = {{2, 7, 9, 16}, {3, 8, 6, 32}, {1, 5, 5, 64}};
+  auto aligned = [](size_t floats) {
+    float* p = static_cast<float*>(std::aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64));
+    return std::unique_ptr<float, decltype(&std::free)>(p, &std::free);
+  };
+  uint64_t seed = 950;
+  for (const P& c : cases) {
+    CAPTURE(c.c);
+    PoolShape s = make_pool_shape(c.n, c.h, c.w, c.c, 2, 2);
+    const size_t in_n = size_t(c.n) * c.h * c.w * c.c,
+                 out_n = size_t(c.n) * s.out_h * s.out_w * c.c;
+    auto x = random_vec(in_n, seed++), r = random_vec(out_n, seed++);  // x: the ReLU mask too
+    std::vector<float> out[2], dx[2], dx_relu[2];
+    std::vector<int32_t> am[2];
+    for (int streamed = 0; streamed < 2; ++streamed) {
+      set_streaming_store_threshold(streamed ? 0 : SIZE_MAX);
+      auto o = aligned(out_n), d = aligned(in_n), dr = aligned(in_n);
+      auto a = aligned(out_n);  // int32_t, same size as float
+      int32_t* ap = reinterpret_cast<int32_t*>(a.get());
+      std::fill(d.get(), d.get() + in_n, 7.0f);  // every element must be written
+      std::fill(dr.get(), dr.get() + in_n, 7.0f);
+      maxpool2d_forward(o.get(), ap, x.data(), s);
+      maxpool2d_backward(d.get(), r.data(), ap, s);
+      maxpool2d_backward(dr.get(), r.data(), ap, s, x.data());
+      out[streamed].assign(o.get(), o.get() + out_n);
+      am[streamed].assign(ap, ap + out_n);
+      dx[streamed].assign(d.get(), d.get() + in_n);
+      dx_relu[streamed].assign(dr.get(), dr.get() + in_n);
+    }
+    set_streaming_store_threshold(size_t(64) << 20);
+    CHECK(std::memcmp(out[0].data(), out[1].data(), out_n * sizeof(float)) == 0);
+    CHECK(am[0] == am[1]);
+    CHECK(std::memcmp(dx[0].data(), dx[1].data(), in_n * sizeof(float)) == 0);
+    CHECK(std::memcmp(dx_relu[0].data(), dx_relu[1].data(), in_n * sizeof(float)) == 0);
+    CHECK(dx[0] != dx_relu[0]);  // the mask took some gradients away
+    CHECK(std::count(dx[1].begin(), dx[1].end(), 7.0f) == 0);
   }
 }
 
