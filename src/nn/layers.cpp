@@ -149,6 +149,14 @@ static inline void stream_vec(int32_t* p, VecI v) {
 }
 static inline void stream_fence() {}
 #endif
+// A vector store, streamed or not.
+template <class Vec, class T>
+static inline void put_vec(T* p, Vec v, bool stream) {
+  if (stream)
+    stream_vec(p, v);
+  else
+    store_vec(p, v);
+}
 static size_t g_stream_store_bytes = size_t(64) << 20;
 void set_streaming_store_threshold(size_t bytes) {
   g_stream_store_bytes = bytes;
@@ -854,13 +862,8 @@ void maxpool2d_forward(float* out, int32_t* argmax, const float* in, const PoolS
               x + first + c0, size_t(s.in_w) * C, size_t(C), s.pool_h, s.pool_w,
               [&](int a, int bq) { return lanes + (first + (a * s.in_w + bq) * C + c0); }, best,
               arg);
-          if (stream) {
-            stream_vec(y + c0, best);
-            stream_vec(am + c0, arg);
-          } else {
-            store_vec(y + c0, best);
-            store_vec(am + c0, arg);
-          }
+          put_vec(y + c0, best, stream);
+          put_vec(am + c0, arg, stream);
         }
         continue;
       }
@@ -884,6 +887,7 @@ void maxpool2d_backward(float* d_in, const float* d_out, const int32_t* argmax, 
   // The course model's first pool's input gradient is 366 MB: streamed, it is not read first.
   const bool stream =
       tiles && C % kVecLanes == 0 && use_streaming_stores(d_in, sizeof(float) * s.n * in_size);
+  const VecI lanes = lane_index();
 #pragma omp parallel for schedule(static) if (double(s.n) * in_size > kParallelMacs)
   for (int i = 0; i < s.n; ++i) {
     float* dx = d_in + i * in_size;
@@ -907,7 +911,6 @@ void maxpool2d_backward(float* d_in, const float* d_out, const int32_t* argmax, 
           for (int bq = 0; bq < s.pool_w; ++bq) {
             const int32_t base = (ih * s.in_w + ow * s.pool_w + bq) * C;
             if (stream) {  // the same selection, a vector of channels at a time
-              const VecI lanes = lane_index();
               for (int c0 = 0; c0 < C; c0 += kVecLanes) {
                 VecI hit = load_vec(am + o + c0) == lanes + (base + c0);
                 if (y) hit &= load_vec(y + base + c0) > VecF{};
