@@ -1431,6 +1431,30 @@ float softmax_xent_forward(float* probs, const float* logits, const int* labels,
   return n > 0 ? float(loss / n) : 0.0f;
 }
 
+float softmax_xent_forward(float* probs, const float* logits, const float* targets, int n,
+                           int classes) {
+  softmax_xent_forward(probs, logits, static_cast<const int*>(nullptr), n, classes);
+  double loss = 0.0;
+  for (int i = 0; i < n; ++i) {
+    const float* z = logits + size_t(i) * classes;
+    const float* t = targets + size_t(i) * classes;
+    float mx = z[0];
+    for (int k = 1; k < classes; ++k) mx = std::max(mx, z[k]);
+    double sum = 0.0;
+    for (int k = 0; k < classes; ++k) sum += std::exp(double(z[k] - mx));
+    const double lse = std::log(sum);
+    for (int k = 0; k < classes; ++k)
+      if (t[k] != 0) loss += double(t[k]) * (lse - double(z[k] - mx));
+  }
+  return n > 0 ? float(loss / n) : 0.0f;
+}
+
+void softmax_xent_backward(float* d_logits, const float* probs, const float* targets, int n,
+                           int classes) {
+  const float inv_n = 1.0f / float(n);
+  for (size_t j = 0; j < size_t(n) * classes; ++j) d_logits[j] = (probs[j] - targets[j]) * inv_n;
+}
+
 void softmax_xent_backward(float* d_logits, const float* probs, const int* labels, int n,
                            int classes) {
   const float inv_n = 1.0f / float(n);

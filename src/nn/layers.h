@@ -156,6 +156,13 @@ float softmax_xent_forward(float* probs, const float* logits, const int* labels,
 // d_logits (N, K) = (probs - onehot(labels)) / N.
 void softmax_xent_backward(float* d_logits, const float* probs, const int* labels, int n,
                            int classes);
+// The same against label distributions targets (N, K), each row summing to 1 (MixUp's blended
+// labels): loss = mean over N of -Σ_k t_k log p_k; d_logits = (probs - targets) / N. One-hot rows
+// give exactly the functions above.
+float softmax_xent_forward(float* probs, const float* logits, const float* targets, int n,
+                           int classes);
+void softmax_xent_backward(float* d_logits, const float* probs, const float* targets, int n,
+                           int classes);
 
 // ---- Adam (fused, one loop over an arena) -------------------------------------------------------
 struct AdamConfig {

@@ -795,7 +795,7 @@ bool Model::fused(const LayerInfo& l) const {  // L2 needs the kernel's gradient
 }
 
 // With fuse_adam, fused() dense kernels are updated here (adam_t_ already incremented).
-void Model::run_backward(const int* y, int n, bool fuse_adam) {
+void Model::run_backward(const int* y, int n, bool fuse_adam, const float* targets) {
   const ScopedFlushDenormals flush(threads_);
   Buffers& B = *buf_;
   const size_t L = layers_.size() - 1;
@@ -805,7 +805,10 @@ void Model::run_backward(const int* y, int n, bool fuse_adam) {
   float* g2 = B.grad_b.get();  // gradient w.r.t. its input
   timing_.backward.assign(layers_.size(), 0.0);
   timing_.backward_cpu.assign(layers_.size(), 0.0);
-  softmax_xent_backward(g, B.act[L], y, n, num_classes());  // w.r.t. the logits
+  if (targets)  // w.r.t. the logits
+    softmax_xent_backward(g, B.act[L], targets, n, num_classes());
+  else
+    softmax_xent_backward(g, B.act[L], y, n, num_classes());
   for (size_t i = L; i >= first; --i) {
     const double t0 = omp_get_wtime(), c0 = cpu_now();
     const LayerInfo& l = layers_[i];
@@ -956,7 +959,8 @@ float Model::forward(const float* x, int n, float* probs_out, const int* y) {
   return forward_impl(x, n, probs_out, y, false);
 }
 
-float Model::forward_impl(const float* x, int n, float* probs_out, const int* y, bool training) {
+float Model::forward_impl(const float* x, int n, float* probs_out, const int* y, bool training,
+                          const float* targets) {
   CNNLAB_ASSERT(allocated(), "allocate() before forward()");
   const int classes = num_classes();
   const size_t in_size = layers_[0].out_size();
@@ -967,23 +971,26 @@ float Model::forward_impl(const float* x, int n, float* probs_out, const int* y,
     run_forward(x + size_t(start) * in_size, m, training);
     const size_t L = layers_.size() - 1;
     const double t0 = omp_get_wtime();
-    float loss =
-        softmax_xent_forward(buf_->act[L], buf_->logits.get(), y ? y + start : nullptr, m, classes);
+    float loss = targets ? softmax_xent_forward(buf_->act[L], buf_->logits.get(),
+                                                targets + size_t(start) * classes, m, classes)
+                         : softmax_xent_forward(buf_->act[L], buf_->logits.get(),
+                                                y ? y + start : nullptr, m, classes);
     loss_sum += double(loss) * m;
     timing_.loss = omp_get_wtime() - t0;
     if (probs_out)
       std::memcpy(probs_out + size_t(start) * classes, buf_->act[L], sizeof(float) * m * classes);
   }
   // Like Keras, the reported loss includes the regularisation penalty (evaluate's too).
-  return y && n > 0 ? float(loss_sum / n + l2_loss()) : 0.0f;
+  return (y || targets) && n > 0 ? float(loss_sum / n + l2_loss()) : 0.0f;
 }
 
-float Model::forward_backward(const float* x, const int* y, int n, float* probs_out) {
+float Model::forward_backward(const float* x, const int* y, int n, float* probs_out,
+                              const float* targets) {
   CNNLAB_ASSERT(trainable(), "forward_backward on a model allocated for inference only");
   CNNLAB_ASSERT(y != nullptr, "forward_backward needs labels");
   CNNLAB_ASSERT(n <= max_batch_, "batch larger than allocate()'s max_batch");
-  float loss = forward_impl(x, n, probs_out, y, true);
-  run_backward(y, n, false);
+  float loss = forward_impl(x, n, probs_out, y, true, targets);
+  run_backward(y, n, false, targets);
   return loss;
 }
 
@@ -1020,16 +1027,17 @@ void augment_training_input(float* x, int n, int h, int w, int c,
     augment_batch(x, n, h, w, c, {layers[k]}, augment_seed(step_seed, adam_step, int64_t(k + 1)));
 }
 
-float Model::train_step(const float* x, const int* y, int n, float* probs_out, bool x_augmented) {
+float Model::train_step(const float* x, const int* y, int n, float* probs_out, bool x_augmented,
+                        const float* targets) {
   CNNLAB_ASSERT(trainable(), "train_step on a model allocated for inference only");
   CNNLAB_ASSERT(y != nullptr, "train_step needs labels");
   CNNLAB_ASSERT(n <= max_batch_, "batch larger than allocate()'s max_batch");
   const ScopedFlushDenormals flush(threads_);  // the whole step, Adam included
   skip_augment_ = x_augmented;
-  float loss = forward_impl(x, n, probs_out, y, true);
+  float loss = forward_impl(x, n, probs_out, y, true, targets);
   skip_augment_ = false;
   ++adam_t_;
-  run_backward(y, n, true);
+  run_backward(y, n, true, targets);
   // Adam on everything the backward pass did not already update, in arena order.
   const double t0 = omp_get_wtime(), c0 = cpu_now();
   float *m = buf_->m.get(), *v = buf_->v.get();

@@ -147,15 +147,18 @@ class Model {
   // forward_backward + adam_update (same result to rounding) where those gradients are needed.
   // x_augmented: x already went through augment_input (a batch prepared ahead on another thread),
   // so the Random* layers pass it on unchanged.
+  // targets (N, classes), nullable: label distributions (MixUp's blended labels) that replace
+  // onehot(y) in the loss and its gradient; y is still required (and checked) but then unused.
   float train_step(const float* x, const int* y, int n, float* probs_out = nullptr,
-                   bool x_augmented = false);
+                   bool x_augmented = false, const float* targets = nullptr);
   // The leading Random* layers with value_range in the input's units: what augment_training_input
   // (below) needs to do to a batch what train_step does to its input. Empty: no augmentation.
   std::vector<AugmentLayer> input_augmentation() const;
   bool fuse_dense_adam = true;
   // Inference; returns the mean loss if y is given, else 0.
   float forward(const float* x, int n, float* probs_out = nullptr, const int* y = nullptr);
-  float forward_backward(const float* x, const int* y, int n, float* probs_out = nullptr);
+  float forward_backward(const float* x, const int* y, int n, float* probs_out = nullptr,
+                         const float* targets = nullptr);
   void adam_update();  // one Adam step on the current grads (increments adam_step())
   AdamConfig adam;     // settable hyperparameters
   int64_t adam_step() const { return adam_t_; }
@@ -212,11 +215,12 @@ class Model {
   void forward_layer(size_t i, int n, bool training);
   void backward_layer(size_t i, int n, float* d_in, float* g, bool fuse_adam,
                       float* param_grads = nullptr);
-  float forward_impl(const float* x, int n, float* probs_out, const int* y, bool training);
+  float forward_impl(const float* x, int n, float* probs_out, const int* y, bool training,
+                     const float* targets = nullptr);
   double l2_loss() const;
   AugmentLayer augment_in_input_units(const AugmentLayer& a) const;
   void add_l2_grads();
-  void run_backward(const int* y, int n, bool fuse_adam);
+  void run_backward(const int* y, int n, bool fuse_adam, const float* targets = nullptr);
 };
 
 // What the tools can feed a model and train it on: data/ decodes RGB images and resizes them to
