@@ -327,6 +327,70 @@ uint64_t augment_seed(uint64_t run_seed, int64_t epoch, int64_t batch) {
   return splitmix64(splitmix64(splitmix64(run_seed) ^ uint64_t(epoch)) ^ uint64_t(batch));
 }
 
+// Standard normal by Box-Muller (one of the pair; draws stay few: two per image).
+static double sample_normal(Rng& rng) {
+  double u1 = 0;
+  while (u1 <= 0) u1 = rng.uniform();
+  const double u2 = rng.uniform();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+}
+
+// Gamma(shape, 1), Marsaglia & Tsang (2000); shape < 1 via Gamma(shape + 1) · U^(1/shape).
+static double sample_gamma(Rng& rng, double shape) {
+  if (shape < 1) {
+    double u = 0;
+    while (u <= 0) u = rng.uniform();
+    return sample_gamma(rng, shape + 1) * std::pow(u, 1.0 / shape);
+  }
+  const double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * d);
+  for (;;) {
+    double x = 0, v = 0;
+    do {
+      x = sample_normal(rng);
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const double u = rng.uniform();
+    if (u < 1 - 0.0331 * x * x * x * x) return d * v;
+    if (u > 0 && std::log(u) < 0.5 * x * x + d * (1 - v + std::log(v))) return d * v;
+  }
+}
+
+float sample_beta(Rng& rng, float a, float b) {
+  CNNLAB_ASSERT(a > 0 && b > 0, "sample_beta: shapes must be positive");
+  const double x = sample_gamma(rng, a), y = sample_gamma(rng, b);
+  return x + y > 0 ? float(x / (x + y)) : 0.5f;  // both underflow only for tiny shapes
+}
+
+void mixup_batch(float* images, float* targets, const int* y, int n, size_t per, int classes,
+                 float alpha, uint64_t seed, std::vector<float>& scratch) {
+  CNNLAB_ASSERT(n >= 0 && classes >= 1 && alpha > 0, "mixup_batch: bad arguments");
+  Rng rng(splitmix64(seed), 0x313c);
+  std::vector<int> order(size_t(n), 0);
+  for (int i = 0; i < n; ++i) order[size_t(i)] = i;
+  rng.shuffle(order);
+  std::vector<float> lam(static_cast<size_t>(n));
+  for (float& l : lam) l = sample_beta(rng, alpha, alpha);
+  scratch.assign(images, images + size_t(n) * per);
+#pragma omp parallel for if (double(n) * double(per) > kParallelValues)
+  for (int i = 0; i < n; ++i) {
+    const float l = lam[size_t(i)];
+    const float* a = scratch.data() + size_t(i) * per;
+    const float* b = scratch.data() + size_t(order[size_t(i)]) * per;
+    float* out = images + size_t(i) * per;
+    for (size_t q = 0; q < per; ++q) out[q] = l * a[q] + (1 - l) * b[q];
+  }
+  for (int i = 0; i < n; ++i) {
+    float* t = targets + size_t(i) * classes;
+    std::fill(t, t + classes, 0.0f);
+    const int a = y[i], b = y[order[size_t(i)]];
+    CNNLAB_ASSERT(a >= 0 && a < classes && b >= 0 && b < classes,
+                  "mixup_batch: label out of range");
+    t[a] += lam[size_t(i)];
+    t[b] += 1 - lam[size_t(i)];
+  }
+}
+
 void augment_batch(float* images, int n, int h, int w, int c,
                    const std::vector<AugmentLayer>& layers, uint64_t seed) {
   CNNLAB_ASSERT(n >= 0 && h > 0 && w > 0 && c > 0, "augment_batch: bad batch shape");
@@ -382,6 +446,22 @@ std::vector<uint8_t> augmented_copies(const uint8_t* image, int h, int w, int c,
   for (size_t j = 0; j < x.size(); ++j)
     out[j] = uint8_t(std::floor(std::clamp(x[j], 0.0f, 255.0f) + 0.5f));
   return out;
+}
+
+std::vector<float> mixup_copies(uint8_t* copies, const uint8_t* partners, int count, size_t per,
+                                float alpha, uint64_t seed) {
+  CNNLAB_ASSERT(count >= 0 && alpha > 0, "mixup_copies: bad arguments");
+  Rng rng(splitmix64(seed), 0x313c);
+  std::vector<float> lam(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    const float b0 = sample_beta(rng, alpha, alpha), l = lam[size_t(i)] = std::max(b0, 1 - b0);
+    uint8_t* a = copies + size_t(i) * per;
+    const uint8_t* b = partners + size_t(i) * per;
+    for (size_t q = 0; q < per; ++q)
+      a[q] = uint8_t(
+          std::floor(std::clamp(l * float(a[q]) + (1 - l) * float(b[q]), 0.0f, 255.0f) + 0.5f));
+  }
+  return lam;
 }
 
 std::string describe_augment_layer(const AugmentLayer& l) {

@@ -86,9 +86,28 @@ std::vector<uint8_t> augmented_copies(const uint8_t* image, int h, int w, int c,
                                       const std::vector<AugmentLayer>& layers, int count,
                                       uint64_t seed);
 
+// MixUp for showing: copy i of `count` (each `per` values, uint8) becomes λ_i · copy + (1 - λ_i) ·
+// partner i, rounded to the nearest integer, with λ_i = max(b, 1 - b), b ~ Beta(alpha, alpha) from
+// Rng(seed): the copy stays the larger share (Beta(alpha, alpha) is symmetric, so a batch makes
+// the same blends, each seen from either photo). Returns the λ_i (the copy's own share).
+std::vector<float> mixup_copies(uint8_t* copies, const uint8_t* partners, int count, size_t per,
+                                float alpha, uint64_t seed);
+
 // The layer in Keras's words, for labels: "RandomFlip(horizontal)", "RandomRotation(±0.05 turn =
 // ±18°)", "RandomZoom(-0.1..0.1)", "RandomContrast(0.1)".
 std::string describe_augment_layer(const AugmentLayer& layer);
+
+// Keras's MixUp (keras.layers.MixUp, Zhang et al. 2018) on a batch of n images of `per` values
+// each, after the Random* layers: a seeded permutation j of the batch and, per image, a weight
+// λ_i ~ Beta(alpha, alpha) give x_i = λ_i x_i + (1 - λ_i) x_j(i) and
+// targets_i = λ_i onehot(y_i) + (1 - λ_i) onehot(y_j(i)) ((n, classes), each row sums to 1).
+// Depends on (seed, n) only. images is changed in place; y is not (the class an image started
+// with); scratch is resized to hold a copy of the batch.
+void mixup_batch(float* images, float* targets, const int* y, int n, size_t per, int classes,
+                 float alpha, uint64_t seed, std::vector<float>& scratch);
+// A draw from Beta(a, b) (a, b > 0) from rng: X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b)
+// (Marsaglia-Tsang; a shape below 1 boosted by U^(1/a)).
+float sample_beta(Rng& rng, float a, float b);
 
 // One image (H, W, C) in place, parameters drawn from rng in layer order; tmp holds H·W·C floats.
 void augment_image(float* image, float* tmp, int h, int w, int c,
