@@ -443,7 +443,8 @@ static int train_one_seed(TrainArgs a, const Dataset& ds, double& test_accuracy)
   // N >= 1 prepares the next batch on a background thread with N OpenMP threads (default 1).
   if (const char* p = std::getenv("CNNLAB_PREFETCH"))
     trainer.set_prefetch(std::atoi(p) > 0, std::max(1, std::atoi(p)));
-  if (a.series.group_index == 0 && (fit.early_stopping.enabled || fit.reduce_lr.enabled))
+  if (a.series.group_index == 0 && (fit.early_stopping.enabled || fit.reduce_lr.enabled ||
+                                    fit.cosine_decay.enabled || fit.mixup.enabled))
     std::printf("Callbacks: %s\n", describe_callbacks(fit).c_str());
   HistoryWriter history{a.history, {}};
   TestPause pause = TestPause::from_env();

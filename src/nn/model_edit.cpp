@@ -293,8 +293,8 @@ int layer_at_line(const std::vector<int>& lines, int line) {
 }
 
 // The [fit] key on `line` of `text` ("epochs", "batch_size", "early_stopping",
-// "reduce_lr_on_plateau", "[fit]" for the table's own line); "" when the line is not in the [fit]
-// table.
+// "reduce_lr_on_plateau", "cosine_decay", "mixup", "[fit]" for the table's own line); "" when the
+// line is not in the [fit] table.
 std::string fit_key_at_line(const std::string& text, int line) {
   const size_t fit = text.find("\n[fit]\n");
   if (line <= 0 || fit == std::string::npos) return "";
@@ -304,7 +304,8 @@ std::string fit_key_at_line(const std::string& text, int line) {
     if (at != std::string::npos) ++at;
   }
   if (at == std::string::npos || at <= fit) return "";
-  for (const char* key : {"epochs", "batch_size", "early_stopping", "reduce_lr_on_plateau"})
+  for (const char* key :
+       {"epochs", "batch_size", "early_stopping", "reduce_lr_on_plateau", "cosine_decay", "mixup"})
     if (text.compare(at, std::char_traits<char>::length(key), key) == 0) return key;
   return "[fit]";
 }

@@ -399,11 +399,34 @@ ReduceLROnPlateauConfig parse_reduce_lr(const Reader& r, const toml::table& t) {
   return c;
 }
 
+CosineDecayConfig parse_cosine_decay(const Reader& r, const toml::table& t) {
+  r.check_keys(t, {"warmup_epochs", "alpha"}, "cosine_decay");
+  CosineDecayConfig c;
+  c.enabled = true;
+  c.warmup_epochs = r.integer(t, "warmup_epochs", 0, 0, 100000);
+  c.alpha = r.number(t, "alpha", 0, 0, 1);
+  return c;
+}
+
+MixUpConfig parse_mixup(const Reader& r, const toml::table& t) {
+  r.check_keys(t, {"alpha"}, "mixup");
+  MixUpConfig c;
+  c.enabled = true;
+  c.alpha = r.number(t, "alpha", 0.2, 0, 10);
+  if (c.alpha <= 0)
+    r.fail("mixup alpha must be above 0 (λ ~ Beta(alpha, alpha))", "Keras uses 0.2",
+           r.line_of(*t.get("alpha")));
+  return c;
+}
+
 FitConfig parse_fit(Reader r, const toml::node& node) {
   r.line = r.line_of(node);
   const toml::table* fit = node.as_table();
   if (!fit) r.fail("'fit' must be a table", "write [fit] on its own line, then epochs = 60, ...");
-  r.check_keys(*fit, {"epochs", "batch_size", "early_stopping", "reduce_lr_on_plateau"}, "[fit]");
+  r.check_keys(
+      *fit,
+      {"epochs", "batch_size", "early_stopping", "reduce_lr_on_plateau", "cosine_decay", "mixup"},
+      "[fit]");
   FitConfig c;
   c.epochs = r.integer(*fit, "epochs", 0, 1, 100000);
   c.batch_size = r.integer(*fit, "batch_size", 0, 1, 4096);  // the CLI's --batch-size range
@@ -411,6 +434,19 @@ FitConfig parse_fit(Reader r, const toml::node& node) {
     c.early_stopping = parse_early_stopping(r, *t);
   if (const toml::table* t = callback_table(r, *fit, "reduce_lr_on_plateau"))
     c.reduce_lr = parse_reduce_lr(r, *t);
+  if (const toml::table* t = callback_table(r, *fit, "cosine_decay")) {
+    c.cosine_decay = parse_cosine_decay(r, *t);
+    if (c.reduce_lr.enabled)  // Keras: ReduceLROnPlateau cannot set a scheduled learning rate
+      r.fail(
+          "cosine_decay sets the learning rate every step, so reduce_lr_on_plateau cannot run "
+          "with it",
+          "keep one of the two");
+    if (c.epochs > 0 && c.cosine_decay.warmup_epochs >= c.epochs)
+      r.fail("cosine_decay warmup_epochs = " + std::to_string(c.cosine_decay.warmup_epochs) +
+                 " leaves no epoch to decay in (epochs = " + std::to_string(c.epochs) + ")",
+             "warm up for a few epochs, e.g. 5");
+  }
+  if (const toml::table* t = callback_table(r, *fit, "mixup")) c.mixup = parse_mixup(r, *t);
   return c;
 }
 
@@ -547,6 +583,10 @@ std::string fit_to_toml(const FitConfig& f) {
          ", patience = " + std::to_string(r.patience) + ", mode = \"" + monitor_mode_name(r.mode) +
          "\", min_delta = " + num(r.min_delta) + ", cooldown = " + std::to_string(r.cooldown) +
          ", min_lr = " + num(r.min_lr) + " }\n";
+  if (const CosineDecayConfig& c = f.cosine_decay; c.enabled)
+    s += "cosine_decay = { warmup_epochs = " + std::to_string(c.warmup_epochs) +
+         ", alpha = " + num(c.alpha) + " }\n";
+  if (f.mixup.enabled) s += "mixup = { alpha = " + num(f.mixup.alpha) + " }\n";
   return s;
 }
 

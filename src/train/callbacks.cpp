@@ -58,6 +58,15 @@ std::string reduce_lr_message(int epoch, float new_lr) {
 // =================================================================================================
 // EarlyStopping
 // =================================================================================================
+double cosine_decay_lr(double lr, int64_t step, int64_t warmup_steps, int64_t decay_steps,
+                       double alpha) {
+  if (step < warmup_steps) return lr * double(step) / double(warmup_steps);
+  const double done = decay_steps > 0
+                          ? double(std::min(step - warmup_steps, decay_steps)) / double(decay_steps)
+                          : 1;
+  return lr * ((1 - alpha) * 0.5 * (1 + std::cos(3.14159265358979323846 * done)) + alpha);
+}
+
 EarlyStopping::EarlyStopping(EarlyStoppingConfig cfg) : cfg_(std::move(cfg)) {
   reset();
 }
@@ -171,6 +180,7 @@ FitConfig effective_fit(FitConfig f, int early_stopping, int reduce_lr) {
     if (!f.reduce_lr.enabled) f.reduce_lr = ReduceLROnPlateauConfig{};
     f.reduce_lr.enabled = true;
     f.reduce_lr.patience = reduce_lr;
+    f.cosine_decay.enabled = false;  // the run asked for ReduceLROnPlateau: the schedule gives way
   }
   return f;
 }
@@ -195,6 +205,13 @@ std::string describe_callbacks(const FitConfig& fit) {
     if (r.min_lr > 0) s += ", min_lr " + num(r.min_lr);
     s += ")";
   }
+  if (const CosineDecayConfig& c = fit.cosine_decay; c.enabled) {
+    s += std::string(s.empty() ? "" : ", ") + "CosineDecay(";
+    if (c.warmup_epochs > 0) s += "warm-up " + std::to_string(c.warmup_epochs) + " epochs, ";
+    s += "alpha " + num(c.alpha) + ")";
+  }
+  if (fit.mixup.enabled)
+    s += std::string(s.empty() ? "" : ", ") + "MixUp(alpha " + num(fit.mixup.alpha) + ")";
   return s.empty() ? "no callbacks" : s;
 }
 

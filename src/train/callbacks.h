@@ -8,6 +8,7 @@
 // training as well). A monitored value that is missing (NaN: no validation split) is skipped with
 // Keras's warning, once.
 #pragma once
+#include <cstdint>
 #include <string>
 
 #include "nn/fit_config.h"
@@ -27,6 +28,15 @@ std::string reduce_lr_message(int epoch, float new_lr);
 // A float32 learning rate as numpy prints it: the shortest text that reads back the same
 // ("0.0001", "5e-05").
 std::string lr_text(float lr);
+
+// keras.optimizers.schedules.CosineDecay(initial_learning_rate = 0, decay_steps, alpha,
+// warmup_target = lr, warmup_steps) at `step` (the optimizer's iterations before the update: 0 for
+// the first): lr · step / warmup_steps while warming up, then
+// lr · ((1 - alpha) · ½ (1 + cos(π · min(step - warmup_steps, decay_steps) / decay_steps)) +
+// alpha). Without warm-up (warmup_steps 0) it starts at lr, as CosineDecay(lr, decay_steps, alpha)
+// does.
+double cosine_decay_lr(double lr, int64_t step, int64_t warmup_steps, int64_t decay_steps,
+                       double alpha);
 
 class EarlyStopping {
  public:
@@ -81,12 +91,13 @@ class ReduceLROnPlateau {
 // The model file's [fit] callbacks with a run's overrides (RunSettings::early_stopping/reduce_lr):
 // -1 keeps the file's, 0 turns the callback off, N > 0 turns it on with patience N, keeping the
 // file's other arguments, else Keras's defaults (EarlyStopping then restores the best weights: a
-// class wants the best model, not the last).
+// class wants the best model, not the last). Turning ReduceLROnPlateau on turns the file's
+// cosine_decay off (both would set the learning rate).
 FitConfig effective_fit(FitConfig file, int early_stopping, int reduce_lr);
 
-// One line saying what a [fit] table's callbacks do, for logs and the form:
-// "EarlyStopping(val_loss, patience 10, restore best), ReduceLROnPlateau(val_loss, factor 0.5,
-// patience 5)" or "no callbacks".
+// One line saying what a [fit] table's callbacks (and its schedule and MixUp) do, for logs and the
+// form: "EarlyStopping(val_loss, patience 10, restore best), ReduceLROnPlateau(val_loss, factor
+// 0.5, patience 5)", "CosineDecay(warm-up 5 epochs, alpha 0), MixUp(alpha 0.2)" or "no callbacks".
 std::string describe_callbacks(const FitConfig& fit);
 
 }  // namespace cnnlab

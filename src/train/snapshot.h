@@ -82,6 +82,7 @@ struct Snapshot {
   // augmented-probe strip; empty when the model has none.
   std::vector<AugmentLayer> augmentation;
   std::vector<std::string> augmentation_names;  // their Keras layer names, same order
+  double mixup_alpha = 0;  // the run's [fit] MixUp alpha (0: no MixUp), for the strip too
 
   // Progress.
   int epoch = 0, epochs = 0;       // epochs completed / planned

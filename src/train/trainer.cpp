@@ -53,6 +53,8 @@ void Trainer::set_prefetch(bool on, int threads) {
 }
 
 void Trainer::set_callbacks(const FitConfig& fit) {
+  cosine_ = fit.cosine_decay;
+  mixup_ = fit.mixup;
   if (!fit.early_stopping.enabled) {
     early_stopping_.reset();
   } else if (!early_stopping_ || !(early_stopping_->config() == fit.early_stopping)) {
@@ -189,10 +191,31 @@ BatchProgress Trainer::train_batch(bool* non_finite) {
   }
   if (!augmented) make_batch(data_, order_.data() + cursor_, n, scaling_, x_.data(), y_.data());
   if (prefetch_) start_next_prefetch(n);
-  float loss = model_.train_step(x_.data(), y_.data(), n, probs_.data(), augmented);
-  int classes = model_.num_classes();
+  const int classes = model_.num_classes();
+  const float* targets = nullptr;
+  if (mixup_.enabled) {  // after the Random* layers, as Keras's MixUp follows them in a pipeline
+    if (!augmented && !augment_.empty())
+      augment_training_input(x_.data(), n, data_.height, data_.width, data_.channels, augment_,
+                             model_.step_seed, model_.adam_step());
+    augmented = true;
+    targets_.resize(size_t(n) * classes);
+    mixup_batch(x_.data(), targets_.data(), y_.data(), n,
+                size_t(data_.height) * data_.width * data_.channels, classes, float(mixup_.alpha),
+                augment_seed(model_.step_seed, model_.adam_step(), -1), mix_scratch_);
+    targets = targets_.data();
+  }
+  if (cosine_.enabled) {
+    const int64_t per_epoch = (int64_t(order_.size()) + cfg_.batch_size - 1) / cfg_.batch_size;
+    const int64_t warm = int64_t(cosine_.warmup_epochs) * per_epoch;
+    const int64_t decay = std::max<int64_t>(1, int64_t(cfg_.epochs) * per_epoch - warm);
+    model_.adam.lr =
+        float(cosine_decay_lr(cfg_.learning_rate, model_.adam_step(), warm, decay, cosine_.alpha));
+  }
+  float loss = model_.train_step(x_.data(), y_.data(), n, probs_.data(), augmented, targets);
   int correct = 0;
-  for (int i = 0; i < n; ++i) correct += argmax_row(&probs_[size_t(i) * classes], classes) == y_[i];
+  for (int i = 0; i < n; ++i)
+    correct += argmax_row(&probs_[size_t(i) * classes], classes) ==
+               (targets ? argmax_row(targets + size_t(i) * classes, classes) : y_[i]);
   cursor_ += n;
   ++batch_index_;
   loss_sum_ += double(loss) * n;
@@ -232,6 +255,7 @@ EpochRecord Trainer::end_epoch() {
   }
   r.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start_).count();
+  if (cosine_.enabled) r.lr = model_.adam.lr;  // the rate of the epoch's last step
   run_callbacks(r);
   history_.epochs.push_back(r);
   ++epoch_;

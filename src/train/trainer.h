@@ -90,6 +90,10 @@ class Trainer {
   // Those enabled in `fit` replace the current ones, fresh (Keras's on_train_begin); a config equal
   // to the current one keeps its state. The epoch's record then carries its lr (CSVLogger's lr
   // column) when ReduceLROnPlateau runs, and ReduceLROnPlateau sets Adam's lr for the next epoch.
+  // The same call takes the [fit] table's CosineDecay schedule (Adam's lr set before every step
+  // from the run's learning rate, its epochs and the Adam step count; the record carries the
+  // epoch's last lr) and MixUp (each batch blended after augmentation, trained on the blended
+  // labels; the running accuracy counts the larger share's class).
   void set_callbacks(const FitConfig& fit);
   void reset_callbacks();  // fresh state, same configs (a new fit() after an early stop)
   // The latest end_epoch()'s EarlyStopping ended the run (and restored the best weights if asked).
@@ -133,6 +137,9 @@ class Trainer {
   Rng shuffle_rng_;
   std::vector<int> order_;        // this epoch's training order
   std::vector<float> x_, probs_;  // (batch, H, W, C), (batch, classes)
+  CosineDecayConfig cosine_;
+  MixUpConfig mixup_;
+  std::vector<float> targets_, mix_scratch_;  // MixUp's (batch, classes) labels, batch copy
   std::vector<int> y_;
   int epoch_ = 0, cursor_ = 0, batch_index_ = 0;
   bool epoch_open_ = false;

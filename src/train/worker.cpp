@@ -664,6 +664,7 @@ void TrainingWorker::Impl::set_callbacks() {
       effective_fit(model->fit, cur.settings.early_stopping, cur.settings.reduce_lr);
   trainer->set_callbacks(fit);
   cur.callbacks = describe_callbacks(fit);
+  cur.mixup_alpha = fit.mixup.enabled ? fit.mixup.alpha : 0;
 }
 
 void TrainingWorker::Impl::finish_epoch() {

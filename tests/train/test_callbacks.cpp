@@ -490,3 +490,126 @@ TEST_CASE("worker: a model file's EarlyStopping ends the run with Keras's words 
   CHECK(s->status.rfind("Epoch 00003: early stopping, weights of epoch 1 restored. Test-loss: ",
                         0) == 0);
 }
+
+// =================================================================================================
+// CosineDecay and MixUp ([fit] cosine_decay, mixup)
+// =================================================================================================
+TEST_CASE("cosine_decay_lr: Keras's CosineDecay with warm-up, hand values") {
+  const double lr = 0.001;
+  // Warm-up over 10 steps from 0, then 100 steps of half a cosine down to alpha · lr.
+  CHECK(cosine_decay_lr(lr, 0, 10, 100, 0) == 0);
+  CHECK(cosine_decay_lr(lr, 5, 10, 100, 0) == doctest::Approx(0.0005).epsilon(1e-12));
+  CHECK(cosine_decay_lr(lr, 10, 10, 100, 0) == doctest::Approx(0.001).epsilon(1e-12));
+  CHECK(cosine_decay_lr(lr, 60, 10, 100, 0) == doctest::Approx(0.0005).epsilon(1e-12));
+  // A quarter of the way: ½(1 + cos(π/4)) = 0.853553...
+  CHECK(cosine_decay_lr(lr, 35, 10, 100, 0) == doctest::Approx(0.000853553390593).epsilon(1e-9));
+  CHECK(cosine_decay_lr(lr, 110, 10, 100, 0) == doctest::Approx(0).scale(1e-3).epsilon(1e-15));
+  CHECK(cosine_decay_lr(lr, 500, 10, 100, 0.1) == doctest::Approx(0.0001).epsilon(1e-12));
+  // alpha 0.1 halfway: (0.9 · 0.5 + 0.1) · lr
+  CHECK(cosine_decay_lr(lr, 60, 10, 100, 0.1) == doctest::Approx(0.00055).epsilon(1e-12));
+  // No warm-up: starts at lr (CosineDecay without warmup_target).
+  CHECK(cosine_decay_lr(lr, 0, 0, 100, 0) == lr);
+}
+
+TEST_CASE("trainer: cosine_decay sets Adam's lr every step; the CSV's lr is each epoch's last") {
+  Run run(kAugmentedModel);
+  Trainer t(run.model, run.ds, run.split, run.sc, TrainConfig{4, 8, 0.01f, 42});
+  FitConfig fit;
+  fit.cosine_decay.enabled = true;
+  fit.cosine_decay.warmup_epochs = 1;
+  t.set_callbacks(fit);
+  std::atomic<bool> stop{false};
+  t.fit({}, stop);
+  const History& h = t.history();
+  REQUIRE(h.epochs.size() == 4);
+  const int64_t per_epoch = (int64_t(run.split.train.size()) + 7) / 8;
+  REQUIRE(per_epoch >= 2);
+  for (int e = 0; e < 4; ++e) {
+    CAPTURE(e);
+    const int64_t last_step = (e + 1) * per_epoch - 1;  // Adam's iterations before that step
+    CHECK(h.epochs[size_t(e)].lr ==
+          double(float(cosine_decay_lr(0.01f, last_step, per_epoch, 3 * per_epoch, 0))));
+  }
+  CHECK(h.epochs[0].lr < 0.01);  // still warming up
+  CHECK(h.epochs[1].lr > h.epochs[2].lr);
+  CHECK(h.epochs[3].lr < 0.0005);  // the last step is one step short of 0
+  CHECK(h.to_csv().rfind("epoch,accuracy,loss,lr,", 0) == 0);
+}
+
+TEST_CASE("trainer: MixUp trains reproducibly per seed, and not as without it") {
+  auto train = [](bool mixup, uint64_t seed) {
+    Run run(kAugmentedModel);
+    Trainer t(run.model, run.ds, run.split, run.sc, TrainConfig{2, 8, 0.01f, seed});
+    FitConfig fit;
+    fit.mixup.enabled = mixup;
+    fit.mixup.alpha = 0.4;
+    t.set_callbacks(fit);
+    std::atomic<bool> stop{false};
+    t.fit({}, stop);
+    return std::vector<float>(run.model.params(), run.model.params() + run.model.num_params());
+  };
+  const std::vector<float> a = train(true, 42), b = train(true, 42), plain = train(false, 42);
+  CHECK(a == b);
+  CHECK(a != plain);
+}
+
+TEST_CASE("[fit]: cosine_decay and mixup parse, describe, and survive the file and a checkpoint") {
+  const std::string text = std::string(kAugmentedModel) +
+                           "\n[fit]\nepochs = 100\n"
+                           "cosine_decay = { warmup_epochs = 5, alpha = 0.05 }\n"
+                           "mixup = { alpha = 0.2 }\n";
+  Model m = model_from_toml(text, "fit.toml", 16, 3);
+  CHECK(m.fit.cosine_decay.enabled);
+  CHECK(m.fit.cosine_decay.warmup_epochs == 5);
+  CHECK(m.fit.cosine_decay.alpha == 0.05);
+  CHECK(m.fit.mixup.enabled);
+  CHECK(m.fit.mixup.alpha == 0.2);
+  CHECK(describe_callbacks(m.fit) == "CosineDecay(warm-up 5 epochs, alpha 0.05), MixUp(alpha 0.2)");
+  Model again = model_from_toml(model_to_toml(m), "again.toml", 0, 0);
+  CHECK(again.fit == m.fit);
+  test::TempDir dir("fit-cosine");
+  m.allocate(1);
+  m.init(1);
+  save_safetensors(dir / "m.safetensors", m, {});
+  CHECK(load_safetensors(dir / "m.safetensors", 1, false).model.fit == m.fit);
+  // Defaults: no warm-up, alpha 0; MixUp's alpha 0.2 (Keras's).
+  Model d = model_from_toml(
+      std::string(kAugmentedModel) + "\n[fit]\ncosine_decay = {}\nmixup = {}\n", "d.toml", 16, 3);
+  CHECK(d.fit.cosine_decay == CosineDecayConfig{true, 0, 0});
+  CHECK(d.fit.mixup == MixUpConfig{true, 0.2});
+  // A run that asks for ReduceLROnPlateau turns the file's schedule off (both set the lr).
+  CHECK_FALSE(effective_fit(m.fit, -1, 5).cosine_decay.enabled);
+  CHECK(effective_fit(m.fit, -1, 5).reduce_lr.enabled);
+  CHECK(effective_fit(m.fit, -1, -1).cosine_decay.enabled);
+}
+
+TEST_CASE("[fit]: cosine_decay and mixup errors name the file and the line") {
+  auto error_of = [](const std::string& fit) {
+    try {
+      model_from_toml(std::string(kAugmentedModel) + "\n[fit]\n" + fit, "bad.toml", 16, 3);
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const int fit_line = 43;  // kAugmentedModel has 41 lines, then "" and "[fit]"
+  auto at = [&](int k) { return "bad.toml:" + std::to_string(fit_line + k) + ":"; };
+  std::string e = error_of("reduce_lr_on_plateau = { factor = 0.5 }\ncosine_decay = {}\n");
+  CHECK(e.find(at(2)) != std::string::npos);
+  CHECK(e.find("reduce_lr_on_plateau cannot run") != std::string::npos);
+  e = error_of("epochs = 5\ncosine_decay = { warmup_epochs = 5 }\n");
+  CHECK(e.find(at(2)) != std::string::npos);
+  CHECK(e.find("leaves no epoch to decay in") != std::string::npos);
+  e = error_of("cosine_decay = { alpha = 2 }\n");
+  CHECK(e.find(at(1)) != std::string::npos);
+  CHECK(e.find("'alpha' = 2 is out of range") != std::string::npos);
+  e = error_of("mixup = { alpha = 0 }\n");
+  CHECK(e.find(at(1)) != std::string::npos);
+  CHECK(e.find("mixup alpha must be above 0") != std::string::npos);
+  e = error_of("epochs = 3\nmixup = { alpa = 0.2 }\n");
+  CHECK(e.find(at(2)) != std::string::npos);
+  CHECK(e.find("unknown argument 'alpa'") != std::string::npos);
+  e = error_of("mixup = 0.2\n");
+  CHECK(e.find(at(1)) != std::string::npos);
+  CHECK(e.find("must be a table") != std::string::npos);
+}
