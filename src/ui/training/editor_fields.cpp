@@ -160,6 +160,21 @@ constexpr const char* kTipCooldown =
 constexpr const char* kTipMinLr =
     "min_lr: the learning rate is never cut below this; Keras default 0";
 
+constexpr const char* kTipCosine =
+    "CosineDecay: the learning rate climbs from 0 over the warm-up epochs, then falls along half a "
+    "cosine to alpha x lr at the last epoch, set before every step (Keras's "
+    "optimizers.schedules.CosineDecay); not with ReduceLROnPlateau";
+constexpr const char* kTipWarmup =
+    "warmup_epochs: epochs of linear warm-up from 0 to the learning rate; 0 starts at it";
+constexpr const char* kTipCosineAlpha =
+    "alpha: where the rate ends, as a fraction of the learning rate (0 to 1); Keras default 0";
+constexpr const char* kTipMixup =
+    "MixUp: each training photo is blended with another of its batch, and so are their labels "
+    "(x = l x1 + (1 - l) x2, l ~ Beta(alpha, alpha)); the network cannot learn a photo by heart";
+constexpr const char* kTipMixupAlpha =
+    "alpha: the Beta distribution's shape; small values blend a little, 1 blends evenly; Keras "
+    "default 0.2";
+
 bool mode_field(MonitorMode& m) {
   std::string v = monitor_mode_name(m);
   if (!choice_field("mode", v, {"auto", "min", "max"}, kTipMode)) return false;
@@ -217,6 +232,33 @@ bool reduce_lr_fields(ReduceLROnPlateauConfig& r, const SpecCheck& c) {
   return ch;
 }
 
+bool cosine_decay_fields(CosineDecayConfig& cd, const SpecCheck& c) {
+  bool ch = check_field("CosineDecay", cd.enabled, kTipCosine);
+  fit_problem(c, "cosine_decay");
+  if (!cd.enabled) return ch;
+  const float indent = ImGui::GetFontSize() * 1.5f;
+  ImGui::Indent(indent);
+  ImGui::PushID("cosine_decay");
+  ch |= int_field("warmup_epochs", cd.warmup_epochs, kTipWarmup);
+  ch |= double_field("alpha", cd.alpha, 0.05, kTipCosineAlpha);
+  ImGui::PopID();
+  ImGui::Unindent(indent);
+  return ch;
+}
+
+bool mixup_fields(MixUpConfig& m, const SpecCheck& c) {
+  bool ch = check_field("MixUp", m.enabled, kTipMixup);
+  fit_problem(c, "mixup");
+  if (!m.enabled) return ch;
+  const float indent = ImGui::GetFontSize() * 1.5f;
+  ImGui::Indent(indent);
+  ImGui::PushID("mixup");
+  ch |= double_field("alpha", m.alpha, 0.1, kTipMixupAlpha);
+  ImGui::PopID();
+  ImGui::Unindent(indent);
+  return ch;
+}
+
 }  // namespace
 
 // Under the layer list: the model file's [fit] table, saved back with the layers.
@@ -237,6 +279,8 @@ void fit_section(TrainingUi& ui) {
   fit_problem(c, "batch_size");
   ch |= early_stopping_fields(f.early_stopping, c);
   ch |= reduce_lr_fields(f.reduce_lr, c);
+  ch |= cosine_decay_fields(f.cosine_decay, c);
+  ch |= mixup_fields(f.mixup, c);
   record_rect(ui, "editor.fit", p0, ImVec2(p0.x + width, ImGui::GetItemRectMax().y));
   if (ch) editor_changed(ui);
 }

@@ -1,8 +1,10 @@
 // ui/training/panel_train_augment.cpp — what the network sees: the probe photo and seven augmented
-// versions of it made by the model's own Random* layers (seeded; "New samples" re-rolls), with the
-// layer list under them; for a model without augmentation, which presets have it.
+// versions of it made by the model's own Random* layers (seeded; "New samples" re-rolls), blended
+// with other training photos when the run uses MixUp, with the layer list under them; for a model
+// without augmentation, which presets have it.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "data/augment.h"
@@ -37,15 +39,33 @@ const std::vector<std::string>& augment_presets(TrainingUi& ui) {
 void upload_copies(TrainingUi& ui, const Snapshot& s) {
   AugmentStripGl& g = ui.gl.augment;
   const uint64_t seed = kStripSeed + ui.augment_roll;
-  if (!ui.gl.enabled || (g.data == s.data.get() && g.probe == s.probe_index &&
-                         g.preset == s.settings.preset && g.seed == seed))
+  if (!ui.gl.enabled ||
+      (g.data == s.data.get() && g.probe == s.probe_index && g.preset == s.settings.preset &&
+       g.seed == seed && g.mixup_alpha == s.mixup_alpha))
     return;
   g.data = s.data.get(), g.probe = s.probe_index, g.preset = s.settings.preset, g.seed = seed;
+  g.mixup_alpha = s.mixup_alpha;
   const Dataset& d = *s.data;
-  const std::vector<uint8_t> copies = augmented_copies(
-      d.image(size_t(s.probe_index)), d.height, d.width, d.channels, s.augmentation, kCopies, seed);
-  g.textures.resize(kCopies);
+  std::vector<uint8_t> copies = augmented_copies(d.image(size_t(s.probe_index)), d.height, d.width,
+                                                 d.channels, s.augmentation, kCopies, seed);
   const size_t per = d.image_bytes();
+  g.shares.clear(), g.partners.clear();
+  if (s.mixup_alpha > 0 && s.split.train.size() > 1) {
+    // Each copy's partner: another training photo, augmented by the same layers (as in a batch).
+    Rng rng(seed, 0x313d);
+    std::vector<uint8_t> partners(per * kCopies);
+    for (int i = 0; i < kCopies; ++i) {
+      int p = s.probe_index;
+      while (p == s.probe_index) p = s.split.train[rng.below(uint32_t(s.split.train.size()))];
+      g.partners.push_back(p);
+      const std::vector<uint8_t> one = augmented_copies(
+          d.image(size_t(p)), d.height, d.width, d.channels, s.augmentation, 1, seed + 1 + i);
+      std::copy(one.begin(), one.end(), partners.begin() + long(per * size_t(i)));
+    }
+    g.shares =
+        mixup_copies(copies.data(), partners.data(), kCopies, per, float(s.mixup_alpha), seed);
+  }
+  g.textures.resize(kCopies);
   for (int i = 0; i < kCopies; ++i)
     g.textures[size_t(i)].upload(rgba_from_rgb(copies.data() + per * size_t(i), d.width, d.height));
 }
@@ -130,9 +150,12 @@ void draw_train_augment_panel(TrainingUi& ui) {
     list_w = std::max(list_w, ImGui::CalcTextSize(describe_augment_layer(l).c_str()).x +
                                   ImGui::GetTreeNodeToLabelSpacing());
   list_w = std::ceil(list_w + gap);
-  const float below_h = ImGui::CalcTextSize(kHeading, nullptr, false, avail.x).y +
-                        ImGui::GetTextLineHeightWithSpacing() * float(s.augmentation.size()) +
-                        ImGui::GetStyle().ItemSpacing.y * 2;
+  const bool mixup = s.mixup_alpha > 0;  // a bullet and a wrapped line of shares
+  if (mixup) list_w = std::max(list_w, ImGui::CalcTextSize("MixUp(alpha 0.25)").x);
+  const float below_h =
+      ImGui::CalcTextSize(kHeading, nullptr, false, avail.x).y +
+      ImGui::GetTextLineHeightWithSpacing() * float(s.augmentation.size() + (mixup ? 3 : 0)) +
+      ImGui::GetStyle().ItemSpacing.y * 2;
   float side_below = 0, side_beside = 0;
   const int cols_below = strip_columns(avail.x, avail.y - below_h, gap, &side_below);
   const int cols_beside = strip_columns(avail.x - list_w - 2 * gap, avail.y, gap, &side_beside);
@@ -147,6 +170,25 @@ void draw_train_augment_panel(TrainingUi& ui) {
   ImGui::PopTextWrapPos();
   for (const AugmentLayer& l : s.augmentation)
     ImGui::BulletText("%s", describe_augment_layer(l).c_str());
+  const AugmentStripGl& g = ui.gl.augment;
+  if (s.mixup_alpha > 0 && !g.shares.empty()) {
+    // The photo's own share in each copy, and the class it was blended with.
+    std::string shares;
+    for (size_t i = 0; i < g.shares.size(); ++i) {
+      char buf[64];
+      const int p = g.partners[i];
+      std::snprintf(buf, sizeof buf, "%s%.2f (+ %s)", i ? ", " : "", double(g.shares[i]),
+                    s.class_names[size_t(s.data->labels[size_t(p)])].c_str());
+      shares += buf;
+    }
+    ImGui::BulletText("MixUp(alpha %g)", s.mixup_alpha);
+    ImGui::PushTextWrapPos(beside ? ImGui::GetCursorPosX() + list_w : 0.0f);
+    ImGui::TextDisabled(
+        "then each is blended with another photo, and so is its label. This "
+        "photo's share in each: %s",
+        shares.c_str());
+    ImGui::PopTextWrapPos();
+  }
   ImGui::EndGroup();
 }
 
