@@ -63,16 +63,16 @@ TEST_CASE("model_edit: the compact preset's spec keeps its Keras arguments") {
   CHECK(s.layers[18].activation == "softmax");
   CHECK(s.layers[5].type == "BatchNormalization");
   CHECK(s.layers[5].momentum == 0.9f);  // kept, not Keras's 0.99
-  CHECK(s.fit.epochs == 120);           // and the [fit] table with it
-  CHECK(s.fit.early_stopping.patience == 30);
-  CHECK(s.fit.reduce_lr.factor == 0.5);
+  CHECK(s.fit.epochs == 100);           // and the [fit] table with it
+  CHECK(s.fit.cosine_decay.warmup_epochs == 5);
+  CHECK(s.fit.mixup.alpha == 0.2);
   CHECK(spec_from_toml(spec_to_toml(s), "again.toml") == s);
   // Floats are written in their shortest form.
   const std::string text = spec_to_toml(s);
   CHECK(text.find("rate = 0.3\n") != std::string::npos);
   CHECK(text.find("units = \"classes\"") != std::string::npos);
   CHECK(text.find("momentum = 0.9\n") != std::string::npos);
-  CHECK(text.find("\n[fit]\nepochs = 120\n") != std::string::npos);
+  CHECK(text.find("\n[fit]\nepochs = 100\n") != std::string::npos);
 }
 
 TEST_CASE("model_edit: add, remove and move layers") {

@@ -168,19 +168,21 @@ TEST_CASE(
   CHECK_FALSE(editor_save(ui, tmp / "bad.toml"));
   CHECK_FALSE(std::filesystem::exists(tmp / "bad.toml"));
   e.spec.layers[5].momentum = 0.8f;
-  e.spec.fit.reduce_lr.factor = 1.5;
+  REQUIRE(e.spec.fit.cosine_decay.enabled);
+  e.spec.fit.cosine_decay.alpha = 1.5;
   editor_changed(ui);
   const SpecCheck& c = editor_check(ui);
   CHECK(c.error_layer == -1);
-  CHECK(c.error_fit == "reduce_lr_on_plateau");
+  CHECK(c.error_fit == "cosine_decay");
   CHECK(c.built == e.spec.layers.size());  // the layers still show their shapes
-  CHECK(editor_blocker(ui) == "[fit] reduce_lr_on_plateau: 'factor' = 1.5 is out of range [0, 1]");
+  CHECK(editor_blocker(ui) == "[fit] cosine_decay: 'alpha' = 1.5 is out of range [0, 1]");
   CHECK_FALSE(editor_save(ui, tmp / "bad.toml"));
   CHECK_FALSE(editor_train(ui));
-  CHECK(e.note.find("Cannot train: [fit] reduce_lr_on_plateau: 'factor'") == 0);
-  e.spec.fit.reduce_lr.factor = 0.25;
+  CHECK(e.note.find("Cannot train: [fit] cosine_decay: 'alpha'") == 0);
+  e.spec.fit.cosine_decay.alpha = 0.25;
   e.spec.fit.epochs = 7;
   e.spec.fit.batch_size = 12;
+  e.spec.fit.early_stopping.enabled = true;  // compact stops on no callback: turned on here
   e.spec.fit.early_stopping.restore_best_weights = true;
   editor_changed(ui);
   REQUIRE(editor_blocker(ui).empty());
@@ -193,7 +195,7 @@ TEST_CASE(
   const ModelSpec saved = load_model_spec(e.path);
   CHECK(saved == e.spec);
   CHECK(saved.layers[5].momentum == 0.8f);
-  CHECK(saved.fit.reduce_lr.factor == 0.25);
+  CHECK(saved.fit.cosine_decay.alpha == 0.25);
   CHECK(saved.fit.early_stopping.restore_best_weights);
 }
 
@@ -257,6 +259,7 @@ TEST_CASE("model editor: drawn at 1280×720 and 1920×1080, text ×1 and ×2, va
       ui.editor.spec.layers.erase(ui.editor.spec.layers.begin() + 18);  // the Dense layer again
       ui.editor.spec.layers.erase(ui.editor.spec.layers.begin(),
                                   ui.editor.spec.layers.begin() + 14);
+      ui.editor.spec.fit.early_stopping.enabled = true;
       ui.editor.spec.fit.early_stopping.patience = -3;
       ui.editor.scroll_to = kEditorScrollFit;
       editor_changed(ui);
