@@ -58,8 +58,8 @@ TEST_CASE("mixup_batch: image i = λ·image i + (1 - λ)·its partner, and its t
       nonzero += ti[c] > 0;
     }
     CHECK(sum == doctest::Approx(1).epsilon(1e-6));
-    CHECK(nonzero <= 2);           // itself and one partner
-    CHECK(ti[i] >= 0.0f);          // its own class keeps the weight λ_i (0 only if λ = 0)
+    CHECK(nonzero <= 2);   // itself and one partner
+    CHECK(ti[i] >= 0.0f);  // its own class keeps the weight λ_i (0 only if λ = 0)
     blended += nonzero == 2;
     for (int q = 0; q < per; ++q)
       CHECK(x1[size_t(i) * per + q] == doctest::Approx(value).epsilon(1e-5));

@@ -122,6 +122,16 @@ struct Run {
   }
 };
 
+// kAugmentedModel with a [fit] table: the loader's message ("no error" if it loads).
+std::string error_of(const std::string& fit) {
+  try {
+    model_from_toml(std::string(kAugmentedModel) + "\n[fit]\n" + fit, "bad.toml", 16, 3);
+  } catch (const UserError& e) {
+    return std::string(e.what());
+  }
+  return std::string("no error");
+}
+
 }  // namespace
 
 // =================================================================================================
@@ -410,14 +420,6 @@ TEST_CASE("[fit]: parsed with Keras's defaults, written back, and kept through a
 }
 
 TEST_CASE("[fit]: a bad value is an error naming the file and its line") {
-  auto error_of = [](const std::string& fit) {
-    try {
-      model_from_toml(std::string(kAugmentedModel) + "\n[fit]\n" + fit, "bad.toml", 16, 3);
-    } catch (const UserError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   const int fit_line = 43;  // kAugmentedModel has 41 lines, then "" and "[fit]"
   const std::string at = "bad.toml:" + std::to_string(fit_line + 1) + ":";
   std::string e = error_of("reduce_lr_on_plateau = { factor = 1.5 }\n");
@@ -584,32 +586,25 @@ TEST_CASE("[fit]: cosine_decay and mixup parse, describe, and survive the file a
 }
 
 TEST_CASE("[fit]: cosine_decay and mixup errors name the file and the line") {
-  auto error_of = [](const std::string& fit) {
-    try {
-      model_from_toml(std::string(kAugmentedModel) + "\n[fit]\n" + fit, "bad.toml", 16, 3);
-    } catch (const UserError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   const int fit_line = 43;  // kAugmentedModel has 41 lines, then "" and "[fit]"
-  auto at = [&](int k) { return "bad.toml:" + std::to_string(fit_line + k) + ":"; };
-  std::string e = error_of("reduce_lr_on_plateau = { factor = 0.5 }\ncosine_decay = {}\n");
-  CHECK(e.find(at(2)) != std::string::npos);
-  CHECK(e.find("reduce_lr_on_plateau cannot run") != std::string::npos);
-  e = error_of("epochs = 5\ncosine_decay = { warmup_epochs = 5 }\n");
-  CHECK(e.find(at(2)) != std::string::npos);
-  CHECK(e.find("leaves no epoch to decay in") != std::string::npos);
-  e = error_of("cosine_decay = { alpha = 2 }\n");
-  CHECK(e.find(at(1)) != std::string::npos);
-  CHECK(e.find("'alpha' = 2 is out of range") != std::string::npos);
-  e = error_of("mixup = { alpha = 0 }\n");
-  CHECK(e.find(at(1)) != std::string::npos);
-  CHECK(e.find("mixup alpha must be above 0") != std::string::npos);
-  e = error_of("epochs = 3\nmixup = { alpa = 0.2 }\n");
-  CHECK(e.find(at(2)) != std::string::npos);
-  CHECK(e.find("unknown argument 'alpa'") != std::string::npos);
-  e = error_of("mixup = 0.2\n");
-  CHECK(e.find(at(1)) != std::string::npos);
-  CHECK(e.find("must be a table") != std::string::npos);
+  struct Case {
+    const char* fit;
+    int line;  // within the [fit] table
+    const char* words;
+  };
+  const Case cases[] = {
+      {"reduce_lr_on_plateau = { factor = 0.5 }\ncosine_decay = {}\n", 2,
+       "reduce_lr_on_plateau cannot run"},
+      {"epochs = 5\ncosine_decay = { warmup_epochs = 5 }\n", 2, "leaves no epoch to decay in"},
+      {"cosine_decay = { alpha = 2 }\n", 1, "'alpha' = 2 is out of range"},
+      {"mixup = { alpha = 0 }\n", 1, "mixup alpha must be above 0"},
+      {"epochs = 3\nmixup = { alpa = 0.2 }\n", 2, "unknown argument 'alpa'"},
+      {"mixup = 0.2\n", 1, "must be a table"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.fit);
+    const std::string e = error_of(c.fit);
+    CHECK(e.find("bad.toml:" + std::to_string(fit_line + c.line) + ":") != std::string::npos);
+    CHECK(e.find(c.words) != std::string::npos);
+  }
 }

@@ -195,68 +195,56 @@ void fit_problem(const SpecCheck& c, const char* part) {
   ImGui::PopStyleColor();
 }
 
-bool early_stopping_fields(EarlyStoppingConfig& es, const SpecCheck& c) {
-  bool ch = check_field("EarlyStopping", es.enabled, kTipEarly);
-  fit_problem(c, "early_stopping");
-  if (!es.enabled) return ch;
+// A [fit] part that is on or off: its checkbox, the loader's words when it is at fault, and, when
+// on, its arguments indented under it (body draws them; returns whether any changed).
+template <class Body>
+bool fit_part(const char* label, bool& enabled, const char* tip, const char* key,
+              const SpecCheck& c, Body body) {
+  bool ch = check_field(label, enabled, tip);
+  fit_problem(c, key);
+  if (!enabled) return ch;
   const float indent = ImGui::GetFontSize() * 1.5f;
   ImGui::Indent(indent);
-  ImGui::PushID("early_stopping");
-  ch |= monitor_field(es.monitor);
-  ch |= int_field("patience", es.patience, kTipEarlyPatience);
-  ch |= check_field("restore_best_weights", es.restore_best_weights, kTipRestore);
-  ch |= int_field("start_from_epoch", es.start_from_epoch, kTipStartFrom);
-  ch |= double_field("min_delta", es.min_delta, 0.001, kTipEarlyDelta);
-  ch |= mode_field(es.mode);
+  ImGui::PushID(key);
+  ch |= body();
   ImGui::PopID();
   ImGui::Unindent(indent);
   return ch;
+}
+
+bool early_stopping_fields(EarlyStoppingConfig& es, const SpecCheck& c) {
+  return fit_part("EarlyStopping", es.enabled, kTipEarly, "early_stopping", c, [&] {
+    bool ch = monitor_field(es.monitor);
+    ch |= int_field("patience", es.patience, kTipEarlyPatience);
+    ch |= check_field("restore_best_weights", es.restore_best_weights, kTipRestore);
+    ch |= int_field("start_from_epoch", es.start_from_epoch, kTipStartFrom);
+    ch |= double_field("min_delta", es.min_delta, 0.001, kTipEarlyDelta);
+    return ch | mode_field(es.mode);
+  });
 }
 
 bool reduce_lr_fields(ReduceLROnPlateauConfig& r, const SpecCheck& c) {
-  bool ch = check_field("ReduceLROnPlateau", r.enabled, kTipReduce);
-  fit_problem(c, "reduce_lr_on_plateau");
-  if (!r.enabled) return ch;
-  const float indent = ImGui::GetFontSize() * 1.5f;
-  ImGui::Indent(indent);
-  ImGui::PushID("reduce_lr_on_plateau");
-  ch |= monitor_field(r.monitor);
-  ch |= double_field("factor", r.factor, 0.05, kTipFactor);
-  ch |= int_field("patience", r.patience, kTipReducePatience);
-  ch |= double_field("min_lr", r.min_lr, 1e-5, kTipMinLr);
-  ch |= double_field("min_delta", r.min_delta, 1e-4, kTipReduceDelta);
-  ch |= int_field("cooldown", r.cooldown, kTipCooldown);
-  ch |= mode_field(r.mode);
-  ImGui::PopID();
-  ImGui::Unindent(indent);
-  return ch;
+  return fit_part("ReduceLROnPlateau", r.enabled, kTipReduce, "reduce_lr_on_plateau", c, [&] {
+    bool ch = monitor_field(r.monitor);
+    ch |= double_field("factor", r.factor, 0.05, kTipFactor);
+    ch |= int_field("patience", r.patience, kTipReducePatience);
+    ch |= double_field("min_lr", r.min_lr, 1e-5, kTipMinLr);
+    ch |= double_field("min_delta", r.min_delta, 1e-4, kTipReduceDelta);
+    ch |= int_field("cooldown", r.cooldown, kTipCooldown);
+    return ch | mode_field(r.mode);
+  });
 }
 
 bool cosine_decay_fields(CosineDecayConfig& cd, const SpecCheck& c) {
-  bool ch = check_field("CosineDecay", cd.enabled, kTipCosine);
-  fit_problem(c, "cosine_decay");
-  if (!cd.enabled) return ch;
-  const float indent = ImGui::GetFontSize() * 1.5f;
-  ImGui::Indent(indent);
-  ImGui::PushID("cosine_decay");
-  ch |= int_field("warmup_epochs", cd.warmup_epochs, kTipWarmup);
-  ch |= double_field("alpha", cd.alpha, 0.05, kTipCosineAlpha);
-  ImGui::PopID();
-  ImGui::Unindent(indent);
-  return ch;
+  return fit_part("CosineDecay", cd.enabled, kTipCosine, "cosine_decay", c, [&] {
+    bool ch = int_field("warmup_epochs", cd.warmup_epochs, kTipWarmup);
+    return ch | double_field("alpha", cd.alpha, 0.05, kTipCosineAlpha);
+  });
 }
 
 bool mixup_fields(MixUpConfig& m, const SpecCheck& c) {
-  bool ch = check_field("MixUp", m.enabled, kTipMixup);
-  fit_problem(c, "mixup");
-  if (!m.enabled) return ch;
-  const float indent = ImGui::GetFontSize() * 1.5f;
-  ImGui::Indent(indent);
-  ImGui::PushID("mixup");
-  ch |= double_field("alpha", m.alpha, 0.1, kTipMixupAlpha);
-  ImGui::PopID();
-  ImGui::Unindent(indent);
-  return ch;
+  return fit_part("MixUp", m.enabled, kTipMixup, "mixup", c,
+                  [&] { return double_field("alpha", m.alpha, 0.1, kTipMixupAlpha); });
 }
 
 }  // namespace
