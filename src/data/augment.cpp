@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <numeric>
 
 #include "core/check.h"
 
@@ -367,7 +368,7 @@ void mixup_batch(float* images, float* targets, const int* y, int n, size_t per,
   CNNLAB_ASSERT(n >= 0 && classes >= 1 && alpha > 0, "mixup_batch: bad arguments");
   Rng rng(splitmix64(seed), 0x313c);
   std::vector<int> order(size_t(n), 0);
-  for (int i = 0; i < n; ++i) order[size_t(i)] = i;
+  std::iota(order.begin(), order.end(), 0);
   rng.shuffle(order);
   std::vector<float> lam(static_cast<size_t>(n));
   for (float& l : lam) l = sample_beta(rng, alpha, alpha);

@@ -1412,20 +1412,30 @@ void relu_backward(float* d_x, const float* d_y, const float* y, size_t count) {
   for (size_t i = 0; i < count; ++i) d_x[i] = y[i] > 0.0f ? d_y[i] : 0.0f;
 }
 
+// One row: p = softmax(z) (max subtracted); returns the max and log Σ exp(z - max), so that
+// -log p_k = lse - (z_k - max) in log-sum-exp form.
+struct SoftmaxRow {
+  float mx;
+  double lse;
+};
+static SoftmaxRow softmax_row(float* p, const float* z, int classes) {
+  float mx = z[0];
+  for (int k = 1; k < classes; ++k) mx = std::max(mx, z[k]);
+  double sum = 0.0;
+  for (int k = 0; k < classes; ++k) sum += std::exp(double(z[k] - mx));
+  for (int k = 0; k < classes; ++k) p[k] = float(std::exp(double(z[k] - mx)) / sum);
+  return {mx, std::log(sum)};
+}
+
 float softmax_xent_forward(float* probs, const float* logits, const int* labels, int n,
                            int classes) {
   double loss = 0.0;
   for (int i = 0; i < n; ++i) {
     const float* z = logits + size_t(i) * classes;
-    float* p = probs + size_t(i) * classes;
-    float mx = z[0];
-    for (int k = 1; k < classes; ++k) mx = std::max(mx, z[k]);
-    double sum = 0.0;
-    for (int k = 0; k < classes; ++k) sum += std::exp(double(z[k] - mx));
-    for (int k = 0; k < classes; ++k) p[k] = float(std::exp(double(z[k] - mx)) / sum);
+    const SoftmaxRow r = softmax_row(probs + size_t(i) * classes, z, classes);
     if (labels) {
       CNNLAB_ASSERT(labels[i] >= 0 && labels[i] < classes, "label out of range");
-      loss += std::log(sum) - double(z[labels[i]] - mx);  // -log softmax, log-sum-exp form
+      loss += r.lse - double(z[labels[i]] - r.mx);  // -log softmax
     }
   }
   return n > 0 ? float(loss / n) : 0.0f;
@@ -1433,18 +1443,13 @@ float softmax_xent_forward(float* probs, const float* logits, const int* labels,
 
 float softmax_xent_forward(float* probs, const float* logits, const float* targets, int n,
                            int classes) {
-  softmax_xent_forward(probs, logits, static_cast<const int*>(nullptr), n, classes);
   double loss = 0.0;
   for (int i = 0; i < n; ++i) {
     const float* z = logits + size_t(i) * classes;
     const float* t = targets + size_t(i) * classes;
-    float mx = z[0];
-    for (int k = 1; k < classes; ++k) mx = std::max(mx, z[k]);
-    double sum = 0.0;
-    for (int k = 0; k < classes; ++k) sum += std::exp(double(z[k] - mx));
-    const double lse = std::log(sum);
+    const SoftmaxRow r = softmax_row(probs + size_t(i) * classes, z, classes);
     for (int k = 0; k < classes; ++k)
-      if (t[k] != 0) loss += double(t[k]) * (lse - double(z[k] - mx));
+      if (t[k] != 0) loss += double(t[k]) * (r.lse - double(z[k] - r.mx));
   }
   return n > 0 ? float(loss / n) : 0.0f;
 }

@@ -56,7 +56,7 @@ std::string reduce_lr_message(int epoch, float new_lr) {
 }
 
 // =================================================================================================
-// EarlyStopping
+// CosineDecay
 // =================================================================================================
 double cosine_decay_lr(double lr, int64_t step, int64_t warmup_steps, int64_t decay_steps,
                        double alpha) {
@@ -67,6 +67,9 @@ double cosine_decay_lr(double lr, int64_t step, int64_t warmup_steps, int64_t de
   return lr * ((1 - alpha) * 0.5 * (1 + std::cos(3.14159265358979323846 * done)) + alpha);
 }
 
+// =================================================================================================
+// EarlyStopping
+// =================================================================================================
 EarlyStopping::EarlyStopping(EarlyStoppingConfig cfg) : cfg_(std::move(cfg)) {
   reset();
 }

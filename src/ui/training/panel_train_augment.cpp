@@ -49,21 +49,29 @@ void upload_copies(TrainingUi& ui, const Snapshot& s) {
   std::vector<uint8_t> copies = augmented_copies(d.image(size_t(s.probe_index)), d.height, d.width,
                                                  d.channels, s.augmentation, kCopies, seed);
   const size_t per = d.image_bytes();
-  g.shares.clear(), g.partners.clear();
+  g.mixup_shares.clear();
   if (s.mixup_alpha > 0 && s.split.train.size() > 1) {
     // Each copy's partner: another training photo, augmented by the same layers (as in a batch).
     Rng rng(seed, 0x313d);
     std::vector<uint8_t> partners(per * kCopies);
+    std::vector<int> partner(kCopies);
     for (int i = 0; i < kCopies; ++i) {
       int p = s.probe_index;
       while (p == s.probe_index) p = s.split.train[rng.below(uint32_t(s.split.train.size()))];
-      g.partners.push_back(p);
+      partner[size_t(i)] = p;
       const std::vector<uint8_t> one = augmented_copies(
           d.image(size_t(p)), d.height, d.width, d.channels, s.augmentation, 1, seed + 1 + i);
       std::copy(one.begin(), one.end(), partners.begin() + long(per * size_t(i)));
     }
-    g.shares =
+    const std::vector<float> shares =
         mixup_copies(copies.data(), partners.data(), kCopies, per, float(s.mixup_alpha), seed);
+    // The photo's own share in each copy, and the class it was blended with: made once, here.
+    for (int i = 0; i < kCopies; ++i) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%s%.2f (+ %s)", i ? ", " : "", double(shares[size_t(i)]),
+                    s.class_names[size_t(d.labels[size_t(partner[size_t(i)])])].c_str());
+      g.mixup_shares += buf;
+    }
   }
   g.textures.resize(kCopies);
   for (int i = 0; i < kCopies; ++i)
@@ -171,22 +179,13 @@ void draw_train_augment_panel(TrainingUi& ui) {
   for (const AugmentLayer& l : s.augmentation)
     ImGui::BulletText("%s", describe_augment_layer(l).c_str());
   const AugmentStripGl& g = ui.gl.augment;
-  if (s.mixup_alpha > 0 && !g.shares.empty()) {
-    // The photo's own share in each copy, and the class it was blended with.
-    std::string shares;
-    for (size_t i = 0; i < g.shares.size(); ++i) {
-      char buf[64];
-      const int p = g.partners[i];
-      std::snprintf(buf, sizeof buf, "%s%.2f (+ %s)", i ? ", " : "", double(g.shares[i]),
-                    s.class_names[size_t(s.data->labels[size_t(p)])].c_str());
-      shares += buf;
-    }
+  if (s.mixup_alpha > 0 && !g.mixup_shares.empty()) {
     ImGui::BulletText("MixUp(alpha %g)", s.mixup_alpha);
     ImGui::PushTextWrapPos(beside ? ImGui::GetCursorPosX() + list_w : 0.0f);
     ImGui::TextDisabled(
         "then each is blended with another photo, and so is its label. This "
         "photo's share in each: %s",
-        shares.c_str());
+        g.mixup_shares.c_str());
     ImGui::PopTextWrapPos();
   }
   ImGui::EndGroup();

@@ -138,9 +138,8 @@ struct AugmentStripGl {
   int probe = -1;
   std::string preset;
   uint64_t seed = 0;
-  double mixup_alpha = 0;     // MixUp's, when the copies were made (0: none)
-  std::vector<float> shares;  // with MixUp: each copy's own share λ
-  std::vector<int> partners;  // and the photo it was blended with (dataset index)
+  double mixup_alpha = 0;    // MixUp's, when the copies were made (0: none)
+  std::string mixup_shares;  // with MixUp: "0.62 (+ rose), ..." (each copy's own share)
 };
 
 struct TrainingGl {
