@@ -20,7 +20,7 @@ std::vector<PresetSize> preset_table() {
           {"course", 64},
           {"course-regularised", 299},
           {"course-regularised", 64},
-          {"compact", 96},
+          {"compact", 192},
           {"small", 64},
           {"tiny", 32}};
 }

@@ -74,7 +74,7 @@ TEST_CASE("model editor at 1280x720, text x2: inside the window, not blank") {
   CHECK(dark > 3000);
 }
 
-// The selected BatchNormalization layer (compact's layer 6) with its momentum and epsilon fields,
+// The selected BatchNormalization layer (compact's layer 7) with its momentum and epsilon fields,
 // and the Fit section, at the projector's sizes: each drawn whole inside the editor (the Fit
 // section may run below the window at 1280×720: its top and its width must be inside), with text
 // (dark pixels) and input fields (the theme's frame fill) in it.
@@ -85,7 +85,7 @@ TEST_CASE("model editor: a BatchNormalization layer's arguments and the Fit sect
       const std::string args =
           std::string("--model compact --size ") + size + " --font-scale " + zoom + " --tab ";
       CAPTURE(tag);
-      Shot s = take("bn-" + tag, args + "editlayer6");
+      Shot s = take("bn-" + tag, args + "editlayer7");
       const LayoutRect* e = rect(s, "train.editor");
       const LayoutRect* a = rect(s, "train.editor.args");
       REQUIRE(e != nullptr);

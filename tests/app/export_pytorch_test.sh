@@ -3,11 +3,12 @@
 #   errors MODE: refusals with a message naming the file (no Python needed).
 #   torch MODE: seven checkpoints exported, run in PyTorch in eval mode on four images (logits
 #   within 1e-4 of ours), saved by model.py's save_state and imported back (then bit-identical to
-#   the original): tiny, small and the shipped compact and course-regularised at 16x16, trained
-#   here; mini (compact's kinds of layer) and flatbn (BatchNorm and Dropout after a Flatten) from
-#   model files written here, trained 2 epochs so BatchNorm's moving statistics moved; a hand-made
-#   one with strides, an even kernel and valid padding. mini and flatbn also train one step in
-#   PyTorch (its running statistics move) and come back with PyTorch's eval logits.
+#   the original): tiny, small and the shipped compact (at 32x32) and course-regularised at 16x16,
+#   trained here; mini (compact's kinds of layer) and flatbn (BatchNorm and Dropout after a
+#   Flatten) from model files written here, trained 2 epochs so BatchNorm's moving statistics
+#   moved; a hand-made one with strides, an even kernel and valid padding. mini and flatbn also
+#   train one step in PyTorch (its running statistics move) and come back with PyTorch's eval
+#   logits.
 #   errors MODE also checks the BatchNorm state_dicts import accepts and refuses.
 # Usage: export_pytorch_test.sh errors|torch CNNLAB [PYTHON]    (exit 77: PYTHON has no torch)
 set -u
@@ -182,7 +183,8 @@ layer() { printf '[[layer]]\n'; for kv in "$@"; do printf '%s\n' "$kv"; done; }
   layer 'type = "Dense"' 'units = "classes"' 'activation = "softmax"'; } > "$tmp/flatbn.toml"
 for preset in tiny small compact course-regularised mini flatbn; do
   model="$preset"; [ -e "$tmp/$preset.toml" ] && model="$tmp/$preset.toml"
-  "$cnnlab" train --data "$tmp/data" --model "$model" --image-size 16 --epochs 2 --batch-size 4 \
+  size=16; [ "$preset" = compact ] && size=32  # its average pool and four max pools halve 5 times
+  "$cnnlab" train --data "$tmp/data" --model "$model" --image-size $size --epochs 2 --batch-size 4 \
     --learning-rate 0.01 --save "$tmp/$preset.safetensors" > "$tmp/train_$preset.log" 2>&1
   rc=$?; expect '[ $rc -eq 0 ]' "train $preset: $(tail -3 "$tmp/train_$preset.log")"
 done

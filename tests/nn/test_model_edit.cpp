@@ -48,21 +48,23 @@ TEST_CASE("model_edit: every preset reads into a spec that writes back the same 
 TEST_CASE("model_edit: the compact preset's spec keeps its Keras arguments") {
   const ModelSpec s = load_model_spec("compact");
   CHECK(s.name == "compact");
-  CHECK(s.image_size == 96);
-  REQUIRE(s.layers.size() == 19);
+  CHECK(s.image_size == 192);
+  REQUIRE(s.layers.size() == 20);
   CHECK(s.layers[0].type == "RandomFlip");
   CHECK(s.layers[0].mode == "horizontal");
   CHECK(s.layers[1].factor_lo == -0.05f);  // factor = 0.05 → [-0.05, 0.05]
   CHECK(s.layers[1].factor_hi == 0.05f);
-  CHECK(s.layers[3].factor_lo == 0.1f);  // RandomContrast: factor f → [f, f]
-  CHECK(s.layers[13].type == "Conv2D");
-  CHECK(s.layers[13].filters == 256);
-  CHECK(s.layers[16].type == "GlobalAveragePooling2D");
-  CHECK(s.layers[17].rate == 0.3f);
-  CHECK(s.layers[18].units_classes);
-  CHECK(s.layers[18].activation == "softmax");
-  CHECK(s.layers[5].type == "BatchNormalization");
-  CHECK(s.layers[5].momentum == 0.9f);  // kept, not Keras's 0.99
+  CHECK(s.layers[3].factor_lo == 0.1f);           // RandomContrast: factor f → [f, f]
+  CHECK(s.layers[4].type == "AveragePooling2D");  // 192 → 96 after augmenting
+  CHECK(s.layers[4].pool_size == 2);
+  CHECK(s.layers[14].type == "Conv2D");
+  CHECK(s.layers[14].filters == 256);
+  CHECK(s.layers[17].type == "GlobalAveragePooling2D");
+  CHECK(s.layers[18].rate == 0.3f);
+  CHECK(s.layers[19].units_classes);
+  CHECK(s.layers[19].activation == "softmax");
+  CHECK(s.layers[6].type == "BatchNormalization");
+  CHECK(s.layers[6].momentum == 0.9f);  // kept, not Keras's 0.99
   CHECK(s.fit.epochs == 100);           // and the [fit] table with it
   CHECK(s.fit.cosine_decay.warmup_epochs == 5);
   CHECK(s.fit.mixup.alpha == 0.2);
@@ -217,35 +219,35 @@ TEST_CASE("model_edit: layer_args_text") {
 TEST_CASE("model_edit: compact's BatchNormalization momentum 0.9 survives load, edit, save, load") {
   test::TempDir dir("model_edit_bn");
   ModelSpec s = load_model_spec("compact");
-  const std::vector<size_t> bn = {5, 8, 11, 14};
+  const std::vector<size_t> bn = {6, 9, 12, 15};
   for (size_t i : bn) {
     REQUIRE(s.layers[i].type == "BatchNormalization");
     CHECK(s.layers[i].momentum == 0.9f);
   }
-  s.layers[4].filters = 48;       // an edit elsewhere
-  s.layers[8].epsilon = 1e-5f;    // and one BatchNormalization argument
-  s.layers[11].momentum = 0.95f;  // another
+  s.layers[5].filters = 48;       // an edit elsewhere
+  s.layers[9].epsilon = 1e-5f;    // and one BatchNormalization argument
+  s.layers[12].momentum = 0.95f;  // another
   const std::string path = dir / "compact-edited.toml";
   save_model_spec(s, path);
   const ModelSpec back = load_model_spec(path);
   CHECK(back == s);
-  CHECK(back.layers[5].momentum == 0.9f);
-  CHECK(back.layers[5].epsilon == 1e-3f);
-  CHECK(back.layers[8].momentum == 0.9f);
-  CHECK(back.layers[8].epsilon == 1e-5f);
-  CHECK(back.layers[11].momentum == 0.95f);
-  CHECK(back.layers[14].momentum == 0.9f);
+  CHECK(back.layers[6].momentum == 0.9f);
+  CHECK(back.layers[6].epsilon == 1e-3f);
+  CHECK(back.layers[9].momentum == 0.9f);
+  CHECK(back.layers[9].epsilon == 1e-5f);
+  CHECK(back.layers[12].momentum == 0.95f);
+  CHECK(back.layers[15].momentum == 0.9f);
   CHECK(back.fit == load_model_spec("compact").fit);
   // What training builds from the file: the model's own BatchNormalization layers.
   const Model m = load_model_file(path, 0, 5);
-  CHECK(m.layers()[6].bn_momentum == 0.9f);
-  CHECK(m.layers()[9].bn_epsilon == 1e-5f);
-  CHECK(m.layers()[12].bn_momentum == 0.95f);
+  CHECK(m.layers()[7].bn_momentum == 0.9f);  // the model has an input layer first
+  CHECK(m.layers()[10].bn_epsilon == 1e-5f);
+  CHECK(m.layers()[13].bn_momentum == 0.95f);
   const std::string text = read_file_text(path, kMaxModelFileBytes);
   CHECK(text.find("momentum = 0.9\n") != std::string::npos);
   CHECK(text.find("epsilon = 1e-05\n") != std::string::npos);
-  CHECK(layer_args_text(back.layers[5]) == "momentum 0.9");
-  CHECK(layer_args_text(back.layers[8]) == "momentum 0.9, epsilon 1e-05");
+  CHECK(layer_args_text(back.layers[6]) == "momentum 0.9");
+  CHECK(layer_args_text(back.layers[9]) == "momentum 0.9, epsilon 1e-05");
   CHECK(layer_args_text(default_layer("BatchNormalization")).empty());
 }
 

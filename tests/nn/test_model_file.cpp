@@ -93,7 +93,7 @@ TEST_CASE("preset files give today's presets: same summary text and parameter co
 }
 
 TEST_CASE("BatchNormalization counts 4·C parameters, 2·C of them non-trainable, as Keras prints") {
-  Model m = build_preset("compact", 96, 5);
+  Model m = build_preset("compact", 192, 5);
   // conv 32: 896, BN 128; conv 64: 18496, BN 256; conv 128: 73856, BN 512; conv 256: 295168,
   // BN 1024; dense 5: 1285.
   CHECK(m.num_params() == 896 + 128 + 18496 + 256 + 73856 + 512 + 295168 + 1024 + 1285);
@@ -104,7 +104,7 @@ TEST_CASE("BatchNormalization counts 4·C parameters, 2·C of them non-trainable
   CHECK(s.find("Non-trainable params: 960\n") != std::string::npos);
   CHECK(s.find(" batch_normalization (BatchN  (None, 96, 96, 32)       128") != std::string::npos);
   CHECK(s.find(" global_average_pooling2d (G  (None, 256)              0") != std::string::npos);
-  CHECK(m.layers()[6].bn_momentum == 0.9f);  // input, 4 augmentation layers, conv, BN
+  CHECK(m.layers()[7].bn_momentum == 0.9f);  // input, 4 augmentation layers, pool, conv, BN
 }
 
 TEST_CASE("malformed model files are user errors naming the file and the line") {
@@ -338,7 +338,7 @@ TEST_CASE("check_preset: the layers alone, before the classes are known") {
   CHECK(build_preset(path, 16, 5).num_classes() == 5);
   CHECK_THROWS_WITH_AS(build_preset(path, 16, 3),
                        doctest::Contains("has 5 units but the data has 3 classes"), UserError);
-  CHECK_NOTHROW(check_preset("compact", 96));
+  CHECK_NOTHROW(check_preset("compact", 192));
   CHECK_THROWS_WITH_AS(check_preset("nope", 64), doctest::Contains("unknown model preset 'nope'"),
                        UserError);
   CHECK_THROWS_WITH_AS(check_preset(fixture("bad_unknown_layer.toml"), 16),

@@ -51,7 +51,7 @@ TEST_CASE(
   test::TempDir tmp("model_editor");
   TrainingUi ui;  // no worker: Load is not sent
   ui.export_dir = tmp / "exports";
-  ui.form.choice = 4;  // compact, 96×96 (preset_table's order)
+  ui.form.choice = 4;  // compact, 192×192 (preset_table's order)
   REQUIRE(form_settings(ui).preset == "compact");
   open_model_editor(ui);
   ModelEditor& e = ui.editor;
@@ -67,10 +67,11 @@ TEST_CASE(
   editor_key(ui, EditorKey::MoveUp);
   CHECK_FALSE(e.dirty);               // nothing moved
   editor_key(ui, EditorKey::Delete);  // RandomFlip gone
-  CHECK(e.spec.layers.size() == 18);
+  CHECK(e.spec.layers.size() == 19);
   CHECK(e.spec.layers[0].type == "RandomRotation");
   CHECK(e.dirty);
-  e.selected = 3;  // the first Conv2D
+  e.selected = 4;  // the first Conv2D, below the AveragePooling2D
+  editor_key(ui, EditorKey::MoveUp);
   editor_key(ui, EditorKey::MoveUp);
   CHECK(e.selected == 2);
   // A Conv2D before augmentation: the next layer (RandomContrast) is at fault, in the loader's
@@ -85,13 +86,14 @@ TEST_CASE(
   CHECK_FALSE(editor_train(ui));
   CHECK(e.note.find("Cannot train: layer 4") == 0);
   editor_key(ui, EditorKey::MoveDown);  // back where it was
+  editor_key(ui, EditorKey::MoveDown);
   REQUIRE(editor_check(ui).ok);
 
   // Opening another model with unsaved edits only asks.
   CHECK_FALSE(editor_load(ui, "tiny"));
   CHECK(e.ask_discard);
   CHECK(e.pending == "tiny");
-  CHECK(e.spec.layers.size() == 18);  // the edits are still there
+  CHECK(e.spec.layers.size() == 19);  // the edits are still there
 
   // Save: ".toml" added, folders made; the file reloads to the same spec and model.
   REQUIRE(editor_save(ui, tmp / "mine/edited"));
@@ -104,7 +106,7 @@ TEST_CASE(
   ui.form.data_dir = tmp / "nowhere";
   CHECK_FALSE(editor_train(ui));
   CHECK(form_settings(ui).preset == e.path);
-  CHECK(form_settings(ui).image_size == 96);
+  CHECK(form_settings(ui).image_size == 192);
   CHECK(e.note.find("dataset folder cannot be used") != std::string::npos);
   CHECK(e.open);
   ui.form.data_dir = tiny_folder(tmp);
@@ -159,15 +161,15 @@ TEST_CASE(
   ui.form.choice = 4;  // compact
   open_model_editor(ui);
   ModelEditor& e = ui.editor;
-  REQUIRE(e.spec.layers[5].type == "BatchNormalization");
-  e.spec.layers[5].momentum = 1;
+  REQUIRE(e.spec.layers[6].type == "BatchNormalization");
+  e.spec.layers[6].momentum = 1;
   editor_changed(ui);
-  CHECK(editor_check(ui).error_layer == 5);
+  CHECK(editor_check(ui).error_layer == 6);
   CHECK(editor_blocker(ui) ==
-        "layer 6 (BatchNormalization): 'momentum' = 1 is out of range [0, 0.9999]");
+        "layer 7 (BatchNormalization): 'momentum' = 1 is out of range [0, 0.9999]");
   CHECK_FALSE(editor_save(ui, tmp / "bad.toml"));
   CHECK_FALSE(std::filesystem::exists(tmp / "bad.toml"));
-  e.spec.layers[5].momentum = 0.8f;
+  e.spec.layers[6].momentum = 0.8f;
   REQUIRE(e.spec.fit.cosine_decay.enabled);
   e.spec.fit.cosine_decay.alpha = 1.5;
   editor_changed(ui);
@@ -194,7 +196,7 @@ TEST_CASE(
   CHECK(ui.form.batch_size == 12);
   const ModelSpec saved = load_model_spec(e.path);
   CHECK(saved == e.spec);
-  CHECK(saved.layers[5].momentum == 0.8f);
+  CHECK(saved.layers[6].momentum == 0.8f);
   CHECK(saved.fit.cosine_decay.alpha == 0.25);
   CHECK(saved.fit.early_stopping.restore_best_weights);
 }

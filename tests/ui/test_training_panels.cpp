@@ -479,8 +479,8 @@ TEST_CASE("widgets and form: ticks, presets with parameter counts, folder checks
   CHECK(default_image_size("small") == 64);
   CHECK(p[0].epochs == 0);  // the course model's file has no [fit]: the form keeps its epochs
   CHECK(p[4].preset == "compact");
-  CHECK(p[4].epochs == 100);  // choosing compact adopts its [fit] epochs
-  CHECK(default_image_size("compact") == 96);
+  CHECK(p[4].epochs == 100);                    // choosing compact adopts its [fit] epochs
+  CHECK(default_image_size("compact") == 192);  // averaged down to 96 inside the model
   CHECK(check_data_folder("").size() > 0);
   CHECK(check_data_folder("/nonexistent/cnnlab") ==
         "dataset folder does not exist (expected DIR/<class>/<image files>, like "
