@@ -554,6 +554,20 @@ TEST_CASE("training workspace with a real worker: load, train batches, draw whil
   CHECK(snap->activations_version > av);
   CHECK(snap->weights_version > wv);
   CHECK(snap->batch_losses.empty());
+  // Started from the command line (`--view training --model FILE`): the file's [fit] epochs and
+  // batch size, as choosing it in the form and the CLI do; an epoch count given wins.
+  const std::string fitted = tmp / "fitted.toml";
+  write_file_atomic(fitted,
+                    "name = \"fitted\"\nimage_size = 12\n[[layer]]\ntype = \"Flatten\"\n"
+                    "[[layer]]\ntype = \"Dense\"\nunits = \"classes\"\nactivation = \"softmax\"\n"
+                    "[fit]\nepochs = 3\nbatch_size = 6\n");
+  ui->form.epochs = 25;
+  start_training(*ui, dir.string(), fitted, 0, 0, false, "");
+  CHECK(ui->form.epochs == 3);
+  CHECK(ui->form.batch_size == 6);
+  CHECK(form_settings(*ui).preset == fitted);
+  start_training(*ui, dir.string(), fitted, 0, 0, false, "", 7);
+  CHECK(ui->form.epochs == 7);
   ui.reset();
 }
 

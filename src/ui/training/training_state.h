@@ -307,9 +307,10 @@ void draw_training(TrainingUi& ui, bool gl_available, const std::string& export_
 // True once after start_training: the window selects the Training tab.
 bool take_tab_request(TrainingUi& ui);
 // For `cnnlab screenshot --view training`: load `data_dir` ("" = the form's folder) with `preset`
-// at `image_size` (0 = the preset's default), train `batches` batches one by one, optionally
-// evaluate the test split, then show the Training tab with sub-tab `tab` ("" = defaults). Throws
-// UserError.
+// at `image_size` (0 = the preset's default) and `epochs` (0 = the model file's [fit] epochs if it
+// has them, else the form's; its [fit] batch_size too), train `batches` batches one by one,
+// optionally evaluate the test split, then show the Training tab with sub-tab `tab` ("" =
+// defaults). Throws UserError.
 void start_training(TrainingUi& ui, const std::string& data_dir, const std::string& preset,
                     int image_size, int batches, bool evaluate, const std::string& tab,
                     int epochs = 0);

@@ -274,6 +274,10 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
     ui.presets.push_back(make_preset_choice(s.preset, s.image_size));
     ui.form.choice = int(ui.presets.size()) - 1;
   }
+  // The model file's [fit] epochs and batch size, as choosing it in the form (and the CLI) does.
+  const PresetChoice& chosen = ui.presets[size_t(ui.form.choice)];
+  if (epochs <= 0 && chosen.epochs > 0) s.epochs = ui.form.epochs = chosen.epochs;
+  if (chosen.batch_size > 0) s.batch_size = ui.form.batch_size = chosen.batch_size;
   if (has_token(tab, "editor") && batches == 0 && !evaluate) {  // the editor alone: nothing to load
     ui.form.data_dir = s.data_dir;
     open_model_editor(ui);
