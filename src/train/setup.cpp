@@ -15,25 +15,23 @@
 
 namespace cnnlab {
 
-std::vector<PresetSize> preset_table() {
-  return {{"course", 299},
-          {"course", 64},
-          {"course-regularised", 299},
-          {"course-regularised", 64},
-          {"compact", 192},
-          {"small", 64},
-          {"tiny", 32}};
-}
-
 int default_image_size(const std::string& preset) {
-  for (const PresetSize& p : preset_table())
-    if (p.preset == preset) return p.image_size;
   try {  // a model file's own image_size
     const int size = model_file_image_size(model_file_path(preset));
     return size > 0 ? size : 299;
   } catch (const UserError&) {
     return 299;  // building the model reports the file's problem with its line
   }
+}
+
+std::vector<PresetSize> preset_table() {
+  return {{"course", default_image_size("course")},
+          {"course", 64},
+          {"course-regularised", default_image_size("course-regularised")},
+          {"course-regularised", 64},
+          {"compact", default_image_size("compact")},
+          {"small", default_image_size("small")},
+          {"tiny", default_image_size("tiny")}};
 }
 
 std::string default_data_dir(const std::string& fallback) {

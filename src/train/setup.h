@@ -12,15 +12,15 @@
 
 namespace cnnlab {
 
-// The model presets with the image size each is made for, in the window's menu order (the course
-// model also at 64×64, small enough to train live). A preset's first row gives its default size.
+// The model presets with the image size each is made for (its file's image_size), in the window's
+// menu order; the course models also at 64×64, small enough to train live.
 struct PresetSize {
   std::string preset;
   int image_size = 0;
 };
 std::vector<PresetSize> preset_table();
-// The preset's default image size: course 299, small 64, tiny 32, compact 96; else the model
-// file's image_size (299 if it has none or cannot be read).
+// The preset's (or model file's) default image size: the file's image_size (course 299, small 64,
+// tiny 32, compact 192), 299 if it has none or cannot be read.
 int default_image_size(const std::string& preset);
 
 // The dataset folder when none is given: $CNNLAB_DATA if it is a folder, else `fallback` if that is

@@ -196,9 +196,7 @@ bool editor_train(TrainingUi& ui) {
   auto it = std::find_if(ui.presets.begin(), ui.presets.end(), same);
   if (it == ui.presets.end()) it = ui.presets.insert(ui.presets.end(), choice);
   *it = choice;  // its parameter count may have changed
-  ui.form.choice = int(it - ui.presets.begin());
-  if (it->epochs > 0) ui.form.epochs = it->epochs;              // the model file's [fit] epochs
-  if (it->batch_size > 0) ui.form.batch_size = it->batch_size;  // and batch_size
+  choose_preset(ui, int(it - ui.presets.begin()));
   send_load(ui);
   if (!ui.form.folder_ok) {
     e.note = "The model is the form's now, but the dataset folder cannot be used: " +

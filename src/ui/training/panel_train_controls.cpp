@@ -79,12 +79,8 @@ void draw_data_fields(TrainingUi& ui, const SettingsChanges& pending) {
   const PresetChoice& cur = ui.presets[size_t(std::clamp(f.choice, 0, int(ui.presets.size()) - 1))];
   if (ImGui::BeginCombo("##model", cur.label.c_str())) {
     for (int i = 0; i < int(ui.presets.size()); ++i)
-      if (ImGui::Selectable(ui.presets[size_t(i)].label.c_str(), i == f.choice) && i != f.choice) {
-        f.choice = i;
-        const PresetChoice& p = ui.presets[size_t(i)];
-        if (p.epochs > 0) f.epochs = p.epochs;  // the model file's [fit] table
-        if (p.batch_size > 0) f.batch_size = p.batch_size;
-      }
+      if (ImGui::Selectable(ui.presets[size_t(i)].label.c_str(), i == f.choice) && i != f.choice)
+        choose_preset(ui, i);  // with the model file's [fit] epochs and batch size
     ImGui::EndCombo();
   }
   pending_end(mark, pending, model);

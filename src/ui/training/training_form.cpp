@@ -83,6 +83,13 @@ RunSettings form_settings(const TrainingUi& ui) {
   return s;
 }
 
+void choose_preset(TrainingUi& ui, int i) {
+  ui.form.choice = i;
+  const PresetChoice& p = ui.presets[size_t(i)];
+  if (p.epochs > 0) ui.form.epochs = p.epochs;
+  if (p.batch_size > 0) ui.form.batch_size = p.batch_size;
+}
+
 void remember_folder(TrainingUi& ui, const std::string& dir) {
   auto& r = ui.form.recent;
   r.erase(std::remove(r.begin(), r.end(), dir), r.end());

@@ -372,6 +372,9 @@ bool advance_training_gl(TrainingUi& ui);
 
 // Commands (no-ops without a worker).
 RunSettings form_settings(const TrainingUi& ui);
+// Makes presets[i] the form's model and adopts its model file's [fit] epochs and batch size, as
+// the model list, the editor's Train and screenshots all do.
+void choose_preset(TrainingUi& ui, int i);
 void send_load(TrainingUi& ui);  // validates the folder, remembers it, sends Load
 void send_command(TrainingUi& ui, Command::Kind kind, int index = 0, const std::string& path = {});
 void remember_folder(TrainingUi& ui, const std::string& dir);

@@ -264,20 +264,18 @@ void start_training(TrainingUi& ui, const std::string& data_dir, const std::stri
   s.data_dir = data_dir.empty() ? ui.form.data_dir : data_dir;
   s.preset = preset;
   s.image_size = image_size > 0 ? image_size : default_image_size(preset);
-  if (epochs > 0) s.epochs = ui.form.epochs = epochs;
-  ui.form.choice = -1;
+  int choice = -1;
   for (int i = 0; i < int(ui.presets.size()); ++i)
     if (ui.presets[size_t(i)].preset == s.preset &&
         ui.presets[size_t(i)].image_size == s.image_size)
-      ui.form.choice = i;
-  if (ui.form.choice < 0) {  // not one of the form's choices: add it, so the form shows what runs
+      choice = i;
+  if (choice < 0) {  // not one of the form's choices: add it, so the form shows what runs
     ui.presets.push_back(make_preset_choice(s.preset, s.image_size));
-    ui.form.choice = int(ui.presets.size()) - 1;
+    choice = int(ui.presets.size()) - 1;
   }
-  // The model file's [fit] epochs and batch size, as choosing it in the form (and the CLI) does.
-  const PresetChoice& chosen = ui.presets[size_t(ui.form.choice)];
-  if (epochs <= 0 && chosen.epochs > 0) s.epochs = ui.form.epochs = chosen.epochs;
-  if (chosen.batch_size > 0) s.batch_size = ui.form.batch_size = chosen.batch_size;
+  choose_preset(ui, choice);  // the model file's [fit] epochs and batch size, as the CLI's
+  if (epochs > 0) ui.form.epochs = epochs;
+  s.epochs = ui.form.epochs, s.batch_size = ui.form.batch_size;
   if (has_token(tab, "editor") && batches == 0 && !evaluate) {  // the editor alone: nothing to load
     ui.form.data_dir = s.data_dir;
     open_model_editor(ui);
